@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Installs what is needed, then builds rxq twice (plain, and with ASan+UBSan) and runs every test
+# under both, then runs each fuzz target for a bounded time. Ends with "N passed, N failed, N skipped".
+#   RXQ_FUZZ_SECONDS   time per fuzz target (default 30; 0 skips fuzzing)
+#   RXQ_SKIP_DEPS=1    do not run apt-get (the packages are known to be there)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+if [ "${RXQ_SKIP_DEPS:-0}" != 1 ]; then
+	bash scripts/deps.sh || { echo "test.sh: installing dependencies failed" >&2; exit 1; }
+fi
+
+passed=0 failed=0 skipped=0
+failures=()
+
+# count_meson BUILD LABEL: add the results of BUILD's last meson test run to the totals.
+count_meson() {
+	local log=$1/meson-logs/testlog.json label=$2 line name result
+	[ -f "$log" ] || { failed=$((failed + 1)); failures+=("$label: no test log"); return; }
+	while IFS=$'\t' read -r name result; do
+		case $result in
+		OK | EXPECTEDFAIL) passed=$((passed + 1)) ;;
+		SKIP) skipped=$((skipped + 1)) ;;
+		*) failed=$((failed + 1)); failures+=("$label: $name ($result)") ;;
+		esac
+	done < <(jq -r '[.name, .result] | @tsv' "$log")
+}
+
+run_suite() {
+	local dir=$1 label=$2
+	shift 2
+	echo "=== $label: build ($dir)"
+	if ! bash scripts/build.sh "$dir" "$@"; then
+		failed=$((failed + 1))
+		failures+=("$label: build failed")
+		return
+	fi
+	echo "=== $label: tests"
+	meson test -C "$dir" --print-errorlogs --num-processes 2
+	count_meson "$dir" "$label"
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+run_suite build plain
+run_suite build-asan asan -Db_sanitize=address,undefined -Db_lundef=false
+
+fuzz_seconds=${RXQ_FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" != 0 ]; then
+	echo "=== fuzz: build (build-fuzz, clang + libFuzzer)"
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang CFLAGS='-fsanitize=fuzzer-no-link,address,undefined' \
+			meson setup build-fuzz -Dfuzz=true -Dtests=false -Db_lundef=false >/dev/null
+	fi
+	if ninja -C build-fuzz; then
+		for target in build-fuzz/fuzz/fuzz_*; do
+			[ -x "$target" ] || continue
+			name=$(basename "$target")
+			corpus=$(mktemp -d)
+			[ -d "fuzz/corpus/${name#fuzz_}" ] && cp -r "fuzz/corpus/${name#fuzz_}/." "$corpus/"
+			echo "=== fuzz: $name for ${fuzz_seconds}s"
+			if "$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+				-print_final_stats=1 "$corpus" >"$corpus.log" 2>&1; then
+				passed=$((passed + 1))
+				grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units)' "$corpus.log" | tail -1
+			else
+				failed=$((failed + 1))
+				failures+=("fuzz: $name found a crash")
+				tail -40 "$corpus.log"
+			fi
+			rm -rf "$corpus" "$corpus.log"
+		done
+	else
+		failed=$((failed + 1))
+		failures+=("fuzz: build failed")
+	fi
+fi
+
+leftover=$(ip netns list 2>/dev/null | grep -E '^rxq-' || true)
+if [ -n "$leftover" ]; then
+	failed=$((failed + 1))
+	failures+=("network namespaces left behind: $(echo "$leftover" | tr '\n' ' ')")
+fi
+
+echo
+for f in "${failures[@]}"; do
+	echo "FAILED: $f"
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
