@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rxq/log.h"
+#include "rxq/stats.h"
+#include "internal.h"
+
+/*
+ * Rows start on a 128-byte boundary and are padded to a multiple of it: 64 bytes is the cache line,
+ * but the adjacent-line prefetcher of Intel cores pulls lines in pairs, so two writers 64 bytes
+ * apart still slow each other down.
+ */
+#define RXQ_ROW_ALIGN 128u
+
+struct rxq_counters {
+	uint64_t *rows;
+	unsigned nthreads;
+	unsigned nfields;
+	size_t stride; /* uint64_t values from one row to the next */
+};
+
+int rxq_counters__new(struct rxq_counters **out, unsigned nthreads, unsigned nfields)
+{
+	struct rxq_counters *c;
+	size_t row_bytes, total;
+	void *mem;
+	int err;
+
+	*out = NULL;
+	if (!nthreads || !nfields)
+		return -EINVAL;
+	row_bytes = (size_t)nfields * sizeof(uint64_t);
+	row_bytes = (row_bytes + RXQ_ROW_ALIGN - 1) / RXQ_ROW_ALIGN * RXQ_ROW_ALIGN;
+	if (row_bytes / sizeof(uint64_t) < nfields || (size_t)nthreads > SIZE_MAX / row_bytes)
+		return -ENOMEM;
+	total = row_bytes * nthreads;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	err = posix_memalign(&mem, RXQ_ROW_ALIGN, total);
+	if (err) {
+		free(c);
+		return -err;
+	}
+	memset(mem, 0, total);
+	c->rows = mem;
+	c->nthreads = nthreads;
+	c->nfields = nfields;
+	c->stride = row_bytes / sizeof(uint64_t);
+	*out = c;
+	return 0;
+}
+
+void rxq_counters__free(struct rxq_counters *c)
+{
+	if (!c)
+		return;
+	free(c->rows);
+	free(c);
+}
+
+uint64_t *rxq_counters__row(struct rxq_counters *c, unsigned thread)
+{
+	if (thread >= c->nthreads)
+		return NULL;
+	return c->rows + (size_t)thread * c->stride;
+}
+
+unsigned rxq_counters__nthreads(const struct rxq_counters *c)
+{
+	return c->nthreads;
+}
+
+unsigned rxq_counters__nfields(const struct rxq_counters *c)
+{
+	return c->nfields;
+}
+
+void rxq_counters__read_row(const struct rxq_counters *c, unsigned thread, uint64_t *out)
+{
+	const uint64_t *row;
+	unsigned i;
+
+	if (thread >= c->nthreads) {
+		memset(out, 0, (size_t)c->nfields * sizeof(*out));
+		return;
+	}
+	row = c->rows + (size_t)thread * c->stride;
+	for (i = 0; i < c->nfields; i++)
+		out[i] = __atomic_load_n(&row[i], __ATOMIC_RELAXED);
+}
+
+void rxq_counters__sum(const struct rxq_counters *c, uint64_t *out)
+{
+	unsigned t, i;
+
+	memset(out, 0, (size_t)c->nfields * sizeof(*out));
+	for (t = 0; t < c->nthreads; t++) {
+		const uint64_t *row = c->rows + (size_t)t * c->stride;
+
+		for (i = 0; i < c->nfields; i++)
+			out[i] += __atomic_load_n(&row[i], __ATOMIC_RELAXED);
+	}
+}
+
+uint64_t rxq_now_ns(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail with a valid pointer; the vDSO serves it without a syscall. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct rxq_ticker {
+	int timer_fd;
+	int signal_fd;
+	int done_fd;
+	int signo;
+	sigset_t old_mask;
+};
+
+enum { TICK_SIGNAL, TICK_DONE, TICK_TIMER, TICK_NFDS };
+
+int rxq_ticker__open(struct rxq_ticker **out, uint64_t interval_ns)
+{
+	struct itimerspec its = {0};
+	struct rxq_ticker *t;
+	sigset_t set;
+	int err;
+
+	*out = NULL;
+	if (!interval_ns)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	err = pthread_sigmask(SIG_BLOCK, &set, &t->old_mask);
+	if (err) {
+		rxq_err("cannot block SIGINT/SIGTERM/SIGHUP: %s", strerror(err));
+		err = -err;
+		goto free_ticker;
+	}
+
+	t->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (t->signal_fd < 0) {
+		err = -errno;
+		rxq_err("signalfd: %s", strerror(-err));
+		goto restore_mask;
+	}
+
+	t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->timer_fd < 0) {
+		err = -errno;
+		rxq_err("timerfd_create: %s", strerror(-err));
+		goto close_signal;
+	}
+	its.it_interval.tv_sec = interval_ns / 1000000000ull;
+	its.it_interval.tv_nsec = interval_ns % 1000000000ull;
+	its.it_value = its.it_interval;
+	if (timerfd_settime(t->timer_fd, 0, &its, NULL)) {
+		err = -errno;
+		rxq_err("timerfd_settime: %s", strerror(-err));
+		goto close_timer;
+	}
+
+	/* Semaphore mode: each rxq_ticker__done() yields exactly one RXQ_TICK_DONE. */
+	t->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC | EFD_SEMAPHORE);
+	if (t->done_fd < 0) {
+		err = -errno;
+		rxq_err("eventfd: %s", strerror(-err));
+		goto close_timer;
+	}
+
+	*out = t;
+	return 0;
+
+close_timer:
+	close(t->timer_fd);
+close_signal:
+	close(t->signal_fd);
+restore_mask:
+	pthread_sigmask(SIG_SETMASK, &t->old_mask, NULL);
+free_ticker:
+	free(t);
+	return err;
+}
+
+/* 1 when an event was consumed, 0 when the fd had nothing after all, -errno on failure. */
+static int ticker_read_signal(struct rxq_ticker *t)
+{
+	struct signalfd_siginfo si;
+	ssize_t n = read(t->signal_fd, &si, sizeof(si));
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n != sizeof(si))
+		return -EIO;
+	t->signo = (int)si.ssi_signo;
+	return 1;
+}
+
+static int ticker_read_counter(int fd)
+{
+	uint64_t value;
+	ssize_t n = read(fd, &value, sizeof(value));
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n != sizeof(value))
+		return -EIO;
+	return 1;
+}
+
+int rxq_ticker__wait(struct rxq_ticker *t)
+{
+	struct pollfd pfd[TICK_NFDS] = {
+		[TICK_SIGNAL] = {.fd = t->signal_fd, .events = POLLIN},
+		[TICK_DONE] = {.fd = t->done_fd, .events = POLLIN},
+		[TICK_TIMER] = {.fd = t->timer_fd, .events = POLLIN},
+	};
+	int ret;
+
+	for (;;) {
+		ret = poll(pfd, TICK_NFDS, -1);
+		if (ret < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		/* Signals first: a stop must not wait behind a backlog of ticks. */
+		if (pfd[TICK_SIGNAL].revents) {
+			ret = ticker_read_signal(t);
+			if (ret < 0)
+				return ret;
+			if (ret)
+				return t->signo == SIGHUP ? RXQ_TICK_RELOAD : RXQ_TICK_STOP;
+		}
+		if (pfd[TICK_DONE].revents) {
+			ret = ticker_read_counter(t->done_fd);
+			if (ret < 0)
+				return ret;
+			if (ret)
+				return RXQ_TICK_DONE;
+		}
+		if (pfd[TICK_TIMER].revents) {
+			/* The value read is the number of expirations; missed periods count once. */
+			ret = ticker_read_counter(t->timer_fd);
+			if (ret < 0)
+				return ret;
+			if (ret)
+				return RXQ_TICK_TIMER;
+		}
+	}
+}
+
+void rxq_ticker__done(struct rxq_ticker *t)
+{
+	uint64_t one = 1;
+
+	/*
+	 * Only fails if the counter would overflow 2^64-2, and then a DONE is pending anyway;
+	 * retry on EINTR only.
+	 */
+	while (write(t->done_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+int rxq_ticker__signo(const struct rxq_ticker *t)
+{
+	return t->signo;
+}
+
+void rxq_ticker__close(struct rxq_ticker *t)
+{
+	if (!t)
+		return;
+	close(t->done_fd);
+	close(t->timer_fd);
+	close(t->signal_fd);
+	pthread_sigmask(SIG_SETMASK, &t->old_mask, NULL);
+	free(t);
+}
