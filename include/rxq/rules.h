@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+#ifndef RXQ_RULES_H
+#define RXQ_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rxq/packet.h"
+#include "rxq/parse.h"
+
+/*
+ * Packet classification rules (rxq-offload --rules FILE).
+ *
+ * File format: one rule per line, first match wins, '#' starts a comment, blank lines are ignored.
+ *
+ *   drop   MATCH
+ *   pass   MATCH
+ *   limit  RATE/s per src|dst|flow MATCH
+ *   default pass|drop
+ *
+ * MATCH is either
+ *   - a pcap-filter expression (tcpdump syntax, compiled by libpcap for Ethernet frames), or
+ *   - dns qname PATTERN [qtype TYPE]
+ *
+ * Plain predicates -- [src|dst] host ADDR, [src|dst] net ADDR/LEN, [src|dst] port N, udp, tcp,
+ * icmp, icmp6, ip, ip6, ip proto N, ip6 proto N, and conjunctions of them with 'and' / '&&' -- are
+ * recognised by rxq itself and run natively, not through the BPF interpreter. A run of consecutive
+ * rules that are each a single `src|dst net|host` predicate with action drop or pass is merged into
+ * one hash lookup per prefix length present; the lowest-numbered matching rule still wins.
+ * Native predicates look at IPv4 and IPv6 only (pcap's `net`/`host` also match ARP and RARP), look
+ * through up to two VLAN tags (a pcap expression sees the frame exactly as tcpdump would: without
+ * the `vlan` keyword it does not match tagged frames), and use the upper-layer protocol after IPv6
+ * extension headers. Port predicates do not match non-first fragments, as in pcap.
+ *
+ * dns: the frame must be UDP with source or destination port 53 (not a non-first fragment) and its
+ * payload must hold a DNS message whose first question parses (rxq_dns__parse_question); a message
+ * that does not parse never matches. PATTERN is matched against the whole lower-cased question name
+ * without the trailing dot. '*' matches any run of characters, including none and including dots;
+ * '?' matches exactly one character. So `*.attack.example` matches `www.attack.example` and
+ * `a.b.attack.example` but not `attack.example` (write a second rule for the apex). Characters of
+ * the name outside [a-z0-9-_] appear as \DDD (see dns.h) and are not matchable by PATTERN, which
+ * may only contain letters, digits, '-', '_', '.', '*' and '?'. A trailing '.' is ignored; the
+ * pattern is case-insensitive. `qtype TYPE` (A, AAAA, ANY, ..., TYPE65 or a number) further
+ * requires that question type.
+ *
+ * limit RATE/s per KEY MATCH: a token bucket per key (src: source address, dst: destination
+ * address, flow: addresses + IP protocol + ports). RATE is a number with an optional k/M/G suffix
+ * (1/s .. 1G/s). Each bucket holds at most RATE tokens (burst = one second's worth) and starts full;
+ * each matching packet takes one. A matching packet that gets a token is passed (verdict
+ * RXQ_VERDICT_PASS, like iptables hashlimit + ACCEPT): the rule terminates, later rules are not
+ * consulted, so put drop rules that must also apply to such traffic above the limit rule. A
+ * matching packet without a token gets RXQ_VERDICT_LIMIT (the caller drops it). Frames without IP
+ * addresses share one bucket. Buckets live in a fixed-size table per rule and per thread
+ * (rxq_rules_opts.limit_entries, default 65536, 24 bytes each): open addressing over a window of 8
+ * slots; when the window is full the slot refilled least recently is evicted (its key starts again
+ * with a full bucket). Keys are stored as a 64-bit seeded hash. Limits apply per classifying thread:
+ * with N threads a key whose packets are spread over several queues may get up to N times RATE.
+ *
+ * default pass|drop: required, exactly once, and it must be the last rule. It counts as a rule (the
+ * last one) for hit statistics.
+ *
+ * Errors are reported as FILE:LINE:COL: message (rxq_rules_error__format()); LINE and COL count from
+ * 1, COL in bytes (a tab is one column). Lines are at most RXQ_RULES_LINE_MAX bytes.
+ *
+ * Concurrency: a struct rxq_rules is read-only after loading except for its per-thread contexts
+ * (struct rxq_rules_ctx, one per thread index given in the options at load time). Each context is
+ * used by exactly one classifying thread; its counters may be read concurrently from any thread
+ * (they are updated with relaxed atomic stores and read with relaxed atomic loads).
+ *
+ * Reload: load a new set while the old one keeps working, then publish it through a struct
+ * rxq_rules_ref (below), which frees the old set once no worker can still use it.
+ */
+
+#define RXQ_RULES_LINE_MAX 1024          /* bytes per line, without the newline */
+#define RXQ_RULES_MAX      (1u << 20)    /* rules per file */
+#define RXQ_RULE_NONE      UINT32_MAX    /* rule index of a frame that got RXQ_VERDICT_ERROR */
+
+enum rxq_verdict {
+	RXQ_VERDICT_PASS = 0,
+	RXQ_VERDICT_DROP,
+	RXQ_VERDICT_LIMIT, /* matched a limit rule and found its bucket empty: drop it */
+	RXQ_VERDICT_ERROR, /* the frame could not be parsed (truncated/malformed): not classified */
+	RXQ_VERDICT__COUNT,
+};
+
+enum rxq_rule_action {
+	RXQ_RULE_PASS = 0,
+	RXQ_RULE_DROP,
+	RXQ_RULE_LIMIT,
+};
+
+enum rxq_rule_kind {
+	RXQ_RULE_NATIVE = 0, /* plain predicates, native path (also the default rule) */
+	RXQ_RULE_PCAP,       /* pcap-filter expression, BPF */
+	RXQ_RULE_DNS,        /* dns qname ... */
+};
+
+struct rxq_rules;
+struct rxq_rules_ctx;
+
+struct rxq_rules_opts {
+	size_t sz;               /* sizeof(struct rxq_rules_opts), for growing the struct */
+	unsigned nthreads;       /* number of per-thread contexts; 0 means 1 */
+	unsigned limit_entries;  /* buckets per limit rule and thread; rounded up to a power of two,
+				  * at least 8; 0 means 65536 */
+	uint64_t hash_seed;      /* seed of the bucket key hash; 0: random (getrandom) */
+};
+
+/**
+ * @brief Loads and compiles a rules file.
+ * @param out  receives the rule set
+ * @param path file to read
+ * @param opts NULL for defaults
+ * @param err  on failure: line/col/msg of the problem (line 0 when it concerns the whole file, e.g.
+ *             it cannot be read)
+ * @return 0; -EINVAL for a bad file (err filled); -errno of a failed read (err filled);
+ *         -ENOMEM.
+ */
+int rxq_rules__load_file(struct rxq_rules **out, const char *path, const struct rxq_rules_opts *opts,
+			 struct rxq_parse_error *err);
+
+/** @brief Like rxq_rules__load_file() for rules text in memory (need not be NUL-terminated). */
+int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
+			const struct rxq_rules_opts *opts, struct rxq_parse_error *err);
+
+/** @brief Frees a rule set and its contexts. NULL is a no-op. */
+void rxq_rules__free(struct rxq_rules *rules);
+
+/**
+ * @brief Formats "FILE:LINE:COL: message" (or "FILE: message" when err->line is 0) into @p buf.
+ * @return @p buf
+ */
+const char *rxq_rules_error__format(char *buf, size_t len, const char *file,
+				    const struct rxq_parse_error *err);
+
+/** @brief Number of rules, the default rule included (it is the last one). */
+unsigned rxq_rules__count(const struct rxq_rules *rules);
+
+/** @brief Source text of rule @p idx: the line without comment and surrounding blanks. */
+const char *rxq_rules__text(const struct rxq_rules *rules, unsigned idx);
+
+/** @brief 1-based line number of rule @p idx in its file. */
+unsigned rxq_rules__line(const struct rxq_rules *rules, unsigned idx);
+
+enum rxq_rule_action rxq_rules__action(const struct rxq_rules *rules, unsigned idx);
+enum rxq_rule_kind rxq_rules__kind(const struct rxq_rules *rules, unsigned idx);
+
+/** @brief Number of per-thread contexts (opts.nthreads). */
+unsigned rxq_rules__nthreads(const struct rxq_rules *rules);
+
+/** @brief The context of thread @p thread (0 .. nthreads-1), owned by the rule set. */
+struct rxq_rules_ctx *rxq_rules__ctx(struct rxq_rules *rules, unsigned thread);
+
+/**
+ * @brief Classifies one frame. Per packet: no allocation, no system call, no logging.
+ * @param ctx    the calling thread's context
+ * @param frame  the Ethernet frame
+ * @param len    its length
+ * @param pkt    rxq_pkt__parse() of the frame
+ * @param parsed what rxq_pkt__parse() returned; anything but RXQ_PKT_OK gives RXQ_VERDICT_ERROR
+ * @param now_ns a monotonic clock in nanoseconds (token buckets refill by it; it may stand still
+ *               within a batch, and must not go backwards)
+ * @param rule   receives the index of the deciding rule (RXQ_RULE_NONE for RXQ_VERDICT_ERROR);
+ *               may be NULL
+ * @return the verdict; the context's hit and verdict counters are updated.
+ */
+enum rxq_verdict rxq_rules__classify(struct rxq_rules_ctx *ctx, const uint8_t *frame, uint32_t len,
+				     const struct rxq_pkt *pkt, enum rxq_pkt_result parsed,
+				     uint64_t now_ns, uint32_t *rule);
+
+/** @brief Frames that rule @p idx decided in this context (passed and limited ones for limit). */
+uint64_t rxq_rules_ctx__hits(const struct rxq_rules_ctx *ctx, unsigned idx);
+
+/** @brief Frames that limit rule @p idx limited in this context (0 for other rules). */
+uint64_t rxq_rules_ctx__limited(const struct rxq_rules_ctx *ctx, unsigned idx);
+
+/** @brief rxq_rules_ctx__hits() summed over all contexts of @p rules. */
+uint64_t rxq_rules__hits_total(const struct rxq_rules *rules, unsigned idx);
+
+/** @brief Frames that got verdict @p v in this context. */
+uint64_t rxq_rules_ctx__verdicts(const struct rxq_rules_ctx *ctx, enum rxq_verdict v);
+
+/** @brief Static name of a verdict ("pass", "drop", "limit", "error"). */
+const char *rxq_verdict__str(enum rxq_verdict v);
+
+/*
+ * Safe replacement of the rule set while workers classify (quiescent-state reclamation):
+ *
+ *   worker t, per batch:   rules = rxq_rules_ref__get(ref, t);  classify the batch with
+ *                          rxq_rules__ctx(rules, t);  (do not keep `rules` across batches)
+ *   worker t, before it blocks (poll) or exits:  rxq_rules_ref__idle(ref, t);
+ *   control thread:        rxq_rules_ref__set(ref, new_rules);  and periodically (e.g. once a
+ *                          second, and before reading the old set's counters no more)
+ *                          rxq_rules_ref__reclaim(ref);
+ *
+ * A set replaced by __set() is freed by __reclaim() once every worker has called __get() or
+ * __idle() after the replacement: every packet is classified by exactly one set, the one the worker
+ * got for its batch. Sets must be loaded with opts.nthreads >= the ref's nthreads.
+ */
+struct rxq_rules_ref;
+
+/** @brief Creates the reference holding @p rules (ownership passes to it) for @p nthreads workers. */
+int rxq_rules_ref__new(struct rxq_rules_ref **out, struct rxq_rules *rules, unsigned nthreads);
+
+/** @brief Worker @p thread: the current set, valid until this thread's next __get() or __idle(). */
+struct rxq_rules *rxq_rules_ref__get(struct rxq_rules_ref *ref, unsigned thread);
+
+/** @brief Worker @p thread holds no set (call before blocking and before exiting). */
+void rxq_rules_ref__idle(struct rxq_rules_ref *ref, unsigned thread);
+
+/**
+ * @brief Control thread: publishes @p rules (ownership passes to the ref) and retires the previous
+ * set. The control thread may keep reading the current set's counters (rxq_rules_ref__current()).
+ * @return 0, or -EINVAL when @p rules has fewer contexts than the ref has workers.
+ */
+int rxq_rules_ref__set(struct rxq_rules_ref *ref, struct rxq_rules *rules);
+
+/** @brief Control thread: the current set (stable until the control thread's next __set()). */
+struct rxq_rules *rxq_rules_ref__current(struct rxq_rules_ref *ref);
+
+/** @brief Control thread: frees retired sets no worker can still use. @return sets still pending. */
+unsigned rxq_rules_ref__reclaim(struct rxq_rules_ref *ref);
+
+/** @brief Frees the ref, the current set and all retired ones; workers must have stopped. */
+void rxq_rules_ref__free(struct rxq_rules_ref *ref);
+
+#endif
