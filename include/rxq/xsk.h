@@ -71,6 +71,8 @@ struct rxq_xsk_stats {
 	uint64_t tx_wakeups;               /* sendto() kicks */
 	uint64_t tx_wakeup_retries;        /* kicks answered with EAGAIN/EBUSY/ENOBUFS (retried) */
 	uint64_t tx_wakeup_errors;         /* kicks that failed otherwise */
+	uint64_t tx_dropped;               /* copy mode: the driver dropped a frame (EBUSY); it was
+					    * completed without being sent */
 };
 
 struct rxq_xsk;

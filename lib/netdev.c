@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/capability.h>
+#include <linux/ethtool.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "rxq/netdev.h"
+
+/* Reads one sysfs attribute of @ifname into @buf (trailing newline stripped). */
+static int sysfs_read(const char *sysroot, const char *ifname, const char *attr, char *buf,
+		      size_t cap)
+{
+	char path[512];
+	ssize_t n;
+	int fd, err;
+
+	if (snprintf(path, sizeof(path), "%s/sys/class/net/%s/%s", sysroot, ifname, attr) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, cap - 1);
+	err = -errno;
+	close(fd);
+	if (n < 0)
+		return err;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int sysfs_read_u64(const char *sysroot, const char *ifname, const char *attr,
+			  uint64_t *out)
+{
+	char buf[64], *end;
+	int err;
+
+	err = sysfs_read(sysroot, ifname, attr, buf, sizeof(buf));
+	if (err)
+		return err;
+	errno = 0;
+	*out = strtoull(buf, &end, 0);
+	if (errno || end == buf || *end)
+		return -EINVAL;
+	return 0;
+}
+
+static int count_queues(const char *sysroot, const char *ifname, uint32_t *rx, uint32_t *tx)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	*rx = *tx = 0;
+	if (snprintf(path, sizeof(path), "%s/sys/class/net/%s/queues", sysroot, ifname) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strncmp(de->d_name, "rx-", 3))
+			(*rx)++;
+		else if (!strncmp(de->d_name, "tx-", 3))
+			(*tx)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+static bool ifname_ok(const char *ifname)
+{
+	size_t len = ifname ? strlen(ifname) : 0;
+
+	if (len == 0 || len >= IF_NAMESIZE)
+		return false;
+	if (!strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return false;
+	return !strchr(ifname, '/') && !strpbrk(ifname, " \t\n:");
+}
+
+int rxq_netdev__read_sysfs(const char *sysroot, const char *ifname, struct rxq_netdev *dev)
+{
+	char buf[64];
+	uint64_t v;
+	int err;
+
+	if (!sysroot)
+		sysroot = "";
+	memset(dev, 0, sizeof(*dev));
+	if (!ifname_ok(ifname))
+		return -EINVAL;
+	strcpy(dev->name, ifname);
+
+	err = sysfs_read_u64(sysroot, ifname, "ifindex", &v);
+	if (err)
+		return err == -ENOENT ? -ENODEV : err;
+	dev->ifindex = (int)v;
+
+	err = sysfs_read(sysroot, ifname, "address", buf, sizeof(buf));
+	if (!err && rxq_parse_mac(buf, dev->mac))
+		err = -EINVAL;
+	if (err)
+		return err;
+
+	err = sysfs_read_u64(sysroot, ifname, "mtu", &v);
+	if (err)
+		return err;
+	dev->mtu = (uint32_t)v;
+
+	/* Both fail with EINVAL while the link is down: that means "unknown", not an error. */
+	if (!sysfs_read_u64(sysroot, ifname, "speed", &v) && (int64_t)v > 0 && v < UINT32_MAX)
+		dev->speed_mbps = (uint32_t)v;
+	if (!sysfs_read_u64(sysroot, ifname, "carrier", &v))
+		dev->carrier = v == 1;
+	if (!sysfs_read_u64(sysroot, ifname, "flags", &v))
+		dev->up = v & 1; /* IFF_UP */
+
+	err = count_queues(sysroot, ifname, &dev->rx_queues, &dev->tx_queues);
+	if (err == -ENOENT) {
+		/* Kernels without CONFIG_SYSFS queue dirs: one queue each. */
+		dev->rx_queues = dev->tx_queues = 1;
+		err = 0;
+	}
+	return err;
+}
+
+/* The one ethtool ioctl boundary. */
+RXQ_STATIC int netdev_ethtool(const char *ifname, void *cmd)
+{
+	struct ifreq ifr = {0};
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = cmd;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int rxq_netdev__get(const char *ifname, struct rxq_netdev *dev)
+{
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
+	int err;
+
+	err = rxq_netdev__read_sysfs(NULL, ifname, dev);
+	if (err)
+		return err;
+	if (!netdev_ethtool(ifname, &ch)) {
+		dev->channels.valid = true;
+		dev->channels.max_rx = ch.max_rx;
+		dev->channels.max_tx = ch.max_tx;
+		dev->channels.max_other = ch.max_other;
+		dev->channels.max_combined = ch.max_combined;
+		dev->channels.rx = ch.rx_count;
+		dev->channels.tx = ch.tx_count;
+		dev->channels.other = ch.other_count;
+		dev->channels.combined = ch.combined_count;
+	}
+	return 0;
+}
+
+uint32_t rxq_netdev__xsk_queues(const struct rxq_netdev *dev)
+{
+	/* xsk_bind() refuses a queue id that is not below both real queue counts. */
+	return dev->rx_queues < dev->tx_queues ? dev->rx_queues : dev->tx_queues;
+}
+
+uint64_t rxq_netdev__line_rate_pps(const struct rxq_netdev *dev, uint32_t frame_len)
+{
+	uint64_t wire;
+
+	if (!dev->speed_mbps)
+		return 0;
+	if (frame_len < 60)
+		frame_len = 60;
+	wire = (uint64_t)frame_len + 4 + 8 + 12;
+	return (uint64_t)dev->speed_mbps * 1000000 / (wire * 8);
+}
+
+/* rtnetlink request/response, one message answered by one message (or an error). */
+struct nl_reply {
+	int (*cb)(const struct nlmsghdr *nlh, void *arg);
+	void *arg;
+};
+
+static int nl_request(struct nlmsghdr *req, struct nl_reply *rep)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	unsigned portid, seq;
+	ssize_t n;
+	int err;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto close_sock;
+	}
+	portid = mnl_socket_get_portid(nl);
+	seq = (unsigned)time(NULL);
+	req->nlmsg_seq = seq;
+	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
+		err = -errno;
+		goto close_sock;
+	}
+	err = 0;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		err = mnl_cb_run(buf, n, seq, portid, rep->cb, rep->arg);
+		if (err < 0) {
+			err = -errno;
+			break;
+		}
+		if (err == MNL_CB_STOP) {
+			err = 0;
+			break;
+		}
+	}
+close_sock:
+	mnl_socket_close(nl);
+	return err;
+}
+
+struct neigh_result {
+	bool found;
+	uint16_t state;
+	bool has_mac;
+	uint8_t mac[6];
+};
+
+static int neigh_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct neigh_result *res = arg;
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH)
+		return MNL_CB_OK;
+	res->found = true;
+	res->state = ndm->ndm_state;
+	mnl_attr_for_each(attr, nlh, sizeof(*ndm)) {
+		if (mnl_attr_get_type(attr) == NDA_LLADDR && mnl_attr_get_payload_len(attr) == 6) {
+			memcpy(res->mac, mnl_attr_get_payload(attr), 6);
+			res->has_mac = true;
+		}
+	}
+	return MNL_CB_STOP;
+}
+
+int rxq_netdev__neigh(int ifindex, const struct rxq_addr *addr, uint8_t mac[6])
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct neigh_result res = {0};
+	struct nl_reply rep = {neigh_cb, &res};
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm;
+	int err;
+
+	if (addr->family != AF_INET && addr->family != AF_INET6)
+		return -EINVAL;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = addr->family;
+	ndm->ndm_ifindex = ifindex;
+	mnl_attr_put(nlh, NDA_DST, addr->family == AF_INET ? 4 : 16, addr->b);
+
+	err = nl_request(nlh, &rep);
+	if (err)
+		return err;
+	if (!res.found)
+		return -ENOENT;
+	if (!res.has_mac || (res.state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NONE)))
+		return -EHOSTUNREACH;
+	memcpy(mac, res.mac, 6);
+	return 0;
+}
+
+struct route_result {
+	bool found;
+	struct rxq_addr gw;
+};
+
+static int route_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct route_result *res = arg;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	unsigned alen = rtm->rtm_family == AF_INET ? 4 : 16;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	res->found = true;
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+		if (mnl_attr_get_type(attr) == RTA_GATEWAY &&
+		    mnl_attr_get_payload_len(attr) == alen) {
+			res->gw.family = rtm->rtm_family;
+			memcpy(res->gw.b, mnl_attr_get_payload(attr), alen);
+		}
+	}
+	return MNL_CB_STOP;
+}
+
+int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac[6],
+			    struct rxq_addr *via)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct route_result res = {0};
+	struct nl_reply rep = {route_cb, &res};
+	const struct rxq_addr *target = dst;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	unsigned alen;
+
+	if (dst->family != AF_INET && dst->family != AF_INET6)
+		return -EINVAL;
+	alen = dst->family == AF_INET ? 4 : 16;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = dst->family;
+	rtm->rtm_dst_len = alen * 8;
+	mnl_attr_put(nlh, RTA_DST, alen, dst->b);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+
+	/* No route at all is no reason to give up: the destination may still be a neighbour. */
+	if (!nl_request(nlh, &rep) && res.found && res.gw.family == dst->family)
+		target = &res.gw;
+	if (via)
+		*via = *target;
+	return rxq_netdev__neigh(ifindex, target, mac);
+}
+
+bool rxq_cap__has(int cap)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2] = {0};
+
+	if (cap < 0 || cap >= 64)
+		return false;
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+int rxq_cap__first_missing(const int *caps, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (rxq_cap__has(caps[i]))
+			continue;
+		if (caps[i] == RXQ_CAP_BPF && rxq_cap__has(RXQ_CAP_SYS_ADMIN))
+			continue;
+		return caps[i];
+	}
+	return -1;
+}
+
+const char *rxq_cap__name(int cap)
+{
+	switch (cap) {
+	case RXQ_CAP_NET_ADMIN:
+		return "CAP_NET_ADMIN";
+	case RXQ_CAP_NET_RAW:
+		return "CAP_NET_RAW";
+	case RXQ_CAP_IPC_LOCK:
+		return "CAP_IPC_LOCK";
+	case RXQ_CAP_SYS_ADMIN:
+		return "CAP_SYS_ADMIN";
+	case RXQ_CAP_BPF:
+		return "CAP_BPF";
+	}
+	return "an unknown capability";
+}
