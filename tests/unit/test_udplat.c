@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rxq/udplat.h"
+
+static void test_probe_roundtrip(void **state)
+{
+	uint8_t buf[32];
+	struct rxq_probe in = { .flow = 0xdeadbeef, .seq = 0x0102030405060708ull, .tx_ns = 42 };
+	struct rxq_probe out;
+
+	(void)state;
+	memset(buf, 0xaa, sizeof(buf));
+	assert_int_equal(rxq_probe__write(buf, sizeof(buf), &in), 0);
+	/* Network byte order on the wire: magic "RQL1", then the flow. */
+	assert_memory_equal(buf, "RQL1\xde\xad\xbe\xef\x01\x02", 10);
+	assert_int_equal(rxq_probe__parse(buf, sizeof(buf), &out), 0);
+	assert_int_equal(out.flow, in.flow);
+	assert_int_equal(out.seq, in.seq);
+	assert_int_equal(out.tx_ns, in.tx_ns);
+	assert_int_equal(rxq_probe__parse(buf, RXQ_PROBE_LEN - 1, &out), -EMSGSIZE);
+	assert_int_equal(rxq_probe__write(buf, RXQ_PROBE_LEN - 1, &in), -EMSGSIZE);
+	buf[0] = 'X';
+	assert_int_equal(rxq_probe__parse(buf, sizeof(buf), &out), -EBADMSG);
+}
+
+static void test_seqwin_in_order(void **state)
+{
+	struct rxq_seqwin *w;
+	uint64_t seq, sent = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(rxq_seqwin__new(&w, 100), 0);
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(rxq_seqwin__send(w, 1000 + (uint64_t)i, &seq), 0);
+		assert_int_equal(seq, i);
+		assert_int_equal(rxq_seqwin__outstanding(w), 1);
+		assert_int_equal(rxq_seqwin__reply(w, seq, &sent), RXQ_REPLY_OK);
+		assert_int_equal(sent, 1000 + (uint64_t)i);
+		assert_int_equal(rxq_seqwin__outstanding(w), 0);
+	}
+	assert_int_equal(rxq_seqwin__deadline(w, 5), UINT64_MAX);
+	/* Replying again: duplicate; far past: unknown; never sent: unknown. */
+	assert_int_equal(rxq_seqwin__reply(w, 999, &sent), RXQ_REPLY_DUPLICATE);
+	assert_int_equal(rxq_seqwin__reply(w, 10, &sent), RXQ_REPLY_UNKNOWN);
+	assert_int_equal(rxq_seqwin__reply(w, 1000, &sent), RXQ_REPLY_UNKNOWN);
+	assert_int_equal(rxq_seqwin__reply(w, UINT64_MAX, &sent), RXQ_REPLY_UNKNOWN);
+	rxq_seqwin__free(w);
+}
+
+static void test_seqwin_loss_reorder(void **state)
+{
+	struct rxq_seqwin *w;
+	uint64_t seq, sent;
+	unsigned lost = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(rxq_seqwin__new(&w, 64), 0);
+	/* Ten probes 100 ns apart; answer 0, 2, 1 (reordered), 2 again (duplicate), not 3. */
+	for (i = 0; i < 10; i++)
+		rxq_seqwin__send(w, (uint64_t)i * 100, &seq);
+	assert_int_equal(rxq_seqwin__reply(w, 0, &sent), RXQ_REPLY_OK);
+	assert_int_equal(rxq_seqwin__reply(w, 2, &sent), RXQ_REPLY_OK);
+	assert_int_equal(rxq_seqwin__reply(w, 1, &sent), RXQ_REPLY_REORDERED);
+	assert_int_equal(sent, 100);
+	assert_int_equal(rxq_seqwin__reply(w, 2, &sent), RXQ_REPLY_DUPLICATE);
+	assert_int_equal(rxq_seqwin__outstanding(w), 7);
+	/* Oldest outstanding is 3, sent at 300: with a 1000 ns timeout it expires at 1300. */
+	assert_int_equal(rxq_seqwin__deadline(w, 1000), 1300);
+	assert_int_equal(rxq_seqwin__expire(w, 1299, 1000), 0);
+	assert_int_equal(rxq_seqwin__expire(w, 1300, 1000), 1);
+	assert_int_equal(rxq_seqwin__reply(w, 3, &sent), RXQ_REPLY_LATE);
+	/* 4..9 answered except 7; at t = 10 s everything unanswered is lost. */
+	for (i = 4; i < 10; i++)
+		if (i != 7)
+			assert_int_equal(rxq_seqwin__reply(w, (uint64_t)i, &sent), RXQ_REPLY_OK);
+	assert_int_equal(rxq_seqwin__expire(w, 10000000000ull, 1000), 1);
+	assert_int_equal(rxq_seqwin__outstanding(w), 0);
+
+	/* Sending past a full window of unanswered probes counts the overwritten ones lost. */
+	for (i = 0; i < 64 + 5; i++)
+		lost += rxq_seqwin__send(w, 20000000000ull, &seq);
+	assert_int_equal(lost, 5);
+	assert_int_equal(rxq_seqwin__outstanding(w), 64);
+	assert_int_equal(rxq_seqwin__next(w), 10 + 64 + 5);
+	rxq_seqwin__free(w);
+}
+
+/* Every tenth probe unanswered: exactly 10% lost, whatever the window size. */
+static void test_seqwin_every_tenth(void **state)
+{
+	struct rxq_seqwin *w;
+	uint64_t seq, sent, lost = 0, ok = 0;
+	uint64_t t;
+
+	(void)state;
+	assert_int_equal(rxq_seqwin__new(&w, 256), 0);
+	for (t = 0; t < 100000; t++) {
+		lost += rxq_seqwin__expire(w, t * 1000, 50000);
+		lost += rxq_seqwin__send(w, t * 1000, &seq);
+		/* Replies come 20 probes later (open loop). */
+		if (t >= 20 && (t - 20) % 10 != 9)
+			ok += rxq_seqwin__reply(w, t - 20, &sent) == RXQ_REPLY_OK;
+	}
+	for (t = 100000 - 20; t < 100000; t++)
+		if (t % 10 != 9)
+			ok += rxq_seqwin__reply(w, t, &sent) == RXQ_REPLY_OK;
+	lost += rxq_seqwin__expire(w, UINT64_MAX / 2, 50000);
+	assert_int_equal(ok, 90000);
+	assert_int_equal(lost, 10000);
+	rxq_seqwin__free(w);
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	if (strncmp(s, prefix, strlen(prefix))) {
+		print_error("line:     '%s'\nexpected: '%s...'\n", s, prefix);
+		return 0;
+	}
+	return 1;
+}
+
+static void test_format_classic_widths(void **state)
+{
+	struct rxq_latrep r = {
+		.seconds = 1.0,
+		.replies = 16815,
+		.avg_us = 57.224,
+		.dev_us = 24.970,
+		.min_us = 45.594,
+		.p50_us = 55.1,
+		.p99_us = 120.25,
+		.p999_us = 300,
+		.max_us = 1234.5678,
+		.sent = 16815,
+		.incoming_cpu = -1,
+	};
+	char line[512];
+	int n;
+
+	(void)state;
+	n = rxq_latrep__format(&r, line, sizeof(line));
+	assert_int_equal(n, (int)strlen(line));
+	assert_string_equal(line, "pps= 16815 avg= 57.224us dev= 24.970us min=45.594us "
+				  "p50= 55.100us p99=120.250us p99.9=300.000us max=1234.568us lost=0");
+	r.has_packet = true;
+	r.packet_avg_us = 4.796;
+	r.packet_dev_us = 1.622;
+	rxq_latrep__format(&r, line, sizeof(line));
+	assert_true(starts_with(line, "pps= 16815 avg= 57.224us dev= 24.970us min=45.594us "
+				   "(packet=4.796us/1.622) p50="));
+	/* Small values keep the columns: widths, not lengths. */
+	r.replies = 5;
+	r.avg_us = 1.5;
+	r.dev_us = 0;
+	r.min_us = 1.25;
+	r.has_packet = false;
+	rxq_latrep__format(&r, line, sizeof(line));
+	assert_true(starts_with(line, "pps=     5 avg=  1.500us dev=  0.000us min= 1.250us p50="));
+}
+
+static void test_format_extras(void **state)
+{
+	struct rxq_latrep r = {
+		.target = "[fd00::2]:4321",
+		.seconds = 2.0,
+		.replies = 900,
+		.avg_us = 10,
+		.dev_us = 1,
+		.min_us = 9,
+		.p50_us = 10,
+		.p99_us = 12,
+		.p999_us = 13,
+		.max_us = 14,
+		.sent = 1000,
+		.lost = 100,
+		.dup = 3,
+		.reordered = 4,
+		.refused = 7,
+		.incoming_cpu = 1,
+	};
+	char line[512], small[16];
+
+	(void)state;
+	rxq_latrep__format(&r, line, sizeof(line));
+	assert_true(starts_with(line, "[fd00::2]:4321: pps=   450 avg= 10.000us"));
+	assert_non_null(strstr(line, " lost=100 (10.00%) dup=3 reordered=4 refused=7 cpu=1"));
+	/* Truncation is safe and reports the full length. */
+	assert_int_equal(rxq_latrep__format(&r, small, sizeof(small)), (int)strlen(line));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+
+	/* No replies in the period (server down): placeholders, same columns, no NaN. */
+	memset(&r, 0, sizeof(r));
+	r.seconds = 1;
+	r.sent = 10;
+	r.lost = 10;
+	r.refused = 10;
+	r.incoming_cpu = -1;
+	rxq_latrep__format(&r, line, sizeof(line));
+	assert_null(strstr(line, "nan"));
+	assert_true(starts_with(line, "pps=     0 avg=      -   dev=      -   min=     -   p50="));
+	assert_non_null(strstr(line, "lost=10 (100.00%) refused=10"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_probe_roundtrip),
+		cmocka_unit_test(test_seqwin_in_order),
+		cmocka_unit_test(test_seqwin_loss_reorder),
+		cmocka_unit_test(test_seqwin_every_tenth),
+		cmocka_unit_test(test_format_classic_widths),
+		cmocka_unit_test(test_format_extras),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
