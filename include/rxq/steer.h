@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+#ifndef RXQ_STEER_H
+#define RXQ_STEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rxq/flowspec.h"
+
+/*
+ * The XDP steering program (bpf/steer.bpf.c): frames that match one of up to RXQ_STEER_MAX flow
+ * specs are redirected to the AF_XDP socket of the RX queue they arrived on (an XSKMAP indexed by
+ * queue id); everything else, and matching frames on queues without a socket, go to the kernel
+ * (XDP_PASS). Attached through a bpf_link: closing the link fd — including when the process dies,
+ * even by SIGKILL — detaches the program and the interface is back to normal.
+ *
+ * Typical use:
+ *   rxq_steer__open(&s, ifindex, flows, n, &opts);   load (needs CAP_BPF/CAP_SYS_ADMIN)
+ *   rxq_steer__attach(s);                            refuses if another program is attached
+ *   create AF_XDP sockets with XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD and register each with
+ *   xsk_socket__update_xskmap(xsk, rxq_steer__xskmap_fd(s)) or rxq_steer__set_socket()
+ *   ... rxq_steer__counters(s, &c) ...
+ *   rxq_steer__close(s);                             detaches
+ */
+
+#define RXQ_STEER_MAX 16
+
+enum rxq_xdp_mode {
+	RXQ_XDP_MODE_AUTO = 0, /* let the kernel choose: native if the driver has it, else generic */
+	RXQ_XDP_MODE_NATIVE,   /* driver mode (XDP_FLAGS_DRV_MODE) */
+	RXQ_XDP_MODE_GENERIC,  /* skb mode (XDP_FLAGS_SKB_MODE): works everywhere, slower */
+};
+
+/** @brief "auto", "native" or "generic". */
+const char *rxq_xdp_mode__str(enum rxq_xdp_mode m);
+
+/** @brief Parses "auto", "native" (or "drv"), "generic" (or "skb"); -EINVAL otherwise. */
+int rxq_xdp_mode__parse(const char *s, enum rxq_xdp_mode *out);
+
+struct rxq_steer_opts {
+	size_t sz;                  /* sizeof(struct rxq_steer_opts) */
+	enum rxq_xdp_mode xdp_mode;
+	bool force;                 /* detach another XDP program attached to the interface */
+	unsigned nqueues;           /* XSKMAP size; 0: the interface's RX queue count */
+};
+
+/* An XDP program found on an interface. */
+struct rxq_xdp_attached {
+	uint32_t prog_id;        /* 0: nothing attached (in native or generic mode) */
+	char name[16];           /* program name as the kernel knows it ("" if unreadable) */
+	enum rxq_xdp_mode mode;  /* NATIVE or GENERIC */
+	uint32_t link_id;        /* bpf_link holding it, 0 if attached through netlink */
+	int holder_pid;          /* a process holding that bpf_link open (0: unknown) */
+	char holder_comm[16];    /* its command name */
+};
+
+/**
+ * @brief What XDP program is attached to @p ifindex in native or generic mode (offloaded programs
+ * are ignored: they coexist with ours).
+ * @return 0 (out->prog_id 0 when none), or -errno (-ENODEV: no such interface).
+ */
+int rxq_xdp__query(int ifindex, struct rxq_xdp_attached *out);
+
+/* Counters of the steering program, summed over all CPUs. */
+struct rxq_steer_stats {
+	uint64_t steered;   /* redirected to an AF_XDP socket */
+	uint64_t passed;    /* matched no flow (includes not_ip and neigh) */
+	uint64_t no_socket; /* matched, but on a queue without a socket: passed to the kernel */
+	uint64_t not_ip;    /* neither IPv4 nor IPv6 */
+	uint64_t neigh;     /* ICMPv6 neighbour/router discovery, never steered */
+	uint64_t flow_hits[RXQ_STEER_MAX]; /* per flow spec, in the order given */
+};
+
+struct rxq_steer;
+
+/**
+ * @brief Compiles @p flows into the program's configuration and loads it (not attached yet).
+ * @param ifindex interface the program will be attached to
+ * @param flows   1..RXQ_STEER_MAX flow specs (rxq_flowspec__parse)
+ * @return 0, -E2BIG (too many flows), -EINVAL (empty or invalid flow), -EPERM (missing
+ *         CAP_BPF/CAP_SYS_ADMIN or CAP_NET_ADMIN), -ENODEV (no such interface), other -errno.
+ */
+int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowspec *flows,
+		    unsigned nflows, const struct rxq_steer_opts *opts);
+
+/**
+ * @brief Attaches the program to the interface through a bpf_link.
+ * If another XDP program is attached: without opts.force, logs which one and returns -EEXIST; with
+ * force, logs a warning naming it, detaches it (its bpf_link, or the netlink attachment) and then
+ * attaches. Logs why on every failure.
+ * @return 0, -EEXIST (another program; see rxq_steer__other()), -EOPNOTSUPP (the driver has no
+ *         native XDP, or XDP is not supported at all), -EPERM, -EBUSY (lost a race), other -errno.
+ */
+int rxq_steer__attach(struct rxq_steer *s);
+
+/** @brief After rxq_steer__attach() returned -EEXIST: the program in the way. */
+const struct rxq_xdp_attached *rxq_steer__other(const struct rxq_steer *s);
+
+/** @brief The XDP mode the kernel actually attached in (after a successful attach). */
+enum rxq_xdp_mode rxq_steer__mode(const struct rxq_steer *s);
+
+/** @brief The kernel id of the loaded steering program. */
+uint32_t rxq_steer__prog_id(const struct rxq_steer *s);
+
+/** @brief The loaded program's fd (e.g. for BPF_PROG_TEST_RUN). */
+int rxq_steer__prog_fd(const struct rxq_steer *s);
+
+/** @brief The XSKMAP fd (key: RX queue id, value: AF_XDP socket fd). */
+int rxq_steer__xskmap_fd(const struct rxq_steer *s);
+
+/** @brief Number of XSKMAP slots (valid queue ids are below it). */
+unsigned rxq_steer__nqueues(const struct rxq_steer *s);
+
+/** @brief Puts AF_XDP socket @p xsk_fd into the XSKMAP slot of @p queue. 0 or -errno. */
+int rxq_steer__set_socket(struct rxq_steer *s, unsigned queue, int xsk_fd);
+
+/** @brief Removes the socket of @p queue from the XSKMAP (its traffic goes back to the kernel). */
+int rxq_steer__clear_socket(struct rxq_steer *s, unsigned queue);
+
+/** @brief Reads the program's per-CPU counters, summed. 0 or -errno. */
+int rxq_steer__counters(struct rxq_steer *s, struct rxq_steer_stats *out);
+
+/** @brief Detaches (closes the bpf_link) and unloads. NULL is a no-op. */
+void rxq_steer__close(struct rxq_steer *s);
+
+#endif

@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "rxq/log.h"
+#include "rxq/steer.h"
+#include "internal.h"
+#include "steer_shared.h"
+#include "steer.skel.h"
+
+_Static_assert(RXQ_STEER_MAX == RXQ_STEER_MAX_FLOWS, "public and BPF flow limits differ");
+
+/* Used when the interface's queue count cannot be read: XSKMAP slots cost a pointer each. */
+#define STEER_DEFAULT_QUEUES 256
+
+struct rxq_steer {
+	struct steer *skel;
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	unsigned nqueues;
+	unsigned nflows;
+	struct rxq_steer_opts opts;
+	int link_fd;
+	enum rxq_xdp_mode attached_mode;
+	struct rxq_xdp_attached other;
+	int ncpus;
+	struct rxq_steer_counters *percpu; /* ncpus values, read buffer */
+};
+
+const char *rxq_xdp_mode__str(enum rxq_xdp_mode m)
+{
+	switch (m) {
+	case RXQ_XDP_MODE_NATIVE:
+		return "native";
+	case RXQ_XDP_MODE_GENERIC:
+		return "generic";
+	default:
+		return "auto";
+	}
+}
+
+int rxq_xdp_mode__parse(const char *s, enum rxq_xdp_mode *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = RXQ_XDP_MODE_AUTO;
+	else if (!strcmp(s, "native") || !strcmp(s, "drv"))
+		*out = RXQ_XDP_MODE_NATIVE;
+	else if (!strcmp(s, "generic") || !strcmp(s, "skb"))
+		*out = RXQ_XDP_MODE_GENERIC;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Prefix length -> network-order mask words (4 words; IPv4 uses word 0). */
+static void prefix_mask(unsigned plen, unsigned bits, __be32 mask[4])
+{
+	unsigned w;
+
+	if (plen > bits)
+		plen = bits;
+	for (w = 0; w < 4; w++) {
+		unsigned lo = w * 32;
+
+		if (plen >= lo + 32)
+			mask[w] = 0xffffffffu;
+		else if (plen <= lo)
+			mask[w] = 0;
+		else
+			mask[w] = htonl(~0u << (32 - (plen - lo)));
+	}
+}
+
+static void compile_addr(const struct rxq_addr *a, unsigned plen, bool set, bool ipv6,
+			 __be32 net[4], __be32 mask[4])
+{
+	unsigned w;
+
+	memset(net, 0, 16);
+	memset(mask, 0, 16);
+	if (!set)
+		return;
+	memcpy(net, a->b, ipv6 ? 16 : 4);
+	prefix_mask(plen, ipv6 ? 128 : 32, mask);
+	for (w = 0; w < 4; w++)
+		net[w] &= mask[w];
+}
+
+/*
+ * One flow spec -> the program's match record. Checks the rules flowspec.h states, since a spec
+ * may also be built by hand rather than parsed.
+ */
+RXQ_STATIC int steer_flow_compile(const struct rxq_flowspec *fs, struct rxq_steer_flow *out)
+{
+	bool ipv6, l4;
+
+	memset(out, 0, sizeof(*out));
+	if (fs->family != AF_INET && fs->family != AF_INET6)
+		return -EINVAL;
+	ipv6 = fs->family == AF_INET6;
+	l4 = !fs->any_proto && !(fs->fields & RXQ_FS_PROTO);
+	if (fs->fields & ~(uint32_t)(RXQ_FS_SRC_IP | RXQ_FS_DST_IP | RXQ_FS_SRC_PORT |
+				     RXQ_FS_DST_PORT | RXQ_FS_PROTO))
+		return -EINVAL;
+	if ((fs->fields & RXQ_FS_SRC_IP) &&
+	    (fs->src_ip.family != fs->family || fs->src_plen > rxq_addr_bits(fs->family)))
+		return -EINVAL;
+	if ((fs->fields & RXQ_FS_DST_IP) &&
+	    (fs->dst_ip.family != fs->family || fs->dst_plen > rxq_addr_bits(fs->family)))
+		return -EINVAL;
+	if (l4 && fs->proto != IPPROTO_UDP && fs->proto != IPPROTO_TCP)
+		return -EINVAL;
+	if (!l4 && (fs->fields & (RXQ_FS_SRC_PORT | RXQ_FS_DST_PORT)))
+		return -EINVAL;
+	if (fs->any_proto && (fs->fields & RXQ_FS_PROTO))
+		return -EINVAL;
+
+	out->ipv6 = ipv6;
+	if (!fs->any_proto) {
+		out->keys |= RXQ_STEER_K_PROTO;
+		out->proto = fs->proto;
+	}
+	if (fs->fields & RXQ_FS_SRC_PORT) {
+		out->keys |= RXQ_STEER_K_SRC_PORT;
+		out->src_port = htons(fs->src_port);
+	}
+	if (fs->fields & RXQ_FS_DST_PORT) {
+		out->keys |= RXQ_STEER_K_DST_PORT;
+		out->dst_port = htons(fs->dst_port);
+	}
+	compile_addr(&fs->src_ip, fs->src_plen, fs->fields & RXQ_FS_SRC_IP, ipv6, out->src,
+		     out->src_mask);
+	compile_addr(&fs->dst_ip, fs->dst_plen, fs->fields & RXQ_FS_DST_IP, ipv6, out->dst,
+		     out->dst_mask);
+	return 0;
+}
+
+RXQ_STATIC int steer_config_build(const struct rxq_flowspec *flows, unsigned nflows,
+				  struct rxq_steer_config *cfg)
+{
+	unsigned i;
+	int err;
+
+	if (!nflows)
+		return -EINVAL;
+	if (nflows > RXQ_STEER_MAX_FLOWS)
+		return -E2BIG;
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < nflows; i++) {
+		err = steer_flow_compile(&flows[i], &cfg->flows[i]);
+		if (err)
+			return err;
+	}
+	cfg->nflows = nflows;
+	return 0;
+}
+
+/* libbpf's own messages (verifier logs, ...) are only interesting when debugging. */
+static int steer_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	rxq_debug("libbpf: %s", buf);
+	return 0;
+}
+
+/* The kernel boundary for the queue count: /sys/class/net/IF/queues/rx-N. */
+RXQ_STATIC int steer_sysfs_rx_queues(const char *sysroot, const char *ifname)
+{
+	char path[256];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/sys/class/net/%s/queues", sysroot ? sysroot : "", ifname);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "rx-", 3))
+			n++;
+	closedir(d);
+	return n ? n : -ENOENT;
+}
+
+int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowspec *flows,
+		    unsigned nflows, const struct rxq_steer_opts *opts)
+{
+	struct rxq_steer_config cfg;
+	struct rxq_steer *s;
+	int err, n;
+
+	*out = NULL;
+	err = steer_config_build(flows, nflows, &cfg);
+	if (err)
+		return err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->link_fd = -1;
+	s->ifindex = ifindex;
+	s->nflows = nflows;
+	if (opts)
+		memcpy(&s->opts, opts,
+		       opts->sz && opts->sz < sizeof(s->opts) ? opts->sz : sizeof(s->opts));
+	s->opts.sz = sizeof(s->opts);
+	if (!if_indextoname((unsigned)ifindex, s->ifname)) {
+		err = -ENODEV;
+		goto err_free;
+	}
+
+	s->nqueues = s->opts.nqueues;
+	if (!s->nqueues) {
+		n = steer_sysfs_rx_queues(NULL, s->ifname);
+		s->nqueues = n > 0 ? (unsigned)n : STEER_DEFAULT_QUEUES;
+	}
+
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0) {
+		err = s->ncpus ? s->ncpus : -EINVAL;
+		goto err_free;
+	}
+	s->percpu = calloc((size_t)s->ncpus, sizeof(*s->percpu));
+	if (!s->percpu) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+
+	libbpf_set_print(steer_libbpf_print);
+	s->skel = steer__open();
+	if (!s->skel) {
+		err = -errno;
+		rxq_err("cannot open the XDP steering program: %s", strerror(-err));
+		goto err_percpu;
+	}
+	memcpy((void *)&s->skel->rodata->cfg, &cfg, sizeof(cfg));
+	err = bpf_map__set_max_entries(s->skel->maps.xsks, s->nqueues);
+	if (err)
+		goto err_skel;
+	err = steer__load(s->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES) {
+			err = -EPERM;
+			rxq_err("loading the XDP steering program needs CAP_BPF and CAP_NET_ADMIN "
+				"(or CAP_SYS_ADMIN): run as root");
+		} else {
+			rxq_err("cannot load the XDP steering program: %s (run with -v for the "
+				"verifier's log)",
+				strerror(-err));
+		}
+		goto err_skel;
+	}
+	*out = s;
+	return 0;
+
+err_skel:
+	steer__destroy(s->skel);
+err_percpu:
+	free(s->percpu);
+err_free:
+	free(s);
+	return err;
+}
+
+static enum rxq_xdp_mode mode_of_query(const struct bpf_xdp_query_opts *q, uint32_t *id)
+{
+	if (q->drv_prog_id) {
+		*id = q->drv_prog_id;
+		return RXQ_XDP_MODE_NATIVE;
+	}
+	if (q->skb_prog_id) {
+		*id = q->skb_prog_id;
+		return RXQ_XDP_MODE_GENERIC;
+	}
+	*id = 0;
+	return RXQ_XDP_MODE_AUTO;
+}
+
+/* A process holding bpf_link @link_id: scans /proc/PID/fdinfo for "link_id:". Slow; error path. */
+static void find_link_holder(uint32_t link_id, struct rxq_xdp_attached *out)
+{
+	char path[600], line[128], want[32];
+	struct dirent *pe, *fe;
+	DIR *proc, *fds;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "link_id:\t%u\n", link_id);
+	proc = opendir("/proc");
+	if (!proc)
+		return;
+	while (!out->holder_pid && (pe = readdir(proc))) {
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fdinfo", pe->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (!out->holder_pid && (fe = readdir(fds))) {
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", pe->d_name, fe->d_name);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			while (fgets(line, sizeof(line), f))
+				if (!strcmp(line, want)) {
+					out->holder_pid = atoi(pe->d_name);
+					break;
+				}
+			fclose(f);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	if (!out->holder_pid)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", out->holder_pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(out->holder_comm, sizeof(out->holder_comm), f))
+			out->holder_comm[strcspn(out->holder_comm, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+/* The XDP bpf_link on @ifindex holding @prog_id, if any (ifindex alone is per namespace). */
+static uint32_t find_xdp_link(int ifindex, uint32_t prog_id)
+{
+	uint32_t id = 0, found = 0;
+
+	while (!found && !bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info;
+		uint32_t len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
+		    (int)info.xdp.ifindex == ifindex && info.prog_id == prog_id)
+			found = id;
+		close(fd);
+	}
+	return found;
+}
+
+int rxq_xdp__query(int ifindex, struct rxq_xdp_attached *out)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int err, fd;
+
+	memset(out, 0, sizeof(*out));
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err)
+		return err == -EINVAL ? -ENODEV : err;
+	out->mode = mode_of_query(&q, &out->prog_id);
+	if (!out->prog_id)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(out->prog_id);
+	if (fd >= 0) {
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			snprintf(out->name, sizeof(out->name), "%s", info.name);
+		close(fd);
+	}
+	out->link_id = find_xdp_link(ifindex, out->prog_id);
+	if (out->link_id)
+		find_link_holder(out->link_id, out);
+	return 0;
+}
+
+static void describe(const struct rxq_xdp_attached *a, char *buf, size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "XDP program '%s' (id %u, %s mode", a->name[0] ? a->name : "?",
+		     a->prog_id, rxq_xdp_mode__str(a->mode));
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (a->link_id && a->holder_pid)
+		snprintf(buf + n, len - (size_t)n, ", bpf_link %u held by pid %d %s)", a->link_id,
+			 a->holder_pid, a->holder_comm);
+	else if (a->link_id)
+		snprintf(buf + n, len - (size_t)n, ", bpf_link %u)", a->link_id);
+	else
+		snprintf(buf + n, len - (size_t)n, ", attached through netlink)");
+}
+
+static int detach_other(struct rxq_steer *s)
+{
+	const struct rxq_xdp_attached *o = &s->other;
+	int fd, err;
+
+	if (o->link_id) {
+		fd = bpf_link_get_fd_by_id(o->link_id);
+		if (fd < 0)
+			return fd == -ENOENT ? 0 : fd; /* gone meanwhile */
+		err = bpf_link_detach(fd);
+		close(fd);
+		return err;
+	}
+	return bpf_xdp_detach(s->ifindex,
+			      o->mode == RXQ_XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE,
+			      NULL);
+}
+
+int rxq_steer__attach(struct rxq_steer *s)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lopts);
+	struct rxq_xdp_attached now;
+	char what[160];
+	int err, fd;
+
+	if (s->link_fd >= 0)
+		return -EALREADY;
+	err = rxq_xdp__query(s->ifindex, &s->other);
+	if (err) {
+		rxq_err("cannot query XDP programs on %s: %s", s->ifname, strerror(-err));
+		return err;
+	}
+	if (s->other.prog_id) {
+		describe(&s->other, what, sizeof(what));
+		if (!s->opts.force) {
+			rxq_err("%s already has an %s; not replacing it (stop its owner, or use "
+				"--force to detach it)",
+				s->ifname, what);
+			return -EEXIST;
+		}
+		rxq_warn("%s has an %s: detaching it (--force)", s->ifname, what);
+		err = detach_other(s);
+		if (err) {
+			rxq_err("cannot detach the %s from %s: %s", what, s->ifname,
+				strerror(-err));
+			return err;
+		}
+	}
+
+	if (s->opts.xdp_mode == RXQ_XDP_MODE_NATIVE)
+		lopts.flags = XDP_FLAGS_DRV_MODE;
+	else if (s->opts.xdp_mode == RXQ_XDP_MODE_GENERIC)
+		lopts.flags = XDP_FLAGS_SKB_MODE;
+	fd = bpf_link_create(bpf_program__fd(s->skel->progs.rxq_steer), s->ifindex, BPF_XDP,
+			     &lopts);
+	if (fd < 0) {
+		err = fd;
+		if (err == -EOPNOTSUPP || (err == -EINVAL && lopts.flags == XDP_FLAGS_DRV_MODE)) {
+			err = -EOPNOTSUPP;
+			rxq_err("%s does not support XDP in %s mode (try --xdp-mode=generic)",
+				s->ifname, rxq_xdp_mode__str(s->opts.xdp_mode));
+		} else if (err == -EPERM) {
+			rxq_err("attaching XDP to %s needs CAP_NET_ADMIN: run as root", s->ifname);
+		} else if (err == -EBUSY || err == -EEXIST) {
+			err = -EBUSY;
+			rxq_err("another XDP program was attached to %s meanwhile; try again",
+				s->ifname);
+		} else {
+			rxq_err("cannot attach XDP to %s: %s", s->ifname, strerror(-err));
+		}
+		return err;
+	}
+	s->link_fd = fd;
+	s->attached_mode = s->opts.xdp_mode;
+	if (!rxq_xdp__query(s->ifindex, &now) && now.prog_id == rxq_steer__prog_id(s))
+		s->attached_mode = now.mode;
+	return 0;
+}
+
+const struct rxq_xdp_attached *rxq_steer__other(const struct rxq_steer *s)
+{
+	return &s->other;
+}
+
+enum rxq_xdp_mode rxq_steer__mode(const struct rxq_steer *s)
+{
+	return s->attached_mode;
+}
+
+uint32_t rxq_steer__prog_id(const struct rxq_steer *s)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.rxq_steer), &info, &len))
+		return 0;
+	return info.id;
+}
+
+int rxq_steer__prog_fd(const struct rxq_steer *s)
+{
+	return bpf_program__fd(s->skel->progs.rxq_steer);
+}
+
+int rxq_steer__xskmap_fd(const struct rxq_steer *s)
+{
+	return bpf_map__fd(s->skel->maps.xsks);
+}
+
+unsigned rxq_steer__nqueues(const struct rxq_steer *s)
+{
+	return s->nqueues;
+}
+
+int rxq_steer__set_socket(struct rxq_steer *s, unsigned queue, int xsk_fd)
+{
+	uint32_t key = queue, val = (uint32_t)xsk_fd;
+
+	if (queue >= s->nqueues)
+		return -ERANGE;
+	return bpf_map_update_elem(rxq_steer__xskmap_fd(s), &key, &val, BPF_ANY);
+}
+
+int rxq_steer__clear_socket(struct rxq_steer *s, unsigned queue)
+{
+	uint32_t key = queue;
+	int err;
+
+	if (queue >= s->nqueues)
+		return -ERANGE;
+	err = bpf_map_delete_elem(rxq_steer__xskmap_fd(s), &key);
+	return err == -ENOENT ? 0 : err;
+}
+
+int rxq_steer__counters(struct rxq_steer *s, struct rxq_steer_stats *out)
+{
+	uint32_t zero = 0;
+	int err, cpu;
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	err = bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &zero, s->percpu);
+	if (err)
+		return err;
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		const struct rxq_steer_counters *c = &s->percpu[cpu];
+
+		out->steered += c->steered;
+		out->passed += c->passed;
+		out->no_socket += c->no_socket;
+		out->not_ip += c->not_ip;
+		out->neigh += c->neigh;
+		for (i = 0; i < RXQ_STEER_MAX_FLOWS; i++)
+			out->flow_hits[i] += c->flow_hits[i];
+	}
+	return 0;
+}
+
+void rxq_steer__close(struct rxq_steer *s)
+{
+	if (!s)
+		return;
+	if (s->link_fd >= 0)
+		close(s->link_fd);
+	steer__destroy(s->skel);
+	free(s->percpu);
+	free(s);
+}
