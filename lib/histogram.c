@@ -21,7 +21,7 @@
 #define MAX_SHIFT (36 - SUB_BITS)  /* values below 2^36 = RXQ_HIST_MAX_NS */
 #define NBINS	  (MAX_SHIFT * HALF + SUB_COUNT)
 /* The bucket count as HdrHistogram would state it: bucket 0 plus one per shift. */
-#define NBUCKETS  (MAX_SHIFT + 1)
+#define NBUCKETS (MAX_SHIFT + 1)
 
 typedef unsigned __int128 u128;
 
@@ -205,7 +205,8 @@ uint64_t rxq_hist__percentile(const struct rxq_hist *h, double p)
 		return h->max;
 	/*
 	 * Nearest rank, ceil(p/100 * N). The slack absorbs decimal percentiles that are not exact
-	 * in binary: 99.9 is 99.9000000000000057, which must not push rank 99900 of 100000 to 99901.
+	 * in binary: 99.9 is 99.9000000000000057, which must not turn rank 99900 of 100000 into
+	 * 99901.
 	 */
 	exact = (long double)p * h->total / 100;
 	rank = (uint64_t)ceill(exact - 1e-9L);

@@ -16,7 +16,7 @@
 struct rxq_out {
 	FILE *f;
 	enum rxq_out_format fmt;
-	bool need_sep;  /* a field was printed since the last '{' / "key[" / begin */
+	bool need_sep;	/* a field was printed since the last '{' / "key[" / begin */
 	unsigned depth; /* open nested objects */
 };
 
@@ -92,7 +92,8 @@ static void json_string(FILE *f, const char *s)
 			fprintf(f, "\\u%04x", *p++);
 			continue;
 		}
-		n = rxq_out__utf8_len(p); /* stops at the NUL: every continuation test fails there */
+		/* Stops at the NUL: every continuation-byte test fails there. */
+		n = rxq_out__utf8_len(p);
 		if (!n) {
 			fputs("\\ufffd", f);
 			p++;

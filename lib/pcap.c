@@ -107,7 +107,7 @@ int rxq_pcap_writer__write(struct rxq_pcap_writer *w, const uint8_t *frame, uint
 	errno = 0;
 	pcap_dump((u_char *)w->dumper, &hdr, frame);
 	if (ferror(w->file)) {
-		/* pcap_dump() returns nothing: the stream's error flag is the only trace of a failure. */
+		/* pcap_dump() returns nothing: the stream's error flag is all there is. */
 		w->err = errno ? -errno : -EIO;
 		rxq_err("%s: writing a frame failed: %s", w->path, strerror(-w->err));
 		return w->err;
@@ -165,7 +165,8 @@ int rxq_pcap_reader__open(struct rxq_pcap_reader **out, const char *path)
 	if (pread(fileno(file), &magic, sizeof(magic), 0) == sizeof(magic))
 		r->nanosec = magic == PCAP_MAGIC_NSEC || magic == PCAP_MAGIC_NSEC_SWAPPED;
 
-	r->pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	r->pcap =
+	    pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!r->pcap) {
 		err = -EINVAL;
 		rxq_err("%s: not a readable pcap file: %s", path, errbuf);
@@ -198,7 +199,7 @@ int rxq_pcap_reader__next(struct rxq_pcap_reader *r, const uint8_t **frame, uint
 	*frame = data;
 	*len = hdr->caplen;
 	if (ts) {
-		/* libpcap sign-extends the file's unsigned 32-bit seconds; years past 2038 are valid. */
+		/* libpcap sign-extends the file's unsigned 32-bit seconds (valid past 2038). */
 		ts->tv_sec = (uint32_t)hdr->ts.tv_sec;
 		ts->tv_nsec = hdr->ts.tv_usec; /* nanoseconds: the handle was opened that way */
 	}

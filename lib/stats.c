@@ -118,7 +118,7 @@ uint64_t rxq_now_ns(void)
 {
 	struct timespec ts;
 
-	/* CLOCK_MONOTONIC cannot fail with a valid pointer; the vDSO serves it without a syscall. */
+	/* Cannot fail with a valid pointer; the vDSO serves it without a syscall. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
@@ -260,7 +260,7 @@ int rxq_ticker__wait(struct rxq_ticker *t)
 				return RXQ_TICK_DONE;
 		}
 		if (pfd[TICK_TIMER].revents) {
-			/* The value read is the number of expirations; missed periods count once. */
+			/* The value read counts expirations; missed periods count once. */
 			ret = ticker_read_counter(t->timer_fd);
 			if (ret < 0)
 				return ret;

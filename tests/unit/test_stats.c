@@ -99,7 +99,7 @@ static void test_counters_layout(void **state)
 			if (t + 1 < 5) {
 				uintptr_t next = (uintptr_t)rxq_counters__row(c, t + 1);
 
-				/* The next row starts on a later cache line than this row's last byte. */
+				/* The next row starts on a later line than this one ends. */
 				assert_true(next / 64 > last_byte / 64);
 			}
 		}
