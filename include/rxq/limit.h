@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+#ifndef RXQ_LIMIT_H
+#define RXQ_LIMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Token buckets per key in a table of fixed size, for `limit RATE/s per KEY` rules.
+ *
+ * Every bucket refills at @rate tokens per second up to a burst of @burst tokens, starts full, and
+ * a packet takes one token. Time is passed in (nanoseconds of a monotonic clock), so the table can
+ * be driven by a simulated clock in tests; a clock that goes backwards refills nothing.
+ *
+ * Memory is fixed when the table is created: @entries slots of 24 bytes (a power of two, at least
+ * 8). A key is stored as its 64-bit hash (rxq_limit_hash(), seeded), so two keys collide only if
+ * their hashes do. A key lives in one of the 8 slots following its hash position; when all 8 hold
+ * other keys, the one refilled least recently is evicted and the new key starts with a full
+ * bucket. A table is used by one thread at a time: no locking.
+ */
+
+struct rxq_limit_table;
+
+/**
+ * @brief Creates a table.
+ * @param rate    tokens per second, 1 .. RXQ_LIMIT_RATE_MAX
+ * @param burst   bucket size in tokens, 1 .. RXQ_LIMIT_RATE_MAX (rxq rules use burst = rate)
+ * @param entries number of buckets, rounded up to a power of two, 8 .. 1 << 26
+ * @return 0, -EINVAL, -ENOMEM
+ */
+int rxq_limit__new(struct rxq_limit_table **out, uint64_t rate, uint64_t burst, unsigned entries);
+
+#define RXQ_LIMIT_RATE_MAX 1000000000ull
+
+void rxq_limit__free(struct rxq_limit_table *t);
+
+/**
+ * @brief Takes one token from @p key's bucket at time @p now_ns.
+ * @return true when a token was available (the packet conforms), false when the bucket is empty.
+ */
+bool rxq_limit__take(struct rxq_limit_table *t, uint64_t key, uint64_t now_ns);
+
+/** @brief Number of buckets (after rounding). */
+unsigned rxq_limit__entries(const struct rxq_limit_table *t);
+
+/** @brief Buckets in use. */
+unsigned rxq_limit__used(const struct rxq_limit_table *t);
+
+/** @brief Keys evicted so far to make room for new ones. */
+uint64_t rxq_limit__evictions(const struct rxq_limit_table *t);
+
+/** @brief Bytes of memory the table holds (fixed from creation on). */
+size_t rxq_limit__memory(const struct rxq_limit_table *t);
+
+/**
+ * @brief Seeded 64-bit hash of @p len bytes (fast, well mixed, not cryptographic); never returns
+ * 0, which marks a free slot.
+ */
+uint64_t rxq_limit_hash(const void *data, size_t len, uint64_t seed);
+
+#endif

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* Token-bucket tables of fixed size for rate-limit rules. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rxq/limit.h"
+
+#define NS_PER_S     1000000000ull
+#define PROBE_WINDOW 8
+#define ENTRIES_MAX  (1u << 26)
+
+/*
+ * Credit is kept in token-nanoseconds (one token = NS_PER_S units) so that refilling at any rate
+ * up to 1e9/s is exact integer arithmetic: rate * elapsed_ns units per refill. The largest value,
+ * burst * NS_PER_S <= 1e18, fits in 64 bits, and so does rate * elapsed once elapsed is capped at
+ * the time a bucket needs to fill from empty.
+ */
+struct bucket {
+	uint64_t key; /* 0: free */
+	uint64_t credit;
+	uint64_t last_ns; /* last refill */
+};
+
+struct rxq_limit_table {
+	struct bucket *buckets;
+	uint32_t mask;
+	unsigned used;
+	uint64_t rate, burst_credit, fill_ns;
+	uint64_t evictions;
+};
+
+int rxq_limit__new(struct rxq_limit_table **out, uint64_t rate, uint64_t burst, unsigned entries)
+{
+	struct rxq_limit_table *t;
+	unsigned n = 8;
+
+	if (!rate || rate > RXQ_LIMIT_RATE_MAX || !burst || burst > RXQ_LIMIT_RATE_MAX ||
+	    entries > ENTRIES_MAX)
+		return -EINVAL;
+	while (n < entries)
+		n *= 2;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->buckets = calloc(n, sizeof(*t->buckets));
+	if (!t->buckets) {
+		free(t);
+		return -ENOMEM;
+	}
+	t->mask = n - 1;
+	t->rate = rate;
+	t->burst_credit = burst * NS_PER_S;
+	/* Time to refill a whole burst, rounded up: longer gaps add nothing more. */
+	t->fill_ns = (t->burst_credit + rate - 1) / rate;
+	*out = t;
+	return 0;
+}
+
+void rxq_limit__free(struct rxq_limit_table *t)
+{
+	if (!t)
+		return;
+	free(t->buckets);
+	free(t);
+}
+
+bool rxq_limit__take(struct rxq_limit_table *t, uint64_t key, uint64_t now_ns)
+{
+	struct bucket *b = NULL, *victim = NULL;
+	uint32_t i, h = (uint32_t)(key >> 32) & t->mask;
+
+	if (!key)
+		key = 1;
+	for (i = 0; i < PROBE_WINDOW; i++) {
+		struct bucket *s = &t->buckets[(h + i) & t->mask];
+
+		if (s->key == key) {
+			b = s;
+			break;
+		}
+		if (!s->key) {
+			if (!victim || victim->key)
+				victim = s;
+			continue;
+		}
+		if (!victim || (victim->key && s->last_ns < victim->last_ns))
+			victim = s;
+	}
+	if (!b) {
+		/* A free slot if the window had one, else the least recently refilled key. */
+		b = victim;
+		if (b->key)
+			t->evictions++;
+		else
+			t->used++;
+		b->key = key;
+		b->credit = t->burst_credit;
+		b->last_ns = now_ns;
+	} else if (now_ns > b->last_ns) {
+		uint64_t elapsed = now_ns - b->last_ns;
+
+		if (elapsed > t->fill_ns)
+			elapsed = t->fill_ns;
+		b->credit += elapsed * t->rate;
+		if (b->credit > t->burst_credit)
+			b->credit = t->burst_credit;
+		b->last_ns = now_ns;
+	}
+	if (b->credit < NS_PER_S)
+		return false;
+	b->credit -= NS_PER_S;
+	return true;
+}
+
+unsigned rxq_limit__entries(const struct rxq_limit_table *t)
+{
+	return t->mask + 1;
+}
+
+unsigned rxq_limit__used(const struct rxq_limit_table *t)
+{
+	return t->used;
+}
+
+uint64_t rxq_limit__evictions(const struct rxq_limit_table *t)
+{
+	return t->evictions;
+}
+
+size_t rxq_limit__memory(const struct rxq_limit_table *t)
+{
+	return sizeof(*t) + ((size_t)t->mask + 1) * sizeof(struct bucket);
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+uint64_t rxq_limit_hash(const void *data, size_t len, uint64_t seed)
+{
+	const uint8_t *p = data;
+	uint64_t h = mix64(seed ^ (len * 0x9e3779b97f4a7c15ull));
+
+	while (len >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		h = mix64(h ^ w) + 0x9e3779b97f4a7c15ull;
+		p += 8;
+		len -= 8;
+	}
+	if (len) {
+		uint64_t w = 0;
+
+		memcpy(&w, p, len);
+		h = mix64(h ^ w ^ ((uint64_t)len << 56));
+	}
+	h = mix64(h);
+	return h ? h : 1;
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rxq/limit.h"
+
+#define MS 1000000ull
+#define S  1000000000ull
+
+static unsigned take_all(struct rxq_limit_table *t, uint64_t key, uint64_t now, unsigned max)
+{
+	unsigned n = 0;
+
+	while (n < max && rxq_limit__take(t, key, now))
+		n++;
+	return n;
+}
+
+static void test_burst_and_refill(void **state)
+{
+	struct rxq_limit_table *t;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 10, 10, 64), 0);
+	/* Starts full: a burst of exactly 10. */
+	assert_int_equal(take_all(t, 42, 5 * S, 100), 10);
+	/* 10/s: one token per 100 ms, not before. */
+	assert_false(rxq_limit__take(t, 42, 5 * S + 99 * MS));
+	assert_true(rxq_limit__take(t, 42, 5 * S + 100 * MS));
+	assert_false(rxq_limit__take(t, 42, 5 * S + 100 * MS));
+	/* Partial refills add up: 50 ms + 50 ms = one token. */
+	assert_false(rxq_limit__take(t, 42, 5 * S + 150 * MS));
+	assert_true(rxq_limit__take(t, 42, 5 * S + 200 * MS));
+	/* A long pause refills to the burst, not beyond. */
+	assert_int_equal(take_all(t, 42, 100 * S, 100), 10);
+	/* Over one simulated minute at full demand: burst + rate * 60 s. */
+	{
+		uint64_t now = 200 * S, passed = 0;
+		unsigned i;
+
+		for (i = 0; i < 60000; i++, now += MS)
+			passed += rxq_limit__take(t, 7, now);
+		/* 10 burst + 10/s over 59.999 s of refills: 609 or 610 depending on rounding */
+		assert_in_range(passed, 609, 610);
+	}
+	rxq_limit__free(t);
+}
+
+static void test_high_rate_precision(void **state)
+{
+	struct rxq_limit_table *t;
+	unsigned i, passed = 0;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 1000000, 1, 8), 0);
+	assert_true(rxq_limit__take(t, 1, 1000));
+	assert_false(rxq_limit__take(t, 1, 1999)); /* 999 ns: not yet a token at 1M/s */
+	assert_true(rxq_limit__take(t, 1, 2000));
+	/* 1G/s, burst 1G: the largest values must not overflow. */
+	rxq_limit__free(t);
+	assert_int_equal(rxq_limit__new(&t, RXQ_LIMIT_RATE_MAX, RXQ_LIMIT_RATE_MAX, 8), 0);
+	assert_true(rxq_limit__take(t, 1, 0));
+	for (i = 0; i < 1000; i++)
+		passed += rxq_limit__take(t, 1, UINT64_MAX / 2 + i);
+	assert_int_equal(passed, 1000);
+	rxq_limit__free(t);
+}
+
+static void test_clock_backwards(void **state)
+{
+	struct rxq_limit_table *t;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 1, 2, 8), 0);
+	assert_int_equal(take_all(t, 9, 10 * S, 10), 2);
+	/* Going back in time refills nothing and does not wrap around into a huge credit. */
+	assert_false(rxq_limit__take(t, 9, 1 * S));
+	assert_false(rxq_limit__take(t, 9, 10 * S));
+	assert_true(rxq_limit__take(t, 9, 11 * S));
+	rxq_limit__free(t);
+}
+
+static void test_keys_independent(void **state)
+{
+	struct rxq_limit_table *t;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 5, 5, 1024), 0);
+	assert_int_equal(take_all(t, 100, S, 10), 5);
+	assert_int_equal(take_all(t, 200, S, 10), 5);
+	assert_false(rxq_limit__take(t, 100, S));
+	/* Key 0 is a valid key too (it is remapped, not treated as a free slot). */
+	assert_int_equal(take_all(t, 0, S, 10), 5);
+	assert_int_equal(rxq_limit__used(t), 3);
+	assert_int_equal(rxq_limit__evictions(t), 0);
+	rxq_limit__free(t);
+}
+
+static void test_eviction_order(void **state)
+{
+	struct rxq_limit_table *t;
+	uint64_t k;
+
+	(void)state;
+	/* 8 slots: every key's probe window is the whole table. */
+	assert_int_equal(rxq_limit__new(&t, 1, 1, 8), 0);
+	assert_int_equal(rxq_limit__entries(t), 8);
+	for (k = 1; k <= 8; k++)
+		assert_true(rxq_limit__take(t, k << 32, k)); /* each drains its bucket */
+	assert_int_equal(rxq_limit__used(t), 8);
+	/* Refresh key 1: now key 2 is the least recently refilled. */
+	assert_false(rxq_limit__take(t, 1ull << 32, 9));
+	/* Key 9 evicts key 2. */
+	assert_true(rxq_limit__take(t, 9ull << 32, 10));
+	assert_int_equal(rxq_limit__evictions(t), 1);
+	/* Key 1 kept its (empty) bucket; key 2 comes back as new, with a full one. */
+	assert_false(rxq_limit__take(t, 1ull << 32, 11));
+	assert_true(rxq_limit__take(t, 2ull << 32, 12)); /* evicts key 3 */
+	assert_true(rxq_limit__take(t, 3ull << 32, 13)); /* evicts key 4 */
+	assert_false(rxq_limit__take(t, 5ull << 32, 14)); /* key 5 still there, empty */
+	assert_int_equal(rxq_limit__evictions(t), 3);
+	assert_int_equal(rxq_limit__used(t), 8);
+	rxq_limit__free(t);
+}
+
+static void test_fill_beyond_capacity(void **state)
+{
+	struct rxq_limit_table *t;
+	size_t mem;
+	uint64_t i, seed = 1234, passed = 0;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 100, 100, 1000), 0);
+	assert_int_equal(rxq_limit__entries(t), 1024);
+	mem = rxq_limit__memory(t);
+	assert_true(mem >= 1024 * 24 && mem < 1024 * 24 + 256);
+	/* 100000 distinct keys (a spoofed-source flood) through 1024 slots. */
+	for (i = 0; i < 100000; i++) {
+		uint64_t key = rxq_limit_hash(&i, sizeof(i), seed);
+
+		passed += rxq_limit__take(t, key, i * 1000);
+	}
+	assert_int_equal(passed, 100000); /* every new key starts with a full bucket */
+	assert_true(rxq_limit__used(t) <= 1024);
+	assert_true(rxq_limit__used(t) > 900);
+	assert_int_equal(rxq_limit__used(t) + rxq_limit__evictions(t), 100000);
+	assert_int_equal(rxq_limit__memory(t), mem);
+	/* The very first keys are long gone: key 0 starts over with a full bucket of 100. */
+	{
+		uint64_t first = 0, key = rxq_limit_hash(&first, sizeof(first), seed);
+
+		assert_int_equal(take_all(t, key, 100000 * 1000, 1000), 100);
+	}
+	rxq_limit__free(t);
+}
+
+static void test_args_and_hash(void **state)
+{
+	struct rxq_limit_table *t = NULL;
+	uint8_t a[37] = { 1, 2, 3 }, b[37] = { 1, 2, 4 };
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 0, 1, 8), -EINVAL);
+	assert_int_equal(rxq_limit__new(&t, 1, 0, 8), -EINVAL);
+	assert_int_equal(rxq_limit__new(&t, RXQ_LIMIT_RATE_MAX + 1, 1, 8), -EINVAL);
+	assert_int_equal(rxq_limit__new(&t, 1, 1, (1u << 26) + 1), -EINVAL);
+	assert_int_equal(rxq_limit__new(&t, 1, 1, 0), 0);
+	assert_int_equal(rxq_limit__entries(t), 8);
+	rxq_limit__free(t);
+	rxq_limit__free(NULL);
+
+	assert_int_equal(rxq_limit_hash(a, sizeof(a), 1), rxq_limit_hash(a, sizeof(a), 1));
+	assert_int_not_equal(rxq_limit_hash(a, sizeof(a), 1), rxq_limit_hash(b, sizeof(b), 1));
+	assert_int_not_equal(rxq_limit_hash(a, sizeof(a), 1), rxq_limit_hash(a, sizeof(a), 2));
+	assert_int_not_equal(rxq_limit_hash(a, 36, 1), rxq_limit_hash(a, 37, 1));
+	assert_int_not_equal(rxq_limit_hash(NULL, 0, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_burst_and_refill),  cmocka_unit_test(test_high_rate_precision),
+		cmocka_unit_test(test_clock_backwards),   cmocka_unit_test(test_keys_independent),
+		cmocka_unit_test(test_eviction_order),    cmocka_unit_test(test_fill_beyond_capacity),
+		cmocka_unit_test(test_args_and_hash),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
