@@ -85,8 +85,9 @@ struct rxq_pkt {
 	uint32_t tcp_seq, tcp_ack;
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id, icmp_seq; /* echo request/reply only */
-	uint16_t payload_off;       /* after the L4 header */
-	uint16_t payload_len;
+	uint16_t payload_off;       /* after the L4 header; when l4_off is 0 (non-first fragment,
+				     * unknown protocol), after the IP header and extension headers */
+	uint16_t payload_len;       /* UDP: per the UDP length; others: up to the end of the IP packet */
 };
 
 /**
@@ -142,10 +143,18 @@ int rxq_pkt__build(uint8_t *buf, uint32_t cap, const struct rxq_pkt_spec *spec);
 
 /* Internet checksum (RFC 1071) helpers. Partial sums are 32-bit accumulators. */
 
-/** @brief Adds @p len bytes at @p data to the partial sum @p sum (any alignment, odd lengths). */
+/**
+ * @brief Adds @p len bytes at @p data to the partial sum @p sum (any alignment). An odd @p len is
+ * padded with a zero byte, so only the last piece of a checksummed range may have an odd length.
+ * Sums are taken over 16-bit words in memory order, as RFC 1071 allows. The result is at most
+ * 0xffff, so a caller may add further 16-bit words (e.g. of a pseudo-header) to it directly.
+ */
 uint32_t rxq_csum_add(uint32_t sum, const void *data, size_t len);
 
-/** @brief Folds a partial sum to 16 bits and complements it: the value for a checksum field. */
+/**
+ * @brief Folds a partial sum to 16 bits and complements it: the value for a checksum field, in
+ * network byte order already (store it with memcpy; do not apply htons()).
+ */
 uint16_t rxq_csum_fold(uint32_t sum);
 
 /**
@@ -156,7 +165,9 @@ uint16_t rxq_csum_replace16(uint16_t csum, uint16_t old_word, uint16_t new_word)
 
 /**
  * @brief Recomputes the IPv4 header checksum and the UDP/TCP/ICMP/ICMPv6 checksum of a parsed frame
- * in place (after its fields were rewritten). Fragments other than the first keep their L4 bytes.
+ * in place (after its fields were rewritten). Fragments other than the first keep their L4 bytes;
+ * a first fragment gets the checksum of the L4 bytes it holds (as rxq_pkt__build() writes it). A
+ * UDP checksum that computes to 0 is written as 0xffff.
  */
 void rxq_pkt__fix_csum(uint8_t *frame, const struct rxq_pkt *pkt);
 
