@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rxq/histogram.h"
 #include "rxq/udplat.h"
 
 /* ---- probe header --------------------------------------------------------------------------- */
@@ -232,6 +233,20 @@ static void sb_printf(struct strbuf *sb, const char *fmt, ...)
 		sb->used += (size_t)n;
 }
 
+void rxq_latrep__set_rtt(struct rxq_latrep *r, const struct rxq_hist *rtt)
+{
+	r->replies = rxq_hist__count(rtt);
+	if (!r->replies)
+		return;
+	r->avg_us = rxq_hist__mean(rtt) / 1e3;
+	r->dev_us = rxq_hist__stddev(rtt) / 1e3;
+	r->min_us = (double)rxq_hist__min(rtt) / 1e3;
+	r->max_us = (double)rxq_hist__max(rtt) / 1e3;
+	r->p50_us = (double)rxq_hist__percentile(rtt, 50) / 1e3;
+	r->p99_us = (double)rxq_hist__percentile(rtt, 99) / 1e3;
+	r->p999_us = (double)rxq_hist__percentile(rtt, 99.9) / 1e3;
+}
+
 int rxq_latrep__format(const struct rxq_latrep *r, char *buf, size_t len)
 {
 	struct strbuf sb = { buf, len, 0 };
@@ -239,6 +254,8 @@ int rxq_latrep__format(const struct rxq_latrep *r, char *buf, size_t len)
 
 	if (len)
 		buf[0] = '\0';
+	if (r->label)
+		sb_printf(&sb, "%s ", r->label);
 	if (r->target)
 		sb_printf(&sb, "%s: ", r->target);
 	/* The classic part, with the classic widths. */
@@ -270,6 +287,9 @@ int rxq_latrep__format(const struct rxq_latrep *r, char *buf, size_t len)
 		sb_printf(&sb, " late=%llu", (unsigned long long)r->late);
 	if (r->refused)
 		sb_printf(&sb, " refused=%llu", (unsigned long long)r->refused);
+	if (r->errors)
+		sb_printf(&sb, " errors=%llu (%s)", (unsigned long long)r->errors,
+			  r->last_error ? strerror(r->last_error) : "?");
 	if (r->has_split && r->replies)
 		sb_printf(&sb, " tx_path=%.3fus wire=%.3fus rx_path=%.3fus (%s)", r->tx_path_us,
 			  r->wire_us, r->rx_path_us, r->split_source ? r->split_source : "software");
@@ -316,6 +336,9 @@ void rxq_latrep__print(struct rxq_out *o, const struct rxq_latrep *r)
 	rxq_out__u64(o, "reordered", r->reordered);
 	rxq_out__u64(o, "late", r->late);
 	rxq_out__u64(o, "refused", r->refused);
+	rxq_out__u64(o, "errors", r->errors);
+	if (r->errors && r->last_error)
+		rxq_out__str(o, "last_error", strerror(r->last_error));
 	if (r->has_split) {
 		rxq_out__str(o, "tstamp_source", r->split_source ? r->split_source : "software");
 		if (r->replies) {

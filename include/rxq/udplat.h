@@ -96,6 +96,7 @@ uint64_t rxq_seqwin__next(const struct rxq_seqwin *w);
  * field is only meaningful when replies > 0.
  */
 struct rxq_latrep {
+	const char *label;   /* text only: printed first ("summary", "warm-up"); may be NULL */
 	const char *target;  /* "198.18.0.2:4321"; text starts with "target: " when not NULL */
 	const char *type;    /* JSON "type": "report" or "summary" */
 	double seconds;      /* length of the period */
@@ -109,8 +110,18 @@ struct rxq_latrep {
 	double tx_path_us, wire_us, rx_path_us;
 	uint64_t sent, lost, dup, reordered, late;
 	uint64_t refused;    /* sends or receives that failed with ECONNREFUSED */
+	uint64_t errors;     /* sends or receives that failed otherwise */
+	int last_error;      /* errno of the last of those (0: none) */
 	int incoming_cpu;    /* SO_INCOMING_CPU of the last reply; -1: not asked */
 };
+
+struct rxq_hist;
+
+/**
+ * @brief Fills replies, avg, dev, min, max and the percentiles from a histogram of round-trip
+ * times in nanoseconds (count, mean, deviation, min and max are the histogram's exact ones).
+ */
+void rxq_latrep__set_rtt(struct rxq_latrep *r, const struct rxq_hist *rtt);
 
 /**
  * @brief The text line, without newline: the classic fields with their widths first

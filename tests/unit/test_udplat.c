@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rxq/histogram.h"
 #include "rxq/udplat.h"
 
 static void test_probe_roundtrip(void **state)
@@ -210,6 +211,81 @@ static void test_format_extras(void **state)
 	assert_null(strstr(line, "nan"));
 	assert_true(starts_with(line, "pps=     0 avg=      -   dev=      -   min=     -   p50="));
 	assert_non_null(strstr(line, "lost=10 (100.00%) refused=10"));
+
+	/* A label goes first; other errors show their reason. */
+	r.label = "summary:";
+	r.target = "198.18.0.2:4321";
+	r.errors = 2;
+	r.last_error = EHOSTUNREACH;
+	rxq_latrep__format(&r, line, sizeof(line));
+	assert_true(starts_with(line, "summary: 198.18.0.2:4321: pps=     0 "));
+	assert_non_null(strstr(line, " errors=2 (No route to host)"));
+}
+
+/*
+ * The classic tool summed squares of microseconds in a 32-bit int: 40, 50, 60, 70 us gave a wrong
+ * deviation as soon as sums passed 2^31. Here they must give exactly 11.180 us, and the minimum of
+ * the very first report is a real sample, not the 0 the classic tool started from.
+ */
+static void test_stats_deviation_and_first_min(void **state)
+{
+	struct rxq_latrep r = { .seconds = 1, .incoming_cpu = -1 };
+	struct rxq_hist *h;
+	char line[512];
+
+	(void)state;
+	assert_int_equal(rxq_hist__new(&h), 0);
+	rxq_hist__record(h, 40000);
+	rxq_hist__record(h, 50000);
+	rxq_hist__record(h, 60000);
+	rxq_hist__record(h, 70000);
+	rxq_latrep__set_rtt(&r, h);
+	assert_int_equal(r.replies, 4);
+	assert_float_equal(r.avg_us, 55.0, 1e-9);
+	assert_float_equal(r.dev_us, 11.180339887, 1e-6);
+	assert_float_equal(r.min_us, 40.0, 1e-9);
+	assert_float_equal(r.max_us, 70.0, 1e-9);
+	rxq_latrep__format(&r, line, sizeof(line));
+	assert_true(starts_with(line, "pps=     4 avg= 55.000us dev= 11.180us min=40.000us "));
+
+	/* The same shape at 1000x the magnitude: squares of ns far beyond 64-bit integers. */
+	rxq_hist__reset(h);
+	rxq_hist__record(h, 40000000000ull);
+	rxq_hist__record(h, 50000000000ull);
+	rxq_hist__record(h, 60000000000ull);
+	rxq_hist__record(h, 70000000000ull);
+	rxq_latrep__set_rtt(&r, h);
+	assert_float_equal(r.dev_us, 11180339.887, 1e-2);
+
+	/* One sample: its own min, zero deviation. */
+	rxq_hist__reset(h);
+	rxq_hist__record(h, 45594);
+	rxq_latrep__set_rtt(&r, h);
+	assert_float_equal(r.min_us, 45.594, 1e-9);
+	assert_float_equal(r.dev_us, 0, 1e-12);
+	rxq_latrep__format(&r, line, sizeof(line));
+	assert_non_null(strstr(line, "min=45.594us"));
+	rxq_hist__free(h);
+}
+
+/* Percentiles through the report: 1..1000 us uniform; bins are at most 0.8% wide. */
+static void test_stats_percentiles(void **state)
+{
+	struct rxq_latrep r = { .seconds = 1, .incoming_cpu = -1 };
+	struct rxq_hist *h;
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(rxq_hist__new(&h), 0);
+	for (v = 1; v <= 1000; v++)
+		rxq_hist__record(h, v * 1000);
+	rxq_latrep__set_rtt(&r, h);
+	assert_true(r.p50_us >= 500 && r.p50_us <= 500 * 1.008);
+	assert_true(r.p99_us >= 990 && r.p99_us <= 990 * 1.008);
+	assert_true(r.p999_us >= 999 && r.p999_us <= 1000);
+	assert_float_equal(r.max_us, 1000, 1e-9);
+	assert_float_equal(r.avg_us, 500.5, 1e-9);
+	rxq_hist__free(h);
 }
 
 int main(void)
@@ -221,6 +297,8 @@ int main(void)
 		cmocka_unit_test(test_seqwin_every_tenth),
 		cmocka_unit_test(test_format_classic_widths),
 		cmocka_unit_test(test_format_extras),
+		cmocka_unit_test(test_stats_deviation_and_first_min),
+		cmocka_unit_test(test_stats_percentiles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
