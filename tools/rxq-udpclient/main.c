@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * rxq-udpclient: UDP round-trip latency against rxq-udpserver (or any UDP echo). One thread and one
+ * connected socket per target; once per interval one line per target in the classic format
+ *
+ *   pps= 16815 avg= 57.224us dev= 24.970us min=45.594us p50= ... lost=0
+ *
+ * and a summary over the whole run (after the warm-up) when it ends or is interrupted.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "rxq/cli.h"
+#include "rxq/log.h"
+#include "rxq/output.h"
+#include "rxq/parse.h"
+
+#include "client.h"
+
+#define PROG        "rxq-udpclient"
+#define EXIT_USAGE  2
+#define MAX_TARGETS 256
+
+enum opt_id {
+	OPT_POLLING = 1,
+	OPT_BUSY_POLL,
+	OPT_SRC_PORT,
+	OPT_TIMESTAMP,
+	OPT_CPU,
+	OPT_SIZE,
+	OPT_COUNT,
+	OPT_DURATION,
+	OPT_WARMUP,
+	OPT_INTERVAL,
+	OPT_RATE,
+	OPT_TIMEOUT,
+	OPT_INCOMING_CPU,
+	OPT_HWTSTAMP,
+	OPT_JSON,
+	OPT_HIST,
+	OPT_VERBOSE,
+};
+
+static const struct rxq_opt options[] = {
+	{ "polling", 'p', NULL, "never sleep: spin on recv(MSG_DONTWAIT) (costs a CPU per target)",
+	  OPT_POLLING },
+	{ "busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
+	  OPT_BUSY_POLL },
+	{ "src-port", 's', "N", "source port of the first target (default 65500; target i: N+i)",
+	  OPT_SRC_PORT },
+	{ "timestamp", 'T', NULL,
+	  "kernel receive timestamps: add (packet=AVG/DEV), the time from the kernel to us",
+	  OPT_TIMESTAMP },
+	{ "cpu", 'c', "LIST", "pin target i's thread to the i-th CPU of LIST (e.g. 1 or 2-3)",
+	  OPT_CPU },
+	{ "size", 'S', "BYTES", "UDP payload size (default 32; at least 24, at most the path MTU)",
+	  OPT_SIZE },
+	{ "count", 'n', "N", "send N probes per target (warm-up included), then stop", OPT_COUNT },
+	{ "duration", 'd', "S", "measure for S after the warm-up, then stop (10, 1.5s, 2m)",
+	  OPT_DURATION },
+	{ "warmup", 'w', "S", "probe for S first without counting it in the summary (default 0)",
+	  OPT_WARMUP },
+	{ "interval", 'i', "S", "report period (default 1 s)", OPT_INTERVAL },
+	{ "rate", 'r', "PPS",
+	  "open loop: probes leave on a fixed schedule of PPS per target (10k, 1M); latency from "
+	  "the scheduled time",
+	  OPT_RATE },
+	{ "timeout", 't', "S", "a probe without an echo after S is lost (default 1 s)",
+	  OPT_TIMEOUT },
+	{ "incoming-cpu", 0, NULL,
+	  "show the CPU the kernel handled the echo on (SO_INCOMING_CPU); warn if it is ours",
+	  OPT_INCOMING_CPU },
+	{ "hwtstamp", 0, NULL,
+	  "SO_TIMESTAMPING (hardware if enabled on the NIC, else software): split the round trip "
+	  "into send path, wire+peer, receive path",
+	  OPT_HWTSTAMP },
+	{ "json", 'j', NULL, "one JSON object per report", OPT_JSON },
+	{ "hist", 0, "FILE", "write the run's distribution to FILE in HdrHistogram's text format",
+	  OPT_HIST },
+	{ "verbose", 'v', NULL, "say more on stderr", OPT_VERBOSE },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rxq_err("%s", msg);
+	return EXIT_USAGE;
+}
+
+static int parse_seconds(const char *opt, const char *arg, uint64_t min_ns, uint64_t *out)
+{
+	uint64_t v;
+
+	if (rxq_parse_duration_ns(arg, &v))
+		return usage_error("--%s=%s: expected a duration (2, 1.5s, 250ms, 1m)", opt, arg);
+	if (v < min_ns)
+		return usage_error("--%s=%s: too short (at least %.3f ms)", opt, arg,
+				   (double)min_ns / 1e6);
+	*out = v;
+	return 0;
+}
+
+static int parse_cpus(const char *arg, struct config *cfg)
+{
+	cpu_set_t set;
+	int bad = -1, ret, cpu;
+
+	ret = rxq_parse_cpulist(arg, NULL, &set, &bad);
+	if (ret == -ENODEV)
+		return usage_error("--cpu=%s: CPU %d does not exist or is offline (this machine has "
+				   "CPUs 0-%ld)",
+				   arg, bad, sysconf(_SC_NPROCESSORS_CONF) - 1);
+	if (ret)
+		return usage_error("--cpu=%s: expected a CPU number or list such as 1 or 2-3", arg);
+	cfg->ncpus = 0;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			cfg->cpus[cfg->ncpus++] = cpu;
+	if (!cfg->ncpus)
+		return usage_error("--cpu=%s: the list is empty", arg);
+	cfg->have_cpus = true;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct config *cfg, int *first_target)
+{
+	struct rxq_cli cli = {
+		.prog = PROG,
+		.usage = "[options] HOST:PORT [HOST:PORT...]",
+		.summary = "Measures UDP round trips to echo servers (rxq-udpserver): one thread and "
+			   "one connected socket per target, probes carrying a sequence number, a "
+			   "report per target once per interval and a summary at the end. IPv6 "
+			   "targets are written [fd00::2]:4321.",
+		.opts = options,
+		.argc = argc,
+		.argv = argv,
+	};
+	const char *arg;
+	uint64_t v;
+	int id, ret;
+
+	while ((id = rxq_cli__next(&cli, &arg)) != RXQ_CLI_END) {
+		switch (id) {
+		case RXQ_CLI_HELP:
+			rxq_cli__help(&cli, stdout);
+			exit(0);
+		case RXQ_CLI_VERSION:
+			printf("%s %s\n", PROG, RXQ_VERSION);
+			exit(0);
+		case RXQ_CLI_BAD:
+			return EXIT_USAGE;
+		case OPT_POLLING:
+			cfg->polling = true;
+			break;
+		case OPT_BUSY_POLL:
+			if (rxq_parse_u64(arg, 0, 1000000, &v))
+				return usage_error("--busy-poll=%s: expected microseconds from 0 to "
+						   "1000000",
+						   arg);
+			cfg->busy_poll_usec = (int)v;
+			break;
+		case OPT_SRC_PORT:
+			if (rxq_parse_u64(arg, 1, 65535, &v))
+				return usage_error("--src-port=%s: expected a port from 1 to 65535",
+						   arg);
+			cfg->src_port = (int)v;
+			break;
+		case OPT_TIMESTAMP:
+			cfg->timestamp = true;
+			break;
+		case OPT_CPU:
+			ret = parse_cpus(arg, cfg);
+			if (ret)
+				return ret;
+			break;
+		case OPT_SIZE:
+			if (rxq_parse_u64(arg, 0, 65535, &v))
+				return usage_error("--size=%s: expected a number of bytes (at most "
+						   "65535)",
+						   arg);
+			if (v < RXQ_PROBE_LEN)
+				return usage_error("--size=%s is too small for the probe header (at "
+						   "least %d bytes: magic, flow, sequence number, time)",
+						   arg, RXQ_PROBE_LEN);
+			cfg->size = (unsigned)v;
+			break;
+		case OPT_COUNT:
+			if (rxq_parse_si(arg, 1, UINT64_MAX / 2, &v))
+				return usage_error("--count=%s: expected a positive number (1000, 10k)",
+						   arg);
+			cfg->count = v;
+			break;
+		case OPT_DURATION:
+			ret = parse_seconds("duration", arg, 1000000, &cfg->duration_ns);
+			if (ret)
+				return ret;
+			break;
+		case OPT_WARMUP:
+			if (rxq_parse_duration_ns(arg, &cfg->warmup_ns))
+				return usage_error("--warmup=%s: expected a duration (2, 500ms)", arg);
+			break;
+		case OPT_INTERVAL:
+			ret = parse_seconds("interval", arg, 1000000, &cfg->interval_ns);
+			if (ret)
+				return ret;
+			break;
+		case OPT_RATE:
+			if (rxq_parse_si(arg, 1, 100000000, &v))
+				return usage_error("--rate=%s: expected probes per second from 1 to "
+						   "100M (1000, 10k, 1M)",
+						   arg);
+			cfg->rate = v;
+			break;
+		case OPT_TIMEOUT:
+			ret = parse_seconds("timeout", arg, 1000, &cfg->timeout_ns);
+			if (ret)
+				return ret;
+			break;
+		case OPT_INCOMING_CPU:
+			cfg->incoming_cpu = true;
+			break;
+		case OPT_HWTSTAMP:
+			cfg->hwtstamp = true;
+			break;
+		case OPT_JSON:
+			cfg->json = true;
+			break;
+		case OPT_HIST:
+			cfg->hist_path = arg;
+			break;
+		case OPT_VERBOSE:
+			cfg->verbose++;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (cli.optind >= argc)
+		return usage_error("no target given (usage: %s [options] HOST:PORT ..., e.g. "
+				   "198.18.0.2:4321 or [fd00::2]:4321)",
+				   PROG);
+	if (argc - cli.optind > MAX_TARGETS)
+		return usage_error("%d targets: at most %d", argc - cli.optind, MAX_TARGETS);
+	if (cfg->src_port > 0 && cfg->src_port + (argc - cli.optind) - 1 > 65535)
+		return usage_error("--src-port=%d leaves no room for %d targets (ports N..N+%d)",
+				   cfg->src_port, argc - cli.optind, argc - cli.optind - 1);
+	*first_target = cli.optind;
+	return 0;
+}
+
+/* ---- reporting ------------------------------------------------------------------------------ */
+
+static double us(double ns)
+{
+	return ns / 1000.0;
+}
+
+static void fill_report(struct rxq_latrep *r, const struct target *t, const struct period *p,
+			double seconds, unsigned ntargets)
+{
+	memset(r, 0, sizeof(*r));
+	r->target = ntargets > 1 ? t->name : NULL;
+	r->seconds = seconds;
+	rxq_latrep__set_rtt(r, p->rtt);
+	if (p->packet) {
+		r->has_packet = true;
+		r->packet_avg_us = us(rxq_hist__mean(p->packet));
+		r->packet_dev_us = us(rxq_hist__stddev(p->packet));
+	}
+	if (p->tx_path) {
+		r->has_split = true;
+		r->split_source = tstamp__source(&t->ts);
+		r->tx_path_us = us(rxq_hist__mean(p->tx_path));
+		r->wire_us = us(rxq_hist__mean(p->wire));
+		r->rx_path_us = us(rxq_hist__mean(p->rx_path));
+	}
+	r->sent = p->sent;
+	r->lost = p->lost;
+	r->dup = p->dup;
+	r->reordered = p->reordered;
+	r->late = p->late;
+	r->refused = p->refused;
+	r->errors = p->errors;
+	r->last_error = p->last_error;
+	r->incoming_cpu = p->incoming_cpu;
+}
+
+/* Warnings a person should see once, not on every line. */
+static void watch(struct target *t, const struct period *p)
+{
+	uint64_t replies = rxq_hist__count(p->rtt);
+
+	if (p->refused && !replies && !t->refusing) {
+		rxq_warn("%s refuses the probes (ECONNREFUSED: nothing listens on that port; is the "
+			 "server running?); counting them lost and retrying",
+			 t->name);
+		t->refusing = true;
+	} else if (replies && t->refusing) {
+		rxq_info("%s answers again", t->name);
+		t->refusing = false;
+	}
+	if (p->incoming_cpu >= 0 && p->incoming_cpu == p->client_cpu && !t->warned_cpu) {
+		rxq_warn("%s: the kernel handles the echoes on CPU %d, the CPU this client's thread "
+			 "runs on: the two compete for it (pin the client elsewhere with --cpu, or "
+			 "move the interface's interrupts/RPS)",
+			 t->name, p->incoming_cpu);
+		t->warned_cpu = true;
+	}
+}
+
+static void report_period(struct rxq_out *out, struct target *t, double seconds, bool warmup,
+			  unsigned ntargets)
+{
+	struct rxq_latrep r;
+	struct period *p;
+
+	pthread_mutex_lock(&t->lock);
+	p = t->cur;
+	t->cur = t->spare;
+	t->spare = p;
+	__atomic_add_fetch(&t->period_gen, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&t->lock);
+
+	watch(t, p);
+	fill_report(&r, t, p, seconds, ntargets);
+	r.type = warmup ? "warmup" : "report";
+	r.label = warmup ? "warm-up" : NULL;
+	rxq_latrep__print(out, &r);
+	period__reset(p);
+}
+
+static void report_summary(struct rxq_out *out, struct target *t, unsigned ntargets)
+{
+	struct rxq_latrep r;
+	double seconds = t->total_end_ns > t->total_start_ns
+				 ? (double)(t->total_end_ns - t->total_start_ns) / 1e9
+				 : 0;
+
+	fill_report(&r, t, t->total, seconds, ntargets);
+	r.type = "summary";
+	r.label = "summary:";
+	r.target = t->name;
+	rxq_latrep__print(out, &r);
+}
+
+/* ---- main ----------------------------------------------------------------------------------- */
+
+static volatile int stop_level;
+
+static int setup_targets(struct target *targets, unsigned n, char **args, const struct config *cfg)
+{
+	uint64_t window;
+	unsigned i;
+	int ret;
+
+	/* Open loop keeps up to rate x timeout probes in flight; closed loop one at a time, but
+	 * late echoes are still recognised for a while. */
+	window = cfg->rate ? (uint64_t)((double)cfg->rate * (double)cfg->timeout_ns / 1e9 * 1.25) +
+				     2 * 16 + 64
+			   : 4096;
+	if (window > (1ull << 26))
+		return usage_error("--rate=%llu with --timeout=%.3fs keeps %llu probes in flight; at "
+				   "most %llu (lower --timeout or --rate)",
+				   (unsigned long long)cfg->rate, (double)cfg->timeout_ns / 1e9,
+				   (unsigned long long)window, 1ull << 26);
+
+	for (i = 0; i < n; i++) {
+		struct target *t = &targets[i];
+		struct rxq_parse_error perr;
+
+		t->idx = i;
+		t->arg = args[i];
+		t->fd = -1;
+		t->cpu = cfg->have_cpus ? cfg->cpus[i % cfg->ncpus] : -1;
+		ret = rxq_hostport__resolve(args[i], AF_UNSPEC, 0, &t->hp, &perr);
+		if (ret) {
+			if (ret == -EAGAIN)
+				rxq_err("target '%s': %s", args[i], perr.msg);
+			else
+				rxq_err("target '%s': %s", args[i], perr.msg);
+			return ret == -EAGAIN ? 1 : EXIT_USAGE;
+		}
+		rxq_sockaddr_str((struct sockaddr *)&t->hp.sa, t->name, sizeof(t->name));
+		if (getrandom(&t->flow, sizeof(t->flow), 0) != sizeof(t->flow))
+			t->flow = (uint32_t)rxq_now_ns() ^ (i << 24);
+		pthread_mutex_init(&t->lock, NULL);
+		ret = rxq_seqwin__new(&t->win, window);
+		if (!ret)
+			ret = period__new(&t->cur, cfg->timestamp, cfg->hwtstamp);
+		if (!ret)
+			ret = period__new(&t->spare, cfg->timestamp, cfg->hwtstamp);
+		if (!ret)
+			ret = period__new(&t->total, cfg->timestamp, cfg->hwtstamp);
+		if (ret) {
+			rxq_err("out of memory");
+			return 1;
+		}
+		ret = target__open(t, cfg);
+		if (ret)
+			return ret == -EINVAL ? EXIT_USAGE : 1;
+	}
+	return 0;
+}
+
+static void free_targets(struct target *targets, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		struct target *t = &targets[i];
+
+		target__close(t);
+		rxq_seqwin__free(t->win);
+		period__free(t->cur);
+		period__free(t->spare);
+		period__free(t->total);
+		if (t->arg)
+			pthread_mutex_destroy(&t->lock);
+	}
+}
+
+static int write_hist(const char *path, FILE *f, struct target *targets, unsigned n)
+{
+	struct rxq_hist *all;
+	unsigned i;
+	int ret;
+
+	ret = rxq_hist__new(&all);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		rxq_hist__merge(all, targets[i].total->rtt);
+	ret = rxq_hist__write_percentiles(all, f, 5);
+	rxq_hist__free(all);
+	if (!ret && fflush(f))
+		ret = -errno;
+	if (ret)
+		rxq_err("cannot write the histogram to %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = {
+		.src_port = -1,
+		.size = 32,
+		.interval_ns = 1000000000ull,
+		.timeout_ns = 1000000000ull,
+	};
+	struct target *targets = NULL;
+	struct rxq_ticker *ticker = NULL;
+	struct rxq_out *out = NULL;
+	FILE *hist = NULL;
+	unsigned n = 0, i, running;
+	uint64_t start, prev, now;
+	int first = 0, status, ret, ev;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rxq_log__stderr(PROG, 0);
+	status = parse_args(argc, argv, &cfg, &first);
+	if (status)
+		return status;
+	rxq_log__stderr(PROG, cfg.verbose);
+
+	n = (unsigned)(argc - first);
+	targets = calloc(n, sizeof(*targets));
+	out = rxq_out__new(stdout, cfg.json ? RXQ_OUT_JSON : RXQ_OUT_TEXT);
+	if (!targets || !out) {
+		rxq_err("out of memory");
+		status = 1;
+		goto out;
+	}
+	if (cfg.hist_path) {
+		hist = fopen(cfg.hist_path, "we");
+		if (!hist) {
+			status = usage_error("--hist=%s: cannot create the file: %s", cfg.hist_path,
+					     strerror(errno));
+			goto out;
+		}
+	}
+	status = setup_targets(targets, n, argv + first, &cfg);
+	if (status)
+		goto out;
+	if (cfg.incoming_cpu && cfg.have_cpus) {
+		for (i = 0; i < n; i++)
+			rxq_debug("%s: client thread on CPU %d", targets[i].name, targets[i].cpu);
+	}
+
+	ret = rxq_ticker__open(&ticker, cfg.interval_ns);
+	if (ret) {
+		rxq_err("cannot set up the report timer: %s", strerror(-ret));
+		status = 1;
+		goto out;
+	}
+	start = prev = rxq_now_ns();
+	for (i = 0; i < n; i++) {
+		struct target *t = &targets[i];
+		pthread_attr_t attr;
+
+		t->ticker = ticker;
+		t->stop = &stop_level;
+		t->start_ns = start;
+		t->warmup_end_ns = start + cfg.warmup_ns;
+		t->total_start_ns = t->warmup_end_ns;
+		t->end_ns = cfg.duration_ns ? start + cfg.warmup_ns + cfg.duration_ns : 0;
+		pthread_attr_init(&attr);
+		if (t->cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(t->cpu, &set);
+			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		}
+		ret = pthread_create(&t->tid, &attr, target__run, t);
+		pthread_attr_destroy(&attr);
+		if (ret) {
+			rxq_err("cannot start the thread for %s: %s", t->name, strerror(ret));
+			stop_level = 2;
+			status = 1;
+			break;
+		}
+		t->started = true;
+	}
+
+	running = 0;
+	for (i = 0; i < n; i++)
+		running += targets[i].started;
+	while (running) {
+		ev = rxq_ticker__wait(ticker);
+		if (ev < 0) {
+			rxq_err("waiting for the report timer failed: %s", strerror(-ev));
+			stop_level = 2;
+			status = 1;
+			break;
+		}
+		if (ev == RXQ_TICK_STOP) {
+			/* First ^C: stop sending, wait for the echoes in flight. Second: now. */
+			stop_level = stop_level ? 2 : 1;
+			continue;
+		}
+		if (ev == RXQ_TICK_TIMER) {
+			now = rxq_now_ns();
+			for (i = 0; i < n; i++)
+				if (targets[i].started && !targets[i].done)
+					report_period(out, &targets[i], (double)(now - prev) / 1e9,
+						      now <= start + cfg.warmup_ns, n);
+			prev = now;
+		}
+		running = 0;
+		for (i = 0; i < n; i++)
+			running += targets[i].started && !targets[i].done;
+	}
+	for (i = 0; i < n; i++) {
+		struct target *t = &targets[i];
+
+		if (!t->started)
+			continue;
+		pthread_join(t->tid, NULL);
+		if (t->fatal) {
+			rxq_err("%s: %s", t->name, strerror(-t->fatal));
+			status = 1;
+		}
+	}
+	/* The last, partial period, then the summaries. */
+	now = rxq_now_ns();
+	if (now - prev >= cfg.interval_ns / 10)
+		for (i = 0; i < n; i++)
+			if (targets[i].started)
+				report_period(out, &targets[i], (double)(now - prev) / 1e9,
+					      now <= start + cfg.warmup_ns, n);
+	for (i = 0; i < n; i++)
+		if (targets[i].started)
+			report_summary(out, &targets[i], n);
+	if (hist && write_hist(cfg.hist_path, hist, targets, n))
+		status = 1;
+
+out:
+	if (hist && fclose(hist) && !status) {
+		rxq_err("cannot write %s: %s", cfg.hist_path, strerror(errno));
+		status = 1;
+	}
+	rxq_ticker__close(ticker);
+	if (targets)
+		free_targets(targets, n);
+	free(targets);
+	rxq_out__free(out);
+	return status;
+}
