@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+#ifndef RXQ_NIC_H
+#define RXQ_NIC_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/ethtool.h>
+
+#include "rxq/flowspec.h"
+
+/*
+ * A multiqueue NIC seen through the kernel's own interfaces: ethtool generic netlink and the
+ * SIOCETHTOOL ioctl for the device settings, /proc and /sys for IRQs, XPS/RPS/RFS and softnet_stat.
+ *
+ * Every change is first built as a plan (a list of steps, each knowing the value it replaces), so a
+ * tool can print the plan (--dry-run), apply it as one transaction (any failure rolls back the steps
+ * already done) and journal the replaced values, so that rxq_nic__plan_undo() can put them back.
+ *
+ * The kernel sits behind struct rxq_nic_sys: three small functions (ethtool ioctl, generic netlink
+ * request, file write) plus a root directory for /proc and /sys, so tests run against fixture trees
+ * and a scripted fake.
+ */
+
+struct nlmsghdr;
+
+/** @brief Receives one reply message of a generic netlink request; 0 to go on or -errno. */
+typedef int (*rxq_nic_msg_fn)(const struct nlmsghdr *nlh, void *arg);
+
+/** The kernel boundary. Any member may be NULL: the real kernel is used for it. */
+struct rxq_nic_sys {
+	/**
+	 * SIOCETHTOOL on @p ifname; @p cmd is a struct ethtool_* starting with its u32 command,
+	 * filled in by the kernel. Returns 0 or -errno.
+	 */
+	int (*ethtool_ioctl)(void *ctx, const char *ifname, void *cmd);
+	/**
+	 * Sends @p req (a generic netlink message whose nlmsg_type is filled in here from
+	 * @p family) and passes each reply message to @p cb. Returns 0 or -errno; -EOPNOTSUPP when
+	 * the family or the command does not exist. The kernel's extended ack text, if any, goes to
+	 * @p extack.
+	 */
+	int (*genl)(void *ctx, const char *family, struct nlmsghdr *req, rxq_nic_msg_fn cb, void *arg,
+		    char *extack, size_t extack_len);
+	/** Writes @p len bytes to @p path (root prefix already applied). Returns 0 or -errno. */
+	int (*write_file)(void *ctx, const char *path, const char *buf, size_t len);
+	void *ctx;
+};
+
+struct rxq_nic_opts {
+	size_t sz;		       /* sizeof(struct rxq_nic_opts) */
+	const char *root;	       /* prefix for /proc and /sys; NULL or "" for the real ones */
+	const char *state_dir;	       /* journal directory; NULL for /run/rxq */
+	const struct rxq_nic_sys *sys; /* NULL for the real kernel */
+};
+
+struct rxq_nic;
+
+/**
+ * @brief Opens interface @p ifname: checks it exists, reads its driver, queues and IRQs.
+ * @return 0, -ENODEV (no such interface; logged), -EINVAL (bad name), -ENOMEM.
+ */
+int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic_opts *opts);
+void rxq_nic__close(struct rxq_nic *nic);
+
+const char *rxq_nic__name(const struct rxq_nic *nic);
+int rxq_nic__ifindex(const struct rxq_nic *nic);
+/** @brief Driver name ("ixgbe", "veth", ...; "unknown" when the kernel does not say). */
+const char *rxq_nic__driver(const struct rxq_nic *nic);
+const char *rxq_nic__bus(const struct rxq_nic *nic);
+unsigned rxq_nic__rx_queues(const struct rxq_nic *nic);
+unsigned rxq_nic__tx_queues(const struct rxq_nic *nic);
+/** @brief Online CPUs of the host (under the root directory). */
+const cpu_set_t *rxq_nic__online_cpus(const struct rxq_nic *nic);
+/** @brief The root-prefixed path of an absolute /proc or /sys path (valid until the next call). */
+const char *rxq_nic__path(struct rxq_nic *nic, const char *abs);
+
+/* ---- device settings read and written over ethtool netlink ---- */
+
+enum rxq_nic_group {
+	RXQ_NIC_CHANNELS,
+	RXQ_NIC_COALESCE,
+	RXQ_NIC_PAUSE,
+	RXQ_NIC_RINGS,
+	RXQ_NIC_FEATURES,
+	RXQ_NIC_GROUP_COUNT,
+};
+
+#define RXQ_NIC_KNOB_NAME 40
+#define RXQ_NIC_KNOBS_MAX 96
+
+/*
+ * One named setting: "combined", "rx-usecs", "adaptive-rx", "tx", "rx-gro" ... Features use the
+ * kernel's names (rx-gro, rx-lro, rx-ntuple-filter, rx-gro-hw); value is the active state, wanted
+ * what was asked for (what undo restores).
+ */
+struct rxq_nic_knob {
+	char name[RXQ_NIC_KNOB_NAME];
+	uint32_t value;
+	uint32_t wanted;
+	bool fixed; /* read-only: a maximum, or a feature the driver cannot change */
+};
+
+struct rxq_nic_knobs {
+	unsigned n;
+	struct rxq_nic_knob k[RXQ_NIC_KNOBS_MAX];
+};
+
+/** @brief "channels", "coalesce", ... */
+const char *rxq_nic_group__name(enum rxq_nic_group g);
+
+/**
+ * @brief Reads one group of settings. -EOPNOTSUPP when the driver has none (logged at debug
+ * level only: showing "unsupported" is normal).
+ */
+int rxq_nic__get(struct rxq_nic *nic, enum rxq_nic_group g, struct rxq_nic_knobs *out);
+
+/** @brief The knob named @p name in @p ks, NULL if absent. */
+const struct rxq_nic_knob *rxq_nic_knobs__find(const struct rxq_nic_knobs *ks, const char *name);
+
+/** @brief Maps the user-facing feature names (gro, lro, ntuple, gro-hw, rxhash) to the kernel's. */
+const char *rxq_nic_feature__kernel_name(const char *name);
+
+/* ---- RSS ---- */
+
+#define RXQ_NIC_INDIR_MAX 4096
+#define RXQ_NIC_KEY_MAX 256
+
+struct rxq_nic_rss {
+	uint32_t hfunc; /* ETH_RSS_HASH_* bit, 0 if unknown */
+	unsigned key_len;
+	uint8_t key[RXQ_NIC_KEY_MAX];
+	unsigned indir_size;
+	uint32_t indir[RXQ_NIC_INDIR_MAX];
+};
+
+/**
+ * @brief Reads hash function, key and indirection table (netlink RSS_GET, else the ioctl).
+ * -EOPNOTSUPP is logged naming the driver and the operation.
+ */
+int rxq_nic__rss(struct rxq_nic *nic, struct rxq_nic_rss *out);
+
+/** @brief "toeplitz", "xor", "crc32" or "unknown". */
+const char *rxq_nic_hfunc__name(uint32_t hfunc);
+
+/* ---- ntuple rules ---- */
+
+struct rxq_nic_rule {
+	struct ethtool_rx_flow_spec fs; /* exactly what the driver holds */
+	bool has_spec;			/* fs is expressible as a flow spec (spec valid) */
+	struct rxq_flowspec spec;
+};
+
+/** @brief Reads every ntuple rule into a malloc'ed array (free() it). */
+int rxq_nic__rules(struct rxq_nic *nic, struct rxq_nic_rule **out, unsigned *n);
+
+/** @brief "udp4 dst-port 53 action 4 loc 1023" (or the raw flow type when not a flow spec). */
+int rxq_nic_rule__format(const struct rxq_nic_rule *r, char *buf, size_t len);
+
+/**
+ * @brief Builds the driver's rule for @p spec steering to @p queue (or dropping when
+ * @p drop); @p loc is the location or RX_CLS_LOC_ANY.
+ */
+int rxq_nic_rule__from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *spec, bool drop,
+			    uint32_t queue, uint32_t loc);
+
+/* ---- NIC counters ---- */
+
+struct rxq_nic_stat {
+	char name[ETH_GSTRING_LEN + 1];
+	uint64_t value;
+};
+
+/** @brief The driver's statistics (ETHTOOL_GSTATS) into a malloc'ed array (free() it). */
+int rxq_nic__stats(struct rxq_nic *nic, struct rxq_nic_stat **out, unsigned *n);
+
+/* ---- queues and IRQs ---- */
+
+enum rxq_nic_irq_source {
+	RXQ_NIC_IRQ_NONE,    /* no IRQ found (virtual device, or no way to tell) */
+	RXQ_NIC_IRQ_NETLINK, /* netdev family: queue -> NAPI -> IRQ */
+	RXQ_NIC_IRQ_MSI,     /* the device's msi_irqs, named in /proc/interrupts */
+	RXQ_NIC_IRQ_NAMES,   /* /proc/interrupts names that carry the interface name */
+};
+
+const char *rxq_nic_irq_source__name(enum rxq_nic_irq_source s);
+
+#define RXQ_NIC_QUEUES_MAX 256
+#define RXQ_NIC_IRQ_NAME 64
+
+struct rxq_nic_queue_irq {
+	int irq; /* -1: none */
+	char name[RXQ_NIC_IRQ_NAME];
+};
+
+/**
+ * @brief Finds the IRQ of each RX queue: netdev netlink, else msi_irqs (also device/../msi_irqs)
+ * matched to queue numbers through /proc/interrupts names, else /proc/interrupts names that are
+ * exactly the interface name or start with it followed by '-'. @p irqs has rxq_nic__rx_queues()
+ * entries (at most RXQ_NIC_QUEUES_MAX).
+ */
+int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
+			enum rxq_nic_irq_source *src);
+
+/**
+ * @brief Queue number carried by an IRQ name ("eth3-TxRx-5" -> 5, "mlx5_comp3@pci:..." -> 3,
+ * "virtio2-input.1" -> 1), -1 when the name is not a receive queue's (config, async, tx-only).
+ */
+int rxq_nic_irq__queue_of_name(const char *name);
+
+/** @brief True if IRQ name @p name belongs to interface @p ifname (exact; eth1 != eth10). */
+bool rxq_nic_irq__name_matches(const char *name, const char *ifname);
+
+/* ---- /proc/interrupts ---- */
+
+#define RXQ_CPUS_MAX CPU_SETSIZE
+
+struct rxq_irq_line {
+	unsigned irq;
+	char name[RXQ_NIC_IRQ_NAME]; /* first action name */
+	uint64_t total;
+	uint64_t *count; /* one per column of struct rxq_interrupts */
+};
+
+struct rxq_interrupts {
+	unsigned ncols;
+	int *cpu;	 /* CPU number of each column (offline CPUs have none) */
+	unsigned nlines; /* numbered IRQs only */
+	struct rxq_irq_line *lines;
+};
+
+/** @brief Parses /proc/interrupts text. -EINVAL when the header is missing; -ENOMEM. */
+int rxq_interrupts__parse(struct rxq_interrupts *out, const char *text, size_t len);
+void rxq_interrupts__free(struct rxq_interrupts *in);
+const struct rxq_irq_line *rxq_interrupts__find(const struct rxq_interrupts *in, unsigned irq);
+
+/* ---- /proc/net/softnet_stat ---- */
+
+struct rxq_softnet_cpu {
+	int cpu;
+	uint64_t processed, dropped, time_squeeze, received_rps, flow_limit, backlog;
+};
+
+#define RXQ_SOFTNET_CPUS 1024
+
+struct rxq_softnet {
+	unsigned columns; /* 10, 11, 13 or 15 (or more on a newer kernel) */
+	bool cpu_column;  /* the CPU came from column 13; else from the list of online CPUs */
+	unsigned ncpu;
+	struct rxq_softnet_cpu cpu[RXQ_SOFTNET_CPUS];
+};
+
+/**
+ * @brief Parses softnet_stat. Without the CPU column (fewer than 13 columns) line k belongs to
+ * the k-th online CPU in @p online (offline CPUs have no line). -EINVAL on malformed text.
+ */
+int rxq_softnet__parse(struct rxq_softnet *out, const char *text, size_t len,
+		       const cpu_set_t *online);
+
+/* ---- CPU sets as the kernel prints them ---- */
+
+/** @brief "0-3,5" */
+int rxq_cpulist__format(const cpu_set_t *set, char *buf, size_t len);
+/** @brief Parses a CPU list without checking CPUs exist. -EINVAL. */
+int rxq_cpulist__parse(const char *s, cpu_set_t *set);
+/** @brief Hex mask as in rps_cpus/xps_cpus: @p nbits wide, comma every 32 bits ("00,0000000f"). */
+int rxq_cpumask__format(const cpu_set_t *set, unsigned nbits, char *buf, size_t len);
+/** @brief Parses a hex mask "ff,00000001". -EINVAL. */
+int rxq_cpumask__parse(const char *s, cpu_set_t *set);
+
+/* ---- plans: what a command would change, applied as one transaction ---- */
+
+enum rxq_nic_step_kind {
+	RXQ_NIC_STEP_FILE,     /* write a /proc or /sys file */
+	RXQ_NIC_STEP_KNOBS,    /* ethtool netlink <GROUP>_SET */
+	RXQ_NIC_STEP_INDIR,    /* RSS indirection table (netlink RSS_SET, else ETHTOOL_SRXFHINDIR) */
+	RXQ_NIC_STEP_RULE_ADD, /* ETHTOOL_SRXCLSRLINS */
+	RXQ_NIC_STEP_RULE_DEL, /* ETHTOOL_SRXCLSRLDEL */
+};
+
+#define RXQ_NIC_STEP_KNOBS_MAX 16
+#define RXQ_NIC_VALUE_MAX 512
+
+struct rxq_nic_step {
+	enum rxq_nic_step_kind kind;
+	bool best_effort; /* EIO/EPERM/EINVAL from the kernel is reported, not fatal (IRQs) */
+	/* FILE: absolute path (without root), new and old contents */
+	char path[256];
+	char value[RXQ_NIC_VALUE_MAX];
+	char old[RXQ_NIC_VALUE_MAX];
+	/* KNOBS */
+	enum rxq_nic_group group;
+	unsigned nknobs;
+	struct rxq_nic_knob knobs[RXQ_NIC_STEP_KNOBS_MAX]; /* new values */
+	uint32_t old_knobs[RXQ_NIC_STEP_KNOBS_MAX];
+	/* INDIR */
+	unsigned indir_size;
+	uint32_t *indir, *old_indir;
+	/* RULE_ADD / RULE_DEL */
+	struct rxq_nic_rule rule;
+	/* after rxq_nic__apply(): 0 done, -errno failed, 1 not attempted */
+	int result;
+};
+
+struct rxq_nic_plan;
+
+int rxq_nic_plan__new(struct rxq_nic_plan **out);
+void rxq_nic_plan__free(struct rxq_nic_plan *plan);
+unsigned rxq_nic_plan__len(const struct rxq_nic_plan *plan);
+const struct rxq_nic_step *rxq_nic_plan__step(const struct rxq_nic_plan *plan, unsigned i);
+
+/**
+ * @brief Describes step @p s: the operation ("write", "ETHTOOL_MSG_CHANNELS_SET", ...), where it
+ * goes (file path, or "dev eth3"), the new value and the value it replaces.
+ */
+struct rxq_nic_step_text {
+	char op[48];
+	char where[300];
+	char value[1024];
+	char old[1024];
+};
+void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
+			    struct rxq_nic_step_text *t);
+
+/* Plan builders: read the current state, add the steps that change it (none if equal). */
+
+/** @brief One queue IRQ per CPU of @p cpus (NULL: every online CPU), in queue order. */
+int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, const cpu_set_t *cpus);
+
+enum rxq_nic_rss_mode {
+	RXQ_NIC_RSS_WEIGHTS, /* arg: weights[n] per queue */
+	RXQ_NIC_RSS_EQUAL,   /* arg: n, spread over queues 0..n-1 */
+	RXQ_NIC_RSS_ISOLATE, /* arg: queue q gets weight 0, the other entries stay as they are */
+};
+int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_nic_rss_mode mode,
+		      const uint32_t *weights, unsigned n);
+
+/** @brief The indirection table the kernel's weighting would give; exposed for tests. */
+int rxq_nic_indir__from_weights(uint32_t *indir, unsigned size, const uint32_t *weights,
+				unsigned n);
+
+/** @brief Adds a rule; @p loc RX_CLS_LOC_ANY picks a free location. */
+int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,
+			   const struct rxq_flowspec *spec, bool drop, uint32_t queue, uint32_t loc);
+int rxq_nic__plan_rule_del(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t loc);
+
+/**
+ * @brief Sets named knobs of one group ("rx-usecs" 0 ...). Feature names may be the user-facing
+ * ones. -EINVAL (logged) for an unknown or read-only name or a value out of range.
+ */
+int rxq_nic__plan_knobs(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_nic_group g,
+			const char *const *names, const uint32_t *values, unsigned n);
+
+/** @brief N channels: combined when the device has combined channels, else rx and tx. */
+int rxq_nic__plan_channels(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t n);
+
+/**
+ * @brief XPS: @p per_queue[i] is TX queue i's CPU set (@p n sets, n <= TX queues); with
+ * @p per_queue NULL ("local"), each TX queue follows the affinity of the same-numbered queue IRQ,
+ * or CPU i modulo the online CPUs when there is none.
+ */
+int rxq_nic__plan_xps(struct rxq_nic *nic, struct rxq_nic_plan *plan, const cpu_set_t *per_queue,
+		      unsigned n);
+
+/**
+ * @brief RFS: net.core.rps_sock_flow_entries = @p entries and rps_flow_cnt = entries / RX
+ * queues. Where the global table is not visible (a network namespace other than the initial
+ * one) only the per-queue counts are planned; *global_missing tells.
+ */
+int rxq_nic__plan_rfs(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t entries,
+		      bool *global_missing);
+
+/**
+ * @brief The isolate recipe: RSS weight 0 on @p queue, ntuple on, each flow to @p queue,
+ * gro/lro off, the queue's IRQ on @p cpu (-1: the first CPU it is on now) and every other queue IRQ
+ * off that CPU.
+ */
+int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned queue,
+			  const struct rxq_flowspec *flows, unsigned nflows, int cpu);
+
+/**
+ * @brief Undo: the steps that put back what the journal of this interface saved.
+ * -ENOENT (logged) when nothing is saved.
+ */
+int rxq_nic__plan_undo(struct rxq_nic *nic, struct rxq_nic_plan *plan);
+
+enum rxq_nic_apply_flags {
+	RXQ_NIC_APPLY_JOURNAL = 1u << 0, /* append what the plan replaces to the journal */
+	RXQ_NIC_APPLY_UNDO = 1u << 1,	 /* the plan came from rxq_nic__plan_undo(): drop the
+					  * journal when it succeeds */
+};
+
+/**
+ * @brief Applies every step in order. On a failure (other than a best-effort step's) the steps
+ * already done are reverted in reverse order and the journal is left as it was.
+ * @return 0, or the first failure's -errno (logged with the step).
+ */
+int rxq_nic__apply(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned flags);
+
+/** @brief Path of the journal of this interface (under the state directory). */
+const char *rxq_nic__journal_path(struct rxq_nic *nic);
+
+/* ---- the journal file (parsed from outside input, so fuzzed) ---- */
+
+/**
+ * @brief Parses a journal; each record becomes a step whose new value is the saved one (old
+ * values are left empty). -EINVAL with @p err->line set on malformed text.
+ */
+int rxq_nic_journal__parse(struct rxq_nic_plan *plan, const char *text, size_t len,
+			   char *ifname, size_t ifname_len, int *ifindex,
+			   struct rxq_parse_error *err);
+
+/* ---- preflight ---- */
+
+enum rxq_nic_goal {
+	RXQ_NIC_GOAL_LATENCY,
+	RXQ_NIC_GOAL_BYPASS,
+};
+
+enum rxq_nic_verdict {
+	RXQ_NIC_OK,
+	RXQ_NIC_WARN, /* works against the goal */
+	RXQ_NIC_UNKNOWN,
+};
+
+struct rxq_nic_finding {
+	const char *check; /* short id: "irqbalance", "coalesce", ... */
+	enum rxq_nic_verdict verdict;
+	char detail[256];
+	char fix[256]; /* a command that fixes it, empty when none is needed */
+};
+
+/** @brief Whether a process named irqbalance runs (under the root's /proc). */
+bool rxq_nic__irqbalance_running(struct rxq_nic *nic);
+
+/**
+ * @brief Read-only checks of the setup against @p goal; @p app_cpu (-1: none) is the CPU the
+ * application runs on. Fills up to @p max findings, sets *n.
+ */
+int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
+		   struct rxq_nic_finding *out, unsigned max, unsigned *n);
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+#ifndef RXQ_NIC_INTERNAL_H
+#define RXQ_NIC_INTERNAL_H
+
+#include <limits.h>
+#include <string.h>
+#include <net/if.h>
+#include <linux/netlink.h>
+
+#include "internal.h"
+#include "rxq/nic.h"
+
+/*
+ * Constants of newer kernels than the uapi headers this builds against (Debian 12: 6.1). The
+ * values are fixed uapi: appended to their enums upstream, never renumbered.
+ */
+#define RXQ_ETHTOOL_MSG_RSS_GET 38 /* 6.3 */
+#define RXQ_ETHTOOL_MSG_RSS_SET 48 /* 6.17 */
+#define RXQ_ETHTOOL_A_RSS_HEADER 1
+#define RXQ_ETHTOOL_A_RSS_CONTEXT 2
+#define RXQ_ETHTOOL_A_RSS_HFUNC 3
+#define RXQ_ETHTOOL_A_RSS_INDIR 4
+#define RXQ_ETHTOOL_A_RSS_HKEY 5
+
+/* RSS hash functions: bits in the order of the kernel's ETH_SS_RSS_HASH_FUNCS strings. */
+#define RXQ_RSS_HASH_TOP (1u << 0)
+#define RXQ_RSS_HASH_XOR (1u << 1)
+#define RXQ_RSS_HASH_CRC32 (1u << 2)
+
+#define RXQ_NETDEV_CMD_QUEUE_GET 10 /* 6.8 */
+#define RXQ_NETDEV_CMD_NAPI_GET 11  /* 6.8 */
+#define RXQ_NETDEV_A_NAPI_IFINDEX 1
+#define RXQ_NETDEV_A_NAPI_ID 2
+#define RXQ_NETDEV_A_NAPI_IRQ 3
+#define RXQ_NETDEV_A_QUEUE_ID 1
+#define RXQ_NETDEV_A_QUEUE_IFINDEX 2
+#define RXQ_NETDEV_A_QUEUE_TYPE 3
+#define RXQ_NETDEV_A_QUEUE_NAPI_ID 4
+#define RXQ_NETDEV_QUEUE_TYPE_RX 0
+
+/* The real kernel behind struct rxq_nic_sys. */
+struct nic_real {
+	int ioctl_fd;
+	struct mnl_socket *nl;
+	unsigned portid;
+	unsigned seq;
+	struct {
+		char name[16];
+		int id; /* 0: not looked up; <0: -errno */
+	} family[4];
+};
+
+struct rxq_nic {
+	char name[IFNAMSIZ];
+	int ifindex;
+	char driver[32];
+	char bus[40];
+	unsigned nrx, ntx;
+	cpu_set_t online;
+	unsigned possible_bits; /* width of the kernel's CPU masks */
+	char root[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char journal[PATH_MAX + 32];
+	char pathbuf[2 * PATH_MAX];
+	struct rxq_nic_sys sys;
+	struct nic_real real;
+	char extack[256];
+	int rss_set_netlink; /* 1 yes, 0 not yet known, -1 no (fall back to the ioctl) */
+};
+
+struct rxq_nic_plan {
+	unsigned n, cap;
+	struct rxq_nic_step *steps;
+};
+
+/* sys.c */
+void nic_sys__init(struct rxq_nic *nic, const struct rxq_nic_sys *sys);
+void nic_sys__fini(struct rxq_nic *nic);
+int nic_ioctl(struct rxq_nic *nic, void *cmd);
+int nic_genl(struct rxq_nic *nic, const char *family, struct nlmsghdr *req, rxq_nic_msg_fn cb,
+	     void *arg);
+int nic_write(struct rxq_nic *nic, const char *abs, const char *buf, size_t len);
+/* Reads at most len-1 bytes of root+abs, NUL-terminated; returns the length or -errno. */
+int nic_read(struct rxq_nic *nic, const char *abs, char *buf, size_t len);
+/* Reads the whole file into a malloc'ed NUL-terminated buffer. */
+int nic_read_all(struct rxq_nic *nic, const char *abs, char **out, size_t *len);
+bool nic_exists(struct rxq_nic *nic, const char *abs);
+
+const char *nic_ioctl_name(uint32_t cmd);
+const char *nic_genl_cmd_name(const char *family, uint8_t cmd);
+/* What a request asks, in one line, for debug logs and the tests' fake. */
+int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf, size_t len);
+int nic_describe_ioctl(const void *cmd, char *buf, size_t len);
+
+/* ethtool.c */
+struct nlmsghdr *nic_eth_req(char *buf, uint8_t cmd, const char *ifname, uint32_t flags, bool dump);
+int nic_set_knobs(struct rxq_nic *nic, enum rxq_nic_group g, const struct rxq_nic_knob *k,
+		  const uint32_t *values, unsigned n);
+int nic_set_indir(struct rxq_nic *nic, const uint32_t *indir, unsigned size);
+int nic_rule_insert(struct rxq_nic *nic, struct ethtool_rx_flow_spec *fs);
+int nic_rule_delete(struct rxq_nic *nic, uint32_t loc);
+int nic_rule_get(struct rxq_nic *nic, uint32_t loc, struct ethtool_rx_flow_spec *fs);
+int nic_rule_table(struct rxq_nic *nic, uint32_t *size, bool *any_loc, uint32_t **locs,
+		   unsigned *n);
+int nic_rx_rings(struct rxq_nic *nic, uint32_t *n);
+int nic_rss_read(struct rxq_nic *nic, struct rxq_nic_rss *out, const char **op);
+const char *nic_errname(int err);
+/* Kernel attribute of a knob, for the request describer. */
+const char *nic_knob_attr_name(enum rxq_nic_group g, unsigned attr);
+int nic_group_of_cmd(uint8_t cmd, bool *set);
+bool nic_knob_known(enum rxq_nic_group g, const char *name, bool *ro, uint32_t *max);
+void nic_knob_names(enum rxq_nic_group g, char *buf, size_t len);
+
+/* irq.c */
+int nic_irq_affinity(struct rxq_nic *nic, int irq, char *buf, size_t len);
+
+/* plan.c */
+struct rxq_nic_step *nic_plan_add(struct rxq_nic_plan *plan, enum rxq_nic_step_kind kind);
+void nic_plan_drop_last(struct rxq_nic_plan *plan);
+
+/* util */
+static inline void nic_strlcpy(char *dst, const char *src, size_t len)
+{
+	size_t n = 0;
+
+	while (n + 1 < len && src[n])
+		n++;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* snprintf whose truncation is intended (display text). */
+int nic_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Plans: the steps of a change, each with the value it replaces. Applying is a transaction: a
+ * failing step reverts the ones before it, in reverse order. What a plan replaced is appended to
+ * the interface's journal (STATE_DIR/IF.journal, root only), one line per step, which undo reads
+ * back and applies in reverse.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <linux/ethtool.h>
+
+#include "nic_internal.h"
+#include "rxq/log.h"
+
+#define JOURNAL_MAGIC "rxq-nic journal 1"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int rxq_nic_plan__new(struct rxq_nic_plan **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void rxq_nic_plan__free(struct rxq_nic_plan *plan)
+{
+	unsigned i;
+
+	if (!plan)
+		return;
+	for (i = 0; i < plan->n; i++) {
+		free(plan->steps[i].indir);
+		free(plan->steps[i].old_indir);
+	}
+	free(plan->steps);
+	free(plan);
+}
+
+unsigned rxq_nic_plan__len(const struct rxq_nic_plan *plan)
+{
+	return plan->n;
+}
+
+const struct rxq_nic_step *rxq_nic_plan__step(const struct rxq_nic_plan *plan, unsigned i)
+{
+	return i < plan->n ? &plan->steps[i] : NULL;
+}
+
+/* A new zeroed step at the end of the plan. */
+struct rxq_nic_step *nic_plan_add(struct rxq_nic_plan *plan, enum rxq_nic_step_kind kind)
+{
+	struct rxq_nic_step *s;
+
+	if (plan->n == plan->cap) {
+		unsigned cap = plan->cap ? plan->cap * 2 : 8;
+		struct rxq_nic_step *grown = realloc(plan->steps, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		plan->steps = grown;
+		plan->cap = cap;
+	}
+	s = &plan->steps[plan->n++];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->result = 1;
+	return s;
+}
+
+/* Drops the last step (a builder that found nothing to change). */
+void nic_plan_drop_last(struct rxq_nic_plan *plan)
+{
+	struct rxq_nic_step *s;
+
+	if (!plan->n)
+		return;
+	s = &plan->steps[--plan->n];
+	free(s->indir);
+	free(s->old_indir);
+}
+
+/* ---- describing ---- */
+
+static void strip_nl(char *dst, size_t len, const char *src)
+{
+	size_t n;
+
+	nic_strlcpy(dst, src, len);
+	n = strlen(dst);
+	while (n && (dst[n - 1] == '\n' || dst[n - 1] == ' '))
+		dst[--n] = '\0';
+}
+
+static void format_indir(char *buf, size_t len, const uint32_t *indir, unsigned n)
+{
+	size_t used = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		int w = snprintf(buf + used, len - used, "%s%u", i ? " " : "", indir[i]);
+
+		if (w < 0 || (size_t)w >= len - used) {
+			if (len > 4)
+				memcpy(buf + len - 4, "...", 4);
+			return;
+		}
+		used += (size_t)w;
+	}
+}
+
+static void format_knobs(char *buf, size_t len, const struct rxq_nic_step *s, bool old)
+{
+	size_t used = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->nknobs; i++) {
+		uint32_t v = old ? s->old_knobs[i] : s->knobs[i].value;
+		int w;
+
+		if (s->group == RXQ_NIC_FEATURES || s->group == RXQ_NIC_PAUSE ||
+		    !strncmp(s->knobs[i].name, "adaptive-", 9))
+			w = snprintf(buf + used, len - used, "%s%s %s", used ? " " : "",
+				     s->knobs[i].name, v ? "on" : "off");
+		else
+			w = snprintf(buf + used, len - used, "%s%s %u", used ? " " : "",
+				     s->knobs[i].name, v);
+		if (w < 0 || (size_t)w >= len - used)
+			return;
+		used += (size_t)w;
+	}
+}
+
+static const char *set_cmd_name(enum rxq_nic_group g)
+{
+	switch (g) {
+	case RXQ_NIC_CHANNELS:
+		return "ETHTOOL_MSG_CHANNELS_SET";
+	case RXQ_NIC_COALESCE:
+		return "ETHTOOL_MSG_COALESCE_SET";
+	case RXQ_NIC_PAUSE:
+		return "ETHTOOL_MSG_PAUSE_SET";
+	case RXQ_NIC_RINGS:
+		return "ETHTOOL_MSG_RINGS_SET";
+	case RXQ_NIC_FEATURES:
+		return "ETHTOOL_MSG_FEATURES_SET";
+	default:
+		return "?";
+	}
+}
+
+void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
+			    struct rxq_nic_step_text *t)
+{
+	memset(t, 0, sizeof(*t));
+	switch (s->kind) {
+	case RXQ_NIC_STEP_FILE:
+		snprintf(t->op, sizeof(t->op), "write");
+		nic_fmt(t->where, sizeof(t->where), "%s%s", nic->root, s->path);
+		strip_nl(t->value, sizeof(t->value), s->value);
+		strip_nl(t->old, sizeof(t->old), s->old);
+		break;
+	case RXQ_NIC_STEP_KNOBS:
+		snprintf(t->op, sizeof(t->op), "%s", set_cmd_name(s->group));
+		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
+		format_knobs(t->value, sizeof(t->value), s, false);
+		format_knobs(t->old, sizeof(t->old), s, true);
+		break;
+	case RXQ_NIC_STEP_INDIR:
+		snprintf(t->op, sizeof(t->op), "%s",
+			 nic->rss_set_netlink < 0 ? "ETHTOOL_SRXFHINDIR"
+			 : nic->rss_set_netlink > 0
+				 ? "ETHTOOL_MSG_RSS_SET"
+				 : "ETHTOOL_MSG_RSS_SET|ETHTOOL_SRXFHINDIR");
+		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
+		format_indir(t->value, sizeof(t->value), s->indir, s->indir_size);
+		format_indir(t->old, sizeof(t->old), s->old_indir, s->old_indir ? s->indir_size : 0);
+		break;
+	case RXQ_NIC_STEP_RULE_ADD:
+		snprintf(t->op, sizeof(t->op), "ETHTOOL_SRXCLSRLINS");
+		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
+		rxq_nic_rule__format(&s->rule, t->value, sizeof(t->value));
+		break;
+	case RXQ_NIC_STEP_RULE_DEL:
+		snprintf(t->op, sizeof(t->op), "ETHTOOL_SRXCLSRLDEL");
+		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
+		snprintf(t->value, sizeof(t->value), "loc %u", s->rule.fs.location);
+		rxq_nic_rule__format(&s->rule, t->old, sizeof(t->old));
+		break;
+	}
+}
+
+/* ---- doing and undoing one step ---- */
+
+static int step_do(struct rxq_nic *nic, struct rxq_nic_step *s, bool forward)
+{
+	uint32_t values[RXQ_NIC_STEP_KNOBS_MAX];
+	unsigned i;
+
+	switch (s->kind) {
+	case RXQ_NIC_STEP_FILE: {
+		const char *v = forward ? s->value : s->old;
+
+		return nic_write(nic, s->path, v, strlen(v));
+	}
+	case RXQ_NIC_STEP_KNOBS:
+		for (i = 0; i < s->nknobs; i++)
+			values[i] = forward ? s->knobs[i].value : s->old_knobs[i];
+		return nic_set_knobs(nic, s->group, s->knobs, values, s->nknobs);
+	case RXQ_NIC_STEP_INDIR:
+		if (!forward && !s->old_indir)
+			return -EINVAL;
+		return nic_set_indir(nic, forward ? s->indir : s->old_indir, s->indir_size);
+	case RXQ_NIC_STEP_RULE_ADD:
+		if (forward)
+			return nic_rule_insert(nic, &s->rule.fs);
+		return nic_rule_delete(nic, s->rule.fs.location);
+	case RXQ_NIC_STEP_RULE_DEL:
+		if (forward)
+			return nic_rule_delete(nic, s->rule.fs.location);
+		return nic_rule_insert(nic, &s->rule.fs);
+	}
+	return -EINVAL;
+}
+
+static bool refusal(int err)
+{
+	return err == -EIO || err == -EPERM || err == -EINVAL || err == -EACCES;
+}
+
+/* ---- journal records ---- */
+
+static void hex_put(FILE *f, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		fprintf(f, "%02x", p[i]);
+	if (!len)
+		fputc('-', f);
+}
+
+/* The record that puts back what step s replaced. */
+static void journal_record(FILE *f, const struct rxq_nic_step *s)
+{
+	unsigned i;
+
+	switch (s->kind) {
+	case RXQ_NIC_STEP_FILE:
+		fprintf(f, "file %s ", s->path);
+		hex_put(f, s->old, strlen(s->old));
+		fputc('\n', f);
+		break;
+	case RXQ_NIC_STEP_KNOBS:
+		fprintf(f, "knobs %s", rxq_nic_group__name(s->group));
+		for (i = 0; i < s->nknobs; i++)
+			fprintf(f, " %s=%u", s->knobs[i].name, s->old_knobs[i]);
+		fputc('\n', f);
+		break;
+	case RXQ_NIC_STEP_INDIR:
+		fprintf(f, "indir %u", s->indir_size);
+		for (i = 0; i < s->indir_size; i++)
+			fprintf(f, " %u", s->old_indir[i]);
+		fputc('\n', f);
+		break;
+	case RXQ_NIC_STEP_RULE_ADD:
+		fprintf(f, "rule-del %u\n", s->rule.fs.location);
+		break;
+	case RXQ_NIC_STEP_RULE_DEL:
+		fprintf(f, "rule-add ");
+		hex_put(f, &s->rule.fs, sizeof(s->rule.fs));
+		fputc('\n', f);
+		break;
+	}
+}
+
+static int ensure_state_dir(struct rxq_nic *nic)
+{
+	struct stat st;
+
+	if (mkdir(nic->state_dir, 0700) < 0 && errno != EEXIST) {
+		int err = -errno;
+
+		rxq_err("cannot create %s to save the current settings: %s%s", nic->state_dir,
+			strerror(-err),
+			err == -EACCES || err == -EPERM ? " (changing a NIC needs root)" : "");
+		return err == -EACCES ? -EPERM : err;
+	}
+	if (stat(nic->state_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		rxq_err("%s is not a directory", nic->state_dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+/* Writes prev + the records of the done steps to the journal, atomically. */
+static int journal_write(struct rxq_nic *nic, const char *prev, const struct rxq_nic_plan *plan)
+{
+	char tmp[sizeof(nic->journal) + 8];
+	unsigned i;
+	FILE *f;
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", nic->journal);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		rxq_err("cannot write %s: %s%s", tmp, strerror(-err),
+			err == -EACCES ? " (changing a NIC needs root)" : "");
+		return err == -EACCES ? -EPERM : err;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	if (prev)
+		fputs(prev, f);
+	else
+		fprintf(f, "%s\ninterface %s %d\n", JOURNAL_MAGIC, nic->name, nic->ifindex);
+	for (i = 0; i < plan->n; i++)
+		if (plan->steps[i].result == 0)
+			journal_record(f, &plan->steps[i]);
+	if (fflush(f) || fsync(fileno(f)))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, nic->journal) < 0)
+		err = -errno;
+	if (err) {
+		rxq_err("cannot write %s: %s", nic->journal, strerror(-err));
+		unlink(tmp);
+	}
+	return err;
+}
+
+/* Checks before changing anything that the journal can be written at all. */
+static int journal_probe(struct rxq_nic *nic, char **prev)
+{
+	char tmp[sizeof(nic->journal) + 8];
+	size_t len;
+	int fd, err;
+
+	*prev = NULL;
+	err = ensure_state_dir(nic);
+	if (err)
+		return err;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", nic->journal);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		rxq_err("cannot write %s: %s%s", tmp, strerror(-err),
+			err == -EACCES ? " (changing a NIC needs root)" : "");
+		return err == -EACCES ? -EPERM : err;
+	}
+	close(fd);
+	unlink(tmp);
+	{
+		/* The journal path is absolute, outside the root: read it directly. */
+		FILE *f = fopen(nic->journal, "re");
+
+		if (!f)
+			return errno == ENOENT ? 0 : -errno;
+		if (fseek(f, 0, SEEK_END) == 0) {
+			long sz = ftell(f);
+
+			if (sz >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+				*prev = malloc((size_t)sz + 1);
+				if (*prev) {
+					len = fread(*prev, 1, (size_t)sz, f);
+					(*prev)[len] = '\0';
+				}
+			}
+		}
+		fclose(f);
+		if (!*prev)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void log_step_failure(struct rxq_nic *nic, const struct rxq_nic_step *s, unsigned i,
+			     unsigned n, int err, const char *what)
+{
+	struct rxq_nic_step_text *t = malloc(sizeof(*t));
+
+	if (!t)
+		return;
+	rxq_nic_step__describe(nic, s, t);
+	rxq_err("step %u of %u failed%s: %s %s %s: %s%s%s%s", i + 1, n, what, t->op, t->where,
+		t->value, nic_errname(err), nic->extack[0] ? " (" : "", nic->extack,
+		nic->extack[0] ? ")" : "");
+	free(t);
+}
+
+static void rollback(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned upto)
+{
+	unsigned i = upto;
+
+	while (i-- > 0) {
+		struct rxq_nic_step *s = &plan->steps[i];
+		int err;
+
+		if (s->result != 0)
+			continue;
+		err = step_do(nic, s, false);
+		if (err)
+			log_step_failure(nic, s, i, plan->n, err, " while rolling back");
+		else
+			s->result = 1;
+	}
+}
+
+int rxq_nic__apply(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned flags)
+{
+	char *prev = NULL;
+	unsigned i;
+	bool any = false;
+	int err = 0;
+
+	for (i = 0; i < plan->n; i++)
+		plan->steps[i].result = 1;
+	if (!plan->n && !(flags & RXQ_NIC_APPLY_UNDO))
+		return 0;
+	if (flags & RXQ_NIC_APPLY_JOURNAL) {
+		err = journal_probe(nic, &prev);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < plan->n; i++) {
+		struct rxq_nic_step *s = &plan->steps[i];
+
+		err = step_do(nic, s, true);
+		if (err && s->best_effort && refusal(err)) {
+			struct rxq_nic_step_text t;
+
+			rxq_nic_step__describe(nic, s, &t);
+			rxq_warn("%s refused %s (%s); left as it is", t.where, t.value,
+				 nic_errname(err));
+			s->result = err;
+			err = 0;
+			continue;
+		}
+		if (err) {
+			s->result = err;
+			log_step_failure(nic, s, i, plan->n, err, "");
+			rollback(nic, plan, i);
+			if (i)
+				rxq_err("rolled back the %u step%s before it; nothing was changed", i,
+					i == 1 ? "" : "s");
+			goto out;
+		}
+		s->result = 0;
+		any = true;
+	}
+	if ((flags & RXQ_NIC_APPLY_JOURNAL) && any) {
+		err = journal_write(nic, prev, plan);
+		if (err) {
+			rollback(nic, plan, plan->n);
+			goto out;
+		}
+	}
+	if (flags & RXQ_NIC_APPLY_UNDO) {
+		if (unlink(nic->journal) < 0 && errno != ENOENT) {
+			err = -errno;
+			rxq_err("restored, but cannot remove %s: %s", nic->journal, strerror(-err));
+		}
+	}
+out:
+	free(prev);
+	return err;
+}
+
+/* ---- reading the journal back ---- */
+
+static int hex_get(const char *s, void *out, size_t max, size_t *len)
+{
+	size_t slen = strlen(s), i;
+	uint8_t *p = out;
+
+	if (!strcmp(s, "-")) {
+		*len = 0;
+		return 0;
+	}
+	if (!slen || slen % 2 || slen / 2 > max)
+		return -EINVAL;
+	for (i = 0; i < slen / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		p[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = slen / 2;
+	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static bool path_ok(const char *p)
+{
+	if (strncmp(p, "/proc/", 6) && strncmp(p, "/sys/", 5))
+		return false;
+	if (strstr(p, "/../") || strstr(p, "/./") || strstr(p, "//"))
+		return false;
+	return strlen(p) < sizeof(((struct rxq_nic_step *)0)->path);
+}
+
+__attribute__((format(printf, 3, 4))) static int jerr(struct rxq_parse_error *err, unsigned line,
+						       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->line = line;
+		err->col = 0;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int parse_record(struct rxq_nic_plan *plan, char *line, unsigned lineno,
+			struct rxq_parse_error *err)
+{
+	char *save = NULL, *kind = strtok_r(line, " ", &save), *tok;
+	struct rxq_nic_step *s;
+	size_t len;
+
+	if (!kind)
+		return 0;
+	if (!strcmp(kind, "file")) {
+		char *path = strtok_r(NULL, " ", &save), *hex = strtok_r(NULL, " ", &save);
+
+		if (!path || !hex || strtok_r(NULL, " ", &save))
+			return jerr(err, lineno, "file: expected PATH HEX");
+		if (!path_ok(path))
+			return jerr(err, lineno, "file: '%.64s' is not a /proc or /sys path", path);
+		s = nic_plan_add(plan, RXQ_NIC_STEP_FILE);
+		if (!s)
+			return -ENOMEM;
+		nic_strlcpy(s->path, path, sizeof(s->path));
+		if (hex_get(hex, s->value, sizeof(s->value) - 1, &len) ||
+		    memchr(s->value, '\0', len))
+			return jerr(err, lineno, "file: bad value");
+		s->value[len] = '\0';
+		return 0;
+	}
+	if (!strcmp(kind, "knobs")) {
+		char *group = strtok_r(NULL, " ", &save);
+		unsigned g;
+
+		if (!group)
+			return jerr(err, lineno, "knobs: expected a group");
+		for (g = 0; g < RXQ_NIC_GROUP_COUNT; g++)
+			if (!strcmp(group, rxq_nic_group__name((enum rxq_nic_group)g)))
+				break;
+		if (g == RXQ_NIC_GROUP_COUNT)
+			return jerr(err, lineno, "knobs: unknown group '%.32s'", group);
+		s = nic_plan_add(plan, RXQ_NIC_STEP_KNOBS);
+		if (!s)
+			return -ENOMEM;
+		s->group = (enum rxq_nic_group)g;
+		while ((tok = strtok_r(NULL, " ", &save))) {
+			char *eq = strchr(tok, '=');
+
+			if (!eq || eq == tok || (size_t)(eq - tok) >= RXQ_NIC_KNOB_NAME ||
+			    s->nknobs == RXQ_NIC_STEP_KNOBS_MAX)
+				return jerr(err, lineno, "knobs: bad setting '%.40s'", tok);
+			*eq = '\0';
+			if (parse_u32(eq + 1, &s->knobs[s->nknobs].value))
+				return jerr(err, lineno, "knobs: bad value for '%.40s'", tok);
+			nic_strlcpy(s->knobs[s->nknobs].name, tok, RXQ_NIC_KNOB_NAME);
+			s->nknobs++;
+		}
+		if (!s->nknobs)
+			return jerr(err, lineno, "knobs: no settings");
+		return 0;
+	}
+	if (!strcmp(kind, "indir")) {
+		uint32_t n, i;
+
+		if (parse_u32(strtok_r(NULL, " ", &save), &n) || !n || n > RXQ_NIC_INDIR_MAX)
+			return jerr(err, lineno, "indir: bad size");
+		s = nic_plan_add(plan, RXQ_NIC_STEP_INDIR);
+		if (!s)
+			return -ENOMEM;
+		s->indir = calloc(n, sizeof(uint32_t));
+		if (!s->indir)
+			return -ENOMEM;
+		s->indir_size = n;
+		for (i = 0; i < n; i++)
+			if (parse_u32(strtok_r(NULL, " ", &save), &s->indir[i]))
+				return jerr(err, lineno, "indir: expected %u queue numbers", n);
+		if (strtok_r(NULL, " ", &save))
+			return jerr(err, lineno, "indir: more than %u queue numbers", n);
+		return 0;
+	}
+	if (!strcmp(kind, "rule-del")) {
+		uint32_t loc;
+
+		if (parse_u32(strtok_r(NULL, " ", &save), &loc) || strtok_r(NULL, " ", &save))
+			return jerr(err, lineno, "rule-del: expected a location");
+		s = nic_plan_add(plan, RXQ_NIC_STEP_RULE_DEL);
+		if (!s)
+			return -ENOMEM;
+		s->rule.fs.location = loc;
+		return 0;
+	}
+	if (!strcmp(kind, "rule-add")) {
+		char *hex = strtok_r(NULL, " ", &save);
+
+		if (!hex || strtok_r(NULL, " ", &save))
+			return jerr(err, lineno, "rule-add: expected the rule");
+		s = nic_plan_add(plan, RXQ_NIC_STEP_RULE_ADD);
+		if (!s)
+			return -ENOMEM;
+		if (hex_get(hex, &s->rule.fs, sizeof(s->rule.fs), &len) || len != sizeof(s->rule.fs))
+			return jerr(err, lineno, "rule-add: bad rule");
+		return 0;
+	}
+	return jerr(err, lineno, "unknown record '%.32s'", kind);
+}
+
+int rxq_nic_journal__parse(struct rxq_nic_plan *plan, const char *text, size_t len, char *ifname,
+			   size_t ifname_len, int *ifindex, struct rxq_parse_error *err)
+{
+	const char *p = text, *end = text + len;
+	unsigned lineno = 0;
+	int ret = 0;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = (size_t)((nl ? nl : end) - p);
+		char *line;
+
+		lineno++;
+		if (memchr(p, '\0', ll))
+			return jerr(err, lineno, "NUL byte");
+		line = malloc(ll + 1);
+		if (!line)
+			return -ENOMEM;
+		memcpy(line, p, ll);
+		line[ll] = '\0';
+		p = nl ? nl + 1 : end;
+		if (lineno == 1) {
+			if (strcmp(line, JOURNAL_MAGIC))
+				ret = jerr(err, 1, "not an rxq-nic journal");
+		} else if (lineno == 2) {
+			char name[IFNAMSIZ + 1];
+			int idx, used = 0;
+
+			if (sscanf(line, "interface %16s %d%n", name, &idx, &used) != 2 ||
+			    (size_t)used != ll || strlen(name) >= IFNAMSIZ || strlen(name) >= ifname_len)
+				ret = jerr(err, 2, "expected 'interface NAME IFINDEX'");
+			else {
+				nic_strlcpy(ifname, name, ifname_len);
+				*ifindex = idx;
+			}
+		} else {
+			ret = parse_record(plan, line, lineno, err);
+		}
+		free(line);
+		if (ret)
+			return ret;
+	}
+	if (lineno < 2)
+		return jerr(err, lineno + 1, "truncated journal");
+	return 0;
+}

@@ -1,0 +1,1131 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Plan builders: each reads the current state, checks the request against the device (queues,
+ * CPUs, supported settings) and adds the steps that change it, each holding the value it
+ * replaces. Nothing here changes anything; rxq_nic__apply() does.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nic_internal.h"
+#include "rxq/log.h"
+
+static int cpu_nth(const cpu_set_t *set, unsigned n)
+{
+	int c;
+
+	for (c = 0; c < RXQ_CPUS_MAX; c++)
+		if (CPU_ISSET(c, set) && n-- == 0)
+			return c;
+	return -1;
+}
+
+static int add_file_step(struct rxq_nic *nic, struct rxq_nic_plan *plan, const char *path,
+			 const char *value, bool best_effort, const char *missing_hint)
+{
+	struct rxq_nic_step *s;
+	int n;
+
+	s = nic_plan_add(plan, RXQ_NIC_STEP_FILE);
+	if (!s)
+		return -ENOMEM;
+	nic_strlcpy(s->path, path, sizeof(s->path));
+	snprintf(s->value, sizeof(s->value), "%s\n", value);
+	s->best_effort = best_effort;
+	n = nic_read(nic, path, s->old, sizeof(s->old));
+	if (n < 0) {
+		nic_plan_drop_last(plan);
+		if (n == -ENOENT && missing_hint)
+			rxq_err("%s does not exist%s", rxq_nic__path(nic, path), missing_hint);
+		else
+			rxq_err("cannot read %s: %s", rxq_nic__path(nic, path), strerror(-n));
+		return n;
+	}
+	return 0;
+}
+
+/* ---- IRQs ---- */
+
+static int read_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs, unsigned *nfound)
+{
+	enum rxq_nic_irq_source src;
+	unsigned i;
+	int err;
+
+	err = rxq_nic__queue_irqs(nic, irqs, &src);
+	if (err)
+		return err;
+	*nfound = 0;
+	for (i = 0; i < nic->nrx; i++)
+		if (irqs[i].irq >= 0)
+			(*nfound)++;
+	return 0;
+}
+
+static bool affinity_is(struct rxq_nic *nic, int irq, const cpu_set_t *want, cpu_set_t *cur)
+{
+	char buf[RXQ_NIC_VALUE_MAX];
+
+	CPU_ZERO(cur);
+	if (nic_irq_affinity(nic, irq, buf, sizeof(buf)) || rxq_cpulist__parse(buf, cur))
+		return false;
+	return want && CPU_EQUAL(cur, want);
+}
+
+static int add_irq_step(struct rxq_nic *nic, struct rxq_nic_plan *plan, int irq,
+			const cpu_set_t *set, bool best_effort)
+{
+	char path[64], list[RXQ_NIC_VALUE_MAX];
+	cpu_set_t cur;
+
+	if (affinity_is(nic, irq, set, &cur))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
+	rxq_cpulist__format(set, list, sizeof(list));
+	return add_file_step(nic, plan, path, list, best_effort, NULL);
+}
+
+int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, const cpu_set_t *cpus)
+{
+	struct rxq_nic_queue_irq irqs[RXQ_NIC_QUEUES_MAX];
+	unsigned found, i, k = 0, ncpu;
+	int err;
+
+	if (!cpus)
+		cpus = &nic->online;
+	ncpu = (unsigned)CPU_COUNT(cpus);
+	if (!ncpu)
+		return -EINVAL;
+	err = read_irqs(nic, irqs, &found);
+	if (err)
+		return err;
+	if (!found) {
+		rxq_err("found no queue IRQs of %s (driver %s): netdev netlink, msi_irqs and "
+			"/proc/interrupts name none; nothing to spread",
+			nic->name, nic->driver);
+		return -EOPNOTSUPP;
+	}
+	for (i = 0; i < nic->nrx; i++) {
+		cpu_set_t one;
+
+		if (irqs[i].irq < 0)
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu_nth(cpus, k++ % ncpu), &one);
+		/* Managed IRQs refuse (EIO): report them, spread the rest. */
+		err = add_irq_step(nic, plan, irqs[i].irq, &one, true);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- RSS ---- */
+
+int rxq_nic_indir__from_weights(uint32_t *indir, unsigned size, const uint32_t *weights,
+				unsigned n)
+{
+	uint64_t sum = 0, acc = 0;
+	unsigned i, j = 0;
+
+	for (i = 0; i < n; i++)
+		sum += weights[i];
+	if (!n || !sum || !size)
+		return -EINVAL;
+	/* Entry i goes to the queue whose share of the table covers position i. */
+	for (i = 0; i < size; i++) {
+		while (j < n - 1 && (uint64_t)i * sum >= (acc + weights[j]) * size) {
+			acc += weights[j];
+			j++;
+		}
+		indir[i] = j;
+	}
+	return 0;
+}
+
+static int isolate_indir(struct rxq_nic *nic, uint32_t *indir, unsigned size, uint32_t q)
+{
+	bool used[RXQ_NIC_QUEUES_MAX] = { false };
+	uint32_t others[RXQ_NIC_QUEUES_MAX];
+	unsigned i, n = 0, next = 0;
+
+	for (i = 0; i < size; i++)
+		if (indir[i] < RXQ_NIC_QUEUES_MAX)
+			used[indir[i]] = true;
+	for (i = 0; i < RXQ_NIC_QUEUES_MAX; i++)
+		if (used[i] && i != q)
+			others[n++] = i;
+	if (!n) {
+		rxq_err("%s: queue %u is the only queue in the RSS table; nothing can take its "
+			"share (rxq-nic rss %s --equal N first)",
+			nic->name, q, nic->name);
+		return -EINVAL;
+	}
+	/* The other entries stay where they are; Q's entries go round the others. */
+	for (i = 0; i < size; i++)
+		if (indir[i] == q)
+			indir[i] = others[next++ % n];
+	return 0;
+}
+
+static int check_queue(struct rxq_nic *nic, uint32_t q)
+{
+	if (q < nic->nrx)
+		return 0;
+	if (!nic->nrx)
+		rxq_err("%s has no RX queues", nic->name);
+	else
+		rxq_err("%s has %u RX queue%s; queue %u does not exist (use 0-%u)", nic->name,
+			nic->nrx, nic->nrx == 1 ? "" : "s", q, nic->nrx - 1);
+	return -ERANGE;
+}
+
+int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_nic_rss_mode mode,
+		      const uint32_t *weights, unsigned n)
+{
+	struct rxq_nic_rss *rss;
+	struct rxq_nic_step *s;
+	uint32_t *eq = NULL;
+	unsigned i;
+	int err;
+
+	if (mode == RXQ_NIC_RSS_WEIGHTS && n > nic->nrx) {
+		rxq_err("%s has %u RX queues; %u weights given", nic->name, nic->nrx, n);
+		return -ERANGE;
+	}
+	if (mode == RXQ_NIC_RSS_EQUAL && (!n || n > nic->nrx)) {
+		rxq_err("%s has %u RX queues; cannot spread over %u (use 1-%u)", nic->name,
+			nic->nrx, n, nic->nrx);
+		return -ERANGE;
+	}
+	if (mode == RXQ_NIC_RSS_ISOLATE && (!weights || (err = check_queue(nic, weights[0]))))
+		return weights ? err : -EINVAL;
+	rss = malloc(sizeof(*rss));
+	if (!rss)
+		return -ENOMEM;
+	err = rxq_nic__rss(nic, rss);
+	if (err)
+		goto out;
+	s = nic_plan_add(plan, RXQ_NIC_STEP_INDIR);
+	if (!s) {
+		err = -ENOMEM;
+		goto out;
+	}
+	s->indir_size = rss->indir_size;
+	s->indir = malloc(rss->indir_size * sizeof(uint32_t));
+	s->old_indir = malloc(rss->indir_size * sizeof(uint32_t));
+	if (!s->indir || !s->old_indir) {
+		err = -ENOMEM;
+		goto drop;
+	}
+	memcpy(s->old_indir, rss->indir, rss->indir_size * sizeof(uint32_t));
+	memcpy(s->indir, rss->indir, rss->indir_size * sizeof(uint32_t));
+	switch (mode) {
+	case RXQ_NIC_RSS_WEIGHTS:
+		err = rxq_nic_indir__from_weights(s->indir, s->indir_size, weights, n);
+		if (err)
+			rxq_err("RSS weights must not all be 0");
+		break;
+	case RXQ_NIC_RSS_EQUAL:
+		eq = malloc(n * sizeof(uint32_t));
+		if (!eq) {
+			err = -ENOMEM;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			eq[i] = 1;
+		err = rxq_nic_indir__from_weights(s->indir, s->indir_size, eq, n);
+		break;
+	case RXQ_NIC_RSS_ISOLATE:
+		err = isolate_indir(nic, s->indir, s->indir_size, weights[0]);
+		break;
+	}
+	if (err)
+		goto drop;
+	if (!memcmp(s->indir, s->old_indir, s->indir_size * sizeof(uint32_t)))
+		nic_plan_drop_last(plan);
+	goto out;
+drop:
+	nic_plan_drop_last(plan);
+out:
+	free(eq);
+	free(rss);
+	return err;
+}
+
+/* ---- ntuple rules ---- */
+
+static bool loc_planned(const struct rxq_nic_plan *plan, uint32_t loc)
+{
+	unsigned i;
+
+	for (i = 0; i < plan->n; i++)
+		if (plan->steps[i].kind == RXQ_NIC_STEP_RULE_ADD &&
+		    plan->steps[i].rule.fs.location == loc)
+			return true;
+	return false;
+}
+
+static int rule_table_err(struct rxq_nic *nic, int err)
+{
+	if (err == -EOPNOTSUPP)
+		rxq_err("%s does not support ntuple rules (ETHTOOL_GRXCLSRLCNT: EOPNOTSUPP)",
+			nic->driver);
+	else
+		rxq_err("%s: cannot read the ntuple rule table (ETHTOOL_GRXCLSRLCNT: %s)",
+			nic->name, nic_errname(err));
+	return err;
+}
+
+int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,
+			   const struct rxq_flowspec *spec, bool drop, uint32_t queue, uint32_t loc)
+{
+	struct rxq_nic_step *s;
+	uint32_t size = 0, *locs = NULL;
+	unsigned n = 0, i;
+	bool any = false;
+	int err;
+
+	if (!drop && (err = check_queue(nic, queue)))
+		return err;
+	err = nic_rule_table(nic, &size, &any, &locs, &n);
+	if (err)
+		return rule_table_err(nic, err);
+	if (loc != RX_CLS_LOC_ANY) {
+		if (size && loc >= size) {
+			rxq_err("%s has %u ntuple rule locations; loc %u does not exist (use 0-%u)",
+				nic->name, size, loc, size - 1);
+			err = -ERANGE;
+			goto out;
+		}
+		for (i = 0; i < n; i++)
+			if (locs[i] == loc)
+				break;
+		if (i < n || loc_planned(plan, loc)) {
+			rxq_err("%s: ntuple loc %u is taken (rxq-nic flow %s del %u frees it)",
+				nic->name, loc, nic->name, loc);
+			err = -EEXIST;
+			goto out;
+		}
+	} else if (!any) {
+		/* The driver wants a location: take the last free one, as ethtool does. */
+		uint32_t l = size;
+
+		while (l-- > 0) {
+			for (i = 0; i < n; i++)
+				if (locs[i] == l)
+					break;
+			if (i == n && !loc_planned(plan, l))
+				break;
+		}
+		if (l == UINT32_MAX) {
+			rxq_err("%s: the ntuple rule table is full (%u rules)", nic->name, size);
+			err = -ENOSPC;
+			goto out;
+		}
+		loc = l;
+	}
+	s = nic_plan_add(plan, RXQ_NIC_STEP_RULE_ADD);
+	if (!s) {
+		err = -ENOMEM;
+		goto out;
+	}
+	rxq_nic_rule__from_spec(&s->rule, spec, drop, queue, loc);
+out:
+	free(locs);
+	return err;
+}
+
+int rxq_nic__plan_rule_del(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t loc)
+{
+	struct rxq_nic_step *s;
+	struct ethtool_rx_flow_spec fs;
+	int err;
+
+	err = nic_rule_get(nic, loc, &fs);
+	if (err == -EOPNOTSUPP)
+		return rule_table_err(nic, err);
+	if (err == -ENOENT || err == -EINVAL) {
+		rxq_err("%s has no ntuple rule at loc %u (rxq-nic flow %s list)", nic->name, loc,
+			nic->name);
+		return -ENOENT;
+	}
+	if (err) {
+		rxq_err("%s: cannot read ntuple rule %u (ETHTOOL_GRXCLSRULE: %s)", nic->name, loc,
+			nic_errname(err));
+		return err;
+	}
+	s = nic_plan_add(plan, RXQ_NIC_STEP_RULE_DEL);
+	if (!s)
+		return -ENOMEM;
+	s->rule.fs = fs;
+	return 0;
+}
+
+/* ---- netlink settings ---- */
+
+static const char *group_msg(enum rxq_nic_group g)
+{
+	switch (g) {
+	case RXQ_NIC_CHANNELS:
+		return "ETHTOOL_MSG_CHANNELS_GET";
+	case RXQ_NIC_COALESCE:
+		return "ETHTOOL_MSG_COALESCE_GET";
+	case RXQ_NIC_PAUSE:
+		return "ETHTOOL_MSG_PAUSE_GET";
+	case RXQ_NIC_RINGS:
+		return "ETHTOOL_MSG_RINGS_GET";
+	default:
+		return "ETHTOOL_MSG_FEATURES_GET";
+	}
+}
+
+static const char *group_what(enum rxq_nic_group g)
+{
+	switch (g) {
+	case RXQ_NIC_CHANNELS:
+		return "channel settings";
+	case RXQ_NIC_COALESCE:
+		return "interrupt coalescing settings";
+	case RXQ_NIC_PAUSE:
+		return "pause frame (flow control) settings";
+	case RXQ_NIC_RINGS:
+		return "ring size settings";
+	default:
+		return "feature settings";
+	}
+}
+
+static int get_group(struct rxq_nic *nic, enum rxq_nic_group g, struct rxq_nic_knobs *ks)
+{
+	int err = rxq_nic__get(nic, g, ks);
+
+	if (err == -EOPNOTSUPP)
+		rxq_err("%s does not support %s (%s: EOPNOTSUPP)", nic->driver, group_what(g),
+			group_msg(g));
+	else if (err)
+		rxq_err("%s: cannot read %s (%s: %s)", nic->name, group_what(g), group_msg(g),
+			nic_errname(err));
+	return err;
+}
+
+int rxq_nic__plan_knobs(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_nic_group g,
+			const char *const *names, const uint32_t *values, unsigned n)
+{
+	struct rxq_nic_knobs *cur;
+	struct rxq_nic_step *s;
+	unsigned i, j;
+	int err;
+
+	if ((unsigned)g >= RXQ_NIC_GROUP_COUNT || n > RXQ_NIC_STEP_KNOBS_MAX)
+		return -EINVAL;
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return -ENOMEM;
+	err = get_group(nic, g, cur);
+	if (err)
+		goto out;
+	s = nic_plan_add(plan, RXQ_NIC_STEP_KNOBS);
+	if (!s) {
+		err = -ENOMEM;
+		goto out;
+	}
+	s->group = g;
+	for (i = 0; i < n; i++) {
+		const char *name = g == RXQ_NIC_FEATURES ? rxq_nic_feature__kernel_name(names[i])
+							 : names[i];
+		const struct rxq_nic_knob *k = rxq_nic_knobs__find(cur, name);
+		uint32_t old;
+
+		for (j = 0; j < s->nknobs; j++)
+			if (!strcmp(s->knobs[j].name, name))
+				break;
+		if (j < s->nknobs) {
+			rxq_err("'%s' is given twice", names[i]);
+			err = -EINVAL;
+			goto drop;
+		}
+		if (g == RXQ_NIC_FEATURES) {
+			if (values[i] > 1) {
+				err = -EINVAL;
+				goto drop;
+			}
+			if (!k) {
+				/* Features the driver lacks are off and fixed. */
+				if (!values[i])
+					continue;
+				rxq_err("%s cannot turn %s on: the driver does not have it (fixed "
+					"off)",
+					nic->driver, name);
+				err = -EOPNOTSUPP;
+				goto drop;
+			}
+			if (k->value == values[i] && k->wanted == values[i])
+				continue;
+			if (k->fixed) {
+				rxq_err("%s cannot turn %s %s: fixed %s on this device",
+					nic->driver, name, values[i] ? "on" : "off",
+					k->value ? "on" : "off");
+				err = -EOPNOTSUPP;
+				goto drop;
+			}
+			old = k->wanted;
+		} else {
+			bool ro;
+			uint32_t max;
+			char valid[512];
+
+			if (!nic_knob_known(g, name, &ro, &max) || ro) {
+				nic_knob_names(g, valid, sizeof(valid));
+				rxq_err("unknown %s setting '%s' (expected %s)",
+					rxq_nic_group__name(g), name, valid);
+				err = -EINVAL;
+				goto drop;
+			}
+			if (values[i] > max) {
+				rxq_err("%s %s must be on or off", rxq_nic_group__name(g), name);
+				err = -ERANGE;
+				goto drop;
+			}
+			if (!k) {
+				rxq_err("%s does not support %s %s (%s does not report it)",
+					nic->driver, rxq_nic_group__name(g), name, group_msg(g));
+				err = -EOPNOTSUPP;
+				goto drop;
+			}
+			if (g == RXQ_NIC_CHANNELS || g == RXQ_NIC_RINGS) {
+				char maxname[RXQ_NIC_KNOB_NAME + 8];
+				const struct rxq_nic_knob *mk;
+
+				snprintf(maxname, sizeof(maxname), "%s-max", name);
+				mk = rxq_nic_knobs__find(cur, maxname);
+				if (mk && values[i] > mk->value) {
+					rxq_err("%s supports at most %u %s %s (asked for %u)",
+						nic->name, mk->value, name,
+						g == RXQ_NIC_CHANNELS ? "channels" : "ring entries",
+						values[i]);
+					err = -ERANGE;
+					goto drop;
+				}
+			}
+			if (k->value == values[i])
+				continue;
+			old = k->value;
+		}
+		nic_strlcpy(s->knobs[s->nknobs].name, name, RXQ_NIC_KNOB_NAME);
+		s->knobs[s->nknobs].value = values[i];
+		s->old_knobs[s->nknobs] = old;
+		s->nknobs++;
+	}
+	if (!s->nknobs)
+		nic_plan_drop_last(plan);
+	goto out;
+drop:
+	nic_plan_drop_last(plan);
+out:
+	free(cur);
+	return err;
+}
+
+int rxq_nic__plan_channels(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t n)
+{
+	struct rxq_nic_knobs *cur;
+	const struct rxq_nic_knob *cmax, *rmax, *tmax;
+	const char *names[2];
+	uint32_t values[2] = { n, n };
+	unsigned k = 0;
+	int err;
+
+	if (!n) {
+		rxq_err("a NIC needs at least 1 channel");
+		return -ERANGE;
+	}
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return -ENOMEM;
+	err = get_group(nic, RXQ_NIC_CHANNELS, cur);
+	if (err)
+		goto out;
+	cmax = rxq_nic_knobs__find(cur, "combined-max");
+	rmax = rxq_nic_knobs__find(cur, "rx-max");
+	tmax = rxq_nic_knobs__find(cur, "tx-max");
+	if (cmax && cmax->value) {
+		names[k++] = "combined";
+	} else {
+		if (rmax && rmax->value)
+			names[k++] = "rx";
+		if (tmax && tmax->value)
+			names[k++] = "tx";
+	}
+	if (!k) {
+		rxq_err("%s cannot change its number of channels (all maxima are 0)", nic->driver);
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	err = rxq_nic__plan_knobs(nic, plan, RXQ_NIC_CHANNELS, names, values, k);
+out:
+	free(cur);
+	return err;
+}
+
+/* ---- XPS and RFS ---- */
+
+int rxq_nic__plan_xps(struct rxq_nic *nic, struct rxq_nic_plan *plan, const cpu_set_t *per_queue,
+		      unsigned n)
+{
+	struct rxq_nic_queue_irq irqs[RXQ_NIC_QUEUES_MAX];
+	unsigned i, found = 0, nonline = (unsigned)CPU_COUNT(&nic->online);
+	int err;
+
+	if (per_queue && n > nic->ntx) {
+		rxq_err("%s has %u TX queues; %u CPU lists given", nic->name, nic->ntx, n);
+		return -ERANGE;
+	}
+	if (!per_queue) {
+		n = nic->ntx;
+		err = read_irqs(nic, irqs, &found);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX], mask[RXQ_NIC_VALUE_MAX], cur[RXQ_NIC_VALUE_MAX];
+		cpu_set_t set, curset;
+		const char *hint = " (XPS needs CONFIG_XPS and a multiqueue device)";
+
+		if (per_queue) {
+			set = per_queue[i];
+		} else if (i < nic->nrx && irqs[i].irq >= 0 &&
+			   (affinity_is(nic, irqs[i].irq, NULL, &set), CPU_COUNT(&set))) {
+			/* the TX queue follows the CPUs its queue pair's IRQ runs on */
+		} else {
+			CPU_ZERO(&set);
+			CPU_SET(cpu_nth(&nic->online, i % nonline), &set);
+		}
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%u/xps_cpus", nic->name,
+			 i);
+		if (nic_read(nic, path, cur, sizeof(cur)) >= 0 && !rxq_cpumask__parse(cur, &curset) &&
+		    CPU_EQUAL(&curset, &set))
+			continue;
+		err = rxq_cpumask__format(&set, nic->possible_bits, mask, sizeof(mask));
+		if (err)
+			return err;
+		err = add_file_step(nic, plan, path, mask, false, hint);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int rxq_nic__plan_rfs(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t entries,
+		      bool *global_missing)
+{
+	const char *global = "/proc/sys/net/core/rps_sock_flow_entries";
+	char value[32], cur[64];
+	uint32_t per_queue;
+	unsigned i;
+	int err;
+
+	*global_missing = false;
+	if (!nic->nrx) {
+		rxq_err("%s has no RX queues", nic->name);
+		return -EINVAL;
+	}
+	per_queue = entries / nic->nrx;
+	if (entries && !per_queue)
+		per_queue = 1;
+	snprintf(value, sizeof(value), "%u", entries);
+	if (nic_exists(nic, global)) {
+		if (nic_read(nic, global, cur, sizeof(cur)) < 0 || strtoul(cur, NULL, 10) != entries) {
+			err = add_file_step(nic, plan, global, value, false, NULL);
+			if (err)
+				return err;
+		}
+	} else {
+		/* The global table lives in the initial network namespace only. */
+		*global_missing = true;
+	}
+	snprintf(value, sizeof(value), "%u", per_queue);
+	for (i = 0; i < nic->nrx; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_flow_cnt",
+			 nic->name, i);
+		if (nic_read(nic, path, cur, sizeof(cur)) >= 0 &&
+		    strtoul(cur, NULL, 10) == per_queue)
+			continue;
+		err = add_file_step(nic, plan, path, value, false, " (RFS needs CONFIG_RPS)");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- isolate ---- */
+
+int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned queue,
+			  const struct rxq_flowspec *flows, unsigned nflows, int cpu)
+{
+	struct rxq_nic_queue_irq irqs[RXQ_NIC_QUEUES_MAX];
+	const char *ntuple[] = { "ntuple" }, *offloads[] = { "gro", "lro" };
+	uint32_t on[] = { 1 }, off[] = { 0, 0 }, q = queue;
+	unsigned i, found;
+	cpu_set_t cur, one;
+	int err;
+
+	err = check_queue(nic, q);
+	if (err)
+		return err;
+	if (cpu >= 0 && (cpu >= RXQ_CPUS_MAX || !CPU_ISSET(cpu, &nic->online))) {
+		rxq_err("CPU %d does not exist or is offline", cpu);
+		return -ENODEV;
+	}
+	/* 1: take the queue out of RSS. */
+	err = rxq_nic__plan_rss(nic, plan, RXQ_NIC_RSS_ISOLATE, &q, 1);
+	if (err)
+		return err;
+	/* 2: ntuple filters on. */
+	err = rxq_nic__plan_knobs(nic, plan, RXQ_NIC_FEATURES, ntuple, on, 1);
+	if (err)
+		return err;
+	/* 3: the flows to the queue. */
+	for (i = 0; i < nflows; i++) {
+		err = rxq_nic__plan_rule_add(nic, plan, &flows[i], false, q, RX_CLS_LOC_ANY);
+		if (err)
+			return err;
+	}
+	/* 4: no packet merging in front of the queue. */
+	err = rxq_nic__plan_knobs(nic, plan, RXQ_NIC_FEATURES, offloads, off, 2);
+	if (err)
+		return err;
+	/* 5: the queue's IRQ alone on its CPU. */
+	err = read_irqs(nic, irqs, &found);
+	if (err)
+		return err;
+	if (irqs[q].irq < 0) {
+		rxq_warn("%s queue %u has no IRQ of its own (driver %s): leaving IRQs as they are",
+			 nic->name, q, nic->driver);
+		return 0;
+	}
+	affinity_is(nic, irqs[q].irq, NULL, &cur);
+	if (cpu < 0) {
+		cpu = cpu_nth(&cur, 0);
+		if (cpu < 0)
+			cpu = cpu_nth(&nic->online, 0);
+	}
+	if (CPU_COUNT(&nic->online) < 2) {
+		rxq_err("cannot give CPU %d to queue %u alone: it is the only online CPU", cpu, q);
+		return -EINVAL;
+	}
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	err = add_irq_step(nic, plan, irqs[q].irq, &one, false);
+	if (err)
+		return err;
+	for (i = 0; i < nic->nrx; i++) {
+		cpu_set_t rest;
+
+		if (i == q || irqs[i].irq < 0)
+			continue;
+		affinity_is(nic, irqs[i].irq, NULL, &rest);
+		if (!CPU_ISSET(cpu, &rest))
+			continue;
+		CPU_CLR(cpu, &rest);
+		if (!CPU_COUNT(&rest)) {
+			CPU_OR(&rest, &rest, &nic->online);
+			CPU_CLR(cpu, &rest);
+		}
+		err = add_irq_step(nic, plan, irqs[i].irq, &rest, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- undo ---- */
+
+static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct rxq_nic_step *j)
+{
+	struct rxq_nic_step *s;
+	int err;
+
+	switch (j->kind) {
+	case RXQ_NIC_STEP_FILE:
+		s = nic_plan_add(out, RXQ_NIC_STEP_FILE);
+		if (!s)
+			return -ENOMEM;
+		nic_strlcpy(s->path, j->path, sizeof(s->path));
+		memcpy(s->value, j->value, sizeof(s->value));
+		err = nic_read(nic, s->path, s->old, sizeof(s->old));
+		if (err < 0) {
+			nic_plan_drop_last(out);
+			rxq_err("cannot read %s: %s", rxq_nic__path(nic, j->path), strerror(-err));
+			return err;
+		}
+		if (!strcmp(s->old, s->value))
+			nic_plan_drop_last(out);
+		return 0;
+	case RXQ_NIC_STEP_KNOBS: {
+		const char *names[RXQ_NIC_STEP_KNOBS_MAX];
+		uint32_t values[RXQ_NIC_STEP_KNOBS_MAX];
+		unsigned i;
+
+		for (i = 0; i < j->nknobs; i++) {
+			names[i] = j->knobs[i].name;
+			values[i] = j->knobs[i].value;
+		}
+		return rxq_nic__plan_knobs(nic, out, j->group, names, values, j->nknobs);
+	}
+	case RXQ_NIC_STEP_INDIR: {
+		struct rxq_nic_rss *rss = malloc(sizeof(*rss));
+
+		if (!rss)
+			return -ENOMEM;
+		err = rxq_nic__rss(nic, rss);
+		if (!err && rss->indir_size != j->indir_size) {
+			rxq_err("%s: the RSS table now has %u entries, the saved one %u", nic->name,
+				rss->indir_size, j->indir_size);
+			err = -EINVAL;
+		}
+		if (!err && memcmp(rss->indir, j->indir, j->indir_size * sizeof(uint32_t))) {
+			s = nic_plan_add(out, RXQ_NIC_STEP_INDIR);
+			if (!s) {
+				err = -ENOMEM;
+			} else {
+				s->indir_size = j->indir_size;
+				s->indir = malloc(j->indir_size * sizeof(uint32_t));
+				s->old_indir = malloc(j->indir_size * sizeof(uint32_t));
+				if (!s->indir || !s->old_indir) {
+					nic_plan_drop_last(out);
+					err = -ENOMEM;
+				} else {
+					memcpy(s->indir, j->indir, j->indir_size * 4);
+					memcpy(s->old_indir, rss->indir, j->indir_size * 4);
+				}
+			}
+		}
+		free(rss);
+		return err;
+	}
+	case RXQ_NIC_STEP_RULE_DEL: {
+		struct ethtool_rx_flow_spec fs;
+
+		err = nic_rule_get(nic, j->rule.fs.location, &fs);
+		if (err == -ENOENT || err == -EINVAL) {
+			rxq_warn("%s: ntuple rule %u is gone already", nic->name,
+				 j->rule.fs.location);
+			return 0;
+		}
+		if (err)
+			return rule_table_err(nic, err);
+		s = nic_plan_add(out, RXQ_NIC_STEP_RULE_DEL);
+		if (!s)
+			return -ENOMEM;
+		s->rule.fs = fs;
+		return 0;
+	}
+	case RXQ_NIC_STEP_RULE_ADD:
+		s = nic_plan_add(out, RXQ_NIC_STEP_RULE_ADD);
+		if (!s)
+			return -ENOMEM;
+		s->rule.fs = j->rule.fs;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int rxq_nic__plan_undo(struct rxq_nic *nic, struct rxq_nic_plan *plan)
+{
+	struct rxq_nic_plan *journal = NULL;
+	struct rxq_parse_error perr;
+	char ifname[IFNAMSIZ], *text = NULL;
+	int ifindex = 0, err;
+	size_t len;
+	unsigned i;
+	FILE *f;
+
+	f = fopen(nic->journal, "re");
+	if (!f) {
+		err = -errno;
+		if (err == -ENOENT)
+			rxq_err("nothing saved for %s (no %s): there is no change to undo", nic->name,
+				nic->journal);
+		else
+			rxq_err("cannot read %s: %s%s", nic->journal, strerror(-err),
+				err == -EACCES ? " (undo needs root)" : "");
+		return err == -EACCES ? -EPERM : err;
+	}
+	text = malloc(1 << 20);
+	if (!text) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	err = rxq_nic_plan__new(&journal);
+	if (err)
+		goto out;
+	err = rxq_nic_journal__parse(journal, text, len, ifname, sizeof(ifname), &ifindex, &perr);
+	if (err) {
+		rxq_err("%s:%u: %s", nic->journal, perr.line, perr.msg);
+		goto out;
+	}
+	if (strcmp(ifname, nic->name) || (nic->ifindex && ifindex != nic->ifindex)) {
+		rxq_err("%s was saved for %s (ifindex %d), not %s (ifindex %d): the interface was "
+			"recreated; remove the file to forget it",
+			nic->journal, ifname, ifindex, nic->name, nic->ifindex);
+		err = -ESTALE;
+		goto out;
+	}
+	for (i = journal->n; i-- > 0;) {
+		err = undo_step(nic, plan, &journal->steps[i]);
+		if (err)
+			goto out;
+	}
+out:
+	rxq_nic_plan__free(journal);
+	free(text);
+	return err;
+}
+
+/* ---- preflight ---- */
+
+bool rxq_nic__irqbalance_running(struct rxq_nic *nic)
+{
+	char path[PATH_MAX + 64], comm[64];
+	struct dirent *de;
+	bool running = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/proc", nic->root);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (!running && (de = readdir(d))) {
+		char rel[300];
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(rel, sizeof(rel), "/proc/%s/comm", de->d_name);
+		if (nic_read(nic, rel, comm, sizeof(comm)) > 0 && !strcmp(comm, "irqbalance\n"))
+			running = true;
+	}
+	closedir(d);
+	return running;
+}
+
+static struct rxq_nic_finding *finding(struct rxq_nic_finding *out, unsigned max, unsigned *n,
+				       const char *check, enum rxq_nic_verdict v)
+{
+	static struct rxq_nic_finding sink;
+	struct rxq_nic_finding *f = *n < max ? &out[(*n)++] : &sink;
+
+	memset(f, 0, sizeof(*f));
+	f->check = check;
+	f->verdict = v;
+	return f;
+}
+
+static void check_irqs(struct rxq_nic *nic, int app_cpu, struct rxq_nic_finding *out,
+		       unsigned max, unsigned *n)
+{
+	struct rxq_nic_queue_irq irqs[RXQ_NIC_QUEUES_MAX];
+	struct rxq_nic_finding *f;
+	unsigned found = 0, i;
+	char list[256];
+
+	if (read_irqs(nic, irqs, &found) || !found) {
+		f = finding(out, max, n, "queue-irqs", RXQ_NIC_UNKNOWN);
+		snprintf(f->detail, sizeof(f->detail), "no queue IRQs found (driver %s)",
+			 nic->driver);
+		return;
+	}
+	if (app_cpu < 0)
+		return;
+	for (i = 0; i < nic->nrx; i++) {
+		cpu_set_t set;
+
+		if (irqs[i].irq < 0)
+			continue;
+		affinity_is(nic, irqs[i].irq, NULL, &set);
+		if (CPU_ISSET(app_cpu, &set)) {
+			cpu_set_t rest = nic->online;
+
+			CPU_CLR(app_cpu, &rest);
+			rxq_cpulist__format(&rest, list, sizeof(list));
+			f = finding(out, max, n, "app-cpu", RXQ_NIC_WARN);
+			snprintf(f->detail, sizeof(f->detail),
+				 "the application's CPU %d also takes IRQ %d (queue %u)", app_cpu,
+				 irqs[i].irq, i);
+			nic_fmt(f->fix, sizeof(f->fix), "rxq-nic irq %s --spread --cpus %s",
+				 nic->name, list);
+			return;
+		}
+	}
+	f = finding(out, max, n, "app-cpu", RXQ_NIC_OK);
+	snprintf(f->detail, sizeof(f->detail), "no queue IRQ on the application's CPU %d", app_cpu);
+}
+
+int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
+		   struct rxq_nic_finding *out, unsigned max, unsigned *n)
+{
+	struct rxq_nic_knobs *ks;
+	struct rxq_nic_finding *f;
+	const struct rxq_nic_knob *k, *k2;
+	unsigned i;
+
+	*n = 0;
+	ks = malloc(sizeof(*ks));
+	if (!ks)
+		return -ENOMEM;
+
+	f = finding(out, max, n, "irqbalance",
+		    rxq_nic__irqbalance_running(nic) ? RXQ_NIC_WARN : RXQ_NIC_OK);
+	if (f->verdict == RXQ_NIC_WARN) {
+		snprintf(f->detail, sizeof(f->detail),
+			 "irqbalance runs and moves queue IRQs behind your back");
+		snprintf(f->fix, sizeof(f->fix), "systemctl stop irqbalance");
+	} else {
+		snprintf(f->detail, sizeof(f->detail), "irqbalance is not running");
+	}
+
+	check_irqs(nic, app_cpu, out, max, n);
+
+	if (goal == RXQ_NIC_GOAL_LATENCY) {
+		if (rxq_nic__get(nic, RXQ_NIC_COALESCE, ks)) {
+			f = finding(out, max, n, "coalesce", RXQ_NIC_OK);
+			snprintf(f->detail, sizeof(f->detail),
+				 "%s has no interrupt coalescing settings", nic->driver);
+		} else {
+			k = rxq_nic_knobs__find(ks, "rx-usecs");
+			k2 = rxq_nic_knobs__find(ks, "adaptive-rx");
+			f = finding(out, max, n, "coalesce",
+				    (k && k->value) || (k2 && k2->value) ? RXQ_NIC_WARN
+									 : RXQ_NIC_OK);
+			snprintf(f->detail, sizeof(f->detail),
+				 "interrupt coalescing: rx-usecs %u, adaptive-rx %s",
+				 k ? k->value : 0, k2 && k2->value ? "on" : "off");
+			if (f->verdict == RXQ_NIC_WARN)
+				snprintf(f->fix, sizeof(f->fix),
+					 "rxq-nic coalesce %s %srx-usecs 0", nic->name,
+					 k2 ? "adaptive-rx off " : "");
+		}
+	}
+
+	if (rxq_nic__get(nic, RXQ_NIC_PAUSE, ks)) {
+		f = finding(out, max, n, "pause", RXQ_NIC_OK);
+		snprintf(f->detail, sizeof(f->detail), "%s has no flow control", nic->driver);
+	} else {
+		k = rxq_nic_knobs__find(ks, "rx");
+		k2 = rxq_nic_knobs__find(ks, "tx");
+		f = finding(out, max, n, "pause",
+			    (k && k->value) || (k2 && k2->value) ? RXQ_NIC_WARN : RXQ_NIC_OK);
+		snprintf(f->detail, sizeof(f->detail), "flow control: rx %s, tx %s",
+			 k && k->value ? "on" : "off", k2 && k2->value ? "on" : "off");
+		if (f->verdict == RXQ_NIC_WARN)
+			snprintf(f->fix, sizeof(f->fix), "rxq-nic pause %s off", nic->name);
+	}
+
+	if (!rxq_nic__get(nic, RXQ_NIC_FEATURES, ks)) {
+		/* Latency: any merging holds packets back. Bypass: XDP refuses LRO/HW GRO. */
+		static const char *const lat[] = { "rx-gro", "rx-lro", "rx-gro-hw" };
+		static const char *const byp[] = { "rx-lro", "rx-gro-hw" };
+		const char *const *list = goal == RXQ_NIC_GOAL_LATENCY ? lat : byp;
+		unsigned nl = goal == RXQ_NIC_GOAL_LATENCY ? 3 : 2;
+		char on[128] = "", fix[128] = "";
+		size_t used = 0, fused = 0;
+
+		for (i = 0; i < nl; i++) {
+			k = rxq_nic_knobs__find(ks, list[i]);
+			if (!k || !k->value)
+				continue;
+			used += (size_t)snprintf(on + used, sizeof(on) - used, "%s%s",
+						 used ? ", " : "", list[i]);
+			if (!k->fixed)
+				fused += (size_t)snprintf(fix + fused, sizeof(fix) - fused, " %s off",
+							  !strcmp(list[i], "rx-gro")   ? "gro"
+							  : !strcmp(list[i], "rx-lro") ? "lro"
+										       : "gro-hw");
+		}
+		f = finding(out, max, n, "offloads", used ? RXQ_NIC_WARN : RXQ_NIC_OK);
+		if (used) {
+			snprintf(f->detail, sizeof(f->detail), "packet merging on: %s", on);
+			if (fused)
+				snprintf(f->fix, sizeof(f->fix), "rxq-nic features %s%s", nic->name,
+					 fix);
+		} else {
+			snprintf(f->detail, sizeof(f->detail), "no packet merging (gro/lro) on");
+		}
+		if (goal == RXQ_NIC_GOAL_BYPASS) {
+			k = rxq_nic_knobs__find(ks, "rx-ntuple-filter");
+			f = finding(out, max, n, "ntuple",
+				    k && k->value ? RXQ_NIC_OK : RXQ_NIC_WARN);
+			if (!k || (k->fixed && !k->value)) {
+				snprintf(f->detail, sizeof(f->detail),
+					 "%s has no ntuple filters: steer flows with rxq-offload "
+					 "(XDP) instead",
+					 nic->driver);
+			} else if (!k->value) {
+				snprintf(f->detail, sizeof(f->detail), "ntuple filters are off");
+				snprintf(f->fix, sizeof(f->fix), "rxq-nic features %s ntuple on",
+					 nic->name);
+			} else {
+				snprintf(f->detail, sizeof(f->detail), "ntuple filters are on");
+			}
+		}
+	}
+
+	if (goal == RXQ_NIC_GOAL_BYPASS) {
+		struct rxq_nic_rss *rss = malloc(sizeof(*rss));
+
+		if (rss) {
+			const char *op;
+			/* Quiet: "unsupported" is a finding here, not an error. */
+			int err = nic_rss_read(nic, rss, &op);
+
+			f = finding(out, max, n, "rss", err ? RXQ_NIC_WARN : RXQ_NIC_OK);
+			if (err)
+				snprintf(f->detail, sizeof(f->detail),
+					 "%s has no RSS indirection table: a queue cannot be taken "
+					 "out of RSS",
+					 nic->driver);
+			else
+				snprintf(f->detail, sizeof(f->detail),
+					 "RSS indirection table of %u entries (%s)", rss->indir_size,
+					 rxq_nic_hfunc__name(rss->hfunc));
+			free(rss);
+		}
+	}
+
+	if (goal == RXQ_NIC_GOAL_LATENCY) {
+		unsigned rps = 0;
+
+		for (i = 0; i < nic->nrx; i++) {
+			char path[PATH_MAX], buf[RXQ_NIC_VALUE_MAX];
+			cpu_set_t set;
+
+			snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_cpus",
+				 nic->name, i);
+			if (nic_read(nic, path, buf, sizeof(buf)) >= 0 &&
+			    !rxq_cpumask__parse(buf, &set) && CPU_COUNT(&set))
+				rps++;
+		}
+		f = finding(out, max, n, "rps", rps ? RXQ_NIC_WARN : RXQ_NIC_OK);
+		if (rps) {
+			snprintf(f->detail, sizeof(f->detail),
+				 "RPS hands packets of %u queue%s to another CPU (one more hop)", rps,
+				 rps == 1 ? "" : "s");
+			snprintf(f->fix, sizeof(f->fix),
+				 "for f in /sys/class/net/%s/queues/rx-*/rps_cpus; do echo 0 > $f; "
+				 "done",
+				 nic->name);
+		} else {
+			snprintf(f->detail, sizeof(f->detail), "RPS is off");
+		}
+	}
+	free(ks);
+	return 0;
+}
