@@ -200,9 +200,14 @@ static void test_csum_random_vs_reference(void **state)
 					 ref_csum(buf + off, len));
 		}
 	}
-	/* Long runs of 0xff make the 64-bit accumulator carry on nearly every word. */
+	/*
+	 * Long runs of 0xff keep the 64-bit accumulator just below 2^64, so it carries on every
+	 * word, including the 4- and 2-byte tail words. (One byte is 0xfe so the sum is not the
+	 * ambiguous all-ones; on little-endian hosts it is the low byte, keeping the accumulator
+	 * within a few hundred of 2^64.)
+	 */
 	memset(buf, 0xff, sizeof(buf));
-	buf[7] = 0xfe;
+	buf[0] = 0xfe;
 	for (size_t len = 2000; len < 2100; len++) {
 		uint16_t c = rxq_csum_fold(rxq_csum_add(0, buf, len));
 		uint8_t f[2];
@@ -1007,6 +1012,14 @@ static void test_malformed_ipv4(void **state)
 	assert_false(rxq_pkt__csum_ok(frame, &pkt)); /* header changed */
 	rxq_pkt__fix_csum(frame, &pkt);
 	assert_true(rxq_pkt__csum_ok(frame, &pkt));
+	/* IHL < 5 in a non-first fragment, where no L4 check could catch it by accident. */
+	ip[6] = 0;
+	ip[7] = 0x10;
+	assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_OK);
+	for (uint8_t ihl = 0; ihl < 5; ihl++) {
+		ip[0] = (uint8_t)(0x40 | ihl);
+		assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_MALFORMED);
+	}
 }
 
 static void test_malformed_l4(void **state)
@@ -1110,15 +1123,28 @@ static void test_malformed_ipv6(void **state)
 	assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_OK);
 	frame[14 + 40] = IPPROTO_FRAGMENT;
 	assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_MALFORMED);
-	/* More than RXQ_MAX_IP6EXT headers. */
-	s.nip6ext = RXQ_MAX_IP6EXT;
-	for (int i = 0; i < RXQ_MAX_IP6EXT; i++)
-		s.ip6ext[i] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 8, pad};
-	len = build(&s, frame);
-	assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_OK);
-	assert_int_equal(pkt.nip6ext, RXQ_MAX_IP6EXT);
-	frame[14 + 40 + 8 * 7] = IPPROTO_DSTOPTS; /* the last one now announces another */
-	assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_MALFORMED);
+	/*
+	 * More than RXQ_MAX_IP6EXT headers: seven from the spec, an eighth written as the payload
+	 * of protocol "destination options" (announcing "no next header"), followed by bytes that
+	 * would make a valid ninth.
+	 */
+	{
+		static const uint8_t two[16] = {IPPROTO_NONE, 0, 0, 0, 0, 0, 0, 0,
+						IPPROTO_NONE, 0, 0, 0, 0, 0, 0, 0};
+		struct rxq_pkt_spec m = base_spec(6, IPPROTO_DSTOPTS);
+
+		m.nip6ext = RXQ_MAX_IP6EXT - 1;
+		for (int i = 0; i < RXQ_MAX_IP6EXT - 1; i++)
+			m.ip6ext[i] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 8, pad};
+		m.payload = two;
+		m.payload_len = sizeof(two);
+		len = build(&m, frame);
+		assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_OK);
+		assert_int_equal(pkt.nip6ext, RXQ_MAX_IP6EXT);
+		assert_int_equal(pkt.ip_proto, IPPROTO_NONE);
+		frame[14 + 40 + 8 * 7] = IPPROTO_DSTOPTS; /* the eighth now announces a ninth */
+		assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_MALFORMED);
+	}
 	/* An extension header cut by the payload length. */
 	s.nip6ext = 1;
 	s.payload_len = 0;
