@@ -21,7 +21,8 @@ struct rxq_dns_question {
 enum rxq_dns_result {
 	RXQ_DNS_OK = 0,
 	RXQ_DNS_TRUNCATED, /* the message ends inside the header or question */
-	RXQ_DNS_MALFORMED, /* no question, a label > 63, a name > 255, a bad or looping pointer */
+	RXQ_DNS_MALFORMED, /* no question, a label > 63, a name > 255, a bad or looping pointer,
+			    * or a name whose presentation form (with \DDD escapes) exceeds 255 */
 };
 
 /**
@@ -32,8 +33,9 @@ enum rxq_dns_result rxq_dns__parse_question(const uint8_t *msg, size_t len,
 					    struct rxq_dns_question *q);
 
 /**
- * @brief Writes a standard query (RD set, one question, no EDNS) for @p qname ("example.com", a
- * trailing dot allowed) and @p qtype.
+ * @brief Writes a standard query (RD set, one question, class IN, no EDNS) for @p qname
+ * ("example.com", a trailing dot allowed; "" or "." for the root; \DDD and \X escapes as
+ * rxq_dns__parse_question() writes them) and @p qtype.
  * @return message length, -EINVAL for a bad name (empty label, label > 63, name > 253), -ENOSPC.
  */
 int rxq_dns__build_query(uint8_t *buf, size_t cap, uint16_t id, const char *qname, uint16_t qtype);
