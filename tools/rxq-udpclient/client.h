@@ -51,6 +51,8 @@ struct period {
 int period__new(struct period **out, bool timestamps, bool split);
 void period__free(struct period *p);
 void period__reset(struct period *p);
+/** @brief True when anything was sent, received or counted in @p p. */
+bool period__active(const struct period *p);
 /** @brief dst += src. */
 void period__merge(struct period *dst, const struct period *src);
 

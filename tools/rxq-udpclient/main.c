@@ -305,12 +305,12 @@ static void watch(struct target *t, const struct period *p)
 {
 	uint64_t replies = rxq_hist__count(p->rtt);
 
-	if (p->refused && !replies && !t->refusing) {
+	if (p->refused && !t->refusing) {
 		rxq_warn("%s refuses the probes (ECONNREFUSED: nothing listens on that port; is the "
 			 "server running?); counting them lost and retrying",
 			 t->name);
 		t->refusing = true;
-	} else if (replies && t->refusing) {
+	} else if (replies && !p->refused && t->refusing) {
 		rxq_info("%s answers again", t->name);
 		t->refusing = false;
 	}
@@ -576,13 +576,12 @@ int main(int argc, char **argv)
 			status = 1;
 		}
 	}
-	/* The last, partial period, then the summaries. */
+	/* The last, partial period (when something happened in it), then the summaries. */
 	now = rxq_now_ns();
-	if (now - prev >= cfg.interval_ns / 10)
-		for (i = 0; i < n; i++)
-			if (targets[i].started)
-				report_period(out, &targets[i], (double)(now - prev) / 1e9,
-					      now <= start + cfg.warmup_ns, n);
+	for (i = 0; i < n; i++)
+		if (targets[i].started && period__active(targets[i].cur))
+			report_period(out, &targets[i], (double)(now - prev) / 1e9,
+				      now <= start + cfg.warmup_ns, n);
 	for (i = 0; i < n; i++)
 		if (targets[i].started)
 			report_summary(out, &targets[i], n);

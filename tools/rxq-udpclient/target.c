@@ -88,6 +88,12 @@ void period__reset(struct period *p)
 	p->client_cpu = -1;
 }
 
+bool period__active(const struct period *p)
+{
+	return p->sent || rxq_hist__count(p->rtt) || p->lost || p->dup || p->late || p->stray ||
+	       p->refused || p->errors;
+}
+
 void period__merge(struct period *dst, const struct period *src)
 {
 	hist_merge(dst->rtt, src->rtt);
@@ -396,6 +402,8 @@ static void sample_incoming_cpu(struct worker *w)
 	t->cur->incoming_cpu = cpu;
 	t->cur->client_cpu = me;
 	pthread_mutex_unlock(&t->lock);
+	t->total->incoming_cpu = cpu;
+	t->total->client_cpu = me;
 }
 
 static void record_reply(struct worker *w, const struct sample *s, bool reordered, uint64_t now)
