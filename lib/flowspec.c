@@ -219,8 +219,8 @@ int rxq_flowspec__parse_words(struct rxq_flowspec *fs, int nwords, char *const *
 int rxq_flowspec__parse(struct rxq_flowspec *fs, const char *s, struct rxq_parse_error *err)
 {
 	char buf[512];
-	char *words[FS_WORDS_MAX];
-	unsigned cols[FS_WORDS_MAX], extra_col = 0;
+	char *words[FS_WORDS_MAX] = { 0 };
+	unsigned cols[FS_WORDS_MAX] = { 0 }, extra_col = 0;
 	size_t len = strlen(s), i = 0;
 	int n = 0, ret;
 

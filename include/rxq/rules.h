@@ -73,7 +73,7 @@
  */
 
 #define RXQ_RULES_LINE_MAX 1024          /* bytes per line, without the newline */
-#define RXQ_RULES_MAX      (1u << 20)    /* rules per file */
+#define RXQ_RULES_MAX      (1u << 18)    /* rules per file */
 #define RXQ_RULE_NONE      UINT32_MAX    /* rule index of a frame that got RXQ_VERDICT_ERROR */
 
 enum rxq_verdict {
