@@ -44,6 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rxq_pkt pkt, fixed;
 	enum rxq_pkt_result r;
 
+	/* The parser leaves ip6ext[] past nip6ext alone: start both from zeros to compare. */
+	memset(&pkt, 0, sizeof(pkt));
+	memset(&fixed, 0, sizeof(fixed));
 	r = rxq_pkt__parse(&pkt, data, (uint32_t)size);
 	check(r == RXQ_PKT_OK || r == RXQ_PKT_TRUNCATED || r == RXQ_PKT_MALFORMED);
 	if (size > UINT32_MAX || r != RXQ_PKT_OK)

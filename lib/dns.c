@@ -80,7 +80,9 @@ enum rxq_dns_result rxq_dns__parse_question(const uint8_t *msg, size_t len,
 	size_t pos = DNS_HLEN, after = 0, limit = 0, out = 0;
 	unsigned wire = 1, hops = 0; /* wire: the root label's length octet */
 
-	memset(q, 0, sizeof(*q));
+	/* Not a memset of the whole struct: clearing qname[] would cost more than parsing. */
+	q->id = q->flags = q->qdcount = q->qtype = q->qclass = 0;
+	q->qname[0] = '\0';
 	if (len < DNS_HLEN)
 		return RXQ_DNS_TRUNCATED;
 	q->id = rd16(msg);

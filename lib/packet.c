@@ -311,7 +311,16 @@ enum rxq_pkt_result rxq_pkt__parse(struct rxq_pkt *pkt, const uint8_t *frame, ui
 	uint32_t off = RXQ_ETH_HLEN;
 	uint16_t type;
 
-	memset(pkt, 0, sizeof(*pkt));
+	/*
+	 * Clear everything but ip6ext[] (half the struct; entries past nip6ext are never read),
+	 * in pieces of at most 64 bytes: compilers turn those into a few vector stores, while a
+	 * memset of the whole 256 bytes became "rep stos", which took 2/3 of the parse time. The
+	 * empty asm keeps the pieces from being merged back into one.
+	 */
+	memset(pkt, 0, 48);
+	__asm__ volatile("" ::: "memory");
+	memset((uint8_t *)pkt + 48, 0, offsetof(struct rxq_pkt, ip6ext) - 48);
+	memset(&pkt->is_fragment, 0, sizeof(*pkt) - offsetof(struct rxq_pkt, is_fragment));
 	pkt->len = len;
 	if (len < RXQ_ETH_HLEN)
 		return RXQ_PKT_TRUNCATED;

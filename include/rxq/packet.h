@@ -72,7 +72,7 @@ struct rxq_pkt {
 	uint16_t ip_id;   /* IPv4 identification, or low 16 bits of the IPv6 fragment id */
 	uint16_t ip_hlen; /* IPv4: IHL*4 (options = ip_hlen - 20); IPv6: 40 + extension headers */
 	uint8_t nip6ext;
-	struct rxq_ip6_ext ip6ext[RXQ_MAX_IP6EXT];
+	struct rxq_ip6_ext ip6ext[RXQ_MAX_IP6EXT]; /* entries past nip6ext are left as they were */
 	bool is_fragment; /* MF set or fragment offset non-zero (or IPv6 fragment header) */
 	bool more_frags;
 	bool dont_frag;
