@@ -289,7 +289,7 @@ int rxq_latrep__format(const struct rxq_latrep *r, char *buf, size_t len)
 		sb_printf(&sb, " refused=%llu", (unsigned long long)r->refused);
 	if (r->errors)
 		sb_printf(&sb, " errors=%llu (%s)", (unsigned long long)r->errors,
-			  r->last_error ? strerror(r->last_error) : "?");
+			  r->last_error ? strerror(r->last_error) : "reason unknown");
 	if (r->has_split && r->replies)
 		sb_printf(&sb, " tx_path=%.3fus wire=%.3fus rx_path=%.3fus (%s)", r->tx_path_us,
 			  r->wire_us, r->rx_path_us, r->split_source ? r->split_source : "software");

@@ -565,6 +565,8 @@ static void run_closed(struct worker *w)
 		if (stop_sending(w, t0))
 			return;
 		count(w, EV_LOST, rxq_seqwin__send(t->win, t0, &seq), t0, 0);
+		/* Sent means attempted: a probe the kernel refused to send is lost like any other. */
+		count(w, EV_SENT, 1, t0, 0);
 		prepare_tx(w, 0, seq, t0);
 		if (t->ts.split)
 			user_rt = tstamp__realtime_ns();
@@ -585,7 +587,6 @@ static void run_closed(struct worker *w)
 			pause_ns(REFUSED_PAUSE_NS);
 			continue;
 		}
-		count(w, EV_SENT, 1, t0, 0);
 		if (t->ts.split)
 			tstamp__sent(&t->ts, seq, user_rt);
 
@@ -638,6 +639,7 @@ static void send_batch(struct worker *w, unsigned n, uint64_t now)
 	unsigned done = 0;
 	uint64_t user_rt = t->ts.split ? tstamp__realtime_ns() : 0;
 
+	count(w, EV_SENT, n, now, 0);
 	while (done < n) {
 		int r = sendmmsg(t->fd, w->tx + done, n - done, 0);
 
@@ -660,8 +662,13 @@ static void send_batch(struct worker *w, unsigned n, uint64_t now)
 			for (i = 0; i < r; i++)
 				tstamp__sent(&t->ts, w->tx_seq[done + (unsigned)i], user_rt);
 		}
-		count(w, EV_SENT, (uint64_t)r, now, 0);
 		done += (unsigned)r;
+		/* The next one failed, without saying why; sending it again would duplicate it if
+		 * the failure was not final. */
+		if (done < n) {
+			count(w, EV_ERROR, 1, now, 0);
+			done++;
+		}
 	}
 }
 

@@ -237,6 +237,15 @@ static void send_replies(struct echo_loop *l, unsigned n, uint64_t *row)
 			continue;
 		}
 		sent += (unsigned)r;
+		/*
+		 * sendmmsg() stops at the first message that fails and reports only those before
+		 * it; calling again would send that one a second time (a netfilter drop, say, is
+		 * not final for a retry). Count it as failed and go on with the next.
+		 */
+		if (sent < n) {
+			errors++;
+			sent++;
+		}
 	}
 	rxq_counter_add(row, EC_TX, n - errors);
 	if (errors)
