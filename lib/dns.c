@@ -18,11 +18,11 @@
 #include "rxq/parse.h"
 #include "internal.h"
 
-#define DNS_HLEN         12
-#define DNS_LABEL_MAX    63
-#define DNS_WIRE_MAX     255 /* RFC 1035 2.3.4: octets of a name, length octets included */
-#define DNS_FLAG_RD      0x0100
-#define DNS_CLASS_IN     1
+#define DNS_HLEN	 12
+#define DNS_LABEL_MAX	 63
+#define DNS_WIRE_MAX	 255 /* RFC 1035 2.3.4: octets of a name, length octets included */
+#define DNS_FLAG_RD	 0x0100
+#define DNS_CLASS_IN	 1
 #define RXQ_DNS_MAX_HOPS 16
 
 static inline uint16_t rd16(const uint8_t *p)
@@ -155,7 +155,8 @@ static int next_char(const char **sp, uint8_t *c, bool *escaped)
 
 		if (!(s[2] >= '0' && s[2] <= '9' && s[3] >= '0' && s[3] <= '9'))
 			return -EINVAL;
-		v = (unsigned)(s[1] - '0') * 100 + (unsigned)(s[2] - '0') * 10 + (unsigned)(s[3] - '0');
+		v = (unsigned)(s[1] - '0') * 100 + (unsigned)(s[2] - '0') * 10 +
+		    (unsigned)(s[3] - '0');
 		if (v > 255)
 			return -EINVAL;
 		*c = (uint8_t)v;
@@ -237,11 +238,10 @@ static const struct {
 	const char *name;
 	uint16_t type;
 } qtypes[] = {
-	{"A", 1},       {"NS", 2},      {"CNAME", 5},    {"SOA", 6},   {"PTR", 12},
-	{"HINFO", 13},  {"MX", 15},     {"TXT", 16},     {"AAAA", 28}, {"SRV", 33},
-	{"NAPTR", 35},  {"DS", 43},     {"RRSIG", 46},   {"NSEC", 47}, {"DNSKEY", 48},
-	{"SVCB", 64},   {"HTTPS", 65},  {"IXFR", 251},   {"AXFR", 252}, {"ANY", 255},
-	{"CAA", 257},
+    {"A", 1},	   {"NS", 2},	 {"CNAME", 5},	 {"SOA", 6},   {"PTR", 12},   {"HINFO", 13},
+    {"MX", 15},	   {"TXT", 16},	 {"AAAA", 28},	 {"SRV", 33},  {"NAPTR", 35}, {"DS", 43},
+    {"RRSIG", 46}, {"NSEC", 47}, {"DNSKEY", 48}, {"SVCB", 64}, {"HTTPS", 65}, {"IXFR", 251},
+    {"AXFR", 252}, {"ANY", 255}, {"CAA", 257},
 };
 
 int rxq_dns__qtype_parse(const char *s, uint16_t *out)

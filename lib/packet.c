@@ -11,14 +11,15 @@
  *    before the IP packet does is TRUNCATED.
  *
  *  RXQ_PKT_MALFORMED: a field holds an impossible value, or the headers contradict each other
- *    while the frame holds everything they state. IPv4: version != 4, IHL < 5, total length < IHL*4,
- *    fragment reaching past 65535 bytes. IPv6: version != 6, hop-by-hop header not first, a second
- *    fragment header, more than RXQ_MAX_IP6EXT extension headers, an extension header reaching past
- *    the end the payload length states. L4 (inside the IP packet as its length states it): UDP
- *    header < 8 bytes or UDP length < 8 or > the IP payload (not checked for fragments, whose UDP
- *    length covers the whole datagram); TCP header < 20 bytes or data offset < 5 or options past the
- *    IP payload; ICMP/ICMPv6 header < 8 bytes. A first fragment too short to hold its whole L4
- *    header (the RFC 1858 / RFC 7112 tiny-fragment case) is MALFORMED too.
+ *    while the frame holds everything they state. IPv4: version != 4, IHL < 5, total length <
+ *    IHL*4, fragment reaching past 65535 bytes. IPv6: version != 6, hop-by-hop header not first,
+ *    a second fragment header, more than RXQ_MAX_IP6EXT extension headers, an extension header
+ *    reaching past the end the payload length states. L4 (inside the IP packet as its length
+ *    states it): UDP header < 8 bytes or UDP length < 8 or > the IP payload (not checked for
+ *    fragments, whose UDP length covers the whole datagram); TCP header < 20 bytes or data
+ *    offset < 5 or options past the IP payload; ICMP/ICMPv6 header < 8 bytes. A first fragment
+ *    too short to hold its whole L4 header (the RFC 1858 / RFC 7112 tiny-fragment case) is
+ *    MALFORMED too.
  *
  * Not errors (RXQ_PKT_OK): an Ethernet type the parser does not know, a third VLAN tag (parsing
  * stops with l3 = RXQ_L3_NONE, ethertype = that tag's TPID), an IP protocol it does not know
@@ -41,13 +42,13 @@
 #define TCP_HLEN     20
 #define ICMP_HLEN    8
 #define IP6_FRAGLEN  8
-#define IP4_DF       0x4000
-#define IP4_MF       0x2000
+#define IP4_DF	     0x4000
+#define IP4_MF	     0x2000
 #define IP4_OFFMASK  0x1fff
 #define IP_MAXPACKET 65535
 
-#define ICMP_ECHOREPLY     0
-#define ICMP_ECHO          8
+#define ICMP_ECHOREPLY	   0
+#define ICMP_ECHO	   8
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY   129
 
@@ -150,6 +151,7 @@ static enum rxq_pkt_result parse_l4(struct rxq_pkt *pkt, const uint8_t *frame, u
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6: {
 		uint8_t type;
+		bool echo;
 
 		/* ICMP in IPv6 or ICMPv6 in IPv4 is nothing a stack delivers: unknown protocol. */
 		if ((pkt->ip_proto == IPPROTO_ICMP) != (pkt->l3 == RXQ_L3_IPV4))
@@ -159,8 +161,10 @@ static enum rxq_pkt_result parse_l4(struct rxq_pkt *pkt, const uint8_t *frame, u
 		type = l4[0];
 		pkt->icmp_type = type;
 		pkt->icmp_code = l4[1];
-		if (pkt->l3 == RXQ_L3_IPV4 ? type == ICMP_ECHO || type == ICMP_ECHOREPLY
-					   : type == ICMP6_ECHO_REQUEST || type == ICMP6_ECHO_REPLY) {
+		echo = pkt->l3 == RXQ_L3_IPV4
+			   ? type == ICMP_ECHO || type == ICMP_ECHOREPLY
+			   : type == ICMP6_ECHO_REQUEST || type == ICMP6_ECHO_REPLY;
+		if (echo) {
 			pkt->icmp_id = rd16(l4 + 4);
 			pkt->icmp_seq = rd16(l4 + 6);
 		}
@@ -710,8 +714,8 @@ int rxq_pkt__build(uint8_t *buf, uint32_t cap, const struct rxq_pkt_spec *s)
 		ip[1] = s->tos;
 		wr16(ip + 2, iplen);
 		wr16(ip + 4, s->ip_id);
-		wr16(ip + 6, (s->dont_frag ? IP4_DF : 0) | (s->more_frags ? IP4_MF : 0) |
-				     s->frag_off / 8);
+		wr16(ip + 6,
+		     (s->dont_frag ? IP4_DF : 0) | (s->more_frags ? IP4_MF : 0) | s->frag_off / 8);
 		ip[8] = s->ttl ? s->ttl : 64;
 		ip[9] = s->ip_proto;
 		ip[10] = ip[11] = 0;

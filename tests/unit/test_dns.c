@@ -13,9 +13,9 @@
 
 /* A query for www.example.com A as Linux sent it (payload of a captured UDP frame). */
 static const uint8_t real_query[] = {
-	0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 'w',
-	'w',  'w',  0x07, 'e',  'x',  'a',  'm',  'p',  'l',  'e',  0x03, 'c',  'o',  'm',
-	0x00, 0x00, 0x01, 0x00, 0x01,
+    0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x03, 'w',  'w',  'w',  0x07, 'e',  'x',  'a',  'm',	'p',
+    'l',  'e',	0x03, 'c',  'o',  'm',	0x00, 0x00, 0x01, 0x00, 0x01,
 };
 
 /* Parses from an exactly-sized heap copy, so ASan sees any read past the end. */
@@ -64,14 +64,14 @@ static void test_build_roundtrip(void **state)
 		const char *in, *out;
 		uint16_t type;
 	} cases[] = {
-		{"www.example.com", "www.example.com", 1},
-		{"WWW.Example.COM.", "www.example.com", 28},
-		{"", "", 2},
-		{".", "", 2},
-		{"_sip._udp.example", "_sip._udp.example", 33},
-		{"a\\.b.c", "a\\046b.c", 16},
-		{"sp\\032ace.x", "sp\\032ace.x", 255},
-		{"\\255\\000.x", "\\255\\000.x", 65},
+	    {"www.example.com", "www.example.com", 1},
+	    {"WWW.Example.COM.", "www.example.com", 28},
+	    {"", "", 2},
+	    {".", "", 2},
+	    {"_sip._udp.example", "_sip._udp.example", 33},
+	    {"a\\.b.c", "a\\046b.c", 16},
+	    {"sp\\032ace.x", "sp\\032ace.x", 255},
+	    {"\\255\\000.x", "\\255\\000.x", 65},
 	};
 	uint8_t buf[512];
 	struct rxq_dns_question q;
@@ -92,7 +92,8 @@ static void test_build_roundtrip(void **state)
 		/* Building from the parsed name gives the same message, up to case. */
 		{
 			uint8_t again[512];
-			int len2 = rxq_dns__build_query(again, sizeof(again), q.id, q.qname, q.qtype);
+			int len2 =
+			    rxq_dns__build_query(again, sizeof(again), q.id, q.qname, q.qtype);
 
 			assert_int_equal(len2, len);
 		}
@@ -155,8 +156,9 @@ static void test_malformed_header(void **state)
 	size_t len;
 
 	(void)state;
-	len = message(buf, (const uint8_t *)"\x01"
-					    "a\x00\x00\x01\x00\x01",
+	len = message(buf,
+		      (const uint8_t *)"\x01"
+				       "a\x00\x00\x01\x00\x01",
 		      7);
 	assert_int_equal(parse(buf, len, &q), RXQ_DNS_OK);
 	assert_string_equal(q.qname, "a");
@@ -180,13 +182,15 @@ static void test_pointers(void **state)
 	len = message(buf, (const uint8_t *)"\xc0\x0c\x00\x01\x00\x01", 6);
 	assert_int_equal(parse(buf, len, &q), RXQ_DNS_MALFORMED);
 	/* Loop: label "a", then back to that label. */
-	len = message(buf, (const uint8_t *)"\x01"
-					    "a\xc0\x0c\x00\x01\x00\x01",
+	len = message(buf,
+		      (const uint8_t *)"\x01"
+				       "a\xc0\x0c\x00\x01\x00\x01",
 		      8);
 	assert_int_equal(parse(buf, len, &q), RXQ_DNS_MALFORMED);
 	/* Forward pointer to a valid name later in the message. */
-	len = message(buf, (const uint8_t *)"\xc0\x12\x00\x01\x00\x01\x01"
-					    "b\x00",
+	len = message(buf,
+		      (const uint8_t *)"\xc0\x12\x00\x01\x00\x01\x01"
+				       "b\x00",
 		      9);
 	assert_int_equal(parse(buf, len, &q), RXQ_DNS_MALFORMED);
 	/* Pointer into the header (offset 11, the low byte of ARCOUNT, reads as a root name). */
@@ -196,8 +200,9 @@ static void test_pointers(void **state)
 	len = message(buf, (const uint8_t *)"\xff\xff\x00\x01\x00\x01", 6);
 	assert_int_equal(parse(buf, len, &q), RXQ_DNS_MALFORMED);
 	/* Message ends between the two pointer bytes. */
-	len = message(buf, (const uint8_t *)"\x01"
-					    "a\xc0",
+	len = message(buf,
+		      (const uint8_t *)"\x01"
+				       "a\xc0",
 		      3);
 	assert_int_equal(parse(buf, len, &q), RXQ_DNS_TRUNCATED);
 	/*
@@ -254,8 +259,9 @@ static void test_labels(void **state)
 	len = message(buf, (const uint8_t *)"\x80", 1);
 	assert_int_equal(parse(buf, len, &q), RXQ_DNS_MALFORMED);
 	/* Label running past the end. */
-	len = message(buf, (const uint8_t *)"\x05"
-					    "ab",
+	len = message(buf,
+		      (const uint8_t *)"\x05"
+				       "ab",
 		      3);
 	assert_int_equal(parse(buf, len, &q), RXQ_DNS_TRUNCATED);
 	/* Name of 4 x 63-byte labels: 257 octets > 255. */
@@ -294,8 +300,9 @@ static void test_labels(void **state)
 	assert_int_equal(strlen(q.qname), 252);
 	assert_memory_equal(q.qname, "\\255\\255", 8);
 	/* Case folding and escapes of special characters. */
-	len = message(buf, (const uint8_t *)"\x05Mi.X*\x03"
-					    "C-M\x00\x00\x01\x00\x01",
+	len = message(buf,
+		      (const uint8_t *)"\x05Mi.X*\x03"
+				       "C-M\x00\x00\x01\x00\x01",
 		      15);
 	assert_int_equal(parse(buf, len, &q), RXQ_DNS_OK);
 	assert_string_equal(q.qname, "mi\\046x\\042.c-m");
@@ -307,13 +314,13 @@ static void test_qtype(void **state)
 		const char *s;
 		uint16_t type;
 	} ok[] = {
-		{"A", 1},    {"aaaa", 28}, {"AAAA", 28}, {"ANY", 255}, {"TXT", 16},
-		{"MX", 15},  {"NS", 2},    {"CNAME", 5}, {"SOA", 6},   {"PTR", 12},
-		{"SRV", 33}, {"TYPE65", 65}, {"type65", 65}, {"65", 65}, {"0", 0},
-		{"65535", 65535},
+	    {"A", 1},	    {"aaaa", 28}, {"AAAA", 28}, {"ANY", 255},
+	    {"TXT", 16},    {"MX", 15},	  {"NS", 2},	{"CNAME", 5},
+	    {"SOA", 6},	    {"PTR", 12},  {"SRV", 33},	{"TYPE65", 65},
+	    {"type65", 65}, {"65", 65},	  {"0", 0},	{"65535", 65535},
 	};
-	static const char *const bad[] = {"", "B", "TYPE", "TYPEx", "65536", "-1", "A ", "TYPE-1",
-					  "1e3"};
+	static const char *const bad[] = {"",	"B",  "TYPE",	"TYPEx", "65536",
+					  "-1", "A ", "TYPE-1", "1e3"};
 	uint16_t t;
 
 	(void)state;
@@ -329,10 +336,10 @@ static void test_qtype(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_query),   cmocka_unit_test(test_build_roundtrip),
-		cmocka_unit_test(test_build_limits), cmocka_unit_test(test_malformed_header),
-		cmocka_unit_test(test_pointers),     cmocka_unit_test(test_labels),
-		cmocka_unit_test(test_qtype),
+	    cmocka_unit_test(test_real_query),	 cmocka_unit_test(test_build_roundtrip),
+	    cmocka_unit_test(test_build_limits), cmocka_unit_test(test_malformed_header),
+	    cmocka_unit_test(test_pointers),	 cmocka_unit_test(test_labels),
+	    cmocka_unit_test(test_qtype),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

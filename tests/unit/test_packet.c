@@ -274,49 +274,49 @@ struct real_frame {
 };
 
 static const struct real_frame real_frames[] = {
-	{"udp4 dns query",
-	 "02000000000202000000000108004500003dd7c540004011d6c2c6120001c61200029c40003500297a6e12340100"
-	 "000100000000000003777777076578616d706c6503636f6d0000010001",
-	 4, IPPROTO_UDP, 14, 34, 61, 41, 40000, 53, 33, "198.18.0.1", "198.18.0.2", false, 6},
-	{"udp6 dns query",
-	 "02000000000202000000000186dd600e49c900291140fd000000000000000000000000000001fd00000000000000"
-	 "00000000000000029c41003500290c9112340100000100000000000003777777076578616d706c6503636f6d0000"
-	 "010001",
-	 6, IPPROTO_UDP, 14, 54, 81, 41, 40001, 53, 33, "fd00::1", "fd00::2", false, 6},
-	{"udp4 odd length, unpadded",
-	 "02000000000202000000000108004500001fd7c640004011d6dfc6120001c61200029c400007000b04046f6464",
-	 4, IPPROTO_UDP, 14, 34, 31, 11, 40000, 7, 3, "198.18.0.1", "198.18.0.2", false, 6},
-	{"tcp4 syn with options",
-	 "02000000000202000000000108004500003cac6a40004006022ac6120001c61200029c43005093056f2e00000000"
-	 "a002faf0bf480000020405b40402080aac30b6a3000000000103030a",
-	 4, IPPROTO_TCP, 14, 34, 60, 40, 40003, 80, 0, "198.18.0.1", "198.18.0.2", false, 16},
-	{"icmp4 echo with record-route option",
-	 "02000000000202000000000108004f00007c1f674000400196cfc6120001c612000201072708c612000100000000"
-	 "000000000000000000000000000000000000000000000000000000000800502b34a300018404046b0000000028ee"
-	 "030000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
-	 4, IPPROTO_ICMP, 14, 74, 124, 64, 0, 0, 56, "198.18.0.1", "198.18.0.2", false, 2},
-	{"icmp6 echo",
-	 "02000000000202000000000186dd600e9b0000403a40fd000000000000000000000000000001fd00000000000000"
-	 "00000000000000028000408734a400018404046b00000000c511040000000000101112131415161718191a1b1c1d"
-	 "1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
-	 6, IPPROTO_ICMPV6, 14, 54, 104, 64, 0, 0, 56, "fd00::1", "fd00::2", false, 2},
-	{"icmp6 mld report after hop-by-hop header",
-	 "33330000001602000000000286dd600000000024000100000000000000000000000000000000ff02000000000000"
-	 "00000000000000163a000502000001008f006f880000000104000000ff0200000000000000000001ff000002",
-	 6, IPPROTO_ICMPV6, 14, 62, 76, 28, 0, 0, 20, "::", "ff02::16", false, 2},
-	{"ipv4 last fragment",
-	 "0200000000020200000000010800450000941f6900b94001ce1fc6120001c6120002c0c1c2c3c4c5c6c7c8c9cacb"
-	 "cccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9"
-	 "fafbfcfdfeff000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627"
-	 "28292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
-	 4, IPPROTO_ICMP, 14, 0, 148, 0, 0, 0, 128, "198.18.0.1", "198.18.0.2", true, 0},
-	{"ipv6 last fragment",
-	 "02000000000202000000000186dd600e9b0000a82c40fd000000000000000000000000000001fd00000000000000"
-	 "00000000000000023a0005a8d42e57e5a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbd"
-	 "bebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaeb"
-	 "ecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff000102030405060708090a0b0c0d0e0f10111213141516171819"
-	 "1a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
-	 6, IPPROTO_ICMPV6, 14, 0, 208, 0, 0, 0, 160, "fd00::1", "fd00::2", true, 0},
+    {"udp4 dns query",
+     "02000000000202000000000108004500003dd7c540004011d6c2c6120001c61200029c40003500297a6e12340100"
+     "000100000000000003777777076578616d706c6503636f6d0000010001",
+     4, IPPROTO_UDP, 14, 34, 61, 41, 40000, 53, 33, "198.18.0.1", "198.18.0.2", false, 6},
+    {"udp6 dns query",
+     "02000000000202000000000186dd600e49c900291140fd000000000000000000000000000001fd00000000000000"
+     "00000000000000029c41003500290c9112340100000100000000000003777777076578616d706c6503636f6d0000"
+     "010001",
+     6, IPPROTO_UDP, 14, 54, 81, 41, 40001, 53, 33, "fd00::1", "fd00::2", false, 6},
+    {"udp4 odd length, unpadded",
+     "02000000000202000000000108004500001fd7c640004011d6dfc6120001c61200029c400007000b04046f6464",
+     4, IPPROTO_UDP, 14, 34, 31, 11, 40000, 7, 3, "198.18.0.1", "198.18.0.2", false, 6},
+    {"tcp4 syn with options",
+     "02000000000202000000000108004500003cac6a40004006022ac6120001c61200029c43005093056f2e00000000"
+     "a002faf0bf480000020405b40402080aac30b6a3000000000103030a",
+     4, IPPROTO_TCP, 14, 34, 60, 40, 40003, 80, 0, "198.18.0.1", "198.18.0.2", false, 16},
+    {"icmp4 echo with record-route option",
+     "02000000000202000000000108004f00007c1f674000400196cfc6120001c612000201072708c612000100000000"
+     "000000000000000000000000000000000000000000000000000000000800502b34a300018404046b0000000028ee"
+     "030000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
+     4, IPPROTO_ICMP, 14, 74, 124, 64, 0, 0, 56, "198.18.0.1", "198.18.0.2", false, 2},
+    {"icmp6 echo",
+     "02000000000202000000000186dd600e9b0000403a40fd000000000000000000000000000001fd00000000000000"
+     "00000000000000028000408734a400018404046b00000000c511040000000000101112131415161718191a1b1c1d"
+     "1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
+     6, IPPROTO_ICMPV6, 14, 54, 104, 64, 0, 0, 56, "fd00::1", "fd00::2", false, 2},
+    {"icmp6 mld report after hop-by-hop header",
+     "33330000001602000000000286dd600000000024000100000000000000000000000000000000ff02000000000000"
+     "00000000000000163a000502000001008f006f880000000104000000ff0200000000000000000001ff000002",
+     6, IPPROTO_ICMPV6, 14, 62, 76, 28, 0, 0, 20, "::", "ff02::16", false, 2},
+    {"ipv4 last fragment",
+     "0200000000020200000000010800450000941f6900b94001ce1fc6120001c6120002c0c1c2c3c4c5c6c7c8c9cacb"
+     "cccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9"
+     "fafbfcfdfeff000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627"
+     "28292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+     4, IPPROTO_ICMP, 14, 0, 148, 0, 0, 0, 128, "198.18.0.1", "198.18.0.2", true, 0},
+    {"ipv6 last fragment",
+     "02000000000202000000000186dd600e9b0000a82c40fd000000000000000000000000000001fd00000000000000"
+     "00000000000000023a0005a8d42e57e5a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbd"
+     "bebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaeb"
+     "ecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff000102030405060708090a0b0c0d0e0f10111213141516171819"
+     "1a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+     6, IPPROTO_ICMPV6, 14, 0, 208, 0, 0, 0, 160, "fd00::1", "fd00::2", true, 0},
 };
 
 static void test_parse_real_frames(void **state)
@@ -513,10 +513,10 @@ static int roundtrip(const struct rxq_pkt_spec *s, uint8_t *frame, struct rxq_pk
 		assert_int_equal(pkt->ip_hlen, 40 + ext);
 		ip_hdr = pkt->ip_hlen;
 	}
-	assert_int_equal(pkt->l3_len, ip_hdr + (first && s->ip_proto != 253
-							? (s->ip_proto == IPPROTO_TCP ? 20 : 8)
-							: 0) +
-					       s->payload_len);
+	assert_int_equal(
+	    pkt->l3_len,
+	    ip_hdr + (first && s->ip_proto != 253 ? (s->ip_proto == IPPROTO_TCP ? 20 : 8) : 0) +
+		s->payload_len);
 	if (first && s->ip_proto != 253) {
 		assert_int_equal(pkt->l4_off, pkt->l3_off + ip_hdr);
 		assert_int_equal(pkt->l4_len, pkt->l3_len - ip_hdr);
@@ -538,7 +538,8 @@ static int roundtrip(const struct rxq_pkt_spec *s, uint8_t *frame, struct rxq_pk
 		assert_int_equal(pkt->tcp_flags, s->tcp_flags);
 		assert_int_equal(pkt->tcp_seq, s->tcp_seq);
 		assert_int_equal(pkt->tcp_ack, s->tcp_ack);
-		assert_int_equal(be16(frame + pkt->l4_off + 14), s->tcp_window ? s->tcp_window : 64240);
+		assert_int_equal(be16(frame + pkt->l4_off + 14),
+				 s->tcp_window ? s->tcp_window : 64240);
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -563,9 +564,9 @@ static int roundtrip(const struct rxq_pkt_spec *s, uint8_t *frame, struct rxq_pk
 				const uint8_t *rh = pkt->ip6ext[i].data;
 
 				if (s->ip6ext[i].type == IPPROTO_ROUTING && rh[3])
-					want = ref_l4_csum(frame, pkt->l3_off, 6, rh + 8,
-							   s->ip_proto, pkt->l4_off, pkt->l4_len,
-							   at);
+					want =
+					    ref_l4_csum(frame, pkt->l3_off, 6, rh + 8, s->ip_proto,
+							pkt->l4_off, pkt->l4_len, at);
 			}
 		}
 		assert_int_equal(be16(frame + pkt->l4_off + at), want);
@@ -665,9 +666,9 @@ static void test_build_udp6_routing_in_flight(void **state)
 	s.payload_len = 20;
 	roundtrip(&s, frame, &pkt);
 	/* The same frame checksummed against the IPv6 destination would differ. */
-	assert_int_not_equal(be16(frame + pkt.l4_off + 6),
-			     ref_l4_csum(frame, pkt.l3_off, 6, NULL, IPPROTO_UDP, pkt.l4_off,
-					 pkt.l4_len, 6));
+	assert_int_not_equal(
+	    be16(frame + pkt.l4_off + 6),
+	    ref_l4_csum(frame, pkt.l3_off, 6, NULL, IPPROTO_UDP, pkt.l4_off, pkt.l4_len, 6));
 }
 
 static void test_build_tcp4(void **state)
@@ -1165,25 +1166,25 @@ static void test_malformed_ipv6(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_csum_rfc1071),
-		cmocka_unit_test(test_csum_random_vs_reference),
-		cmocka_unit_test(test_csum_replace16),
-		cmocka_unit_test(test_parse_real_frames),
-		cmocka_unit_test(test_parse_real_details),
-		cmocka_unit_test(test_build_udp4),
-		cmocka_unit_test(test_build_udp6_ext),
-		cmocka_unit_test(test_build_udp6_routing_in_flight),
-		cmocka_unit_test(test_build_tcp4),
-		cmocka_unit_test(test_build_icmp),
-		cmocka_unit_test(test_build_fragments),
-		cmocka_unit_test(test_build_other_proto),
-		cmocka_unit_test(test_build_errors),
-		cmocka_unit_test(test_fix_csum_after_rewrite),
-		cmocka_unit_test(test_udp_csum_never_zero),
-		cmocka_unit_test(test_malformed_eth),
-		cmocka_unit_test(test_malformed_ipv4),
-		cmocka_unit_test(test_malformed_l4),
-		cmocka_unit_test(test_malformed_ipv6),
+	    cmocka_unit_test(test_csum_rfc1071),
+	    cmocka_unit_test(test_csum_random_vs_reference),
+	    cmocka_unit_test(test_csum_replace16),
+	    cmocka_unit_test(test_parse_real_frames),
+	    cmocka_unit_test(test_parse_real_details),
+	    cmocka_unit_test(test_build_udp4),
+	    cmocka_unit_test(test_build_udp6_ext),
+	    cmocka_unit_test(test_build_udp6_routing_in_flight),
+	    cmocka_unit_test(test_build_tcp4),
+	    cmocka_unit_test(test_build_icmp),
+	    cmocka_unit_test(test_build_fragments),
+	    cmocka_unit_test(test_build_other_proto),
+	    cmocka_unit_test(test_build_errors),
+	    cmocka_unit_test(test_fix_csum_after_rewrite),
+	    cmocka_unit_test(test_udp_csum_never_zero),
+	    cmocka_unit_test(test_malformed_eth),
+	    cmocka_unit_test(test_malformed_ipv4),
+	    cmocka_unit_test(test_malformed_l4),
+	    cmocka_unit_test(test_malformed_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
