@@ -474,11 +474,15 @@ static int setup_flows(struct config *cfg, const struct rxq_netdev *dev,
 		struct rxq_addr via;
 
 		if (!f->src.set) {
-			if (!dev || iface_addr(dev->name, fam, &f->src.base))
-				return bad("--flow '%s' has no 'src' and %s%s has no %s address to "
+			if (!dev)
+				return bad("--flow '%s' has no 'src': give 'src ADDR' (a pcap: port has "
+					   "no interface address to default to)",
+					   cfg->flow_text[i]);
+			if (iface_addr(dev->name, fam, &f->src.base))
+				return bad("--flow '%s' has no 'src' and %s has no %s address to "
 					   "default to: give 'src ADDR'",
-					   cfg->flow_text[i], dev ? "" : "a pcap: port",
-					   dev ? dev->name : "", fam == AF_INET ? "IPv4" : "IPv6");
+					   cfg->flow_text[i], dev->name,
+					   fam == AF_INET ? "IPv4" : "IPv6");
 			f->src.set = true;
 			f->src.count = 1;
 		}
@@ -630,9 +634,10 @@ static int run(struct config *cfg)
 		if (!cfg->threads_set)
 			cfg->threads = cfg->port.nqueues;
 		else if (cfg->threads > cfg->port.nqueues)
-			return bad("%u threads need %u queues but xdp:%s~... names %u: each thread "
-				   "sends on its own queue",
-				   cfg->threads, cfg->threads, cfg->port.ifname, cfg->port.nqueues);
+			return bad("%u threads but the port names %u queue%s of %s: each thread "
+				   "sends on its own queue (name more, e.g. xdp:%s~0-%u)",
+				   cfg->threads, cfg->port.nqueues, cfg->port.nqueues == 1 ? "" : "s",
+				   cfg->port.ifname, cfg->port.ifname, cfg->threads - 1);
 	}
 	if (cfg->port.type == RXQ_PORT_PCAP && cfg->threads > 1)
 		return bad("pcap: writes one file from one thread; drop --threads");
