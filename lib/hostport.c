@@ -8,6 +8,12 @@
 #include <string.h>
 
 #include "rxq/hostport.h"
+#include "internal.h"
+
+/* The resolver: a boundary the unit tests replace, so they never query DNS. */
+typedef int (*rxq_resolver_fn)(const char *node, const char *service,
+			       const struct addrinfo *hints, struct addrinfo **res);
+RXQ_STATIC rxq_resolver_fn rxq_hostport__resolver = getaddrinfo;
 
 static int fail(struct rxq_parse_error *err, int ret, unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -144,7 +150,7 @@ int rxq_hostport__resolve(const char *s, int family, unsigned flags, struct rxq_
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_protocol = IPPROTO_UDP;
 	hints.ai_flags = AI_NUMERICHOST;
-	gai = getaddrinfo(out->host, NULL, &hints, &res);
+	gai = rxq_hostport__resolver(out->host, NULL, &hints, &res);
 	if (gai == 0) {
 		if (family != AF_UNSPEC && res->ai_family != family) {
 			freeaddrinfo(res);
@@ -158,11 +164,11 @@ int rxq_hostport__resolve(const char *s, int family, unsigned flags, struct rxq_
 				    out->host);
 		hints.ai_family = family;
 		hints.ai_flags = AI_ADDRCONFIG;
-		gai = getaddrinfo(out->host, NULL, &hints, &res);
+		gai = rxq_hostport__resolver(out->host, NULL, &hints, &res);
 		if (gai == EAI_ADDRFAMILY || gai == EAI_NODATA || gai == EAI_NONAME) {
 			/* AI_ADDRCONFIG hides names with only loopback-family addresses; ask plainly. */
 			hints.ai_flags = 0;
-			gai = getaddrinfo(out->host, NULL, &hints, &res);
+			gai = rxq_hostport__resolver(out->host, NULL, &hints, &res);
 		}
 		if (gai) {
 			if (gai == EAI_AGAIN)

@@ -9,7 +9,42 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <netdb.h>
+
 #include "rxq/hostport.h"
+
+/* The library's resolver boundary (RXQ_STATIC in lib/hostport.c). */
+typedef int (*rxq_resolver_fn)(const char *node, const char *service,
+			       const struct addrinfo *hints, struct addrinfo **res);
+extern rxq_resolver_fn rxq_hostport__resolver;
+
+static unsigned fake_calls;
+
+/*
+ * A scripted resolver: a few names map to testbed addresses (through the real getaddrinfo on
+ * numeric strings, so freeaddrinfo() works on the results), one fails temporarily, the rest do not
+ * exist. No DNS query ever leaves.
+ */
+static int fake_resolver(const char *node, const char *service, const struct addrinfo *hints,
+			 struct addrinfo **res)
+{
+	struct addrinfo h = *hints;
+	const char *addr = NULL;
+
+	fake_calls++;
+	if (hints->ai_flags & AI_NUMERICHOST)
+		return getaddrinfo(node, service, hints, res);
+	if (!strcmp(node, "dut.test"))
+		addr = h.ai_family == AF_INET6 ? "fd00::2" : "198.18.0.2";
+	else if (!strcmp(node, "v6only.test"))
+		addr = h.ai_family == AF_INET ? NULL : "fd00::2";
+	else if (!strcmp(node, "flaky.test"))
+		return EAI_AGAIN;
+	if (!addr)
+		return EAI_NONAME;
+	h.ai_flags = AI_NUMERICHOST;
+	return getaddrinfo(addr, service, &h, res);
+}
 
 static void test_split_ipv4(void **state)
 {
@@ -124,19 +159,34 @@ static void test_resolve(void **state)
 	assert_int_equal(rxq_hostport__resolve("198.18.0.2:1", AF_INET6, 0, &hp, &err),
 			 -EAFNOSUPPORT);
 
-	/* Names: "localhost" comes from /etc/hosts, no DNS involved. */
-	assert_int_equal(rxq_hostport__resolve("localhost:7", AF_INET, 0, &hp, &err), 0);
+	/* Names, through the scripted resolver. */
+	rxq_hostport__resolver = fake_resolver;
+	fake_calls = 0;
+	assert_int_equal(rxq_hostport__resolve("dut.test:7", AF_INET, 0, &hp, &err), 0);
 	assert_int_equal(hp.sa.ss_family, AF_INET);
-	assert_int_equal(ntohl(sin->sin_addr.s_addr) >> 24, 127);
+	assert_int_equal(ntohl(sin->sin_addr.s_addr), 0xc6120002);
 	assert_int_equal(ntohs(sin->sin_port), 7);
-	assert_int_equal(rxq_hostport__resolve("localhost:7", AF_INET, RXQ_HOSTPORT_NUMERIC, &hp,
+	assert_string_equal(hp.host, "dut.test");
+	assert_int_equal(rxq_hostport__resolve("dut.test:4321", AF_INET6, 0, &hp, &err), 0);
+	assert_int_equal(hp.sa.ss_family, AF_INET6);
+	assert_string_equal(rxq_sockaddr_str((struct sockaddr *)&hp.sa, buf, sizeof(buf)),
+			    "[fd00::2]:4321");
+	assert_int_equal(rxq_hostport__resolve("v6only.test:1", AF_UNSPEC, 0, &hp, &err), 0);
+	assert_int_equal(hp.sa.ss_family, AF_INET6);
+	assert_int_equal(rxq_hostport__resolve("v6only.test:1", AF_INET, 0, &hp, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "unknown host 'v6only.test' (no IPv4 address)"));
+	assert_int_equal(rxq_hostport__resolve("no-such-host.test:7", AF_UNSPEC, 0, &hp, &err),
+			 -ENOENT);
+	assert_non_null(strstr(err.msg, "unknown host 'no-such-host.test'"));
+	assert_int_equal(rxq_hostport__resolve("flaky.test:7", AF_UNSPEC, 0, &hp, &err), -EAGAIN);
+	assert_non_null(strstr(err.msg, "cannot resolve 'flaky.test' now"));
+	/* Numeric-only mode never consults the resolver for names. */
+	fake_calls = 0;
+	assert_int_equal(rxq_hostport__resolve("dut.test:7", AF_INET, RXQ_HOSTPORT_NUMERIC, &hp,
 					       &err),
 			 -EINVAL);
-
-	/* RFC 6761 reserves .invalid: it never resolves. */
-	assert_int_equal(rxq_hostport__resolve("no-such-host.invalid:7", AF_UNSPEC, 0, &hp, &err),
-			 -ENOENT);
-	assert_non_null(strstr(err.msg, "unknown host 'no-such-host.invalid'"));
+	assert_int_equal(fake_calls, 1); /* the numeric attempt only */
+	rxq_hostport__resolver = getaddrinfo;
 
 	/* Wildcards. */
 	assert_int_equal(rxq_hostport__resolve(":9", AF_INET, RXQ_HOSTPORT_WILDCARD, &hp, &err), 0);

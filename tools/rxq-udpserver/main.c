@@ -361,7 +361,7 @@ static int run_kernel(const struct config *cfg, struct rxq_out *out)
 		workers[i].fd = -1;
 	ret = open_sockets(cfg, workers, name, sizeof(name));
 	if (ret) {
-		status = ret == -EINVAL || ret == -EPERM ? EXIT_USAGE : 1;
+		status = ret == -EINVAL || ret == -EPERM || ret == -EADDRNOTAVAIL ? EXIT_USAGE : 1;
 		goto out_sockets;
 	}
 	ret = rxq_counters__new(&ctrs, cfg->threads, EC_NFIELDS);
