@@ -485,6 +485,16 @@ int rxq_steer__attach(struct rxq_steer *s)
 	return 0;
 }
 
+int rxq_steer__detach(struct rxq_steer *s)
+{
+	int err = 0;
+
+	if (s->link_fd >= 0 && close(s->link_fd) < 0)
+		err = -errno;
+	s->link_fd = -1;
+	return err;
+}
+
 const struct rxq_xdp_attached *rxq_steer__other(const struct rxq_steer *s)
 {
 	return &s->other;

@@ -94,6 +94,12 @@ int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowsp
  */
 int rxq_steer__attach(struct rxq_steer *s);
 
+/**
+ * @brief Detaches the program (closes the bpf_link) but keeps it loaded, so its counters can still
+ * be read. Idempotent. 0 or -errno.
+ */
+int rxq_steer__detach(struct rxq_steer *s);
+
 /** @brief After rxq_steer__attach() returned -EEXIST: the program in the way. */
 const struct rxq_xdp_attached *rxq_steer__other(const struct rxq_steer *s);
 
