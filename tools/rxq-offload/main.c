@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * rxq-offload: take the selected flows of one or more RX queues out of the kernel with an XDP
+ * program and AF_XDP sockets, classify them against a rules file on pinned cores, drop the flood
+ * and hand the valid packets back to the kernel through a TAP. Or classify a capture (pcap:FILE).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rxq/cli.h"
+#include "rxq/flowspec.h"
+#include "rxq/log.h"
+#include "rxq/netdev.h"
+#include "rxq/parse.h"
+#include "offload.h"
+
+#define PROG "rxq-offload"
+
+/* Exit statuses: 2 for bad input and the faults a user must fix, 1 for anything else. */
+#define EXIT_BAD  2
+#define EXIT_FAIL 1
+
+enum {
+	O_FLOW = 1,
+	O_RULES,
+	O_MODE,
+	O_XDP_MODE,
+	O_CPU,
+	O_BUSY_POLL,
+	O_BATCH,
+	O_FRAMES,
+	O_REINJECT,
+	O_TAP,
+	O_FORCE,
+	O_JSON,
+	O_RULE_STATS,
+	O_PROM,
+	O_OUT_PASS,
+	O_OUT_DROP,
+	O_DURATION,
+	O_LIMIT_ENTRIES,
+	O_VERBOSE,
+};
+
+static const struct rxq_opt opts[] = {
+	{ "flow", 'f', "SPEC", "steer this flow out of the kernel (repeatable, up to 16), e.g. "
+			       "'udp4 dst-port 53'", O_FLOW },
+	{ "rules", 'r', "FILE", "rules file (required); SIGHUP reloads it", O_RULES },
+	{ "mode", 'm', "MODE", "AF_XDP mode: auto (default), copy or zero-copy", O_MODE },
+	{ "xdp-mode", 0, "MODE", "XDP attach mode: auto (default), native or generic", O_XDP_MODE },
+	{ "cpu", 'c', "LIST", "pin the queue threads to these CPUs, one per queue, e.g. 2,3",
+	  O_CPU },
+	{ "busy-poll", 0, "USEC", "busy-poll the sockets (SO_PREFER_BUSY_POLL, budget = batch)",
+	  O_BUSY_POLL },
+	{ "batch", 'b', "N", "frames per receive batch (default 64, at most 1024)", O_BATCH },
+	{ "frames", 0, "N", "UMEM frames per socket (default 4096)", O_FRAMES },
+	{ "reinject", 0, "tap|none", "hand passed packets back through a TAP (default) or not",
+	  O_REINJECT },
+	{ "tap", 0, "NAME", "name of the TAP (default rxq<ifindex>q<first queue>)", O_TAP },
+	{ "force", 0, NULL, "detach another XDP program attached to the interface", O_FORCE },
+	{ "json", 'j', NULL, "one JSON object per line instead of text", O_JSON },
+	{ "rule-stats", 0, NULL, "print hits per rule in the summary and the --prom file",
+	  O_RULE_STATS },
+	{ "prom", 0, "FILE", "write a Prometheus textfile every second (atomically)", O_PROM },
+	{ "out-pass", 0, "pcap:FILE", "pcap: input only: write the passed frames here", O_OUT_PASS },
+	{ "out-drop", 0, "pcap:FILE", "pcap: input only: write the other frames here", O_OUT_DROP },
+	{ "duration", 'd', "TIME", "stop after TIME (e.g. 10s, 500ms); default: until signalled",
+	  O_DURATION },
+	{ "limit-entries", 0, "N", "buckets per limit rule and thread (default 65536)",
+	  O_LIMIT_ENTRIES },
+	{ "verbose", 'v', NULL, "more messages on stderr", O_VERBOSE },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+struct args {
+	const char *flows[RXQ_STEER_MAX + 1];
+	unsigned nflows;
+	const char *rules;
+	const char *port;
+	const char *cpu;
+	const char *tap_name;
+	const char *prom;
+	const char *out_pass, *out_drop;
+	enum rxq_xsk_mode mode;
+	enum rxq_xdp_mode xdp_mode;
+	uint32_t busy_poll, frames, limit_entries;
+	unsigned batch;
+	bool reinject, force, json, rule_stats;
+	uint64_t duration_ns;
+	int verbose;
+};
+
+/* "option 'ARG', at 'WORD': message" for a parse error at character column @col of @arg. */
+static void word_error(const char *opt, const char *arg, unsigned col, const char *msg)
+{
+	size_t start = col ? col - 1 : 0, end;
+
+	if (start > strlen(arg))
+		start = strlen(arg);
+	end = start + strcspn(arg + start, " \t");
+	if (end > start)
+		rxq_err("%s '%s', at '%.*s': %s", opt, arg, (int)(end - start), arg + start, msg);
+	else
+		rxq_err("%s '%s': %s", opt, arg, msg);
+}
+
+static int parse_u32_opt(const char *name, const char *v, uint64_t min, uint64_t max,
+			 uint32_t *out)
+{
+	uint64_t x;
+
+	if (rxq_parse_si(v, min, max, &x)) {
+		rxq_err("--%s=%s: expected a number from %llu to %llu", name, v,
+			(unsigned long long)min, (unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	struct rxq_cli cli = {
+		.prog = PROG,
+		.usage = "PORT --flow SPEC [--flow SPEC...] --rules FILE [options]",
+		.summary = "Takes the flows selected by --flow on the RX queues of PORT out of the "
+			   "kernel (XDP + AF_XDP),\nclassifies them against the rules file, drops "
+			   "the flood and hands the rest back to the\nkernel through a TAP. PORT is "
+			   "xdp:IF~Q, xdp:IF~Q1,Q2, xdp:IF (every queue) or pcap:FILE\n(classify a "
+			   "capture offline).",
+		.opts = opts,
+		.argc = argc,
+		.argv = argv,
+	};
+	const char *v;
+	uint32_t u;
+	int id;
+
+	memset(a, 0, sizeof(*a));
+	a->batch = 64;
+	a->reinject = true;
+	while ((id = rxq_cli__next(&cli, &v)) != RXQ_CLI_END) {
+		switch (id) {
+		case RXQ_CLI_HELP:
+			rxq_cli__help(&cli, stdout);
+			exit(0);
+		case RXQ_CLI_VERSION:
+			printf("%s %s\n", PROG, RXQ_VERSION);
+			exit(0);
+		case RXQ_CLI_BAD:
+			return -EINVAL;
+		case O_FLOW:
+			if (a->nflows == RXQ_STEER_MAX) {
+				rxq_err("at most %d --flow specs", RXQ_STEER_MAX);
+				return -EINVAL;
+			}
+			a->flows[a->nflows++] = v;
+			break;
+		case O_RULES:
+			a->rules = v;
+			break;
+		case O_MODE:
+			if (rxq_xsk_mode__parse(v, &a->mode)) {
+				rxq_err("--mode=%s: expected auto, copy or zero-copy", v);
+				return -EINVAL;
+			}
+			break;
+		case O_XDP_MODE:
+			if (rxq_xdp_mode__parse(v, &a->xdp_mode)) {
+				rxq_err("--xdp-mode=%s: expected auto, native or generic", v);
+				return -EINVAL;
+			}
+			break;
+		case O_CPU:
+			a->cpu = v;
+			break;
+		case O_BUSY_POLL:
+			if (parse_u32_opt("busy-poll", v, 1, 1000000, &a->busy_poll))
+				return -EINVAL;
+			break;
+		case O_BATCH:
+			if (parse_u32_opt("batch", v, 1, OFFLOAD_BATCH_MAX, &u))
+				return -EINVAL;
+			a->batch = u;
+			break;
+		case O_FRAMES:
+			if (parse_u32_opt("frames", v, 256, 1u << 20, &a->frames))
+				return -EINVAL;
+			if (a->frames & (a->frames - 1)) {
+				rxq_err("--frames=%s: must be a power of two", v);
+				return -EINVAL;
+			}
+			break;
+		case O_REINJECT:
+			if (!strcmp(v, "tap")) {
+				a->reinject = true;
+			} else if (!strcmp(v, "none")) {
+				a->reinject = false;
+			} else {
+				rxq_err("--reinject=%s: expected tap or none", v);
+				return -EINVAL;
+			}
+			break;
+		case O_TAP:
+			a->tap_name = v;
+			break;
+		case O_FORCE:
+			a->force = true;
+			break;
+		case O_JSON:
+			a->json = true;
+			break;
+		case O_RULE_STATS:
+			a->rule_stats = true;
+			break;
+		case O_PROM:
+			a->prom = v;
+			break;
+		case O_OUT_PASS:
+			a->out_pass = v;
+			break;
+		case O_OUT_DROP:
+			a->out_drop = v;
+			break;
+		case O_DURATION:
+			if (rxq_parse_duration_ns(v, &a->duration_ns) || !a->duration_ns) {
+				rxq_err("--duration=%s: expected a time such as 10, 10s, 500ms, 2m", v);
+				return -EINVAL;
+			}
+			break;
+		case O_LIMIT_ENTRIES:
+			if (parse_u32_opt("limit-entries", v, 8, 1u << 24, &a->limit_entries))
+				return -EINVAL;
+			break;
+		case O_VERBOSE:
+			a->verbose++;
+			rxq_log__stderr(PROG, a->verbose);
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (cli.optind >= argc) {
+		rxq_err("no port given (e.g. xdp:eth0~3 or pcap:flood.pcap; see --help)");
+		return -EINVAL;
+	}
+	if (cli.optind + 1 < argc) {
+		rxq_err("unexpected argument '%s' (one port only; several queues: xdp:IF~Q1,Q2)",
+			argv[cli.optind + 1]);
+		return -EINVAL;
+	}
+	a->port = argv[cli.optind];
+	if (!a->rules) {
+		rxq_err("no rules file given: --rules FILE (see rxq-offload(8) for the format)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int open_out_pcap(const char *opt, const char *spec, struct rxq_pcap_writer **w)
+{
+	int err;
+
+	if (strncmp(spec, "pcap:", 5) || !spec[5]) {
+		rxq_err("--%s=%s: expected pcap:FILE", opt, spec);
+		return -EINVAL;
+	}
+	err = rxq_pcap_writer__open(w, spec + 5, false);
+	if (err)
+		rxq_err("--%s: cannot create %s: %s", opt, spec + 5, strerror(-err));
+	return err;
+}
+
+/* The CPUs of --cpu, in ascending order, one per worker. */
+static int assign_cpus(struct offload *o, const char *list)
+{
+	cpu_set_t set;
+	unsigned i, w = 0;
+	int bad = -1, err;
+
+	for (i = 0; i < o->nworkers; i++)
+		o->workers[i].cpu = -1;
+	if (!list)
+		return 0;
+	err = rxq_parse_cpulist(list, NULL, &set, &bad);
+	if (err == -ENODEV) {
+		rxq_err("--cpu=%s: CPU %d does not exist or is offline (this machine has %ld "
+			"online)",
+			list, bad, sysconf(_SC_NPROCESSORS_ONLN));
+		return err;
+	}
+	if (err) {
+		rxq_err("--cpu=%s: expected a CPU list such as 2 or 2,3 or 4-7", list);
+		return err;
+	}
+	if ((unsigned)CPU_COUNT(&set) < o->nworkers) {
+		rxq_err("--cpu=%s gives %d CPU(s) for %u queues: give one per queue", list,
+			CPU_COUNT(&set), o->nworkers);
+		return -EINVAL;
+	}
+	for (i = 0; i < CPU_SETSIZE && w < o->nworkers; i++)
+		if (CPU_ISSET(i, &set))
+			o->workers[w++].cpu = (int)i;
+	return 0;
+}
+
+static int load_rules(struct offload *o, const struct args *a, struct rxq_rules **out)
+{
+	struct rxq_rules_opts ro = {
+		.sz = sizeof(ro),
+		.nthreads = o->nworkers,
+		.limit_entries = a->limit_entries,
+	};
+	struct rxq_parse_error pe;
+	char msg[1024];
+	int err;
+
+	memset(&pe, 0, sizeof(pe));
+	err = rxq_rules__load_file(out, a->rules, &ro, &pe);
+	if (err)
+		rxq_err("%s", rxq_rules_error__format(msg, sizeof(msg), a->rules, &pe));
+	return err;
+}
+
+static void reload_rules(struct offload *o, const struct args *a)
+{
+	struct rxq_rules *rules;
+	int err;
+
+	err = load_rules(o, a, &rules);
+	rxq_out__begin(o->out, "reload");
+	rxq_out__text(o->out, "[*] ");
+	rxq_out__str(o->out, "rules", a->rules);
+	if (err) {
+		o->reload_failures++;
+		rxq_out__bool(o->out, "ok", false);
+		rxq_out__str(o->out, "kept", "previous rules");
+		rxq_out__end(o->out);
+		rxq_warn("%s rejected; the previous rules stay in force", a->rules);
+		return;
+	}
+	err = rxq_rules_ref__set(o->rules, rules);
+	if (err) {
+		rxq_rules__free(rules);
+		o->reload_failures++;
+		rxq_out__bool(o->out, "ok", false);
+		rxq_out__end(o->out);
+		return;
+	}
+	o->reloads++;
+	rxq_out__bool(o->out, "ok", true);
+	rxq_out__u64(o->out, "count", rxq_rules__count(rules));
+	rxq_out__end(o->out);
+}
+
+/* Live setup failures that the user has to fix map to EXIT_BAD. */
+static int exit_for(int err)
+{
+	switch (err) {
+	case -EINVAL:
+	case -ENODEV:
+	case -ERANGE:
+	case -EPERM:
+	case -EACCES:
+	case -EEXIST:
+	case -EBUSY:
+	case -EOPNOTSUPP:
+	case -EAFNOSUPPORT:
+	case -E2BIG:
+		return EXIT_BAD;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+static int check_privileges(void)
+{
+	static const int caps[] = { RXQ_CAP_NET_ADMIN, RXQ_CAP_NET_RAW, RXQ_CAP_BPF };
+	int missing = rxq_cap__first_missing(caps, 3);
+
+	if (missing < 0)
+		return 0;
+	rxq_err("missing %s: it is needed to %s; run as root (or grant CAP_NET_ADMIN, "
+		"CAP_NET_RAW, CAP_BPF)",
+		rxq_cap__name(missing),
+		missing == RXQ_CAP_NET_ADMIN ? "attach XDP programs and create the TAP"
+		: missing == RXQ_CAP_NET_RAW ? "open AF_XDP sockets"
+					     : "load the XDP steering program");
+	return -EPERM;
+}
+
+static int setup_live(struct offload *o, const struct args *a, struct rxq_flowspec *flows)
+{
+	struct rxq_steer_opts so = { .sz = sizeof(so), .xdp_mode = a->xdp_mode, .force = a->force };
+	struct rxq_xsk_opts xo = {
+		.mode = a->mode,
+		.rx = true,
+		.nframes = a->frames,
+		.ring_size = a->frames ? a->frames / 2 : 0,
+		.busy_poll_usec = a->busy_poll,
+		.busy_poll_budget = a->batch,
+	};
+	struct rxq_tap_opts to = {
+		.sz = sizeof(to),
+		.name = a->tap_name,
+		.first_queue = o->port.queues[0],
+		.nqueues = o->nworkers,
+	};
+	struct rxq_netdev dev;
+	unsigned i;
+	int err;
+
+	err = rxq_netdev__get(o->port.ifname, &dev);
+	if (err) {
+		rxq_err("cannot use interface %s: %s (no interface of that name in this "
+			"network namespace)",
+			o->port.ifname, err == -ENODEV ? "not found" : strerror(-err));
+		return err == -ENODEV ? err : -ENODEV;
+	}
+	so.nqueues = dev.rx_queues > 0 ? dev.rx_queues : 0;
+	if (so.nqueues < rxq_netdev__xsk_queues(&dev))
+		so.nqueues = rxq_netdev__xsk_queues(&dev);
+
+	err = rxq_steer__open(&o->steer, dev.ifindex, flows, a->nflows, &so);
+	if (err) {
+		if (err == -E2BIG)
+			rxq_err("at most %d --flow specs", RXQ_STEER_MAX);
+		return err;
+	}
+	/* Attached first: matching frames are passed to the kernel until each socket is in the map. */
+	err = rxq_steer__attach(o->steer);
+	if (err)
+		return err;
+	o->xdp_mode = rxq_steer__mode(o->steer);
+
+	if (a->reinject) {
+		err = rxq_tap__open(&o->tap, dev.ifindex, &to);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < o->nworkers; i++) {
+		struct offload_worker *w = &o->workers[i];
+
+		err = rxq_xsk__open(&w->xsk, o->port.ifname, w->queue, &xo);
+		if (err)
+			return err;
+		if (i == 0)
+			o->xsk_mode = rxq_xsk__mode(w->xsk);
+		err = rxq_xsk__register(w->xsk, rxq_steer__xskmap_fd(o->steer), w->queue);
+		if (err) {
+			rxq_err("cannot put the AF_XDP socket of %s queue %u into the XSKMAP: %s",
+				o->port.ifname, w->queue, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int start_workers(struct offload *o)
+{
+	unsigned i;
+	int err;
+
+	atomic_store(&o->running, o->nworkers);
+	for (i = 0; i < o->nworkers; i++) {
+		struct offload_worker *w = &o->workers[i];
+
+		err = pthread_create(&w->thread, NULL,
+				     o->port.type == RXQ_PORT_PCAP ? offload_pcap_worker
+								   : offload_live_worker,
+				     w);
+		if (err) {
+			rxq_err("cannot start a thread: %s", strerror(err));
+			atomic_fetch_sub(&o->running, o->nworkers - i);
+			return -err;
+		}
+		w->started = true;
+	}
+	return 0;
+}
+
+static void stop_workers(struct offload *o)
+{
+	unsigned i;
+
+	atomic_store(&o->stop, true);
+	for (i = 0; i < o->nworkers; i++)
+		if (o->workers[i].started) {
+			pthread_join(o->workers[i].thread, NULL);
+			o->workers[i].started = false;
+		}
+}
+
+static int run(struct offload *o, const struct args *a)
+{
+	struct offload_snapshot *prev, *now, *tmp;
+	int ev, ret = 0;
+	unsigned i;
+
+	prev = calloc(1, sizeof(*prev));
+	now = calloc(1, sizeof(*now));
+	if (!prev || !now) {
+		free(prev);
+		free(now);
+		return -ENOMEM;
+	}
+	o->start_ns = rxq_now_ns();
+	offload_snapshot(o, prev);
+	offload_report_start(o);
+	ret = start_workers(o);
+	while (!ret) {
+		ev = rxq_ticker__wait(o->ticker);
+		if (ev < 0) {
+			ret = ev;
+			break;
+		}
+		if (ev == RXQ_TICK_STOP || ev == RXQ_TICK_DONE)
+			break;
+		if (ev == RXQ_TICK_RELOAD) {
+			reload_rules(o, a);
+			continue;
+		}
+		offload_snapshot(o, now);
+		offload_report_tick(o, prev, now);
+		if (o->prom_path)
+			offload_prom_write(o, now);
+		rxq_rules_ref__reclaim(o->rules);
+		tmp = prev;
+		prev = now;
+		now = tmp;
+		if (o->duration_ns && now->t_ns - o->start_ns >= o->duration_ns)
+			break;
+	}
+
+	/*
+	 * Detach first so no new frame is steered, then let the workers take what is already in
+	 * their RX rings: every frame the program redirected is then either counted or a ring drop.
+	 */
+	if (o->steer) {
+		rxq_steer__detach(o->steer);
+		usleep(20000);
+	}
+	stop_workers(o);
+	for (i = 0; i < o->nworkers; i++)
+		if (o->workers[i].err) {
+			rxq_err("the worker of %s stopped: %s",
+				o->port.type == RXQ_PORT_PCAP ? "the capture" : "a queue",
+				strerror(-o->workers[i].err));
+			ret = o->workers[i].err;
+		}
+	offload_snapshot(o, now);
+	offload_report_summary(o, now);
+	if (o->prom_path)
+		offload_prom_write(o, now);
+	free(prev);
+	free(now);
+	return ret;
+}
+
+static void cleanup(struct offload *o)
+{
+	unsigned i;
+
+	if (o->steer)
+		rxq_steer__detach(o->steer);
+	for (i = 0; o->workers && i < o->nworkers; i++)
+		rxq_xsk__close(o->workers[i].xsk);
+	rxq_steer__close(o->steer);
+	rxq_tap__close(o->tap);
+	free(o->workers);
+	rxq_rules_ref__free(o->rules);
+	rxq_counters__free(o->counters);
+	rxq_ticker__close(o->ticker);
+	rxq_out__free(o->out);
+	if (o->pcap_in)
+		rxq_pcap_reader__close(o->pcap_in);
+	if (rxq_pcap_writer__close(o->out_pass))
+		rxq_err("writing the --out-pass file failed");
+	if (rxq_pcap_writer__close(o->out_drop))
+		rxq_err("writing the --out-drop file failed");
+}
+
+int main(int argc, char **argv)
+{
+	struct rxq_flowspec flows[RXQ_STEER_MAX];
+	struct rxq_parse_error pe;
+	struct rxq_rules *rules = NULL;
+	struct offload o;
+	struct args a;
+	unsigned i;
+	int err, status = EXIT_BAD;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rxq_log__stderr(PROG, 0);
+	memset(&o, 0, sizeof(o));
+	if (parse_args(argc, argv, &a))
+		return EXIT_BAD;
+
+	memset(&pe, 0, sizeof(pe));
+	if (rxq_port_spec__parse(&o.port, a.port, RXQ_PORT_XDP | RXQ_PORT_PCAP, &pe)) {
+		word_error("port", a.port, pe.col, pe.msg);
+		return EXIT_BAD;
+	}
+	for (i = 0; i < a.nflows; i++) {
+		memset(&pe, 0, sizeof(pe));
+		if (rxq_flowspec__parse(&flows[i], a.flows[i], &pe)) {
+			word_error("--flow", a.flows[i], pe.col, pe.msg);
+			return EXIT_BAD;
+		}
+	}
+	o.batch = a.batch;
+	o.reinject = a.reinject;
+	o.json = a.json;
+	o.rule_stats = a.rule_stats;
+	o.prom_path = a.prom;
+	o.rules_path = a.rules;
+	o.duration_ns = a.duration_ns;
+
+	if (o.port.type == RXQ_PORT_PCAP) {
+		if (a.nflows)
+			rxq_info("pcap: every frame of the capture is classified; --flow is "
+				 "ignored");
+		o.reinject = false;
+		o.nworkers = 1;
+	} else {
+		if (a.out_pass || a.out_drop) {
+			rxq_err("--out-pass and --out-drop are for pcap: input only");
+			return EXIT_BAD;
+		}
+		if (!a.nflows) {
+			rxq_err("no --flow given: say which flows leave the kernel, e.g. --flow "
+				"'udp4 dst-port 53'");
+			return EXIT_BAD;
+		}
+	}
+
+	/* Everything that can be checked without touching the system comes first. */
+	if (o.port.type == RXQ_PORT_XDP) {
+		struct rxq_netdev dev;
+
+		err = rxq_netdev__get(o.port.ifname, &dev);
+		if (err) {
+			rxq_err("no interface '%s' in this network namespace (see ip link)",
+				o.port.ifname);
+			return EXIT_BAD;
+		}
+		memset(&pe, 0, sizeof(pe));
+		if (rxq_port_spec__resolve(&o.port, &dev, &pe)) {
+			rxq_err("%s", pe.msg);
+			return EXIT_BAD;
+		}
+		o.nworkers = o.port.nqueues;
+	}
+	o.workers = calloc(o.nworkers, sizeof(*o.workers));
+	if (!o.workers)
+		return EXIT_FAIL;
+	for (i = 0; i < o.nworkers; i++) {
+		o.workers[i].o = &o;
+		o.workers[i].index = i;
+		o.workers[i].queue = o.port.type == RXQ_PORT_XDP ? o.port.queues[i] : 0;
+	}
+	if (assign_cpus(&o, a.cpu))
+		goto out;
+	if (load_rules(&o, &a, &rules))
+		goto out;
+	if (rxq_rules_ref__new(&o.rules, rules, o.nworkers)) {
+		rxq_rules__free(rules);
+		status = EXIT_FAIL;
+		goto out;
+	}
+	if (o.port.type == RXQ_PORT_PCAP) {
+		err = rxq_pcap_reader__open(&o.pcap_in, o.port.path);
+		if (err) {
+			rxq_err("cannot read capture %s: %s", o.port.path, strerror(-err));
+			goto out;
+		}
+		if (rxq_pcap_reader__linktype(o.pcap_in) != 1) {
+			rxq_err("%s is not an Ethernet capture (link type %d)", o.port.path,
+				rxq_pcap_reader__linktype(o.pcap_in));
+			goto out;
+		}
+		if (a.out_pass && open_out_pcap("out-pass", a.out_pass, &o.out_pass))
+			goto out;
+		if (a.out_drop && open_out_pcap("out-drop", a.out_drop, &o.out_drop))
+			goto out;
+	} else if (check_privileges()) {
+		goto out;
+	}
+
+	status = EXIT_FAIL;
+	o.out = rxq_out__new(stdout, a.json ? RXQ_OUT_JSON : RXQ_OUT_TEXT);
+	if (!o.out || rxq_counters__new(&o.counters, o.nworkers, C__COUNT))
+		goto out;
+	for (i = 0; i < o.nworkers; i++)
+		o.workers[i].row = rxq_counters__row(o.counters, i);
+	/*
+	 * A shell starts background jobs with SIGINT ignored, and an ignored signal never reaches
+	 * a signalfd: restore the default action, the ticker blocks them anyway. Before any thread
+	 * exists, so that the signals are blocked in all of them.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	err = rxq_ticker__open(&o.ticker, 1000000000ull);
+	if (err) {
+		rxq_err("cannot set up the timer and signals: %s", strerror(-err));
+		goto out;
+	}
+	if (o.port.type == RXQ_PORT_XDP) {
+		err = setup_live(&o, &a, flows);
+		if (err) {
+			status = exit_for(err);
+			goto out;
+		}
+		if (o.tap)
+			rxq_info("passed packets go back to the kernel through %s",
+				 rxq_tap__name(o.tap));
+	}
+	err = run(&o, &a);
+	status = err ? EXIT_FAIL : 0;
+out:
+	cleanup(&o);
+	return status;
+}

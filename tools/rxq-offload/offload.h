@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+#ifndef RXQ_OFFLOAD_H
+#define RXQ_OFFLOAD_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rxq/output.h"
+#include "rxq/pcap.h"
+#include "rxq/port.h"
+#include "rxq/rules.h"
+#include "rxq/stats.h"
+#include "rxq/steer.h"
+#include "rxq/tap.h"
+#include "rxq/xsk.h"
+
+#define OFFLOAD_BATCH_MAX 1024
+
+/* Per-worker counters (one rxq_counters row each). rx = dropped + passed + limited + errors. */
+enum offload_counter {
+	C_RX,
+	C_DROPPED,
+	C_PASSED,
+	C_LIMITED,
+	C_ERRORS,     /* frames rxq_pkt__parse() could not parse: dropped, not classified */
+	C_REINJECTED, /* passed frames the TAP took */
+	C_REINJECT_ERRORS,
+	C_RX_BYTES,
+	C_CLASSIFY_NS, /* pcap: time spent classifying (parse + rules), for the benchmark */
+	C__COUNT,
+};
+
+struct offload;
+
+struct offload_worker {
+	struct offload *o;
+	unsigned index;   /* thread index: row of the counters, context of the rules */
+	uint32_t queue;   /* xdp: RX queue */
+	int cpu;          /* -1: not pinned */
+	struct rxq_xsk *xsk;
+	uint64_t *row;
+	pthread_t thread;
+	bool started;
+	int err; /* why the worker stopped early (0: it did not) */
+};
+
+struct offload {
+	/* configuration */
+	struct rxq_port_spec port;
+	const char *rules_path;
+	unsigned batch;
+	bool reinject;
+	bool json;
+	bool rule_stats;
+	const char *prom_path;
+	struct rxq_pcap_reader *pcap_in;
+	struct rxq_pcap_writer *out_pass, *out_drop;
+	uint64_t duration_ns; /* 0: until stopped */
+
+	/* run state */
+	struct rxq_rules_ref *rules;
+	struct rxq_steer *steer;
+	struct rxq_tap *tap;
+	struct rxq_counters *counters;
+	struct rxq_ticker *ticker;
+	struct rxq_out *out;
+	unsigned nworkers;
+	struct offload_worker *workers;
+	atomic_bool stop;
+	atomic_uint running; /* workers still in their loop */
+	uint64_t start_ns;
+	uint64_t reloads, reload_failures;
+	enum rxq_xdp_mode xdp_mode;
+	enum rxq_xsk_mode xsk_mode;
+};
+
+/* worker.c */
+void *offload_live_worker(void *arg);
+void *offload_pcap_worker(void *arg);
+
+/* report.c */
+
+/* A snapshot of everything the reports show, per worker and summed. */
+struct offload_snapshot {
+	uint64_t t_ns;
+	uint64_t total[C__COUNT];
+	uint64_t ring_drops;      /* AF_XDP rx_dropped + rx_ring_full, all sockets */
+	uint64_t fill_empty;      /* AF_XDP rx_fill_ring_empty_descs */
+	uint64_t steered;         /* XDP program: redirected to a socket */
+	uint64_t kernel_passed;   /* XDP program: left to the kernel */
+	unsigned nq;
+	struct {
+		uint64_t c[C__COUNT];
+		uint64_t ring_drops;
+	} q[RXQ_PORT_MAX_QUEUES];
+};
+
+void offload_snapshot(struct offload *o, struct offload_snapshot *s);
+void offload_report_start(struct offload *o);
+void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
+			 const struct offload_snapshot *now);
+void offload_report_summary(struct offload *o, const struct offload_snapshot *end);
+/** @return 0 or -errno (logged). */
+int offload_prom_write(struct offload *o, const struct offload_snapshot *now);
+
+#endif

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * What rxq-offload prints: a start line, one line a second (text or JSON, the same fields), the
+ * summary, per-rule hit counts, and the Prometheus textfile.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rxq/log.h"
+#include "offload.h"
+
+void offload_snapshot(struct offload *o, struct offload_snapshot *s)
+{
+	struct rxq_steer_stats ss;
+	unsigned i, f;
+
+	memset(s, 0, sizeof(*s));
+	s->t_ns = rxq_now_ns();
+	s->nq = o->nworkers;
+	for (i = 0; i < o->nworkers; i++) {
+		struct offload_worker *w = &o->workers[i];
+
+		rxq_counters__read_row(o->counters, i, s->q[i].c);
+		for (f = 0; f < C__COUNT; f++)
+			s->total[f] += s->q[i].c[f];
+		if (w->xsk) {
+			struct rxq_xsk_stats xs;
+
+			if (!rxq_xsk__stats(w->xsk, &xs)) {
+				s->q[i].ring_drops = xs.rx_dropped + xs.rx_ring_full;
+				s->ring_drops += s->q[i].ring_drops;
+				s->fill_empty += xs.rx_fill_ring_empty_descs;
+			}
+		}
+	}
+	if (o->steer && !rxq_steer__counters(o->steer, &ss)) {
+		s->steered = ss.steered;
+		s->kernel_passed = ss.passed + ss.no_socket;
+	}
+}
+
+void offload_report_start(struct offload *o)
+{
+	char port[RXQ_PORT_PATH_MAX + 16];
+	struct rxq_rules *rules = rxq_rules_ref__current(o->rules);
+
+	rxq_port_spec__format(&o->port, port, sizeof(port));
+	rxq_out__begin(o->out, "start");
+	rxq_out__text(o->out, "[+] ");
+	rxq_out__str(o->out, "port", port);
+	if (o->port.type == RXQ_PORT_XDP) {
+		rxq_out__u64(o->out, "queues", o->nworkers);
+		rxq_out__str(o->out, "xdp_mode", rxq_xdp_mode__str(o->xdp_mode));
+		rxq_out__str(o->out, "xsk_mode", rxq_xsk_mode__str(o->xsk_mode));
+		rxq_out__str(o->out, "tap", o->tap ? rxq_tap__name(o->tap) : "none");
+	}
+	rxq_out__u64(o->out, "rules", rxq_rules__count(rules));
+	rxq_out__end(o->out);
+}
+
+static void counter_fields(struct rxq_out *out, const uint64_t *d, uint64_t ring_drops,
+			   bool rate_name)
+{
+	rxq_out__u64(out, rate_name ? "rx_pps" : "rx", d[C_RX]);
+	rxq_out__u64(out, "dropped", d[C_DROPPED]);
+	rxq_out__u64(out, "passed", d[C_PASSED]);
+	rxq_out__u64(out, "limited", d[C_LIMITED]);
+	rxq_out__u64(out, "errors", d[C_ERRORS]);
+	rxq_out__u64(out, "reinjected", d[C_REINJECTED]);
+	rxq_out__u64(out, "reinject_errors", d[C_REINJECT_ERRORS]);
+	rxq_out__u64(out, "ring_drops", ring_drops);
+}
+
+void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
+			 const struct offload_snapshot *now)
+{
+	double secs = (double)(now->t_ns - prev->t_ns) / 1e9;
+	uint64_t d[C__COUNT];
+	unsigned i, f;
+	char key[16];
+
+	if (secs <= 0)
+		return;
+	/* per second, rounded: the interval is a second give or take the scheduler */
+	for (f = 0; f < C__COUNT; f++)
+		d[f] = (uint64_t)((double)(now->total[f] - prev->total[f]) / secs + 0.5);
+	rxq_out__begin(o->out, "report");
+	rxq_out__text(o->out, "[+] ");
+	rxq_out__double(o->out, "t", (double)(now->t_ns - o->start_ns) / 1e9, 1);
+	counter_fields(o->out, d, (uint64_t)((double)(now->ring_drops - prev->ring_drops) / secs + 0.5),
+		       true);
+	if (o->steer)
+		rxq_out__u64(o->out, "steered",
+			     (uint64_t)((double)(now->steered - prev->steered) / secs + 0.5));
+	if (now->nq > 1) {
+		for (i = 0; i < now->nq; i++) {
+			for (f = 0; f < C__COUNT; f++)
+				d[f] = (uint64_t)((double)(now->q[i].c[f] - prev->q[i].c[f]) / secs +
+						  0.5);
+			snprintf(key, sizeof(key), "q%u", o->workers[i].queue);
+			rxq_out__obj_begin(o->out, key);
+			counter_fields(o->out, d,
+				       (uint64_t)((double)(now->q[i].ring_drops -
+							   prev->q[i].ring_drops) /
+							  secs +
+						  0.5),
+				       true);
+			rxq_out__obj_end(o->out);
+		}
+	}
+	rxq_out__end(o->out);
+}
+
+static void rule_stats(struct offload *o)
+{
+	struct rxq_rules *rules = rxq_rules_ref__current(o->rules);
+	unsigned i, n = rxq_rules__count(rules);
+	static const char *const action[] = { "pass", "drop", "limit" };
+
+	for (i = 0; i < n; i++) {
+		uint64_t hits = rxq_rules__hits_total(rules, i);
+
+		rxq_out__begin(o->out, "rule");
+		rxq_out__text(o->out, "[rule] ");
+		rxq_out__u64(o->out, "index", i);
+		rxq_out__u64(o->out, "line", rxq_rules__line(rules, i));
+		rxq_out__str(o->out, "action", action[rxq_rules__action(rules, i)]);
+		rxq_out__u64(o->out, "hits", hits);
+		rxq_out__str(o->out, "rule", rxq_rules__text(rules, i));
+		rxq_out__end(o->out);
+	}
+}
+
+void offload_report_summary(struct offload *o, const struct offload_snapshot *end)
+{
+	const uint64_t *t = end->total;
+	double secs = (double)(end->t_ns - o->start_ns) / 1e9;
+	bool reconciled = t[C_RX] == t[C_DROPPED] + t[C_PASSED] + t[C_LIMITED] + t[C_ERRORS];
+	unsigned i;
+	char key[16];
+
+	if (o->rule_stats)
+		rule_stats(o);
+	rxq_out__begin(o->out, "summary");
+	rxq_out__text(o->out, "[=] ");
+	rxq_out__double(o->out, "seconds", secs, 3);
+	counter_fields(o->out, t, end->ring_drops, false);
+	if (o->steer) {
+		rxq_out__u64(o->out, "steered", end->steered);
+		rxq_out__u64(o->out, "kernel_passed", end->kernel_passed);
+		rxq_out__u64(o->out, "fill_ring_empty", end->fill_empty);
+	}
+	rxq_out__u64(o->out, "rx_bytes", t[C_RX_BYTES]);
+	rxq_out__double(o->out, "rx_mpps", secs > 0 ? (double)t[C_RX] / secs / 1e6 : 0, 3);
+	if (o->port.type == RXQ_PORT_PCAP)
+		rxq_out__double(o->out, "classify_mpps",
+				t[C_CLASSIFY_NS] ? (double)t[C_RX] * 1e3 / (double)t[C_CLASSIFY_NS]
+						 : 0,
+				3);
+	rxq_out__u64(o->out, "reloads", o->reloads);
+	rxq_out__u64(o->out, "reload_failures", o->reload_failures);
+	rxq_out__bool(o->out, "reconciled", reconciled);
+	if (end->nq > 1) {
+		for (i = 0; i < end->nq; i++) {
+			snprintf(key, sizeof(key), "q%u", o->workers[i].queue);
+			rxq_out__obj_begin(o->out, key);
+			counter_fields(o->out, end->q[i].c, end->q[i].ring_drops, false);
+			rxq_out__obj_end(o->out);
+		}
+	}
+	rxq_out__end(o->out);
+}
+
+/* Prometheus text exposition: label values escape backslash, double quote and newline. */
+static void prom_label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*s, f);
+	}
+}
+
+static void prom_counter(FILE *f, const char *name, const char *help)
+{
+	fprintf(f, "# HELP rxq_offload_%s %s\n# TYPE rxq_offload_%s counter\n", name, help, name);
+}
+
+int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
+{
+	static const struct {
+		const char *name, *help;
+		int field; /* -1: ring drops */
+	} metrics[] = {
+		{ "rx_packets_total", "Frames received from the AF_XDP sockets (or the capture).",
+		  C_RX },
+		{ "dropped_packets_total", "Frames dropped by a drop rule.", C_DROPPED },
+		{ "passed_packets_total", "Frames given verdict pass.", C_PASSED },
+		{ "limited_packets_total", "Frames dropped by a limit rule's empty bucket.",
+		  C_LIMITED },
+		{ "error_packets_total", "Frames that could not be parsed (dropped).", C_ERRORS },
+		{ "reinjected_packets_total", "Passed frames handed back to the kernel.",
+		  C_REINJECTED },
+		{ "reinject_errors_total", "Passed frames the TAP did not take.",
+		  C_REINJECT_ERRORS },
+		{ "rx_bytes_total", "Bytes of the frames received.", C_RX_BYTES },
+		{ "ring_drops_total", "Frames the kernel dropped at the AF_XDP rings.", -1 },
+	};
+	char tmp[4096 + 32], port[RXQ_PORT_PATH_MAX + 16];
+	unsigned m, i;
+	FILE *f;
+	int err = 0;
+
+	rxq_port_spec__format(&o->port, port, sizeof(port));
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", o->prom_path, (int)getpid());
+	f = fopen(tmp, "we");
+	if (!f) {
+		err = -errno;
+		rxq_err("cannot write %s: %s", tmp, strerror(-err));
+		return err;
+	}
+	for (m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
+		prom_counter(f, metrics[m].name, metrics[m].help);
+		for (i = 0; i < now->nq; i++) {
+			uint64_t v = metrics[m].field < 0 ? now->q[i].ring_drops
+							  : now->q[i].c[metrics[m].field];
+
+			fputs("rxq_offload_", f);
+			fputs(metrics[m].name, f);
+			fputs("{port=\"", f);
+			prom_label(f, port);
+			fprintf(f, "\",queue=\"%u\"} %" PRIu64 "\n", o->workers[i].queue, v);
+		}
+	}
+	if (o->steer) {
+		prom_counter(f, "xdp_steered_packets_total",
+			     "Frames the XDP program redirected to the AF_XDP sockets.");
+		fputs("rxq_offload_xdp_steered_packets_total{port=\"", f);
+		prom_label(f, port);
+		fprintf(f, "\"} %" PRIu64 "\n", now->steered);
+		prom_counter(f, "xdp_kernel_packets_total",
+			     "Frames the XDP program left to the kernel.");
+		fputs("rxq_offload_xdp_kernel_packets_total{port=\"", f);
+		prom_label(f, port);
+		fprintf(f, "\"} %" PRIu64 "\n", now->kernel_passed);
+	}
+	prom_counter(f, "rules_reloads_total", "Successful rule reloads (SIGHUP).");
+	fprintf(f, "rxq_offload_rules_reloads_total %" PRIu64 "\n", o->reloads);
+	prom_counter(f, "rules_reload_failures_total", "Rejected rule files (old rules kept).");
+	fprintf(f, "rxq_offload_rules_reload_failures_total %" PRIu64 "\n", o->reload_failures);
+	if (o->rule_stats) {
+		struct rxq_rules *rules = rxq_rules_ref__current(o->rules);
+		unsigned n = rxq_rules__count(rules);
+
+		prom_counter(f, "rule_hits_total", "Frames decided by each rule of the current set.");
+		for (i = 0; i < n; i++)
+			fprintf(f, "rxq_offload_rule_hits_total{rule=\"%u\",line=\"%u\"} %" PRIu64 "\n",
+				i, rxq_rules__line(rules, i), rxq_rules__hits_total(rules, i));
+	}
+	if (ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, o->prom_path) < 0)
+		err = -errno;
+	if (err) {
+		rxq_err("cannot write %s: %s", o->prom_path, strerror(-err));
+		unlink(tmp);
+	}
+	return err;
+}

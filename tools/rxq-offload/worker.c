@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The data path: one thread per AF_XDP socket (one RX queue), or one thread reading a capture.
+ * Per batch: take frames, classify each against the current rule set, write the passed ones to
+ * the TAP, give every frame back, add the batch's counts to this thread's counter row. Nothing
+ * here allocates, logs or makes a system call per packet except the TAP writes (a TAP takes one
+ * frame per write; only passed frames, the minority in a flood, pay it).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "rxq/packet.h"
+#include "offload.h"
+
+struct batch_counts {
+	uint64_t v[RXQ_VERDICT__COUNT];
+	uint64_t bytes;
+};
+
+static void pin(const struct offload_worker *w)
+{
+	cpu_set_t set;
+
+	if (w->cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	/* main() checked the CPU exists; a failure here leaves the thread unpinned */
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+/*
+ * Classifies one frame. A passed frame that carried VLAN tags is handed back without them: the
+ * TAP has no VLAN devices, and the stack then delivers it by address as on IF.
+ */
+static enum rxq_verdict classify(struct rxq_rules_ctx *ctx, uint8_t *data, uint32_t len,
+				 uint64_t now, struct iovec *pass_iov)
+{
+	struct rxq_pkt pkt;
+	enum rxq_pkt_result pr;
+	enum rxq_verdict v;
+
+	pr = rxq_pkt__parse(&pkt, data, len);
+	v = rxq_rules__classify(ctx, data, len, &pkt, pr, now, NULL);
+	if (v == RXQ_VERDICT_PASS && pass_iov) {
+		uint32_t strip = pr == RXQ_PKT_OK ? 4u * pkt.nvlan : 0;
+
+		if (strip)
+			memmove(data + strip, data, 2 * RXQ_ETH_ALEN);
+		pass_iov->iov_base = data + strip;
+		pass_iov->iov_len = len - strip;
+	}
+	return v;
+}
+
+static void add_counts(uint64_t *row, const struct batch_counts *bc, unsigned n)
+{
+	rxq_counter_add(row, C_DROPPED, bc->v[RXQ_VERDICT_DROP]);
+	rxq_counter_add(row, C_PASSED, bc->v[RXQ_VERDICT_PASS]);
+	rxq_counter_add(row, C_LIMITED, bc->v[RXQ_VERDICT_LIMIT]);
+	rxq_counter_add(row, C_ERRORS, bc->v[RXQ_VERDICT_ERROR]);
+	rxq_counter_add(row, C_RX_BYTES, bc->bytes);
+	rxq_counter_add(row, C_RX, n);
+}
+
+static void worker_exit(struct offload_worker *w)
+{
+	struct offload *o = w->o;
+
+	rxq_rules_ref__idle(o->rules, w->index);
+	if (atomic_fetch_sub(&o->running, 1) == 1)
+		rxq_ticker__done(o->ticker);
+}
+
+void *offload_live_worker(void *arg)
+{
+	struct offload_worker *w = arg;
+	struct offload *o = w->o;
+	struct rxq_xsk_buf bufs[OFFLOAD_BATCH_MAX];
+	struct iovec pass[OFFLOAD_BATCH_MAX];
+	unsigned n, i, npass, tapq = w->index;
+	struct rxq_rules_ctx *ctx;
+	struct rxq_rules *rules;
+	struct batch_counts bc;
+	uint64_t now;
+	int err;
+
+	pin(w);
+	while (!atomic_load_explicit(&o->stop, memory_order_relaxed)) {
+		n = rxq_xsk__recv(w->xsk, bufs, o->batch);
+		if (!n) {
+			/* about to block: the rules may be swapped meanwhile */
+			rxq_rules_ref__idle(o->rules, w->index);
+			err = rxq_xsk__wait(w->xsk, 100);
+			if (err < 0 && err != -EINTR) {
+				w->err = err;
+				break;
+			}
+			continue;
+		}
+		rules = rxq_rules_ref__get(o->rules, w->index);
+		ctx = rxq_rules__ctx(rules, w->index);
+		now = rxq_now_ns();
+		memset(&bc, 0, sizeof(bc));
+		npass = 0;
+		for (i = 0; i < n; i++) {
+			enum rxq_verdict v = classify(ctx, bufs[i].data, bufs[i].len, now,
+						      o->reinject ? &pass[npass] : NULL);
+
+			bc.v[v]++;
+			bc.bytes += bufs[i].len;
+			if (v == RXQ_VERDICT_PASS && o->reinject)
+				npass++;
+		}
+		if (npass) {
+			unsigned ok = rxq_tap__write_batch(o->tap, tapq, pass, npass, NULL);
+
+			rxq_counter_add(w->row, C_REINJECTED, ok);
+			rxq_counter_add(w->row, C_REINJECT_ERRORS, npass - ok);
+		}
+		rxq_xsk__release(w->xsk, bufs, n);
+		add_counts(w->row, &bc, n);
+	}
+	worker_exit(w);
+	return NULL;
+}
+
+/* pcap: frames are copied into a batch arena so that classification can be timed on its own. */
+struct pcap_frame {
+	uint32_t len;
+	struct timespec ts;
+};
+
+static uint8_t pcap_arena[OFFLOAD_BATCH_MAX][RXQ_FRAME_MAX];
+
+void *offload_pcap_worker(void *arg)
+{
+	struct offload_worker *w = arg;
+	struct offload *o = w->o;
+	struct pcap_frame meta[OFFLOAD_BATCH_MAX];
+	enum rxq_verdict verdict[OFFLOAD_BATCH_MAX];
+	struct rxq_pcap_reader *rd = o->pcap_in;
+	uint64_t last_ns = 0, t0, t1, now;
+	struct rxq_rules_ctx *ctx;
+	struct rxq_rules *rules;
+	struct batch_counts bc;
+	const uint8_t *frame;
+	unsigned n, i;
+	uint32_t len;
+	int r = 1;
+
+	pin(w);
+	while (r > 0 && !atomic_load_explicit(&o->stop, memory_order_relaxed)) {
+		for (n = 0; n < o->batch; n++) {
+			r = rxq_pcap_reader__next(rd, &frame, &len, &meta[n].ts);
+			if (r <= 0)
+				break;
+			if (len > RXQ_FRAME_MAX)
+				len = RXQ_FRAME_MAX; /* the parser then sees a truncated frame */
+			memcpy(pcap_arena[n], frame, len);
+			meta[n].len = len;
+		}
+		if (r < 0)
+			w->err = r;
+		if (!n)
+			break;
+		rules = rxq_rules_ref__get(o->rules, w->index);
+		ctx = rxq_rules__ctx(rules, w->index);
+		memset(&bc, 0, sizeof(bc));
+		t0 = rxq_now_ns();
+		for (i = 0; i < n; i++) {
+			/* token buckets run on capture time, which must not go backwards */
+			now = (uint64_t)meta[i].ts.tv_sec * 1000000000u + (uint64_t)meta[i].ts.tv_nsec;
+			if (now < last_ns)
+				now = last_ns;
+			last_ns = now;
+			verdict[i] = classify(ctx, pcap_arena[i], meta[i].len, now, NULL);
+			bc.v[verdict[i]]++;
+			bc.bytes += meta[i].len;
+		}
+		t1 = rxq_now_ns();
+		rxq_counter_add(w->row, C_CLASSIFY_NS, t1 - t0);
+		for (i = 0; i < n && (o->out_pass || o->out_drop); i++) {
+			struct rxq_pcap_writer *wr =
+				verdict[i] == RXQ_VERDICT_PASS ? o->out_pass : o->out_drop;
+			int err;
+
+			if (!wr)
+				continue;
+			err = rxq_pcap_writer__write(wr, pcap_arena[i], meta[i].len, &meta[i].ts);
+			if (err && !w->err)
+				w->err = err;
+		}
+		add_counts(w->row, &bc, n);
+		if (w->err)
+			break;
+	}
+	worker_exit(w);
+	return NULL;
+}
