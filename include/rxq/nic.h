@@ -212,6 +212,27 @@ int rxq_nic_irq__queue_of_name(const char *name);
 /** @brief True if IRQ name @p name belongs to interface @p ifname (exact; eth1 != eth10). */
 bool rxq_nic_irq__name_matches(const char *name, const char *ifname);
 
+struct rxq_nic_queue_info {
+	char affinity[RXQ_NIC_IRQ_NAME * 4]; /* the queue IRQ's smp_affinity_list, "" without IRQ */
+	char rps_cpus[RXQ_NIC_IRQ_NAME * 4];  /* as the kernel prints them; "" when absent */
+	char xps_cpus[RXQ_NIC_IRQ_NAME * 4];
+	int64_t rps_flow_cnt; /* -1 when absent */
+};
+
+/** @brief RPS/XPS/RFS settings of queue @p q (TX queue @p q for xps) and IRQ @p irq's affinity. */
+int rxq_nic__queue_info(struct rxq_nic *nic, unsigned q, int irq, struct rxq_nic_queue_info *out);
+
+/** @brief net.core.rps_sock_flow_entries; -ENOENT where it is not visible (netns). */
+int rxq_nic__rps_sock_flow_entries(struct rxq_nic *nic, uint32_t *out);
+
+struct rxq_interrupts;
+struct rxq_softnet;
+
+/** @brief Reads and parses the root's /proc/interrupts. */
+int rxq_nic__interrupts(struct rxq_nic *nic, struct rxq_interrupts *out);
+/** @brief Reads and parses the root's /proc/net/softnet_stat. */
+int rxq_nic__softnet(struct rxq_nic *nic, struct rxq_softnet *out);
+
 /* ---- /proc/interrupts ---- */
 
 #define RXQ_CPUS_MAX CPU_SETSIZE
@@ -299,7 +320,8 @@ struct rxq_nic_step {
 	uint32_t *indir, *old_indir;
 	/* RULE_ADD / RULE_DEL */
 	struct rxq_nic_rule rule;
-	/* after rxq_nic__apply(): 0 done, -errno failed, 1 not attempted */
+	/* after rxq_nic__apply(): 0 done, -errno failed (or refused, if best_effort),
+	 * 1 not attempted, 2 done and then rolled back */
 	int result;
 };
 

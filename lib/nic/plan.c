@@ -424,7 +424,7 @@ static void rollback(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned up
 		if (err)
 			log_step_failure(nic, s, i, plan->n, err, " while rolling back");
 		else
-			s->result = 1;
+			s->result = 2;
 	}
 }
 

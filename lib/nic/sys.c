@@ -100,6 +100,38 @@ static int run_error_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_ERROR;
 }
 
+/* libmnl calls no default for control types when an array is given: handle them all. */
+static int run_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)data;
+	/* A dump that failed part-way says so in NLMSG_DONE's payload. */
+	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int))) {
+		int err;
+
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+		if (err < 0) {
+			errno = -err;
+			return MNL_CB_ERROR;
+		}
+	}
+	return MNL_CB_STOP;
+}
+
+static int run_noop_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_OK;
+}
+
+static int run_overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	errno = ENOSPC;
+	return MNL_CB_ERROR;
+}
+
 static int real_open_nl(struct nic_real *r)
 {
 	int one = 1;
@@ -125,11 +157,18 @@ static int real_open_nl(struct nic_real *r)
 
 static int real_transact(struct nic_real *r, struct nlmsghdr *req, struct genl_run *run)
 {
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = run_error_cb };
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_NOOP] = run_noop_cb,
+					 [NLMSG_ERROR] = run_error_cb,
+					 [NLMSG_DONE] = run_done_cb,
+					 [NLMSG_OVERRUN] = run_overrun_cb };
+	unsigned i;
 	size_t bufsz = MNL_SOCKET_BUFFER_SIZE * 4;
 	char *buf;
 	int ret;
 
+	for (i = 0; i < NLMSG_MIN_TYPE; i++)
+		if (!ctl[i])
+			ctl[i] = run_noop_cb;
 	buf = malloc(bufsz);
 	if (!buf)
 		return -ENOMEM;
@@ -149,12 +188,11 @@ static int real_transact(struct nic_real *r, struct nlmsghdr *req, struct genl_r
 		ret = mnl_cb_run2(buf, (size_t)n, req->nlmsg_seq, r->portid, run_data_cb, run, ctl,
 				  NLMSG_MIN_TYPE);
 		if (ret == MNL_CB_ERROR) {
+			/* A failed callback leaves the rest unread; the socket is closed with
+			 * the handle, and every request has its own sequence number. */
 			ret = run->cb_err ? run->cb_err : -errno;
 			run->cb_err = 0;
-			/* Drain the rest of this request's answer (the ACK after a failed callback). */
-			if (ret == -errno || !(req->nlmsg_flags & NLM_F_ACK))
-				goto out;
-			continue;
+			goto out;
 		}
 		if (ret == MNL_CB_STOP) {
 			ret = 0;
@@ -259,6 +297,31 @@ static int real_write(void *ctx, const char *path, const char *buf, size_t len)
 	return err;
 }
 
+/*
+ * A fixture tree under --root has no kernel behind it: never send its interface names to the
+ * real one (a fixture's eth0 is not this host's eth0).
+ */
+static int no_kernel_ioctl(void *ctx, const char *ifname, void *cmd)
+{
+	(void)ctx;
+	(void)ifname;
+	(void)cmd;
+	return -ENODEV;
+}
+
+static int no_kernel_genl(void *ctx, const char *family, struct nlmsghdr *req, rxq_nic_msg_fn cb,
+			  void *arg, char *extack, size_t extack_len)
+{
+	(void)ctx;
+	(void)family;
+	(void)req;
+	(void)cb;
+	(void)arg;
+	if (extack && extack_len)
+		nic_strlcpy(extack, "no kernel behind the root directory", extack_len);
+	return -ENODEV;
+}
+
 void nic_sys__init(struct rxq_nic *nic, const struct rxq_nic_sys *sys)
 {
 	memset(&nic->real, 0, sizeof(nic->real));
@@ -271,9 +334,9 @@ void nic_sys__init(struct rxq_nic *nic, const struct rxq_nic_sys *sys)
 			nic->sys.ctx = &nic->real;
 	}
 	if (!nic->sys.ethtool_ioctl)
-		nic->sys.ethtool_ioctl = real_ioctl;
+		nic->sys.ethtool_ioctl = nic->root[0] ? no_kernel_ioctl : real_ioctl;
 	if (!nic->sys.genl)
-		nic->sys.genl = real_genl;
+		nic->sys.genl = nic->root[0] ? no_kernel_genl : real_genl;
 	if (!nic->sys.write_file)
 		nic->sys.write_file = real_write;
 }

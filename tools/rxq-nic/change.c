@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Commands that change the NIC: each builds a plan in librxq, then prints it (--dry-run) or
+ * applies it as one transaction that saves what it replaces, so that `undo` can restore it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rxq/flowspec.h"
+#include "rxq/log.h"
+#include "rxq/parse.h"
+
+#include "nic-tool.h"
+
+static const char *step_status(const struct rxq_nic_step *s, bool dry_run, char *buf, size_t len)
+{
+	if (dry_run)
+		return "dry-run";
+	if (s->result == 0)
+		return "done";
+	if (s->result == 1)
+		return "not-attempted";
+	if (s->result == 2)
+		return "rolled-back";
+	snprintf(buf, len, "%s %s", s->best_effort ? "refused" : "failed", strerror(-s->result));
+	return buf;
+}
+
+static void print_plan(struct tool *t, struct rxq_nic_plan *plan)
+{
+	struct rxq_nic_step_text *txt = malloc(sizeof(*txt));
+	unsigned i, n = rxq_nic_plan__len(plan);
+
+	if (!txt)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct rxq_nic_step *s = rxq_nic_plan__step(plan, i);
+		char sbuf[64];
+		const char *status = step_status(s, t->dry_run, sbuf, sizeof(sbuf));
+
+		rxq_nic_step__describe(t->nic, s, txt);
+		rxq_out__begin(t->out, "step");
+		if (!rxq_out__is_json(t->out)) {
+			rxq_out__text(t->out, "[%s] %s %s: %s", status, txt->op, txt->where,
+				      txt->value);
+			if (txt->old[0])
+				rxq_out__text(t->out, " (was %s)", txt->old);
+		} else {
+			rxq_out__u64(t->out, "step", i + 1);
+			rxq_out__str(t->out, "op", txt->op);
+			rxq_out__str(t->out, "where", txt->where);
+			rxq_out__str(t->out, "value", txt->value);
+			rxq_out__str(t->out, "old", txt->old);
+			rxq_out__str(t->out, "status", status);
+		}
+		rxq_out__end(t->out);
+	}
+	free(txt);
+}
+
+/* Prints and applies (or only prints, with --dry-run) a plan built by a command. */
+static int run_plan(struct tool *t, struct rxq_nic_plan *plan, int build_err, unsigned flags)
+{
+	unsigned n = rxq_nic_plan__len(plan), i, refused = 0, done = 0;
+	int err = build_err;
+
+	if (err)
+		goto out;
+	if (!n && !(flags & RXQ_NIC_APPLY_UNDO)) {
+		rxq_out__begin(t->out, "result");
+		rxq_out__text(t->out, "%s: nothing to change ", rxq_nic__name(t->nic));
+		rxq_out__u64(t->out, "changed", 0);
+		rxq_out__end(t->out);
+		goto out;
+	}
+	if (t->dry_run) {
+		print_plan(t, plan);
+		goto out;
+	}
+	err = rxq_nic__apply(t->nic, plan, flags | RXQ_NIC_APPLY_JOURNAL * !(flags & RXQ_NIC_APPLY_UNDO));
+	print_plan(t, plan);
+	for (i = 0; i < n; i++) {
+		const struct rxq_nic_step *s = rxq_nic_plan__step(plan, i);
+
+		if (s->result == 0)
+			done++;
+		else if (s->result < 0 && s->best_effort)
+			refused++;
+	}
+	rxq_out__begin(t->out, "result");
+	rxq_out__text(t->out, "%s: ", rxq_nic__name(t->nic));
+	rxq_out__u64(t->out, "changed", err ? 0 : done);
+	if (refused)
+		rxq_out__u64(t->out, "refused", refused);
+	if (err)
+		rxq_out__str(t->out, "error", strerror(-err));
+	else if (flags & RXQ_NIC_APPLY_UNDO)
+		rxq_out__str(t->out, "restored", "yes");
+	else
+		rxq_out__str(t->out, "saved", rxq_nic__journal_path(t->nic));
+	rxq_out__end(t->out);
+out:
+	rxq_nic_plan__free(plan);
+	return err;
+}
+
+static int new_plan(struct rxq_nic_plan **plan)
+{
+	int err = rxq_nic_plan__new(plan);
+
+	if (err)
+		rxq_err("out of memory");
+	return err;
+}
+
+static int no_args(struct tool *t)
+{
+	if (t->nargs) {
+		rxq_err("%s: unexpected '%s' after the interface (see --help)", t->command,
+			t->args[0]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_cpus(struct tool *t, const char *s, cpu_set_t *set)
+{
+	int bad = -1, err = rxq_parse_cpulist(s, t->root, set, &bad);
+
+	if (err == -ENODEV)
+		rxq_err("CPU %d does not exist or is offline (online: see lscpu)", bad);
+	else if (err)
+		rxq_err("'%s' is not a CPU list (e.g. 0-3,6)", s);
+	return err;
+}
+
+static void warn_irqbalance(struct tool *t)
+{
+	if (rxq_nic__irqbalance_running(t->nic))
+		rxq_warn("irqbalance is running and will move these IRQs again; stop it first "
+			 "(systemctl stop irqbalance)");
+}
+
+int cmd_irq(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	cpu_set_t cpus;
+	int err;
+
+	if ((err = tool_only(t, OPTB_SPREAD | OPTB_CPUS)) || (err = no_args(t)))
+		return err;
+	if (!t->spread) {
+		if (t->cpus) {
+			rxq_err("--cpus goes with --spread");
+			return -EINVAL;
+		}
+		return cmd_irq_show(t);
+	}
+	if (t->cpus && (err = parse_cpus(t, t->cpus, &cpus)))
+		return err;
+	warn_irqbalance(t);
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__plan_irq_spread(t->nic, plan, t->cpus ? &cpus : NULL);
+	return run_plan(t, plan, err, 0);
+}
+
+int cmd_rss(struct tool *t)
+{
+	uint32_t weights[RXQ_NIC_QUEUES_MAX];
+	struct rxq_nic_plan *plan;
+	unsigned modes = !!t->weights + (t->equal >= 0) + (t->isolate_q >= 0);
+	int err, i;
+
+	if ((err = tool_only(t, OPTB_WEIGHTS | OPTB_EQUAL | OPTB_ISOLATE)))
+		return err;
+	if (modes > 1) {
+		rxq_err("rss: give one of --weights, --equal, --isolate");
+		return -EINVAL;
+	}
+	if (!t->weights && (err = no_args(t)))
+		return err;
+	if (!modes)
+		return cmd_rss_show(t);
+	if ((err = new_plan(&plan)))
+		return err;
+	if (t->weights) {
+		if (!t->nargs || t->nargs > RXQ_NIC_QUEUES_MAX) {
+			rxq_err("rss --weights: give one weight per queue (rxq-nic rss %s --weights 1 "
+				"1 0 1)",
+				rxq_nic__name(t->nic));
+			rxq_nic_plan__free(plan);
+			return -EINVAL;
+		}
+		for (i = 0; i < t->nargs; i++) {
+			uint64_t w;
+
+			if (rxq_parse_u64(t->args[i], 0, 65535, &w)) {
+				rxq_err("rss --weights: '%s' is not a weight (0-65535)", t->args[i]);
+				rxq_nic_plan__free(plan);
+				return -EINVAL;
+			}
+			weights[i] = (uint32_t)w;
+		}
+		err = rxq_nic__plan_rss(t->nic, plan, RXQ_NIC_RSS_WEIGHTS, weights,
+					(unsigned)t->nargs);
+	} else if (t->equal >= 0) {
+		err = rxq_nic__plan_rss(t->nic, plan, RXQ_NIC_RSS_EQUAL, NULL, (unsigned)t->equal);
+	} else {
+		weights[0] = (uint32_t)t->isolate_q;
+		err = rxq_nic__plan_rss(t->nic, plan, RXQ_NIC_RSS_ISOLATE, weights, 1);
+	}
+	return run_plan(t, plan, err, 0);
+}
+
+static int parse_spec(const char *what, int n, char **words, struct rxq_flowspec *fs)
+{
+	struct rxq_parse_error perr;
+	int err = rxq_flowspec__parse_words(fs, n, words, &perr);
+
+	if (err) {
+		if (perr.col >= 1 && (int)perr.col <= n)
+			rxq_err("%s, at '%s': %s", what, words[perr.col - 1], perr.msg);
+		else
+			rxq_err("%s: %s", what, perr.msg);
+	}
+	return err;
+}
+
+static int flow_add(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	struct rxq_flowspec fs;
+	uint32_t queue = 0, loc = RX_CLS_LOC_ANY;
+	bool drop = false;
+	int i, spec_end = -1, err;
+	uint64_t v;
+
+	/* flow IF add SPEC... action Q|drop [loc N] */
+	for (i = 1; i < t->nargs; i++)
+		if (!strcmp(t->args[i], "action")) {
+			spec_end = i;
+			break;
+		}
+	if (spec_end < 0 || spec_end + 1 >= t->nargs) {
+		rxq_err("flow add: expected SPEC action QUEUE|drop [loc N] (e.g. udp4 dst-port 53 "
+			"action 4)");
+		return -EINVAL;
+	}
+	if (spec_end == 1) {
+		rxq_err("flow add: missing the flow spec before 'action' (e.g. udp4 dst-port 53)");
+		return -EINVAL;
+	}
+	err = parse_spec("flow add", spec_end - 1, t->args + 1, &fs);
+	if (err)
+		return err;
+	if (!strcmp(t->args[spec_end + 1], "drop")) {
+		drop = true;
+	} else if (rxq_parse_u64(t->args[spec_end + 1], 0, 4095, &v)) {
+		rxq_err("flow add: action '%s' is neither a queue number nor drop",
+			t->args[spec_end + 1]);
+		return -EINVAL;
+	} else {
+		queue = (uint32_t)v;
+	}
+	i = spec_end + 2;
+	if (i < t->nargs) {
+		if (strcmp(t->args[i], "loc") || i + 1 >= t->nargs ||
+		    rxq_parse_u64(t->args[i + 1], 0, 0xfffffffe, &v) || i + 2 != t->nargs) {
+			rxq_err("flow add: after the action only 'loc N' may follow (got '%s')",
+				t->args[i]);
+			return -EINVAL;
+		}
+		loc = (uint32_t)v;
+	}
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__plan_rule_add(t->nic, plan, &fs, drop, queue, loc);
+	return run_plan(t, plan, err, 0);
+}
+
+int cmd_flow(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	uint64_t loc;
+	int err;
+
+	if ((err = tool_only(t, 0)))
+		return err;
+	if (!t->nargs || !strcmp(t->args[0], "list")) {
+		if (t->nargs > 1) {
+			rxq_err("flow list: unexpected '%s'", t->args[1]);
+			return -EINVAL;
+		}
+		return cmd_flow_list(t);
+	}
+	if (!strcmp(t->args[0], "add"))
+		return flow_add(t);
+	if (!strcmp(t->args[0], "del")) {
+		if (t->nargs != 2 || rxq_parse_u64(t->args[1], 0, 0xfffffffe, &loc)) {
+			rxq_err("flow del: expected the rule's location (rxq-nic flow %s list shows "
+				"them)",
+				rxq_nic__name(t->nic));
+			return -EINVAL;
+		}
+		if ((err = new_plan(&plan)))
+			return err;
+		err = rxq_nic__plan_rule_del(t->nic, plan, (uint32_t)loc);
+		return run_plan(t, plan, err, 0);
+	}
+	rxq_err("flow: unknown action '%s' (expected add, del or list)", t->args[0]);
+	return -EINVAL;
+}
+
+int cmd_xps(struct tool *t)
+{
+	cpu_set_t sets[RXQ_NIC_QUEUES_MAX];
+	struct rxq_nic_plan *plan;
+	int err, i;
+
+	if ((err = tool_only(t, OPTB_CPUS_PER_QUEUE | OPTB_LOCAL)))
+		return err;
+	if (t->cpus_per_queue == t->local) {
+		rxq_err("xps: give --cpus-per-queue LIST... or --local");
+		return -EINVAL;
+	}
+	if (t->local && (err = no_args(t)))
+		return err;
+	if (t->cpus_per_queue) {
+		if (!t->nargs || t->nargs > RXQ_NIC_QUEUES_MAX) {
+			rxq_err("xps --cpus-per-queue: give one CPU list per TX queue (e.g. 0 1 2-3)");
+			return -EINVAL;
+		}
+		for (i = 0; i < t->nargs; i++)
+			if ((err = parse_cpus(t, t->args[i], &sets[i])))
+				return err;
+	}
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__plan_xps(t->nic, plan, t->local ? NULL : sets,
+				t->local ? 0 : (unsigned)t->nargs);
+	return run_plan(t, plan, err, 0);
+}
+
+int cmd_rfs(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	bool missing = false;
+	int err;
+
+	if ((err = tool_only(t, OPTB_ENTRIES)) || (err = no_args(t)))
+		return err;
+	if (t->entries < 0) {
+		rxq_err("rfs: give --entries N (e.g. 32768; 0 turns RFS off)");
+		return -EINVAL;
+	}
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__plan_rfs(t->nic, plan, (uint32_t)t->entries, &missing);
+	if (!err && missing)
+		rxq_warn("net.core.rps_sock_flow_entries is not visible in this network namespace; "
+			 "setting only the per-queue rps_flow_cnt (set the global table from the "
+			 "initial namespace)");
+	return run_plan(t, plan, err, 0);
+}
+
+static int parse_onoff(const char *s, uint32_t *v)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "1")) {
+		*v = 1;
+		return 0;
+	}
+	if (!strcmp(s, "off") || !strcmp(s, "0")) {
+		*v = 0;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* KEY VALUE pairs after IF into names/values; on/off allowed where @p onoff or for adaptive-*. */
+static int parse_pairs(struct tool *t, bool all_onoff, const char **names, uint32_t *values,
+		       unsigned *n)
+{
+	int i;
+
+	if (t->nargs % 2) {
+		rxq_err("%s: expected NAME VALUE pairs ('%s' has no value)", t->command,
+			t->args[t->nargs - 1]);
+		return -EINVAL;
+	}
+	if (t->nargs / 2 > RXQ_NIC_STEP_KNOBS_MAX) {
+		rxq_err("%s: at most %d settings at once", t->command, RXQ_NIC_STEP_KNOBS_MAX);
+		return -EINVAL;
+	}
+	*n = 0;
+	for (i = 0; i < t->nargs; i += 2) {
+		const char *v = t->args[i + 1];
+		uint64_t num;
+
+		names[*n] = t->args[i];
+		if (!strcmp(v, "on") || !strcmp(v, "off")) {
+			values[(*n)++] = !strcmp(v, "on");
+			continue;
+		}
+		if (all_onoff) {
+			rxq_err("%s: '%s %s': expected on or off", t->command, t->args[i], v);
+			return -EINVAL;
+		}
+		if (rxq_parse_u64(v, 0, UINT32_MAX, &num)) {
+			rxq_err("%s: '%s %s': expected a number (or on/off)", t->command, t->args[i],
+				v);
+			return -EINVAL;
+		}
+		values[(*n)++] = (uint32_t)num;
+	}
+	return 0;
+}
+
+static int cmd_knobs(struct tool *t, enum rxq_nic_group g, bool all_onoff)
+{
+	const char *names[RXQ_NIC_STEP_KNOBS_MAX];
+	uint32_t values[RXQ_NIC_STEP_KNOBS_MAX];
+	struct rxq_nic_plan *plan;
+	unsigned n;
+	int err;
+
+	if ((err = tool_only(t, 0)))
+		return err;
+	if (!t->nargs)
+		return cmd_group_show(t, g);
+	if ((err = parse_pairs(t, all_onoff, names, values, &n)))
+		return err;
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__plan_knobs(t->nic, plan, g, names, values, n);
+	return run_plan(t, plan, err, 0);
+}
+
+int cmd_coalesce(struct tool *t)
+{
+	return cmd_knobs(t, RXQ_NIC_COALESCE, false);
+}
+
+int cmd_features(struct tool *t)
+{
+	return cmd_knobs(t, RXQ_NIC_FEATURES, true);
+}
+
+int cmd_pause(struct tool *t)
+{
+	const char *names[2] = { "rx", "tx" };
+	uint32_t values[2];
+	struct rxq_nic_plan *plan;
+	int err;
+
+	if (t->nargs == 1) {
+		if ((err = tool_only(t, 0)))
+			return err;
+		if (parse_onoff(t->args[0], &values[0])) {
+			rxq_err("pause: '%s': expected on or off (or rx on tx off autoneg off)",
+				t->args[0]);
+			return -EINVAL;
+		}
+		values[1] = values[0];
+		if ((err = new_plan(&plan)))
+			return err;
+		err = rxq_nic__plan_knobs(t->nic, plan, RXQ_NIC_PAUSE, names, values, 2);
+		return run_plan(t, plan, err, 0);
+	}
+	return cmd_knobs(t, RXQ_NIC_PAUSE, true);
+}
+
+int cmd_channels(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	uint64_t n;
+	int err;
+
+	if ((err = tool_only(t, 0)))
+		return err;
+	if (!t->nargs)
+		return cmd_group_show(t, RXQ_NIC_CHANNELS);
+	if (t->nargs == 1) {
+		if (rxq_parse_u64(t->args[0], 1, 65535, &n)) {
+			rxq_err("channels: '%s' is not a channel count (1 or more)", t->args[0]);
+			return -EINVAL;
+		}
+		if ((err = new_plan(&plan)))
+			return err;
+		err = rxq_nic__plan_channels(t->nic, plan, (uint32_t)n);
+		return run_plan(t, plan, err, 0);
+	}
+	/* rx N tx N combined N */
+	return cmd_knobs(t, RXQ_NIC_CHANNELS, false);
+}
+
+int cmd_isolate(struct tool *t)
+{
+	struct rxq_flowspec flows[MAX_FLOWS];
+	struct rxq_nic_plan *plan;
+	unsigned i;
+	int err;
+
+	if ((err = tool_only(t, OPTB_QUEUE | OPTB_FLOW | OPTB_CPU)) || (err = no_args(t)))
+		return err;
+	if (t->queue < 0 || !t->nflows) {
+		rxq_err("isolate: give --queue Q and at least one --flow SPEC (e.g. --queue 4 --flow "
+			"'udp4 dst-port 53')");
+		return -EINVAL;
+	}
+	for (i = 0; i < t->nflows; i++) {
+		struct rxq_parse_error perr;
+
+		if (rxq_flowspec__parse(&flows[i], t->flows[i], &perr)) {
+			rxq_err("option '--flow %s', at column %u: %s", t->flows[i], perr.col,
+				perr.msg);
+			return -EINVAL;
+		}
+	}
+	if (!t->dry_run)
+		warn_irqbalance(t);
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__plan_isolate(t->nic, plan, (unsigned)t->queue, flows, t->nflows,
+				    (int)t->cpu);
+	return run_plan(t, plan, err, 0);
+}
+
+int cmd_undo(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	int err;
+
+	if ((err = tool_only(t, 0)) || (err = no_args(t)))
+		return err;
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__plan_undo(t->nic, plan);
+	return run_plan(t, plan, err, RXQ_NIC_APPLY_UNDO);
+}
