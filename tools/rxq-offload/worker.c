@@ -81,7 +81,7 @@ void *offload_live_worker(void *arg)
 	struct offload *o = w->o;
 	struct rxq_xsk_buf bufs[OFFLOAD_BATCH_MAX];
 	struct iovec pass[OFFLOAD_BATCH_MAX];
-	unsigned n, i, npass, tapq = w->index;
+	unsigned n, i, npass, tapq = w->index, drain = 1u << 16;
 	struct rxq_rules_ctx *ctx;
 	struct rxq_rules *rules;
 	struct batch_counts bc;
@@ -89,9 +89,21 @@ void *offload_live_worker(void *arg)
 	int err;
 
 	pin(w);
-	while (!atomic_load_explicit(&o->stop, memory_order_relaxed)) {
+	for (;;) {
+		/*
+		 * On stop, main() has detached the program already: take what is still in the RX
+		 * ring (bounded, in case frames keep coming), so that every steered frame is
+		 * counted either here or as a ring drop.
+		 */
+		if (atomic_load_explicit(&o->stop, memory_order_relaxed)) {
+			if (drain < o->batch)
+				break;
+			drain -= o->batch;
+		}
 		n = rxq_xsk__recv(w->xsk, bufs, o->batch);
 		if (!n) {
+			if (atomic_load_explicit(&o->stop, memory_order_relaxed))
+				break;
 			/* about to block: the rules may be swapped meanwhile */
 			rxq_rules_ref__idle(o->rules, w->index);
 			err = rxq_xsk__wait(w->xsk, 100);

@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# rxq-offload on the testbed, with rxq-gen as the sender and a counting server in the dut:
+#  (a) a 90% flood + 10% valid DNS mix through xdp:dut0~0: the server gets every valid query and
+#      no flood packet, and rxq-offload's counters reconcile with rxq-gen's totals;
+#  (b) selectivity: ping (IPv4, IPv6), TCP, UDP to another port and traffic arriving on queue 1 all
+#      go through the kernel untouched while the offload runs;
+#  (c) kill -9: within 1 s the server gets all traffic again, no XDP program, no TAP;
+#  (d) SIGHUP with a changed file changes verdicts; with a broken file the old rules stay;
+#  (f) pcap: mode gives the same verdict counts as the live mode on the same packets.
+# On a veth pair, dut0's RX queue N is gen0's TX queue N: rxq-gen sends on xdp:gen0~N.
+
+source "$(dirname "$0")/lib.sh"
+tb_require jq python3
+tb_up 2
+
+OFF=$(tb_bin rxq-offload)
+GEN=$(tb_bin rxq-gen)
+HERE=$(cd "$(dirname "$0")" && pwd)
+N=0
+
+FLOW='udp4 dst-ip 198.18.0.2 dst-port 53'
+FLOOD='udp4 src 198.19.0.0/16 random sport 1024-65535 random dst 198.18.0.2 dport 53 size 60'
+VALID='udp4 src 198.18.0.1 sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:www.example.com:A'
+
+cat >"$TB_TMP/dns.rules" <<'EOF'
+# the reference rules of the offload tests
+drop    src net 198.19.0.0/16           # the flood's sources
+drop    dns qname *.attack.example
+pass    dns qname *.example.com
+default drop
+EOF
+
+# --- helpers ------------------------------------------------------------------------------------
+
+# srv_start: counting server on 198.18.0.2, UDP 53 and 9000, TCP 8080.
+srv_start() {
+	SRV_STATE=$TB_TMP/srv.json
+	rm -f "$SRV_STATE"
+	ip netns exec "$TB_DUT" python3 "$HERE/offload-server.py" 198.18.0.2 "$SRV_STATE" \
+		53,9000 8080 >"$TB_TMP/srv.log" 2>&1 &
+	SRV_PID=$!
+	TB_PIDS+=("$SRV_PID")
+	tb_wait_for 10 test -s "$SRV_STATE" || tb_fail "server did not start: $(cat "$TB_TMP/srv.log")"
+}
+# srv PORT dns|other: datagrams the server got on PORT.
+srv() { jq -r ".udp[\"$1\"].$2" "$SRV_STATE"; }
+srv_total() { jq -r ".udp[\"$1\"].dns + .udp[\"$1\"].other" "$SRV_STATE"; }
+# srv_wait PORT KIND VALUE: until the count reaches VALUE (at most 5 s); the count must not pass it.
+srv_wait() {
+	tb_wait_for 5 test "$(srv "$1" "$2")" -ge "$3" || true
+	sleep 0.3
+}
+
+# off_start ARGS...: rxq-offload --json in the dut; waits for its start record.
+off_start() {
+	N=$((N + 1))
+	OFF_OUT=$TB_TMP/off.$N.json
+	ip netns exec "$TB_DUT" "$OFF" --json "$@" >"$OFF_OUT" 2>"$OFF_OUT.err" &
+	OFF_PID=$!
+	TB_PIDS+=("$OFF_PID")
+	tb_wait_for 10 grep -q '"type":"start"' "$OFF_OUT" ||
+		tb_fail "rxq-offload did not start: $(cat "$OFF_OUT.err")"
+}
+# off_stop: SIGINT, exit 0, summary in $OFF_SUM.
+off_stop() {
+	local rc=0
+	kill -INT "$OFF_PID"
+	wait "$OFF_PID" || rc=$?
+	[ "$rc" = 0 ] || tb_fail "rxq-offload exited $rc: $(cat "$OFF_OUT.err")"
+	OFF_SUM=$(grep '"type":"summary"' "$OFF_OUT") || tb_fail "rxq-offload printed no summary"
+}
+off() { echo "$OFF_SUM" | jq -r ".$1"; }
+
+# gen ARGS...: rxq-gen in the gen namespace, --json; output in $GEN_OUT.
+gen() {
+	N=$((N + 1))
+	GEN_OUT=$TB_TMP/gen.$N.json
+	tb_gen "$GEN" --json --quiet "$@" >"$GEN_OUT" 2>"$GEN_OUT.err" ||
+		tb_fail "rxq-gen $* failed: $(cat "$GEN_OUT.err")"
+}
+gen_field() { jq -r "select(.type == \"summary\") | .$1" "${2:-$GEN_OUT}"; }
+gen_flow() { jq -r "select(.type == \"flow\" and .index == $1) | .packets" "${2:-$GEN_OUT}"; }
+
+# reconcile WHAT: the summary's own books balance, and the program's.
+reconcile() {
+	tb_assert_eq "$(off reconciled)" true "$1: rx = dropped + passed + limited + errors"
+	tb_assert_eq "$(off steered)" "$(($(off rx) + $(off ring_drops)))" \
+		"$1: every steered frame was received or is a ring drop"
+}
+
+srv_start
+
+# --- (a) mix through queue 0: exact counts ------------------------------------------------------
+off_start xdp:dut0~0 --flow "$FLOW" --rules "$TB_TMP/dns.rules"
+mode=$(jq -r 'select(.type == "start") | .xsk_mode' "$OFF_OUT")
+[ "$mode" = copy ] || [ "$mode" = zero-copy ] || tb_fail "granted AF_XDP mode not reported ('$mode')"
+tb_pass "(a) granted modes reported: AF_XDP $mode, XDP $(jq -r 'select(.type == "start") | .xdp_mode' "$OFF_OUT")"
+tap=$(jq -r 'select(.type == "start") | .tap' "$OFF_OUT")
+tb_dut ip link show "$tap" >/dev/null 2>&1 || tb_fail "(a) TAP $tap does not exist"
+tb_pass "(a) TAP $tap exists"
+
+gen xdp:gen0~0 --count 50000 --rate 20000 --seed 1 --flow "$FLOOD weight 90" --flow "$VALID weight 10"
+sent=$(gen_field tx_packets) flood=$(gen_flow 0) valid=$(gen_flow 1)
+tb_assert_eq "$sent" 50000 "(a) rxq-gen sent 50000"
+tb_assert_eq "$valid" 5000 "(a) of which 10% valid DNS"
+srv_wait 53 dns "$valid"
+tb_assert_eq "$(srv 53 dns)" "$valid" "(a) the server got every valid query"
+tb_assert_eq "$(srv 53 other)" 0 "(a) the server got no flood packet"
+off_stop
+tb_assert_eq "$(off rx)" "$sent" "(a) rxq-offload received everything rxq-gen sent"
+tb_assert_eq "$(off dropped)" "$flood" "(a) dropped = rxq-gen's flood"
+tb_assert_eq "$(off passed)" "$valid" "(a) passed = rxq-gen's valid queries"
+tb_assert_eq "$(off reinjected)" "$valid" "(a) every passed frame was reinjected"
+tb_assert_eq "$(off reinject_errors)" 0 "(a) no reinject errors"
+tb_assert_eq "$(off ring_drops)" 0 "(a) no AF_XDP ring drops below capacity"
+reconcile "(a)"
+reports=$(jq -s '[.[] | select(.type == "report")] | length' "$OFF_OUT")
+[ "$reports" -ge 1 ] || tb_fail "(a) no per-second report"
+sum=$(jq -s '[.[] | select(.type == "report") | .rx_pps] | add' "$OFF_OUT")
+tb_assert_within "$sum" "$sent" 5 "(a) the per-second lines add up to the total"
+tb_dut ip link show "$tap" >/dev/null 2>&1 && tb_fail "(a) TAP $tap left behind"
+tb_pass "(a) TAP removed on exit"
+[ -z "$(tb_xdp_attached dut dut0)" ] || tb_fail "(a) XDP program left attached"
+tb_pass "(a) XDP program detached on exit"
+
+# --- (b) selectivity ----------------------------------------------------------------------------
+off_start xdp:dut0~0 --flow "$FLOW" --rules "$TB_TMP/dns.rules"
+# a flood on queue 0 all along, from sources the checks below do not use
+N=$((N + 1))
+BG_OUT=$TB_TMP/gen.$N.json
+ip netns exec "$TB_GEN" "$GEN" --json --quiet xdp:gen0~0 --count 16000 --rate 4000 \
+	--flow "$FLOOD" >"$BG_OUT" 2>"$BG_OUT.err" &
+BG_PID=$!
+TB_PIDS+=("$BG_PID")
+sleep 0.3
+tb_gen ping -c 3 -i 0.2 -W 1 -q 198.18.0.2 >/dev/null || tb_fail "(b) IPv4 ping during the offload"
+tb_pass "(b) IPv4 ping works during the offload"
+tb_gen ping -6 -c 3 -i 0.2 -W 1 -q fd00::2 >/dev/null || tb_fail "(b) IPv6 ping during the offload"
+tb_pass "(b) IPv6 ping works during the offload"
+reply=$(tb_gen python3 -c '
+import socket
+c = socket.create_connection(("198.18.0.2", 8080), timeout=3)
+c.sendall(b"hello\n")
+print(c.recv(64).decode().strip())') || tb_fail "(b) TCP connection to the dut failed"
+tb_assert_eq "$reply" "echo hello" "(b) TCP connection to the dut works"
+before=$(srv_total 9000)
+gen packet:gen0 --count 2000 --rate 10000 --flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 9000 size 100'
+srv_wait 9000 other $((before + 2000))
+tb_assert_eq "$(($(srv_total 9000) - before))" 2000 "(b) UDP to another port reaches its server"
+d0=$(srv 53 dns) o0=$(srv 53 other)
+gen xdp:gen0~1 --count 3000 --rate 10000 --seed 2 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
+srv_wait 53 other $((o0 + $(gen_flow 0)))
+tb_assert_eq "$(($(srv 53 dns) - d0))" "$(gen_flow 1)" "(b) queue 1: valid queries reach the server"
+tb_assert_eq "$(($(srv 53 other) - o0))" "$(gen_flow 0)" \
+	"(b) queue 1: its 'flood' is untouched too (kernel path)"
+wait "$BG_PID" || tb_fail "(b) background flood failed: $(cat "$BG_OUT.err")"
+sleep 0.3
+off_stop
+tb_assert_eq "$(off rx)" "$(gen_field tx_packets "$BG_OUT")" \
+	"(b) rxq-offload saw only the queue-0 flood, nothing of the other traffic"
+reconcile "(b)"
+
+# --- (c) kill -9 --------------------------------------------------------------------------------
+off_start xdp:dut0~0 --flow "$FLOW" --rules "$TB_TMP/dns.rules"
+tap=$(jq -r 'select(.type == "start") | .tap' "$OFF_OUT")
+N=$((N + 1))
+BG_OUT=$TB_TMP/gen.$N.json
+ip netns exec "$TB_GEN" "$GEN" --json --quiet xdp:gen0~0 --duration 4s --rate 5000 \
+	--flow "$FLOOD weight 9" --flow "$VALID weight 1" >"$BG_OUT" 2>"$BG_OUT.err" &
+BG_PID=$!
+TB_PIDS+=("$BG_PID")
+d0=$(srv 53 dns)
+tb_wait_for 3 test "$(srv 53 dns)" -gt "$d0" || tb_fail "(c) no valid query reached the server"
+o0=$(srv 53 other)
+sleep 0.5
+tb_assert_eq "$(srv 53 other)" "$o0" "(c) the flood is dropped while rxq-offload runs"
+kill -KILL "$OFF_PID"
+t0=$(date +%s%N)
+tb_wait_for 1 test "$(srv 53 other)" -gt "$o0" ||
+	tb_fail "(c) no flood packet reached the server within 1 s of kill -9"
+ms=$((($(date +%s%N) - t0) / 1000000))
+tb_pass "(c) the server gets the flood again ${ms} ms after kill -9"
+[ -z "$(tb_xdp_attached dut dut0)" ] || tb_fail "(c) XDP program still attached after kill -9"
+tb_pass "(c) no XDP program attached after kill -9"
+tb_dut ip link show "$tap" >/dev/null 2>&1 && tb_fail "(c) TAP $tap survived kill -9"
+tb_pass "(c) TAP gone after kill -9"
+wait "$OFF_PID" 2>/dev/null || true
+wait "$BG_PID" || tb_fail "(c) background traffic failed: $(cat "$BG_OUT.err")"
+sleep 0.3
+t0=$(srv_total 53)
+gen xdp:gen0~0 --count 5000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
+srv_wait 53 other $((o0 + 1))
+tb_wait_for 3 test "$(srv_total 53)" -ge $((t0 + 5000)) || true
+tb_assert_eq "$(($(srv_total 53) - t0))" 5000 "(c) afterwards the server gets all traffic"
+
+# --- (d) SIGHUP ---------------------------------------------------------------------------------
+printf 'pass dns qname www.example.com\ndefault drop\n' >"$TB_TMP/hup.rules"
+off_start xdp:dut0~0 --flow "$FLOW" --rules "$TB_TMP/hup.rules"
+d0=$(srv 53 dns)
+gen xdp:gen0~0 --count 1000 --rate 20000 --flow "$VALID"
+srv_wait 53 dns $((d0 + 1000))
+tb_assert_eq "$(($(srv 53 dns) - d0))" 1000 "(d) rules v1 pass the queries"
+printf 'drop dns qname www.example.com\ndefault pass\n' >"$TB_TMP/hup.rules"
+kill -HUP "$OFF_PID"
+tb_wait_for 5 grep -q '"type":"reload","rules":.*"ok":true' "$OFF_OUT" ||
+	tb_fail "(d) no successful reload reported: $(cat "$OFF_OUT.err")"
+d0=$(srv 53 dns)
+gen xdp:gen0~0 --count 1000 --rate 20000 --flow "$VALID"
+sleep 1
+tb_assert_eq "$(($(srv 53 dns) - d0))" 0 "(d) after SIGHUP with v2 the same queries are dropped"
+printf 'drop dns qname www.example.com\ndorp src net 198.19.0.0/16\ndefault pass\n' \
+	>"$TB_TMP/hup.rules"
+kill -HUP "$OFF_PID"
+tb_wait_for 5 grep -q '"ok":false' "$OFF_OUT" || tb_fail "(d) the broken file was not reported"
+grep -qE 'hup.rules:2:1: .*dorp' "$OFF_OUT.err" ||
+	tb_fail "(d) the error does not say FILE:LINE:COL: $(cat "$OFF_OUT.err")"
+tb_pass "(d) broken file reported: $(grep -m1 'hup.rules:2' "$OFF_OUT.err")"
+gen xdp:gen0~0 --count 1000 --rate 20000 --flow "$VALID"
+sleep 1
+tb_assert_eq "$(($(srv 53 dns) - d0))" 0 "(d) with the broken file the v2 verdicts stay"
+off_stop
+tb_assert_eq "$(off passed)" 1000 "(d) passed: v1's 1000"
+tb_assert_eq "$(off dropped)" 2000 "(d) dropped: v2's 2000, before and after the broken file"
+tb_assert_eq "$(off reloads)/$(off reload_failures)" 1/1 "(d) one reload, one rejected file"
+reconcile "(d)"
+
+# --- (f) pcap: mode = live mode on the same packets ---------------------------------------------
+cat >"$TB_TMP/f.rules" <<'EOF'
+drop    src net 198.19.0.0/16
+drop    udp and udp[10:2] & 0x8000 != 0        # DNS responses (QR set)
+drop    dns qname *.attack.example
+pass    dns qname *.example.com
+default drop
+EOF
+MIX=(--flow "$FLOOD weight 60"
+	--flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 53 payload hex:12348180000100000000000003777777076578616d706c6503636f6d0000010001 weight 10'
+	--flow 'udp4 src 198.18.0.1 sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:x.attack.example:A weight 10'
+	--flow "$VALID weight 15"
+	--flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 53 size 80 weight 5')
+gen pcap:"$TB_TMP/mix.pcap" --count 20000 --seed 7 "${MIX[@]}"
+PCAP_OUT=$TB_TMP/off.pcap.json
+ip netns exec "$TB_DUT" "$OFF" --json pcap:"$TB_TMP/mix.pcap" --rules "$TB_TMP/f.rules" \
+	--rule-stats --out-pass pcap:"$TB_TMP/pass.pcap" >"$PCAP_OUT" 2>&1 ||
+	tb_fail "(f) pcap: run failed: $(cat "$PCAP_OUT")"
+PCAP_SUM=$(grep '"type":"summary"' "$PCAP_OUT")
+off_start xdp:dut0~0 --flow "$FLOW" --rules "$TB_TMP/f.rules"
+gen xdp:gen0~0 --count 20000 --rate 20000 --seed 7 "${MIX[@]}"
+sleep 0.5
+off_stop
+for f in rx dropped passed limited errors; do
+	tb_assert_eq "$(off $f)" "$(echo "$PCAP_SUM" | jq -r ".$f")" "(f) live and pcap: agree on $f"
+done
+tb_assert_eq "$(off passed)" 3000 "(f) passed = the 15% valid share"
+tb_assert_eq "$(jq -r 'select(.type == "rule" and .index == 1) | .hits' "$PCAP_OUT")" 2000 \
+	"(f) the pcap-filter rule caught the 10% responses"
+tb_assert_eq "$(jq -r 'select(.type == "rule" and .index == 2) | .hits' "$PCAP_OUT")" 2000 \
+	"(f) the dns rule caught the 10% attack names"
+ip netns exec "$TB_DUT" "$OFF" --json pcap:"$TB_TMP/pass.pcap" --rules "$TB_TMP/f.rules" \
+	>"$TB_TMP/off.pass.json" 2>&1 || tb_fail "(f) re-reading --out-pass failed"
+tb_assert_eq "$(jq -r 'select(.type == "summary") | "\(.rx) \(.passed)"' "$TB_TMP/off.pass.json")" \
+	"3000 3000" "(f) --out-pass holds exactly the passed frames"
