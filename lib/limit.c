@@ -146,21 +146,24 @@ static inline uint64_t mix64(uint64_t x)
 uint64_t rxq_limit_hash(const void *data, size_t len, uint64_t seed)
 {
 	const uint8_t *p = data;
-	uint64_t h = mix64(seed ^ (len * 0x9e3779b97f4a7c15ull));
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ull), w;
 
+	/*
+	 * Per word a multiply and a shift (each a bijection of the state for a fixed word), then
+	 * one full finaliser: cheap enough to key every packet of a flood.
+	 */
 	while (len >= 8) {
-		uint64_t w;
-
 		memcpy(&w, p, 8);
-		h = mix64(h ^ w) + 0x9e3779b97f4a7c15ull;
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 		p += 8;
 		len -= 8;
 	}
 	if (len) {
-		uint64_t w = 0;
-
+		w = 0;
 		memcpy(&w, p, len);
-		h = mix64(h ^ w ^ ((uint64_t)len << 56));
+		h = (h ^ w ^ ((uint64_t)len << 56)) * 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 32;
 	}
 	h = mix64(h);
 	return h ? h : 1;

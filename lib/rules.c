@@ -8,6 +8,7 @@
  * first-match order survives the merge. Plain predicates are matched from the parsed struct
  * rxq_pkt; only expressions rxq does not recognise go through libpcap's BPF interpreter.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -43,6 +44,8 @@ struct nm_addr {
 	uint8_t family;
 	uint8_t plen;
 	struct rxq_addr prefix;
+	/* the prefix and its mask as host-order words (IPv4 in the low 32 bits of lo) */
+	uint64_t hi, lo, hi_mask, lo_mask;
 };
 
 struct nm_port {
@@ -155,6 +158,49 @@ static bool word_is(const struct word *w, int n, int i, const char *s)
 
 /* ---- native predicates ---- */
 
+static inline void addr_words(const struct rxq_addr *a, uint64_t *hi, uint64_t *lo)
+{
+	if (a->family == AF_INET6) {
+		uint64_t h, l;
+
+		memcpy(&h, a->b, 8);
+		memcpy(&l, a->b + 8, 8);
+		*hi = be64toh(h);
+		*lo = be64toh(l);
+	} else {
+		uint32_t v;
+
+		memcpy(&v, a->b, 4);
+		*hi = 0;
+		*lo = be32toh(v);
+	}
+}
+
+static void nm_addr_prepare(struct nm_addr *t)
+{
+	unsigned p = t->plen;
+
+	addr_words(&t->prefix, &t->hi, &t->lo);
+	if (t->family == AF_INET) {
+		t->hi_mask = 0;
+		t->lo_mask = p ? (0xffffffffull << (32 - p)) & 0xffffffffull : 0;
+	} else {
+		t->hi_mask = p == 0 ? 0 : p >= 64 ? UINT64_MAX : UINT64_MAX << (64 - p);
+		t->lo_mask = p <= 64 ? 0 : p == 128 ? UINT64_MAX : UINT64_MAX << (128 - p);
+	}
+}
+
+static inline bool nm_addr_in(const struct nm_addr *t, const struct rxq_addr *a)
+{
+	uint64_t hi, lo;
+
+	if (a->family != t->family)
+		return false;
+	addr_words(a, &hi, &lo);
+	return (hi & t->hi_mask) == t->hi && (lo & t->lo_mask) == t->lo;
+}
+
+
 static int nm_set_proto(struct native *nm, int proto)
 {
 	if (nm->proto >= 0 && nm->proto != proto)
@@ -231,6 +277,7 @@ static int nm_parse_qualified(struct loader *ld, struct native *nm, const struct
 		nm->addr[nm->naddr].family = a.family;
 		nm->addr[nm->naddr].plen = (uint8_t)plen;
 		nm->addr[nm->naddr].prefix = a;
+		nm_addr_prepare(&nm->addr[nm->naddr]);
 		nm->naddr++;
 		nm->fam &= a.family == AF_INET ? FAM4 : FAM6;
 	} else {
@@ -304,11 +351,10 @@ static int nm_parse(struct loader *ld, struct native *nm, const struct word *w, 
 	return 1;
 }
 
-static bool nm_addr_match(const struct nm_addr *t, const struct rxq_pkt *pkt)
+static inline bool nm_addr_match(const struct nm_addr *t, const struct rxq_pkt *pkt)
 {
-	if (t->dir & DIR_SRC && rxq_addr_in_prefix(&pkt->src, &t->prefix, t->plen))
-		return true;
-	return t->dir & DIR_DST && rxq_addr_in_prefix(&pkt->dst, &t->prefix, t->plen);
+	return (t->dir & DIR_SRC && nm_addr_in(t, &pkt->src)) ||
+	       (t->dir & DIR_DST && nm_addr_in(t, &pkt->dst));
 }
 
 static bool l4_ports(const uint8_t *frame, uint32_t len, const struct rxq_pkt *pkt,
@@ -1168,28 +1214,30 @@ static bool rule_match(const struct rule *r, const uint8_t *frame, uint32_t len,
 
 static uint64_t limit_key(const struct rxq_rules *rs, const struct rule *r, const struct rxq_pkt *pkt)
 {
-	struct {
-		uint8_t src[16], dst[16];
-		uint16_t sport, dport;
-		uint8_t family, proto;
-	} k;
+	uint64_t k[5], hi, lo;
+	size_t n = 0;
 
-	memset(&k, 0, sizeof(k));
-	if (pkt->l3 != RXQ_L3_NONE) {
-		k.family = pkt->src.family;
-		if (r->key != KEY_DST)
-			memcpy(k.src, pkt->src.b, 16);
-		if (r->key != KEY_SRC)
-			memcpy(k.dst, pkt->dst.b, 16);
-		if (r->key == KEY_FLOW) {
-			k.proto = pkt->ip_proto;
-			if (pkt->l4_off && (pkt->ip_proto == IPPROTO_UDP || pkt->ip_proto == IPPROTO_TCP)) {
-				k.sport = pkt->src_port;
-				k.dport = pkt->dst_port;
-			}
-		}
+	if (pkt->l3 == RXQ_L3_NONE)
+		return rxq_limit_hash(NULL, 0, rs->seed);
+	k[n++] = (uint64_t)pkt->src.family << 56;
+	if (r->key != KEY_DST) {
+		addr_words(&pkt->src, &hi, &lo);
+		if (pkt->l3 == RXQ_L3_IPV6)
+			k[n++] = hi;
+		k[n++] = lo;
 	}
-	return rxq_limit_hash(&k, sizeof(k), rs->seed);
+	if (r->key != KEY_SRC) {
+		addr_words(&pkt->dst, &hi, &lo);
+		if (pkt->l3 == RXQ_L3_IPV6)
+			k[n++] = hi;
+		k[n++] = lo;
+	}
+	if (r->key == KEY_FLOW) {
+		k[0] |= (uint64_t)pkt->ip_proto << 32;
+		if (pkt->l4_off && (pkt->ip_proto == IPPROTO_UDP || pkt->ip_proto == IPPROTO_TCP))
+			k[0] |= (uint64_t)pkt->src_port << 16 | pkt->dst_port;
+	}
+	return rxq_limit_hash(k, n * sizeof(k[0]), rs->seed);
 }
 
 enum rxq_verdict rxq_rules__classify(struct rxq_rules_ctx *ctx, const uint8_t *frame, uint32_t len,
