@@ -605,7 +605,7 @@ int main(int argc, char **argv)
 
 	memset(&pe, 0, sizeof(pe));
 	if (rxq_port_spec__parse(&o.port, a.port, RXQ_PORT_XDP | RXQ_PORT_PCAP, &pe)) {
-		word_error("port", a.port, pe.col, pe.msg);
+		rxq_err("%s: %s", a.port, pe.msg);
 		return EXIT_BAD;
 	}
 	for (i = 0; i < a.nflows; i++) {
