@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -444,6 +445,54 @@ static void test_load_file(void **state)
 	assert_int_equal(rxq_rules__load_file(&rs, "/", NULL, &err), -EISDIR);
 	assert_string_equal(err.msg, "cannot read: Is a directory");
 	assert_null(rs);
+}
+
+/* The example files shipped with rxq-offload load, and their rules behave as their comments say. */
+static void test_examples(void **state)
+{
+	const char *fixtures = getenv("RXQ_FIXTURES");
+	char dir[4096], path[4400], msg[600];
+	struct rxq_parse_error err;
+	struct rxq_rules *rs;
+	struct dirent *de;
+	unsigned loaded = 0;
+	uint32_t rule;
+	struct frame f;
+	DIR *d;
+
+	(void)state;
+	if (!fixtures) {
+		print_message("RXQ_FIXTURES not set: cannot find the examples\n");
+		skip();
+	}
+	snprintf(dir, sizeof(dir), "%s/../../../tools/rxq-offload/examples", fixtures);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n < 7 || strcmp(de->d_name + n - 6, ".rules"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (rxq_rules__load_file(&rs, path, NULL, &err))
+			print_error("%s\n", rxq_rules_error__format(msg, sizeof(msg), path, &err));
+		assert_int_equal(rxq_rules__load_file(&rs, path, NULL, &err), 0);
+		rxq_rules__free(rs);
+		loaded++;
+	}
+	closedir(d);
+	assert_true(loaded >= 4);
+
+	/* blocklist.rules: the exception on line 5 wins over the /16 on line 6. */
+	snprintf(path, sizeof(path), "%s/blocklist.rules", dir);
+	assert_int_equal(rxq_rules__load_file(&rs, path, NULL, &err), 0);
+	FRAME(&f, .src = "198.19.7.1");
+	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_PASS);
+	assert_int_equal(rxq_rules__line(rs, rule), 5);
+	FRAME(&f, .src = "198.19.7.2");
+	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_DROP);
+	assert_int_equal(rxq_rules__line(rs, rule), 6);
+	rxq_rules__free(rs);
 }
 
 /* ---- matchers ---- */
@@ -1367,6 +1416,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_prefix_match),
 		cmocka_unit_test(test_port_proto_match),
 		cmocka_unit_test(test_native_equals_pcap),
