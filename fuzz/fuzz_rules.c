@@ -136,8 +136,8 @@ static unsigned count_lines(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 1, .limit_entries = 8,
-				       .hash_seed = 1 };
+	struct rxq_rules_opts opts = {
+	    .sz = sizeof(opts), .nthreads = 1, .limit_entries = 8, .hash_seed = 1};
 	struct rxq_parse_error err;
 	struct rxq_rules *rs = NULL;
 	struct rxq_rules_ctx *ctx;
@@ -163,7 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(!strncmp(rxq_rules__text(rs, n - 1), "default", 7));
 	check(rxq_rules__action(rs, n - 1) != RXQ_RULE_LIMIT);
 	for (i = 0; i < n; i++) {
-		check(rxq_rules__line(rs, i) >= 1 && rxq_rules__line(rs, i) <= count_lines(data, size));
+		check(rxq_rules__line(rs, i) >= 1 &&
+		      rxq_rules__line(rs, i) <= count_lines(data, size));
 		check(i == 0 || rxq_rules__line(rs, i) > rxq_rules__line(rs, i - 1));
 		check(strlen(rxq_rules__text(rs, i)) > 0);
 	}

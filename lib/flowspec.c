@@ -23,29 +23,32 @@ struct fs_type {
 };
 
 static const struct fs_type fs_types[] = {
-	{ "udp4", AF_INET, IPPROTO_UDP },  { "tcp4", AF_INET, IPPROTO_TCP },
-	{ "udp6", AF_INET6, IPPROTO_UDP }, { "tcp6", AF_INET6, IPPROTO_TCP },
-	{ "ip4", AF_INET, 0 },             { "ip6", AF_INET6, 0 },
+    {"udp4", AF_INET, IPPROTO_UDP},
+    {"tcp4", AF_INET, IPPROTO_TCP},
+    {"udp6", AF_INET6, IPPROTO_UDP},
+    {"tcp6", AF_INET6, IPPROTO_TCP},
+    {"ip4", AF_INET, 0},
+    {"ip6", AF_INET6, 0},
 };
 
 static const struct {
 	const char *name;
 	uint32_t field;
 } fs_keys[] = {
-	{ "src-ip", RXQ_FS_SRC_IP },     { "dst-ip", RXQ_FS_DST_IP }, { "src-port", RXQ_FS_SRC_PORT },
-	{ "dst-port", RXQ_FS_DST_PORT }, { "proto", RXQ_FS_PROTO },
+    {"src-ip", RXQ_FS_SRC_IP},	   {"dst-ip", RXQ_FS_DST_IP}, {"src-port", RXQ_FS_SRC_PORT},
+    {"dst-port", RXQ_FS_DST_PORT}, {"proto", RXQ_FS_PROTO},
 };
 
 static const struct {
 	const char *name;
 	uint8_t proto;
 } fs_proto_names[] = {
-	{ "icmp", IPPROTO_ICMP }, { "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP },
-	{ "icmp6", IPPROTO_ICMPV6 }, { "icmpv6", IPPROTO_ICMPV6 }, { "sctp", IPPROTO_SCTP },
+    {"icmp", IPPROTO_ICMP},    {"tcp", IPPROTO_TCP},	   {"udp", IPPROTO_UDP},
+    {"icmp6", IPPROTO_ICMPV6}, {"icmpv6", IPPROTO_ICMPV6}, {"sctp", IPPROTO_SCTP},
 };
 
-__attribute__((format(printf, 3, 4))) static int fs_error(struct rxq_parse_error *err,
-							 unsigned col, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fs_error(struct rxq_parse_error *err, unsigned col,
+							  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -93,8 +96,9 @@ static int fs_parse_addr(const struct rxq_flowspec *fs, const char *type, const 
 		return fs_error(err, col, "bad prefix length in '%s' (at most %u for %s)", word,
 				fs->family == AF_INET ? 32 : 128, fam);
 	if (ret)
-		return fs_error(err, col, "bad address '%s' for %s (expected an %s address or prefix, e.g. %s)",
-				word, key, fam, example);
+		return fs_error(
+		    err, col, "bad address '%s' for %s (expected an %s address or prefix, e.g. %s)",
+		    word, key, fam, example);
 	if (addr->family != fs->family)
 		return fs_error(err, col, "'%s' is not an %s address (the type is %s)", word, fam,
 				type);
@@ -103,8 +107,8 @@ static int fs_parse_addr(const struct rxq_flowspec *fs, const char *type, const 
 	for (i = len; i < bits; i++)
 		net.b[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 	if (memcmp(net.b, addr->b, 16))
-		return fs_error(err, col, "prefix '%s' has host bits set (did you mean %s/%u?)", word,
-				rxq_addr_str(&net, buf, sizeof(buf)), len);
+		return fs_error(err, col, "prefix '%s' has host bits set (did you mean %s/%u?)",
+				word, rxq_addr_str(&net, buf, sizeof(buf)), len);
 	*plen = (uint8_t)len;
 	return 0;
 }
@@ -143,30 +147,34 @@ static int fs_parse(struct rxq_flowspec *fs, int nwords, char *const *words, con
 			if (!strcmp(key, fs_keys[i].name))
 				field = fs_keys[i].field;
 		if (!field)
-			return fs_error(err, cols[w], "unknown key '%s' (expected " KEY_LIST ")", key);
+			return fs_error(err, cols[w], "unknown key '%s' (expected " KEY_LIST ")",
+					key);
 		if (fs->fields & field)
 			return fs_error(err, cols[w], "'%s' given twice", key);
 		if ((field & (RXQ_FS_SRC_PORT | RXQ_FS_DST_PORT)) && !type->proto)
-			return fs_error(err, cols[w],
-					"'%s' needs a udp or tcp type (%s matches any protocol; use %s)",
-					key, type->name,
-					type->family == AF_INET ? "udp4 or tcp4" : "udp6 or tcp6");
+			return fs_error(
+			    err, cols[w],
+			    "'%s' needs a udp or tcp type (%s matches any protocol; use %s)", key,
+			    type->name, type->family == AF_INET ? "udp4 or tcp4" : "udp6 or tcp6");
 		if (field == RXQ_FS_PROTO && type->proto)
-			return fs_error(err, cols[w],
-					"'proto' is only allowed with ip4 or ip6 (%s implies the protocol)",
-					type->name);
+			return fs_error(
+			    err, cols[w],
+			    "'proto' is only allowed with ip4 or ip6 (%s implies the protocol)",
+			    type->name);
 		if (w + 1 >= nwords)
 			return fs_error(err, cols[w], "missing value after '%s'", key);
 		val = words[w + 1];
 
 		switch (field) {
 		case RXQ_FS_SRC_IP:
-			ret = fs_parse_addr(fs, type->name, key, val, cols[w + 1], &fs->src_ip, &fs->src_plen, err);
+			ret = fs_parse_addr(fs, type->name, key, val, cols[w + 1], &fs->src_ip,
+					    &fs->src_plen, err);
 			if (ret)
 				return ret;
 			break;
 		case RXQ_FS_DST_IP:
-			ret = fs_parse_addr(fs, type->name, key, val, cols[w + 1], &fs->dst_ip, &fs->dst_plen, err);
+			ret = fs_parse_addr(fs, type->name, key, val, cols[w + 1], &fs->dst_ip,
+					    &fs->dst_plen, err);
 			if (ret)
 				return ret;
 			break;
@@ -174,8 +182,8 @@ static int fs_parse(struct rxq_flowspec *fs, int nwords, char *const *words, con
 		case RXQ_FS_DST_PORT:
 			if (rxq_parse_u64(val, 0, 65535, &v))
 				return fs_error(err, cols[w + 1],
-						"bad port '%s' for %s (expected a number 0-65535)", val,
-						key);
+						"bad port '%s' for %s (expected a number 0-65535)",
+						val, key);
 			if (field == RXQ_FS_SRC_PORT)
 				fs->src_port = (uint16_t)v;
 			else
@@ -193,7 +201,8 @@ static int fs_parse(struct rxq_flowspec *fs, int nwords, char *const *words, con
 				ret = rxq_parse_u64(val, 0, 255, &v);
 			if (ret)
 				return fs_error(err, cols[w + 1],
-						"bad protocol '%s' (expected a number 0-255, or udp, tcp, icmp, icmp6, sctp)",
+						"bad protocol '%s' (expected a number 0-255, or "
+						"udp, tcp, icmp, icmp6, sctp)",
 						val);
 			fs->proto = (uint8_t)v;
 			fs->any_proto = false;
@@ -219,8 +228,8 @@ int rxq_flowspec__parse_words(struct rxq_flowspec *fs, int nwords, char *const *
 int rxq_flowspec__parse(struct rxq_flowspec *fs, const char *s, struct rxq_parse_error *err)
 {
 	char buf[512];
-	char *words[FS_WORDS_MAX] = { 0 };
-	unsigned cols[FS_WORDS_MAX] = { 0 }, extra_col = 0;
+	char *words[FS_WORDS_MAX] = {0};
+	unsigned cols[FS_WORDS_MAX] = {0}, extra_col = 0;
 	size_t len = strlen(s), i = 0;
 	int n = 0, ret;
 
@@ -260,12 +269,12 @@ int rxq_flowspec__format(const struct rxq_flowspec *fs, char *buf, size_t len)
 	size_t off = 0;
 	int n;
 
-#define FS_APPEND(...)                                                   \
-	do {                                                             \
-		n = snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__); \
-		if (n < 0)                                               \
-			return -EINVAL;                                  \
-		off += (size_t)n;                                        \
+#define FS_APPEND(...)                                                                             \
+	do {                                                                                       \
+		n = snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__);                   \
+		if (n < 0)                                                                         \
+			return -EINVAL;                                                            \
+		off += (size_t)n;                                                                  \
 	} while (0)
 
 	if (!type)

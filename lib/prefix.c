@@ -34,7 +34,7 @@ struct slot6 {
 struct table {
 	uint8_t family;
 	uint8_t plen;
-	uint32_t mask;  /* slots - 1 */
+	uint32_t mask;	/* slots - 1 */
 	unsigned shift; /* 64 - log2(slots) */
 	uint64_t hi_mask, lo_mask;
 	void *slots;
@@ -235,8 +235,8 @@ int rxq_prefix_set__build(struct rxq_prefix_set *set)
 	}
 	ntables = 0;
 	for (start = 0; start < set->nentries; start = i) {
-		for (i = start; i < set->nentries && !entry_cmp(&set->entries[start], &set->entries[i]);
-		     i++)
+		for (i = start;
+		     i < set->nentries && !entry_cmp(&set->entries[start], &set->entries[i]); i++)
 			;
 		ret = table_fill(&set->tables[ntables], &set->entries[start], i - start);
 		if (ret)

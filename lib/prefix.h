@@ -21,8 +21,9 @@ struct rxq_prefix_set;
 int rxq_prefix_set__new(struct rxq_prefix_set **out);
 
 /**
- * @brief Adds @p prefix / @p plen (host bits are ignored) with @p value (< RXQ_PREFIX_NONE); a prefix
- * added twice keeps the smaller value. Only before rxq_prefix_set__build(). 0, -EINVAL, -ENOMEM.
+ * @brief Adds @p prefix / @p plen (host bits are ignored) with @p value (< RXQ_PREFIX_NONE); a
+ * prefix added twice keeps the smaller value. Only before rxq_prefix_set__build(). 0, -EINVAL,
+ * -ENOMEM.
  */
 int rxq_prefix_set__add(struct rxq_prefix_set *set, const struct rxq_addr *prefix, unsigned plen,
 			uint32_t value);

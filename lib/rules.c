@@ -29,11 +29,11 @@
 #include "internal.h"
 #include "prefix.h"
 
-#define NM_TERMS_MAX          8
+#define NM_TERMS_MAX	      8
 #define LIMIT_ENTRIES_DEFAULT 65536
-#define GROUP_MIN             4 /* shorter runs of prefix rules are cheaper one by one */
-#define RULES_FILE_MAX        (64u << 20)
-#define LINE_WORDS_MAX        (RXQ_RULES_LINE_MAX / 2 + 1)
+#define GROUP_MIN	      4 /* shorter runs of prefix rules are cheaper one by one */
+#define RULES_FILE_MAX	      (64u << 20)
+#define LINE_WORDS_MAX	      (RXQ_RULES_LINE_MAX / 2 + 1)
 
 enum { DIR_SRC = 1, DIR_DST = 2, DIR_EITHER = 3 };
 enum { FAM4 = 1, FAM6 = 2 };
@@ -65,7 +65,7 @@ struct native {
 
 struct rule {
 	uint8_t action; /* enum rxq_rule_action */
-	uint8_t kind;   /* enum rxq_rule_kind */
+	uint8_t kind;	/* enum rxq_rule_kind */
 	bool match_all; /* the default rule */
 	unsigned line;
 	char *text;
@@ -129,7 +129,7 @@ struct loader {
 };
 
 __attribute__((format(printf, 3, 4))) static int load_error(struct loader *ld, unsigned col,
-							   const char *fmt, ...)
+							    const char *fmt, ...)
 {
 	va_list ap;
 
@@ -200,7 +200,6 @@ static inline bool nm_addr_in(const struct nm_addr *t, const struct rxq_addr *a)
 	return (hi & t->hi_mask) == t->hi && (lo & t->lo_mask) == t->lo;
 }
 
-
 static int nm_set_proto(struct native *nm, int proto)
 {
 	if (nm->proto >= 0 && nm->proto != proto)
@@ -258,8 +257,9 @@ static int nm_parse_qualified(struct loader *ld, struct native *nm, const struct
 			const char *slash = strchr(val->s, '/');
 			bool v6 = slash && memchr(val->s, ':', (size_t)(slash - val->s));
 
-			return load_error(ld, val->col, "bad prefix length in '%s' (at most %u for %s)",
-					  val->s, v6 ? 128 : 32, v6 ? "IPv6" : "IPv4");
+			return load_error(ld, val->col,
+					  "bad prefix length in '%s' (at most %u for %s)", val->s,
+					  v6 ? 128 : 32, v6 ? "IPv6" : "IPv4");
 		}
 		if (ret)
 			return 0; /* names, "10.1" shorthand, ...: libpcap's business */
@@ -269,8 +269,8 @@ static int nm_parse_qualified(struct loader *ld, struct native *nm, const struct
 			net.b[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 		if (memcmp(net.b, a.b, 16))
 			return load_error(ld, val->col,
-					  "prefix '%s' has host bits set (did you mean %s/%u?)", val->s,
-					  rxq_addr_str(&net, buf, sizeof(buf)), plen);
+					  "prefix '%s' has host bits set (did you mean %s/%u?)",
+					  val->s, rxq_addr_str(&net, buf, sizeof(buf)), plen);
 		if (nm->naddr == NM_TERMS_MAX)
 			return 0;
 		nm->addr[nm->naddr].dir = dir;
@@ -299,8 +299,9 @@ static int nm_parse(struct loader *ld, struct native *nm, const struct word *w, 
 		const char *t = w[i].s;
 
 		if (!strcmp(t, "udp") || !strcmp(t, "tcp") || !strcmp(t, "sctp")) {
-			nm_set_proto(nm, t[0] == 'u' ? IPPROTO_UDP : t[0] == 't' ? IPPROTO_TCP
-										 : IPPROTO_SCTP);
+			nm_set_proto(nm, t[0] == 'u'   ? IPPROTO_UDP
+					 : t[0] == 't' ? IPPROTO_TCP
+						       : IPPROTO_SCTP);
 			i++;
 			/* "udp dst port 53": a protocol qualifying a port predicate */
 			if (i < n && strcmp(w[i].s, "and") && strcmp(w[i].s, "&&")) {
@@ -347,7 +348,8 @@ static int nm_parse(struct loader *ld, struct native *nm, const struct word *w, 
 		nm->never = true;
 	if (nm->never || !nm->fam)
 		return load_error(ld, w[0].col,
-				  "match expression can never match (it requires two different protocols or address families)");
+				  "match expression can never match (it requires two different "
+				  "protocols or address families)");
 	return 1;
 }
 
@@ -357,8 +359,8 @@ static inline bool nm_addr_match(const struct nm_addr *t, const struct rxq_pkt *
 	       (t->dir & DIR_DST && nm_addr_in(t, &pkt->dst));
 }
 
-static bool l4_ports(const uint8_t *frame, uint32_t len, const struct rxq_pkt *pkt,
-		     uint16_t *sport, uint16_t *dport)
+static bool l4_ports(const uint8_t *frame, uint32_t len, const struct rxq_pkt *pkt, uint16_t *sport,
+		     uint16_t *dport)
 {
 	uint32_t off;
 
@@ -401,7 +403,8 @@ static bool nm_match(const struct native *nm, const uint8_t *frame, uint32_t len
 	for (i = 0; i < nm->nport; i++) {
 		const struct nm_port *p = &nm->port[i];
 
-		if (!((p->dir & DIR_SRC && sport == p->port) || (p->dir & DIR_DST && dport == p->port)))
+		if (!((p->dir & DIR_SRC && sport == p->port) ||
+		      (p->dir & DIR_DST && dport == p->port)))
 			return false;
 	}
 	return true;
@@ -459,11 +462,12 @@ static int dns_parse(struct loader *ld, struct rule *r, const struct word *w, in
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '-' || c == '_' || c == '.' || c == '*' || c == '?'))
 			return load_error(ld, pw->col + (unsigned)k,
-					  "bad character '%c' in name pattern (allowed: letters, digits, '-', '_', '.', '*', '?')",
+					  "bad character '%c' in name pattern (allowed: letters, "
+					  "digits, '-', '_', '.', '*', '?')",
 					  c);
 		if (c == '.' && (k == 0 ? len > 1 : pw->s[k - 1] == '.'))
-			return load_error(ld, pw->col + (unsigned)k, "empty label in name pattern '%s'",
-					  pw->s);
+			return load_error(ld, pw->col + (unsigned)k,
+					  "empty label in name pattern '%s'", pw->s);
 	}
 	if (len > 1 && pw->s[len - 1] == '.')
 		len--; /* the root dot */
@@ -479,9 +483,10 @@ static int dns_parse(struct loader *ld, struct rule *r, const struct word *w, in
 	r->kind = RXQ_RULE_DNS;
 	for (i = 3; i < n; i += 2) {
 		if (strcmp(w[i].s, "qtype"))
-			return load_error(ld, w[i].col,
-					  "unexpected '%s' after the name pattern (only 'qtype TYPE' may follow)",
-					  w[i].s);
+			return load_error(
+			    ld, w[i].col,
+			    "unexpected '%s' after the name pattern (only 'qtype TYPE' may follow)",
+			    w[i].s);
 		if (r->has_qtype)
 			return load_error(ld, w[i].col, "'qtype' given twice");
 		if (i + 1 >= n)
@@ -489,7 +494,8 @@ static int dns_parse(struct loader *ld, struct rule *r, const struct word *w, in
 					  "missing type after 'qtype' (e.g. A, AAAA, ANY, TXT)");
 		if (rxq_dns__qtype_parse(w[i + 1].s, &r->qtype))
 			return load_error(ld, w[i + 1].col,
-					  "unknown qtype '%s' (expected A, AAAA, ANY, TXT, MX, NS, CNAME, SOA, PTR, SRV, TYPEnn or a number)",
+					  "unknown qtype '%s' (expected A, AAAA, ANY, TXT, MX, NS, "
+					  "CNAME, SOA, PTR, SRV, TYPEnn or a number)",
 					  w[i + 1].s);
 		r->has_qtype = true;
 	}
@@ -623,17 +629,19 @@ static int line_parse(struct loader *ld, const char *content, unsigned col0)
 
 	if (!strcmp(action, "default")) {
 		if (ld->default_line)
-			return load_error(ld, w[0].col, "second 'default' (the first is on line %u)",
+			return load_error(ld, w[0].col,
+					  "second 'default' (the first is on line %u)",
 					  ld->default_line);
 		if (n < 2)
 			return load_error(ld, w[0].col + 8,
 					  "expected 'pass' or 'drop' after 'default'");
 		if (strcmp(w[1].s, "pass") && strcmp(w[1].s, "drop"))
 			return load_error(ld, w[1].col,
-					  "unknown default action '%s' (expected pass or drop)", w[1].s);
-		if (n > 2)
-			return load_error(ld, w[2].col, "unexpected '%s' after 'default %s'", w[2].s,
+					  "unknown default action '%s' (expected pass or drop)",
 					  w[1].s);
+		if (n > 2)
+			return load_error(ld, w[2].col, "unexpected '%s' after 'default %s'",
+					  w[2].s, w[1].s);
 		ret = rule_add(ld, &r);
 		if (ret)
 			return ret;
@@ -647,9 +655,10 @@ static int line_parse(struct loader *ld, const char *content, unsigned col0)
 		return load_error(ld, w[0].col, "unknown action '%s' (expected drop, pass, limit)",
 				  action);
 	if (ld->default_line)
-		return load_error(ld, w[0].col,
-				  "rule after 'default' (line %u): the default must be the last rule",
-				  ld->default_line);
+		return load_error(
+		    ld, w[0].col,
+		    "rule after 'default' (line %u): the default must be the last rule",
+		    ld->default_line);
 	ret = rule_add(ld, &r);
 	if (ret)
 		return ret;
@@ -657,14 +666,16 @@ static int line_parse(struct loader *ld, const char *content, unsigned col0)
 	if (!strcmp(action, "limit")) {
 		r->action = RXQ_RULE_LIMIT;
 		if (n < 2)
-			return load_error(ld, w[0].col + 6,
-					  "missing rate after 'limit' (limit RATE/s per src|dst|flow MATCH)");
+			return load_error(
+			    ld, w[0].col + 6,
+			    "missing rate after 'limit' (limit RATE/s per src|dst|flow MATCH)");
 		ret = rate_parse(ld, r, &w[1]);
 		if (ret)
 			return ret;
 		if (!word_is(w, n, 2, "per"))
-			return load_error(ld, n > 2 ? w[2].col : w[1].col + (unsigned)strlen(w[1].s) + 1,
-					  "expected 'per src', 'per dst' or 'per flow' after the rate");
+			return load_error(
+			    ld, n > 2 ? w[2].col : w[1].col + (unsigned)strlen(w[1].s) + 1,
+			    "expected 'per src', 'per dst' or 'per flow' after the rate");
 		if (n < 4)
 			return load_error(ld, w[2].col + 4,
 					  "missing key after 'per' (expected src, dst, flow)");
@@ -676,7 +687,8 @@ static int line_parse(struct loader *ld, const char *content, unsigned col0)
 			r->key = KEY_FLOW;
 		else
 			return load_error(ld, w[3].col,
-					  "unknown limit key '%s' (expected src, dst, flow)", w[3].s);
+					  "unknown limit key '%s' (expected src, dst, flow)",
+					  w[3].s);
 		r->limit_idx = ld->rules->nlimits++;
 		first = 4;
 	} else {
@@ -726,7 +738,7 @@ static int group_build(struct rxq_rules *rs, unsigned first, unsigned end, struc
 		goto fail;
 	for (i = first; i < end; i++) {
 		const struct nm_addr *a = &rs->rules[i].nm->addr[0];
-		struct rxq_prefix_set *set = a->dir == DIR_SRC ? g->src
+		struct rxq_prefix_set *set = a->dir == DIR_SRC	 ? g->src
 					     : a->dir == DIR_DST ? g->dst
 								 : g->any;
 
@@ -909,7 +921,8 @@ static int lines_parse(struct loader *ld, const char *text, size_t len)
 					  "NUL byte in the rules text (is this a binary file?)");
 		if (llen > RXQ_RULES_LINE_MAX)
 			return load_error(ld, RXQ_RULES_LINE_MAX + 1,
-					  "line too long (more than %u characters)", RXQ_RULES_LINE_MAX);
+					  "line too long (more than %u characters)",
+					  RXQ_RULES_LINE_MAX);
 		memcpy(line, start, llen);
 		line[llen] = '\0';
 		hash = strchr(line, '#');
@@ -920,8 +933,8 @@ static int lines_parse(struct loader *ld, const char *text, size_t len)
 			     line[e - 1] == '\v' || line[e - 1] == '\f'))
 			e--;
 		line[e] = '\0';
-		for (b = 0; line[b] == ' ' || line[b] == '\t' || line[b] == '\r' || line[b] == '\v' ||
-			    line[b] == '\f';
+		for (b = 0; line[b] == ' ' || line[b] == '\t' || line[b] == '\r' ||
+			    line[b] == '\v' || line[b] == '\f';
 		     b++)
 			;
 		if (!line[b])
@@ -937,7 +950,7 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 			const struct rxq_rules_opts *opts, struct rxq_parse_error *err)
 {
 	struct rxq_parse_error scratch;
-	struct loader ld = { 0 };
+	struct loader ld = {0};
 	struct rxq_rules *rs;
 	unsigned i;
 	int ret;
@@ -950,14 +963,17 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 		return -ENOMEM;
 	rs->nthreads = 1;
 	rs->limit_entries = LIMIT_ENTRIES_DEFAULT;
-	if (opts && opts->sz >= offsetof(struct rxq_rules_opts, nthreads) + sizeof(opts->nthreads) &&
+	if (opts &&
+	    opts->sz >= offsetof(struct rxq_rules_opts, nthreads) + sizeof(opts->nthreads) &&
 	    opts->nthreads)
 		rs->nthreads = opts->nthreads;
 	if (opts &&
-	    opts->sz >= offsetof(struct rxq_rules_opts, limit_entries) + sizeof(opts->limit_entries) &&
+	    opts->sz >=
+		offsetof(struct rxq_rules_opts, limit_entries) + sizeof(opts->limit_entries) &&
 	    opts->limit_entries)
 		rs->limit_entries = opts->limit_entries;
-	if (opts && opts->sz >= offsetof(struct rxq_rules_opts, hash_seed) + sizeof(opts->hash_seed))
+	if (opts &&
+	    opts->sz >= offsetof(struct rxq_rules_opts, hash_seed) + sizeof(opts->hash_seed))
 		rs->seed = opts->hash_seed;
 	if (!rs->seed)
 		rs->seed = seed_new();
@@ -985,8 +1001,9 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 	}
 	if (!rs->nrules) {
 		ld.line = 1;
-		ret = load_error(&ld, 1,
-				 "no rules (the file needs at least a final 'default pass' or 'default drop')");
+		ret = load_error(
+		    &ld, 1,
+		    "no rules (the file needs at least a final 'default pass' or 'default drop')");
 		goto fail;
 	}
 	if (!ld.default_line) {
@@ -1018,8 +1035,8 @@ fail:
 	return ret;
 }
 
-int rxq_rules__load_file(struct rxq_rules **out, const char *path, const struct rxq_rules_opts *opts,
-			 struct rxq_parse_error *err)
+int rxq_rules__load_file(struct rxq_rules **out, const char *path,
+			 const struct rxq_rules_opts *opts, struct rxq_parse_error *err)
 {
 	struct rxq_parse_error scratch;
 	size_t len = 0, cap = 0;
@@ -1212,7 +1229,8 @@ static bool rule_match(const struct rule *r, const uint8_t *frame, uint32_t len,
 	return false;
 }
 
-static uint64_t limit_key(const struct rxq_rules *rs, const struct rule *r, const struct rxq_pkt *pkt)
+static uint64_t limit_key(const struct rxq_rules *rs, const struct rule *r,
+			  const struct rxq_pkt *pkt)
 {
 	uint64_t k[5], hi, lo;
 	size_t n = 0;

@@ -46,22 +46,23 @@
  *
  * limit RATE/s per KEY MATCH: a token bucket per key (src: source address, dst: destination
  * address, flow: addresses + IP protocol + ports). RATE is a number with an optional k/M/G suffix
- * (1/s .. 1G/s). Each bucket holds at most RATE tokens (burst = one second's worth) and starts full;
- * each matching packet takes one. A matching packet that gets a token is passed (verdict
+ * (1/s .. 1G/s). Each bucket holds at most RATE tokens (burst = one second's worth) and starts
+ * full; each matching packet takes one. A matching packet that gets a token is passed (verdict
  * RXQ_VERDICT_PASS, like iptables hashlimit + ACCEPT): the rule terminates, later rules are not
  * consulted, so put drop rules that must also apply to such traffic above the limit rule. A
  * matching packet without a token gets RXQ_VERDICT_LIMIT (the caller drops it). Frames without IP
  * addresses share one bucket. Buckets live in a fixed-size table per rule and per thread
  * (rxq_rules_opts.limit_entries, default 65536, 24 bytes each): open addressing over a window of 8
  * slots; when the window is full the slot refilled least recently is evicted (its key starts again
- * with a full bucket). Keys are stored as a 64-bit seeded hash. Limits apply per classifying thread:
- * with N threads a key whose packets are spread over several queues may get up to N times RATE.
+ * with a full bucket). Keys are stored as a 64-bit seeded hash. Limits apply per classifying
+ * thread: with N threads a key whose packets are spread over several queues may get up to N times
+ * RATE.
  *
  * default pass|drop: required, exactly once, and it must be the last rule. It counts as a rule (the
  * last one) for hit statistics.
  *
- * Errors are reported as FILE:LINE:COL: message (rxq_rules_error__format()); LINE and COL count from
- * 1, COL in bytes (a tab is one column). Lines are at most RXQ_RULES_LINE_MAX bytes.
+ * Errors are reported as FILE:LINE:COL: message (rxq_rules_error__format()); LINE and COL count
+ * from 1, COL in bytes (a tab is one column). Lines are at most RXQ_RULES_LINE_MAX bytes.
  *
  * Concurrency: a struct rxq_rules is read-only after loading except for its per-thread contexts
  * (struct rxq_rules_ctx, one per thread index given in the options at load time). Each context is
@@ -72,9 +73,9 @@
  * rxq_rules_ref (below), which frees the old set once no worker can still use it.
  */
 
-#define RXQ_RULES_LINE_MAX 1024          /* bytes per line, without the newline */
-#define RXQ_RULES_MAX      (1u << 18)    /* rules per file */
-#define RXQ_RULE_NONE      UINT32_MAX    /* rule index of a frame that got RXQ_VERDICT_ERROR */
+#define RXQ_RULES_LINE_MAX 1024	      /* bytes per line, without the newline */
+#define RXQ_RULES_MAX	   (1u << 18) /* rules per file */
+#define RXQ_RULE_NONE	   UINT32_MAX /* rule index of a frame that got RXQ_VERDICT_ERROR */
 
 enum rxq_verdict {
 	RXQ_VERDICT_PASS = 0,
@@ -92,19 +93,19 @@ enum rxq_rule_action {
 
 enum rxq_rule_kind {
 	RXQ_RULE_NATIVE = 0, /* plain predicates, native path (also the default rule) */
-	RXQ_RULE_PCAP,       /* pcap-filter expression, BPF */
-	RXQ_RULE_DNS,        /* dns qname ... */
+	RXQ_RULE_PCAP,	     /* pcap-filter expression, BPF */
+	RXQ_RULE_DNS,	     /* dns qname ... */
 };
 
 struct rxq_rules;
 struct rxq_rules_ctx;
 
 struct rxq_rules_opts {
-	size_t sz;               /* sizeof(struct rxq_rules_opts), for growing the struct */
-	unsigned nthreads;       /* number of per-thread contexts; 0 means 1 */
-	unsigned limit_entries;  /* buckets per limit rule and thread; rounded up to a power of two,
-				  * at least 8; 0 means 65536 */
-	uint64_t hash_seed;      /* seed of the bucket key hash; 0: random (getrandom) */
+	size_t sz;		/* sizeof(struct rxq_rules_opts), for growing the struct */
+	unsigned nthreads;	/* number of per-thread contexts; 0 means 1 */
+	unsigned limit_entries; /* buckets per limit rule and thread; rounded up to a power of two,
+				 * at least 8; 0 means 65536 */
+	uint64_t hash_seed;	/* seed of the bucket key hash; 0: random (getrandom) */
 };
 
 /**
@@ -117,8 +118,8 @@ struct rxq_rules_opts {
  * @return 0; -EINVAL for a bad file (err filled); -errno of a failed read (err filled);
  *         -ENOMEM.
  */
-int rxq_rules__load_file(struct rxq_rules **out, const char *path, const struct rxq_rules_opts *opts,
-			 struct rxq_parse_error *err);
+int rxq_rules__load_file(struct rxq_rules **out, const char *path,
+			 const struct rxq_rules_opts *opts, struct rxq_parse_error *err);
 
 /** @brief Like rxq_rules__load_file() for rules text in memory (need not be NUL-terminated). */
 int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
@@ -200,7 +201,8 @@ const char *rxq_verdict__str(enum rxq_verdict v);
  */
 struct rxq_rules_ref;
 
-/** @brief Creates the reference holding @p rules (ownership passes to it) for @p nthreads workers. */
+/** @brief Creates the reference holding @p rules (ownership passes to it) for @p nthreads workers.
+ */
 int rxq_rules_ref__new(struct rxq_rules_ref **out, struct rxq_rules *rules, unsigned nthreads);
 
 /** @brief Worker @p thread: the current set, valid until this thread's next __get() or __idle(). */
@@ -219,7 +221,8 @@ int rxq_rules_ref__set(struct rxq_rules_ref *ref, struct rxq_rules *rules);
 /** @brief Control thread: the current set (stable until the control thread's next __set()). */
 struct rxq_rules *rxq_rules_ref__current(struct rxq_rules_ref *ref);
 
-/** @brief Control thread: frees retired sets no worker can still use. @return sets still pending. */
+/** @brief Control thread: frees retired sets no worker can still use. @return sets still pending.
+ */
 unsigned rxq_rules_ref__reclaim(struct rxq_rules_ref *ref);
 
 /** @brief Frees the ref, the current set and all retired ones; workers must have stopped. */

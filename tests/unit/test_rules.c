@@ -56,12 +56,12 @@ static void frame_build(struct frame *f, const struct fspec *fs)
 
 	memset(&s, 0, sizeof(s));
 	s.l3 = fs->l3 == 6 ? RXQ_L3_IPV6 : RXQ_L3_IPV4;
-	assert_int_equal(rxq_parse_addr(fs->src ? fs->src : (fs->l3 == 6 ? "fd00::1" : "198.18.0.1"),
-					&s.src),
-			 0);
-	assert_int_equal(rxq_parse_addr(fs->dst ? fs->dst : (fs->l3 == 6 ? "fd00::2" : "198.18.0.2"),
-					&s.dst),
-			 0);
+	assert_int_equal(
+	    rxq_parse_addr(fs->src ? fs->src : (fs->l3 == 6 ? "fd00::1" : "198.18.0.1"), &s.src),
+	    0);
+	assert_int_equal(
+	    rxq_parse_addr(fs->dst ? fs->dst : (fs->l3 == 6 ? "fd00::2" : "198.18.0.2"), &s.dst),
+	    0);
 	s.ip_proto = fs->proto ? fs->proto : IPPROTO_UDP;
 	s.src_port = fs->sport;
 	s.dst_port = fs->dport;
@@ -91,7 +91,7 @@ static void frame_build(struct frame *f, const struct fspec *fs)
 	assert_int_equal(f->res, RXQ_PKT_OK);
 }
 
-#define FRAME(f, ...) frame_build((f), &(struct fspec){ __VA_ARGS__ })
+#define FRAME(f, ...) frame_build((f), &(struct fspec){__VA_ARGS__})
 
 /* A DNS query as a resolver sends it, built by hand so the rules tests stand on their own. */
 static uint32_t dns_query(uint8_t *b, size_t cap, const char *name, uint16_t qtype, uint16_t flags)
@@ -127,7 +127,7 @@ static uint32_t dns_query(uint8_t *b, size_t cap, const char *name, uint16_t qty
 
 static struct rxq_rules *load_opts(const char *text, const struct rxq_rules_opts *opts)
 {
-	struct rxq_parse_error err = { 0 };
+	struct rxq_parse_error err = {0};
 	struct rxq_rules *rs = NULL;
 	int ret = rxq_rules__load_buf(&rs, text, strlen(text), opts, &err);
 
@@ -177,14 +177,14 @@ static bool native_matches(const char *expr, const struct frame *f)
 /* ---- parsing ---- */
 
 static const char example[] =
-	"# rxq-offload rules\n"
-	"drop   src net 198.51.100.0/24                  # plain prefix rule\n"
-	"drop   udp and udp[8:2] & 0x8000 != 0           # any tcpdump (pcap-filter) expression\n"
-	"drop   dns qname *.attack.example               # DNS question name, with * and ? wildcards\n"
-	"\n"
-	"pass   dns qname example.com qtype A\n"
-	"limit  100/s per src  udp dst port 53           # token bucket per source address\n"
-	"default pass\n";
+    "# rxq-offload rules\n"
+    "drop   src net 198.51.100.0/24                  # plain prefix rule\n"
+    "drop   udp and udp[8:2] & 0x8000 != 0           # any tcpdump (pcap-filter) expression\n"
+    "drop   dns qname *.attack.example               # DNS question name, with * and ? wildcards\n"
+    "\n"
+    "pass   dns qname example.com qtype A\n"
+    "limit  100/s per src  udp dst port 53           # token bucket per source address\n"
+    "default pass\n";
 
 static void test_parse_example(void **state)
 {
@@ -216,7 +216,8 @@ static void test_parse_example(void **state)
 	rxq_rules__free(rs);
 
 	/* CRLF, tabs, no final newline, indentation, '&&', uppercase DNS pattern. */
-	rs = load("\tdrop\tsrc host 198.51.100.1 && udp\r\n  pass dns qname WWW.Example.COM.\r\ndefault drop");
+	rs = load("\tdrop\tsrc host 198.51.100.1 && udp\r\n  pass dns qname "
+		  "WWW.Example.COM.\r\ndefault drop");
 	assert_int_equal(rxq_rules__count(rs), 3);
 	assert_string_equal(rxq_rules__text(rs, 0), "drop\tsrc host 198.51.100.1 && udp");
 	assert_int_equal(rxq_rules__action(rs, 2), RXQ_RULE_DROP);
@@ -225,11 +226,12 @@ static void test_parse_example(void **state)
 	assert_string_equal(rxq_verdict__str(RXQ_VERDICT_LIMIT), "limit");
 	assert_string_equal(rxq_verdict__str(RXQ_VERDICT_ERROR), "error");
 	{
-		struct rxq_parse_error e = { .line = 12, .col = 7 };
+		struct rxq_parse_error e = {.line = 12, .col = 7};
 
 		strcpy(e.msg, "unknown action 'dorp' (expected drop, pass, limit)");
-		assert_string_equal(rxq_rules_error__format(buf, sizeof(buf), "rules.conf", &e),
-				    "rules.conf:12:7: unknown action 'dorp' (expected drop, pass, limit)");
+		assert_string_equal(
+		    rxq_rules_error__format(buf, sizeof(buf), "rules.conf", &e),
+		    "rules.conf:12:7: unknown action 'dorp' (expected drop, pass, limit)");
 		e.line = 0;
 		strcpy(e.msg, "cannot open: No such file or directory");
 		assert_string_equal(rxq_rules_error__format(buf, sizeof(buf), "r", &e),
@@ -243,80 +245,81 @@ struct bad_case {
 	const char *msg;
 };
 
-#define NEVER "match expression can never match (it requires two different protocols or address families)"
-#define QTYPES "A, AAAA, ANY, TXT, MX, NS, CNAME, SOA, PTR, SRV, TYPEnn or a number"
-#define RATE_HELP "(expected N/s with N from 1 to 1G, e.g. 100/s or 10k/s)"
+#define NEVER                                                                                      \
+	"match expression can never match (it requires two different protocols or address "        \
+	"families)"
+#define QTYPES	      "A, AAAA, ANY, TXT, MX, NS, CNAME, SOA, PTR, SRV, TYPEnn or a number"
+#define RATE_HELP     "(expected N/s with N from 1 to 1G, e.g. 100/s or 10k/s)"
 #define PATTERN_CHARS "(allowed: letters, digits, '-', '_', '.', '*', '?')"
 
 static const struct bad_case bad_cases[] = {
-	{ "dorp src net 198.51.100.0/24\ndefault pass\n", 1, 1,
-	  "unknown action 'dorp' (expected drop, pass, limit)" },
-	{ "# c\n      dorp udp\ndefault pass\n", 2, 7,
-	  "unknown action 'dorp' (expected drop, pass, limit)" },
-	{ "default pass\ndefault drop\n", 2, 1, "second 'default' (the first is on line 1)" },
-	{ "drop udp\ndefault\n", 2, 9, "expected 'pass' or 'drop' after 'default'" },
-	{ "default limit\n", 1, 9, "unknown default action 'limit' (expected pass or drop)" },
-	{ "default pass now\n", 1, 14, "unexpected 'now' after 'default pass'" },
-	{ "default pass\ndrop udp\n", 2, 1,
-	  "rule after 'default' (line 1): the default must be the last rule" },
-	{ "limit\ndefault pass\n", 1, 7,
-	  "missing rate after 'limit' (limit RATE/s per src|dst|flow MATCH)" },
-	{ "limit 100 per src udp\ndefault pass\n", 1, 7, "bad rate '100' " RATE_HELP },
-	{ "limit 0/s per src udp\ndefault pass\n", 1, 7, "bad rate '0/s' " RATE_HELP },
-	{ "limit 100/m per src udp\ndefault pass\n", 1, 7, "bad rate '100/m' " RATE_HELP },
-	{ "limit 2G/s per src udp\ndefault pass\n", 1, 7, "bad rate '2G/s' " RATE_HELP },
-	{ "limit x/s per src udp\ndefault pass\n", 1, 7, "bad rate 'x/s' " RATE_HELP },
-	{ "limit /s per src udp\ndefault pass\n", 1, 7, "bad rate '/s' " RATE_HELP },
-	{ "limit 100/s src udp\ndefault pass\n", 1, 13,
-	  "expected 'per src', 'per dst' or 'per flow' after the rate" },
-	{ "limit 100/s\ndefault pass\n", 1, 13,
-	  "expected 'per src', 'per dst' or 'per flow' after the rate" },
-	{ "limit 100/s per\ndefault pass\n", 1, 17,
-	  "missing key after 'per' (expected src, dst, flow)" },
-	{ "limit 100/s per port udp\ndefault pass\n", 1, 17,
-	  "unknown limit key 'port' (expected src, dst, flow)" },
-	{ "limit 100/s per src\ndefault pass\n", 1, 21, "missing match expression after 'per src'" },
-	{ "drop\ndefault pass\n", 1, 6, "missing match expression after 'drop'" },
-	{ "pass   # nothing\ndefault pass\n", 1, 6, "missing match expression after 'pass'" },
-	{ "drop src net 198.51.100.0/33\ndefault pass\n", 1, 14,
-	  "bad prefix length in '198.51.100.0/33' (at most 32 for IPv4)" },
-	{ "drop dst net fd00::/129\ndefault pass\n", 1, 14,
-	  "bad prefix length in 'fd00::/129' (at most 128 for IPv6)" },
-	{ "drop src net 198.51.100.1/24\ndefault pass\n", 1, 14,
-	  "prefix '198.51.100.1/24' has host bits set (did you mean 198.51.100.0/24?)" },
-	{ "drop udp and net fd00::1/8\ndefault pass\n", 1, 18,
-	  "prefix 'fd00::1/8' has host bits set (did you mean fd00::/8?)" },
-	{ "drop udp dst port 70000\ndefault pass\n", 1, 19, "bad port '70000' (expected 0-65535)" },
-	{ "drop ip proto 300\ndefault pass\n", 1, 15, "bad protocol '300' (expected 0-255)" },
-	{ "drop udp and tcp\ndefault pass\n", 1, 6, NEVER },
-	{ "drop ip6 and src net 198.51.100.0/24\ndefault pass\n", 1, 6, NEVER },
-	{ "drop icmp and port 53\ndefault pass\n", 1, 6, NEVER },
-	{ "drop udp and and\ndefault pass\n", 1, 6,
-	  "bad match expression: can't parse filter expression: syntax error" },
-	{ "pass   host 198.51.100.0/24\ndefault pass\n", 1, 8,
-	  "bad match expression: Mask syntax for networks only" },
-	{ "drop dns\ndefault pass\n", 1, 10,
-	  "expected 'qname' after 'dns' (dns qname PATTERN [qtype TYPE])" },
-	{ "drop dns name x.example\ndefault pass\n", 1, 10,
-	  "expected 'qname' after 'dns' (dns qname PATTERN [qtype TYPE])" },
-	{ "drop dns qname\ndefault pass\n", 1, 16, "missing name pattern after 'qname'" },
-	{ "drop dns qname a/b.example\ndefault pass\n", 1, 17,
-	  "bad character '/' in name pattern " PATTERN_CHARS },
-	{ "drop dns qname a..example\ndefault pass\n", 1, 18,
-	  "empty label in name pattern 'a..example'" },
-	{ "drop dns qname .example\ndefault pass\n", 1, 16, "empty label in name pattern '.example'" },
-	{ "drop dns qname x.example foo\ndefault pass\n", 1, 26,
-	  "unexpected 'foo' after the name pattern (only 'qtype TYPE' may follow)" },
-	{ "drop dns qname x.example qtype A qtype AAAA\ndefault pass\n", 1, 34, "'qtype' given twice" },
-	{ "drop dns qname x.example qtype\ndefault pass\n", 1, 32,
-	  "missing type after 'qtype' (e.g. A, AAAA, ANY, TXT)" },
-	{ "drop dns qname x.example qtype AAA\ndefault pass\n", 1, 32,
-	  "unknown qtype 'AAA' (expected " QTYPES ")" },
-	{ "", 1, 1, "no rules (the file needs at least a final 'default pass' or 'default drop')" },
-	{ "# only comments\n\n   \n", 1, 1,
-	  "no rules (the file needs at least a final 'default pass' or 'default drop')" },
-	{ "drop udp\n\npass tcp\n# end\n", 3, 1,
-	  "missing 'default pass' or 'default drop' after the last rule" },
+    {"dorp src net 198.51.100.0/24\ndefault pass\n", 1, 1,
+     "unknown action 'dorp' (expected drop, pass, limit)"},
+    {"# c\n      dorp udp\ndefault pass\n", 2, 7,
+     "unknown action 'dorp' (expected drop, pass, limit)"},
+    {"default pass\ndefault drop\n", 2, 1, "second 'default' (the first is on line 1)"},
+    {"drop udp\ndefault\n", 2, 9, "expected 'pass' or 'drop' after 'default'"},
+    {"default limit\n", 1, 9, "unknown default action 'limit' (expected pass or drop)"},
+    {"default pass now\n", 1, 14, "unexpected 'now' after 'default pass'"},
+    {"default pass\ndrop udp\n", 2, 1,
+     "rule after 'default' (line 1): the default must be the last rule"},
+    {"limit\ndefault pass\n", 1, 7,
+     "missing rate after 'limit' (limit RATE/s per src|dst|flow MATCH)"},
+    {"limit 100 per src udp\ndefault pass\n", 1, 7, "bad rate '100' " RATE_HELP},
+    {"limit 0/s per src udp\ndefault pass\n", 1, 7, "bad rate '0/s' " RATE_HELP},
+    {"limit 100/m per src udp\ndefault pass\n", 1, 7, "bad rate '100/m' " RATE_HELP},
+    {"limit 2G/s per src udp\ndefault pass\n", 1, 7, "bad rate '2G/s' " RATE_HELP},
+    {"limit x/s per src udp\ndefault pass\n", 1, 7, "bad rate 'x/s' " RATE_HELP},
+    {"limit /s per src udp\ndefault pass\n", 1, 7, "bad rate '/s' " RATE_HELP},
+    {"limit 100/s src udp\ndefault pass\n", 1, 13,
+     "expected 'per src', 'per dst' or 'per flow' after the rate"},
+    {"limit 100/s\ndefault pass\n", 1, 13,
+     "expected 'per src', 'per dst' or 'per flow' after the rate"},
+    {"limit 100/s per\ndefault pass\n", 1, 17, "missing key after 'per' (expected src, dst, flow)"},
+    {"limit 100/s per port udp\ndefault pass\n", 1, 17,
+     "unknown limit key 'port' (expected src, dst, flow)"},
+    {"limit 100/s per src\ndefault pass\n", 1, 21, "missing match expression after 'per src'"},
+    {"drop\ndefault pass\n", 1, 6, "missing match expression after 'drop'"},
+    {"pass   # nothing\ndefault pass\n", 1, 6, "missing match expression after 'pass'"},
+    {"drop src net 198.51.100.0/33\ndefault pass\n", 1, 14,
+     "bad prefix length in '198.51.100.0/33' (at most 32 for IPv4)"},
+    {"drop dst net fd00::/129\ndefault pass\n", 1, 14,
+     "bad prefix length in 'fd00::/129' (at most 128 for IPv6)"},
+    {"drop src net 198.51.100.1/24\ndefault pass\n", 1, 14,
+     "prefix '198.51.100.1/24' has host bits set (did you mean 198.51.100.0/24?)"},
+    {"drop udp and net fd00::1/8\ndefault pass\n", 1, 18,
+     "prefix 'fd00::1/8' has host bits set (did you mean fd00::/8?)"},
+    {"drop udp dst port 70000\ndefault pass\n", 1, 19, "bad port '70000' (expected 0-65535)"},
+    {"drop ip proto 300\ndefault pass\n", 1, 15, "bad protocol '300' (expected 0-255)"},
+    {"drop udp and tcp\ndefault pass\n", 1, 6, NEVER},
+    {"drop ip6 and src net 198.51.100.0/24\ndefault pass\n", 1, 6, NEVER},
+    {"drop icmp and port 53\ndefault pass\n", 1, 6, NEVER},
+    {"drop udp and and\ndefault pass\n", 1, 6,
+     "bad match expression: can't parse filter expression: syntax error"},
+    {"pass   host 198.51.100.0/24\ndefault pass\n", 1, 8,
+     "bad match expression: Mask syntax for networks only"},
+    {"drop dns\ndefault pass\n", 1, 10,
+     "expected 'qname' after 'dns' (dns qname PATTERN [qtype TYPE])"},
+    {"drop dns name x.example\ndefault pass\n", 1, 10,
+     "expected 'qname' after 'dns' (dns qname PATTERN [qtype TYPE])"},
+    {"drop dns qname\ndefault pass\n", 1, 16, "missing name pattern after 'qname'"},
+    {"drop dns qname a/b.example\ndefault pass\n", 1, 17,
+     "bad character '/' in name pattern " PATTERN_CHARS},
+    {"drop dns qname a..example\ndefault pass\n", 1, 18,
+     "empty label in name pattern 'a..example'"},
+    {"drop dns qname .example\ndefault pass\n", 1, 16, "empty label in name pattern '.example'"},
+    {"drop dns qname x.example foo\ndefault pass\n", 1, 26,
+     "unexpected 'foo' after the name pattern (only 'qtype TYPE' may follow)"},
+    {"drop dns qname x.example qtype A qtype AAAA\ndefault pass\n", 1, 34, "'qtype' given twice"},
+    {"drop dns qname x.example qtype\ndefault pass\n", 1, 32,
+     "missing type after 'qtype' (e.g. A, AAAA, ANY, TXT)"},
+    {"drop dns qname x.example qtype AAA\ndefault pass\n", 1, 32,
+     "unknown qtype 'AAA' (expected " QTYPES ")"},
+    {"", 1, 1, "no rules (the file needs at least a final 'default pass' or 'default drop')"},
+    {"# only comments\n\n   \n", 1, 1,
+     "no rules (the file needs at least a final 'default pass' or 'default drop')"},
+    {"drop udp\n\npass tcp\n# end\n", 3, 1,
+     "missing 'default pass' or 'default drop' after the last rule"},
 };
 
 static void test_parse_errors(void **state)
@@ -326,7 +329,7 @@ static void test_parse_errors(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *c = &bad_cases[i];
-		struct rxq_parse_error err = { 0 };
+		struct rxq_parse_error err = {0};
 		struct rxq_rules *rs = NULL;
 
 		print_message("case %zu: %s\n", i, c->msg);
@@ -341,7 +344,7 @@ static void test_parse_errors(void **state)
 
 static void test_parse_limits(void **state)
 {
-	struct rxq_parse_error err = { 0 };
+	struct rxq_parse_error err = {0};
 	struct rxq_rules *rs = NULL;
 	char *text;
 	size_t i, off = 0, cap = (size_t)(RXQ_RULES_MAX + 2) * 10;
@@ -364,7 +367,8 @@ static void test_parse_limits(void **state)
 	assert_int_equal(err.col, 1025);
 
 	/* NUL bytes: the column of the NUL. */
-	assert_int_equal(rxq_rules__load_buf(&rs, "drop udp\ndefault\0pass\n", 22, NULL, &err), -EINVAL);
+	assert_int_equal(rxq_rules__load_buf(&rs, "drop udp\ndefault\0pass\n", 22, NULL, &err),
+			 -EINVAL);
 	assert_string_equal(err.msg, "NUL byte in the rules text (is this a binary file?)");
 	assert_int_equal(err.line, 2);
 	assert_int_equal(err.col, 8);
@@ -408,7 +412,7 @@ static void test_parse_limits(void **state)
 static void test_load_file(void **state)
 {
 	static const char bad[] = "drop udp\n  dorp tcp\ndefault pass\n";
-	struct rxq_parse_error err = { 0 };
+	struct rxq_parse_error err = {0};
 	struct rxq_rules *rs = NULL;
 	char path[64], msg[512];
 	int fd;
@@ -440,8 +444,9 @@ static void test_load_file(void **state)
 	assert_int_equal(rxq_rules__load_file(&rs, "/nonexistent/rules.conf", NULL, &err), -ENOENT);
 	assert_string_equal(err.msg, "cannot open: No such file or directory");
 	assert_int_equal(err.line, 0);
-	assert_string_equal(rxq_rules_error__format(msg, sizeof(msg), "/nonexistent/rules.conf", &err),
-			    "/nonexistent/rules.conf: cannot open: No such file or directory");
+	assert_string_equal(
+	    rxq_rules_error__format(msg, sizeof(msg), "/nonexistent/rules.conf", &err),
+	    "/nonexistent/rules.conf: cannot open: No such file or directory");
 	assert_int_equal(rxq_rules__load_file(&rs, "/", NULL, &err), -EISDIR);
 	assert_string_equal(err.msg, "cannot read: Is a directory");
 	assert_null(rs);
@@ -592,41 +597,41 @@ static void test_port_proto_match(void **state)
 static void test_native_equals_pcap(void **state)
 {
 	static const char *const exprs[] = {
-		"src net 198.51.100.0/24",
-		"dst net 198.18.0.0/15",
-		"net 198.51.100.0/24",
-		"src host 198.51.100.7",
-		"host 198.18.0.2",
-		"src net fd00::/8",
-		"dst host fd00::2",
-		"net fd00:1::/32",
-		"src net 0.0.0.0/0",
-		"udp",
-		"tcp",
-		"icmp",
-		"icmp6",
-		"ip",
-		"ip6",
-		"sctp",
-		"ip proto 17",
-		"ip6 proto 17",
-		"ip proto 6",
-		"ip proto 132",
-		"port 53",
-		"src port 53",
-		"dst port 53",
-		"udp dst port 53",
-		"tcp dst port 80",
-		"udp port 53",
-		"tcp src port 1024",
-		"sctp dst port 9",
-		"port 9",
-		"udp and dst port 53",
-		"src net 198.51.100.0/24 and udp dst port 53",
-		"src net 198.51.100.0/24 && dst port 53",
-		"ip and udp",
-		"ip6 and tcp and port 443",
-		"dst port 53 and src port 4000",
+	    "src net 198.51.100.0/24",
+	    "dst net 198.18.0.0/15",
+	    "net 198.51.100.0/24",
+	    "src host 198.51.100.7",
+	    "host 198.18.0.2",
+	    "src net fd00::/8",
+	    "dst host fd00::2",
+	    "net fd00:1::/32",
+	    "src net 0.0.0.0/0",
+	    "udp",
+	    "tcp",
+	    "icmp",
+	    "icmp6",
+	    "ip",
+	    "ip6",
+	    "sctp",
+	    "ip proto 17",
+	    "ip6 proto 17",
+	    "ip proto 6",
+	    "ip proto 132",
+	    "port 53",
+	    "src port 53",
+	    "dst port 53",
+	    "udp dst port 53",
+	    "tcp dst port 80",
+	    "udp port 53",
+	    "tcp src port 1024",
+	    "sctp dst port 9",
+	    "port 9",
+	    "udp and dst port 53",
+	    "src net 198.51.100.0/24 and udp dst port 53",
+	    "src net 198.51.100.0/24 && dst port 53",
+	    "ip and udp",
+	    "ip6 and tcp and port 443",
+	    "dst port 53 and src port 4000",
 	};
 	struct frame frames[12];
 	size_t i, j, nframes = 0;
@@ -810,7 +815,9 @@ static void test_first_match_random(void **state)
 		for (k = r->plen; k < bits; k++)
 			r->prefix.b[k / 8] &= (uint8_t) ~(0x80 >> (k % 8));
 		off += (size_t)sprintf(text + off, "%s %snet %s/%u\n", r->drop ? "drop" : "pass",
-				       r->dir == 1 ? "src " : r->dir == 2 ? "dst " : "",
+				       r->dir == 1   ? "src "
+				       : r->dir == 2 ? "dst "
+						     : "",
 				       rxq_addr_str(&r->prefix, abuf, sizeof(abuf)), r->plen);
 	}
 	sprintf(text + off, "default pass\n");
@@ -819,7 +826,7 @@ static void test_first_match_random(void **state)
 
 	for (p = 0; p < NPKTS; p++) {
 		bool v6 = rand() % 4 == 0;
-		struct fspec fs = { .l3 = v6 ? 6 : 4, .sport = 1, .dport = (uint16_t)(rand() % 8) };
+		struct fspec fs = {.l3 = v6 ? 6 : 4, .sport = 1, .dport = (uint16_t)(rand() % 8)};
 		struct rxq_addr src, dst;
 		char sbuf[INET6_ADDRSTRLEN], dbuf[INET6_ADDRSTRLEN];
 		uint32_t expect = NRULES, rule;
@@ -860,12 +867,12 @@ static void test_first_match_random(void **state)
 		}
 		v = classify(rs, &f, &rule);
 		if (rule != expect)
-			print_error("packet %s -> %s dport %u: rule %u, expected %u\n", fs.src, fs.dst,
-				    fs.dport, rule, expect);
+			print_error("packet %s -> %s dport %u: rule %u, expected %u\n", fs.src,
+				    fs.dst, fs.dport, rule, expect);
 		assert_int_equal(rule, expect);
 		assert_int_equal(v, expect < NRULES && rr[expect].dir && rr[expect].drop
-					    ? RXQ_VERDICT_DROP
-					    : RXQ_VERDICT_PASS);
+					? RXQ_VERDICT_DROP
+					: RXQ_VERDICT_PASS);
 	}
 	rxq_rules__free(rs);
 	free(text);
@@ -880,8 +887,8 @@ static char *prefix_list(unsigned n, const char *action)
 
 	assert_non_null(text);
 	for (i = 0; i < n; i++)
-		off += (size_t)sprintf(text + off, "%s src net 100.%u.%u.0/24\n", action, 64 + i / 256,
-				       i % 256);
+		off += (size_t)sprintf(text + off, "%s src net 100.%u.%u.0/24\n", action,
+				       64 + i / 256, i % 256);
 	sprintf(text + off, "default pass\n");
 	return text;
 }
@@ -1011,7 +1018,7 @@ static void test_dns_rules(void **state)
 /* DNS payloads built to hurt a parser: they must simply not match, and not crash. */
 static void test_dns_malicious(void **state)
 {
-	static const uint8_t hdr[12] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t hdr[12] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
 	struct rxq_rules *rs = load("drop dns qname *\ndefault pass\n");
 	uint8_t msg[600];
 	uint32_t rule, len, i;
@@ -1021,27 +1028,27 @@ static void test_dns_malicious(void **state)
 	/* Sanity: a good query matches '*'. */
 	assert_int_equal(dns_rule(rs, "a.b", 1, 53), 0);
 
-#define MALICIOUS(...)                                                                    \
-	do {                                                                              \
-		static const uint8_t body[] = { __VA_ARGS__ };                           \
-		memcpy(msg, hdr, 12);                                                     \
-		memcpy(msg + 12, body, sizeof(body));                                     \
-		FRAME(&f, .sport = 4000, .dport = 53, .payload = msg,                    \
-		      .plen = 12 + (uint32_t)sizeof(body));                               \
-		assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_PASS);              \
-		assert_int_equal(rule, 1);                                                \
+#define MALICIOUS(...)                                                                             \
+	do {                                                                                       \
+		static const uint8_t body[] = {__VA_ARGS__};                                       \
+		memcpy(msg, hdr, 12);                                                              \
+		memcpy(msg + 12, body, sizeof(body));                                              \
+		FRAME(&f, .sport = 4000, .dport = 53, .payload = msg,                              \
+		      .plen = 12 + (uint32_t)sizeof(body));                                        \
+		assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_PASS);                       \
+		assert_int_equal(rule, 1);                                                         \
 	} while (0)
 
-	MALICIOUS(0xc0, 0x0c, 0, 1, 0, 1);             /* pointer to itself */
-	MALICIOUS(1, 'a', 0xc0, 0x0c, 0, 1, 0, 1);     /* pointer back to the start: a loop */
-	MALICIOUS(0xc0, 0x20, 0, 1, 0, 1);             /* forward pointer past the end */
-	MALICIOUS(0xc0);                               /* half a pointer */
-	MALICIOUS(64, 'a', 'a', 'a');                  /* label of 64 bytes (and truncated) */
-	MALICIOUS(0x40, 0, 0, 1, 0, 1);                /* reserved label type 01 */
-	MALICIOUS(0x80, 0, 0, 1, 0, 1);                /* reserved label type 10 */
-	MALICIOUS(3, 'a', 'b');                        /* truncated label */
-	MALICIOUS(1, 'a', 0, 0);                       /* truncated type/class */
-	MALICIOUS(5, 'a', 'b', 'c', 'd', 'e');         /* no terminating zero */
+	MALICIOUS(0xc0, 0x0c, 0, 1, 0, 1);	   /* pointer to itself */
+	MALICIOUS(1, 'a', 0xc0, 0x0c, 0, 1, 0, 1); /* pointer back to the start: a loop */
+	MALICIOUS(0xc0, 0x20, 0, 1, 0, 1);	   /* forward pointer past the end */
+	MALICIOUS(0xc0);			   /* half a pointer */
+	MALICIOUS(64, 'a', 'a', 'a');		   /* label of 64 bytes (and truncated) */
+	MALICIOUS(0x40, 0, 0, 1, 0, 1);		   /* reserved label type 01 */
+	MALICIOUS(0x80, 0, 0, 1, 0, 1);		   /* reserved label type 10 */
+	MALICIOUS(3, 'a', 'b');			   /* truncated label */
+	MALICIOUS(1, 'a', 0, 0);		   /* truncated type/class */
+	MALICIOUS(5, 'a', 'b', 'c', 'd', 'e');	   /* no terminating zero */
 
 	/* qdcount 0. */
 	len = dns_query(msg, sizeof(msg), "a.b", 1, 0x0100);
@@ -1155,7 +1162,7 @@ static void test_limit_rule(void **state)
 
 static void test_limit_table_bounded(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .limit_entries = 64, .hash_seed = 99 };
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .limit_entries = 64, .hash_seed = 99};
 	struct rxq_rules *rs = load_opts("limit 1/s per src udp\ndefault drop\n", &opts);
 	struct frame f;
 	char src[32];
@@ -1187,7 +1194,7 @@ static void test_counter_reconciliation(void **state)
 				   "pass tcp dst port 80\n"
 				   "default drop\n";
 	enum { N = 3000 };
-	uint64_t verdicts[RXQ_VERDICT__COUNT] = { 0 }, hits[5] = { 0 }, limited = 0, sum = 0;
+	uint64_t verdicts[RXQ_VERDICT__COUNT] = {0}, hits[5] = {0}, limited = 0, sum = 0;
 	struct rxq_rules *rs = load(text);
 	struct rxq_rules_ctx *ctx = rxq_rules__ctx(rs, 0);
 	uint8_t msg[128];
@@ -1211,7 +1218,8 @@ static void test_counter_reconciliation(void **state)
 		else if (kind == 4)
 			FRAME(&f, .src = src, .proto = IPPROTO_ICMP);
 		else
-			FRAME(&f, .src = src, .sport = 9, .dport = 53, .payload = msg, .plen = mlen);
+			FRAME(&f, .src = src, .sport = 9, .dport = 53, .payload = msg,
+			      .plen = mlen);
 		if (kind == 5) {
 			/* a frame that does not parse */
 			f.len = 20;
@@ -1266,7 +1274,7 @@ static void test_counter_reconciliation(void **state)
 
 static void test_threads_contexts(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 3 };
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 3};
 	struct rxq_rules *rs = load_opts("limit 1/s per src udp\ndefault drop\n", &opts);
 	struct rxq_rules_ctx *c0 = rxq_rules__ctx(rs, 0), *c2 = rxq_rules__ctx(rs, 2);
 	struct frame f;
@@ -1299,7 +1307,7 @@ static void test_threads_contexts(void **state)
 
 static void test_ref_sequence(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 2 };
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 2};
 	struct rxq_rules *a = load_opts("default pass\n", &opts);
 	struct rxq_rules *b = load_opts("default drop\n", &opts);
 	struct rxq_rules *c = load_opts("drop udp\ndefault drop\n", &opts);
@@ -1351,8 +1359,8 @@ static void *worker(void *p)
 		unsigned i;
 
 		for (i = 0; i < 16; i++) {
-			enum rxq_verdict v = rxq_rules__classify(ctx, w->f->buf, w->f->len, &w->f->pkt,
-								 w->f->res, 0, NULL);
+			enum rxq_verdict v = rxq_rules__classify(ctx, w->f->buf, w->f->len,
+								 &w->f->pkt, w->f->res, 0, NULL);
 
 			w->packets++;
 			w->drops += v == RXQ_VERDICT_DROP;
@@ -1369,7 +1377,7 @@ static void *worker(void *p)
 /* Workers classify while the control thread swaps sets: under ASan a set freed too early shows. */
 static void test_ref_threads(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 2 };
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 2};
 	struct worker_arg args[2];
 	pthread_t tids[2];
 	volatile bool stop = false;
@@ -1381,7 +1389,7 @@ static void test_ref_threads(void **state)
 	FRAME(&f, .src = "198.51.100.1", .sport = 1, .dport = 53);
 	assert_int_equal(rxq_rules_ref__new(&ref, load_opts("default pass\n", &opts), 2), 0);
 	for (i = 0; i < 2; i++) {
-		args[i] = (struct worker_arg){ .ref = ref, .thread = i, .f = &f, .stop = &stop };
+		args[i] = (struct worker_arg){.ref = ref, .thread = i, .f = &f, .stop = &stop};
 		assert_int_equal(pthread_create(&tids[i], NULL, worker, &args[i]), 0);
 	}
 	for (i = 0; i < 200; i++) {
@@ -1412,28 +1420,28 @@ static void test_ref_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_example),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_parse_limits),
-		cmocka_unit_test(test_load_file),
-		cmocka_unit_test(test_examples),
-		cmocka_unit_test(test_prefix_match),
-		cmocka_unit_test(test_port_proto_match),
-		cmocka_unit_test(test_native_equals_pcap),
-		cmocka_unit_test(test_vlan),
-		cmocka_unit_test(test_pcap_expression),
-		cmocka_unit_test(test_first_match_merged),
-		cmocka_unit_test(test_first_match_random),
-		cmocka_unit_test(test_thousand_prefixes),
-		cmocka_unit_test(test_glob),
-		cmocka_unit_test(test_dns_rules),
-		cmocka_unit_test(test_dns_malicious),
-		cmocka_unit_test(test_limit_rule),
-		cmocka_unit_test(test_limit_table_bounded),
-		cmocka_unit_test(test_counter_reconciliation),
-		cmocka_unit_test(test_threads_contexts),
-		cmocka_unit_test(test_ref_sequence),
-		cmocka_unit_test(test_ref_threads),
+	    cmocka_unit_test(test_parse_example),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_parse_limits),
+	    cmocka_unit_test(test_load_file),
+	    cmocka_unit_test(test_examples),
+	    cmocka_unit_test(test_prefix_match),
+	    cmocka_unit_test(test_port_proto_match),
+	    cmocka_unit_test(test_native_equals_pcap),
+	    cmocka_unit_test(test_vlan),
+	    cmocka_unit_test(test_pcap_expression),
+	    cmocka_unit_test(test_first_match_merged),
+	    cmocka_unit_test(test_first_match_random),
+	    cmocka_unit_test(test_thousand_prefixes),
+	    cmocka_unit_test(test_glob),
+	    cmocka_unit_test(test_dns_rules),
+	    cmocka_unit_test(test_dns_malicious),
+	    cmocka_unit_test(test_limit_rule),
+	    cmocka_unit_test(test_limit_table_bounded),
+	    cmocka_unit_test(test_counter_reconciliation),
+	    cmocka_unit_test(test_threads_contexts),
+	    cmocka_unit_test(test_ref_sequence),
+	    cmocka_unit_test(test_ref_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
