@@ -189,7 +189,6 @@ int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_n
 {
 	struct rxq_nic_rss *rss;
 	struct rxq_nic_step *s;
-	uint32_t *eq = NULL;
 	unsigned i;
 	int err;
 
@@ -231,14 +230,9 @@ int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_n
 			rxq_err("RSS weights must not all be 0");
 		break;
 	case RXQ_NIC_RSS_EQUAL:
-		eq = malloc(n * sizeof(uint32_t));
-		if (!eq) {
-			err = -ENOMEM;
-			break;
-		}
-		for (i = 0; i < n; i++)
-			eq[i] = 1;
-		err = rxq_nic_indir__from_weights(s->indir, s->indir_size, eq, n);
+		/* Round robin, as ethtool -X equal N: neighbouring entries on different queues. */
+		for (i = 0; i < s->indir_size; i++)
+			s->indir[i] = i % n;
 		break;
 	case RXQ_NIC_RSS_ISOLATE:
 		err = isolate_indir(nic, s->indir, s->indir_size, weights[0]);
@@ -252,7 +246,6 @@ int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_n
 drop:
 	nic_plan_drop_last(plan);
 out:
-	free(eq);
 	free(rss);
 	return err;
 }
@@ -747,8 +740,117 @@ int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsign
 
 /* ---- undo ---- */
 
+/*
+ * The undo plan is built from the newest record to the oldest, and its steps run in that order:
+ * the value a step replaces is what an earlier undo step on the same target wrote, else what the
+ * kernel holds now.
+ */
+static const struct rxq_nic_step *last_on_path(const struct rxq_nic_plan *out, const char *path)
+{
+	unsigned i = out->n;
+
+	while (i-- > 0)
+		if (out->steps[i].kind == RXQ_NIC_STEP_FILE && !strcmp(out->steps[i].path, path))
+			return &out->steps[i];
+	return NULL;
+}
+
+static bool last_knob(const struct rxq_nic_plan *out, enum rxq_nic_group g, const char *name,
+		      uint32_t *value)
+{
+	unsigned i = out->n, k;
+
+	while (i-- > 0) {
+		const struct rxq_nic_step *s = &out->steps[i];
+
+		if (s->kind != RXQ_NIC_STEP_KNOBS || s->group != g)
+			continue;
+		for (k = 0; k < s->nknobs; k++)
+			if (!strcmp(s->knobs[k].name, name)) {
+				*value = s->knobs[k].value;
+				return true;
+			}
+	}
+	return false;
+}
+
+static const struct rxq_nic_step *last_indir(const struct rxq_nic_plan *out)
+{
+	unsigned i = out->n;
+
+	while (i-- > 0)
+		if (out->steps[i].kind == RXQ_NIC_STEP_INDIR)
+			return &out->steps[i];
+	return NULL;
+}
+
+/* 1: an earlier undo step adds a rule at loc (fs set), -1: deletes it, 0: none touches it. */
+static int last_rule(const struct rxq_nic_plan *out, uint32_t loc, struct ethtool_rx_flow_spec *fs)
+{
+	unsigned i = out->n;
+
+	while (i-- > 0) {
+		const struct rxq_nic_step *s = &out->steps[i];
+
+		if ((s->kind == RXQ_NIC_STEP_RULE_ADD || s->kind == RXQ_NIC_STEP_RULE_DEL) &&
+		    s->rule.fs.location == loc) {
+			if (s->kind == RXQ_NIC_STEP_RULE_DEL)
+				return -1;
+			*fs = s->rule.fs;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int undo_knobs(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct rxq_nic_step *j)
+{
+	struct rxq_nic_knobs *cur = malloc(sizeof(*cur));
+	struct rxq_nic_step *s;
+	unsigned i;
+	int err;
+
+	if (!cur)
+		return -ENOMEM;
+	err = get_group(nic, j->group, cur);
+	if (err)
+		goto out;
+	s = nic_plan_add(out, RXQ_NIC_STEP_KNOBS);
+	if (!s) {
+		err = -ENOMEM;
+		goto out;
+	}
+	s->group = j->group;
+	for (i = 0; i < j->nknobs; i++) {
+		const struct rxq_nic_knob *k = rxq_nic_knobs__find(cur, j->knobs[i].name);
+		uint32_t now;
+
+		if (!last_knob(out, j->group, j->knobs[i].name, &now)) {
+			if (!k && j->group != RXQ_NIC_FEATURES) {
+				rxq_err("%s no longer reports %s %s", nic->name,
+					rxq_nic_group__name(j->group), j->knobs[i].name);
+				err = -EOPNOTSUPP;
+				nic_plan_drop_last(out);
+				goto out;
+			}
+			now = k ? (j->group == RXQ_NIC_FEATURES ? k->wanted : k->value) : 0;
+		}
+		if (now == j->knobs[i].value)
+			continue;
+		s->knobs[s->nknobs] = j->knobs[i];
+		s->old_knobs[s->nknobs] = now;
+		s->nknobs++;
+	}
+	if (!s->nknobs)
+		nic_plan_drop_last(out);
+out:
+	free(cur);
+	return err;
+}
+
 static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct rxq_nic_step *j)
 {
+	const struct rxq_nic_step *prev;
 	struct rxq_nic_step *s;
 	int err;
 
@@ -759,38 +861,44 @@ static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct
 			return -ENOMEM;
 		nic_strlcpy(s->path, j->path, sizeof(s->path));
 		memcpy(s->value, j->value, sizeof(s->value));
-		err = nic_read(nic, s->path, s->old, sizeof(s->old));
-		if (err < 0) {
-			nic_plan_drop_last(out);
-			rxq_err("cannot read %s: %s", rxq_nic__path(nic, j->path), strerror(-err));
-			return err;
+		prev = last_on_path(out, j->path);
+		if (prev && prev != s) {
+			memcpy(s->old, prev->value, sizeof(s->old));
+		} else {
+			err = nic_read(nic, s->path, s->old, sizeof(s->old));
+			if (err < 0) {
+				nic_plan_drop_last(out);
+				rxq_err("cannot read %s: %s", rxq_nic__path(nic, j->path),
+					strerror(-err));
+				return err;
+			}
 		}
 		if (!strcmp(s->old, s->value))
 			nic_plan_drop_last(out);
 		return 0;
-	case RXQ_NIC_STEP_KNOBS: {
-		const char *names[RXQ_NIC_STEP_KNOBS_MAX];
-		uint32_t values[RXQ_NIC_STEP_KNOBS_MAX];
-		unsigned i;
-
-		for (i = 0; i < j->nknobs; i++) {
-			names[i] = j->knobs[i].name;
-			values[i] = j->knobs[i].value;
-		}
-		return rxq_nic__plan_knobs(nic, out, j->group, names, values, j->nknobs);
-	}
+	case RXQ_NIC_STEP_KNOBS:
+		return undo_knobs(nic, out, j);
 	case RXQ_NIC_STEP_INDIR: {
 		struct rxq_nic_rss *rss = malloc(sizeof(*rss));
+		const uint32_t *now;
 
 		if (!rss)
 			return -ENOMEM;
-		err = rxq_nic__rss(nic, rss);
+		prev = last_indir(out);
+		if (prev) {
+			rss->indir_size = prev->indir_size;
+			memcpy(rss->indir, prev->indir, prev->indir_size * sizeof(uint32_t));
+			err = 0;
+		} else {
+			err = rxq_nic__rss(nic, rss);
+		}
 		if (!err && rss->indir_size != j->indir_size) {
 			rxq_err("%s: the RSS table now has %u entries, the saved one %u", nic->name,
 				rss->indir_size, j->indir_size);
 			err = -EINVAL;
 		}
-		if (!err && memcmp(rss->indir, j->indir, j->indir_size * sizeof(uint32_t))) {
+		now = rss->indir;
+		if (!err && memcmp(now, j->indir, j->indir_size * sizeof(uint32_t))) {
 			s = nic_plan_add(out, RXQ_NIC_STEP_INDIR);
 			if (!s) {
 				err = -ENOMEM;
@@ -803,7 +911,7 @@ static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct
 					err = -ENOMEM;
 				} else {
 					memcpy(s->indir, j->indir, j->indir_size * 4);
-					memcpy(s->old_indir, rss->indir, j->indir_size * 4);
+					memcpy(s->old_indir, now, j->indir_size * 4);
 				}
 			}
 		}
@@ -812,15 +920,20 @@ static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct
 	}
 	case RXQ_NIC_STEP_RULE_DEL: {
 		struct ethtool_rx_flow_spec fs;
+		int earlier = last_rule(out, j->rule.fs.location, &fs);
 
-		err = nic_rule_get(nic, j->rule.fs.location, &fs);
-		if (err == -ENOENT || err == -EINVAL) {
-			rxq_warn("%s: ntuple rule %u is gone already", nic->name,
-				 j->rule.fs.location);
+		if (earlier < 0)
 			return 0;
+		if (!earlier) {
+			err = nic_rule_get(nic, j->rule.fs.location, &fs);
+			if (err == -ENOENT || err == -EINVAL) {
+				rxq_warn("%s: ntuple rule %u is gone already", nic->name,
+					 j->rule.fs.location);
+				return 0;
+			}
+			if (err)
+				return rule_table_err(nic, err);
 		}
-		if (err)
-			return rule_table_err(nic, err);
 		s = nic_plan_add(out, RXQ_NIC_STEP_RULE_DEL);
 		if (!s)
 			return -ENOMEM;
