@@ -229,9 +229,9 @@ int rxq_flowspec__parse(struct rxq_flowspec *fs, const char *s, struct rxq_parse
 {
 	char buf[512];
 	char *words[FS_WORDS_MAX] = {0};
-	unsigned cols[FS_WORDS_MAX] = {0}, extra_col = 0;
+	unsigned cols[FS_WORDS_MAX] = {0};
 	size_t len = strlen(s), i = 0;
-	int n = 0, ret;
+	int n = 0;
 
 	if (len >= sizeof(buf)) {
 		memset(fs, 0, sizeof(*fs));
@@ -244,11 +244,9 @@ int rxq_flowspec__parse(struct rxq_flowspec *fs, const char *s, struct rxq_parse
 			i++;
 		if (i >= len)
 			break;
-		if (n == FS_WORDS_MAX) {
-			/* Only reachable with an error among the words already split. */
-			extra_col = (unsigned)i + 1;
+		/* A spec has at most 11 words: fs_parse() fails on the first FS_WORDS_MAX. */
+		if (n == FS_WORDS_MAX)
 			break;
-		}
 		words[n] = buf + i;
 		cols[n] = (unsigned)i + 1;
 		n++;
@@ -256,10 +254,7 @@ int rxq_flowspec__parse(struct rxq_flowspec *fs, const char *s, struct rxq_parse
 			i++;
 		buf[i++] = '\0';
 	}
-	ret = fs_parse(fs, n, words, cols, err);
-	if (!ret && extra_col)
-		return fs_error(err, extra_col, "too many words");
-	return ret;
+	return fs_parse(fs, n, words, cols, err);
 }
 
 int rxq_flowspec__format(const struct rxq_flowspec *fs, char *buf, size_t len)

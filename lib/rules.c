@@ -978,8 +978,9 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 	if (!rs->seed)
 		rs->seed = seed_new();
 	if (rs->limit_entries > (1u << 26) || rs->nthreads > 4096) {
-		snprintf(err->msg, sizeof(err->msg), "bad options: %u threads, %u limit entries",
-			 rs->nthreads, rs->limit_entries);
+		snprintf(err->msg, sizeof(err->msg),
+			 "bad options: %u threads (at most 4096), %u limit entries (at most %u)",
+			 rs->nthreads, rs->limit_entries, 1u << 26);
 		ret = -EINVAL;
 		goto fail;
 	}

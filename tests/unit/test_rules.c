@@ -1272,6 +1272,28 @@ static void test_counter_reconciliation(void **state)
 	rxq_rules__free(rs);
 }
 
+static void test_bad_options(void **state)
+{
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 5000};
+	struct rxq_parse_error err = {0};
+	struct rxq_rules *rs = NULL;
+
+	(void)state;
+	assert_int_equal(rxq_rules__load_buf(&rs, "default pass", 12, &opts, &err), -EINVAL);
+	assert_string_equal(
+	    err.msg,
+	    "bad options: 5000 threads (at most 4096), 65536 limit entries (at most 67108864)");
+	assert_int_equal(err.line, 0);
+	assert_null(rs);
+	/* An old, smaller options struct: only the fields it has are read. */
+	opts.sz = offsetof(struct rxq_rules_opts, limit_entries);
+	opts.nthreads = 2;
+	opts.limit_entries = 1u << 30;
+	rs = load_opts("default pass", &opts);
+	assert_int_equal(rxq_rules__nthreads(rs), 2);
+	rxq_rules__free(rs);
+}
+
 static void test_threads_contexts(void **state)
 {
 	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 3};
@@ -1439,6 +1461,7 @@ int main(void)
 	    cmocka_unit_test(test_limit_rule),
 	    cmocka_unit_test(test_limit_table_bounded),
 	    cmocka_unit_test(test_counter_reconciliation),
+	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_threads_contexts),
 	    cmocka_unit_test(test_ref_sequence),
 	    cmocka_unit_test(test_ref_threads),
