@@ -462,6 +462,7 @@ static void test_examples(void **state)
 	struct dirent *de;
 	unsigned loaded = 0;
 	uint32_t rule;
+	int ret;
 	struct frame f;
 	DIR *d;
 
@@ -479,9 +480,10 @@ static void test_examples(void **state)
 		if (n < 7 || strcmp(de->d_name + n - 6, ".rules"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (rxq_rules__load_file(&rs, path, NULL, &err))
+		ret = rxq_rules__load_file(&rs, path, NULL, &err);
+		if (ret)
 			print_error("%s\n", rxq_rules_error__format(msg, sizeof(msg), path, &err));
-		assert_int_equal(rxq_rules__load_file(&rs, path, NULL, &err), 0);
+		assert_int_equal(ret, 0);
 		rxq_rules__free(rs);
 		loaded++;
 	}
