@@ -1065,10 +1065,9 @@ int rxq_nic__rules(struct rxq_nic *nic, struct rxq_nic_rule **out, unsigned *n)
 
 int rxq_nic__stats(struct rxq_nic *nic, struct rxq_nic_stat **out, unsigned *n)
 {
-	struct {
-		struct ethtool_sset_info hdr;
-		uint32_t count;
-	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ull << ETH_SS_STATS } };
+	/* The header and the one count it returns for the one set asked for. */
+	uint64_t sset_buf[(sizeof(struct ethtool_sset_info) + sizeof(uint32_t) + 7) / 8] = { 0 };
+	struct ethtool_sset_info *sset = (struct ethtool_sset_info *)sset_buf;
 	struct ethtool_gstrings *strings = NULL;
 	struct ethtool_stats *stats = NULL;
 	struct rxq_nic_stat *res = NULL;
@@ -1077,10 +1076,12 @@ int rxq_nic__stats(struct rxq_nic *nic, struct rxq_nic_stat **out, unsigned *n)
 
 	*out = NULL;
 	*n = 0;
-	err = nic_ioctl(nic, &sset);
+	sset->cmd = ETHTOOL_GSSET_INFO;
+	sset->sset_mask = 1ull << ETH_SS_STATS;
+	err = nic_ioctl(nic, sset);
 	if (err)
 		return err;
-	count = sset.hdr.sset_mask ? sset.count : 0;
+	count = sset->sset_mask ? sset->data[0] : 0;
 	if (count > 65536)
 		return -E2BIG;
 	if (!count)
