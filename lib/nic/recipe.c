@@ -104,8 +104,8 @@ int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, con
 	if (err)
 		return err;
 	if (!found) {
-		rxq_err("found no queue IRQs of %s (driver %s): netdev netlink, msi_irqs and "
-			"/proc/interrupts name none; nothing to spread",
+		rxq_err("found no queue IRQs of %s (driver %s): neither netdev netlink nor "
+			"msi_irqs nor /proc/interrupts names show one; nothing to spread",
 			nic->name, nic->driver);
 		return -EOPNOTSUPP;
 	}
