@@ -23,11 +23,14 @@
  *   - a pcap-filter expression (tcpdump syntax, compiled by libpcap for Ethernet frames), or
  *   - dns qname PATTERN [qtype TYPE]
  *
- * Plain predicates -- [src|dst] host ADDR, [src|dst] net ADDR/LEN, [src|dst] port N, udp, tcp,
- * icmp, icmp6, ip, ip6, ip proto N, ip6 proto N, and conjunctions of them with 'and' / '&&' -- are
- * recognised by rxq itself and run natively, not through the BPF interpreter. A run of consecutive
- * rules that are each a single `src|dst net|host` predicate with action drop or pass is merged into
- * one hash lookup per prefix length present; the lowest-numbered matching rule still wins.
+ * Plain predicates -- [src|dst] host ADDR, [src|dst] net ADDR/LEN, [udp|tcp|sctp] [src|dst] port N,
+ * udp, tcp, sctp, icmp, icmp6, ip, ip6, ip proto N, ip6 proto N, and conjunctions of them with
+ * 'and' / '&&' -- are recognised by rxq itself and run natively, not through the BPF interpreter.
+ * A run of 4 or more consecutive rules that are each a single `[src|dst] net|host` predicate with
+ * action drop or pass is merged into hash sets with one probe per prefix length present; the
+ * lowest-numbered matching rule still wins (not the longest prefix). Expressions that can never
+ * match (udp and tcp; ip6 and an IPv4 net) are refused, as libpcap refuses them. Host names in
+ * pcap expressions are resolved by libpcap at load time.
  * Native predicates look at IPv4 and IPv6 only (pcap's `net`/`host` also match ARP and RARP), look
  * through up to two VLAN tags (a pcap expression sees the frame exactly as tcpdump would: without
  * the `vlan` keyword it does not match tagged frames), and use the upper-layer protocol after IPv6
