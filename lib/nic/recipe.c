@@ -1089,6 +1089,7 @@ int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 	struct rxq_nic_finding *f;
 	const struct rxq_nic_knob *k, *k2;
 	unsigned i;
+	int err;
 
 	*n = 0;
 	ks = malloc(sizeof(*ks));
@@ -1108,10 +1109,18 @@ int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 	check_irqs(nic, app_cpu, out, max, n);
 
 	if (goal == RXQ_NIC_GOAL_LATENCY) {
-		if (rxq_nic__get(nic, RXQ_NIC_COALESCE, ks)) {
-			f = finding(out, max, n, "coalesce", RXQ_NIC_OK);
-			snprintf(f->detail, sizeof(f->detail),
-				 "%s has no interrupt coalescing settings", nic->driver);
+		err = rxq_nic__get(nic, RXQ_NIC_COALESCE, ks);
+
+		if (err) {
+			f = finding(out, max, n, "coalesce",
+				    err == -EOPNOTSUPP ? RXQ_NIC_OK : RXQ_NIC_UNKNOWN);
+			if (err == -EOPNOTSUPP)
+				snprintf(f->detail, sizeof(f->detail),
+					 "%s has no interrupt coalescing settings", nic->driver);
+			else
+				snprintf(f->detail, sizeof(f->detail),
+					 "cannot read the coalescing settings (%s)",
+					 nic_errname(err));
 		} else {
 			k = rxq_nic_knobs__find(ks, "rx-usecs");
 			k2 = rxq_nic_knobs__find(ks, "adaptive-rx");
@@ -1128,9 +1137,14 @@ int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 		}
 	}
 
-	if (rxq_nic__get(nic, RXQ_NIC_PAUSE, ks)) {
-		f = finding(out, max, n, "pause", RXQ_NIC_OK);
-		snprintf(f->detail, sizeof(f->detail), "%s has no flow control", nic->driver);
+	err = rxq_nic__get(nic, RXQ_NIC_PAUSE, ks);
+	if (err) {
+		f = finding(out, max, n, "pause", err == -EOPNOTSUPP ? RXQ_NIC_OK : RXQ_NIC_UNKNOWN);
+		if (err == -EOPNOTSUPP)
+			snprintf(f->detail, sizeof(f->detail), "%s has no flow control", nic->driver);
+		else
+			snprintf(f->detail, sizeof(f->detail), "cannot read the pause settings (%s)",
+				 nic_errname(err));
 	} else {
 		k = rxq_nic_knobs__find(ks, "rx");
 		k2 = rxq_nic_knobs__find(ks, "tx");
@@ -1142,7 +1156,12 @@ int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 			snprintf(f->fix, sizeof(f->fix), "rxq-nic pause %s off", nic->name);
 	}
 
-	if (!rxq_nic__get(nic, RXQ_NIC_FEATURES, ks)) {
+	err = rxq_nic__get(nic, RXQ_NIC_FEATURES, ks);
+	if (err) {
+		f = finding(out, max, n, "offloads", RXQ_NIC_UNKNOWN);
+		snprintf(f->detail, sizeof(f->detail), "cannot read the features (%s)",
+			 nic_errname(err));
+	} else {
 		/* Latency: any merging holds packets back. Bypass: XDP refuses LRO/HW GRO. */
 		static const char *const lat[] = { "rx-gro", "rx-lro", "rx-gro-hw" };
 		static const char *const byp[] = { "rx-lro", "rx-gro-hw" };
