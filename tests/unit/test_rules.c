@@ -765,6 +765,40 @@ static void test_first_match_merged(void **state)
 	rxq_rules__free(rs);
 }
 
+/* /0 and /128 inside a merged group, IPv4 and IPv6 side by side. */
+static void test_merged_extremes(void **state)
+{
+	struct rxq_rules *rs;
+	struct frame f;
+	uint32_t rule;
+
+	(void)state;
+	rs = load("pass src host fd00::1\n"
+		  "drop src net fd00::/128\n"
+		  "pass dst net 198.18.0.0/15\n"
+		  "drop src net 0.0.0.0/0\n"
+		  "pass src net ::/0\n"
+		  "drop src net 10.0.0.0/8\n"
+		  "default drop\n");
+	assert_int_equal(rxq_rules_nsteps(rs), 2);
+	FRAME(&f, .l3 = 6, .src = "fd00::1");
+	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_PASS);
+	assert_int_equal(rule, 0);
+	FRAME(&f, .l3 = 6, .src = "fd00::");
+	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_DROP);
+	assert_int_equal(rule, 1);
+	FRAME(&f, .l3 = 6, .src = "fd00::2");
+	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_PASS);
+	assert_int_equal(rule, 4);
+	FRAME(&f, .src = "10.1.1.1", .dst = "198.19.0.1");
+	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_PASS);
+	assert_int_equal(rule, 2);
+	FRAME(&f, .src = "10.1.1.1", .dst = "203.0.113.1");
+	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_DROP);
+	assert_int_equal(rule, 3);
+	rxq_rules__free(rs);
+}
+
 struct ref_rule {
 	int dir; /* 1 src, 2 dst, 3 either, 0 not a prefix rule ("pass udp dst port 7") */
 	bool drop;
@@ -1455,6 +1489,7 @@ int main(void)
 	    cmocka_unit_test(test_vlan),
 	    cmocka_unit_test(test_pcap_expression),
 	    cmocka_unit_test(test_first_match_merged),
+	    cmocka_unit_test(test_merged_extremes),
 	    cmocka_unit_test(test_first_match_random),
 	    cmocka_unit_test(test_thousand_prefixes),
 	    cmocka_unit_test(test_glob),
