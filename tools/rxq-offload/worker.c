@@ -113,6 +113,13 @@ void *offload_live_worker(void *arg)
 			}
 			continue;
 		}
+		/*
+		 * The kernel wrote these frames from another core: start pulling their headers
+		 * into this core's cache before parsing the first one (measured: the parser was
+		 * otherwise a fifth of the worker's time, stalled on the first touch).
+		 */
+		for (i = 0; i < n; i++)
+			__builtin_prefetch(bufs[i].data);
 		rules = rxq_rules_ref__get(o->rules, w->index);
 		ctx = rxq_rules__ctx(rules, w->index);
 		now = rxq_now_ns();
