@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rxq/histogram.h"
+#include "rxq/packet.h"
 #include "rxq/udplat.h"
 
 /* ---- probe header --------------------------------------------------------------------------- */
@@ -64,6 +65,56 @@ int rxq_probe__parse(const void *buf, size_t len, struct rxq_probe *p)
 	p->seq = get64(b + 8);
 	p->tx_ns = get64(b + 16);
 	return 0;
+}
+
+/* ---- echo of a whole frame ------------------------------------------------------------------ */
+
+static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	uint8_t t;
+
+	while (n--) {
+		t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+bool rxq_udp__reflect(uint8_t *frame, uint32_t len, uint16_t port, const struct rxq_addr *dst)
+{
+	struct rxq_pkt pkt;
+	uint8_t *ip;
+
+	if (rxq_pkt__parse(&pkt, frame, len) != RXQ_PKT_OK)
+		return false;
+	if ((pkt.l3 != RXQ_L3_IPV4 && pkt.l3 != RXQ_L3_IPV6) || pkt.ip_proto != IPPROTO_UDP ||
+	    pkt.is_fragment || !pkt.l4_off || pkt.dst_port != port)
+		return false;
+	if (dst && dst->family &&
+	    (dst->family != pkt.dst.family ||
+	     memcmp(dst->b, pkt.dst.b, dst->family == AF_INET ? 4 : 16)))
+		return false;
+	/* Options or extension headers would need rewriting (source routes, ...): not ours. */
+	if ((pkt.l3 == RXQ_L3_IPV4 && pkt.ip_hlen != 20) || (pkt.l3 == RXQ_L3_IPV6 && pkt.nip6ext))
+		return false;
+
+	swap_bytes(frame, frame + RXQ_ETH_ALEN, RXQ_ETH_ALEN);
+	ip = frame + pkt.l3_off;
+	if (pkt.l3 == RXQ_L3_IPV4) {
+		swap_bytes(ip + 12, ip + 16, 4);
+		ip[8] = 64;
+	} else {
+		swap_bytes(ip + 8, ip + 24, 16);
+		ip[7] = 64;
+	}
+	swap_bytes(frame + pkt.l4_off, frame + pkt.l4_off + 2, 2);
+	/*
+	 * Recomputed, not patched: a sender on the same host (veth, or a NIC with checksum
+	 * offload seen before the hardware fills it in) hands over a UDP checksum that holds only
+	 * the pseudo-header sum, and an echo carrying it on would be dropped by the receiver.
+	 */
+	rxq_pkt__fix_csum(frame, &pkt);
+	return true;
 }
 
 /* ---- sequence window ------------------------------------------------------------------------ */

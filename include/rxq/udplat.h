@@ -46,6 +46,22 @@ int rxq_probe__write(void *buf, size_t len, const struct rxq_probe *p);
  */
 int rxq_probe__parse(const void *buf, size_t len, struct rxq_probe *p);
 
+/* ---- echo of a whole frame (AF_XDP) ------------------------------------------------------------ */
+
+struct rxq_addr;
+
+/**
+ * @brief Turns a received Ethernet frame into its echo, in place: swaps the MAC addresses, the IP
+ * addresses and the UDP ports, sets the TTL / hop limit to 64 and recomputes the IPv4 header and
+ * UDP checksums (the request's UDP checksum may be a partial one left for offload by a local
+ * sender, so it is not carried over).
+ * @param port the UDP destination port to answer (host order)
+ * @param dst  NULL or family 0: any destination address; else only that one
+ * @return true when the frame is a well-formed, unfragmented UDP datagram to that port (and
+ * address) and was turned around; false (frame untouched) otherwise.
+ */
+bool rxq_udp__reflect(uint8_t *frame, uint32_t len, uint16_t port, const struct rxq_addr *dst);
+
 /* ---- sequence window ------------------------------------------------------------------------ */
 
 enum rxq_reply {

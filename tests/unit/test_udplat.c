@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "rxq/histogram.h"
+#include "rxq/packet.h"
 #include "rxq/udplat.h"
 
 static void test_probe_roundtrip(void **state)
@@ -288,6 +289,82 @@ static void test_stats_percentiles(void **state)
 	rxq_hist__free(h);
 }
 
+static int build_probe_frame(uint8_t *buf, size_t cap, int family, uint8_t ttl)
+{
+	static const uint8_t payload[32] = "RQL1 the rest of a probe";
+	struct rxq_pkt_spec spec = {
+		.dst_mac = { 0x02, 0x52, 0x51, 0, 0, 2 },
+		.src_mac = { 0x02, 0x52, 0x51, 0, 0, 1 },
+		.ip_proto = IPPROTO_UDP,
+		.ttl = ttl,
+		.src_port = 65500,
+		.dst_port = 4321,
+		.payload = payload,
+		.payload_len = sizeof(payload),
+	};
+
+	spec.l3 = family == AF_INET ? RXQ_L3_IPV4 : RXQ_L3_IPV6;
+	assert_int_equal(rxq_parse_addr(family == AF_INET ? "198.18.0.1" : "fd00::1", &spec.src), 0);
+	assert_int_equal(rxq_parse_addr(family == AF_INET ? "198.18.0.2" : "fd00::2", &spec.dst), 0);
+	return rxq_pkt__build(buf, (uint32_t)cap, &spec);
+}
+
+static void test_reflect(void **state)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	uint8_t frame[256], orig[256];
+	struct rxq_addr want, other;
+	struct rxq_pkt in, out;
+	char a[64], b[64];
+	unsigned i;
+	int len;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		int fam = families[i];
+
+		len = build_probe_frame(frame, sizeof(frame), fam, 17);
+		assert_true(len > 0);
+		memcpy(orig, frame, (size_t)len);
+		assert_int_equal(rxq_pkt__parse(&in, orig, (uint32_t)len), RXQ_PKT_OK);
+
+		/* Wrong port, wrong address: untouched. */
+		assert_false(rxq_udp__reflect(frame, (uint32_t)len, 4322, NULL));
+		assert_int_equal(rxq_parse_addr(fam == AF_INET ? "198.18.0.3" : "fd00::3", &other), 0);
+		assert_false(rxq_udp__reflect(frame, (uint32_t)len, 4321, &other));
+		assert_memory_equal(frame, orig, (size_t)len);
+
+		assert_int_equal(rxq_parse_addr(fam == AF_INET ? "198.18.0.2" : "fd00::2", &want), 0);
+		assert_true(rxq_udp__reflect(frame, (uint32_t)len, 4321, &want));
+		assert_int_equal(rxq_pkt__parse(&out, frame, (uint32_t)len), RXQ_PKT_OK);
+		assert_memory_equal(out.dst_mac, in.src_mac, 6);
+		assert_memory_equal(out.src_mac, in.dst_mac, 6);
+		assert_string_equal(rxq_addr_str(&out.src, a, sizeof(a)),
+				    rxq_addr_str(&in.dst, b, sizeof(b)));
+		assert_string_equal(rxq_addr_str(&out.dst, a, sizeof(a)),
+				    rxq_addr_str(&in.src, b, sizeof(b)));
+		assert_int_equal(out.src_port, 4321);
+		assert_int_equal(out.dst_port, 65500);
+		assert_int_equal(out.ttl, 64);
+		/* Checksums still right: IPv4 header (TTL changed) and UDP (fields swapped). */
+		assert_true(rxq_pkt__csum_ok(frame, &out));
+		assert_memory_equal(frame + out.payload_off, orig + in.payload_off, 32);
+
+		/* A request whose UDP checksum was left for offload (only the pseudo-header sum):
+		 * the echo still carries a correct one. */
+		memcpy(frame, orig, (size_t)len);
+		frame[in.l4_off + 6] ^= 0x5a;
+		assert_true(rxq_udp__reflect(frame, (uint32_t)len, 4321, NULL));
+		assert_int_equal(rxq_pkt__parse(&out, frame, (uint32_t)len), RXQ_PKT_OK);
+		assert_true(rxq_pkt__csum_ok(frame, &out));
+
+		/* A frame cut short is refused and left alone. */
+		memcpy(frame, orig, (size_t)len);
+		assert_false(rxq_udp__reflect(frame, (uint32_t)in.l4_off + 4, 4321, NULL));
+		assert_memory_equal(frame, orig, (size_t)len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_format_extras),
 		cmocka_unit_test(test_stats_deviation_and_first_min),
 		cmocka_unit_test(test_stats_percentiles),
+		cmocka_unit_test(test_reflect),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include "rxq/stats.h"
 
 #include "echo.h"
+#include "xdp_echo.h"
 
 #define PROG          "rxq-udpserver"
 #define DEFAULT_PORT  4321
@@ -60,6 +61,12 @@ static const struct rxq_opt options[] = {
 	{ "interval", 'i', "S", "report period (default 1 s; 500ms, 2s ...)", OPT_INTERVAL },
 	{ "duration", 'd', "S", "stop after S (default: until SIGINT or SIGTERM)", OPT_DURATION },
 	{ "json", 'j', NULL, "one JSON object per report", OPT_JSON },
+	{ "xdp", 'x', "IF~Q",
+	  "answer from an AF_XDP socket on queue Q of IF, busy-polling; the rest of IF's traffic "
+	  "stays with the kernel",
+	  OPT_XDP },
+	{ "xdp-mode", 0, "MODE", "with --xdp: attach the XDP program in auto, native or generic mode",
+	  OPT_XDP_MODE },
 	{ "verbose", 'v', NULL, "say more on stderr", OPT_VERBOSE },
 	{ NULL, 0, NULL, NULL, 0 },
 };
@@ -219,6 +226,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				   argv[cli.optind]);
 	if (cfg->xdp_mode && !cfg->xdp)
 		return usage_error("--xdp-mode needs --xdp");
+	if (cfg->xdp && (cfg->threads > 1 || cfg->reuseport || cfg->polling))
+		return usage_error("--xdp answers from one AF_XDP socket on one queue, always "
+				   "polling: --threads, --reuseport and --polling do not apply");
 	return 0;
 }
 
@@ -480,7 +490,19 @@ int main(int argc, char **argv)
 		rxq_err("out of memory");
 		return 1;
 	}
-	status = run_kernel(&cfg, out);
+	if (cfg.xdp)
+		status = xdp_echo__run(&(struct xdp_echo_config){
+					       .spec = cfg.xdp,
+					       .mode = cfg.xdp_mode,
+					       .listen = cfg.listen,
+					       .busy_poll_usec = cfg.busy_poll_usec,
+					       .interval_ns = cfg.interval_ns,
+					       .duration_ns = cfg.duration_ns,
+					       .cpu = cfg.have_cpus ? cfg.cpus[0] : -1,
+				       },
+				       out);
+	else
+		status = run_kernel(&cfg, out);
 	rxq_out__free(out);
 	return status;
 }

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+#ifndef RXQ_UDPSERVER_XDP_ECHO_H
+#define RXQ_UDPSERVER_XDP_ECHO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rxq/output.h"
+
+struct xdp_echo_config {
+	const char *spec;     /* "IF~Q" */
+	const char *mode;     /* XDP attach mode, NULL: auto */
+	const char *listen;   /* ADDR:PORT: the port (and address, if given) to answer */
+	int busy_poll_usec;   /* 0: the default */
+	uint64_t interval_ns;
+	uint64_t duration_ns; /* 0: until a signal */
+	int cpu;              /* pin the echo thread; -1: no */
+};
+
+/**
+ * @brief Runs the AF_XDP echo until SIGINT/SIGTERM or the duration: steers UDP to the listen port
+ * on queue Q of IF into an AF_XDP socket and answers from it. @return the exit status.
+ */
+int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out);
+
+#endif
