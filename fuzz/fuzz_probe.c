@@ -3,12 +3,15 @@
  * The probe header parser on arbitrary datagrams (what rxq-udpclient reads off the wire), feeding
  * the sequence window as the client does. Properties: a header that parses writes back to the same
  * bytes; whatever the replies, the window's counts stay consistent (answered + lost + outstanding =
- * sent) and a probe is never answered twice.
+ * sent) and a probe is never answered twice. The same bytes as an Ethernet frame go through the
+ * AF_XDP echo (rxq_udp__reflect): a frame it turns around still parses, with valid checksums and
+ * the ports swapped; a frame it refuses is left untouched.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rxq/packet.h"
 #include "rxq/udplat.h"
 
 static void check(int ok)
@@ -31,6 +34,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(size >= RXQ_PROBE_LEN);
 		check(rxq_probe__write(again, sizeof(again), &p) == 0);
 		check(!memcmp(again, data, RXQ_PROBE_LEN));
+	}
+
+	if (size <= 2048) {
+		uint8_t frame[2048];
+		struct rxq_pkt in, out;
+
+		memcpy(frame, data, size);
+		if (rxq_pkt__parse(&in, data, (uint32_t)size) == RXQ_PKT_OK && in.l4_off &&
+		    rxq_udp__reflect(frame, (uint32_t)size, in.dst_port, NULL)) {
+			check(rxq_pkt__parse(&out, frame, (uint32_t)size) == RXQ_PKT_OK);
+			check(out.src_port == in.dst_port && out.dst_port == in.src_port);
+			check(rxq_pkt__csum_ok(frame, &out));
+		} else {
+			check(!memcmp(frame, data, size));
+		}
 	}
 
 	/* A fresh window per input: send some probes, then treat every 8 bytes as a reply's
