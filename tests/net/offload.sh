@@ -8,7 +8,8 @@
 #      go through the kernel untouched while the offload runs;
 #  (c) kill -9: within 1 s the server gets all traffic again, no XDP program, no TAP;
 #  (d) SIGHUP with a changed file changes verdicts; with a broken file the old rules stay;
-#  (f) pcap: mode gives the same verdict counts as the live mode on the same packets.
+#  (f) pcap: mode gives the same verdict counts as the live mode on the same packets;
+#  (g) every queue of dut0, per-queue counters, a multi-queue TAP, the Prometheus textfile.
 # On a veth pair, dut0's RX queue N is gen0's TX queue N: rxq-gen sends on xdp:gen0~N.
 
 source "$(dirname "$0")/lib.sh"
@@ -261,3 +262,30 @@ ip netns exec "$TB_DUT" "$OFF" --json pcap:"$TB_TMP/pass.pcap" --rules "$TB_TMP/
 	>"$TB_TMP/off.pass.json" 2>&1 || tb_fail "(f) re-reading --out-pass failed"
 tb_assert_eq "$(jq -r 'select(.type == "summary") | "\(.rx) \(.passed)"' "$TB_TMP/off.pass.json")" \
 	"3000 3000" "(f) --out-pass holds exactly the passed frames"
+
+# --- (g) every queue: one socket and thread each, per-queue counters, Prometheus textfile -------
+PROM=$TB_TMP/rxq.prom
+off_start xdp:dut0 --flow "$FLOW" --rules "$TB_TMP/dns.rules" --cpu 0,1 --prom "$PROM" --rule-stats
+tb_assert_eq "$(jq -r 'select(.type == "start") | .queues' "$OFF_OUT")" 2 "(g) xdp:dut0 opens both queues"
+d0=$(srv 53 dns)
+gen xdp:gen0~0 --count 10000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
+gen xdp:gen0~1 --count 6000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
+srv_wait 53 dns $((d0 + 1600))
+tb_assert_eq "$(($(srv 53 dns) - d0))" 1600 "(g) valid queries of both queues reach the server"
+tb_wait_for 3 grep -q 'rxq_offload_rx_packets_total{port="xdp:dut0",queue="1"} 6000' "$PROM" ||
+	tb_fail "(g) the Prometheus file does not show queue 1's 6000 frames: $(grep rx_packets "$PROM")"
+tb_pass "(g) the Prometheus file is rewritten every second"
+jq -e 'select(.type == "report") | .q1.rx_pps' "$OFF_OUT" >/dev/null ||
+	tb_fail "(g) per-queue fields missing from the reports"
+tb_pass "(g) reports carry per-queue fields"
+off_stop
+tb_assert_eq "$(off q0.rx)/$(off q1.rx)" 10000/6000 "(g) per-queue rx"
+tb_assert_eq "$(off q0.passed)/$(off q1.passed)" 1000/600 "(g) per-queue passed"
+tb_assert_eq "$(off reinjected)" 1600 "(g) both threads reinject through the multi-queue TAP"
+reconcile "(g)"
+grep -q '^# TYPE rxq_offload_rx_packets_total counter$' "$PROM" || tb_fail "(g) no TYPE line"
+tb_assert_eq "$(grep -c '^rxq_offload_rule_hits_total{' "$PROM")" 4 "(g) one hits series per rule"
+tb_assert_eq "$(awk '/^rxq_offload_dropped_packets_total/ { s += $2 } END { print s }' "$PROM")" \
+	"$(off dropped)" "(g) the final Prometheus file matches the summary"
+ls "$PROM".tmp.* >/dev/null 2>&1 && tb_fail "(g) a temporary Prometheus file was left behind"
+tb_pass "(g) no temporary Prometheus file left"
