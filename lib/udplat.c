@@ -67,6 +67,36 @@ int rxq_probe__parse(const void *buf, size_t len, struct rxq_probe *p)
 	return 0;
 }
 
+int rxq_probe__write_sockperf(void *buf, size_t len, const struct rxq_probe *p)
+{
+	uint8_t *b = buf;
+	uint16_t flags = htobe16(3);
+
+	if (len < RXQ_PROBE_SOCKPERF_LEN || len > UINT32_MAX)
+		return -EMSGSIZE;
+	put64(b, p->seq);
+	memcpy(b + 8, &flags, sizeof(flags));
+	put32(b + 10, (uint32_t)len);
+	put32(b + 14, RXQ_PROBE_MAGIC);
+	put32(b + 18, p->flow);
+	put64(b + 22, p->tx_ns);
+	return 0;
+}
+
+int rxq_probe__parse_sockperf(const void *buf, size_t len, struct rxq_probe *p)
+{
+	const uint8_t *b = buf;
+
+	if (len < RXQ_PROBE_SOCKPERF_LEN || get32(b + 10) != len)
+		return -EMSGSIZE;
+	if (get32(b + 14) != RXQ_PROBE_MAGIC)
+		return -EBADMSG;
+	p->seq = get64(b);
+	p->flow = get32(b + 18);
+	p->tx_ns = get64(b + 22);
+	return 0;
+}
+
 /* ---- echo of a whole frame ------------------------------------------------------------------ */
 
 static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)

@@ -46,6 +46,26 @@ int rxq_probe__write(void *buf, size_t len, const struct rxq_probe *p);
  */
 int rxq_probe__parse(const void *buf, size_t len, struct rxq_probe *p);
 
+/*
+ * The same probe in sockperf's ping-pong framing, so that a sockperf server answers it (it echoes
+ * the datagram with the "client" flag cleared):
+ *
+ *   0  seq    u64, sockperf's sequence number (= ours)
+ *   8  flags  u16, 3 (client | pong request) on the way out
+ *  10  len    u32, the datagram's length
+ *  14  magic, flow, tx_ns as above
+ */
+#define RXQ_PROBE_SOCKPERF_LEN 30
+
+/** @brief Writes a sockperf-framed probe of @p len bytes. 0 or -EMSGSIZE. */
+int rxq_probe__write_sockperf(void *buf, size_t len, const struct rxq_probe *p);
+
+/**
+ * @brief Reads a sockperf-framed echo. @return 0; -EMSGSIZE (too short, or the length field is not
+ * the datagram's); -EBADMSG (not our magic).
+ */
+int rxq_probe__parse_sockperf(const void *buf, size_t len, struct rxq_probe *p);
+
 /* ---- echo of a whole frame (AF_XDP) ------------------------------------------------------------ */
 
 struct rxq_addr;

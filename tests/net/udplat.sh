@@ -115,6 +115,18 @@ for t in 198.18.0.2:4322 '[fd00::2]:4322'; do
 	check_summary "$TB_TMP/one.json" "reuseport server, target $t" '.sent == 500'
 done
 
+# sockperf's server (IPv4 only in the packaged 3.7) answers probes in its framing (--sockperf).
+if command -v sockperf >/dev/null; then
+	tb_bg dut sockperf server -i 198.18.0.2 -p 11111 >/dev/null 2>&1
+	tb_wait_for 5 server_up 11111 || tb_fail "sockperf server did not start"
+	run gen "--sockperf" --count=1000 --sockperf 198.18.0.2:11111
+	check_summary "$TB_TMP/client.json" "--sockperf against sockperf's server" '.sent == 1000'
+	run gen "--sockperf" --count=1000 --sockperf --size=64 198.18.0.2:11111
+	check_summary "$TB_TMP/client.json" "--sockperf --size=64 against sockperf's server"
+else
+	tb_log "sockperf is not installed: --sockperf not tested"
+fi
+
 # Loopback, IPv4 and IPv6 (client and server both in dut).
 for target in 127.0.0.1:4321 '[::1]:4321'; do
 	run dut "loopback $target" --count=1000 "$target"

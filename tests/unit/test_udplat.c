@@ -34,6 +34,27 @@ static void test_probe_roundtrip(void **state)
 	assert_int_equal(rxq_probe__parse(buf, sizeof(buf), &out), -EBADMSG);
 }
 
+static void test_probe_sockperf(void **state)
+{
+	uint8_t buf[32];
+	struct rxq_probe in = { .flow = 0xabcdef01, .seq = 7, .tx_ns = 99 };
+	struct rxq_probe out;
+
+	(void)state;
+	assert_int_equal(rxq_probe__write_sockperf(buf, sizeof(buf), &in), 0);
+	/* sockperf's header as its server expects it: seq 7, flags 3, length 32, big-endian. */
+	assert_memory_equal(buf, "\0\0\0\0\0\0\0\x07\0\x03\0\0\0\x20RQL1", 18);
+	buf[9] = 2; /* the server's echo clears the client flag */
+	assert_int_equal(rxq_probe__parse_sockperf(buf, sizeof(buf), &out), 0);
+	assert_int_equal(out.seq, 7);
+	assert_int_equal(out.flow, in.flow);
+	assert_int_equal(out.tx_ns, 99);
+	assert_int_equal(rxq_probe__parse_sockperf(buf, 31, &out), -EMSGSIZE);
+	assert_int_equal(rxq_probe__write_sockperf(buf, 29, &in), -EMSGSIZE);
+	buf[14] = 'X';
+	assert_int_equal(rxq_probe__parse_sockperf(buf, sizeof(buf), &out), -EBADMSG);
+}
+
 static void test_seqwin_in_order(void **state)
 {
 	struct rxq_seqwin *w;
@@ -369,6 +390,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_probe_roundtrip),
+		cmocka_unit_test(test_probe_sockperf),
 		cmocka_unit_test(test_seqwin_in_order),
 		cmocka_unit_test(test_seqwin_loss_reorder),
 		cmocka_unit_test(test_seqwin_every_tenth),

@@ -30,6 +30,7 @@ struct config {
 	uint64_t interval_ns;    /* report period */
 	uint64_t timeout_ns;     /* a probe without reply for this long is lost */
 	uint64_t rate;           /* probes per second per target (open loop); 0: closed loop */
+	bool sockperf;           /* sockperf's ping-pong framing */
 	bool json;
 	const char *hist_path;
 	int verbose;

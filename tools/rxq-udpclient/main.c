@@ -43,6 +43,7 @@ enum opt_id {
 	OPT_TIMEOUT,
 	OPT_INCOMING_CPU,
 	OPT_HWTSTAMP,
+	OPT_SOCKPERF,
 	OPT_JSON,
 	OPT_HIST,
 	OPT_VERBOSE,
@@ -81,6 +82,9 @@ static const struct rxq_opt options[] = {
 	  "SO_TIMESTAMPING (hardware if enabled on the NIC, else software): split the round trip "
 	  "into send path, wire+peer, receive path",
 	  OPT_HWTSTAMP },
+	{ "sockperf", 0, NULL,
+	  "frame probes as sockperf ping-pong messages, so a sockperf server answers (size >= 30)",
+	  OPT_SOCKPERF },
 	{ "json", 'j', NULL, "one JSON object per report", OPT_JSON },
 	{ "hist", 0, "FILE", "write the run's distribution to FILE in HdrHistogram's text format",
 	  OPT_HIST },
@@ -237,6 +241,9 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 		case OPT_HWTSTAMP:
 			cfg->hwtstamp = true;
 			break;
+		case OPT_SOCKPERF:
+			cfg->sockperf = true;
+			break;
 		case OPT_JSON:
 			cfg->json = true;
 			break;
@@ -250,6 +257,10 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 			return EXIT_USAGE;
 		}
 	}
+	if (cfg->sockperf && cfg->size < RXQ_PROBE_SOCKPERF_LEN)
+		return usage_error("--size=%u is too small for a sockperf-framed probe (at least %d "
+				   "bytes)",
+				   cfg->size, RXQ_PROBE_SOCKPERF_LEN);
 	if (cli.optind >= argc)
 		return usage_error("no target given (usage: %s [options] HOST:PORT ..., e.g. "
 				   "198.18.0.2:4321 or [fd00::2]:4321)",

@@ -437,7 +437,9 @@ static bool handle_datagram(struct worker *w, const uint8_t *buf, size_t len,
 	enum rxq_reply verdict;
 	uint64_t sent_ns = 0;
 
-	if (rxq_probe__parse(buf, len, &p) || p.flow != t->flow || len != w->cfg->size) {
+	if ((w->cfg->sockperf ? rxq_probe__parse_sockperf(buf, len, &p)
+			      : rxq_probe__parse(buf, len, &p)) ||
+	    p.flow != t->flow || len != w->cfg->size) {
 		count(w, EV_STRAY, 1, now, 0);
 		return false;
 	}
@@ -505,7 +507,10 @@ static void prepare_tx(struct worker *w, unsigned i, uint64_t seq, uint64_t tx_n
 	struct rxq_probe p = { .flow = w->t->flow, .seq = seq, .tx_ns = tx_ns };
 	uint8_t *buf = w->tx_bufs + (size_t)i * w->cfg->size;
 
-	rxq_probe__write(buf, w->cfg->size, &p);
+	if (w->cfg->sockperf)
+		rxq_probe__write_sockperf(buf, w->cfg->size, &p);
+	else
+		rxq_probe__write(buf, w->cfg->size, &p);
 	w->tx_iov[i].iov_base = buf;
 	w->tx_iov[i].iov_len = w->cfg->size;
 	memset(&w->tx[i], 0, sizeof(w->tx[i]));
