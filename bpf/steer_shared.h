@@ -42,11 +42,11 @@ struct rxq_steer_config {
 
 /* One per CPU (BPF_MAP_TYPE_PERCPU_ARRAY, key 0); user space sums the CPUs. */
 struct rxq_steer_counters {
-	__u64 steered;    /* matched a flow and redirected to the queue's AF_XDP socket */
-	__u64 passed;     /* matched no flow: XDP_PASS */
-	__u64 no_socket;  /* matched a flow but arrived on a queue without a socket: XDP_PASS */
-	__u64 not_ip;     /* not IPv4/IPv6 after the VLAN tags (ARP, LLDP, ...): XDP_PASS */
-	__u64 neigh;      /* ICMPv6 neighbour/router discovery: never steered, XDP_PASS */
+	__u64 steered;	 /* matched a flow and redirected to the queue's AF_XDP socket */
+	__u64 passed;	 /* matched no flow: XDP_PASS */
+	__u64 no_socket; /* matched a flow but arrived on a queue without a socket: XDP_PASS */
+	__u64 not_ip;	 /* not IPv4/IPv6 after the VLAN tags (ARP, LLDP, ...): XDP_PASS */
+	__u64 neigh;	 /* ICMPv6 neighbour/router discovery: never steered, XDP_PASS */
 	__u64 flow_hits[RXQ_STEER_MAX_FLOWS]; /* first matching flow, whatever the queue */
 };
 

@@ -419,9 +419,9 @@ static int detach_other(struct rxq_steer *s)
 		close(fd);
 		return err;
 	}
-	return bpf_xdp_detach(s->ifindex,
-			      o->mode == RXQ_XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE,
-			      NULL);
+	return bpf_xdp_detach(
+	    s->ifindex, o->mode == RXQ_XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE,
+	    NULL);
 }
 
 int rxq_steer__attach(struct rxq_steer *s)
@@ -459,8 +459,8 @@ int rxq_steer__attach(struct rxq_steer *s)
 		lopts.flags = XDP_FLAGS_DRV_MODE;
 	else if (s->opts.xdp_mode == RXQ_XDP_MODE_GENERIC)
 		lopts.flags = XDP_FLAGS_SKB_MODE;
-	fd = bpf_link_create(bpf_program__fd(s->skel->progs.rxq_steer), s->ifindex, BPF_XDP,
-			     &lopts);
+	fd =
+	    bpf_link_create(bpf_program__fd(s->skel->progs.rxq_steer), s->ifindex, BPF_XDP, &lopts);
 	if (fd < 0) {
 		err = fd;
 		if (err == -EOPNOTSUPP || (err == -EINVAL && lopts.flags == XDP_FLAGS_DRV_MODE)) {

@@ -306,7 +306,7 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 
 int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *opts)
 {
-	struct rxq_tap_opts o = { 0 };
+	struct rxq_tap_opts o = {0};
 	struct rxq_tap *t;
 	unsigned q;
 	short flags;
@@ -383,8 +383,8 @@ int rxq_tap__fd(const struct rxq_tap *t, unsigned q)
 	return q < t->nqueues ? t->fds[q] : -1;
 }
 
-unsigned rxq_tap__write_batch(struct rxq_tap *t, unsigned q, const struct iovec *frames,
-			      unsigned n, int *first_err)
+unsigned rxq_tap__write_batch(struct rxq_tap *t, unsigned q, const struct iovec *frames, unsigned n,
+			      int *first_err)
 {
 	unsigned i, ok = 0;
 	int fd = t->fds[q < t->nqueues ? q : 0];

@@ -27,9 +27,10 @@
 #define RXQ_STEER_MAX 16
 
 enum rxq_xdp_mode {
-	RXQ_XDP_MODE_AUTO = 0, /* let the kernel choose: native if the driver has it, else generic */
-	RXQ_XDP_MODE_NATIVE,   /* driver mode (XDP_FLAGS_DRV_MODE) */
-	RXQ_XDP_MODE_GENERIC,  /* skb mode (XDP_FLAGS_SKB_MODE): works everywhere, slower */
+	/* let the kernel choose: native if the driver has it, else generic */
+	RXQ_XDP_MODE_AUTO = 0,
+	RXQ_XDP_MODE_NATIVE,  /* driver mode (XDP_FLAGS_DRV_MODE) */
+	RXQ_XDP_MODE_GENERIC, /* skb mode (XDP_FLAGS_SKB_MODE): works everywhere, slower */
 };
 
 /** @brief "auto", "native" or "generic". */
@@ -39,20 +40,20 @@ const char *rxq_xdp_mode__str(enum rxq_xdp_mode m);
 int rxq_xdp_mode__parse(const char *s, enum rxq_xdp_mode *out);
 
 struct rxq_steer_opts {
-	size_t sz;                  /* sizeof(struct rxq_steer_opts) */
+	size_t sz; /* sizeof(struct rxq_steer_opts) */
 	enum rxq_xdp_mode xdp_mode;
-	bool force;                 /* detach another XDP program attached to the interface */
-	unsigned nqueues;           /* XSKMAP size; 0: the interface's RX queue count */
+	bool force;	  /* detach another XDP program attached to the interface */
+	unsigned nqueues; /* XSKMAP size; 0: the interface's RX queue count */
 };
 
 /* An XDP program found on an interface. */
 struct rxq_xdp_attached {
-	uint32_t prog_id;        /* 0: nothing attached (in native or generic mode) */
-	char name[16];           /* program name as the kernel knows it ("" if unreadable) */
-	enum rxq_xdp_mode mode;  /* NATIVE or GENERIC */
-	uint32_t link_id;        /* bpf_link holding it, 0 if attached through netlink */
-	int holder_pid;          /* a process holding that bpf_link open (0: unknown) */
-	char holder_comm[16];    /* its command name */
+	uint32_t prog_id;	/* 0: nothing attached (in native or generic mode) */
+	char name[16];		/* program name as the kernel knows it ("" if unreadable) */
+	enum rxq_xdp_mode mode; /* NATIVE or GENERIC */
+	uint32_t link_id;	/* bpf_link holding it, 0 if attached through netlink */
+	int holder_pid;		/* a process holding that bpf_link open (0: unknown) */
+	char holder_comm[16];	/* its command name */
 };
 
 /**
@@ -68,7 +69,7 @@ struct rxq_steer_stats {
 	uint64_t passed;    /* matched no flow (includes not_ip and neigh) */
 	uint64_t no_socket; /* matched, but on a queue without a socket: passed to the kernel */
 	uint64_t not_ip;    /* neither IPv4 nor IPv6 */
-	uint64_t neigh;     /* ICMPv6 neighbour/router discovery, never steered */
+	uint64_t neigh;	    /* ICMPv6 neighbour/router discovery, never steered */
 	uint64_t flow_hits[RXQ_STEER_MAX]; /* per flow spec, in the order given */
 };
 

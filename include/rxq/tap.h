@@ -23,12 +23,12 @@
  *   route (no new local address, no new route).
  *
  * Local addresses are delivered by the weak host model: IPv4/IPv6 global addresses of IF are local
- * on the TAP too. What does not carry over: sockets bound to IF (SO_BINDTODEVICE), firewall rules on
- * the input interface name, IPv6 link-local destinations of IF, VLAN sub-interfaces of IF.
+ * on the TAP too. What does not carry over: sockets bound to IF (SO_BINDTODEVICE), firewall rules
+ * on the input interface name, IPv6 link-local destinations of IF, VLAN sub-interfaces of IF.
  */
 
 struct rxq_tap_opts {
-	size_t sz;        /* sizeof(struct rxq_tap_opts) */
+	size_t sz;	  /* sizeof(struct rxq_tap_opts) */
 	const char *name; /* NULL: "rxq<IF's ifindex>q<first_queue>" */
 	unsigned first_queue;
 	unsigned nqueues; /* fds (IFF_MULTI_QUEUE when > 1), one per writing thread; 0 means 1 */
@@ -55,8 +55,8 @@ int rxq_tap__fd(const struct rxq_tap *t, unsigned q);
  * @return the number of frames the kernel took; the rest (EAGAIN, ENOBUFS, ...) count as failed,
  * the first error is in *first_err when not NULL.
  */
-unsigned rxq_tap__write_batch(struct rxq_tap *t, unsigned q, const struct iovec *frames,
-			      unsigned n, int *first_err);
+unsigned rxq_tap__write_batch(struct rxq_tap *t, unsigned q, const struct iovec *frames, unsigned n,
+			      int *first_err);
 
 /** @brief Closes the fds; the kernel removes the interface. NULL is a no-op. */
 void rxq_tap__close(struct rxq_tap *t);

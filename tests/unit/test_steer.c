@@ -190,8 +190,8 @@ struct frame_spec {
 	const char *src, *dst;
 	uint16_t sport, dport;
 	uint16_t frag_off; /* IPv4: offset in 8-byte units */
-	int v6_ext_hop;    /* IPv6: put a hop-by-hop header first */
-	int v6_frag;       /* IPv6: a fragment header with this offset (8-byte units), -1 none */
+	int v6_ext_hop;	   /* IPv6: put a hop-by-hop header first */
+	int v6_frag;	   /* IPv6: a fragment header with this offset (8-byte units), -1 none */
 	uint8_t icmp6_type;
 	uint16_t ethertype; /* non-zero: use it instead of IP */
 };
@@ -306,7 +306,7 @@ static int setup_prog(void **state)
 {
 	struct run_ctx *rc = calloc(1, sizeof(*rc));
 	struct rxq_flowspec flows[5];
-	struct rxq_steer_opts opts = { .sz = sizeof(opts), .nqueues = 4 };
+	struct rxq_steer_opts opts = {.sz = sizeof(opts), .nqueues = 4};
 
 	if (!rc)
 		return -1;
@@ -352,17 +352,21 @@ static int teardown_prog(void **state)
 	return 0;
 }
 
-#define NEED_ROOT(rc)                                                                      \
-	do {                                                                               \
-		if (!(rc)->steer)                                                          \
-			skip();                                                            \
+#define NEED_ROOT(rc)                                                                              \
+	do {                                                                                       \
+		if (!(rc)->steer)                                                                  \
+			skip();                                                                    \
 	} while (0)
 
 static void test_prog_ipv4(void **state)
 {
 	struct run_ctx *rc = *state;
-	struct frame_spec f = { .proto = IPPROTO_UDP, .src = "198.18.0.1", .dst = "198.18.0.2",
-				.sport = 1234, .dport = 53, .v6_frag = -1 };
+	struct frame_spec f = {.proto = IPPROTO_UDP,
+			       .src = "198.18.0.1",
+			       .dst = "198.18.0.2",
+			       .sport = 1234,
+			       .dport = 53,
+			       .v6_frag = -1};
 	int v;
 
 	NEED_ROOT(rc);
@@ -398,8 +402,13 @@ static void test_prog_ipv4(void **state)
 static void test_prog_ipv6(void **state)
 {
 	struct run_ctx *rc = *state;
-	struct frame_spec f = { .ipv6 = 1, .proto = IPPROTO_UDP, .src = "fd00::1", .dst = "fd00::2",
-				.sport = 1234, .dport = 53, .v6_frag = -1 };
+	struct frame_spec f = {.ipv6 = 1,
+			       .proto = IPPROTO_UDP,
+			       .src = "fd00::1",
+			       .dst = "fd00::2",
+			       .sport = 1234,
+			       .dport = 53,
+			       .v6_frag = -1};
 	int v;
 
 	NEED_ROOT(rc);
@@ -422,8 +431,12 @@ static void test_prog_ipv6(void **state)
 static void test_prog_never_steers(void **state)
 {
 	struct run_ctx *rc = *state;
-	struct frame_spec f = { .ipv6 = 1, .proto = IPPROTO_ICMPV6, .src = "fd00::1",
-				.dst = "fd00::2", .icmp6_type = 135, .v6_frag = -1 };
+	struct frame_spec f = {.ipv6 = 1,
+			       .proto = IPPROTO_ICMPV6,
+			       .src = "fd00::1",
+			       .dst = "fd00::2",
+			       .icmp6_type = 135,
+			       .v6_frag = -1};
 	struct rxq_steer_stats before, after;
 	int v;
 
@@ -467,18 +480,18 @@ static void test_prog_short_frames(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_compile_udp4),
-		cmocka_unit_test(test_compile_prefix_masks_host_bits),
-		cmocka_unit_test(test_compile_ip_any_and_proto),
-		cmocka_unit_test(test_compile_rejects_inconsistent),
-		cmocka_unit_test(test_config_limits),
-		cmocka_unit_test(test_xdp_mode_parse),
+	    cmocka_unit_test(test_compile_udp4),
+	    cmocka_unit_test(test_compile_prefix_masks_host_bits),
+	    cmocka_unit_test(test_compile_ip_any_and_proto),
+	    cmocka_unit_test(test_compile_rejects_inconsistent),
+	    cmocka_unit_test(test_config_limits),
+	    cmocka_unit_test(test_xdp_mode_parse),
 	};
 	const struct CMUnitTest prog_tests[] = {
-		cmocka_unit_test(test_prog_ipv4),
-		cmocka_unit_test(test_prog_ipv6),
-		cmocka_unit_test(test_prog_never_steers),
-		cmocka_unit_test(test_prog_short_frames),
+	    cmocka_unit_test(test_prog_ipv4),
+	    cmocka_unit_test(test_prog_ipv6),
+	    cmocka_unit_test(test_prog_never_steers),
+	    cmocka_unit_test(test_prog_short_frames),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 

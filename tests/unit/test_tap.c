@@ -127,8 +127,8 @@ static size_t udp_frame(uint8_t *b, int ipv6, const char *src, const char *dst, 
 
 static int udp_listener(int family, uint16_t port)
 {
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
-	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 
 	assert_true(fd >= 0);
@@ -141,7 +141,7 @@ static int udp_listener(int family, uint16_t port)
 
 static int received(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	char buf[64];
 	int n = 0;
 
@@ -152,7 +152,7 @@ static int received(int fd)
 
 static void test_tap_delivers(void **state)
 {
-	struct rxq_tap_opts opts = { .sz = sizeof(opts), .first_queue = 3, .nqueues = 2 };
+	struct rxq_tap_opts opts = {.sz = sizeof(opts), .first_queue = 3, .nqueues = 2};
 	struct rxq_tap *tap = NULL;
 	struct iovec iov[3];
 	uint8_t f4[128], f6[128], other[128];
@@ -210,12 +210,13 @@ static void test_tap_delivers(void **state)
 	rxq_tap__close(tap);
 	assert_int_equal(if_nametoindex(name), 0);
 	/* removing the TAP's borrowed address left d0's local route in place */
-	assert_int_equal(system("ip route show table local | grep -q 'local 198.18.0.2 dev d0'"), 0);
+	assert_int_equal(system("ip route show table local | grep -q 'local 198.18.0.2 dev d0'"),
+			 0);
 }
 
 static void test_tap_errors(void **state)
 {
-	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-dup" };
+	struct rxq_tap_opts opts = {.sz = sizeof(opts), .name = "rxq-dup"};
 	struct rxq_tap *a = NULL, *b = NULL;
 
 	(void)state;
@@ -233,9 +234,9 @@ static void test_tap_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rp_filter_choice),
-		cmocka_unit_test(test_tap_delivers),
-		cmocka_unit_test(test_tap_errors),
+	    cmocka_unit_test(test_rp_filter_choice),
+	    cmocka_unit_test(test_tap_delivers),
+	    cmocka_unit_test(test_tap_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup_netns, NULL);

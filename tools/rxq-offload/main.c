@@ -50,33 +50,32 @@ enum {
 };
 
 static const struct rxq_opt opts[] = {
-	{ "flow", 'f', "SPEC", "steer this flow out of the kernel (repeatable, up to 16), e.g. "
-			       "'udp4 dst-port 53'", O_FLOW },
-	{ "rules", 'r', "FILE", "rules file (required); SIGHUP reloads it", O_RULES },
-	{ "mode", 'm', "MODE", "AF_XDP mode: auto (default), copy or zero-copy", O_MODE },
-	{ "xdp-mode", 0, "MODE", "XDP attach mode: auto (default), native or generic", O_XDP_MODE },
-	{ "cpu", 'c', "LIST", "pin the queue threads to these CPUs, one per queue, e.g. 2,3",
-	  O_CPU },
-	{ "busy-poll", 0, "USEC", "busy-poll the sockets (SO_PREFER_BUSY_POLL, budget = batch)",
-	  O_BUSY_POLL },
-	{ "batch", 'b', "N", "frames per receive batch (default 64, at most 1024)", O_BATCH },
-	{ "frames", 0, "N", "UMEM frames per socket, a power of two (default 8192)", O_FRAMES },
-	{ "reinject", 0, "tap|none", "hand passed packets back through a TAP (default) or not",
-	  O_REINJECT },
-	{ "tap", 0, "NAME", "name of the TAP (default rxq<ifindex>q<first queue>)", O_TAP },
-	{ "force", 0, NULL, "detach another XDP program attached to the interface", O_FORCE },
-	{ "json", 'j', NULL, "one JSON object per line instead of text", O_JSON },
-	{ "rule-stats", 0, NULL, "print hits per rule in the summary and the --prom file",
-	  O_RULE_STATS },
-	{ "prom", 0, "FILE", "write a Prometheus textfile every second (atomically)", O_PROM },
-	{ "out-pass", 0, "pcap:FILE", "pcap: input only: write the passed frames here", O_OUT_PASS },
-	{ "out-drop", 0, "pcap:FILE", "pcap: input only: write the other frames here", O_OUT_DROP },
-	{ "duration", 'd', "TIME", "stop after TIME (e.g. 10s, 500ms); default: until signalled",
-	  O_DURATION },
-	{ "limit-entries", 0, "N", "buckets per limit rule and thread (default 65536)",
-	  O_LIMIT_ENTRIES },
-	{ "verbose", 'v', NULL, "more messages on stderr", O_VERBOSE },
-	{ NULL, 0, NULL, NULL, 0 },
+    {"flow", 'f', "SPEC",
+     "steer this flow out of the kernel (repeatable, up to 16), e.g. "
+     "'udp4 dst-port 53'",
+     O_FLOW},
+    {"rules", 'r', "FILE", "rules file (required); SIGHUP reloads it", O_RULES},
+    {"mode", 'm', "MODE", "AF_XDP mode: auto (default), copy or zero-copy", O_MODE},
+    {"xdp-mode", 0, "MODE", "XDP attach mode: auto (default), native or generic", O_XDP_MODE},
+    {"cpu", 'c', "LIST", "pin the queue threads to these CPUs, one per queue, e.g. 2,3", O_CPU},
+    {"busy-poll", 0, "USEC", "busy-poll the sockets (SO_PREFER_BUSY_POLL, budget = batch)",
+     O_BUSY_POLL},
+    {"batch", 'b', "N", "frames per receive batch (default 64, at most 1024)", O_BATCH},
+    {"frames", 0, "N", "UMEM frames per socket, a power of two (default 8192)", O_FRAMES},
+    {"reinject", 0, "tap|none", "hand passed packets back through a TAP (default) or not",
+     O_REINJECT},
+    {"tap", 0, "NAME", "name of the TAP (default rxq<ifindex>q<first queue>)", O_TAP},
+    {"force", 0, NULL, "detach another XDP program attached to the interface", O_FORCE},
+    {"json", 'j', NULL, "one JSON object per line instead of text", O_JSON},
+    {"rule-stats", 0, NULL, "print hits per rule in the summary and the --prom file", O_RULE_STATS},
+    {"prom", 0, "FILE", "write a Prometheus textfile every second (atomically)", O_PROM},
+    {"out-pass", 0, "pcap:FILE", "pcap: input only: write the passed frames here", O_OUT_PASS},
+    {"out-drop", 0, "pcap:FILE", "pcap: input only: write the other frames here", O_OUT_DROP},
+    {"duration", 'd', "TIME", "stop after TIME (e.g. 10s, 500ms); default: until signalled",
+     O_DURATION},
+    {"limit-entries", 0, "N", "buckets per limit rule and thread (default 65536)", O_LIMIT_ENTRIES},
+    {"verbose", 'v', NULL, "more messages on stderr", O_VERBOSE},
+    {NULL, 0, NULL, NULL, 0},
 };
 
 struct args {
@@ -111,8 +110,7 @@ static void word_error(const char *opt, const char *arg, unsigned col, const cha
 		rxq_err("%s '%s': %s", opt, arg, msg);
 }
 
-static int parse_u32_opt(const char *name, const char *v, uint64_t min, uint64_t max,
-			 uint32_t *out)
+static int parse_u32_opt(const char *name, const char *v, uint64_t min, uint64_t max, uint32_t *out)
 {
 	uint64_t x;
 
@@ -128,16 +126,16 @@ static int parse_u32_opt(const char *name, const char *v, uint64_t min, uint64_t
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	struct rxq_cli cli = {
-		.prog = PROG,
-		.usage = "PORT --flow SPEC [--flow SPEC...] --rules FILE [options]",
-		.summary = "Takes the flows selected by --flow on the RX queues of PORT out of the "
-			   "kernel (XDP + AF_XDP),\nclassifies them against the rules file, drops "
-			   "the flood and hands the rest back to the\nkernel through a TAP. PORT is "
-			   "xdp:IF~Q, xdp:IF~Q1,Q2, xdp:IF (every queue) or pcap:FILE\n(classify a "
-			   "capture offline).",
-		.opts = opts,
-		.argc = argc,
-		.argv = argv,
+	    .prog = PROG,
+	    .usage = "PORT --flow SPEC [--flow SPEC...] --rules FILE [options]",
+	    .summary = "Takes the flows selected by --flow on the RX queues of PORT out of the "
+		       "kernel (XDP + AF_XDP),\nclassifies them against the rules file, drops "
+		       "the flood and hands the rest back to the\nkernel through a TAP. PORT is "
+		       "xdp:IF~Q, xdp:IF~Q1,Q2, xdp:IF (every queue) or pcap:FILE\n(classify a "
+		       "capture offline).",
+	    .opts = opts,
+	    .argc = argc,
+	    .argv = argv,
 	};
 	const char *v;
 	uint32_t u;
@@ -236,7 +234,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_DURATION:
 			if (rxq_parse_duration_ns(v, &a->duration_ns) || !a->duration_ns) {
-				rxq_err("--duration=%s: expected a time such as 10, 10s, 500ms, 2m", v);
+				rxq_err("--duration=%s: expected a time such as 10, 10s, 500ms, 2m",
+					v);
 				return -EINVAL;
 			}
 			break;
@@ -319,9 +318,9 @@ static int assign_cpus(struct offload *o, const char *list)
 static int load_rules(struct offload *o, const struct args *a, struct rxq_rules **out)
 {
 	struct rxq_rules_opts ro = {
-		.sz = sizeof(ro),
-		.nthreads = o->nworkers,
-		.limit_entries = a->limit_entries,
+	    .sz = sizeof(ro),
+	    .nthreads = o->nworkers,
+	    .limit_entries = a->limit_entries,
 	};
 	struct rxq_parse_error pe;
 	char msg[1024];
@@ -387,7 +386,7 @@ static int exit_for(int err)
 
 static int check_privileges(void)
 {
-	static const int caps[] = { RXQ_CAP_NET_ADMIN, RXQ_CAP_NET_RAW, RXQ_CAP_BPF };
+	static const int caps[] = {RXQ_CAP_NET_ADMIN, RXQ_CAP_NET_RAW, RXQ_CAP_BPF};
 	int missing = rxq_cap__first_missing(caps, 3);
 
 	if (missing < 0)
@@ -403,21 +402,21 @@ static int check_privileges(void)
 
 static int setup_live(struct offload *o, const struct args *a, struct rxq_flowspec *flows)
 {
-	struct rxq_steer_opts so = { .sz = sizeof(so), .xdp_mode = a->xdp_mode, .force = a->force };
+	struct rxq_steer_opts so = {.sz = sizeof(so), .xdp_mode = a->xdp_mode, .force = a->force};
 	struct rxq_xsk_opts xo = {
-		.mode = a->mode,
-		.rx = true,
-		.nframes = a->frames,
-		.ring_size = a->frames / 2,
-		.frame_size = 2048,
-		.busy_poll_usec = a->busy_poll,
-		.busy_poll_budget = a->batch,
+	    .mode = a->mode,
+	    .rx = true,
+	    .nframes = a->frames,
+	    .ring_size = a->frames / 2,
+	    .frame_size = 2048,
+	    .busy_poll_usec = a->busy_poll,
+	    .busy_poll_budget = a->batch,
 	};
 	struct rxq_tap_opts to = {
-		.sz = sizeof(to),
-		.name = a->tap_name,
-		.first_queue = o->port.queues[0],
-		.nqueues = o->nworkers,
+	    .sz = sizeof(to),
+	    .name = a->tap_name,
+	    .first_queue = o->port.queues[0],
+	    .nqueues = o->nworkers,
 	};
 	struct rxq_netdev dev;
 	unsigned i;
@@ -440,7 +439,8 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 			rxq_err("at most %d --flow specs", RXQ_STEER_MAX);
 		return err;
 	}
-	/* Attached first: matching frames are passed to the kernel until each socket is in the map. */
+	/* Attached first: matching frames are passed to the kernel until each socket is in the map.
+	 */
 	err = rxq_steer__attach(o->steer);
 	if (err)
 		return err;
@@ -478,10 +478,9 @@ static int start_workers(struct offload *o)
 	for (i = 0; i < o->nworkers; i++) {
 		struct offload_worker *w = &o->workers[i];
 
-		err = pthread_create(&w->thread, NULL,
-				     o->port.type == RXQ_PORT_PCAP ? offload_pcap_worker
-								   : offload_live_worker,
-				     w);
+		err = pthread_create(
+		    &w->thread, NULL,
+		    o->port.type == RXQ_PORT_PCAP ? offload_pcap_worker : offload_live_worker, w);
 		if (err) {
 			rxq_err("cannot start a thread: %s", strerror(err));
 			atomic_fetch_sub(&o->running, o->nworkers - i);

@@ -37,9 +37,9 @@ struct offload;
 
 struct offload_worker {
 	struct offload *o;
-	unsigned index;   /* thread index: row of the counters, context of the rules */
-	uint32_t queue;   /* xdp: RX queue */
-	int cpu;          /* -1: not pinned */
+	unsigned index; /* thread index: row of the counters, context of the rules */
+	uint32_t queue; /* xdp: RX queue */
+	int cpu;	/* -1: not pinned */
 	struct rxq_xsk *xsk;
 	uint64_t *row;
 	pthread_t thread;
@@ -87,10 +87,10 @@ void *offload_pcap_worker(void *arg);
 struct offload_snapshot {
 	uint64_t t_ns;
 	uint64_t total[C__COUNT];
-	uint64_t ring_drops;      /* AF_XDP rx_dropped + rx_ring_full, all sockets */
-	uint64_t fill_empty;      /* AF_XDP rx_fill_ring_empty_descs */
-	uint64_t steered;         /* XDP program: redirected to a socket */
-	uint64_t kernel_passed;   /* XDP program: left to the kernel */
+	uint64_t ring_drops;	/* AF_XDP rx_dropped + rx_ring_full, all sockets */
+	uint64_t fill_empty;	/* AF_XDP rx_fill_ring_empty_descs */
+	uint64_t steered;	/* XDP program: redirected to a socket */
+	uint64_t kernel_passed; /* XDP program: left to the kernel */
 	unsigned nq;
 	struct {
 		uint64_t c[C__COUNT];

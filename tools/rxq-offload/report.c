@@ -90,24 +90,25 @@ void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
 	rxq_out__begin(o->out, "report");
 	rxq_out__text(o->out, "[+] ");
 	rxq_out__double(o->out, "t", (double)(now->t_ns - o->start_ns) / 1e9, 1);
-	counter_fields(o->out, d, (uint64_t)((double)(now->ring_drops - prev->ring_drops) / secs + 0.5),
-		       true);
+	counter_fields(o->out, d,
+		       (uint64_t)((double)(now->ring_drops - prev->ring_drops) / secs + 0.5), true);
 	if (o->steer)
 		rxq_out__u64(o->out, "steered",
 			     (uint64_t)((double)(now->steered - prev->steered) / secs + 0.5));
 	if (now->nq > 1) {
 		for (i = 0; i < now->nq; i++) {
 			for (f = 0; f < C__COUNT; f++)
-				d[f] = (uint64_t)((double)(now->q[i].c[f] - prev->q[i].c[f]) / secs +
-						  0.5);
+				d[f] =
+				    (uint64_t)((double)(now->q[i].c[f] - prev->q[i].c[f]) / secs +
+					       0.5);
 			snprintf(key, sizeof(key), "q%u", o->workers[i].queue);
 			rxq_out__obj_begin(o->out, key);
-			counter_fields(o->out, d,
-				       (uint64_t)((double)(now->q[i].ring_drops -
-							   prev->q[i].ring_drops) /
-							  secs +
-						  0.5),
-				       true);
+			counter_fields(
+			    o->out, d,
+			    (uint64_t)((double)(now->q[i].ring_drops - prev->q[i].ring_drops) /
+					   secs +
+				       0.5),
+			    true);
 			rxq_out__obj_end(o->out);
 		}
 	}
@@ -118,7 +119,7 @@ static void rule_stats(struct offload *o)
 {
 	struct rxq_rules *rules = rxq_rules_ref__current(o->rules);
 	unsigned i, n = rxq_rules__count(rules);
-	static const char *const action[] = { "pass", "drop", "limit" };
+	static const char *const action[] = {"pass", "drop", "limit"};
 
 	for (i = 0; i < n; i++) {
 		uint64_t hits = rxq_rules__hits_total(rules, i);
@@ -156,10 +157,9 @@ void offload_report_summary(struct offload *o, const struct offload_snapshot *en
 	rxq_out__u64(o->out, "rx_bytes", t[C_RX_BYTES]);
 	rxq_out__double(o->out, "rx_mpps", secs > 0 ? (double)t[C_RX] / secs / 1e6 : 0, 3);
 	if (o->port.type == RXQ_PORT_PCAP)
-		rxq_out__double(o->out, "classify_mpps",
-				t[C_CLASSIFY_NS] ? (double)t[C_RX] * 1e3 / (double)t[C_CLASSIFY_NS]
-						 : 0,
-				3);
+		rxq_out__double(
+		    o->out, "classify_mpps",
+		    t[C_CLASSIFY_NS] ? (double)t[C_RX] * 1e3 / (double)t[C_CLASSIFY_NS] : 0, 3);
 	rxq_out__u64(o->out, "reloads", o->reloads);
 	rxq_out__u64(o->out, "reload_failures", o->reload_failures);
 	rxq_out__bool(o->out, "reconciled", reconciled);
@@ -199,19 +199,15 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 		const char *name, *help;
 		int field; /* -1: ring drops */
 	} metrics[] = {
-		{ "rx_packets_total", "Frames received from the AF_XDP sockets (or the capture).",
-		  C_RX },
-		{ "dropped_packets_total", "Frames dropped by a drop rule.", C_DROPPED },
-		{ "passed_packets_total", "Frames given verdict pass.", C_PASSED },
-		{ "limited_packets_total", "Frames dropped by a limit rule's empty bucket.",
-		  C_LIMITED },
-		{ "error_packets_total", "Frames that could not be parsed (dropped).", C_ERRORS },
-		{ "reinjected_packets_total", "Passed frames handed back to the kernel.",
-		  C_REINJECTED },
-		{ "reinject_errors_total", "Passed frames the TAP did not take.",
-		  C_REINJECT_ERRORS },
-		{ "rx_bytes_total", "Bytes of the frames received.", C_RX_BYTES },
-		{ "ring_drops_total", "Frames the kernel dropped at the AF_XDP rings.", -1 },
+	    {"rx_packets_total", "Frames received from the AF_XDP sockets (or the capture).", C_RX},
+	    {"dropped_packets_total", "Frames dropped by a drop rule.", C_DROPPED},
+	    {"passed_packets_total", "Frames given verdict pass.", C_PASSED},
+	    {"limited_packets_total", "Frames dropped by a limit rule's empty bucket.", C_LIMITED},
+	    {"error_packets_total", "Frames that could not be parsed (dropped).", C_ERRORS},
+	    {"reinjected_packets_total", "Passed frames handed back to the kernel.", C_REINJECTED},
+	    {"reinject_errors_total", "Passed frames the TAP did not take.", C_REINJECT_ERRORS},
+	    {"rx_bytes_total", "Bytes of the frames received.", C_RX_BYTES},
+	    {"ring_drops_total", "Frames the kernel dropped at the AF_XDP rings.", -1},
 	};
 	char tmp[4096 + 32], port[RXQ_PORT_PATH_MAX + 16];
 	unsigned m, i;
@@ -259,10 +255,12 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 		struct rxq_rules *rules = rxq_rules_ref__current(o->rules);
 		unsigned n = rxq_rules__count(rules);
 
-		prom_counter(f, "rule_hits_total", "Frames decided by each rule of the current set.");
+		prom_counter(f, "rule_hits_total",
+			     "Frames decided by each rule of the current set.");
 		for (i = 0; i < n; i++)
-			fprintf(f, "rxq_offload_rule_hits_total{rule=\"%u\",line=\"%u\"} %" PRIu64 "\n",
-				i, rxq_rules__line(rules, i), rxq_rules__hits_total(rules, i));
+			fprintf(
+			    f, "rxq_offload_rule_hits_total{rule=\"%u\",line=\"%u\"} %" PRIu64 "\n",
+			    i, rxq_rules__line(rules, i), rxq_rules__hits_total(rules, i));
 	}
 	if (ferror(f))
 		err = -EIO;

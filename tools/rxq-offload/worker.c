@@ -200,11 +200,13 @@ void *offload_pcap_worker(void *arg)
 		t0 = rxq_now_ns();
 		for (i = 0; i < n; i++) {
 			/* token buckets run on capture time, which must not go backwards */
-			now = (uint64_t)meta[i].ts.tv_sec * 1000000000u + (uint64_t)meta[i].ts.tv_nsec;
+			now = (uint64_t)meta[i].ts.tv_sec * 1000000000u +
+			      (uint64_t)meta[i].ts.tv_nsec;
 			if (now < last_ns)
 				now = last_ns;
 			last_ns = now;
-			verdict[i] = classify(ctx, pcap_arena + meta[i].off, meta[i].len, now, NULL);
+			verdict[i] =
+			    classify(ctx, pcap_arena + meta[i].off, meta[i].len, now, NULL);
 			bc.v[verdict[i]]++;
 			bc.bytes += meta[i].len;
 		}
@@ -212,7 +214,7 @@ void *offload_pcap_worker(void *arg)
 		rxq_counter_add(w->row, C_CLASSIFY_NS, t1 - t0);
 		for (i = 0; i < n && (o->out_pass || o->out_drop); i++) {
 			struct rxq_pcap_writer *wr =
-				verdict[i] == RXQ_VERDICT_PASS ? o->out_pass : o->out_drop;
+			    verdict[i] == RXQ_VERDICT_PASS ? o->out_pass : o->out_drop;
 			int err;
 
 			if (!wr)
