@@ -470,10 +470,16 @@ static int array_setup(struct tx_array *a, uint32_t n, uint32_t cap, bool msgs)
 	if (!a->frames || !a->len)
 		return -ENOMEM;
 	if (msgs) {
+		/* One message per slot, built once; a send only sets the lengths. */
 		a->msgs = calloc(n, sizeof(*a->msgs));
 		a->iov = calloc(n, sizeof(*a->iov));
 		if (!a->msgs || !a->iov)
 			return -ENOMEM;
+		for (uint32_t i = 0; i < n; i++) {
+			a->iov[i].iov_base = a->frames + (size_t)i * cap;
+			a->msgs[i].msg_hdr.msg_iov = &a->iov[i];
+			a->msgs[i].msg_hdr.msg_iovlen = 1;
+		}
 	}
 	return 0;
 }
@@ -749,23 +755,15 @@ static int mmsg_push(struct rxq_tx *t)
 	int sent;
 
 	while (a->count) {
-		for (uint32_t i = 0; i < a->count; i++) {
-			uint32_t k = a->first + i;
-
-			a->iov[i].iov_base = a->frames + (size_t)k * a->cap;
-			a->iov[i].iov_len = a->len[k];
-			memset(&a->msgs[i], 0, sizeof(a->msgs[i]));
-			a->msgs[i].msg_hdr.msg_iov = &a->iov[i];
-			a->msgs[i].msg_hdr.msg_iovlen = 1;
-		}
 		t->st.syscalls++;
-		sent = sendmmsg(t->fd, a->msgs, a->count, MSG_DONTWAIT);
+		sent = sendmmsg(t->fd, a->msgs + a->first, a->count, MSG_DONTWAIT);
 		if (sent < 0) {
 			switch (errno) {
 			case ENOBUFS:
 			case EAGAIN:
 			case EBUSY:
 			case EINTR:
+				/* The device refused the first frame for now: it is sent again. */
 				t->st.retries++;
 				return 0;
 			case EMSGSIZE:
@@ -795,8 +793,11 @@ static int array_submit(struct rxq_tx *t, struct rxq_tx_buf *bufs, unsigned n)
 	int err;
 
 	if (!a->count) {
-		for (unsigned i = 0; i < n; i++)
+		for (unsigned i = 0; i < n; i++) {
 			a->len[i] = bufs[i].len;
+			if (a->iov)
+				a->iov[i].iov_len = bufs[i].len;
+		}
 		a->first = 0;
 		a->count = n;
 	}

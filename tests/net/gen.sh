@@ -58,8 +58,8 @@ exact() {
 	tb_assert_eq "$(gen_field errors)" 0 "$what: no send errors"
 	tb_assert_eq "$(sink_class 0)" "$count" "$what: the receiver counted exactly $count"
 }
-exact "packet: TX ring" 100000 packet:gen0
-exact "packet: sendmmsg" 20000 packet:gen0 --sendmmsg --batch 32
+exact "packet: sendmmsg" 100000 packet:gen0
+exact "packet: TX ring" 20000 packet:gen0 --tx-ring --batch 32
 exact "packet: 2 threads, odd count" 100001 packet:gen0 --threads 2
 exact "xdp: queue 0" 100000 xdp:gen0~0
 exact "xdp: queue 1" 20000 xdp:gen0~1 --batch 16

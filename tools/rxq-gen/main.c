@@ -42,7 +42,7 @@ enum {
 	OPT_SRC_MAC,
 	OPT_MODE,
 	OPT_RING,
-	OPT_SENDMMSG,
+	OPT_TX_RING,
 	OPT_QDISC,
 	OPT_INTERVAL,
 	OPT_JSON,
@@ -63,13 +63,14 @@ static const struct rxq_opt options[] = {
 	{"threads", 't', "N", "sending threads (default 1; xdp: one per queue of the port)",
 	 OPT_THREADS},
 	{"cpu", 'c', "LIST", "pin the threads to these CPUs, in order (e.g. 2-3)", OPT_CPU},
-	{"batch", 'b', "N", "frames per system call (default 64)", OPT_BATCH},
+	{"batch", 'b', "N", "frames per system call (default 256)", OPT_BATCH},
 	{"dst-mac", 0, "MAC", "destination MAC (default: the neighbour entry of the destination)",
 	 OPT_DST_MAC},
 	{"src-mac", 0, "MAC", "source MAC (default: the interface's)", OPT_SRC_MAC},
 	{"mode", 'm', "MODE", "xdp: auto, copy or zero-copy (default auto)", OPT_MODE},
-	{"ring", 0, "N", "frames in the TX ring (packet: 4096, xdp: 2048)", OPT_RING},
-	{"sendmmsg", 0, NULL, "packet: send with sendmmsg() instead of a TX ring", OPT_SENDMMSG},
+	{"ring", 0, "N", "frames in the TX ring (packet: --tx-ring 4096, xdp: 2048)", OPT_RING},
+	{"tx-ring", 0, NULL, "packet: send through a TPACKET_V2 ring instead of sendmmsg()",
+	 OPT_TX_RING},
 	{"qdisc", 0, NULL, "packet: go through the qdisc instead of bypassing it", OPT_QDISC},
 	{"interval", 'i', "TIME", "report period (default 1s)", OPT_INTERVAL},
 	{"json", 'j', NULL, "print one JSON object per line", OPT_JSON},
@@ -96,7 +97,7 @@ struct config {
 	unsigned nflows;
 	uint64_t count, duration_ns, rate, seed, interval_ns;
 	unsigned threads, batch, ring;
-	bool threads_set, json, quiet, sendmmsg, qdisc, nanosec, seed_set;
+	bool threads_set, json, quiet, tx_ring, qdisc, nanosec, seed_set;
 	cpu_set_t cpus;
 	bool cpus_set;
 	uint8_t dst_mac[6], src_mac[6];
@@ -301,7 +302,7 @@ static int parse_options(struct config *cfg, int argc, char **argv)
 	uint64_t v;
 	int id, bad_cpu, ret;
 
-	cfg->batch = 64;
+	cfg->batch = 256;
 	cfg->threads = 1;
 	cfg->interval_ns = 1000000000ull;
 	while ((id = rxq_cli__next(&cli, &arg)) != RXQ_CLI_END) {
@@ -374,8 +375,8 @@ static int parse_options(struct config *cfg, int argc, char **argv)
 				return bad("--ring '%s' is not a power of two from 64 to 65536", arg);
 			cfg->ring = (unsigned)v;
 			break;
-		case OPT_SENDMMSG:
-			cfg->sendmmsg = true;
+		case OPT_TX_RING:
+			cfg->tx_ring = true;
 			break;
 		case OPT_QDISC:
 			cfg->qdisc = true;
@@ -683,7 +684,11 @@ static int run(struct config *cfg)
 	topts.batch = cfg->batch;
 	topts.frame_max = gen_mix__max_len(sh.mix);
 	topts.qdisc = cfg->qdisc;
-	topts.sendmmsg = cfg->sendmmsg;
+	/*
+	 * sendmmsg() over the TX ring by default: on veth and small frames it measured 10-15%
+	 * faster, as the ring's page fragments are copied again on the way (skb_copy_ubufs).
+	 */
+	topts.sendmmsg = !cfg->tx_ring;
 	topts.ring_frames = cfg->ring;
 	topts.pcap_nanosec = cfg->nanosec;
 	topts.xsk.mode = cfg->mode;
