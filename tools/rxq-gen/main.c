@@ -577,6 +577,7 @@ static void print_summary(struct rxq_out *out, const struct config *cfg, const u
 	char key[32];
 
 	rxq_out__begin(out, "summary");
+	rxq_out__text(out, "total: ");
 	rxq_out__double(out, "seconds", secs, 3);
 	rxq_out__u64(out, "tx_packets", tot[C_PACKETS]);
 	rxq_out__u64(out, "tx_bytes", tot[C_BYTES]);
@@ -589,6 +590,7 @@ static void print_summary(struct rxq_out *out, const struct config *cfg, const u
 	for (unsigned i = 0; i < cfg->nflows; i++) {
 		snprintf(key, sizeof(key), "flow%u", i);
 		rxq_out__begin(out, "flow");
+		rxq_out__text(out, "flow: ");
 		rxq_out__u64(out, "index", i);
 		rxq_out__u64(out, "weight", cfg->flows[i].weight);
 		rxq_out__u64(out, "packets", tot[C_FLOW0 + 2 * i]);
@@ -723,6 +725,7 @@ static int run(struct config *cfg)
 	}
 	rxq_port_spec__format(&cfg->port, portbuf, sizeof(portbuf));
 	rxq_out__begin(out, "start");
+	rxq_out__text(out, "sending: ");
 	rxq_out__str(out, "port", portbuf);
 	if (cfg->port.type == RXQ_PORT_XDP)
 		rxq_out__str(out, "xdp_mode", rxq_xsk_mode__str(rxq_tx__xsk_mode(workers[0].tx)));
