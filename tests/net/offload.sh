@@ -9,7 +9,8 @@
 #  (c) kill -9: within 1 s the server gets all traffic again, no XDP program, no TAP;
 #  (d) SIGHUP with a changed file changes verdicts; with a broken file the old rules stay;
 #  (f) pcap: mode gives the same verdict counts as the live mode on the same packets;
-#  (g) every queue of dut0, per-queue counters, a multi-queue TAP, the Prometheus textfile.
+#  (g) every queue of dut0, per-queue counters, a multi-queue TAP, the Prometheus textfile;
+#  (h) IPv6: a udp6 flow, its valid queries delivered through the TAP.
 # On a veth pair, dut0's RX queue N is gen0's TX queue N: rxq-gen sends on xdp:gen0~N.
 
 source "$(dirname "$0")/lib.sh"
@@ -289,3 +290,22 @@ tb_assert_eq "$(awk '/^rxq_offload_dropped_packets_total/ { s += $2 } END { prin
 	"$(off dropped)" "(g) the final Prometheus file matches the summary"
 ls "$PROM".tmp.* >/dev/null 2>&1 && tb_fail "(g) a temporary Prometheus file was left behind"
 tb_pass "(g) no temporary Prometheus file left"
+
+# --- (h) IPv6: a udp6 flow steered next to the udp4 one, valid queries back through the TAP ----
+STATE6=$TB_TMP/srv6.json
+ip netns exec "$TB_DUT" python3 "$HERE/offload-server.py" fd00::2 "$STATE6" 53 \
+	>"$TB_TMP/srv6.log" 2>&1 &
+TB_PIDS+=("$!")
+tb_wait_for 10 test -s "$STATE6" || tb_fail "(h) IPv6 server did not start: $(cat "$TB_TMP/srv6.log")"
+printf 'drop src net fd19::/16\npass dns qname *.example.com\ndefault drop\n' >"$TB_TMP/v6.rules"
+off_start xdp:dut0~0 --flow 'udp6 dst-port 53' --flow "$FLOW" --rules "$TB_TMP/v6.rules"
+gen xdp:gen0~0 --count 10000 --rate 20000 \
+	--flow 'udp6 src fd19::/64 random sport 1024-65535 random dst fd00::2 dport 53 size 80 weight 9' \
+	--flow 'udp6 src fd00::1 sport 1024-65535 random dst fd00::2 dport 53 payload dns:www.example.com:AAAA weight 1'
+tb_wait_for 5 test "$(jq -r '.udp["53"].dns' "$STATE6")" -ge 1000 || true
+sleep 0.3
+tb_assert_eq "$(jq -r '.udp["53"].dns' "$STATE6")" 1000 "(h) IPv6: the server got every valid query"
+tb_assert_eq "$(jq -r '.udp["53"].other' "$STATE6")" 0 "(h) IPv6: and no flood packet"
+off_stop
+tb_assert_eq "$(off rx)/$(off dropped)/$(off passed)" 10000/9000/1000 "(h) IPv6: rx/dropped/passed"
+reconcile "(h)"
