@@ -621,6 +621,7 @@ int main(int argc, char **argv)
 		}
 	}
 	o.batch = a.batch;
+	o.busy_poll = a.busy_poll > 0;
 	o.reinject = a.reinject;
 	o.json = a.json;
 	o.rule_stats = a.rule_stats;

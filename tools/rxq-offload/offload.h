@@ -52,6 +52,7 @@ struct offload {
 	struct rxq_port_spec port;
 	const char *rules_path;
 	unsigned batch;
+	bool busy_poll; /* never sleep: every empty receive drives the busy poll again */
 	bool reinject;
 	bool json;
 	bool rule_stats;

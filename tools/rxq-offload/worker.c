@@ -106,6 +106,8 @@ void *offload_live_worker(void *arg)
 				break;
 			/* about to block: the rules may be swapped meanwhile */
 			rxq_rules_ref__idle(o->rules, w->index);
+			if (o->busy_poll)
+				continue;
 			err = rxq_xsk__wait(w->xsk, 100);
 			if (err < 0 && err != -EINTR) {
 				w->err = err;
