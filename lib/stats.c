@@ -151,6 +151,14 @@ int rxq_ticker__open(struct rxq_ticker **out, uint64_t interval_ns)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	/*
+	 * A shell starts background jobs with SIGINT ignored, and POSIX lets an ignored signal be
+	 * discarded even while blocked, before a signalfd could read it: restore the default
+	 * action (the signals are blocked below, so it never runs).
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	err = pthread_sigmask(SIG_BLOCK, &set, &t->old_mask);
 	if (err) {
 		rxq_err("cannot block SIGINT/SIGTERM/SIGHUP: %s", strerror(err));

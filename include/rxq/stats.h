@@ -40,7 +40,8 @@ uint64_t rxq_now_ns(void);
 
 /*
  * The main thread's loop: a timerfd for the period, a signalfd for SIGINT/SIGTERM/SIGHUP and an
- * eventfd that workers poke when they are done. rxq_ticker__open() blocks those signals in the
+ * eventfd that workers poke when they are done. rxq_ticker__open() resets their action to the
+ * default (a shell starts background jobs with SIGINT ignored) and blocks them in the
  * calling thread, so call it before creating threads (they inherit the mask) and nothing is ever
  * printed from a signal handler.
  */

@@ -18,7 +18,8 @@
 #   tb_require ip jq           # skip (exit 77) unless root and the commands exist
 #   tb_up 4                    # testbed with 4 queues per side
 #   tb_gen CMD...              # run in the gen namespace (tb_dut likewise)
-#   pid=$(tb_bg dut CMD...)    # background process in a namespace, killed at exit
+#   tb_bg dut CMD... >LOG      # background process in a namespace, killed at exit; its PID is
+#                              # in $TB_LAST_PID (call it directly, not inside $(...))
 #   tb_rx_packets dut dut0     # kernel RX packet counter of an interface
 #   tb_fail "message"          # fail the test (exit 1)
 #   tb_pass "message"          # one passed check, printed
@@ -156,17 +157,18 @@ tb_up() {
 	tb_fail "veth pair did not come up"
 }
 
-# tb_bg NS CMD...: start CMD in namespace NS (gen|dut) in the background; prints its PID. Its
-# stdout/stderr go to $TB_TMP/bg.<pid>.log unless redirected by the caller inside CMD.
+# tb_bg NS CMD...: start CMD in namespace NS (gen|dut) in the background and register it for the
+# cleanup. Its PID is left in TB_LAST_PID: a $(tb_bg ...) would run in a subshell, lose the
+# registration and wait for CMD to close its stdout.
+TB_LAST_PID=
 tb_bg() {
 	local ns=$1
 	shift
 	local nsname
 	[ "$ns" = gen ] && nsname=$TB_GEN || nsname=$TB_DUT
 	ip netns exec "$nsname" "$@" &
-	local pid=$!
-	TB_PIDS+=("$pid")
-	echo "$pid"
+	TB_LAST_PID=$!
+	TB_PIDS+=("$TB_LAST_PID")
 }
 
 # tb_stat NS IF FIELD: a kernel interface counter (rx.packets, rx.dropped, tx.packets, ...).

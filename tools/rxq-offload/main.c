@@ -706,14 +706,7 @@ int main(int argc, char **argv)
 		goto out;
 	for (i = 0; i < o.nworkers; i++)
 		o.workers[i].row = rxq_counters__row(o.counters, i);
-	/*
-	 * A shell starts background jobs with SIGINT ignored, and an ignored signal never reaches
-	 * a signalfd: restore the default action, the ticker blocks them anyway. Before any thread
-	 * exists, so that the signals are blocked in all of them.
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	/* Before any thread exists, so that the signals are blocked in all of them. */
 	err = rxq_ticker__open(&o.ticker, 1000000000ull);
 	if (err) {
 		rxq_err("cannot set up the timer and signals: %s", strerror(-err));
