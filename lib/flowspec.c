@@ -47,20 +47,7 @@ static const struct {
     {"icmp6", IPPROTO_ICMPV6}, {"icmpv6", IPPROTO_ICMPV6}, {"sctp", IPPROTO_SCTP},
 };
 
-__attribute__((format(printf, 3, 4))) static int fs_error(struct rxq_parse_error *err, unsigned col,
-							  const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->line = 0;
-		err->col = col;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+#define fs_error(err, col, ...) rxq_parse_error__set(err, 0, col, __VA_ARGS__)
 
 static const char *fs_type_name(const struct rxq_flowspec *fs)
 {

@@ -3,11 +3,27 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rxq/parse.h"
+
+int rxq_parse_error__set(struct rxq_parse_error *err, unsigned line, unsigned col, const char *fmt,
+			 ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->line = line;
+		err->col = col;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
 
 int rxq_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {

@@ -32,22 +32,7 @@ const char *rxq_port_type__str(enum rxq_port_type type)
 	return "unknown";
 }
 
-static int spec_error(struct rxq_parse_error *err, unsigned col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int spec_error(struct rxq_parse_error *err, unsigned col, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->line = 0;
-		err->col = col;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+#define spec_error(err, col, ...) rxq_parse_error__set(err, 0, col, __VA_ARGS__)
 
 /* "packet:IF, xdp:IF~Q or pcap:FILE" restricted to what the caller accepts. */
 static const char *accepted(unsigned allowed, char *buf, size_t len)

@@ -28,6 +28,13 @@ struct rxq_parse_error {
 };
 
 /**
+ * @brief Fills @p err (when not NULL) with @p line, @p col and the formatted message.
+ * @return -EINVAL, so that parsers can write `return rxq_parse_error__set(err, ...)`.
+ */
+int rxq_parse_error__set(struct rxq_parse_error *err, unsigned line, unsigned col, const char *fmt,
+			 ...) __attribute__((format(printf, 4, 5)));
+
+/**
  * @brief Parses an unsigned integer (decimal or 0x hex) within [min, max].
  * @return 0, -EINVAL when @p s is not a number, -ERANGE when it is outside the range.
  */

@@ -536,20 +536,7 @@ static bool path_ok(const char *p)
 	return strlen(p) < sizeof(((struct rxq_nic_step *)0)->path);
 }
 
-__attribute__((format(printf, 3, 4))) static int jerr(struct rxq_parse_error *err, unsigned line,
-						       const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->line = line;
-		err->col = 0;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+#define jerr(err, line, ...) rxq_parse_error__set(err, line, 0, __VA_ARGS__)
 
 static int parse_record(struct rxq_nic_plan *plan, char *line, unsigned lineno,
 			struct rxq_parse_error *err)
