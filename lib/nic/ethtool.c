@@ -687,6 +687,21 @@ static void prefix_mask6(unsigned plen, uint32_t m[4])
 	}
 }
 
+/* An IPv6 address and its prefix mask as ntuple value/mask words (network order). */
+static void prefix_set6(uint32_t value[4], uint32_t mask[4], const struct rxq_addr *a,
+			unsigned plen)
+{
+	unsigned i;
+
+	prefix_mask6(plen, mask);
+	for (i = 0; i < 4; i++) {
+		uint32_t w;
+
+		memcpy(&w, &a->b[4 * i], 4);
+		value[i] = w & mask[i];
+	}
+}
+
 /* Prefix length of a mask in network order, -1 if not a prefix. */
 static int mask_plen(const uint8_t *m, unsigned bytes)
 {
@@ -757,27 +772,12 @@ int rxq_nic_rule__from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *s
 		}
 	} else if (!ip_only) {
 		struct ethtool_tcpip6_spec *h = &fs->h_u.tcp_ip6_spec, *m = &fs->m_u.tcp_ip6_spec;
-		unsigned i;
 
 		fs->flow_type = spec->proto == IPPROTO_TCP ? TCP_V6_FLOW : UDP_V6_FLOW;
-		if (spec->fields & RXQ_FS_SRC_IP) {
-			prefix_mask6(spec->src_plen, m->ip6src);
-			for (i = 0; i < 4; i++) {
-				uint32_t w;
-
-				memcpy(&w, &spec->src_ip.b[4 * i], 4);
-				h->ip6src[i] = w & m->ip6src[i];
-			}
-		}
-		if (spec->fields & RXQ_FS_DST_IP) {
-			prefix_mask6(spec->dst_plen, m->ip6dst);
-			for (i = 0; i < 4; i++) {
-				uint32_t w;
-
-				memcpy(&w, &spec->dst_ip.b[4 * i], 4);
-				h->ip6dst[i] = w & m->ip6dst[i];
-			}
-		}
+		if (spec->fields & RXQ_FS_SRC_IP)
+			prefix_set6(h->ip6src, m->ip6src, &spec->src_ip, spec->src_plen);
+		if (spec->fields & RXQ_FS_DST_IP)
+			prefix_set6(h->ip6dst, m->ip6dst, &spec->dst_ip, spec->dst_plen);
 		if (spec->fields & RXQ_FS_SRC_PORT) {
 			h->psrc = htons(spec->src_port);
 			m->psrc = 0xffff;
@@ -788,27 +788,12 @@ int rxq_nic_rule__from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *s
 		}
 	} else {
 		struct ethtool_usrip6_spec *h = &fs->h_u.usr_ip6_spec, *m = &fs->m_u.usr_ip6_spec;
-		unsigned i;
 
 		fs->flow_type = IPV6_USER_FLOW;
-		if (spec->fields & RXQ_FS_SRC_IP) {
-			prefix_mask6(spec->src_plen, m->ip6src);
-			for (i = 0; i < 4; i++) {
-				uint32_t w;
-
-				memcpy(&w, &spec->src_ip.b[4 * i], 4);
-				h->ip6src[i] = w & m->ip6src[i];
-			}
-		}
-		if (spec->fields & RXQ_FS_DST_IP) {
-			prefix_mask6(spec->dst_plen, m->ip6dst);
-			for (i = 0; i < 4; i++) {
-				uint32_t w;
-
-				memcpy(&w, &spec->dst_ip.b[4 * i], 4);
-				h->ip6dst[i] = w & m->ip6dst[i];
-			}
-		}
+		if (spec->fields & RXQ_FS_SRC_IP)
+			prefix_set6(h->ip6src, m->ip6src, &spec->src_ip, spec->src_plen);
+		if (spec->fields & RXQ_FS_DST_IP)
+			prefix_set6(h->ip6dst, m->ip6dst, &spec->dst_ip, spec->dst_plen);
 		if (spec->fields & RXQ_FS_PROTO) {
 			h->l4_proto = spec->proto;
 			m->l4_proto = 0xff;
