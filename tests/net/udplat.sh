@@ -148,6 +148,18 @@ nwarm=$(jq -c 'select(.type == "warmup")' "$TB_TMP/client.json" | wc -l)
 check_summary "$TB_TMP/client.json" "--warmup=1 --duration=1: summary covers the second only" \
 	'.sent >= 950 and .sent <= 1050 and .seconds >= 0.95 and .seconds < 1.3'
 
+# SIGINT: the client stops sending, collects the echoes in flight, prints the summary, exits 0.
+# (A script's background jobs start with SIGINT ignored; env puts the default action back.)
+ip netns exec "$TB_GEN" env --default-signal=INT "$CLIENT" --json 198.18.0.2:4321 \
+	>"$TB_TMP/client.json" 2>"$TB_TMP/client.err" &
+cpid=$!
+sleep 1.5
+kill -INT "$cpid"
+rc=0
+wait "$cpid" || rc=$?
+tb_assert_eq "$rc" 0 "client exit status after SIGINT"
+check_summary "$TB_TMP/client.json" "summary after SIGINT" '.seconds > 1 and .seconds < 3'
+
 # The histogram file, in HdrHistogram's text format.
 run gen "--hist" --count=500 --hist="$TB_TMP/rtt.hgrm" 198.18.0.2:4321
 grep -q 'Value *Percentile *TotalCount' "$TB_TMP/rtt.hgrm" &&
