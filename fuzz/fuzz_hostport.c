@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(hp.port >= 1);
 	check(strlen(hp.host) < sizeof(hp.host));
 	check(text[0] != '[' || !strchr(hp.host, ']'));
-	snprintf(canon, sizeof(canon), strchr(hp.host, ':') ? "[%s]:%u" : "%s:%u", hp.host, hp.port);
+	snprintf(canon, sizeof(canon), strchr(hp.host, ':') ? "[%s]:%u" : "%s:%u", hp.host,
+		 hp.port);
 	if (hp.host[0]) {
 		check(rxq_hostport__split(canon, flags, &again, &err) == 0);
 		check(again.port == hp.port && !strcmp(again.host, hp.host));

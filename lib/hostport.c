@@ -11,12 +11,12 @@
 #include "internal.h"
 
 /* The resolver: a boundary the unit tests replace, so they never query DNS. */
-typedef int (*rxq_resolver_fn)(const char *node, const char *service,
-			       const struct addrinfo *hints, struct addrinfo **res);
+typedef int (*rxq_resolver_fn)(const char *node, const char *service, const struct addrinfo *hints,
+			       struct addrinfo **res);
 RXQ_STATIC rxq_resolver_fn rxq_hostport__resolver = getaddrinfo;
 
 static int fail(struct rxq_parse_error *err, int ret, unsigned col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(struct rxq_parse_error *err, int ret, unsigned col, const char *fmt, ...)
 {
@@ -68,7 +68,8 @@ int rxq_hostport__split(const char *s, unsigned flags, struct rxq_hostport *out,
 		const char *close = strchr(s, ']');
 
 		if (!close)
-			return fail(err, -EINVAL, 1, "'[' without a closing ']' (expected [IPv6]:PORT)");
+			return fail(err, -EINVAL, 1,
+				    "'[' without a closing ']' (expected [IPv6]:PORT)");
 		host = s + 1;
 		hostlen = (size_t)(close - host);
 		if (!hostlen)
@@ -79,13 +80,15 @@ int rxq_hostport__split(const char *s, unsigned flags, struct rxq_hostport *out,
 		port = close + 2;
 		if (!memchr(host, ':', hostlen))
 			return fail(err, -EINVAL, 2,
-				    "brackets are for IPv6 addresses only (write IPv4 and names as HOST:PORT)");
+				    "brackets are for IPv6 addresses only (write IPv4 and names as "
+				    "HOST:PORT)");
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon) {
 			if (!(flags & RXQ_HOSTPORT_WILDCARD))
-				return fail(err, -EINVAL, 1,
-					    "'%.64s' has no port (expected HOST:PORT or [IPv6]:PORT)", s);
+				return fail(
+				    err, -EINVAL, 1,
+				    "'%.64s' has no port (expected HOST:PORT or [IPv6]:PORT)", s);
 			host = s;
 			hostlen = 0;
 			port = s;
@@ -102,8 +105,8 @@ int rxq_hostport__split(const char *s, unsigned flags, struct rxq_hostport *out,
 			return fail(err, -EINVAL, 1, "missing host before ':PORT'");
 	}
 	if (hostlen >= sizeof(out->host))
-		return fail(err, -EINVAL, 1, "host name is too long (%zu bytes, at most %zu)", hostlen,
-			    sizeof(out->host) - 1);
+		return fail(err, -EINVAL, 1, "host name is too long (%zu bytes, at most %zu)",
+			    hostlen, sizeof(out->host) - 1);
 	memcpy(out->host, host, hostlen);
 	out->host[hostlen] = '\0';
 	return parse_port(port, (unsigned)(port - s) + 1, &out->port, err);
@@ -166,20 +169,21 @@ int rxq_hostport__resolve(const char *s, int family, unsigned flags, struct rxq_
 		hints.ai_flags = AI_ADDRCONFIG;
 		gai = rxq_hostport__resolver(out->host, NULL, &hints, &res);
 		if (gai == EAI_ADDRFAMILY || gai == EAI_NODATA || gai == EAI_NONAME) {
-			/* AI_ADDRCONFIG hides names with only loopback-family addresses; ask plainly. */
+			/* AI_ADDRCONFIG hides names with only loopback-family addresses; ask
+			 * plainly. */
 			hints.ai_flags = 0;
 			gai = rxq_hostport__resolver(out->host, NULL, &hints, &res);
 		}
 		if (gai) {
 			if (gai == EAI_AGAIN)
 				return fail(err, -EAGAIN, 1,
-					    "cannot resolve '%.64s' now (%s); check the resolver", out->host,
-					    gai_strerror(gai));
+					    "cannot resolve '%.64s' now (%s); check the resolver",
+					    out->host, gai_strerror(gai));
 			if (gai == EAI_SYSTEM)
-				return fail(err, -EAGAIN, 1, "cannot resolve '%.64s': %s", out->host,
-					    strerror(errno));
+				return fail(err, -EAGAIN, 1, "cannot resolve '%.64s': %s",
+					    out->host, strerror(errno));
 			return fail(err, -ENOENT, 1, "unknown host '%.64s'%s", out->host,
-				    family == AF_INET    ? " (no IPv4 address)"
+				    family == AF_INET	 ? " (no IPv4 address)"
 				    : family == AF_INET6 ? " (no IPv6 address)"
 							 : "");
 		}

@@ -156,8 +156,8 @@ enum slot_state {
 };
 
 struct rxq_seqwin {
-	uint64_t mask;     /* window - 1 */
-	uint64_t next;     /* sequence number of the next probe */
+	uint64_t mask;	   /* window - 1 */
+	uint64_t next;	   /* sequence number of the next probe */
 	uint64_t oldest;   /* lowest sequence number neither replied nor lost (<= next) */
 	uint64_t answered; /* highest sequence number answered + 1 (0: none yet) */
 	uint64_t outstanding;
@@ -299,7 +299,8 @@ struct strbuf {
 	size_t len, used; /* used: what snprintf would have written so far */
 };
 
-static void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
@@ -330,7 +331,7 @@ void rxq_latrep__set_rtt(struct rxq_latrep *r, const struct rxq_hist *rtt)
 
 int rxq_latrep__format(const struct rxq_latrep *r, char *buf, size_t len)
 {
-	struct strbuf sb = { buf, len, 0 };
+	struct strbuf sb = {buf, len, 0};
 	double pps = r->seconds > 0 ? (double)r->replies / r->seconds : 0;
 
 	if (len)
@@ -348,7 +349,8 @@ int rxq_latrep__format(const struct rxq_latrep *r, char *buf, size_t len)
 		sb_printf(&sb, "avg=%7s   dev=%7s   min=%6s  ", "-", "-", "-");
 	if (r->has_packet) {
 		if (r->replies)
-			sb_printf(&sb, " (packet=%5.3fus/%5.3f)", r->packet_avg_us, r->packet_dev_us);
+			sb_printf(&sb, " (packet=%5.3fus/%5.3f)", r->packet_avg_us,
+				  r->packet_dev_us);
 		else
 			sb_printf(&sb, " (packet=%5s  /%5s)", "-", "-");
 	}
@@ -373,7 +375,8 @@ int rxq_latrep__format(const struct rxq_latrep *r, char *buf, size_t len)
 			  r->last_error ? strerror(r->last_error) : "reason unknown");
 	if (r->has_split && r->replies)
 		sb_printf(&sb, " tx_path=%.3fus wire=%.3fus rx_path=%.3fus (%s)", r->tx_path_us,
-			  r->wire_us, r->rx_path_us, r->split_source ? r->split_source : "software");
+			  r->wire_us, r->rx_path_us,
+			  r->split_source ? r->split_source : "software");
 	if (r->incoming_cpu >= 0)
 		sb_printf(&sb, " cpu=%d", r->incoming_cpu);
 	return (int)sb.used;

@@ -14,8 +14,8 @@
 #include "rxq/hostport.h"
 
 /* The library's resolver boundary (RXQ_STATIC in lib/hostport.c). */
-typedef int (*rxq_resolver_fn)(const char *node, const char *service,
-			       const struct addrinfo *hints, struct addrinfo **res);
+typedef int (*rxq_resolver_fn)(const char *node, const char *service, const struct addrinfo *hints,
+			       struct addrinfo **res);
 extern rxq_resolver_fn rxq_hostport__resolver;
 
 static unsigned fake_calls;
@@ -182,9 +182,8 @@ static void test_resolve(void **state)
 	assert_non_null(strstr(err.msg, "cannot resolve 'flaky.test' now"));
 	/* Numeric-only mode never consults the resolver for names. */
 	fake_calls = 0;
-	assert_int_equal(rxq_hostport__resolve("dut.test:7", AF_INET, RXQ_HOSTPORT_NUMERIC, &hp,
-					       &err),
-			 -EINVAL);
+	assert_int_equal(
+	    rxq_hostport__resolve("dut.test:7", AF_INET, RXQ_HOSTPORT_NUMERIC, &hp, &err), -EINVAL);
 	assert_int_equal(fake_calls, 1); /* the numeric attempt only */
 	rxq_hostport__resolver = getaddrinfo;
 
@@ -200,7 +199,7 @@ static void test_resolve(void **state)
 
 static void test_sockaddr_str_mapped(void **state)
 {
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(53)};
 	char buf[64];
 
 	(void)state;
@@ -212,9 +211,9 @@ static void test_sockaddr_str_mapped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_split_ipv4),     cmocka_unit_test(test_split_ipv6),
-		cmocka_unit_test(test_split_errors),   cmocka_unit_test(test_split_wildcard),
-		cmocka_unit_test(test_resolve),        cmocka_unit_test(test_sockaddr_str_mapped),
+	    cmocka_unit_test(test_split_ipv4),	 cmocka_unit_test(test_split_ipv6),
+	    cmocka_unit_test(test_split_errors), cmocka_unit_test(test_split_wildcard),
+	    cmocka_unit_test(test_resolve),	 cmocka_unit_test(test_sockaddr_str_mapped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

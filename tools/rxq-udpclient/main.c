@@ -24,7 +24,7 @@
 
 #include "client.h"
 
-#define PROG        "rxq-udpclient"
+#define PROG	    "rxq-udpclient"
 #define EXIT_USAGE  2
 #define MAX_TARGETS 256
 
@@ -50,46 +50,44 @@ enum opt_id {
 };
 
 static const struct rxq_opt options[] = {
-	{ "polling", 'p', NULL, "never sleep: spin on recv(MSG_DONTWAIT) (costs a CPU per target)",
-	  OPT_POLLING },
-	{ "busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
-	  OPT_BUSY_POLL },
-	{ "src-port", 's', "N", "source port of the first target (default 65500; target i: N+i)",
-	  OPT_SRC_PORT },
-	{ "timestamp", 'T', NULL,
-	  "kernel receive timestamps: add (packet=AVG/DEV), the time from the kernel to us",
-	  OPT_TIMESTAMP },
-	{ "cpu", 'c', "LIST", "pin target i's thread to the i-th CPU of LIST (e.g. 1 or 2-3)",
-	  OPT_CPU },
-	{ "size", 'S', "BYTES", "UDP payload size (default 32; at least 24, at most the path MTU)",
-	  OPT_SIZE },
-	{ "count", 'n', "N", "send N probes per target (warm-up included), then stop", OPT_COUNT },
-	{ "duration", 'd', "S", "measure for S after the warm-up, then stop (10, 1.5s, 2m)",
-	  OPT_DURATION },
-	{ "warmup", 'w', "S", "probe for S first without counting it in the summary (default 0)",
-	  OPT_WARMUP },
-	{ "interval", 'i', "S", "report period (default 1 s)", OPT_INTERVAL },
-	{ "rate", 'r', "PPS",
-	  "open loop: probes leave on a fixed schedule of PPS per target (10k, 1M); latency from "
-	  "the scheduled time",
-	  OPT_RATE },
-	{ "timeout", 't', "S", "a probe without an echo after S is lost (default 1 s)",
-	  OPT_TIMEOUT },
-	{ "incoming-cpu", 0, NULL,
-	  "show the CPU the kernel handled the echo on (SO_INCOMING_CPU); warn if it is ours",
-	  OPT_INCOMING_CPU },
-	{ "hwtstamp", 0, NULL,
-	  "SO_TIMESTAMPING (hardware if enabled on the NIC, else software): split the round trip "
-	  "into send path, wire+peer, receive path",
-	  OPT_HWTSTAMP },
-	{ "sockperf", 0, NULL,
-	  "frame probes as sockperf ping-pong messages, so a sockperf server answers (size >= 30)",
-	  OPT_SOCKPERF },
-	{ "json", 'j', NULL, "one JSON object per report", OPT_JSON },
-	{ "hist", 0, "FILE", "write the run's distribution to FILE in HdrHistogram's text format",
-	  OPT_HIST },
-	{ "verbose", 'v', NULL, "say more on stderr", OPT_VERBOSE },
-	{ NULL, 0, NULL, NULL, 0 },
+    {"polling", 'p', NULL, "never sleep: spin on recv(MSG_DONTWAIT) (costs a CPU per target)",
+     OPT_POLLING},
+    {"busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
+     OPT_BUSY_POLL},
+    {"src-port", 's', "N", "source port of the first target (default 65500; target i: N+i)",
+     OPT_SRC_PORT},
+    {"timestamp", 'T', NULL,
+     "kernel receive timestamps: add (packet=AVG/DEV), the time from the kernel to us",
+     OPT_TIMESTAMP},
+    {"cpu", 'c', "LIST", "pin target i's thread to the i-th CPU of LIST (e.g. 1 or 2-3)", OPT_CPU},
+    {"size", 'S', "BYTES", "UDP payload size (default 32; at least 24, at most the path MTU)",
+     OPT_SIZE},
+    {"count", 'n', "N", "send N probes per target (warm-up included), then stop", OPT_COUNT},
+    {"duration", 'd', "S", "measure for S after the warm-up, then stop (10, 1.5s, 2m)",
+     OPT_DURATION},
+    {"warmup", 'w', "S", "probe for S first without counting it in the summary (default 0)",
+     OPT_WARMUP},
+    {"interval", 'i', "S", "report period (default 1 s)", OPT_INTERVAL},
+    {"rate", 'r', "PPS",
+     "open loop: probes leave on a fixed schedule of PPS per target (10k, 1M); latency from "
+     "the scheduled time",
+     OPT_RATE},
+    {"timeout", 't', "S", "a probe without an echo after S is lost (default 1 s)", OPT_TIMEOUT},
+    {"incoming-cpu", 0, NULL,
+     "show the CPU the kernel handled the echo on (SO_INCOMING_CPU); warn if it is ours",
+     OPT_INCOMING_CPU},
+    {"hwtstamp", 0, NULL,
+     "SO_TIMESTAMPING (hardware if enabled on the NIC, else software): split the round trip "
+     "into send path, wire+peer, receive path",
+     OPT_HWTSTAMP},
+    {"sockperf", 0, NULL,
+     "frame probes as sockperf ping-pong messages, so a sockperf server answers (size >= 30)",
+     OPT_SOCKPERF},
+    {"json", 'j', NULL, "one JSON object per report", OPT_JSON},
+    {"hist", 0, "FILE", "write the run's distribution to FILE in HdrHistogram's text format",
+     OPT_HIST},
+    {"verbose", 'v', NULL, "say more on stderr", OPT_VERBOSE},
+    {NULL, 0, NULL, NULL, 0},
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -126,9 +124,10 @@ static int parse_cpus(const char *arg, struct config *cfg)
 
 	ret = rxq_parse_cpulist(arg, NULL, &set, &bad);
 	if (ret == -ENODEV)
-		return usage_error("--cpu=%s: CPU %d does not exist or is offline (this machine has "
-				   "CPUs 0-%ld)",
-				   arg, bad, sysconf(_SC_NPROCESSORS_CONF) - 1);
+		return usage_error(
+		    "--cpu=%s: CPU %d does not exist or is offline (this machine has "
+		    "CPUs 0-%ld)",
+		    arg, bad, sysconf(_SC_NPROCESSORS_CONF) - 1);
 	if (ret)
 		return usage_error("--cpu=%s: expected a CPU number or list such as 1 or 2-3", arg);
 	cfg->ncpus = 0;
@@ -144,15 +143,15 @@ static int parse_cpus(const char *arg, struct config *cfg)
 static int parse_args(int argc, char **argv, struct config *cfg, int *first_target)
 {
 	struct rxq_cli cli = {
-		.prog = PROG,
-		.usage = "[options] HOST:PORT [HOST:PORT...]",
-		.summary = "Measures UDP round trips to echo servers (rxq-udpserver): one thread and "
-			   "one connected socket per target, probes carrying a sequence number, a "
-			   "report per target once per interval and a summary at the end. IPv6 "
-			   "targets are written [fd00::2]:4321.",
-		.opts = options,
-		.argc = argc,
-		.argv = argv,
+	    .prog = PROG,
+	    .usage = "[options] HOST:PORT [HOST:PORT...]",
+	    .summary = "Measures UDP round trips to echo servers (rxq-udpserver): one thread and "
+		       "one connected socket per target, probes carrying a sequence number, a "
+		       "report per target once per interval and a summary at the end. IPv6 "
+		       "targets are written [fd00::2]:4321.",
+	    .opts = options,
+	    .argc = argc,
+	    .argv = argv,
 	};
 	const char *arg;
 	uint64_t v;
@@ -173,9 +172,10 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 			break;
 		case OPT_BUSY_POLL:
 			if (rxq_parse_u64(arg, 0, 1000000, &v))
-				return usage_error("--busy-poll=%s: expected microseconds from 0 to "
-						   "1000000",
-						   arg);
+				return usage_error(
+				    "--busy-poll=%s: expected microseconds from 0 to "
+				    "1000000",
+				    arg);
 			cfg->busy_poll_usec = (int)v;
 			break;
 		case OPT_SRC_PORT:
@@ -198,15 +198,16 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 						   "65535)",
 						   arg);
 			if (v < RXQ_PROBE_LEN)
-				return usage_error("--size=%s is too small for the probe header (at "
-						   "least %d bytes: magic, flow, sequence number, time)",
-						   arg, RXQ_PROBE_LEN);
+				return usage_error(
+				    "--size=%s is too small for the probe header (at "
+				    "least %d bytes: magic, flow, sequence number, time)",
+				    arg, RXQ_PROBE_LEN);
 			cfg->size = (unsigned)v;
 			break;
 		case OPT_COUNT:
 			if (rxq_parse_si(arg, 1, UINT64_MAX / 2, &v))
-				return usage_error("--count=%s: expected a positive number (1000, 10k)",
-						   arg);
+				return usage_error(
+				    "--count=%s: expected a positive number (1000, 10k)", arg);
 			cfg->count = v;
 			break;
 		case OPT_DURATION:
@@ -216,7 +217,8 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 			break;
 		case OPT_WARMUP:
 			if (rxq_parse_duration_ns(arg, &cfg->warmup_ns))
-				return usage_error("--warmup=%s: expected a duration (2, 500ms)", arg);
+				return usage_error("--warmup=%s: expected a duration (2, 500ms)",
+						   arg);
 			break;
 		case OPT_INTERVAL:
 			ret = parse_seconds("interval", arg, 1000000, &cfg->interval_ns);
@@ -225,9 +227,10 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 			break;
 		case OPT_RATE:
 			if (rxq_parse_si(arg, 1, 100000000, &v))
-				return usage_error("--rate=%s: expected probes per second from 1 to "
-						   "100M (1000, 10k, 1M)",
-						   arg);
+				return usage_error(
+				    "--rate=%s: expected probes per second from 1 to "
+				    "100M (1000, 10k, 1M)",
+				    arg);
 			cfg->rate = v;
 			break;
 		case OPT_TIMEOUT:
@@ -258,9 +261,10 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 		}
 	}
 	if (cfg->sockperf && cfg->size < RXQ_PROBE_SOCKPERF_LEN)
-		return usage_error("--size=%u is too small for a sockperf-framed probe (at least %d "
-				   "bytes)",
-				   cfg->size, RXQ_PROBE_SOCKPERF_LEN);
+		return usage_error(
+		    "--size=%u is too small for a sockperf-framed probe (at least %d "
+		    "bytes)",
+		    cfg->size, RXQ_PROBE_SOCKPERF_LEN);
 	if (cli.optind >= argc)
 		return usage_error("no target given (usage: %s [options] HOST:PORT ..., e.g. "
 				   "198.18.0.2:4321 or [fd00::2]:4321)",
@@ -317,19 +321,21 @@ static void watch(struct target *t, const struct period *p)
 	uint64_t replies = rxq_hist__count(p->rtt);
 
 	if (p->refused && !t->refusing) {
-		rxq_warn("%s refuses the probes (ECONNREFUSED: nothing listens on that port; is the "
-			 "server running?); counting them lost and retrying",
-			 t->name);
+		rxq_warn(
+		    "%s refuses the probes (ECONNREFUSED: nothing listens on that port; is the "
+		    "server running?); counting them lost and retrying",
+		    t->name);
 		t->refusing = true;
 	} else if (replies && !p->refused && t->refusing) {
 		rxq_info("%s answers again", t->name);
 		t->refusing = false;
 	}
 	if (p->incoming_cpu >= 0 && p->incoming_cpu == p->client_cpu && !t->warned_cpu) {
-		rxq_warn("%s: the kernel handles the echoes on CPU %d, the CPU this client's thread "
-			 "runs on: the two compete for it (pin the client elsewhere with --cpu, or "
-			 "move the interface's interrupts/RPS)",
-			 t->name, p->incoming_cpu);
+		rxq_warn(
+		    "%s: the kernel handles the echoes on CPU %d, the CPU this client's thread "
+		    "runs on: the two compete for it (pin the client elsewhere with --cpu, or "
+		    "move the interface's interrupts/RPS)",
+		    t->name, p->incoming_cpu);
 		t->warned_cpu = true;
 	}
 }
@@ -359,8 +365,8 @@ static void report_summary(struct rxq_out *out, struct target *t, unsigned ntarg
 {
 	struct rxq_latrep r;
 	double seconds = t->total_end_ns > t->total_start_ns
-				 ? (double)(t->total_end_ns - t->total_start_ns) / 1e9
-				 : 0;
+			     ? (double)(t->total_end_ns - t->total_start_ns) / 1e9
+			     : 0;
 
 	fill_report(&r, t, t->total, seconds, ntargets);
 	r.type = "summary";
@@ -382,13 +388,14 @@ static int setup_targets(struct target *targets, unsigned n, char **args, const 
 	/* Open loop keeps up to rate x timeout probes in flight; closed loop one at a time, but
 	 * late echoes are still recognised for a while. */
 	window = cfg->rate ? (uint64_t)((double)cfg->rate * (double)cfg->timeout_ns / 1e9 * 1.25) +
-				     2 * 16 + 64
+				 2 * 16 + 64
 			   : 4096;
 	if (window > (1ull << 26))
-		return usage_error("--rate=%llu with --timeout=%.3fs keeps %llu probes in flight; at "
-				   "most %llu (lower --timeout or --rate)",
-				   (unsigned long long)cfg->rate, (double)cfg->timeout_ns / 1e9,
-				   (unsigned long long)window, 1ull << 26);
+		return usage_error(
+		    "--rate=%llu with --timeout=%.3fs keeps %llu probes in flight; at "
+		    "most %llu (lower --timeout or --rate)",
+		    (unsigned long long)cfg->rate, (double)cfg->timeout_ns / 1e9,
+		    (unsigned long long)window, 1ull << 26);
 
 	for (i = 0; i < n; i++) {
 		struct target *t = &targets[i];
@@ -468,10 +475,10 @@ static int write_hist(const char *path, FILE *f, struct target *targets, unsigne
 int main(int argc, char **argv)
 {
 	struct config cfg = {
-		.src_port = -1,
-		.size = 32,
-		.interval_ns = 1000000000ull,
-		.timeout_ns = 1000000000ull,
+	    .src_port = -1,
+	    .size = 32,
+	    .interval_ns = 1000000000ull,
+	    .timeout_ns = 1000000000ull,
 	};
 	struct target *targets = NULL;
 	struct rxq_ticker *ticker = NULL;

@@ -16,7 +16,7 @@
 #include "client.h"
 
 #define RX_BUF_SIZE 65536
-#define BATCH       16
+#define BATCH	    16
 /* Longest sleep in the kernel: how quickly a worker notices a stop or a timeout. */
 #define MAX_WAIT_NS 100000000ull
 /* After ECONNREFUSED: the server is not there; do not spin on it. */
@@ -233,9 +233,10 @@ int target__open(struct target *t, const struct config *cfg)
 		       sizeof(cfg->busy_poll_usec))) {
 		ret = -errno;
 		if (ret == -EPERM) {
-			rxq_err("--busy-poll=%d is above net.core.busy_read (%d), and raising it needs "
-				"CAP_NET_ADMIN: run as root, or sysctl -w net.core.busy_read=%d",
-				cfg->busy_poll_usec, busy_poll_limit(), cfg->busy_poll_usec);
+			rxq_err(
+			    "--busy-poll=%d is above net.core.busy_read (%d), and raising it needs "
+			    "CAP_NET_ADMIN: run as root, or sysctl -w net.core.busy_read=%d",
+			    cfg->busy_poll_usec, busy_poll_limit(), cfg->busy_poll_usec);
 			return -EINVAL;
 		}
 		rxq_err("%s: SO_BUSY_POLL=%d: %s", t->name, cfg->busy_poll_usec, strerror(-ret));
@@ -244,8 +245,8 @@ int target__open(struct target *t, const struct config *cfg)
 
 	if (!cfg->polling) {
 		uint64_t wait = cfg->timeout_ns < MAX_WAIT_NS ? cfg->timeout_ns : MAX_WAIT_NS;
-		struct timeval tv = { .tv_sec = (time_t)(wait / 1000000000ull),
-				      .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000) };
+		struct timeval tv = {.tv_sec = (time_t)(wait / 1000000000ull),
+				     .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000)};
 
 		if (!tv.tv_sec && !tv.tv_usec)
 			tv.tv_usec = 1;
@@ -297,15 +298,15 @@ void target__close(struct target *t)
 struct worker {
 	struct target *t;
 	const struct config *cfg;
-	uint8_t *tx_bufs;             /* BATCH probes of cfg->size bytes */
-	uint8_t *rx_bufs;             /* BATCH receive buffers */
+	uint8_t *tx_bufs; /* BATCH probes of cfg->size bytes */
+	uint8_t *rx_bufs; /* BATCH receive buffers */
 	struct mmsghdr rx[BATCH], tx[BATCH];
 	struct iovec rx_iov[BATCH], tx_iov[BATCH];
 	uint8_t rx_cmsg[BATCH][TSTAMP_CMSG_SPACE];
-	uint64_t rx_user_rt[BATCH];   /* CLOCK_REALTIME when the batch was read */
+	uint64_t rx_user_rt[BATCH]; /* CLOCK_REALTIME when the batch was read */
 	uint64_t tx_seq[BATCH];
 	unsigned sampled_gen;
-	bool timestamps;              /* any receive stamp asked for */
+	bool timestamps; /* any receive stamp asked for */
 };
 
 enum event {
@@ -433,7 +434,7 @@ static bool handle_datagram(struct worker *w, const uint8_t *buf, size_t len,
 {
 	struct target *t = w->t;
 	struct rxq_probe p;
-	struct sample s = { 0 };
+	struct sample s = {0};
 	enum rxq_reply verdict;
 	uint64_t sent_ns = 0;
 
@@ -495,8 +496,8 @@ static bool stop_sending(struct worker *w, uint64_t now)
 
 static void pause_ns(uint64_t ns)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
-			       .tv_nsec = (long)(ns % 1000000000ull) };
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
+			      .tv_nsec = (long)(ns % 1000000000ull)};
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
@@ -504,7 +505,7 @@ static void pause_ns(uint64_t ns)
 
 static void prepare_tx(struct worker *w, unsigned i, uint64_t seq, uint64_t tx_ns)
 {
-	struct rxq_probe p = { .flow = w->t->flow, .seq = seq, .tx_ns = tx_ns };
+	struct rxq_probe p = {.flow = w->t->flow, .seq = seq, .tx_ns = tx_ns};
 	uint8_t *buf = w->tx_bufs + (size_t)i * w->cfg->size;
 
 	if (w->cfg->sockperf)
@@ -570,7 +571,8 @@ static void run_closed(struct worker *w)
 		if (stop_sending(w, t0))
 			return;
 		count(w, EV_LOST, rxq_seqwin__send(t->win, t0, &seq), t0, 0);
-		/* Sent means attempted: a probe the kernel refused to send is lost like any other. */
+		/* Sent means attempted: a probe the kernel refused to send is lost like any other.
+		 */
 		count(w, EV_SENT, 1, t0, 0);
 		prepare_tx(w, 0, seq, t0);
 		if (t->ts.split)
@@ -717,7 +719,7 @@ static void run_open(struct worker *w)
 	struct target *t = w->t;
 	const struct config *cfg = w->cfg;
 	uint64_t start = rxq_now_ns(), drain_until = 0;
-	struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
 
 	for (;;) {
 		uint64_t now = rxq_now_ns(), next = UINT64_MAX, deadline;
@@ -726,7 +728,8 @@ static void run_open(struct worker *w)
 
 		if (!drain_until) {
 			while (n < BATCH && !stop_sending(w, now)) {
-				uint64_t seq, when = schedule(start, rxq_seqwin__next(t->win), cfg->rate);
+				uint64_t seq,
+				    when = schedule(start, rxq_seqwin__next(t->win), cfg->rate);
 
 				if (when > now) {
 					next = when;
@@ -759,8 +762,8 @@ static void run_open(struct worker *w)
 		if (next > now + MAX_WAIT_NS)
 			next = now + MAX_WAIT_NS;
 		if (next > now) {
-			struct timespec ts = { .tv_sec = (time_t)((next - now) / 1000000000ull),
-					       .tv_nsec = (long)((next - now) % 1000000000ull) };
+			struct timespec ts = {.tv_sec = (time_t)((next - now) / 1000000000ull),
+					      .tv_nsec = (long)((next - now) % 1000000000ull)};
 
 			ppoll(&pfd, 1, &ts, NULL);
 		}
@@ -772,7 +775,7 @@ static void drain_closed(struct worker *w)
 {
 	struct target *t = w->t;
 	uint64_t until = rxq_now_ns() + w->cfg->timeout_ns;
-	struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
 
 	while (rxq_seqwin__outstanding(t->win) && *t->stop < 2) {
 		uint64_t now = rxq_now_ns();

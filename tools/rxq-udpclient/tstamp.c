@@ -36,7 +36,8 @@ static bool same_addr(const struct sockaddr *a, const struct sockaddr *b)
 		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
 	if (a->sa_family == AF_INET6)
 		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-			       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+			       &((const struct sockaddr_in6 *)b)->sin6_addr,
+			       sizeof(struct in6_addr));
 	return false;
 }
 
@@ -98,10 +99,10 @@ static void describe_caps(unsigned caps, char *buf, size_t len)
 		unsigned flag;
 		const char *name;
 	} names[] = {
-		{ SOF_TIMESTAMPING_TX_SOFTWARE, "software transmit" },
-		{ SOF_TIMESTAMPING_RX_SOFTWARE, "software receive" },
-		{ SOF_TIMESTAMPING_TX_HARDWARE, "hardware transmit" },
-		{ SOF_TIMESTAMPING_RX_HARDWARE, "hardware receive" },
+	    {SOF_TIMESTAMPING_TX_SOFTWARE, "software transmit"},
+	    {SOF_TIMESTAMPING_RX_SOFTWARE, "software receive"},
+	    {SOF_TIMESTAMPING_TX_HARDWARE, "hardware transmit"},
+	    {SOF_TIMESTAMPING_RX_HARDWARE, "hardware receive"},
 	};
 	size_t i, used = 0;
 
@@ -152,7 +153,7 @@ int tstamp__setup(struct tstamp *ts, int fd, bool rx_ns, bool split, char *why, 
 	caps = info.so_timestamping;
 	describe_caps(caps, have, sizeof(have));
 	if ((caps & (SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE)) ==
-		    (SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE) &&
+		(SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE) &&
 	    hw_enabled(fd, ts->ifname)) {
 		ts->hardware = true;
 		flags = SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE |
@@ -178,10 +179,11 @@ int tstamp__setup(struct tstamp *ts, int fd, bool rx_ns, bool split, char *why, 
 	}
 	ts->split = true;
 	if (!ts->hardware && (caps & SOF_TIMESTAMPING_TX_HARDWARE))
-		snprintf(why, len,
-			 "%s has hardware timestamps but they are not enabled (hwstamp_ctl -i %s -t 1 "
-			 "-r 1); using software ones",
-			 ts->ifname, ts->ifname);
+		snprintf(
+		    why, len,
+		    "%s has hardware timestamps but they are not enabled (hwstamp_ctl -i %s -t 1 "
+		    "-r 1); using software ones",
+		    ts->ifname, ts->ifname);
 	return 0;
 }
 

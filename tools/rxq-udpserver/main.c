@@ -24,11 +24,11 @@
 #include "echo.h"
 #include "xdp_echo.h"
 
-#define PROG          "rxq-udpserver"
-#define DEFAULT_PORT  4321
-#define MAX_THREADS   256
-#define ECHO_BATCH    32
-#define EXIT_USAGE    2
+#define PROG	     "rxq-udpserver"
+#define DEFAULT_PORT 4321
+#define MAX_THREADS  256
+#define ECHO_BATCH   32
+#define EXIT_USAGE   2
 
 enum opt_id {
 	OPT_LISTEN = 1,
@@ -46,29 +46,29 @@ enum opt_id {
 };
 
 static const struct rxq_opt options[] = {
-	{ "listen", 'l', "ADDR:PORT",
-	  "where to echo (default [::]:4321, which takes IPv6 and IPv4; [fd00::2]:4321, :4321)",
-	  OPT_LISTEN },
-	{ "threads", 't', "N", "echo threads (default 1); they share one socket unless --reuseport",
-	  OPT_THREADS },
-	{ "reuseport", 'r', NULL, "one SO_REUSEPORT socket per thread (the kernel spreads flows)",
-	  OPT_REUSEPORT },
-	{ "polling", 'p', NULL, "never sleep: spin on recvmmsg(MSG_DONTWAIT) (one CPU per thread)",
-	  OPT_POLLING },
-	{ "busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
-	  OPT_BUSY_POLL },
-	{ "cpu", 'c', "LIST", "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3)", OPT_CPU },
-	{ "interval", 'i', "S", "report period (default 1 s; 500ms, 2s ...)", OPT_INTERVAL },
-	{ "duration", 'd', "S", "stop after S (default: until SIGINT or SIGTERM)", OPT_DURATION },
-	{ "json", 'j', NULL, "one JSON object per report", OPT_JSON },
-	{ "xdp", 'x', "IF~Q",
-	  "answer from an AF_XDP socket on queue Q of IF, busy-polling; the rest of IF's traffic "
-	  "stays with the kernel",
-	  OPT_XDP },
-	{ "xdp-mode", 0, "MODE", "with --xdp: attach the XDP program in auto, native or generic mode",
-	  OPT_XDP_MODE },
-	{ "verbose", 'v', NULL, "say more on stderr", OPT_VERBOSE },
-	{ NULL, 0, NULL, NULL, 0 },
+    {"listen", 'l', "ADDR:PORT",
+     "where to echo (default [::]:4321, which takes IPv6 and IPv4; [fd00::2]:4321, :4321)",
+     OPT_LISTEN},
+    {"threads", 't', "N", "echo threads (default 1); they share one socket unless --reuseport",
+     OPT_THREADS},
+    {"reuseport", 'r', NULL, "one SO_REUSEPORT socket per thread (the kernel spreads flows)",
+     OPT_REUSEPORT},
+    {"polling", 'p', NULL, "never sleep: spin on recvmmsg(MSG_DONTWAIT) (one CPU per thread)",
+     OPT_POLLING},
+    {"busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
+     OPT_BUSY_POLL},
+    {"cpu", 'c', "LIST", "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3)", OPT_CPU},
+    {"interval", 'i', "S", "report period (default 1 s; 500ms, 2s ...)", OPT_INTERVAL},
+    {"duration", 'd', "S", "stop after S (default: until SIGINT or SIGTERM)", OPT_DURATION},
+    {"json", 'j', NULL, "one JSON object per report", OPT_JSON},
+    {"xdp", 'x', "IF~Q",
+     "answer from an AF_XDP socket on queue Q of IF, busy-polling; the rest of IF's traffic "
+     "stays with the kernel",
+     OPT_XDP},
+    {"xdp-mode", 0, "MODE", "with --xdp: attach the XDP program in auto, native or generic mode",
+     OPT_XDP_MODE},
+    {"verbose", 'v', NULL, "say more on stderr", OPT_VERBOSE},
+    {NULL, 0, NULL, NULL, 0},
 };
 
 struct config {
@@ -124,9 +124,10 @@ static int parse_cpus(const char *arg, struct config *cfg)
 
 	ret = rxq_parse_cpulist(arg, NULL, &set, &bad);
 	if (ret == -ENODEV)
-		return usage_error("--cpu=%s: CPU %d does not exist or is offline (this machine has "
-				   "CPUs 0-%ld)",
-				   arg, bad, sysconf(_SC_NPROCESSORS_CONF) - 1);
+		return usage_error(
+		    "--cpu=%s: CPU %d does not exist or is offline (this machine has "
+		    "CPUs 0-%ld)",
+		    arg, bad, sysconf(_SC_NPROCESSORS_CONF) - 1);
 	if (ret)
 		return usage_error("--cpu=%s: expected a CPU list such as 0-3,6", arg);
 	cfg->ncpus = 0;
@@ -142,14 +143,14 @@ static int parse_cpus(const char *arg, struct config *cfg)
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	struct rxq_cli cli = {
-		.prog = PROG,
-		.usage = "[options]",
-		.summary = "Echoes UDP datagrams to their sender, from the address they were sent to, "
-			   "for round-trip measurements with rxq-udpclient (IPv4 and IPv6). Prints "
-			   "the echoed packets per second of every thread once per interval.",
-		.opts = options,
-		.argc = argc,
-		.argv = argv,
+	    .prog = PROG,
+	    .usage = "[options]",
+	    .summary = "Echoes UDP datagrams to their sender, from the address they were sent to, "
+		       "for round-trip measurements with rxq-udpclient (IPv4 and IPv6). Prints "
+		       "the echoed packets per second of every thread once per interval.",
+	    .opts = options,
+	    .argc = argc,
+	    .argv = argv,
 	};
 	const char *arg;
 	uint64_t v;
@@ -170,8 +171,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_THREADS:
 			if (rxq_parse_u64(arg, 1, MAX_THREADS, &v))
-				return usage_error("--threads=%s: expected a number from 1 to %d", arg,
-						   MAX_THREADS);
+				return usage_error("--threads=%s: expected a number from 1 to %d",
+						   arg, MAX_THREADS);
 			cfg->threads = (unsigned)v;
 			break;
 		case OPT_REUSEPORT:
@@ -182,9 +183,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_BUSY_POLL:
 			if (rxq_parse_u64(arg, 0, 1000000, &v))
-				return usage_error("--busy-poll=%s: expected microseconds from 0 to "
-						   "1000000",
-						   arg);
+				return usage_error(
+				    "--busy-poll=%s: expected microseconds from 0 to "
+				    "1000000",
+				    arg);
 			cfg->busy_poll_usec = (int)v;
 			break;
 		case OPT_CPU:
@@ -194,15 +196,16 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_INTERVAL:
 			if (rxq_parse_duration_ns(arg, &v) || v < 1000000)
-				return usage_error("--interval=%s: expected a duration of at least 1ms "
-						   "(1, 0.5, 250ms)",
-						   arg);
+				return usage_error(
+				    "--interval=%s: expected a duration of at least 1ms "
+				    "(1, 0.5, 250ms)",
+				    arg);
 			cfg->interval_ns = v;
 			break;
 		case OPT_DURATION:
 			if (rxq_parse_duration_ns(arg, &v) || !v)
-				return usage_error("--duration=%s: expected a duration (10, 1.5s, 2m)",
-						   arg);
+				return usage_error(
+				    "--duration=%s: expected a duration (10, 1.5s, 2m)", arg);
 			cfg->duration_ns = v;
 			break;
 		case OPT_JSON:
@@ -308,8 +311,8 @@ static int open_sockets(const struct config *cfg, struct worker *workers, char *
 	struct rxq_hostport hp;
 	struct rxq_parse_error perr;
 	struct echo_sock_opts so = {
-		.reuseport = cfg->reuseport,
-		.busy_poll_usec = cfg->busy_poll_usec,
+	    .reuseport = cfg->reuseport,
+	    .busy_poll_usec = cfg->busy_poll_usec,
 	};
 	unsigned nsock = cfg->reuseport ? cfg->threads : 1, i;
 	int ret, fd;
@@ -324,8 +327,8 @@ static int open_sockets(const struct config *cfg, struct worker *workers, char *
 		fd = echo_sock__open((struct sockaddr *)&hp.sa, hp.salen, &so);
 		if (fd == -EAFNOSUPPORT && !hp.host[0] && i == 0) {
 			/* No IPv6 in this kernel or namespace: listen on IPv4 only. */
-			ret = rxq_hostport__resolve(cfg->listen, AF_INET, RXQ_HOSTPORT_WILDCARD, &hp,
-						    &perr);
+			ret = rxq_hostport__resolve(cfg->listen, AF_INET, RXQ_HOSTPORT_WILDCARD,
+						    &hp, &perr);
 			if (ret)
 				return -EINVAL;
 			fd = echo_sock__open((struct sockaddr *)&hp.sa, hp.salen, &so);
@@ -402,8 +405,8 @@ static int run_kernel(const struct config *cfg, struct rxq_out *out)
 			CPU_SET(w->cpu, &set);
 			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 		}
-		ret = pthread_create(&w->tid, &attr, cfg->polling ? worker_main_polling : worker_main,
-				     w);
+		ret = pthread_create(&w->tid, &attr,
+				     cfg->polling ? worker_main_polling : worker_main, w);
 		pthread_attr_destroy(&attr);
 		if (ret) {
 			rxq_err("cannot start echo thread %u: %s", i, strerror(ret));
@@ -470,9 +473,9 @@ out_free:
 int main(int argc, char **argv)
 {
 	struct config cfg = {
-		.listen = ":4321",
-		.threads = 1,
-		.interval_ns = 1000000000ull,
+	    .listen = ":4321",
+	    .threads = 1,
+	    .interval_ns = 1000000000ull,
 	};
 	struct rxq_out *out;
 	int status;
@@ -491,16 +494,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (cfg.xdp)
-		status = xdp_echo__run(&(struct xdp_echo_config){
-					       .spec = cfg.xdp,
-					       .mode = cfg.xdp_mode,
-					       .listen = cfg.listen,
-					       .busy_poll_usec = cfg.busy_poll_usec,
-					       .interval_ns = cfg.interval_ns,
-					       .duration_ns = cfg.duration_ns,
-					       .cpu = cfg.have_cpus ? cfg.cpus[0] : -1,
-				       },
-				       out);
+		status = xdp_echo__run(
+		    &(struct xdp_echo_config){
+			.spec = cfg.xdp,
+			.mode = cfg.xdp_mode,
+			.listen = cfg.listen,
+			.busy_poll_usec = cfg.busy_poll_usec,
+			.interval_ns = cfg.interval_ns,
+			.duration_ns = cfg.duration_ns,
+			.cpu = cfg.have_cpus ? cfg.cpus[0] : -1,
+		    },
+		    out);
 	else
 		status = run_kernel(&cfg, out);
 	rxq_out__free(out);

@@ -25,9 +25,9 @@
 #include "echo.h"
 #include "xdp_echo.h"
 
-#define XDP_BATCH         64
+#define XDP_BATCH	  64
 #define XDP_BUSY_POLL_DEF 20
-#define EXIT_USAGE        2
+#define EXIT_USAGE	  2
 
 /* Frames the socket got that are not an echo request (they only reach it through a steering
  * mistake, e.g. a fragment): they cannot go back to the kernel from here. */
@@ -100,8 +100,8 @@ static void report(struct rxq_out *out, struct rxq_counters *ctrs, struct rxq_st
 		rxq_out__u64(out, "received", row[EC_RX]);
 	} else {
 		rxq_out__u64(out, "thread", 0);
-		rxq_out__double(out, "pps", seconds > 0 ? (double)(row[EC_TX] - *last) / seconds : 0,
-				0);
+		rxq_out__double(out, "pps",
+				seconds > 0 ? (double)(row[EC_TX] - *last) / seconds : 0, 0);
 	}
 	*last = row[EC_TX];
 	rxq_out__u64(out, "echoed", row[EC_TX]);
@@ -208,11 +208,11 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	struct rxq_hostport hp;
 	struct rxq_parse_error perr;
 	struct rxq_flowspec flows[2];
-	struct rxq_steer_opts sopts = { .sz = sizeof(sopts) };
-	struct rxq_xsk_opts xopts = { .rx = true, .tx = true };
+	struct rxq_steer_opts sopts = {.sz = sizeof(sopts)};
+	struct rxq_xsk_opts xopts = {.rx = true, .tx = true};
 	struct rxq_steer *steer = NULL;
 	struct rxq_counters *ctrs = NULL;
-	struct xdp_echo e = { .cpu = cfg->cpu };
+	struct xdp_echo e = {.cpu = cfg->cpu};
 	pthread_t tid;
 	pthread_attr_t attr;
 	uint64_t start, prev, now, last = 0;
@@ -244,8 +244,8 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	ret = rxq_steer__attach(steer);
 	if (ret)
 		goto out; /* rxq_steer__attach said why */
-	xopts.busy_poll_usec = cfg->busy_poll_usec > 0 ? (uint32_t)cfg->busy_poll_usec
-						       : XDP_BUSY_POLL_DEF;
+	xopts.busy_poll_usec =
+	    cfg->busy_poll_usec > 0 ? (uint32_t)cfg->busy_poll_usec : XDP_BUSY_POLL_DEF;
 	ret = rxq_xsk__open(&e.xsk, dev.name, spec.queues[0], &xopts);
 	if (ret == -EPERM && !cfg->busy_poll_usec) {
 		/* Busy polling needs CAP_NET_ADMIN; without it, sleep in poll() instead. */

@@ -8,13 +8,13 @@
 #include "rxq/output.h"
 
 struct xdp_echo_config {
-	const char *spec;     /* "IF~Q" */
-	const char *mode;     /* XDP attach mode, NULL: auto */
-	const char *listen;   /* ADDR:PORT: the port (and address, if given) to answer */
-	int busy_poll_usec;   /* 0: the default */
+	const char *spec;   /* "IF~Q" */
+	const char *mode;   /* XDP attach mode, NULL: auto */
+	const char *listen; /* ADDR:PORT: the port (and address, if given) to answer */
+	int busy_poll_usec; /* 0: the default */
 	uint64_t interval_ns;
 	uint64_t duration_ns; /* 0: until a signal */
-	int cpu;              /* pin the echo thread; -1: no */
+	int cpu;	      /* pin the echo thread; -1: no */
 };
 
 /**
