@@ -55,7 +55,7 @@ if [ "$fuzz_seconds" != 0 ]; then
 	fi
 	if ninja -C build-fuzz; then
 		for target in build-fuzz/fuzz/fuzz_*; do
-			[ -x "$target" ] || continue
+			[ -f "$target" ] && [ -x "$target" ] || continue
 			name=$(basename "$target")
 			corpus=$(mktemp -d)
 			[ -d "fuzz/corpus/${name#fuzz_}" ] && cp -r "fuzz/corpus/${name#fuzz_}/." "$corpus/"
