@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, then builds rxq twice (plain, and with ASan+UBSan) and runs every test
 # under both, then runs each fuzz target for a bounded time. Ends with "N passed, N failed, N skipped".
-#   RXQ_FUZZ_SECONDS   time per fuzz target (default 30; 0 skips fuzzing)
+#   RXQ_FUZZ_SECONDS   time per fuzz target (default 20; 0 skips fuzzing)
 #   RXQ_SKIP_DEPS=1    do not run apt-get (the packages are known to be there)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,7 +46,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 run_suite build plain
 run_suite build-asan asan -Db_sanitize=address,undefined -Db_lundef=false
 
-fuzz_seconds=${RXQ_FUZZ_SECONDS:-30}
+fuzz_seconds=${RXQ_FUZZ_SECONDS:-20}
 if [ "$fuzz_seconds" != 0 ]; then
 	echo "=== fuzz: build (build-fuzz, clang + libFuzzer)"
 	if [ ! -f build-fuzz/build.ninja ]; then
