@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +14,8 @@ typedef int (*rxq_resolver_fn)(const char *node, const char *service, const stru
 			       struct addrinfo **res);
 RXQ_STATIC rxq_resolver_fn rxq_hostport__resolver = getaddrinfo;
 
-static int fail(struct rxq_parse_error *err, int ret, unsigned col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(struct rxq_parse_error *err, int ret, unsigned col, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->line = 0;
-		err->col = col;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
+/* Fills err and returns ret: most failures are -EINVAL, an unknown host is not. */
+#define fail(err, ret, col, ...) (rxq_parse_error__set(err, 0, col, __VA_ARGS__), (ret))
 
 static int parse_port(const char *p, unsigned col, uint16_t *port, struct rxq_parse_error *err)
 {
