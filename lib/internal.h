@@ -14,4 +14,18 @@
 
 #define RXQ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+#include <stdint.h>
+
+/* splitmix64 finaliser: every input bit affects every output bit, so hash tables may index with
+ * either the high or the low bits. */
+static inline uint64_t rxq_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rxq/limit.h"
+#include "internal.h"
 
 #define NS_PER_S     1000000000ull
 #define PROBE_WINDOW 8
@@ -133,16 +134,6 @@ size_t rxq_limit__memory(const struct rxq_limit_table *t)
 	return sizeof(*t) + ((size_t)t->mask + 1) * sizeof(struct bucket);
 }
 
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
 uint64_t rxq_limit_hash(const void *data, size_t len, uint64_t seed)
 {
 	const uint8_t *p = data;
@@ -165,6 +156,6 @@ uint64_t rxq_limit_hash(const void *data, size_t len, uint64_t seed)
 		h = (h ^ w ^ ((uint64_t)len << 56)) * 0xc4ceb9fe1a85ec53ull;
 		h ^= h >> 32;
 	}
-	h = mix64(h);
+	h = rxq_mix64(h);
 	return h ? h : 1;
 }

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "prefix.h"
+#include "internal.h"
 
 struct prefix_entry {
 	uint8_t family;
@@ -79,17 +80,6 @@ static void prefix_masks(uint8_t family, unsigned plen, uint64_t *hi_mask, uint6
 	*lo_mask = plen <= 64 ? 0 : plen == 128 ? UINT64_MAX : UINT64_MAX << (128 - plen);
 }
 
-static inline uint64_t mix64(uint64_t x)
-{
-	/* splitmix64 finaliser: every input bit affects the high bits we index with. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
 static inline uint32_t hash4(uint32_t key, unsigned shift)
 {
 	return (uint32_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> shift);
@@ -97,7 +87,7 @@ static inline uint32_t hash4(uint32_t key, unsigned shift)
 
 static inline uint32_t hash6(uint64_t hi, uint64_t lo, unsigned shift)
 {
-	return (uint32_t)(mix64(hi ^ mix64(lo)) >> shift);
+	return (uint32_t)(rxq_mix64(hi ^ rxq_mix64(lo)) >> shift);
 }
 
 int rxq_prefix_set__new(struct rxq_prefix_set **out)

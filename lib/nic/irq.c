@@ -231,20 +231,6 @@ static int irqs_from_netlink(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs
 
 /* ---- msi_irqs and names ---- */
 
-static int read_interrupts(struct rxq_nic *nic, struct rxq_interrupts *in)
-{
-	char *text;
-	size_t len;
-	int err;
-
-	err = nic_read_all(nic, "/proc/interrupts", &text, &len);
-	if (err)
-		return err;
-	err = rxq_interrupts__parse(in, text, len);
-	free(text);
-	return err;
-}
-
 static int msi_list(struct rxq_nic *nic, const char *rel, unsigned *out, unsigned max)
 {
 	char path[PATH_MAX + 128];
@@ -345,7 +331,7 @@ int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 	}
 	if (!nic->nrx)
 		return 0;
-	err = read_interrupts(nic, &in);
+	err = rxq_nic__interrupts(nic, &in);
 	if (err) {
 		rxq_err("cannot read %s: %s", rxq_nic__path(nic, "/proc/interrupts"),
 			strerror(-err));
