@@ -915,14 +915,15 @@ static int lines_parse(struct loader *ld, const char *text, size_t len)
 		ld->line++;
 		if (llen && start[llen - 1] == '\r')
 			llen--;
-		nul = memchr(start, '\0', llen);
-		if (nul)
-			return load_error(ld, (unsigned)(nul - start) + 1,
-					  "NUL byte in the rules text (is this a binary file?)");
+		/* Length first, so that every column reported lies within a line. */
 		if (llen > RXQ_RULES_LINE_MAX)
 			return load_error(ld, RXQ_RULES_LINE_MAX + 1,
 					  "line too long (more than %u characters)",
 					  RXQ_RULES_LINE_MAX);
+		nul = memchr(start, '\0', llen);
+		if (nul)
+			return load_error(ld, (unsigned)(nul - start) + 1,
+					  "NUL byte in the rules text (is this a binary file?)");
 		memcpy(line, start, llen);
 		line[llen] = '\0';
 		hash = strchr(line, '#');

@@ -372,6 +372,13 @@ static void test_parse_limits(void **state)
 	assert_string_equal(err.msg, "NUL byte in the rules text (is this a binary file?)");
 	assert_int_equal(err.line, 2);
 	assert_int_equal(err.col, 8);
+	/* A NUL past the line limit: the length is reported, at a column within the line. */
+	memset(longline, ' ', RXQ_RULES_LINE_MAX + 40);
+	longline[RXQ_RULES_LINE_MAX + 20] = '\0';
+	assert_int_equal(rxq_rules__load_buf(&rs, longline, RXQ_RULES_LINE_MAX + 40, NULL, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "line too long (more than 1024 characters)");
+	assert_int_equal(err.col, 1025);
 
 	/* Name pattern length. */
 	{
