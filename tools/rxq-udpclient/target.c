@@ -407,14 +407,19 @@ static void sample_incoming_cpu(struct worker *w)
 	t->total->client_cpu = me;
 }
 
-static void record_reply(struct worker *w, const struct sample *s, bool reordered, uint64_t now)
+/*
+ * A reply belongs to the summary when its probe does: probes are counted as sent by their send
+ * time, so an echo of a warm-up probe arriving after the warm-up stays out of the summary too.
+ */
+static void record_reply(struct worker *w, const struct sample *s, bool reordered,
+			 uint64_t probe_sent_ns)
 {
 	struct target *t = w->t;
 
 	pthread_mutex_lock(&t->lock);
 	record(t->cur, s, reordered);
 	pthread_mutex_unlock(&t->lock);
-	if (now >= t->warmup_end_ns)
+	if (probe_sent_ns >= t->warmup_end_ns)
 		record(t->total, s, reordered);
 	if (w->cfg->incoming_cpu)
 		sample_incoming_cpu(w);
@@ -479,7 +484,7 @@ static bool handle_datagram(struct worker *w, const uint8_t *buf, size_t len,
 			}
 		}
 	}
-	record_reply(w, &s, verdict == RXQ_REPLY_REORDERED, now);
+	record_reply(w, &s, verdict == RXQ_REPLY_REORDERED, sent_ns);
 	return p.seq == want;
 }
 
@@ -646,7 +651,6 @@ static void send_batch(struct worker *w, unsigned n, uint64_t now)
 	unsigned done = 0;
 	uint64_t user_rt = t->ts.split ? tstamp__realtime_ns() : 0;
 
-	count(w, EV_SENT, n, now, 0);
 	while (done < n) {
 		int r = sendmmsg(t->fd, w->tx + done, n - done, 0);
 
@@ -736,6 +740,8 @@ static void run_open(struct worker *w)
 					break;
 				}
 				count(w, EV_LOST, rxq_seqwin__send(t->win, when, &seq), now, 0);
+				/* By its scheduled time, as its reply will be (record_reply). */
+				count(w, EV_SENT, 1, when, 0);
 				prepare_tx(w, n++, seq, when);
 			}
 			if (n)
