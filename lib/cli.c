@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rxq/cli.h"
 #include "rxq/log.h"
+#include "rxq/parse.h"
 
 #define CLI_MAX_OPTS 96
 
@@ -97,4 +101,38 @@ void rxq_cli__help(const struct rxq_cli *cli, FILE *f)
 	}
 	fprintf(f, "  %-28s %s\n  %-28s %s\n", "-h, --help", "show this help and exit",
 		"-V, --version", "show the version and exit");
+}
+
+int rxq_cli__error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rxq_err("%s", msg);
+	return RXQ_EXIT_USAGE;
+}
+
+int rxq_cli__cpus(const char *opt, const char *arg, int *cpus, unsigned max, unsigned *n)
+{
+	cpu_set_t set;
+	int bad = -1, ret, cpu;
+
+	ret = rxq_parse_cpulist(arg, NULL, &set, &bad);
+	if (ret == -ENODEV)
+		return rxq_cli__error("--%s=%s: CPU %d does not exist or is offline (this machine has "
+				      "CPUs 0-%ld)",
+				      opt, arg, bad, sysconf(_SC_NPROCESSORS_CONF) - 1);
+	if (ret)
+		return rxq_cli__error("--%s=%s: expected a CPU number or list such as 1 or 0-3,6",
+				      opt, arg);
+	*n = 0;
+	for (cpu = 0; cpu < CPU_SETSIZE && *n < max; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			cpus[(*n)++] = cpu;
+	if (!*n)
+		return rxq_cli__error("--%s=%s: the list is empty", opt, arg);
+	return 0;
 }

@@ -42,4 +42,18 @@ int rxq_cli__next(struct rxq_cli *cli, const char **arg);
 /** @brief Writes usage, summary and the option table to @p f. */
 void rxq_cli__help(const struct rxq_cli *cli, FILE *f);
 
+/* Exit status of every tool for bad input (options, specs, files). */
+#define RXQ_EXIT_USAGE 2
+
+/** @brief Reports a bad-input message through rxq_err. @return RXQ_EXIT_USAGE. */
+int rxq_cli__error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * @brief Parses the CPU list @p arg of option --@p opt (e.g. "cpu") into @p cpus, ascending, at
+ * most @p max of them. Every CPU must be online.
+ * @return 0, or RXQ_EXIT_USAGE after reporting what is wrong (which CPU does not exist, and which
+ * ones do).
+ */
+int rxq_cli__cpus(const char *opt, const char *arg, int *cpus, unsigned max, unsigned *n);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rxq/cli.h"
 #include "rxq/parse.h"
 
 static void test_u64(void **state)
@@ -106,12 +107,25 @@ static void test_cpulist(void **state)
 	assert_int_equal(rxq_parse_cpulist("a", NULL, &set, &bad), -EINVAL);
 }
 
+static void test_cli_cpus(void **state)
+{
+	int cpus[4] = {-1, -1, -1, -1};
+	unsigned n = 99;
+
+	(void)state;
+	assert_int_equal(rxq_cli__cpus("cpu", "0", cpus, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(cpus[0], 0);
+	assert_int_equal(rxq_cli__cpus("cpu", "4000", cpus, 4, &n), RXQ_EXIT_USAGE);
+	assert_int_equal(rxq_cli__cpus("cpu", "x", cpus, 4, &n), RXQ_EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64),     cmocka_unit_test(test_si_and_duration),
 		cmocka_unit_test(test_addr_prefix), cmocka_unit_test(test_mac),
-		cmocka_unit_test(test_cpulist),
+		cmocka_unit_test(test_cpulist), cmocka_unit_test(test_cli_cpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

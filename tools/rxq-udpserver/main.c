@@ -103,39 +103,14 @@ struct worker {
 
 static volatile bool stop_flag;
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rxq_err("%s", msg);
-	return EXIT_USAGE;
-}
+#define usage_error rxq_cli__error
 
 static int parse_cpus(const char *arg, struct config *cfg)
 {
-	cpu_set_t set;
-	int bad = -1, ret, cpu;
+	int ret = rxq_cli__cpus("cpu", arg, cfg->cpus, MAX_THREADS, &cfg->ncpus);
 
-	ret = rxq_parse_cpulist(arg, NULL, &set, &bad);
-	if (ret == -ENODEV)
-		return usage_error(
-		    "--cpu=%s: CPU %d does not exist or is offline (this machine has "
-		    "CPUs 0-%ld)",
-		    arg, bad, sysconf(_SC_NPROCESSORS_CONF) - 1);
 	if (ret)
-		return usage_error("--cpu=%s: expected a CPU list such as 0-3,6", arg);
-	cfg->ncpus = 0;
-	for (cpu = 0; cpu < CPU_SETSIZE && cfg->ncpus < MAX_THREADS; cpu++)
-		if (CPU_ISSET(cpu, &set))
-			cfg->cpus[cfg->ncpus++] = cpu;
-	if (!cfg->ncpus)
-		return usage_error("--cpu=%s: the list is empty", arg);
+		return ret;
 	cfg->have_cpus = true;
 	return 0;
 }
