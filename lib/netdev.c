@@ -97,7 +97,7 @@ static bool ifname_ok(const char *ifname)
 
 int rxq_netdev__read_sysfs(const char *sysroot, const char *ifname, struct rxq_netdev *dev)
 {
-	char buf[64];
+	char buf[64], path[512];
 	uint64_t v;
 	int err;
 
@@ -131,6 +131,16 @@ int rxq_netdev__read_sysfs(const char *sysroot, const char *ifname, struct rxq_n
 		dev->carrier = v == 1;
 	if (!sysfs_read_u64(sysroot, ifname, "flags", &v))
 		dev->up = v & 1; /* IFF_UP */
+
+	/* The "device" link names the bus device of a NIC; software devices have none. */
+	if (snprintf(path, sizeof(path), "%s/sys/class/net/%s/device", sysroot, ifname) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		dev->software = true;
+	}
 
 	err = count_queues(sysroot, ifname, &dev->rx_queues, &dev->tx_queues);
 	if (err == -ENOENT) {

@@ -530,6 +530,20 @@ static uint32_t l4_sum(const uint8_t *frame, const struct rxq_pkt *pkt)
 	return rxq_csum_add(sum, frame + pkt->l4_off, len);
 }
 
+/* Writes the L4 checksum at @field of a parsed frame's L4 header. */
+static void l4_fix(uint8_t *frame, const struct rxq_pkt *pkt, int field)
+{
+	uint8_t *l4 = frame + pkt->l4_off;
+	uint16_t c;
+
+	l4[field] = l4[field + 1] = 0;
+	c = rxq_csum_fold(l4_sum(frame, pkt));
+	/* UDP: 0 means "no checksum"; the same value in one's complement is 0xffff. */
+	if (c == 0 && pkt->ip_proto == IPPROTO_UDP)
+		c = 0xffff;
+	memcpy(l4 + field, &c, 2);
+}
+
 void rxq_pkt__fix_csum(uint8_t *frame, const struct rxq_pkt *pkt)
 {
 	int field;
@@ -545,17 +559,43 @@ void rxq_pkt__fix_csum(uint8_t *frame, const struct rxq_pkt *pkt)
 	if (!pkt->l4_off)
 		return;
 	field = l4_csum_field(pkt->ip_proto);
-	if (field >= 0) {
-		uint8_t *l4 = frame + pkt->l4_off;
-		uint16_t c;
+	if (field >= 0)
+		l4_fix(frame, pkt, field);
+}
 
-		l4[field] = l4[field + 1] = 0;
-		c = rxq_csum_fold(l4_sum(frame, pkt));
-		/* UDP: 0 means "no checksum"; the same value in one's complement is 0xffff. */
-		if (c == 0 && pkt->ip_proto == IPPROTO_UDP)
-			c = 0xffff;
-		memcpy(l4 + field, &c, 2);
-	}
+bool rxq_pkt__csum_is_partial(const uint8_t *frame, const struct rxq_pkt *pkt)
+{
+	const uint8_t *ip = frame + pkt->l3_off;
+	uint32_t len = l4_csum_len(pkt);
+	const uint8_t *dst6 = NULL;
+	uint16_t partial, field;
+	int at;
+
+	/*
+	 * Only UDP and TCP: the protocols whose checksum a sending kernel leaves to the device.
+	 * Fragments never carry a partial checksum (the sender completes it before fragmenting).
+	 */
+	if (pkt->l3 == RXQ_L3_NONE || !pkt->l4_off || pkt->is_fragment ||
+	    (pkt->ip_proto != IPPROTO_UDP && pkt->ip_proto != IPPROTO_TCP))
+		return false;
+	at = l4_csum_field(pkt->ip_proto);
+	memcpy(&field, frame + pkt->l4_off + at, 2);
+	if (field == 0 && pkt->ip_proto == IPPROTO_UDP)
+		return false; /* "no checksum" (IPv4), or a bad one (IPv6): not a partial sum */
+	if (pkt->l3 == RXQ_L3_IPV6)
+		dst6 = ip6_final_dst(ip, pkt->ip6ext, pkt->nip6ext);
+	/* The field holds the folded pseudo-header sum, uncomplemented: ~csum_fold of it. */
+	partial = (uint16_t)~rxq_csum_fold(
+	    pseudo_sum(ip, pkt->l3 == RXQ_L3_IPV6, dst6, pkt->ip_proto, len));
+	return field == partial;
+}
+
+bool rxq_pkt__csum_complete(uint8_t *frame, const struct rxq_pkt *pkt)
+{
+	if (!rxq_pkt__csum_is_partial(frame, pkt))
+		return false;
+	l4_fix(frame, pkt, l4_csum_field(pkt->ip_proto));
+	return true;
 }
 
 bool rxq_pkt__csum_ok(const uint8_t *frame, const struct rxq_pkt *pkt)

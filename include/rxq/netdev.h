@@ -30,6 +30,8 @@ struct rxq_netdev {
 	uint32_t speed_mbps; /* link speed; 0 when unknown or the link is down */
 	bool up;             /* IFF_UP set */
 	bool carrier;        /* carrier present */
+	bool software;       /* no bus device behind it (veth, TUN/TAP, bridge...): frames from local
+			      * senders cross it with their checksums still partial */
 	struct rxq_netdev_channels channels;
 };
 

@@ -172,6 +172,21 @@ uint16_t rxq_csum_replace16(uint16_t csum, uint16_t old_word, uint16_t new_word)
 void rxq_pkt__fix_csum(uint8_t *frame, const struct rxq_pkt *pkt);
 
 /**
+ * @brief True when the UDP or TCP checksum field of a parsed, unfragmented frame holds exactly the
+ * folded pseudo-header sum of its packet: the state a sending kernel leaves the field in when it
+ * hands the checksum to the device (CHECKSUM_PARTIAL). Such frames cross veth, TAP and other
+ * software devices as they are; only the skb's flag says so, and XDP and AF_XDP do not see it.
+ */
+bool rxq_pkt__csum_is_partial(const uint8_t *frame, const struct rxq_pkt *pkt);
+
+/**
+ * @brief Completes a partial UDP/TCP checksum (see rxq_pkt__csum_is_partial()) in place, as the
+ * device would have. Any other checksum, right or wrong, and the IPv4 header are left untouched.
+ * @return true when the checksum was completed.
+ */
+bool rxq_pkt__csum_complete(uint8_t *frame, const struct rxq_pkt *pkt);
+
+/**
  * @brief Verifies the IPv4 header checksum and the L4 checksum (UDP over IPv4 with checksum 0
  * counts as valid). Fragments: only the IPv4 header is checked.
  */

@@ -40,6 +40,7 @@ static void test_sysfs(void **state)
 	assert_int_equal(d.tx_queues, 3);
 	assert_int_equal(rxq_netdev__xsk_queues(&d), 3);
 	assert_false(d.channels.valid);
+	assert_false(d.software); /* a bus device behind it */
 }
 
 static void test_down_link(void **state)
@@ -52,6 +53,7 @@ static void test_down_link(void **state)
 	assert_int_equal(d.speed_mbps, 0);
 	assert_false(d.carrier);
 	assert_false(d.up);
+	assert_true(d.software); /* no device link: veth, TAP, ... */
 	assert_int_equal(rxq_netdev__line_rate_pps(&d, 60), 0);
 }
 

@@ -914,6 +914,252 @@ static void test_udp_csum_never_zero(void **state)
 	assert_true(seen);
 }
 
+/* ---- partial checksums (a sending kernel's checksum offload) ---- */
+
+/*
+ * The value a sending kernel leaves in the field: the folded pseudo-header sum, uncomplemented
+ * (~ref_csum of the pseudo-header bytes). Built from bytes, independently of the library.
+ */
+static uint16_t ref_partial(const uint8_t *frame, const struct rxq_pkt *pkt, const uint8_t *dst6,
+			    uint32_t l4_len)
+{
+	uint8_t ph[40];
+	size_t n;
+
+	memset(ph, 0, sizeof(ph));
+	if (pkt->l3 == RXQ_L3_IPV4) {
+		memcpy(ph, frame + pkt->l3_off + 12, 8);
+		ph[9] = pkt->ip_proto;
+		ph[10] = (uint8_t)(l4_len >> 8);
+		ph[11] = (uint8_t)l4_len;
+		n = 12;
+	} else {
+		memcpy(ph, frame + pkt->l3_off + 8, 16);
+		memcpy(ph + 16, dst6 ? dst6 : frame + pkt->l3_off + 24, 16);
+		ph[34] = (uint8_t)(l4_len >> 8);
+		ph[35] = (uint8_t)l4_len;
+		ph[39] = pkt->ip_proto;
+		n = 40;
+	}
+	return (uint16_t)~ref_csum(ph, n);
+}
+
+/* Frames sent by kernel sockets over veth, captured on the receiving end (tcpdump). */
+static const struct {
+	const char *name, *hex;
+	bool partial;
+} kernel_frames[] = {
+    {"udp4 dns query, partial",
+     "02525100000202525100000108004500003db2cd40004011fbbac6120001c6120002edb1003500298c6212340100"
+     "000100000000000003777777076578616d706c6503636f6d0000010001",
+     true},
+    {"udp6 dns query, partial",
+     "02525100000202525100000186dd600f758700291140fd000000000000000000000000000001fd00000000000000"
+     "0000000000000002a72b00350029fa3e12340100000100000000000003777777076578616d706c6503636f6d0000"
+     "010001",
+     true},
+    {"tcp4 syn, partial",
+     "02525100000202525100000108004500003c851540004006297fc6120001c612000289840035b69f5a0f00000000"
+     "a002faf08c560000020405b40402080a4d8d6362000000000103030a",
+     true},
+    {"tcp6 syn, partial",
+     "02525100000202525100000186dd6000221c00280640fd000000000000000000000000000001fd00000000000000"
+     "0000000000000002a6800035d0624d9400000000a002fd20fa320000020405a00402080abe23d3fa000000000103"
+     "030a",
+     true},
+    {"tcp4 rst from the kernel's reply path, complete",
+     "025251000001025251000002080045000028000040004006aea8c6120002c61200010035898400000000b69f5a10"
+     "50140000893f0000",
+     false},
+};
+
+static void test_csum_partial_kernel_frames(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(kernel_frames) / sizeof(kernel_frames[0]); i++) {
+		uint8_t frame[256], orig[256];
+		struct rxq_pkt pkt;
+		uint32_t len = (uint32_t)unhex(kernel_frames[i].hex, frame, sizeof(frame));
+		int at;
+
+		memcpy(orig, frame, len);
+		assert_int_equal(rxq_pkt__parse(&pkt, frame, len), RXQ_PKT_OK);
+		at = pkt.l4_off + (pkt.ip_proto == IPPROTO_UDP ? 6 : 16);
+		if (rxq_pkt__csum_is_partial(frame, &pkt) != kernel_frames[i].partial)
+			fail_msg("%s: partial signature not recognised", kernel_frames[i].name);
+		assert_true(rxq_pkt__csum_ok(frame, &pkt) == !kernel_frames[i].partial);
+		assert_true(rxq_pkt__csum_complete(frame, &pkt) == kernel_frames[i].partial);
+		/* complete afterwards, and only the two checksum bytes changed */
+		assert_true(rxq_pkt__csum_ok(frame, &pkt));
+		assert_int_equal(be16(frame + at), ref_l4_csum(frame, pkt.l3_off, pkt.l3, NULL,
+							       pkt.ip_proto, pkt.l4_off, pkt.l4_len,
+							       (size_t)(at - pkt.l4_off)));
+		assert_memory_equal(frame, orig, (size_t)at);
+		assert_memory_equal(frame + at + 2, orig + at + 2, len - (size_t)at - 2);
+		/* a second pass finds nothing to do */
+		assert_false(rxq_pkt__csum_is_partial(frame, &pkt));
+		assert_false(rxq_pkt__csum_complete(frame, &pkt));
+	}
+}
+
+/* Builds @s, then puts the partial pseudo-header sum into its L4 checksum field. */
+static uint32_t build_partial(const struct rxq_pkt_spec *s, uint8_t *frame, struct rxq_pkt *pkt,
+			      const uint8_t *dst6)
+{
+	int len = rxq_pkt__build(frame, 4096, s);
+	int at;
+	uint16_t p;
+
+	assert_true(len > 0);
+	assert_int_equal(rxq_pkt__parse(pkt, frame, (uint32_t)len), RXQ_PKT_OK);
+	at = pkt->l4_off + (pkt->ip_proto == IPPROTO_UDP ? 6 : 16);
+	p = ref_partial(frame, pkt, dst6,
+			pkt->ip_proto == IPPROTO_UDP ? be16(frame + pkt->l4_off + 4) : pkt->l4_len);
+	frame[at] = (uint8_t)(p >> 8);
+	frame[at + 1] = (uint8_t)p;
+	return (uint32_t)len;
+}
+
+static void test_csum_partial_built(void **state)
+{
+	static const struct {
+		int l3;
+		uint8_t proto;
+		uint32_t payload;
+		uint8_t nvlan;
+	} cases[] = {
+	    {4, IPPROTO_UDP, 0, 0},   {4, IPPROTO_UDP, 33, 1},  {6, IPPROTO_UDP, 1, 2},
+	    {6, IPPROTO_UDP, 1400, 0}, {4, IPPROTO_TCP, 0, 0},  {4, IPPROTO_TCP, 999, 2},
+	    {6, IPPROTO_TCP, 4, 1},   {6, IPPROTO_TCP, 3000, 0},
+	};
+	uint8_t frame[4096], good[4096];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rxq_pkt_spec s = base_spec(cases[i].l3, cases[i].proto);
+		struct rxq_pkt pkt;
+		uint32_t len;
+		int glen;
+
+		s.payload_len = cases[i].payload;
+		s.nvlan = cases[i].nvlan;
+		s.vlan[0].tci = 5;
+		s.vlan[1].tci = 6;
+		s.min_len = RXQ_FRAME_MIN;
+		glen = rxq_pkt__build(good, sizeof(good), &s);
+		len = build_partial(&s, frame, &pkt, NULL);
+		assert_int_equal(glen, (int)len);
+		assert_true(rxq_pkt__csum_is_partial(frame, &pkt));
+		assert_true(rxq_pkt__csum_complete(frame, &pkt));
+		/* exactly the frame the builder writes with a full checksum */
+		assert_memory_equal(frame, good, len);
+	}
+}
+
+static void test_csum_partial_other_states_untouched(void **state)
+{
+	struct rxq_pkt_spec s = base_spec(4, IPPROTO_UDP);
+	uint8_t frame[4096], orig[4096];
+	struct rxq_pkt pkt;
+	uint32_t len;
+	int blen;
+
+	(void)state;
+	s.payload_len = 40;
+	/* a complete, correct checksum */
+	blen = rxq_pkt__build(frame, sizeof(frame), &s);
+	assert_int_equal(rxq_pkt__parse(&pkt, frame, (uint32_t)blen), RXQ_PKT_OK);
+	assert_false(rxq_pkt__csum_complete(frame, &pkt));
+	assert_true(rxq_pkt__csum_ok(frame, &pkt));
+
+	/* a wrong checksum that is not the partial sum: left wrong, for the kernel to refuse */
+	len = build_partial(&s, frame, &pkt, NULL);
+	frame[pkt.l4_off + 7] ^= 0x01;
+	memcpy(orig, frame, len);
+	assert_false(rxq_pkt__csum_is_partial(frame, &pkt));
+	assert_false(rxq_pkt__csum_complete(frame, &pkt));
+	assert_memory_equal(frame, orig, len);
+	assert_false(rxq_pkt__csum_ok(frame, &pkt));
+
+	/* UDP over IPv4 without a checksum (0) stays without one */
+	frame[pkt.l4_off + 6] = frame[pkt.l4_off + 7] = 0;
+	assert_false(rxq_pkt__csum_complete(frame, &pkt));
+	assert_int_equal(be16(frame + pkt.l4_off + 6), 0);
+
+	/* a partial L4 sum behind a bad IPv4 header checksum: the L4 sum is completed, the header
+	 * stays bad, so the kernel refuses the packet as it would have */
+	len = build_partial(&s, frame, &pkt, NULL);
+	frame[pkt.l3_off + 10] ^= 0xff;
+	assert_true(rxq_pkt__csum_complete(frame, &pkt));
+	assert_false(rxq_pkt__csum_ok(frame, &pkt));
+	frame[pkt.l3_off + 10] ^= 0xff;
+	assert_true(rxq_pkt__csum_ok(frame, &pkt));
+
+	/* ICMP is never partial, even when its field happens to hold such a value */
+	s = base_spec(4, IPPROTO_ICMP);
+	blen = rxq_pkt__build(frame, sizeof(frame), &s);
+	assert_int_equal(rxq_pkt__parse(&pkt, frame, (uint32_t)blen), RXQ_PKT_OK);
+	memcpy(orig, frame, (size_t)blen);
+	assert_false(rxq_pkt__csum_complete(frame, &pkt));
+	assert_memory_equal(frame, orig, (size_t)blen);
+
+	/* a first fragment whose field holds the partial sum of its (partial) L4 bytes: untouched */
+	s = base_spec(4, IPPROTO_UDP);
+	s.payload_len = 100;
+	s.more_frags = true;
+	len = build_partial(&s, frame, &pkt, NULL);
+	assert_true(pkt.is_fragment);
+	memcpy(orig, frame, len);
+	assert_false(rxq_pkt__csum_complete(frame, &pkt));
+	assert_memory_equal(frame, orig, len);
+}
+
+static void test_csum_partial_routing_header(void **state)
+{
+	/* The sender's pseudo-header holds the final destination (RFC 8200 8.1), not the IPv6 one. */
+	uint8_t srh[22] = {0x04, 0x01, 0x00, 0x00, 0x00, 0x00};
+	struct rxq_pkt_spec s = base_spec(6, IPPROTO_UDP);
+	struct rxq_addr final = addr("fd00::99");
+	uint8_t frame[4096], good[4096];
+	struct rxq_pkt pkt;
+	uint32_t len;
+
+	(void)state;
+	memcpy(srh + 6, &final.v6, 16);
+	s.nip6ext = 1;
+	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_ROUTING, 24, srh};
+	s.payload_len = 20;
+	assert_true(rxq_pkt__build(good, sizeof(good), &s) > 0);
+	len = build_partial(&s, frame, &pkt, final.b);
+	assert_true(rxq_pkt__csum_complete(frame, &pkt));
+	assert_memory_equal(frame, good, len);
+	/* the pseudo-header sum over the IPv6 destination is not the sender's partial sum */
+	len = build_partial(&s, frame, &pkt, NULL);
+	assert_false(rxq_pkt__csum_is_partial(frame, &pkt));
+}
+
+static void test_csum_partial_udp_zero(void **state)
+{
+	/* A UDP checksum that completes to 0 is written 0xffff, as the device would. */
+	struct rxq_pkt_spec s = base_spec(4, IPPROTO_UDP);
+	uint8_t frame[128];
+	struct rxq_pkt pkt;
+	bool seen = false;
+
+	(void)state;
+	for (uint32_t port = 0; port < 65536 && !seen; port++) {
+		s.src_port = (uint16_t)port;
+		build_partial(&s, frame, &pkt, NULL);
+		if (ref_l4_csum(frame, 14, 4, NULL, IPPROTO_UDP, 34, 8, 6) != 0)
+			continue;
+		seen = true;
+		assert_true(rxq_pkt__csum_complete(frame, &pkt));
+		assert_int_equal(be16(frame + 40), 0xffff);
+		assert_true(rxq_pkt__csum_ok(frame, &pkt));
+	}
+	assert_true(seen);
+}
+
 /* ---- malformed and truncated frames ---- */
 
 static int build(const struct rxq_pkt_spec *s, uint8_t *frame)
@@ -1181,6 +1427,11 @@ int main(void)
 	    cmocka_unit_test(test_build_errors),
 	    cmocka_unit_test(test_fix_csum_after_rewrite),
 	    cmocka_unit_test(test_udp_csum_never_zero),
+	    cmocka_unit_test(test_csum_partial_kernel_frames),
+	    cmocka_unit_test(test_csum_partial_built),
+	    cmocka_unit_test(test_csum_partial_other_states_untouched),
+	    cmocka_unit_test(test_csum_partial_routing_header),
+	    cmocka_unit_test(test_csum_partial_udp_zero),
 	    cmocka_unit_test(test_malformed_eth),
 	    cmocka_unit_test(test_malformed_ipv4),
 	    cmocka_unit_test(test_malformed_l4),

@@ -47,6 +47,7 @@ enum {
 	O_DURATION,
 	O_LIMIT_ENTRIES,
 	O_VERBOSE,
+	O_CSUM_COMPLETE,
 };
 
 static const struct rxq_opt opts[] = {
@@ -65,6 +66,10 @@ static const struct rxq_opt opts[] = {
     {"reinject", 0, "tap|none", "hand passed packets back through a TAP (default) or not",
      O_REINJECT},
     {"tap", 0, "NAME", "name of the TAP (default rxq<ifindex>q<first queue>)", O_TAP},
+    {"csum-complete", 0, "auto|on|off",
+     "complete UDP/TCP checksums a local sender left partial before reinjecting (default "
+     "auto: on for software devices such as veth and TAP, off for NICs)",
+     O_CSUM_COMPLETE},
     {"force", 0, NULL, "detach another XDP program attached to the interface", O_FORCE},
     {"json", 'j', NULL, "one JSON object per line instead of text", O_JSON},
     {"rule-stats", 0, NULL, "print hits per rule in the summary and the --prom file", O_RULE_STATS},
@@ -92,6 +97,7 @@ struct args {
 	uint32_t busy_poll, frames, limit_entries;
 	unsigned batch;
 	bool reinject, force, json, rule_stats;
+	int csum_complete; /* -1 auto, 0 off, 1 on */
 	uint64_t duration_ns;
 	int verbose;
 };
@@ -149,6 +155,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	 */
 	a->frames = 8192;
 	a->reinject = true;
+	a->csum_complete = -1;
 	while ((id = rxq_cli__next(&cli, &v)) != RXQ_CLI_END) {
 		switch (id) {
 		case RXQ_CLI_HELP:
@@ -213,6 +220,18 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_TAP:
 			a->tap_name = v;
+			break;
+		case O_CSUM_COMPLETE:
+			if (!strcmp(v, "auto")) {
+				a->csum_complete = -1;
+			} else if (!strcmp(v, "on")) {
+				a->csum_complete = 1;
+			} else if (!strcmp(v, "off")) {
+				a->csum_complete = 0;
+			} else {
+				rxq_err("--csum-complete=%s: expected auto, on or off", v);
+				return -EINVAL;
+			}
 			break;
 		case O_FORCE:
 			a->force = true;
@@ -429,6 +448,11 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 			o->port.ifname, err == -ENODEV ? "not found" : strerror(-err));
 		return err == -ENODEV ? err : -ENODEV;
 	}
+	/*
+	 * A frame from a NIC never carries a partial checksum: one that looks partial there is
+	 * corrupt or forged and stays as it is, for the kernel to refuse.
+	 */
+	o->csum_complete = a->csum_complete < 0 ? dev.software : a->csum_complete;
 	so.nqueues = dev.rx_queues > 0 ? dev.rx_queues : 0;
 	if (so.nqueues < rxq_netdev__xsk_queues(&dev))
 		so.nqueues = rxq_netdev__xsk_queues(&dev);

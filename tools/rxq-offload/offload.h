@@ -30,6 +30,7 @@ enum offload_counter {
 	C_REINJECT_ERRORS,
 	C_RX_BYTES,
 	C_CLASSIFY_NS, /* pcap: time spent classifying (parse + rules), for the benchmark */
+	C_CSUM_COMPLETED, /* passed frames whose partial UDP/TCP checksum was completed */
 	C__COUNT,
 };
 
@@ -54,6 +55,7 @@ struct offload {
 	unsigned batch;
 	bool busy_poll; /* never sleep: every empty receive drives the busy poll again */
 	bool reinject;
+	bool csum_complete; /* complete partial checksums of passed frames (--csum-complete) */
 	bool json;
 	bool rule_stats;
 	const char *prom_path;

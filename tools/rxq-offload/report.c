@@ -56,6 +56,7 @@ void offload_report_start(struct offload *o)
 		rxq_out__str(o->out, "xdp_mode", rxq_xdp_mode__str(o->xdp_mode));
 		rxq_out__str(o->out, "xsk_mode", rxq_xsk_mode__str(o->xsk_mode));
 		rxq_out__str(o->out, "tap", o->tap ? rxq_tap__name(o->tap) : "none");
+		rxq_out__str(o->out, "csum_complete", o->csum_complete ? "on" : "off");
 	}
 	rxq_out__u64(o->out, "rules", rxq_rules__count(rules));
 	rxq_out__end(o->out);
@@ -72,6 +73,7 @@ static void counter_fields(struct rxq_out *out, const uint64_t *d, uint64_t ring
 	rxq_out__u64(out, "reinjected", d[C_REINJECTED]);
 	rxq_out__u64(out, "reinject_errors", d[C_REINJECT_ERRORS]);
 	rxq_out__u64(out, "ring_drops", ring_drops);
+	rxq_out__u64(out, "csum_completed", d[C_CSUM_COMPLETED]);
 }
 
 void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
@@ -206,6 +208,8 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 	    {"error_packets_total", "Frames that could not be parsed (dropped).", C_ERRORS},
 	    {"reinjected_packets_total", "Passed frames handed back to the kernel.", C_REINJECTED},
 	    {"reinject_errors_total", "Passed frames the TAP did not take.", C_REINJECT_ERRORS},
+	    {"csum_completed_total", "Passed frames whose partial UDP/TCP checksum was completed.",
+	     C_CSUM_COMPLETED},
 	    {"rx_bytes_total", "Bytes of the frames received.", C_RX_BYTES},
 	    {"ring_drops_total", "Frames the kernel dropped at the AF_XDP rings.", -1},
 	};

@@ -18,6 +18,7 @@
 struct batch_counts {
 	uint64_t v[RXQ_VERDICT__COUNT];
 	uint64_t bytes;
+	uint64_t csum_completed;
 };
 
 static void pin(const struct offload_worker *w)
@@ -33,11 +34,16 @@ static void pin(const struct offload_worker *w)
 }
 
 /*
- * Classifies one frame. A passed frame that carried VLAN tags is handed back without them: the
- * TAP has no VLAN devices, and the stack then delivers it by address as on IF.
+ * Classifies one frame and prepares a passed one for the kernel (@pass_iov: NULL when nothing is
+ * reinjected).
+ * - A checksum a local sender left partial is completed (@csum_complete): the skb's "checksum
+ *   partial" flag, which told the receiving kernel to trust it, did not cross into AF_XDP.
+ * - A frame that carried VLAN tags is handed back without them: the TAP has no VLAN devices, and
+ *   the stack then delivers it by address as on IF.
  */
 static enum rxq_verdict classify(struct rxq_rules_ctx *ctx, uint8_t *data, uint32_t len,
-				 uint64_t now, struct iovec *pass_iov)
+				 uint64_t now, struct iovec *pass_iov, bool csum_complete,
+				 struct batch_counts *bc)
 {
 	struct rxq_pkt pkt;
 	enum rxq_pkt_result pr;
@@ -45,8 +51,13 @@ static enum rxq_verdict classify(struct rxq_rules_ctx *ctx, uint8_t *data, uint3
 
 	pr = rxq_pkt__parse(&pkt, data, len);
 	v = rxq_rules__classify(ctx, data, len, &pkt, pr, now, NULL);
+	bc->v[v]++;
+	bc->bytes += len;
 	if (v == RXQ_VERDICT_PASS && pass_iov) {
 		uint32_t strip = pr == RXQ_PKT_OK ? 4u * pkt.nvlan : 0;
+
+		if (csum_complete && pr == RXQ_PKT_OK && rxq_pkt__csum_complete(data, &pkt))
+			bc->csum_completed++;
 
 		if (strip)
 			memmove(data + strip, data, 2 * RXQ_ETH_ALEN);
@@ -63,6 +74,7 @@ static void add_counts(uint64_t *row, const struct batch_counts *bc, unsigned n)
 	rxq_counter_add(row, C_LIMITED, bc->v[RXQ_VERDICT_LIMIT]);
 	rxq_counter_add(row, C_ERRORS, bc->v[RXQ_VERDICT_ERROR]);
 	rxq_counter_add(row, C_RX_BYTES, bc->bytes);
+	rxq_counter_add(row, C_CSUM_COMPLETED, bc->csum_completed);
 	rxq_counter_add(row, C_RX, n);
 }
 
@@ -128,11 +140,10 @@ void *offload_live_worker(void *arg)
 		memset(&bc, 0, sizeof(bc));
 		npass = 0;
 		for (i = 0; i < n; i++) {
-			enum rxq_verdict v = classify(ctx, bufs[i].data, bufs[i].len, now,
-						      o->reinject ? &pass[npass] : NULL);
+			enum rxq_verdict v =
+			    classify(ctx, bufs[i].data, bufs[i].len, now,
+				     o->reinject ? &pass[npass] : NULL, o->csum_complete, &bc);
 
-			bc.v[v]++;
-			bc.bytes += bufs[i].len;
 			if (v == RXQ_VERDICT_PASS && o->reinject)
 				npass++;
 		}
@@ -207,10 +218,8 @@ void *offload_pcap_worker(void *arg)
 			if (now < last_ns)
 				now = last_ns;
 			last_ns = now;
-			verdict[i] =
-			    classify(ctx, pcap_arena + meta[i].off, meta[i].len, now, NULL);
-			bc.v[verdict[i]]++;
-			bc.bytes += meta[i].len;
+			verdict[i] = classify(ctx, pcap_arena + meta[i].off, meta[i].len, now,
+					      NULL, false, &bc);
 		}
 		t1 = rxq_now_ns();
 		rxq_counter_add(w->row, C_CLASSIFY_NS, t1 - t0);
