@@ -5,7 +5,7 @@ packages=(
 	build-essential meson ninja-build pkg-config clang llvm libclang-rt-14-dev bpftool
 	libbpf-dev libxdp-dev libpcap-dev libmnl-dev libcmocka-dev
 	iproute2 iputils-ping nftables ethtool jq xdp-tools netsniff-ng sockperf tshark
-	python3 procps kmod
+	python3 procps kmod dnsmasq-base nsd dnsperf bind9-dnsutils gnuplot-nox
 )
 if [ "$(id -u)" != 0 ]; then
 	echo "deps.sh: run as root (apt-get install, network namespaces and XDP need it)" >&2

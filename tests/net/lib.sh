@@ -221,3 +221,99 @@ tb_expect_exit() {
 		tb_fail "'$*' did not say /$pattern/; stderr: $(head -c 400 "$err")"
 	tb_pass "'$*' -> exit $want: $(head -n1 "$err")"
 }
+
+# --- real DNS servers and clients ---------------------------------------------------------------
+
+TB_DNS_V4=198.18.0.53 # what the servers answer
+TB_DNS_V6=fd00::53
+
+# tb_dns_up NS WHAT TIMEOUT_S ADDR PORT: waits until a server in NS answers a query on ADDR#PORT.
+tb_dns_up() {
+	local ns=$1 what=$2 timeout=$3 addr=$4 port=$5 name=${6:-www.example.com}
+	tb_wait_for "$timeout" "tb_$ns" dig +short +tries=1 +time=1 -p "$port" "@$addr" "$name" ||
+		tb_fail "$what does not answer on $addr#$port"
+}
+
+# tb_dnsmasq [--log]: dnsmasq (the DNS forwarder most hosts and containers run) in the dut on
+# port 53 of $TB_DUT_IP4 and $TB_DUT_IP6, answering *.example.com with $TB_DNS_V4/$TB_DNS_V6 and
+# REFUSED for other names. With --log every query it receives is a line "query[TYPE] NAME from
+# ADDR" in $TB_DNSMASQ_LOG (costs time: not for floods).
+TB_DNSMASQ_LOG=
+tb_dnsmasq() {
+	local log=()
+	TB_DNSMASQ_LOG=$TB_TMP/dnsmasq.log
+	: >"$TB_DNSMASQ_LOG"
+	[ "${1:-}" = --log ] && log=(--log-queries)
+	tb_bg dut dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --bind-interfaces \
+		--listen-address="$TB_DUT_IP4" --listen-address="$TB_DUT_IP6" --except-interface=lo \
+		--address="/example.com/$TB_DNS_V4" --address="/example.com/$TB_DNS_V6" \
+		--cache-size=1000 --dns-forward-max=10000 --pid-file= --user=root \
+		--log-facility="$TB_DNSMASQ_LOG" "${log[@]}" 2>>"$TB_DNSMASQ_LOG"
+	tb_dns_up gen dnsmasq 10 "$TB_DUT_IP4" 53
+}
+# tb_dnsmasq_queries PATTERN: queries in dnsmasq's log whose line matches PATTERN (grep -E).
+tb_dnsmasq_queries() { grep -E 'query\[' "$TB_DNSMASQ_LOG" | grep -cE -- "$1" || true; }
+
+# tb_nsd ADDR4 ADDR6 PORT: NSD (an authoritative server) in the dut on ADDR4#PORT and ADDR6#PORT,
+# serving example.net (www and every other name: A 198.18.0.80, AAAA fd00::80). Response rate limiting is off: the
+# tests and benchmarks ask from one source faster than its default of 200 answers a second.
+tb_nsd() {
+	local a4=$1 a6=$2 port=$3 d=$TB_TMP/nsd
+	mkdir -p "$d"
+	cat >"$d/example.net.zone" <<-'ZONE'
+		$ORIGIN example.net.
+		$TTL 300
+		@    IN SOA ns1 admin 1 3600 600 86400 300
+		@    IN NS  ns1
+		ns1  IN A   198.18.0.2
+		www  IN A   198.18.0.80
+		www  IN AAAA fd00::80
+		*    IN A   198.18.0.80
+		*    IN AAAA fd00::80
+	ZONE
+	cat >"$d/nsd.conf" <<-CONF
+		server:
+		  ip-address: $a4@$port
+		  ip-address: $a6@$port
+		  username: ""
+		  zonesdir: "$d"
+		  database: ""
+		  pidfile: "$d/nsd.pid"
+		  xfrdfile: "$d/xfrd.state"
+		  zonelistfile: "$d/zone.list"
+		  logfile: "$d/nsd.log"
+		  server-count: 1
+		  rrl-ratelimit: 0
+		remote-control:
+		  control-enable: no
+		zone:
+		  name: example.net
+		  zonefile: example.net.zone
+	CONF
+	tb_bg dut nsd -d -c "$d/nsd.conf" 2>>"$d/nsd.log"
+	tb_dns_up gen nsd 10 "$a4" "$port" www.example.net
+}
+
+# tb_dnsperf OUT ARGS...: dnsperf in gen (-v: one line per answer with its latency), its output in
+# OUT; read it with tb_dnsperf_get.
+tb_dnsperf() {
+	local out=$1
+	shift
+	tb_gen dnsperf -v "$@" >"$out" 2>&1 || tb_fail "dnsperf $* failed: $(tail -n 5 "$out")"
+}
+# tb_dnsperf_get OUT sent|completed|lost|p50|p99|max: a count, or a latency in microseconds.
+tb_dnsperf_get() {
+	case $2 in
+	sent | completed | lost)
+		awk -v k="$2" '$1 == "Queries" && $2 == k ":" { print $3; exit }' "$1" ;;
+	p50 | p99 | max)
+		awk '$1 == ">" { printf "%.1f\n", $NF * 1e6 }' "$1" | sort -n | awk -v k="$2" '
+			{ v[++n] = $1 }
+			END {
+				if (!n) { print "none"; exit }
+				q = k == "p50" ? 0.50 : k == "p99" ? 0.99 : 1
+				i = int(q * n + 0.999999); if (i < 1) i = 1
+				printf "%.0f\n", v[i]
+			}' ;;
+	esac
+}
