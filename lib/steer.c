@@ -23,8 +23,19 @@ _Static_assert(RXQ_STEER_MAX == RXQ_STEER_MAX_FLOWS, "public and BPF flow limits
 /* Used when the interface's queue count cannot be read: XSKMAP slots cost a pointer each. */
 #define STEER_DEFAULT_QUEUES 256
 
+/* Not in the UAPI headers of every distribution yet (Linux 6.3). */
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
+
+struct rxq_steer_sel {
+	struct rxq_steer_config cfg;
+};
+
 struct rxq_steer {
 	struct steer *skel;
+	bool dev_bound;		   /* rxq_steer_dev loaded: it can read stripped VLAN tags */
+	struct bpf_program *prog;  /* the program attached (or to attach) */
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	unsigned nqueues;
@@ -146,15 +157,20 @@ RXQ_STATIC int steer_flow_compile(const struct rxq_flowspec *fs, struct rxq_stee
 }
 
 RXQ_STATIC int steer_config_build(const struct rxq_flowspec *flows, unsigned nflows,
-				  struct rxq_steer_config *cfg)
+				  const struct rxq_steer_opts *opts, struct rxq_steer_config *cfg)
 {
-	unsigned i;
+	unsigned i, nvlans = 0;
+	const uint16_t *vlans = NULL;
 	int err;
 
 	if (!nflows)
 		return -EINVAL;
 	if (nflows > RXQ_STEER_MAX_FLOWS)
 		return -E2BIG;
+	if (opts && opts->sz >= offsetof(struct rxq_steer_opts, nvlans) + sizeof(opts->nvlans)) {
+		vlans = opts->vlans;
+		nvlans = opts->nvlans;
+	}
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < nflows; i++) {
 		err = steer_flow_compile(&flows[i], &cfg->flows[i]);
@@ -162,7 +178,52 @@ RXQ_STATIC int steer_config_build(const struct rxq_flowspec *flows, unsigned nfl
 			return err;
 	}
 	cfg->nflows = nflows;
+	cfg->vlans[0] = 1; /* untagged and priority-tagged */
+	for (i = 0; i < nvlans; i++) {
+		if (!vlans || vlans[i] < 1 || vlans[i] > 4094)
+			return -EINVAL;
+		cfg->vlans[vlans[i] / 64] |= 1ull << (vlans[i] % 64);
+	}
 	return 0;
+}
+
+int rxq_steer_sel__new(struct rxq_steer_sel **out, const struct rxq_flowspec *flows,
+		       unsigned nflows, const struct rxq_steer_opts *opts)
+{
+	struct rxq_steer_sel *sel;
+	int err;
+
+	*out = NULL;
+	sel = calloc(1, sizeof(*sel));
+	if (!sel)
+		return -ENOMEM;
+	err = steer_config_build(flows, nflows, opts, &sel->cfg);
+	if (err) {
+		free(sel);
+		return err;
+	}
+	*out = sel;
+	return 0;
+}
+
+void rxq_steer_sel__free(struct rxq_steer_sel *sel)
+{
+	free(sel);
+}
+
+int rxq_steer_sel__select(const struct rxq_steer_sel *sel, const uint8_t *frame, uint32_t len)
+{
+	struct rxq_steer_keys k;
+	unsigned i;
+
+	memset(&k, 0, sizeof(k));
+	if (rxq_steer_parse(frame, frame + len, &sel->cfg, RXQ_STEER_META_NONE, &k) !=
+	    RXQ_STEER_P_IP)
+		return -1;
+	for (i = 0; i < sel->cfg.nflows; i++)
+		if (rxq_steer_flow_match(&sel->cfg, i, &k))
+			return (int)i;
+	return -1;
 }
 
 /* libbpf's own messages (verifier logs, ...) are only interesting when debugging. */
@@ -208,7 +269,7 @@ int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowsp
 	int err, n;
 
 	*out = NULL;
-	err = steer_config_build(flows, nflows, &cfg);
+	err = steer_config_build(flows, nflows, opts, &cfg);
 	if (err)
 		return err;
 
@@ -245,17 +306,38 @@ int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowsp
 	}
 
 	libbpf_set_print(steer_libbpf_print);
-	s->skel = steer__open();
-	if (!s->skel) {
-		err = -errno;
-		rxq_err("cannot open the XDP steering program: %s", strerror(-err));
-		goto err_percpu;
+	/*
+	 * The variant bound to the device reads VLAN tags the driver stripped; generic mode refuses
+	 * device-bound programs, and a kernel or driver may refuse to bind: then the plain one only.
+	 */
+	s->dev_bound = s->opts.xdp_mode != RXQ_XDP_MODE_GENERIC;
+	for (;;) {
+		s->skel = steer__open();
+		if (!s->skel) {
+			err = -errno;
+			rxq_err("cannot open the XDP steering program: %s", strerror(-err));
+			goto err_percpu;
+		}
+		memcpy((void *)&s->skel->rodata->cfg, &cfg, sizeof(cfg));
+		err = bpf_map__set_max_entries(s->skel->maps.xsks, s->nqueues);
+		if (err)
+			goto err_skel;
+		if (s->dev_bound) {
+			bpf_program__set_ifindex(s->skel->progs.rxq_steer_dev, (__u32)ifindex);
+			bpf_program__set_flags(s->skel->progs.rxq_steer_dev,
+					       BPF_F_XDP_DEV_BOUND_ONLY);
+		} else {
+			bpf_program__set_autoload(s->skel->progs.rxq_steer_dev, false);
+		}
+		err = steer__load(s->skel);
+		if (!err || !s->dev_bound || err == -EPERM || err == -EACCES)
+			break;
+		rxq_debug("%s: the device-bound steering program did not load (%s); using the "
+			  "plain one",
+			  s->ifname, strerror(-err));
+		steer__destroy(s->skel);
+		s->dev_bound = false;
 	}
-	memcpy((void *)&s->skel->rodata->cfg, &cfg, sizeof(cfg));
-	err = bpf_map__set_max_entries(s->skel->maps.xsks, s->nqueues);
-	if (err)
-		goto err_skel;
-	err = steer__load(s->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES) {
 			err = -EPERM;
@@ -455,12 +537,22 @@ int rxq_steer__attach(struct rxq_steer *s)
 		}
 	}
 
-	if (s->opts.xdp_mode == RXQ_XDP_MODE_NATIVE)
-		lopts.flags = XDP_FLAGS_DRV_MODE;
-	else if (s->opts.xdp_mode == RXQ_XDP_MODE_GENERIC)
+	/* auto: native with the device-bound program, else generic (which needs the plain one) */
+	s->prog = s->dev_bound ? s->skel->progs.rxq_steer_dev : s->skel->progs.rxq_steer;
+	if (s->opts.xdp_mode == RXQ_XDP_MODE_GENERIC) {
 		lopts.flags = XDP_FLAGS_SKB_MODE;
-	fd =
-	    bpf_link_create(bpf_program__fd(s->skel->progs.rxq_steer), s->ifindex, BPF_XDP, &lopts);
+	} else if (s->opts.xdp_mode == RXQ_XDP_MODE_NATIVE || s->dev_bound) {
+		lopts.flags = XDP_FLAGS_DRV_MODE;
+	}
+	fd = bpf_link_create(bpf_program__fd(s->prog), s->ifindex, BPF_XDP, &lopts);
+	if (fd < 0 && s->opts.xdp_mode == RXQ_XDP_MODE_AUTO && lopts.flags == XDP_FLAGS_DRV_MODE &&
+	    (fd == -EOPNOTSUPP || fd == -EINVAL)) {
+		rxq_debug("%s: no native XDP (%s); attaching in generic mode", s->ifname,
+			  strerror(-fd));
+		s->prog = s->skel->progs.rxq_steer;
+		lopts.flags = XDP_FLAGS_SKB_MODE;
+		fd = bpf_link_create(bpf_program__fd(s->prog), s->ifindex, BPF_XDP, &lopts);
+	}
 	if (fd < 0) {
 		err = fd;
 		if (err == -EOPNOTSUPP || (err == -EINVAL && lopts.flags == XDP_FLAGS_DRV_MODE)) {
@@ -479,7 +571,9 @@ int rxq_steer__attach(struct rxq_steer *s)
 		return err;
 	}
 	s->link_fd = fd;
-	s->attached_mode = s->opts.xdp_mode;
+	s->attached_mode = lopts.flags == XDP_FLAGS_SKB_MODE ? RXQ_XDP_MODE_GENERIC
+			   : lopts.flags == XDP_FLAGS_DRV_MODE ? RXQ_XDP_MODE_NATIVE
+							       : s->opts.xdp_mode;
 	if (!rxq_xdp__query(s->ifindex, &now) && now.prog_id == rxq_steer__prog_id(s))
 		s->attached_mode = now.mode;
 	return 0;
@@ -509,11 +603,19 @@ uint32_t rxq_steer__prog_id(const struct rxq_steer *s)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
+	struct bpf_program *p = s->prog ? s->prog
+				: s->dev_bound ? s->skel->progs.rxq_steer_dev
+					       : s->skel->progs.rxq_steer;
 
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.rxq_steer), &info, &len))
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
 		return 0;
 	return info.id;
+}
+
+bool rxq_steer__sees_stripped_vlan(const struct rxq_steer *s)
+{
+	return s->prog == s->skel->progs.rxq_steer_dev;
 }
 
 int rxq_steer__prog_fd(const struct rxq_steer *s)
@@ -569,6 +671,11 @@ int rxq_steer__counters(struct rxq_steer *s, struct rxq_steer_stats *out)
 		out->no_socket += c->no_socket;
 		out->not_ip += c->not_ip;
 		out->neigh += c->neigh;
+		out->vlan += c->vlan;
+		out->short_frame += c->short_frame;
+		out->vlan_unseen += c->vlan_unseen;
+		out->frags += c->frags;
+		out->open_chain += c->open_chain;
 		for (i = 0; i < RXQ_STEER_MAX_FLOWS; i++)
 			out->flow_hits[i] += c->flow_hits[i];
 	}

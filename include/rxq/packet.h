@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "rxq/parse.h"
+#include "rxq/wire.h"
 
 /*
  * Frames are Ethernet frames as seen by AF_PACKET/AF_XDP: no preamble, no FCS. The 802.3 minimum of
@@ -19,8 +20,6 @@
 #define RXQ_FCS_LEN    4
 #define RXQ_FRAME_MIN  60
 #define RXQ_FRAME_MAX  9216
-#define RXQ_MAX_VLANS  2
-#define RXQ_MAX_IP6EXT 8
 
 #define RXQ_ETH_P_IPV4   0x0800
 #define RXQ_ETH_P_IPV6   0x86dd

@@ -44,6 +44,13 @@ struct rxq_steer_opts {
 	enum rxq_xdp_mode xdp_mode;
 	bool force;	  /* detach another XDP program attached to the interface */
 	unsigned nqueues; /* XSKMAP size; 0: the interface's RX queue count */
+	/*
+	 * 802.1Q VIDs (1..4094) whose tagged frames are steered too. Without them only untagged
+	 * (and priority-tagged, VID 0) frames are: tagged frames stay with the kernel, which drops
+	 * those of VIDs the host has no interface for.
+	 */
+	const uint16_t *vlans;
+	unsigned nvlans;
 };
 
 /* An XDP program found on an interface. */
@@ -66,12 +73,40 @@ int rxq_xdp__query(int ifindex, struct rxq_xdp_attached *out);
 /* Counters of the steering program, summed over all CPUs. */
 struct rxq_steer_stats {
 	uint64_t steered;   /* redirected to an AF_XDP socket */
-	uint64_t passed;    /* matched no flow (includes not_ip and neigh) */
+	uint64_t passed;    /* matched no flow (includes not_ip, neigh, vlan and short_frame) */
 	uint64_t no_socket; /* matched, but on a queue without a socket: passed to the kernel */
 	uint64_t not_ip;    /* neither IPv4 nor IPv6 */
 	uint64_t neigh;	    /* ICMPv6 neighbour/router discovery, never steered */
+	uint64_t vlan;	    /* tagged with a VID not steered, 802.1ad or stacked tags */
+	uint64_t short_frame; /* a header cut short or impossible */
+	uint64_t vlan_unseen; /* the driver could not say whether it stripped a VLAN tag */
+	uint64_t frags;	      /* fragments steered */
+	uint64_t open_chain;  /* IPv6 frames with a longer extension chain than followed, steered */
 	uint64_t flow_hits[RXQ_STEER_MAX]; /* per flow spec, in the order given */
 };
+
+/*
+ * The steering program's selection, computed in user space by the program's own code (the parser
+ * and matcher of bpf/steer_shared.h): for captures (pcap:) and reassembled fragments, which never
+ * pass through the program. Frames the program got from a device that strips VLAN tags carry the
+ * tag again when they reach user space, so the same selection applies.
+ */
+struct rxq_steer_sel;
+
+/**
+ * @brief Compiles @p flows and the VIDs of @p opts (other fields ignored; may be NULL).
+ * @return 0, -E2BIG (too many flows), -EINVAL (empty or invalid flow, or a VID outside
+ *         1..4094), -ENOMEM.
+ */
+int rxq_steer_sel__new(struct rxq_steer_sel **out, const struct rxq_flowspec *flows,
+		       unsigned nflows, const struct rxq_steer_opts *opts);
+void rxq_steer_sel__free(struct rxq_steer_sel *sel);
+
+/**
+ * @brief Index of the first flow that selects the frame (the program would redirect it), or -1
+ * (the program would pass it to the kernel).
+ */
+int rxq_steer_sel__select(const struct rxq_steer_sel *sel, const uint8_t *frame, uint32_t len);
 
 struct rxq_steer;
 
@@ -107,10 +142,20 @@ const struct rxq_xdp_attached *rxq_steer__other(const struct rxq_steer *s);
 /** @brief The XDP mode the kernel actually attached in (after a successful attach). */
 enum rxq_xdp_mode rxq_steer__mode(const struct rxq_steer *s);
 
+/**
+ * @brief True when the attached program reads the VLAN tags the driver strips into metadata
+ * (native mode, bound to the device). Otherwise a device with rx-vlan-offload on hands XDP tagged
+ * frames that look untagged: rxq-offload then warns.
+ */
+bool rxq_steer__sees_stripped_vlan(const struct rxq_steer *s);
+
 /** @brief The kernel id of the loaded steering program. */
 uint32_t rxq_steer__prog_id(const struct rxq_steer *s);
 
-/** @brief The loaded program's fd (e.g. for BPF_PROG_TEST_RUN). */
+/**
+ * @brief The fd of the loaded program variant that BPF_PROG_TEST_RUN accepts (the one not bound
+ * to the device; the same selection code).
+ */
 int rxq_steer__prog_fd(const struct rxq_steer *s);
 
 /** @brief The XSKMAP fd (key: RX queue id, value: AF_XDP socket fd). */

@@ -23,7 +23,7 @@
 
 int steer_flow_compile(const struct rxq_flowspec *fs, struct rxq_steer_flow *out);
 int steer_config_build(const struct rxq_flowspec *flows, unsigned nflows,
-		       struct rxq_steer_config *cfg);
+		       const struct rxq_steer_opts *opts, struct rxq_steer_config *cfg);
 
 static struct rxq_addr addr(const char *s)
 {
@@ -159,9 +159,9 @@ static void test_config_limits(void **state)
 	(void)state;
 	for (i = 0; i < RXQ_STEER_MAX_FLOWS + 1; i++)
 		flows[i] = udp4_dport((uint16_t)(1000 + i));
-	assert_int_equal(steer_config_build(flows, 0, &cfg), -EINVAL);
-	assert_int_equal(steer_config_build(flows, RXQ_STEER_MAX_FLOWS + 1, &cfg), -E2BIG);
-	assert_int_equal(steer_config_build(flows, RXQ_STEER_MAX_FLOWS, &cfg), 0);
+	assert_int_equal(steer_config_build(flows, 0, NULL, &cfg), -EINVAL);
+	assert_int_equal(steer_config_build(flows, RXQ_STEER_MAX_FLOWS + 1, NULL, &cfg), -E2BIG);
+	assert_int_equal(steer_config_build(flows, RXQ_STEER_MAX_FLOWS, NULL, &cfg), 0);
 	assert_int_equal(cfg.nflows, RXQ_STEER_MAX_FLOWS);
 	assert_int_equal(cfg.flows[15].dst_port, htons(1015));
 }
@@ -378,15 +378,22 @@ static void test_prog_ipv4(void **state)
 	f.dst = "198.18.0.3";
 	assert_int_equal(run_frame(rc->steer, &f, &v), -1);
 	f.dst = "198.18.0.2";
-	f.vlans = 1;
-	assert_int_equal(run_frame(rc->steer, &f, &v), 0);
-	f.vlans = 2;
-	assert_int_equal(run_frame(rc->steer, &f, &v), 0);
-	f.vlans = 0;
-	f.frag_off = 0x2000; /* MF, offset 0: first fragment has ports */
-	assert_int_equal(run_frame(rc->steer, &f, &v), 0);
-	f.frag_off = 0x0010; /* non-first fragment: no ports, no match */
+	f.vlans = 1; /* VID 100, not configured: the kernel's */
 	assert_int_equal(run_frame(rc->steer, &f, &v), -1);
+	f.vlans = 2;
+	assert_int_equal(run_frame(rc->steer, &f, &v), -1);
+	f.vlans = 0;
+	f.frag_off = 0x2000; /* MF, offset 0: a first fragment */
+	assert_int_equal(run_frame(rc->steer, &f, &v), 0);
+	f.frag_off = 0x0010; /* a later fragment: matched on addresses and protocol */
+	assert_int_equal(run_frame(rc->steer, &f, &v), 0);
+	f.dport = 9999; /* whatever the port of a fragment says */
+	f.frag_off = 0x2000;
+	assert_int_equal(run_frame(rc->steer, &f, &v), 0);
+	f.dport = 53;
+	f.dst = "198.18.0.3"; /* but never another address */
+	assert_int_equal(run_frame(rc->steer, &f, &v), -1);
+	f.dst = "198.18.0.2";
 
 	f.frag_off = 0;
 	f.proto = IPPROTO_TCP;
@@ -417,8 +424,8 @@ static void test_prog_ipv6(void **state)
 	assert_int_equal(run_frame(rc->steer, &f, &v), 2);
 	f.v6_frag = 0;
 	assert_int_equal(run_frame(rc->steer, &f, &v), 2);
-	f.v6_frag = 5; /* non-first fragment: only the portless ip6 flow */
-	assert_int_equal(run_frame(rc->steer, &f, &v), 4);
+	f.v6_frag = 5; /* a later fragment: matched on addresses and protocol */
+	assert_int_equal(run_frame(rc->steer, &f, &v), 2);
 	f.v6_frag = -1;
 	f.v6_ext_hop = 0;
 	f.dport = 5353;
@@ -451,6 +458,237 @@ static void test_prog_never_steers(void **state)
 	assert_int_equal(rxq_steer__counters(rc->steer, &after), 0);
 	assert_int_equal(after.neigh - before.neigh, 1);
 	assert_int_equal(after.not_ip - before.not_ip, 1);
+}
+
+/* An IPv6 UDP frame to port 53 behind @n destination-options headers. */
+static uint32_t build_ext_chain(uint8_t *b, unsigned n)
+{
+	struct rxq_addr a = addr("fd00::1"), d = addr("fd00::2");
+	uint32_t o = 54;
+	unsigned i;
+
+	memset(b, 0, 512);
+	memcpy(b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x86\xdd", 14);
+	b[14] = 0x60;
+	b[14 + 5] = (uint8_t)(n * 8 + 8 + 20);
+	b[14 + 6] = n ? 60 : IPPROTO_UDP;
+	b[14 + 7] = 64;
+	memcpy(b + 22, a.b, 16);
+	memcpy(b + 38, d.b, 16);
+	for (i = 0; i < n; i++, o += 8)
+		b[o] = i + 1 < n ? 60 : IPPROTO_UDP;
+	b[o + 1] = 99;
+	b[o + 3] = 53;
+	return o + 28;
+}
+
+static void test_prog_long_ext_chain(void **state)
+{
+	struct run_ctx *rc = *state;
+	uint8_t buf[512], out[1024];
+	LIBBPF_OPTS(bpf_test_run_opts, t);
+	struct rxq_steer_stats before, after;
+	unsigned n;
+
+	NEED_ROOT(rc);
+	/*
+	 * Up to the limit the protocol and ports decide; beyond it the addresses alone, so an
+	 * attacker cannot hide a query for port 53 behind more headers than the program follows.
+	 */
+	for (n = 0; n <= RXQ_MAX_IP6EXT + 4; n++) {
+		t.data_in = buf;
+		t.data_size_in = build_ext_chain(buf, n);
+		t.data_out = out;
+		t.data_size_out = sizeof(out);
+		t.repeat = 1;
+		assert_int_equal(rxq_steer__counters(rc->steer, &before), 0);
+		assert_int_equal(bpf_prog_test_run_opts(rxq_steer__prog_fd(rc->steer), &t), 0);
+		assert_int_equal(rxq_steer__counters(rc->steer, &after), 0);
+		if (after.flow_hits[2] - before.flow_hits[2] != 1)
+			fail_msg("%u extension headers: not matched by the udp6 port 53 flow", n);
+	}
+}
+
+/* A tiny deterministic generator (the seed is printed, so a failure can be replayed). */
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11);
+}
+
+/* A random frame, built to reach the parser's corners: tags, IHL, fragments, chains, cuts. */
+static uint32_t random_frame(uint8_t *b, uint32_t cap)
+{
+	static const uint16_t vids[] = {0, 5, 100, 4094};
+	static const uint8_t exts[] = {0, 43, 44, 60, 51, 59};
+	static const uint8_t protos[] = {17, 6, 132, 1, 58, 47, 17, 17};
+	uint32_t o = 12, len, i, ntags = rnd() % 8 < 5 ? 0 : 1 + rnd() % 3;
+	const char *src, *dst;
+	struct rxq_addr a, d;
+
+	for (i = 0; i < cap; i++)
+		b[i] = (uint8_t)rnd();
+	for (i = 0; i < ntags && o + 4 < cap; i++, o += 4) {
+		uint16_t vid = vids[rnd() % 4];
+
+		b[o] = rnd() % 5 ? 0x81 : 0x88;
+		b[o + 1] = b[o] == 0x81 ? 0x00 : 0xa8;
+		b[o + 2] = (uint8_t)(vid >> 8 | (rnd() % 8) << 5);
+		b[o + 3] = (uint8_t)vid;
+	}
+	switch (rnd() % 6) {
+	case 0: /* ARP or anything else */
+		b[o] = 0x08;
+		b[o + 1] = 0x06;
+		return o + 2 + rnd() % 60;
+	case 1:
+	case 2: /* IPv4 */
+		b[o] = 0x08;
+		b[o + 1] = 0x00;
+		o += 2;
+		b[o] = (uint8_t)(rnd() % 8 ? 0x45 + (rnd() % 3) : rnd());
+		b[o + 6] = rnd() % 2 ? 0 : (uint8_t)rnd();
+		b[o + 7] = rnd() % 2 ? 0 : (uint8_t)rnd();
+		b[o + 9] = protos[rnd() % 8];
+		src = rnd() % 2 ? "198.18.0.1" : "198.18.77.1";
+		dst = rnd() % 4 ? "198.18.0.2" : "198.18.0.3";
+		a = addr(src);
+		d = addr(dst);
+		memcpy(b + o + 12, a.b, 4);
+		memcpy(b + o + 16, d.b, 4);
+		o += (b[o] & 0xf) * 4u;
+		break;
+	default: { /* IPv6 with a random chain */
+		uint8_t *next;
+		uint32_t n = rnd() % (RXQ_MAX_IP6EXT + 4);
+
+		b[o] = 0x86;
+		b[o + 1] = 0xdd;
+		o += 2;
+		b[o] = rnd() % 8 ? 0x60 : (uint8_t)rnd();
+		a = addr(rnd() % 2 ? "fd00::1" : "fd19::1");
+		d = addr(rnd() % 4 ? "fd00::2" : "fd00::3");
+		memcpy(b + o + 8, a.b, 16);
+		memcpy(b + o + 24, d.b, 16);
+		next = b + o + 6;
+		o += 40;
+		for (i = 0; i < n && o + 16 < cap; i++) {
+			*next = exts[rnd() % 6];
+			next = b + o;
+			b[o + 1] = (uint8_t)(rnd() % 3);
+			if (rnd() % 2) {
+				b[o + 2] = 0; /* fragment offset 0 */
+				b[o + 3] &= 0x07;
+			}
+			o += 8u * (b[o + 1] + 1u);
+		}
+		*next = protos[rnd() % 8];
+		if (*next == 58)
+			b[o] = (uint8_t)(rnd() % 2 ? 128 + rnd() % 12 : rnd());
+		break;
+	}
+	}
+	if (o + 4 <= cap && rnd() % 4) {
+		b[o] = 0x80;
+		b[o + 2] = 0;
+		b[o + 3] = rnd() % 3 ? 53 : 80;
+	}
+	len = o + rnd() % 40;
+	if (rnd() % 8 == 0)
+		len = rnd() % (len + 1); /* cut anywhere */
+	return len < cap ? len : cap;
+}
+
+/*
+ * The selection user space computes (pcap:, reassembled fragments) is the program's: run the same
+ * random frames through the program (BPF_PROG_TEST_RUN) and through rxq_steer_sel__select().
+ */
+static void test_prog_equals_user_space(void **state)
+{
+	static const uint16_t vlans[] = {5, 100};
+	struct run_ctx *rc = *state;
+	struct rxq_steer_opts opts = {
+	    .sz = sizeof(opts), .nqueues = 4, .vlans = vlans, .nvlans = 2};
+	struct rxq_flowspec flows[6];
+	struct rxq_steer_sel *sel;
+	struct rxq_steer *s;
+	struct rxq_parse_error pe;
+	static const char *specs[] = {
+	    "udp4 dst-ip 198.18.0.2 dst-port 53", "tcp4 src-ip 198.18.0.0/16 dst-port 80",
+	    "udp6 dst-port 53",			  "ip4 proto 47",
+	    "udp6 src-ip fd19::/16",		  "ip6 dst-ip fd00::3"};
+	unsigned i, n, selected = 0;
+	uint64_t seed = 0x5eed0001;
+
+	NEED_ROOT(rc);
+	for (i = 0; i < 6; i++) {
+		memset(&pe, 0, sizeof(pe));
+		assert_int_equal(rxq_flowspec__parse(&flows[i], specs[i], &pe), 0);
+	}
+	assert_int_equal(rxq_steer__open(&s, (int)if_nametoindex("lo"), flows, 6, &opts), 0);
+	assert_int_equal(rxq_steer_sel__new(&sel, flows, 6, &opts), 0);
+	print_message("seed %#llx\n", (unsigned long long)seed);
+	rng_state = seed;
+	for (n = 0; n < 20000; n++) {
+		struct rxq_steer_stats before, after;
+		uint8_t buf[400], out[800];
+		LIBBPF_OPTS(bpf_test_run_opts, t);
+		int want, got = -1;
+
+		t.data_in = buf;
+		t.data_size_in = random_frame(buf, sizeof(buf));
+		if (t.data_size_in < 14)
+			continue; /* the kernel refuses to run XDP on less than an Ethernet header */
+		t.data_out = out;
+		t.data_size_out = sizeof(out);
+		t.repeat = 1;
+		want = rxq_steer_sel__select(sel, buf, t.data_size_in);
+		assert_int_equal(rxq_steer__counters(s, &before), 0);
+		assert_int_equal(bpf_prog_test_run_opts(rxq_steer__prog_fd(s), &t), 0);
+		assert_int_equal(rxq_steer__counters(s, &after), 0);
+		for (i = 0; i < RXQ_STEER_MAX; i++)
+			if (after.flow_hits[i] != before.flow_hits[i])
+				got = (int)i;
+		if (got != want)
+			fail_msg("frame %u (seed %#llx): program selects %d, user space %d", n,
+				 (unsigned long long)seed, got, want);
+		selected += got >= 0;
+	}
+	/* the generator must reach both outcomes often, or the comparison proves little */
+	print_message("%u of %u frames selected\n", selected, n);
+	assert_true(selected > n / 10 && selected < n * 9 / 10);
+	rxq_steer_sel__free(sel);
+	rxq_steer__close(s);
+}
+
+static void test_prog_vlans(void **state)
+{
+	static const uint16_t vlans[] = {100};
+	struct run_ctx *rc = *state;
+	struct rxq_steer_opts opts = {.sz = sizeof(opts), .nqueues = 4, .vlans = vlans, .nvlans = 1};
+	struct rxq_flowspec fs = udp4_dport(53);
+	struct frame_spec f = {.proto = IPPROTO_UDP,
+			       .src = "198.18.0.1",
+			       .dst = "198.18.0.2",
+			       .sport = 1234,
+			       .dport = 53,
+			       .v6_frag = -1};
+	struct rxq_steer *s;
+	int v;
+
+	NEED_ROOT(rc);
+	assert_int_equal(rxq_steer__open(&s, (int)if_nametoindex("lo"), &fs, 1, &opts), 0);
+	assert_int_equal(run_frame(s, &f, &v), 0);  /* untagged */
+	f.vlans = 1;				    /* VID 100, configured */
+	assert_int_equal(run_frame(s, &f, &v), 0);
+	f.vlans = 2; /* 802.1ad outer tag: never */
+	assert_int_equal(run_frame(s, &f, &v), -1);
+	rxq_steer__close(s);
+	opts.vlans = (const uint16_t[]){4095};
+	assert_int_equal(rxq_steer__open(&s, (int)if_nametoindex("lo"), &fs, 1, &opts), -EINVAL);
 }
 
 static void test_prog_short_frames(void **state)
@@ -492,6 +730,9 @@ int main(void)
 	    cmocka_unit_test(test_prog_ipv6),
 	    cmocka_unit_test(test_prog_never_steers),
 	    cmocka_unit_test(test_prog_short_frames),
+	    cmocka_unit_test(test_prog_long_ext_chain),
+	    cmocka_unit_test(test_prog_vlans),
+	    cmocka_unit_test(test_prog_equals_user_space),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 
 #include "rxq/cli.h"
 #include "rxq/flowspec.h"
 #include "rxq/log.h"
 #include "rxq/netdev.h"
+#include "rxq/nic.h"
 #include "rxq/parse.h"
 #include "offload.h"
 
@@ -48,6 +50,7 @@ enum {
 	O_LIMIT_ENTRIES,
 	O_VERBOSE,
 	O_CSUM_COMPLETE,
+	O_VLAN,
 };
 
 static const struct rxq_opt opts[] = {
@@ -66,6 +69,10 @@ static const struct rxq_opt opts[] = {
     {"reinject", 0, "tap|none", "hand passed packets back through a TAP (default) or not",
      O_REINJECT},
     {"tap", 0, "NAME", "name of the TAP (default rxq<ifindex>q<first queue>)", O_TAP},
+    {"vlan", 0, "VID[,VID...]",
+     "also steer frames tagged with these 802.1Q VIDs (IF needs a VLAN interface for each); "
+     "without it only untagged frames leave the kernel",
+     O_VLAN},
     {"csum-complete", 0, "auto|on|off",
      "complete UDP/TCP checksums a local sender left partial before reinjecting (default "
      "auto: on for software devices such as veth and TAP, off for NICs)",
@@ -98,6 +105,8 @@ struct args {
 	unsigned batch;
 	bool reinject, force, json, rule_stats;
 	int csum_complete; /* -1 auto, 0 off, 1 on */
+	uint16_t vlans[RXQ_VLAN_MAX];
+	unsigned nvlans;
 	uint64_t duration_ns;
 	int verbose;
 };
@@ -127,6 +136,42 @@ static int parse_u32_opt(const char *name, const char *v, uint64_t min, uint64_t
 	}
 	*out = (uint32_t)x;
 	return 0;
+}
+
+/* "5,100,200-203": 802.1Q VIDs, each once. */
+static int parse_vlans(const char *v, struct args *a)
+{
+	char buf[512], *tok, *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t lo, hi;
+		char *dash = strchr(tok, '-');
+
+		if (dash)
+			*dash = '\0';
+		if (rxq_parse_u64(tok, 1, 4094, &lo) || rxq_parse_u64(dash ? dash + 1 : tok, lo, 4094, &hi))
+			goto bad;
+		for (; lo <= hi; lo++) {
+			for (unsigned i = 0; i < a->nvlans; i++)
+				if (a->vlans[i] == lo) {
+					rxq_err("--vlan=%s: VID %u given twice", v, (unsigned)lo);
+					return -EINVAL;
+				}
+			if (a->nvlans == RXQ_VLAN_MAX) {
+				rxq_err("--vlan=%s: at most %d VIDs", v, RXQ_VLAN_MAX);
+				return -EINVAL;
+			}
+			a->vlans[a->nvlans++] = (uint16_t)lo;
+		}
+	}
+	if (a->nvlans)
+		return 0;
+bad:
+	rxq_err("--vlan=%s: expected 802.1Q VIDs from 1 to 4094, e.g. 5 or 5,100 or 200-203", v);
+	return -EINVAL;
 }
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -220,6 +265,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_TAP:
 			a->tap_name = v;
+			break;
+		case O_VLAN:
+			if (parse_vlans(v, a))
+				return -EINVAL;
 			break;
 		case O_CSUM_COMPLETE:
 			if (!strcmp(v, "auto")) {
@@ -419,15 +468,73 @@ static int check_privileges(void)
 	return -EPERM;
 }
 
+/*
+ * UMEM frames hold what XDP leaves after its headroom: a frame of IF's MTU with two VLAN tags must
+ * fit (AF_XDP frames are at most a page; larger MTUs would need multi-buffer sockets).
+ */
+static int frame_size_for(const struct rxq_netdev *dev, uint32_t *out)
+{
+	uint32_t room = RXQ_ETH_HLEN + 4 * RXQ_MAX_VLANS + XDP_PACKET_HEADROOM;
+
+	if (dev->mtu + room <= 2048) {
+		*out = 2048;
+		return 0;
+	}
+	if (dev->mtu + room <= 4096) {
+		*out = 4096;
+		return 0;
+	}
+	rxq_err("%s has MTU %u; AF_XDP frames hold IP packets of at most %u bytes (a page less "
+		"XDP headroom and headers): lower the MTU (ip link set %s mtu %u) to use "
+		"rxq-offload on it",
+		dev->name, dev->mtu, 4096 - room, dev->name, 4096 - room);
+	return -EINVAL;
+}
+
+/* Is IF's rx-vlan-offload (rx-vlan-hw-parse) on? 1, 0, or -errno when it cannot be read. */
+static int rx_vlan_offload(const char *ifname)
+{
+	struct rxq_nic_knobs *ks;
+	const struct rxq_nic_knob *k;
+	struct rxq_nic *nic;
+	int ret;
+
+	ret = rxq_nic__open(&nic, ifname, NULL);
+	if (ret)
+		return ret;
+	ks = malloc(sizeof(*ks));
+	ret = ks ? rxq_nic__get(nic, RXQ_NIC_FEATURES, ks) : -ENOMEM;
+	if (!ret) {
+		k = rxq_nic_knobs__find(ks, "rx-vlan-hw-parse");
+		ret = k && k->value;
+	}
+	free(ks);
+	rxq_nic__close(nic);
+	return ret;
+}
+
+static void warn_stripped_vlans(struct offload *o)
+{
+	if (rxq_steer__sees_stripped_vlan(o->steer) || rx_vlan_offload(o->port.ifname) != 1)
+		return;
+	rxq_warn("%s strips VLAN tags in hardware (rx-vlan-offload on) and %s mode XDP cannot see "
+		 "them: tagged frames would be taken for untagged ones. Turn it off: ethtool -K %s "
+		 "rxvlan off",
+		 o->port.ifname, rxq_xdp_mode__str(o->xdp_mode), o->port.ifname);
+}
+
 static int setup_live(struct offload *o, const struct args *a, struct rxq_flowspec *flows)
 {
-	struct rxq_steer_opts so = {.sz = sizeof(so), .xdp_mode = a->xdp_mode, .force = a->force};
+	struct rxq_steer_opts so = {.sz = sizeof(so),
+				    .xdp_mode = a->xdp_mode,
+				    .force = a->force,
+				    .vlans = a->vlans,
+				    .nvlans = a->nvlans};
 	struct rxq_xsk_opts xo = {
 	    .mode = a->mode,
 	    .rx = true,
 	    .nframes = a->frames,
 	    .ring_size = a->frames / 2,
-	    .frame_size = 2048,
 	    .busy_poll_usec = a->busy_poll,
 	    .busy_poll_budget = a->batch,
 	};
@@ -453,6 +560,17 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 	 * corrupt or forged and stays as it is, for the kernel to refuse.
 	 */
 	o->csum_complete = a->csum_complete < 0 ? dev.software : a->csum_complete;
+	err = frame_size_for(&dev, &xo.frame_size);
+	if (err)
+		return err;
+	o->frame_size = xo.frame_size;
+	o->rp_filter = rxq_rpcheck__rp_filter(NULL, o->port.ifname);
+	if (o->rp_filter < 0) {
+		err = o->rp_filter;
+		rxq_err("cannot read the reverse-path filter of %s (net.ipv4.conf.%s.rp_filter): %s",
+			o->port.ifname, o->port.ifname, strerror(-err));
+		return err == -ENOENT ? -ENODEV : err;
+	}
 	so.nqueues = dev.rx_queues > 0 ? dev.rx_queues : 0;
 	if (so.nqueues < rxq_netdev__xsk_queues(&dev))
 		so.nqueues = rxq_netdev__xsk_queues(&dev);
@@ -469,6 +587,7 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 	if (err)
 		return err;
 	o->xdp_mode = rxq_steer__mode(o->steer);
+	warn_stripped_vlans(o);
 
 	if (a->reinject) {
 		err = rxq_tap__open(&o->tap, dev.ifindex, &to);
@@ -481,6 +600,14 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 		err = rxq_xsk__open(&w->xsk, o->port.ifname, w->queue, &xo);
 		if (err)
 			return err;
+		if (o->rp_filter > 0 && a->reinject) {
+			err = rxq_rpcheck__new(&w->rp, dev.ifindex, NULL);
+			if (err) {
+				rxq_err("cannot open a netlink socket for the reverse-path check: %s",
+					strerror(-err));
+				return err;
+			}
+		}
 		if (i == 0)
 			o->xsk_mode = rxq_xsk__mode(w->xsk);
 		err = rxq_xsk__register(w->xsk, rxq_steer__xskmap_fd(o->steer), w->queue);
@@ -599,8 +726,11 @@ static void cleanup(struct offload *o)
 
 	if (o->steer)
 		rxq_steer__detach(o->steer);
-	for (i = 0; o->workers && i < o->nworkers; i++)
+	for (i = 0; o->workers && i < o->nworkers; i++) {
 		rxq_xsk__close(o->workers[i].xsk);
+		rxq_rpcheck__free(o->workers[i].rp);
+	}
+	rxq_steer_sel__free(o->sel);
 	rxq_steer__close(o->steer);
 	rxq_tap__close(o->tap);
 	free(o->workers);
@@ -645,6 +775,8 @@ int main(int argc, char **argv)
 		}
 	}
 	o.batch = a.batch;
+	o.vlans = a.vlans;
+	o.nvlans = a.nvlans;
 	o.busy_poll = a.busy_poll > 0;
 	o.reinject = a.reinject;
 	o.json = a.json;
@@ -654,9 +786,13 @@ int main(int argc, char **argv)
 	o.duration_ns = a.duration_ns;
 
 	if (o.port.type == RXQ_PORT_PCAP) {
-		if (a.nflows)
-			rxq_info("pcap: every frame of the capture is classified; --flow is "
-				 "ignored");
+		struct rxq_steer_opts so = {.sz = sizeof(so), .vlans = a.vlans, .nvlans = a.nvlans};
+
+		/* with --flow, exactly what the steering program would take out of the kernel */
+		if (a.nflows && rxq_steer_sel__new(&o.sel, flows, a.nflows, &so)) {
+			rxq_err("--flow: cannot compile the flow specs");
+			return EXIT_BAD;
+		}
 		o.reinject = false;
 		o.nworkers = 1;
 	} else {

@@ -11,6 +11,7 @@
 #include "rxq/output.h"
 #include "rxq/pcap.h"
 #include "rxq/port.h"
+#include "rxq/rpcheck.h"
 #include "rxq/rules.h"
 #include "rxq/stats.h"
 #include "rxq/steer.h"
@@ -18,6 +19,8 @@
 #include "rxq/xsk.h"
 
 #define OFFLOAD_BATCH_MAX 1024
+#define RXQ_VLAN_MAX	  64  /* --vlan VIDs */
+#define RXQ_VLAN_TEXT	  512 /* their list as text */
 
 /* Per-worker counters (one rxq_counters row each). rx = dropped + passed + limited + errors. */
 enum offload_counter {
@@ -31,6 +34,8 @@ enum offload_counter {
 	C_RX_BYTES,
 	C_CLASSIFY_NS, /* pcap: time spent classifying (parse + rules), for the benchmark */
 	C_CSUM_COMPLETED, /* passed frames whose partial UDP/TCP checksum was completed */
+	C_RP_REFUSED,	  /* passed frames IF's reverse-path filter refuses: not reinjected */
+	C_NOT_STEERED,	  /* pcap: frames the steering program would leave to the kernel */
 	C__COUNT,
 };
 
@@ -42,6 +47,7 @@ struct offload_worker {
 	uint32_t queue; /* xdp: RX queue */
 	int cpu;	/* -1: not pinned */
 	struct rxq_xsk *xsk;
+	struct rxq_rpcheck *rp; /* NULL: IF has no IPv4 reverse-path filter */
 	uint64_t *row;
 	pthread_t thread;
 	bool started;
@@ -56,6 +62,11 @@ struct offload {
 	bool busy_poll; /* never sleep: every empty receive drives the busy poll again */
 	bool reinject;
 	bool csum_complete; /* complete partial checksums of passed frames (--csum-complete) */
+	int rp_filter;	    /* IF's IPv4 rp_filter in effect: 0 off, 1 strict, 2 loose */
+	uint32_t frame_size; /* of the UMEM frames, for IF's MTU */
+	const uint16_t *vlans; /* --vlan */
+	unsigned nvlans;
+	struct rxq_steer_sel *sel; /* pcap: the steering program's selection */
 	bool json;
 	bool rule_stats;
 	const char *prom_path;
@@ -94,6 +105,9 @@ struct offload_snapshot {
 	uint64_t fill_empty;	/* AF_XDP rx_fill_ring_empty_descs */
 	uint64_t steered;	/* XDP program: redirected to a socket */
 	uint64_t kernel_passed; /* XDP program: left to the kernel */
+	uint64_t steered_frags; /* XDP program: fragments steered */
+	uint64_t vlan_kernel;	/* XDP program: tagged frames left to the kernel */
+	uint64_t vlan_unseen;	/* XDP program: the driver could not say whether it stripped a tag */
 	unsigned nq;
 	struct {
 		uint64_t c[C__COUNT];

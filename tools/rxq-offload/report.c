@@ -39,6 +39,9 @@ void offload_snapshot(struct offload *o, struct offload_snapshot *s)
 	if (o->steer && !rxq_steer__counters(o->steer, &ss)) {
 		s->steered = ss.steered;
 		s->kernel_passed = ss.passed + ss.no_socket;
+		s->steered_frags = ss.frags;
+		s->vlan_kernel = ss.vlan;
+		s->vlan_unseen = ss.vlan_unseen;
 	}
 }
 
@@ -57,6 +60,20 @@ void offload_report_start(struct offload *o)
 		rxq_out__str(o->out, "xsk_mode", rxq_xsk_mode__str(o->xsk_mode));
 		rxq_out__str(o->out, "tap", o->tap ? rxq_tap__name(o->tap) : "none");
 		rxq_out__str(o->out, "csum_complete", o->csum_complete ? "on" : "off");
+		rxq_out__str(o->out, "rp_filter",
+			     o->rp_filter == 1   ? "strict"
+			     : o->rp_filter == 2 ? "loose"
+						 : "off");
+		rxq_out__u64(o->out, "frame_size", o->frame_size);
+	}
+	if (o->nvlans) {
+		char vids[RXQ_VLAN_TEXT];
+		size_t n = 0;
+
+		for (unsigned i = 0; i < o->nvlans && n + 6 < sizeof(vids); i++)
+			n += (size_t)snprintf(vids + n, sizeof(vids) - n, "%s%u", i ? "," : "",
+					      o->vlans[i]);
+		rxq_out__str(o->out, "vlans", vids);
 	}
 	rxq_out__u64(o->out, "rules", rxq_rules__count(rules));
 	rxq_out__end(o->out);
@@ -74,6 +91,7 @@ static void counter_fields(struct rxq_out *out, const uint64_t *d, uint64_t ring
 	rxq_out__u64(out, "reinject_errors", d[C_REINJECT_ERRORS]);
 	rxq_out__u64(out, "ring_drops", ring_drops);
 	rxq_out__u64(out, "csum_completed", d[C_CSUM_COMPLETED]);
+	rxq_out__u64(out, "rp_refused", d[C_RP_REFUSED]);
 }
 
 void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
@@ -155,7 +173,11 @@ void offload_report_summary(struct offload *o, const struct offload_snapshot *en
 		rxq_out__u64(o->out, "steered", end->steered);
 		rxq_out__u64(o->out, "kernel_passed", end->kernel_passed);
 		rxq_out__u64(o->out, "fill_ring_empty", end->fill_empty);
+		rxq_out__u64(o->out, "steered_frags", end->steered_frags);
+		rxq_out__u64(o->out, "vlan_kernel", end->vlan_kernel);
 	}
+	if (o->sel)
+		rxq_out__u64(o->out, "not_steered", t[C_NOT_STEERED]);
 	rxq_out__u64(o->out, "rx_bytes", t[C_RX_BYTES]);
 	rxq_out__double(o->out, "rx_mpps", secs > 0 ? (double)t[C_RX] / secs / 1e6 : 0, 3);
 	if (o->port.type == RXQ_PORT_PCAP)
@@ -210,6 +232,8 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 	    {"reinject_errors_total", "Passed frames the TAP did not take.", C_REINJECT_ERRORS},
 	    {"csum_completed_total", "Passed frames whose partial UDP/TCP checksum was completed.",
 	     C_CSUM_COMPLETED},
+	    {"rp_refused_total", "Passed frames the interface's reverse-path filter refuses.",
+	     C_RP_REFUSED},
 	    {"rx_bytes_total", "Bytes of the frames received.", C_RX_BYTES},
 	    {"ring_drops_total", "Frames the kernel dropped at the AF_XDP rings.", -1},
 	};

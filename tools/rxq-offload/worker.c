@@ -19,6 +19,8 @@ struct batch_counts {
 	uint64_t v[RXQ_VERDICT__COUNT];
 	uint64_t bytes;
 	uint64_t csum_completed;
+	uint64_t rp_refused;
+	uint64_t not_steered;
 };
 
 static void pin(const struct offload_worker *w)
@@ -34,16 +36,26 @@ static void pin(const struct offload_worker *w)
 }
 
 /*
- * Classifies one frame and prepares a passed one for the kernel (@pass_iov: NULL when nothing is
- * reinjected).
- * - A checksum a local sender left partial is completed (@csum_complete): the skb's "checksum
- *   partial" flag, which told the receiving kernel to trust it, did not cross into AF_XDP.
- * - A frame that carried VLAN tags is handed back without them: the TAP has no VLAN devices, and
- *   the stack then delivers it by address as on IF.
+ * Would the kernel take this passed frame from IF? Its reverse-path filter is not carried over to
+ * the TAP (the route back is never through the TAP), so IF's own input route lookup is asked.
+ * A failed question counts as a refusal: fail closed.
  */
-static enum rxq_verdict classify(struct rxq_rules_ctx *ctx, uint8_t *data, uint32_t len,
-				 uint64_t now, struct iovec *pass_iov, bool csum_complete,
-				 struct batch_counts *bc)
+static bool kernel_takes(struct offload_worker *w, const struct rxq_pkt *pkt, uint64_t now)
+{
+	if (!w->rp || pkt->l3 != RXQ_L3_IPV4 || pkt->nvlan)
+		return true;
+	return rxq_rpcheck__ipv4(w->rp, pkt->src.b, pkt->dst.b, pkt->tos, now) == 1;
+}
+
+/*
+ * Classifies one frame; for a passed one that goes back to the kernel (@pass_iov not NULL), checks
+ * that the kernel would have taken it from IF and completes a checksum a local sender left partial
+ * (the skb's "checksum partial" flag, which told the receiving kernel to trust it, did not cross
+ * into AF_XDP). VLAN tags stay: the TAP's VLAN interfaces receive what IF's would have.
+ * @return whether the frame is to be reinjected.
+ */
+static bool classify(struct offload_worker *w, struct rxq_rules_ctx *ctx, uint8_t *data,
+		     uint32_t len, uint64_t now, struct iovec *pass_iov, struct batch_counts *bc)
 {
 	struct rxq_pkt pkt;
 	enum rxq_pkt_result pr;
@@ -53,18 +65,17 @@ static enum rxq_verdict classify(struct rxq_rules_ctx *ctx, uint8_t *data, uint3
 	v = rxq_rules__classify(ctx, data, len, &pkt, pr, now, NULL);
 	bc->v[v]++;
 	bc->bytes += len;
-	if (v == RXQ_VERDICT_PASS && pass_iov) {
-		uint32_t strip = pr == RXQ_PKT_OK ? 4u * pkt.nvlan : 0;
-
-		if (csum_complete && pr == RXQ_PKT_OK && rxq_pkt__csum_complete(data, &pkt))
-			bc->csum_completed++;
-
-		if (strip)
-			memmove(data + strip, data, 2 * RXQ_ETH_ALEN);
-		pass_iov->iov_base = data + strip;
-		pass_iov->iov_len = len - strip;
+	if (v != RXQ_VERDICT_PASS || !pass_iov)
+		return false;
+	if (!kernel_takes(w, &pkt, now)) {
+		bc->rp_refused++;
+		return false;
 	}
-	return v;
+	if (w->o->csum_complete && rxq_pkt__csum_complete(data, &pkt))
+		bc->csum_completed++;
+	pass_iov->iov_base = data;
+	pass_iov->iov_len = len;
+	return true;
 }
 
 static void add_counts(uint64_t *row, const struct batch_counts *bc, unsigned n)
@@ -75,6 +86,8 @@ static void add_counts(uint64_t *row, const struct batch_counts *bc, unsigned n)
 	rxq_counter_add(row, C_ERRORS, bc->v[RXQ_VERDICT_ERROR]);
 	rxq_counter_add(row, C_RX_BYTES, bc->bytes);
 	rxq_counter_add(row, C_CSUM_COMPLETED, bc->csum_completed);
+	rxq_counter_add(row, C_RP_REFUSED, bc->rp_refused);
+	rxq_counter_add(row, C_NOT_STEERED, bc->not_steered);
 	rxq_counter_add(row, C_RX, n);
 }
 
@@ -139,14 +152,9 @@ void *offload_live_worker(void *arg)
 		now = rxq_now_ns();
 		memset(&bc, 0, sizeof(bc));
 		npass = 0;
-		for (i = 0; i < n; i++) {
-			enum rxq_verdict v =
-			    classify(ctx, bufs[i].data, bufs[i].len, now,
-				     o->reinject ? &pass[npass] : NULL, o->csum_complete, &bc);
-
-			if (v == RXQ_VERDICT_PASS && o->reinject)
-				npass++;
-		}
+		for (i = 0; i < n; i++)
+			npass += classify(w, ctx, bufs[i].data, bufs[i].len, now,
+					  o->reinject ? &pass[npass] : NULL, &bc);
 		if (npass) {
 			unsigned ok = rxq_tap__write_batch(o->tap, tapq, pass, npass, NULL);
 
@@ -178,7 +186,7 @@ void *offload_pcap_worker(void *arg)
 	struct offload_worker *w = arg;
 	struct offload *o = w->o;
 	struct pcap_frame meta[OFFLOAD_BATCH_MAX];
-	enum rxq_verdict verdict[OFFLOAD_BATCH_MAX];
+	bool passed[OFFLOAD_BATCH_MAX];
 	struct rxq_pcap_reader *rd = o->pcap_in;
 	uint64_t last_ns = 0, t0, t1, now;
 	struct rxq_rules_ctx *ctx;
@@ -212,20 +220,30 @@ void *offload_pcap_worker(void *arg)
 		memset(&bc, 0, sizeof(bc));
 		t0 = rxq_now_ns();
 		for (i = 0; i < n; i++) {
+			uint8_t *frame = pcap_arena + meta[i].off;
+			struct iovec iov;
+
+			/*
+			 * What the steering program leaves to the kernel never reaches the rules:
+			 * it goes to --out-pass as it is, as it would reach the kernel.
+			 */
+			passed[i] = true;
+			if (o->sel && rxq_steer_sel__select(o->sel, frame, meta[i].len) < 0) {
+				bc.not_steered++;
+				continue;
+			}
 			/* token buckets run on capture time, which must not go backwards */
 			now = (uint64_t)meta[i].ts.tv_sec * 1000000000u +
 			      (uint64_t)meta[i].ts.tv_nsec;
 			if (now < last_ns)
 				now = last_ns;
 			last_ns = now;
-			verdict[i] = classify(ctx, pcap_arena + meta[i].off, meta[i].len, now,
-					      NULL, false, &bc);
+			passed[i] = classify(w, ctx, frame, meta[i].len, now, &iov, &bc);
 		}
 		t1 = rxq_now_ns();
 		rxq_counter_add(w->row, C_CLASSIFY_NS, t1 - t0);
 		for (i = 0; i < n && (o->out_pass || o->out_drop); i++) {
-			struct rxq_pcap_writer *wr =
-			    verdict[i] == RXQ_VERDICT_PASS ? o->out_pass : o->out_drop;
+			struct rxq_pcap_writer *wr = passed[i] ? o->out_pass : o->out_drop;
 			int err;
 
 			if (!wr)
@@ -235,7 +253,7 @@ void *offload_pcap_worker(void *arg)
 			if (err && !w->err)
 				w->err = err;
 		}
-		add_counts(w->row, &bc, n);
+		add_counts(w->row, &bc, n - (unsigned)bc.not_steered);
 		if (w->err)
 			break;
 	}
