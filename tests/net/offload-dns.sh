@@ -191,10 +191,10 @@ fi
 raw() { tb_gen python3 "$HERE/raw-dns.py" "$TB_GEN_IF" "$TB_GEN_MAC" "$TB_DUT_MAC" "$@"; }
 off_start --flow 'udp4 dst-port 53' --flow 'udp6 dst-port 53'
 c0=$(csum_errors)
-raw "$TB_GEN_IP4" "$TB_DUT_IP4" bad4.example.com 20 bad
-raw "$TB_GEN_IP6" "$TB_DUT_IP6" bad6.example.com 20 bad
-raw "$TB_GEN_IP4" "$TB_DUT_IP4" good4.example.com 20 good
-raw "$TB_GEN_IP6" "$TB_DUT_IP6" partial6.example.com 20 partial
+raw "$TB_GEN_IP4" "$TB_DUT_IP4" bad4.example.com 20 --csum bad
+raw "$TB_GEN_IP6" "$TB_DUT_IP6" bad6.example.com 20 --csum bad
+raw "$TB_GEN_IP4" "$TB_DUT_IP4" good4.example.com 20 --csum good
+raw "$TB_GEN_IP6" "$TB_DUT_IP6" partial6.example.com 20 --csum partial
 tb_wait_for 3 test "$(tb_dnsmasq_queries 'partial6\.example')" -ge 20 || true
 sleep 0.3
 off_stop

@@ -654,6 +654,28 @@ static void stop_workers(struct offload *o)
 		}
 }
 
+/* A queue whose worker stopped is back with the kernel: say so once, while the others go on. */
+static void report_failed_workers(struct offload *o)
+{
+	unsigned i;
+
+	for (i = 0; i < o->nworkers; i++) {
+		struct offload_worker *w = &o->workers[i];
+
+		if (w->reported || !atomic_load(&w->failed))
+			continue;
+		w->reported = true;
+		rxq_err("the worker of %s queue %u stopped: %s; that queue's flows go to the kernel "
+			"unfiltered from now on",
+			o->port.ifname, w->queue, strerror(-w->err));
+		rxq_out__begin(o->out, "worker_stopped");
+		rxq_out__text(o->out, "[!] ");
+		rxq_out__u64(o->out, "queue", w->queue);
+		rxq_out__str(o->out, "error", strerror(-w->err));
+		rxq_out__end(o->out);
+	}
+}
+
 static int run(struct offload *o, const struct args *a)
 {
 	struct offload_snapshot *prev, *now, *tmp;
@@ -683,6 +705,7 @@ static int run(struct offload *o, const struct args *a)
 			reload_rules(o, a);
 			continue;
 		}
+		report_failed_workers(o);
 		offload_snapshot(o, now);
 		offload_report_tick(o, prev, now);
 		if (o->prom_path)
@@ -704,13 +727,14 @@ static int run(struct offload *o, const struct args *a)
 		usleep(20000);
 	}
 	stop_workers(o);
-	for (i = 0; i < o->nworkers; i++)
-		if (o->workers[i].err) {
-			rxq_err("the worker of %s stopped: %s",
-				o->port.type == RXQ_PORT_PCAP ? "the capture" : "a queue",
-				strerror(-o->workers[i].err));
-			ret = o->workers[i].err;
-		}
+	report_failed_workers(o);
+	for (i = 0; i < o->nworkers; i++) {
+		if (!o->workers[i].err)
+			continue;
+		ret = o->workers[i].err;
+		if (!o->workers[i].reported)
+			rxq_err("reading the capture stopped: %s", strerror(-ret));
+	}
 	offload_snapshot(o, now);
 	offload_report_summary(o, now);
 	if (o->prom_path)
@@ -753,6 +777,7 @@ int main(int argc, char **argv)
 	struct rxq_rules *rules = NULL;
 	struct offload o;
 	struct args a;
+	const char *fault;
 	unsigned i;
 	int err, status = EXIT_BAD;
 
@@ -827,10 +852,13 @@ int main(int argc, char **argv)
 	o.workers = calloc(o.nworkers, sizeof(*o.workers));
 	if (!o.workers)
 		return EXIT_FAIL;
+	/* a test seam: RXQ_TEST_FAIL_QUEUE=Q makes the worker of queue Q stop with an error */
+	fault = getenv("RXQ_TEST_FAIL_QUEUE");
 	for (i = 0; i < o.nworkers; i++) {
 		o.workers[i].o = &o;
 		o.workers[i].index = i;
 		o.workers[i].queue = o.port.type == RXQ_PORT_XDP ? o.port.queues[i] : 0;
+		o.workers[i].fault_injected = fault && (unsigned)atoi(fault) == o.workers[i].queue;
 	}
 	if (assign_cpus(&o, a.cpu))
 		goto out;

@@ -51,7 +51,10 @@ struct offload_worker {
 	uint64_t *row;
 	pthread_t thread;
 	bool started;
-	int err; /* why the worker stopped early (0: it did not) */
+	bool fault_injected; /* tests: stop with an error at the first batch */
+	int err;	     /* why the worker stopped early (0: it did not) */
+	atomic_bool failed;  /* set after err, once its socket is out of the XSKMAP */
+	bool reported;	     /* control thread: the failure was reported */
 };
 
 struct offload {

@@ -100,6 +100,17 @@ static void worker_exit(struct offload_worker *w)
 		rxq_ticker__done(o->ticker);
 }
 
+/*
+ * A worker that stops early takes its socket out of the XSKMAP first: the program then passes its
+ * queue's flows to the kernel (counted as no_socket) instead of into a socket nobody reads.
+ */
+static void worker_failed(struct offload_worker *w)
+{
+	if (w->o->steer)
+		rxq_steer__clear_socket(w->o->steer, w->queue);
+	atomic_store(&w->failed, true);
+}
+
 void *offload_live_worker(void *arg)
 {
 	struct offload_worker *w = arg;
@@ -140,6 +151,12 @@ void *offload_live_worker(void *arg)
 			}
 			continue;
 		}
+		if (w->fault_injected) {
+			/* the test seam: a worker that stops on an error while frames flow */
+			rxq_xsk__release(w->xsk, bufs, n);
+			w->err = -EIO;
+			break;
+		}
 		/*
 		 * The kernel wrote these frames from another core: start pulling their headers
 		 * into this core's cache before parsing the first one (measured: the parser was
@@ -164,6 +181,8 @@ void *offload_live_worker(void *arg)
 		rxq_xsk__release(w->xsk, bufs, n);
 		add_counts(w->row, &bc, n);
 	}
+	if (w->err)
+		worker_failed(w);
 	worker_exit(w);
 	return NULL;
 }
