@@ -28,8 +28,17 @@ struct rxq_limit_table {
 	uint32_t mask;
 	unsigned used;
 	uint64_t rate, burst_credit, fill_ns;
-	uint64_t evictions;
+	uint64_t evictions, refused;
+	/* The admission bucket for keys not in the table; admit_rate 0: no bound. */
+	struct bucket admit;
+	uint64_t admit_rate, admit_burst_credit, admit_fill_ns;
 };
+
+/* Time to refill a whole burst, rounded up: longer gaps add nothing more. */
+static uint64_t fill_time(uint64_t burst_credit, uint64_t rate)
+{
+	return (burst_credit + rate - 1) / rate;
+}
 
 int rxq_limit__new(struct rxq_limit_table **out, uint64_t rate, uint64_t burst, unsigned entries)
 {
@@ -52,8 +61,7 @@ int rxq_limit__new(struct rxq_limit_table **out, uint64_t rate, uint64_t burst, 
 	t->mask = n - 1;
 	t->rate = rate;
 	t->burst_credit = burst * NS_PER_S;
-	/* Time to refill a whole burst, rounded up: longer gaps add nothing more. */
-	t->fill_ns = (t->burst_credit + rate - 1) / rate;
+	t->fill_ns = fill_time(t->burst_credit, rate);
 	*out = t;
 	return 0;
 }
@@ -66,7 +74,37 @@ void rxq_limit__free(struct rxq_limit_table *t)
 	free(t);
 }
 
-bool rxq_limit__take(struct rxq_limit_table *t, uint64_t key, uint64_t now_ns)
+int rxq_limit__set_admission(struct rxq_limit_table *t, uint64_t rate, uint64_t burst)
+{
+	if (rate > RXQ_LIMIT_RATE_MAX || burst > RXQ_LIMIT_RATE_MAX || (rate && !burst))
+		return -EINVAL;
+	t->admit_rate = rate;
+	if (!rate)
+		return 0;
+	t->admit_burst_credit = burst * NS_PER_S;
+	t->admit_fill_ns = fill_time(t->admit_burst_credit, rate);
+	t->admit.credit = t->admit_burst_credit;
+	t->admit.last_ns = 0;
+	return 0;
+}
+
+static inline void bucket_refill(struct bucket *b, uint64_t rate, uint64_t burst_credit,
+				 uint64_t fill_ns, uint64_t now_ns)
+{
+	uint64_t elapsed;
+
+	if (now_ns <= b->last_ns)
+		return;
+	elapsed = now_ns - b->last_ns;
+	if (elapsed > fill_ns)
+		elapsed = fill_ns;
+	b->credit += elapsed * rate;
+	if (b->credit > burst_credit)
+		b->credit = burst_credit;
+	b->last_ns = now_ns;
+}
+
+enum rxq_limit_result rxq_limit__classify(struct rxq_limit_table *t, uint64_t key, uint64_t now_ns)
 {
 	struct bucket *b = NULL, *victim = NULL;
 	uint32_t i, h = (uint32_t)(key >> 32) & t->mask;
@@ -89,7 +127,24 @@ bool rxq_limit__take(struct rxq_limit_table *t, uint64_t key, uint64_t now_ns)
 			victim = s;
 	}
 	if (!b) {
-		/* A free slot if the window had one, else the least recently refilled key. */
+		/*
+		 * Admission before anything else: a refused key must neither take a free slot
+		 * nor push out a key that is in use, or a flood of new keys would wipe the state
+		 * of the keys it is meant to be limited against.
+		 */
+		if (t->admit_rate) {
+			bucket_refill(&t->admit, t->admit_rate, t->admit_burst_credit,
+				      t->admit_fill_ns, now_ns);
+			if (t->admit.credit < NS_PER_S) {
+				t->refused++;
+				return RXQ_LIMIT_REFUSED;
+			}
+			t->admit.credit -= NS_PER_S;
+		}
+		/*
+		 * A free slot if the window had one, else the key seen least recently: keys in
+		 * use are seen often, one-off keys of a flood once.
+		 */
 		b = victim;
 		if (b->key)
 			t->evictions++;
@@ -98,20 +153,18 @@ bool rxq_limit__take(struct rxq_limit_table *t, uint64_t key, uint64_t now_ns)
 		b->key = key;
 		b->credit = t->burst_credit;
 		b->last_ns = now_ns;
-	} else if (now_ns > b->last_ns) {
-		uint64_t elapsed = now_ns - b->last_ns;
-
-		if (elapsed > t->fill_ns)
-			elapsed = t->fill_ns;
-		b->credit += elapsed * t->rate;
-		if (b->credit > t->burst_credit)
-			b->credit = t->burst_credit;
-		b->last_ns = now_ns;
+	} else {
+		bucket_refill(b, t->rate, t->burst_credit, t->fill_ns, now_ns);
 	}
 	if (b->credit < NS_PER_S)
-		return false;
+		return RXQ_LIMIT_EMPTY;
 	b->credit -= NS_PER_S;
-	return true;
+	return RXQ_LIMIT_PASS;
+}
+
+bool rxq_limit__take(struct rxq_limit_table *t, uint64_t key, uint64_t now_ns)
+{
+	return rxq_limit__classify(t, key, now_ns) == RXQ_LIMIT_PASS;
 }
 
 unsigned rxq_limit__entries(const struct rxq_limit_table *t)
@@ -127,6 +180,11 @@ unsigned rxq_limit__used(const struct rxq_limit_table *t)
 uint64_t rxq_limit__evictions(const struct rxq_limit_table *t)
 {
 	return t->evictions;
+}
+
+uint64_t rxq_limit__refused(const struct rxq_limit_table *t)
+{
+	return t->refused;
 }
 
 size_t rxq_limit__memory(const struct rxq_limit_table *t)
