@@ -15,12 +15,14 @@
  * Credit is kept in token-nanoseconds (one token = NS_PER_S units) so that refilling at any rate
  * up to 1e9/s is exact integer arithmetic: rate * elapsed_ns units per refill. The largest value,
  * burst * NS_PER_S <= 1e18, fits in 64 bits, and so does rate * elapsed once elapsed is capped at
- * the time a bucket needs to fill from empty.
+ * the time a bucket needs to fill from empty. Intermediate sums stay below 2^61, so two bits of
+ * the word are free for a flag.
  */
 struct bucket {
 	uint64_t key; /* 0: free */
-	uint64_t credit;
-	uint64_t last_ns; /* last refill */
+	uint64_t credit : 62;
+	uint64_t seen_again : 1; /* a packet of the key came after the one that inserted it */
+	uint64_t last_ns;	 /* last refill: when the key was last seen */
 };
 
 struct rxq_limit_table {
@@ -91,17 +93,28 @@ int rxq_limit__set_admission(struct rxq_limit_table *t, uint64_t rate, uint64_t 
 static inline void bucket_refill(struct bucket *b, uint64_t rate, uint64_t burst_credit,
 				 uint64_t fill_ns, uint64_t now_ns)
 {
-	uint64_t elapsed;
+	uint64_t elapsed, credit;
 
 	if (now_ns <= b->last_ns)
 		return;
 	elapsed = now_ns - b->last_ns;
 	if (elapsed > fill_ns)
 		elapsed = fill_ns;
-	b->credit += elapsed * rate;
-	if (b->credit > burst_credit)
-		b->credit = burst_credit;
+	credit = b->credit + elapsed * rate;
+	b->credit = credit < burst_credit ? credit : burst_credit;
 	b->last_ns = now_ns;
+}
+
+/*
+ * Which of two occupied slots to evict first: a key seen only once before a key seen again, then
+ * the one seen least recently. A spoofed-source flood consists of keys seen once; even the ones it
+ * gets admitted then push out each other before they push out a key that keeps coming back.
+ */
+static inline bool evict_before(const struct bucket *a, const struct bucket *b)
+{
+	if (a->seen_again != b->seen_again)
+		return !a->seen_again;
+	return a->last_ns < b->last_ns;
 }
 
 enum rxq_limit_result rxq_limit__classify(struct rxq_limit_table *t, uint64_t key, uint64_t now_ns)
@@ -123,7 +136,7 @@ enum rxq_limit_result rxq_limit__classify(struct rxq_limit_table *t, uint64_t ke
 				victim = s;
 			continue;
 		}
-		if (!victim || (victim->key && s->last_ns < victim->last_ns))
+		if (!victim || (victim->key && evict_before(s, victim)))
 			victim = s;
 	}
 	if (!b) {
@@ -141,10 +154,7 @@ enum rxq_limit_result rxq_limit__classify(struct rxq_limit_table *t, uint64_t ke
 			}
 			t->admit.credit -= NS_PER_S;
 		}
-		/*
-		 * A free slot if the window had one, else the key seen least recently: keys in
-		 * use are seen often, one-off keys of a flood once.
-		 */
+		/* A free slot if the window had one, else the first by evict_before(). */
 		b = victim;
 		if (b->key)
 			t->evictions++;
@@ -152,9 +162,11 @@ enum rxq_limit_result rxq_limit__classify(struct rxq_limit_table *t, uint64_t ke
 			t->used++;
 		b->key = key;
 		b->credit = t->burst_credit;
+		b->seen_again = 0;
 		b->last_ns = now_ns;
 	} else {
 		bucket_refill(b, t->rate, t->burst_credit, t->fill_ns, now_ns);
+		b->seen_again = 1;
 	}
 	if (b->credit < NS_PER_S)
 		return RXQ_LIMIT_EMPTY;

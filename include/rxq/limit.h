@@ -16,7 +16,8 @@
  * Memory is fixed when the table is created: @entries slots of 24 bytes (a power of two, at least
  * 8). A key is stored as its 64-bit hash (rxq_limit_hash(), seeded), so two keys collide only if
  * their hashes do. A key lives in one of the 8 slots following its hash position; when all 8 hold
- * other keys, the one seen least recently is evicted and the new key starts with a full bucket.
+ * other keys, one is evicted and the new key starts with a full bucket: a key seen only once (at
+ * its insertion) goes before a key seen again, and among those the one seen least recently.
  *
  * Admission of new keys: without a bound every key the table does not hold is inserted, so a flood
  * with a new (spoofed) key per packet passes whole and churns the table. rxq_limit__set_admission()

@@ -129,6 +129,37 @@ static void test_eviction_order(void **state)
 	rxq_limit__free(t);
 }
 
+/* Keys seen again outlive keys seen once, however recent: a one-off flood churns only itself. */
+static void test_eviction_seen_once_first(void **state)
+{
+	struct rxq_limit_table *t;
+	uint64_t k, i;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 1, 1, 8), 0);
+	/* Keys 1..4 come back (drained), keys 5..8 are seen once. */
+	for (k = 1; k <= 8; k++)
+		assert_true(rxq_limit__take(t, k << 32, k));
+	for (k = 1; k <= 4; k++)
+		assert_false(rxq_limit__take(t, k << 32, 10));
+	/* 1000 one-off keys, all newer than keys 1..4: they evict keys 5..8 and each other. */
+	for (i = 0; i < 1000; i++)
+		assert_true(rxq_limit__take(t, (100 + i) << 32, 20 + i));
+	assert_int_equal(rxq_limit__evictions(t), 1000);
+	/* Keys 1..4 kept their empty buckets; key 5 comes back with a full one. */
+	for (k = 1; k <= 4; k++)
+		assert_int_equal(rxq_limit__classify(t, k << 32, 2000 + k), RXQ_LIMIT_EMPTY);
+	assert_true(rxq_limit__take(t, 5ull << 32, 2010));
+	/* Once every slot holds a key seen again, the least recently seen goes. */
+	for (k = 5; k <= 8; k++)
+		rxq_limit__take(t, k << 32, 3000 + k);
+	for (k = 5; k <= 8; k++)
+		rxq_limit__take(t, k << 32, 3000 + k);
+	assert_true(rxq_limit__take(t, 9ull << 32, 4000)); /* evicts key 1 (seen at 2001) */
+	assert_true(rxq_limit__take(t, 1ull << 32, 4001)); /* back with a full bucket */
+	rxq_limit__free(t);
+}
+
 static void test_fill_beyond_capacity(void **state)
 {
 	struct rxq_limit_table *t;
@@ -277,11 +308,17 @@ static void test_args_and_hash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_burst_and_refill), cmocka_unit_test(test_high_rate_precision),
-	    cmocka_unit_test(test_clock_backwards),  cmocka_unit_test(test_keys_independent),
-	    cmocka_unit_test(test_eviction_order),   cmocka_unit_test(test_fill_beyond_capacity),
-	    cmocka_unit_test(test_admission_flood),  cmocka_unit_test(test_admission_no_eviction),
-	    cmocka_unit_test(test_admission_args),   cmocka_unit_test(test_args_and_hash),
+	    cmocka_unit_test(test_burst_and_refill),
+	    cmocka_unit_test(test_high_rate_precision),
+	    cmocka_unit_test(test_clock_backwards),
+	    cmocka_unit_test(test_keys_independent),
+	    cmocka_unit_test(test_eviction_order),
+	    cmocka_unit_test(test_eviction_seen_once_first),
+	    cmocka_unit_test(test_fill_beyond_capacity),
+	    cmocka_unit_test(test_admission_flood),
+	    cmocka_unit_test(test_admission_no_eviction),
+	    cmocka_unit_test(test_admission_args),
+	    cmocka_unit_test(test_args_and_hash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
