@@ -75,7 +75,8 @@ struct rule {
 	char *pattern; /* dns */
 	bool has_qtype;
 	uint16_t qtype;
-	uint64_t rate; /* limit */
+	uint64_t rate;	   /* limit */
+	uint64_t new_rate; /* limit: admissions of new keys per second */
 	uint8_t key;
 	unsigned limit_idx;
 };
@@ -94,6 +95,7 @@ struct rxq_rules_ctx {
 	struct rxq_rules *rules;
 	uint64_t *hits;
 	uint64_t *limited;
+	uint64_t *new_refused;
 	struct rxq_limit_table **tables;
 	uint64_t verdicts[RXQ_VERDICT__COUNT];
 } __attribute__((aligned(64)));
@@ -559,7 +561,8 @@ static int match_parse(struct loader *ld, struct rule *r, const struct word *w, 
 	return 0;
 }
 
-static int rate_parse(struct loader *ld, struct rule *r, const struct word *w)
+/* N/s for @what ("rate", "new-key rate"), N from 1 to 1G with k/M/G suffixes. */
+static int rate_parse(struct loader *ld, const struct word *w, const char *what, uint64_t *rate)
 {
 	const char *slash = strchr(w->s, '/');
 	char num[64];
@@ -570,13 +573,61 @@ static int rate_parse(struct loader *ld, struct rule *r, const struct word *w)
 		goto bad;
 	memcpy(num, w->s, len);
 	num[len] = '\0';
-	if (rxq_parse_si(num, 1, RXQ_LIMIT_RATE_MAX, &r->rate))
+	if (rxq_parse_si(num, 1, RXQ_LIMIT_RATE_MAX, rate))
 		goto bad;
 	return 0;
 bad:
 	return load_error(ld, w->col,
-			  "bad rate '%s' (expected N/s with N from 1 to 1G, e.g. 100/s or 10k/s)",
-			  w->s);
+			  "bad %s '%s' (expected N/s with N from 1 to 1G, e.g. 100/s or 10k/s)",
+			  what, w->s);
+}
+
+/* limit RATE/s per KEY [new N/s]: w[0] is "limit"; *first receives the index of MATCH. */
+static int limit_parse(struct loader *ld, struct rule *r, const struct word *w, int n, int *first)
+{
+	int ret;
+
+	if (n < 2)
+		return load_error(ld, w[0].col + 6,
+				  "missing rate after 'limit' (limit RATE/s per src|dst|flow "
+				  "[new N/s] MATCH)");
+	ret = rate_parse(ld, &w[1], "rate", &r->rate);
+	if (ret)
+		return ret;
+	if (word_is(w, n, 2, "new"))
+		return load_error(ld, w[2].col,
+				  "'new N/s' goes after the key (limit RATE/s per src|dst|flow "
+				  "new N/s MATCH)");
+	if (!word_is(w, n, 2, "per"))
+		return load_error(ld, n > 2 ? w[2].col : w[1].col + (unsigned)strlen(w[1].s) + 1,
+				  "expected 'per src', 'per dst' or 'per flow' after the rate");
+	if (n < 4)
+		return load_error(ld, w[2].col + 4,
+				  "missing key after 'per' (expected src, dst, flow)");
+	if (!strcmp(w[3].s, "src"))
+		r->key = KEY_SRC;
+	else if (!strcmp(w[3].s, "dst"))
+		r->key = KEY_DST;
+	else if (!strcmp(w[3].s, "flow"))
+		r->key = KEY_FLOW;
+	else
+		return load_error(ld, w[3].col, "unknown limit key '%s' (expected src, dst, flow)",
+				  w[3].s);
+	*first = 4;
+	r->new_rate = r->rate > RXQ_RULES_NEW_RATE_MIN ? r->rate : RXQ_RULES_NEW_RATE_MIN;
+	if (word_is(w, n, 4, "new")) {
+		if (n < 6)
+			return load_error(ld, w[4].col + 4,
+					  "missing rate after 'new' (new N/s, e.g. new 1000/s)");
+		ret = rate_parse(ld, &w[5], "new-key rate", &r->new_rate);
+		if (ret)
+			return ret;
+		if (word_is(w, n, 6, "new"))
+			return load_error(ld, w[6].col, "'new' given twice");
+		*first = 6;
+	}
+	r->limit_idx = ld->rules->nlimits++;
+	return 0;
 }
 
 static int rule_add(struct loader *ld, struct rule **out)
@@ -665,39 +716,16 @@ static int line_parse(struct loader *ld, const char *content, unsigned col0)
 	first = 1;
 	if (!strcmp(action, "limit")) {
 		r->action = RXQ_RULE_LIMIT;
-		if (n < 2)
-			return load_error(
-			    ld, w[0].col + 6,
-			    "missing rate after 'limit' (limit RATE/s per src|dst|flow MATCH)");
-		ret = rate_parse(ld, r, &w[1]);
+		ret = limit_parse(ld, r, w, n, &first);
 		if (ret)
 			return ret;
-		if (!word_is(w, n, 2, "per"))
-			return load_error(
-			    ld, n > 2 ? w[2].col : w[1].col + (unsigned)strlen(w[1].s) + 1,
-			    "expected 'per src', 'per dst' or 'per flow' after the rate");
-		if (n < 4)
-			return load_error(ld, w[2].col + 4,
-					  "missing key after 'per' (expected src, dst, flow)");
-		if (!strcmp(w[3].s, "src"))
-			r->key = KEY_SRC;
-		else if (!strcmp(w[3].s, "dst"))
-			r->key = KEY_DST;
-		else if (!strcmp(w[3].s, "flow"))
-			r->key = KEY_FLOW;
-		else
-			return load_error(ld, w[3].col,
-					  "unknown limit key '%s' (expected src, dst, flow)",
-					  w[3].s);
-		r->limit_idx = ld->rules->nlimits++;
-		first = 4;
 	} else {
 		r->action = action[0] == 'd' ? RXQ_RULE_DROP : RXQ_RULE_PASS;
 	}
 	if (first >= n)
 		return load_error(ld, w[n - 1].col + (unsigned)strlen(w[n - 1].s) + 1,
-				  "missing match expression after '%s%s'", first > 1 ? "per " : "",
-				  w[n - 1].s);
+				  "missing match expression after '%s%s%s'",
+				  first > 1 ? w[n - 2].s : "", first > 1 ? " " : "", w[n - 1].s);
 	ret = match_parse(ld, r, &w[first], n - first, content + (w[first].col - col0));
 	if (ret)
 		return ret;
@@ -814,6 +842,7 @@ static void ctx_free(struct rxq_rules_ctx *c, unsigned nlimits)
 	free(c->tables);
 	free(c->hits);
 	free(c->limited);
+	free(c->new_refused);
 	free(c);
 }
 
@@ -831,9 +860,10 @@ static int ctx_new(struct rxq_rules *rs, struct rxq_rules_ctx **out)
 	c->rules = rs;
 	c->hits = calloc(rs->nrules, sizeof(*c->hits));
 	c->limited = calloc(rs->nrules, sizeof(*c->limited));
+	c->new_refused = calloc(rs->nrules, sizeof(*c->new_refused));
 	if (rs->nlimits)
 		c->tables = calloc(rs->nlimits, sizeof(*c->tables));
-	if (!c->hits || !c->limited || (rs->nlimits && !c->tables))
+	if (!c->hits || !c->limited || !c->new_refused || (rs->nlimits && !c->tables))
 		goto fail;
 	for (i = 0; i < rs->nrules; i++) {
 		const struct rule *r = &rs->rules[i];
@@ -841,6 +871,9 @@ static int ctx_new(struct rxq_rules *rs, struct rxq_rules_ctx **out)
 		if (r->action != RXQ_RULE_LIMIT)
 			continue;
 		ret = rxq_limit__new(&c->tables[r->limit_idx], r->rate, r->rate, rs->limit_entries);
+		if (ret)
+			goto fail;
+		ret = rxq_limit__set_admission(c->tables[r->limit_idx], r->new_rate, r->new_rate);
 		if (ret)
 			goto fail;
 	}
@@ -1134,6 +1167,20 @@ enum rxq_rule_kind rxq_rules__kind(const struct rxq_rules *rs, unsigned idx)
 	return idx < rs->nrules ? rs->rules[idx].kind : RXQ_RULE_NATIVE;
 }
 
+uint64_t rxq_rules__limit_rate(const struct rxq_rules *rs, unsigned idx)
+{
+	if (idx >= rs->nrules || rs->rules[idx].action != RXQ_RULE_LIMIT)
+		return 0;
+	return rs->rules[idx].rate;
+}
+
+uint64_t rxq_rules__limit_new_rate(const struct rxq_rules *rs, unsigned idx)
+{
+	if (idx >= rs->nrules || rs->rules[idx].action != RXQ_RULE_LIMIT)
+		return 0;
+	return rs->rules[idx].new_rate;
+}
+
 unsigned rxq_rules__nthreads(const struct rxq_rules *rs)
 {
 	return rs->nthreads;
@@ -1163,6 +1210,21 @@ uint64_t rxq_rules_ctx__hits(const struct rxq_rules_ctx *ctx, unsigned idx)
 uint64_t rxq_rules_ctx__limited(const struct rxq_rules_ctx *ctx, unsigned idx)
 {
 	return idx < ctx->rules->nrules ? counter_get(&ctx->limited[idx]) : 0;
+}
+
+uint64_t rxq_rules_ctx__new_refused(const struct rxq_rules_ctx *ctx, unsigned idx)
+{
+	return idx < ctx->rules->nrules ? counter_get(&ctx->new_refused[idx]) : 0;
+}
+
+uint64_t rxq_rules__new_refused_total(const struct rxq_rules *rs, unsigned idx)
+{
+	uint64_t sum = 0;
+	unsigned t;
+
+	for (t = 0; t < rs->nthreads; t++)
+		sum += rxq_rules_ctx__new_refused(rs->ctx[t], idx);
+	return sum;
 }
 
 uint64_t rxq_rules__hits_total(const struct rxq_rules *rs, unsigned idx)
@@ -1266,6 +1328,7 @@ enum rxq_verdict rxq_rules__classify(struct rxq_rules_ctx *ctx, const uint8_t *f
 {
 	const struct rxq_rules *rs = ctx->rules;
 	struct dns_cache dc;
+	enum rxq_limit_result lr;
 	enum rxq_verdict v;
 	const struct rule *r;
 	uint32_t idx = RXQ_RULE_NONE;
@@ -1300,12 +1363,16 @@ enum rxq_verdict rxq_rules__classify(struct rxq_rules_ctx *ctx, const uint8_t *f
 		v = RXQ_VERDICT_DROP;
 		break;
 	case RXQ_RULE_LIMIT:
-		if (rxq_limit__take(ctx->tables[r->limit_idx], limit_key(rs, r, pkt), now_ns)) {
+		lr = rxq_limit__classify(ctx->tables[r->limit_idx], limit_key(rs, r, pkt), now_ns);
+		if (lr == RXQ_LIMIT_PASS) {
 			v = RXQ_VERDICT_PASS;
-		} else {
-			v = RXQ_VERDICT_LIMIT;
-			counter_inc(&ctx->limited[idx]);
+			break;
 		}
+		/* A refused admission is a limited packet too, so the verdicts still add up. */
+		v = RXQ_VERDICT_LIMIT;
+		counter_inc(&ctx->limited[idx]);
+		if (lr == RXQ_LIMIT_REFUSED)
+			counter_inc(&ctx->new_refused[idx]);
 		break;
 	default:
 		v = RXQ_VERDICT_PASS;

@@ -264,7 +264,7 @@ static const struct bad_case bad_cases[] = {
     {"default pass\ndrop udp\n", 2, 1,
      "rule after 'default' (line 1): the default must be the last rule"},
     {"limit\ndefault pass\n", 1, 7,
-     "missing rate after 'limit' (limit RATE/s per src|dst|flow MATCH)"},
+     "missing rate after 'limit' (limit RATE/s per src|dst|flow [new N/s] MATCH)"},
     {"limit 100 per src udp\ndefault pass\n", 1, 7, "bad rate '100' " RATE_HELP},
     {"limit 0/s per src udp\ndefault pass\n", 1, 7, "bad rate '0/s' " RATE_HELP},
     {"limit 100/m per src udp\ndefault pass\n", 1, 7, "bad rate '100/m' " RATE_HELP},
@@ -279,6 +279,23 @@ static const struct bad_case bad_cases[] = {
     {"limit 100/s per port udp\ndefault pass\n", 1, 17,
      "unknown limit key 'port' (expected src, dst, flow)"},
     {"limit 100/s per src\ndefault pass\n", 1, 21, "missing match expression after 'per src'"},
+    {"limit 10/s per src new\ndefault pass\n", 1, 24,
+     "missing rate after 'new' (new N/s, e.g. new 1000/s)"},
+    {"limit 10/s per src new udp\ndefault pass\n", 1, 24, "bad new-key rate 'udp' " RATE_HELP},
+    {"limit 10/s per src new 0/s udp\ndefault pass\n", 1, 24, "bad new-key rate '0/s' " RATE_HELP},
+    {"limit 10/s per src new 2G/s udp\ndefault pass\n", 1, 24,
+     "bad new-key rate '2G/s' " RATE_HELP},
+    {"limit 10/s per src new 1000 udp\ndefault pass\n", 1, 24,
+     "bad new-key rate '1000' " RATE_HELP},
+    {"limit 10/s per src new 1k/m udp\ndefault pass\n", 1, 24,
+     "bad new-key rate '1k/m' " RATE_HELP},
+    {"limit 10/s per src new 1k/s new 2k/s udp\ndefault pass\n", 1, 29, "'new' given twice"},
+    {"limit 10/s per src new 1k/s\ndefault pass\n", 1, 29,
+     "missing match expression after 'new 1k/s'"},
+    {"limit 10/s new 1k/s per src udp\ndefault pass\n", 1, 12,
+     "'new N/s' goes after the key (limit RATE/s per src|dst|flow new N/s MATCH)"},
+    {"drop udp\n\tlimit 10/s per flow  new  -1/s udp\ndefault pass\n", 2, 28,
+     "bad new-key rate '-1/s' " RATE_HELP},
     {"drop\ndefault pass\n", 1, 6, "missing match expression after 'drop'"},
     {"pass   # nothing\ndefault pass\n", 1, 6, "missing match expression after 'pass'"},
     {"drop src net 198.51.100.0/33\ndefault pass\n", 1, 14,
@@ -1206,24 +1223,171 @@ static void test_limit_rule(void **state)
 static void test_limit_table_bounded(void **state)
 {
 	struct rxq_rules_opts opts = {.sz = sizeof(opts), .limit_entries = 64, .hash_seed = 99};
-	struct rxq_rules *rs = load_opts("limit 1/s per src udp\ndefault drop\n", &opts);
-	struct frame f;
+	struct rxq_rules *rs = load_opts("limit 1/s per src new 1G/s udp\ndefault drop\n", &opts);
+	struct rxq_rules_ctx *ctx = rxq_rules__ctx(rs, 0);
+	struct frame f, f2, g;
 	char src[32];
 	uint32_t rule;
 	unsigned i;
 
 	(void)state;
+	/* Every source is admitted. 198.18.0.1 comes back (and is drained), 198.18.0.2 does not. */
+	FRAME(&f2, .src = "198.18.0.2", .sport = 1, .dport = 2);
 	FRAME(&f, .src = "198.18.0.1", .sport = 1, .dport = 2);
 	assert_int_equal(classify_at(rs, &f, S, &rule), RXQ_VERDICT_PASS);
 	assert_int_equal(classify_at(rs, &f, S, &rule), RXQ_VERDICT_LIMIT);
-	/* 5000 other sources push 198.18.0.1 out of the 64-entry table: it starts over. */
+	assert_int_equal(classify_at(rs, &f2, S, &rule), RXQ_VERDICT_PASS);
+	/* 5000 one-off sources through the 64-entry table push out each other and 198.18.0.2 ... */
 	for (i = 0; i < 5000; i++) {
 		snprintf(src, sizeof(src), "198.19.%u.%u", i / 250, i % 250 + 1);
-		FRAME(&f, .src = src, .sport = 1, .dport = 2);
-		assert_int_equal(classify_at(rs, &f, S + i, &rule), RXQ_VERDICT_PASS);
+		FRAME(&g, .src = src, .sport = 1, .dport = 2);
+		assert_int_equal(classify_at(rs, &g, S + i, &rule), RXQ_VERDICT_PASS);
 	}
-	FRAME(&f, .src = "198.18.0.1", .sport = 1, .dport = 2);
-	assert_int_equal(classify_at(rs, &f, S + 5000, &rule), RXQ_VERDICT_PASS);
+	/* ... which starts over with a full bucket, while 198.18.0.1 kept its empty one. */
+	assert_int_equal(classify_at(rs, &f2, S + 5000, &rule), RXQ_VERDICT_PASS);
+	assert_int_equal(classify_at(rs, &f, S + 5000, &rule), RXQ_VERDICT_LIMIT);
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 0), 0);
+	rxq_rules__free(rs);
+
+	/* The same flood without admission tokens to spare: it neither passes nor evicts. */
+	rs = load_opts("limit 1/s per src new 10/s udp\ndefault drop\n", &opts);
+	ctx = rxq_rules__ctx(rs, 0);
+	assert_int_equal(classify_at(rs, &f, S, &rule), RXQ_VERDICT_PASS);
+	assert_int_equal(classify_at(rs, &f, S, &rule), RXQ_VERDICT_LIMIT);
+	for (i = 0; i < 5000; i++) {
+		snprintf(src, sizeof(src), "198.19.%u.%u", i / 250, i % 250 + 1);
+		FRAME(&g, .src = src, .sport = 1, .dport = 2);
+		assert_int_equal(classify_at(rs, &g, S + i, &rule),
+				 i < 9 ? RXQ_VERDICT_PASS : RXQ_VERDICT_LIMIT);
+		assert_int_equal(rule, 0);
+	}
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 0), 4991);
+	/* 198.18.0.1 is still in the table with its empty bucket: limited, not refused. */
+	assert_int_equal(classify_at(rs, &f, S + 5000, &rule), RXQ_VERDICT_LIMIT);
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 0), 4991);
+	assert_int_equal(rxq_rules_ctx__limited(ctx, 0), 1 + 4991 + 1);
+	assert_int_equal(rxq_rules__new_refused_total(rs, 0), 4991);
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 1), 0);
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 9), 0);
+	/* A second later its own bucket has a token again. */
+	assert_int_equal(classify_at(rs, &f, 2 * S, &rule), RXQ_VERDICT_PASS);
+	rxq_rules__free(rs);
+}
+
+/* Rewrites the IPv4 source of @f in place, frame and parsed copy: one frame serves a flood. */
+static void set_src4(struct frame *f, uint32_t addr)
+{
+	uint32_t be = htonl(addr);
+
+	memcpy(f->buf + f->pkt.l3_off + 12, &be, 4);
+	memcpy(f->pkt.src.b, &be, 4);
+}
+
+struct flood_result {
+	uint64_t flood_passed, heavy_sent, heavy_passed, light_sent, light_passed;
+};
+
+/*
+ * @pps packets per second from a new source each for @secs seconds from t=0, with two established
+ * sources mixed in: heavy (198.18.0.10, 1000/s, drained before the flood) and light (198.18.0.11,
+ * 5/s). The verdict counters must add up to the packets classified.
+ */
+static void flood(struct rxq_rules *rs, uint64_t pps, uint64_t secs, struct flood_result *res)
+{
+	struct rxq_rules_ctx *ctx = rxq_rules__ctx(rs, 0);
+	uint64_t i, now, total = 0, sum = 0;
+	struct frame f, heavy, light;
+	unsigned v;
+
+	memset(res, 0, sizeof(*res));
+	FRAME(&f, .src = "10.0.0.0", .sport = 1, .dport = 53);
+	FRAME(&heavy, .src = "198.18.0.10", .sport = 1, .dport = 53);
+	FRAME(&light, .src = "198.18.0.11", .sport = 1, .dport = 53);
+	while (classify_at(rs, &heavy, 0, NULL) == RXQ_VERDICT_PASS)
+		total++;
+	total++;
+	assert_int_equal(classify_at(rs, &light, 0, NULL), RXQ_VERDICT_PASS);
+	total++;
+	for (i = 0; i < pps * secs; i++) {
+		now = i * (S / pps);
+		set_src4(&f, 0x0a000000u + (uint32_t)i);
+		res->flood_passed += classify_at(rs, &f, now, NULL) == RXQ_VERDICT_PASS;
+		total++;
+		if (i % (pps / 1000) == 0) {
+			res->heavy_sent++;
+			res->heavy_passed += classify_at(rs, &heavy, now, NULL) == RXQ_VERDICT_PASS;
+			total++;
+		}
+		if (i % (pps / 5) == 0) {
+			res->light_sent++;
+			res->light_passed += classify_at(rs, &light, now, NULL) == RXQ_VERDICT_PASS;
+			total++;
+		}
+	}
+	for (v = 0; v < RXQ_VERDICT__COUNT; v++)
+		sum += rxq_rules_ctx__verdicts(ctx, v);
+	assert_int_equal(sum, total);
+	assert_int_equal(rxq_rules_ctx__hits(ctx, 0), total);
+	assert_int_equal(rxq_rules_ctx__verdicts(ctx, RXQ_VERDICT_LIMIT),
+			 rxq_rules_ctx__limited(ctx, 0));
+	/* Every flood packet that did not pass was refused admission (each source is new). */
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 0), pps * secs - res->flood_passed);
+	assert_true(rxq_rules_ctx__limited(ctx, 0) > rxq_rules_ctx__new_refused(ctx, 0));
+}
+
+static void test_limit_new_flood(void **state)
+{
+	struct flood_result r;
+	struct rxq_rules *rs;
+
+	(void)state;
+	/* 100000 new sources per second for 5 s against new 1000/s. */
+	rs = load("limit 10/s per src new 1000/s udp\ndefault drop\n");
+	assert_int_equal(rxq_rules__limit_rate(rs, 0), 10);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 0), 1000);
+	flood(rs, 100000, 5, &r);
+	/* The burst of 1000, then 1000/s. */
+	assert_in_range(r.flood_passed, 5000, 6000);
+	/* The drained source never got a fresh bucket: 10/s, nothing more. */
+	assert_in_range(r.heavy_passed, 49, 51);
+	/* The source within its rate lost nothing to the flood. */
+	assert_int_equal(r.light_passed, r.light_sent);
+	rxq_rules__free(rs);
+
+	/* A small new rate: 50 + 50/s over 5 s. */
+	rs = load("limit 10/s per src new 50/s udp\ndefault drop\n");
+	flood(rs, 20000, 5, &r);
+	assert_in_range(r.flood_passed, 250, 300);
+	assert_in_range(r.heavy_passed, 49, 51);
+	assert_int_equal(r.light_passed, r.light_sent);
+	rxq_rules__free(rs);
+}
+
+static void test_limit_new_default(void **state)
+{
+	struct flood_result r;
+	struct rxq_rules *rs;
+
+	(void)state;
+	rs = load("limit 10/s per src udp\n"
+		  "limit 5k/s per dst tcp\n"
+		  "limit 10/s per flow new 20/s icmp\n"
+		  "limit 1/s per src new 2.5k/s ip6\n"
+		  "drop ip\n"
+		  "default drop\n");
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 0), RXQ_RULES_NEW_RATE_MIN);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 1), 5000);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 2), 20);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 3), 2500);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 4), 0);
+	assert_int_equal(rxq_rules__limit_rate(rs, 4), 0);
+	assert_int_equal(rxq_rules__limit_rate(rs, 99), 0);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 99), 0);
+	flood(rs, 50000, 3, &r);
+	/* Without `new`: 1000 burst + 1000/s. */
+	assert_in_range(r.flood_passed, 3000, 4000);
+	assert_in_range(r.heavy_passed, 29, 31);
+	assert_int_equal(r.light_passed, r.light_sent);
 	rxq_rules__free(rs);
 }
 
@@ -1504,6 +1668,8 @@ int main(void)
 	    cmocka_unit_test(test_dns_malicious),
 	    cmocka_unit_test(test_limit_rule),
 	    cmocka_unit_test(test_limit_table_bounded),
+	    cmocka_unit_test(test_limit_new_flood),
+	    cmocka_unit_test(test_limit_new_default),
 	    cmocka_unit_test(test_counter_reconciliation),
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_threads_contexts),
