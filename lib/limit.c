@@ -26,6 +26,7 @@ struct bucket {
 };
 
 struct rxq_limit_table {
+	unsigned refs;
 	struct bucket *buckets;
 	uint32_t mask;
 	unsigned used;
@@ -60,6 +61,7 @@ int rxq_limit__new(struct rxq_limit_table **out, uint64_t rate, uint64_t burst, 
 		free(t);
 		return -ENOMEM;
 	}
+	t->refs = 1;
 	t->mask = n - 1;
 	t->rate = rate;
 	t->burst_credit = burst * NS_PER_S;
@@ -68,9 +70,16 @@ int rxq_limit__new(struct rxq_limit_table **out, uint64_t rate, uint64_t burst, 
 	return 0;
 }
 
+struct rxq_limit_table *rxq_limit__get(struct rxq_limit_table *t)
+{
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
 void rxq_limit__free(struct rxq_limit_table *t)
 {
-	if (!t)
+	/* Release/acquire: the last owner sees every write of the others before it frees. */
+	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	free(t->buckets);
 	free(t);

@@ -26,7 +26,9 @@
  * no insertion, no eviction. Keys already in the table never need it. Eviction therefore happens
  * only for admitted keys, at most at the admission rate.
  *
- * A table is used by one thread at a time: no locking.
+ * A table is used by one thread at a time: no locking. It is reference counted (atomically) so
+ * that two owners used in turn by the same thread -- the old and the new rule set of a reload --
+ * can share it.
  */
 
 struct rxq_limit_table;
@@ -42,6 +44,15 @@ int rxq_limit__new(struct rxq_limit_table **out, uint64_t rate, uint64_t burst, 
 
 #define RXQ_LIMIT_RATE_MAX 1000000000ull
 
+/**
+ * @brief Adds a reference to @p t for a second owner; each reference is dropped with
+ * rxq_limit__free().
+ * @return @p t
+ */
+struct rxq_limit_table *rxq_limit__get(struct rxq_limit_table *t);
+
+/** @brief Drops a reference (the one of rxq_limit__new() or one of rxq_limit__get()); the last one
+ * frees the table. NULL is a no-op. */
 void rxq_limit__free(struct rxq_limit_table *t);
 
 /**

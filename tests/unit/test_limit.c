@@ -283,6 +283,24 @@ static void test_admission_args(void **state)
 	rxq_limit__free(t);
 }
 
+/* Two owners share one table's state; it lives until the last of them lets go (ASan checks). */
+static void test_shared_references(void **state)
+{
+	struct rxq_limit_table *t, *u;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 2, 2, 8), 0);
+	u = rxq_limit__get(t);
+	assert_ptr_equal(u, t);
+	assert_int_equal(take_all(t, 3, S, 10), 2);
+	assert_false(rxq_limit__take(u, 3, S));
+	rxq_limit__free(t);
+	/* The second owner still has the (drained) bucket. */
+	assert_false(rxq_limit__take(u, 3, S));
+	assert_int_equal(rxq_limit__used(u), 1);
+	rxq_limit__free(u);
+}
+
 static void test_args_and_hash(void **state)
 {
 	struct rxq_limit_table *t = NULL;
@@ -318,6 +336,7 @@ int main(void)
 	    cmocka_unit_test(test_admission_flood),
 	    cmocka_unit_test(test_admission_no_eviction),
 	    cmocka_unit_test(test_admission_args),
+	    cmocka_unit_test(test_shared_references),
 	    cmocka_unit_test(test_args_and_hash),
 	};
 
