@@ -11,6 +11,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #define GROUP_MIN	      4 /* shorter runs of prefix rules are cheaper one by one */
 #define RULES_FILE_MAX	      (64u << 20)
 #define LINE_WORDS_MAX	      (RXQ_RULES_LINE_MAX / 2 + 1)
+#define NO_PREV		      UINT32_MAX
 
 enum { DIR_SRC = 1, DIR_DST = 2, DIR_EITHER = 3 };
 enum { FAM4 = 1, FAM6 = 2 };
@@ -79,6 +81,8 @@ struct rule {
 	uint64_t new_rate; /* limit: admissions of new keys per second */
 	uint8_t key;
 	unsigned limit_idx;
+	char *limit_def;     /* limit: key, rates and match words: its identity across reloads */
+	uint32_t prev_limit; /* limit: index of the tables taken over from opts.prev, or NO_PREV */
 };
 
 struct group {
@@ -106,6 +110,7 @@ struct rxq_rules {
 	struct step *steps;
 	unsigned nsteps;
 	unsigned nlimits;
+	unsigned limits_kept; /* limit rules that took over the tables of opts.prev */
 	unsigned nthreads;
 	unsigned limit_entries;
 	uint64_t seed;
@@ -630,6 +635,29 @@ static int limit_parse(struct loader *ld, struct rule *r, const struct word *w, 
 	return 0;
 }
 
+/*
+ * What makes two limit rules the same across a reload: key, rates after defaults and suffixes
+ * ("10k/s" is "10000/s", an omitted `new` its default), and the match expression word by word.
+ */
+static int limit_def_build(struct rule *r, const struct word *w, int n)
+{
+	size_t len = 64, off;
+	char *def;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(w[i].s) + 1;
+	def = malloc(len);
+	if (!def)
+		return -ENOMEM;
+	off = (size_t)snprintf(def, len, "%u %" PRIu64 " %" PRIu64, (unsigned)r->key, r->rate,
+			       r->new_rate);
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(def + off, len - off, " %s", w[i].s);
+	r->limit_def = def;
+	return 0;
+}
+
 static int rule_add(struct loader *ld, struct rule **out)
 {
 	struct rxq_rules *rs = ld->rules;
@@ -648,6 +676,7 @@ static int rule_add(struct loader *ld, struct rule **out)
 	*out = &rs->rules[rs->nrules++];
 	memset(*out, 0, sizeof(**out));
 	(*out)->line = ld->line;
+	(*out)->prev_limit = NO_PREV;
 	return 0;
 }
 
@@ -729,6 +758,11 @@ static int line_parse(struct loader *ld, const char *content, unsigned col0)
 	ret = match_parse(ld, r, &w[first], n - first, content + (w[first].col - col0));
 	if (ret)
 		return ret;
+	if (r->action == RXQ_RULE_LIMIT) {
+		ret = limit_def_build(r, &w[first], n - first);
+		if (ret)
+			return ret;
+	}
 text:
 	ld->last_rule_line = ld->line;
 	r->text = strdup(content);
@@ -830,6 +864,73 @@ static int steps_build(struct rxq_rules *rs)
 	return 0;
 }
 
+struct def_ref {
+	const char *def;
+	unsigned rule;
+};
+
+static int def_ref_cmp(const void *a, const void *b)
+{
+	const struct def_ref *x = a, *y = b;
+	int c = strcmp(x->def, y->def);
+
+	return c ? c : (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/*
+ * Pairs each limit rule with an identical one of @prev, in file order among duplicates, each of
+ * prev's at most once. prev's tables hold keys hashed with prev's seed and have prev's size, so
+ * only a set with the same seed and size can take them over.
+ */
+static int limits_inherit(struct rxq_rules *rs, const struct rxq_rules *prev)
+{
+	struct def_ref *refs;
+	bool *taken;
+	unsigned i, n = 0;
+
+	if (!prev || !prev->nlimits || !rs->nlimits || prev->seed != rs->seed ||
+	    prev->limit_entries != rs->limit_entries)
+		return 0;
+	refs = calloc(prev->nlimits, sizeof(*refs));
+	taken = calloc(prev->nlimits, sizeof(*taken));
+	if (!refs || !taken) {
+		free(refs);
+		free(taken);
+		return -ENOMEM;
+	}
+	for (i = 0; i < prev->nrules; i++)
+		if (prev->rules[i].action == RXQ_RULE_LIMIT)
+			refs[n++] = (struct def_ref){prev->rules[i].limit_def, i};
+	qsort(refs, n, sizeof(*refs), def_ref_cmp);
+	for (i = 0; i < rs->nrules; i++) {
+		struct rule *r = &rs->rules[i];
+		unsigned lo = 0, hi = n;
+
+		if (r->action != RXQ_RULE_LIMIT)
+			continue;
+		/* The first of prev's rules with this definition, then the first one not taken. */
+		while (lo < hi) {
+			unsigned mid = lo + (hi - lo) / 2;
+
+			if (strcmp(refs[mid].def, r->limit_def) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && !strcmp(refs[lo].def, r->limit_def); lo++) {
+			if (taken[lo])
+				continue;
+			taken[lo] = true;
+			r->prev_limit = prev->rules[refs[lo].rule].limit_idx;
+			rs->limits_kept++;
+			break;
+		}
+	}
+	free(refs);
+	free(taken);
+	return 0;
+}
+
 static void ctx_free(struct rxq_rules_ctx *c, unsigned nlimits)
 {
 	unsigned i;
@@ -846,7 +947,9 @@ static void ctx_free(struct rxq_rules_ctx *c, unsigned nlimits)
 	free(c);
 }
 
-static int ctx_new(struct rxq_rules *rs, struct rxq_rules_ctx **out)
+/* Context of thread @thread; limit rules matched in @prev share prev's tables of that thread. */
+static int ctx_new(struct rxq_rules *rs, unsigned thread, const struct rxq_rules *prev,
+		   struct rxq_rules_ctx **out)
 {
 	struct rxq_rules_ctx *c;
 	unsigned i;
@@ -870,6 +973,11 @@ static int ctx_new(struct rxq_rules *rs, struct rxq_rules_ctx **out)
 
 		if (r->action != RXQ_RULE_LIMIT)
 			continue;
+		if (r->prev_limit != NO_PREV && thread < prev->nthreads) {
+			c->tables[r->limit_idx] =
+			    rxq_limit__get(prev->ctx[thread]->tables[r->prev_limit]);
+			continue;
+		}
 		ret = rxq_limit__new(&c->tables[r->limit_idx], r->rate, r->rate, rs->limit_entries);
 		if (ret)
 			goto fail;
@@ -922,6 +1030,7 @@ void rxq_rules__free(struct rxq_rules *rs)
 		struct rule *r = &rs->rules[i];
 
 		free(r->text);
+		free(r->limit_def);
 		free(r->nm);
 		free(r->pattern);
 		if (r->has_prog)
@@ -983,6 +1092,7 @@ static int lines_parse(struct loader *ld, const char *text, size_t len)
 int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 			const struct rxq_rules_opts *opts, struct rxq_parse_error *err)
 {
+	const struct rxq_rules *prev = NULL;
 	struct rxq_parse_error scratch;
 	struct loader ld = {0};
 	struct rxq_rules *rs;
@@ -1009,6 +1119,11 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 	if (opts &&
 	    opts->sz >= offsetof(struct rxq_rules_opts, hash_seed) + sizeof(opts->hash_seed))
 		rs->seed = opts->hash_seed;
+	if (opts && opts->sz >= offsetof(struct rxq_rules_opts, prev) + sizeof(opts->prev))
+		prev = opts->prev;
+	/* prev's buckets are keyed by prev's seed: keep it, unless another is asked for. */
+	if (!rs->seed && prev)
+		rs->seed = prev->seed;
 	if (!rs->seed)
 		rs->seed = seed_new();
 	if (rs->limit_entries > (1u << 26) || rs->nthreads > 4096) {
@@ -1050,13 +1165,16 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 	ret = steps_build(rs);
 	if (ret)
 		goto fail_mem;
+	ret = limits_inherit(rs, prev);
+	if (ret)
+		goto fail_mem;
 	rs->ctx = calloc(rs->nthreads, sizeof(*rs->ctx));
 	if (!rs->ctx) {
 		ret = -ENOMEM;
 		goto fail_mem;
 	}
 	for (i = 0; i < rs->nthreads; i++) {
-		ret = ctx_new(rs, &rs->ctx[i]);
+		ret = ctx_new(rs, i, prev, &rs->ctx[i]);
 		if (ret)
 			goto fail_mem;
 	}
@@ -1179,6 +1297,16 @@ uint64_t rxq_rules__limit_new_rate(const struct rxq_rules *rs, unsigned idx)
 	if (idx >= rs->nrules || rs->rules[idx].action != RXQ_RULE_LIMIT)
 		return 0;
 	return rs->rules[idx].new_rate;
+}
+
+bool rxq_rules__limit_kept(const struct rxq_rules *rs, unsigned idx)
+{
+	return idx < rs->nrules && rs->rules[idx].prev_limit != NO_PREV;
+}
+
+unsigned rxq_rules__limits_kept(const struct rxq_rules *rs)
+{
+	return rs->limits_kept;
 }
 
 unsigned rxq_rules__nthreads(const struct rxq_rules *rs)

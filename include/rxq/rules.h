@@ -94,7 +94,20 @@
  * (they are updated with relaxed atomic stores and read with relaxed atomic loads).
  *
  * Reload: load a new set while the old one keeps working, then publish it through a struct
- * rxq_rules_ref (below), which frees the old set once no worker can still use it.
+ * rxq_rules_ref (below), which frees the old set once no worker can still use it. Pass the set in
+ * force as rxq_rules_opts.prev so that a reload does not refill buckets: every limit rule of the
+ * new set that is identical to a limit rule of prev -- same key, same RATE and new-key rate after
+ * defaults and suffixes (`10k/s` = `10000/s`; an omitted `new` = its default), same match
+ * expression word for word; its position in the file may change -- takes over that rule's bucket
+ * tables and new-key buckets, thread by thread, instead of getting fresh ones. Of several identical
+ * rules, the first in each file pair up, then the second, and so on. Rules that are new or changed
+ * start with empty tables (full buckets); so do all rules when the new set has a different hash
+ * seed or limit_entries than prev, and the contexts of threads that prev does not have. Hit and
+ * verdict counters always start at 0 in the new set. The shared tables are reference counted:
+ * prev stays fully usable until it is freed (in any order with the new set), and the tables live
+ * until the last set holding them is freed. This relies on the rule of rxq_rules_ref: context t
+ * of either set is used by worker t only, and by one set at a time. prev must stay valid during
+ * the load (with rxq_rules_ref, rxq_rules_ref__current() on the control thread is).
  */
 
 #define RXQ_RULES_LINE_MAX 1024	      /* bytes per line, without the newline */
@@ -132,7 +145,10 @@ struct rxq_rules_opts {
 	unsigned nthreads;	/* number of per-thread contexts; 0 means 1 */
 	unsigned limit_entries; /* buckets per limit rule and thread; rounded up to a power of two,
 				 * at least 8; 0 means 65536 */
-	uint64_t hash_seed;	/* seed of the bucket key hash; 0: random (getrandom) */
+	uint64_t hash_seed;	/* seed of the bucket key hash; 0: prev's seed when prev is given,
+				 * else random (getrandom) */
+	const struct rxq_rules *prev; /* the set this one replaces (reload): limit rules that are
+				       * unchanged take over its buckets; NULL: all start fresh */
 };
 
 /**
@@ -182,6 +198,12 @@ uint64_t rxq_rules__limit_rate(const struct rxq_rules *rules, unsigned idx);
  * max(RATE, RXQ_RULES_NEW_RATE_MIN) (0 for other rules).
  */
 uint64_t rxq_rules__limit_new_rate(const struct rxq_rules *rules, unsigned idx);
+
+/** @brief True if limit rule @p idx took over the buckets of a rule of rxq_rules_opts.prev. */
+bool rxq_rules__limit_kept(const struct rxq_rules *rules, unsigned idx);
+
+/** @brief Number of limit rules that took over buckets of rxq_rules_opts.prev. */
+unsigned rxq_rules__limits_kept(const struct rxq_rules *rules);
 
 /** @brief Number of per-thread contexts (opts.nthreads). */
 unsigned rxq_rules__nthreads(const struct rxq_rules *rules);

@@ -1534,6 +1534,155 @@ static void test_threads_contexts(void **state)
 
 /* ---- reload ---- */
 
+static struct rxq_rules *load_prev(const char *text, unsigned nthreads,
+				   const struct rxq_rules *prev)
+{
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = nthreads, .prev = prev};
+
+	return load_opts(text, &opts);
+}
+
+static enum rxq_verdict classify_ctx(struct rxq_rules *rs, unsigned thread, const struct frame *f,
+				     uint64_t now)
+{
+	return rxq_rules__classify(rxq_rules__ctx(rs, thread), f->buf, f->len, &f->pkt, f->res, now,
+				   NULL);
+}
+
+static unsigned pass_count(struct rxq_rules *rs, unsigned thread, const struct frame *f,
+			   uint64_t now, unsigned max)
+{
+	unsigned n = 0;
+
+	while (n < max && classify_ctx(rs, thread, f, now) == RXQ_VERDICT_PASS)
+		n++;
+	return n;
+}
+
+/* A reload keeps the buckets of unchanged limit rules; the old set keeps working beside it. */
+static void test_reload_keeps_buckets(void **state)
+{
+	struct rxq_rules *old, *cur;
+	struct frame a, b;
+	int order;
+
+	(void)state;
+	FRAME(&a, .src = "198.18.0.10", .sport = 1, .dport = 53);
+	FRAME(&b, .src = "198.18.0.11", .dst = "198.18.1.1", .proto = IPPROTO_TCP, .sport = 1,
+	      .dport = 80);
+	for (order = 0; order < 2; order++) {
+		/* Random hash seed: the new set must take the old one's over. */
+		old = load_prev("limit 10/s per src new 1000/s udp\n"
+				"limit 5/s per dst tcp\n"
+				"default pass\n",
+				2, NULL);
+		assert_int_equal(rxq_rules__limits_kept(old), 0);
+		assert_int_equal(pass_count(old, 0, &a, S, 100), 10);
+		assert_int_equal(pass_count(old, 1, &a, S, 3), 3);
+		assert_int_equal(pass_count(old, 0, &b, S, 100), 5);
+
+		/* Same limit on a new line, written differently; the per-dst rule changed. */
+		cur = load_prev("drop icmp\n"
+				"limit 10/s  per src  udp   # new defaults to 1000/s\n"
+				"limit 6/s per dst tcp\n"
+				"default pass\n",
+				2, old);
+		assert_true(rxq_rules__limit_kept(cur, 1));
+		assert_false(rxq_rules__limit_kept(cur, 2));
+		assert_false(rxq_rules__limit_kept(cur, 0));
+		assert_false(rxq_rules__limit_kept(cur, 99));
+		assert_int_equal(rxq_rules__limits_kept(cur), 1);
+		/* The empty bucket stays empty; thread 1's half-full one has its 7 tokens. */
+		assert_int_equal(classify_ctx(cur, 0, &a, S), RXQ_VERDICT_LIMIT);
+		assert_int_equal(rxq_rules_ctx__new_refused(rxq_rules__ctx(cur, 0), 1), 0);
+		assert_int_equal(pass_count(cur, 1, &a, S, 100), 7);
+		/* The changed rule starts fresh. */
+		assert_int_equal(pass_count(cur, 0, &b, S, 100), 6);
+		/* Both sets share one bucket per thread: a token taken in one is gone in the other.
+		 */
+		assert_int_equal(classify_ctx(cur, 0, &a, S + 100 * MS), RXQ_VERDICT_PASS);
+		assert_int_equal(classify_ctx(old, 0, &a, S + 100 * MS), RXQ_VERDICT_LIMIT);
+		assert_int_equal(classify_ctx(old, 0, &a, S + 200 * MS), RXQ_VERDICT_PASS);
+		/* The old set's own rule kept its own (drained) table. */
+		assert_int_equal(classify_ctx(old, 0, &b, S), RXQ_VERDICT_LIMIT);
+		/* Counters belong to each set. */
+		assert_int_equal(rxq_rules_ctx__hits(rxq_rules__ctx(old, 0), 0), 13);
+		assert_int_equal(rxq_rules_ctx__hits(rxq_rules__ctx(cur, 0), 1), 2);
+		/* Either may go first; the other keeps the shared tables (ASan checks). */
+		if (order == 0) {
+			rxq_rules__free(old);
+			assert_int_equal(classify_ctx(cur, 0, &a, S + 300 * MS), RXQ_VERDICT_PASS);
+			assert_int_equal(classify_ctx(cur, 0, &a, S + 300 * MS), RXQ_VERDICT_LIMIT);
+			rxq_rules__free(cur);
+		} else {
+			rxq_rules__free(cur);
+			assert_int_equal(classify_ctx(old, 0, &a, S + 300 * MS), RXQ_VERDICT_PASS);
+			assert_int_equal(classify_ctx(old, 0, &a, S + 300 * MS), RXQ_VERDICT_LIMIT);
+			rxq_rules__free(old);
+		}
+	}
+}
+
+/* When the buckets cannot be taken over, and how identical rules pair up. */
+static void test_reload_fresh(void **state)
+{
+	static const char text[] = "limit 10/s per src udp\ndefault pass\n";
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .hash_seed = 5};
+	struct rxq_rules *old, *cur, *next;
+	struct frame a;
+
+	(void)state;
+	FRAME(&a, .src = "198.18.0.10", .sport = 1, .dport = 53);
+	old = load_opts(text, &opts);
+	assert_int_equal(pass_count(old, 0, &a, S, 100), 10);
+	/* Another hash seed: keys would not be found, so nothing is kept. */
+	opts.prev = old;
+	opts.hash_seed = 6;
+	cur = load_opts(text, &opts);
+	assert_int_equal(rxq_rules__limits_kept(cur), 0);
+	assert_int_equal(pass_count(cur, 0, &a, S, 100), 10);
+	rxq_rules__free(cur);
+	/* Another table size. */
+	opts.hash_seed = 0;
+	opts.limit_entries = 1024;
+	cur = load_opts(text, &opts);
+	assert_int_equal(rxq_rules__limits_kept(cur), 0);
+	rxq_rules__free(cur);
+	/* An older options struct without prev: fresh buckets. */
+	opts.limit_entries = 0;
+	opts.sz = offsetof(struct rxq_rules_opts, prev);
+	cur = load_opts(text, &opts);
+	assert_int_equal(rxq_rules__limits_kept(cur), 0);
+	rxq_rules__free(cur);
+	/* More threads than prev: the extra ones start fresh, the others keep theirs. */
+	cur = load_prev(text, 3, old);
+	assert_int_equal(rxq_rules__limits_kept(cur), 1);
+	assert_int_equal(classify_ctx(cur, 0, &a, S), RXQ_VERDICT_LIMIT);
+	assert_int_equal(pass_count(cur, 2, &a, S, 100), 10);
+	/* A chain of reloads: the buckets pass on after their first owner is gone. */
+	rxq_rules__free(old);
+	next = load_prev(text, 1, cur);
+	assert_int_equal(rxq_rules__limits_kept(next), 1);
+	rxq_rules__free(cur);
+	assert_int_equal(classify_ctx(next, 0, &a, S), RXQ_VERDICT_LIMIT);
+	rxq_rules__free(next);
+
+	/* Duplicates pair up in file order, each old rule at most once. */
+	old = load_prev("limit 1/s per src udp\nlimit 1/s per src udp\npass tcp\n"
+			"limit 2/s per src udp\ndefault pass\n",
+			1, NULL);
+	cur = load_prev("limit 1/s per src udp\nlimit 3/s per src udp\nlimit 1/s per src udp\n"
+			"limit 1/s per src udp\ndefault pass\n",
+			1, old);
+	assert_true(rxq_rules__limit_kept(cur, 0));
+	assert_false(rxq_rules__limit_kept(cur, 1));
+	assert_true(rxq_rules__limit_kept(cur, 2));
+	assert_false(rxq_rules__limit_kept(cur, 3));
+	assert_int_equal(rxq_rules__limits_kept(cur), 2);
+	rxq_rules__free(cur);
+	rxq_rules__free(old);
+}
+
 static void test_ref_sequence(void **state)
 {
 	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 2};
@@ -1573,7 +1722,7 @@ struct worker_arg {
 	struct rxq_rules_ref *ref;
 	unsigned thread;
 	const struct frame *f;
-	uint64_t packets, drops;
+	uint64_t packets, drops, passes;
 	volatile bool *stop;
 };
 
@@ -1593,6 +1742,7 @@ static void *worker(void *p)
 
 			w->packets++;
 			w->drops += v == RXQ_VERDICT_DROP;
+			w->passes += v == RXQ_VERDICT_PASS;
 		}
 		if (++batch % 8 == 0) {
 			rxq_rules_ref__idle(w->ref, w->thread);
@@ -1646,6 +1796,50 @@ static void test_ref_threads(void **state)
 	rxq_rules_ref__free(ref);
 }
 
+/* The same with limit rules whose tables pass from set to set while workers use them. */
+static void test_ref_threads_limits(void **state)
+{
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 2};
+	struct worker_arg args[2];
+	pthread_t tids[2];
+	volatile bool stop = false;
+	struct rxq_rules_ref *ref;
+	struct frame f;
+	unsigned i;
+
+	(void)state;
+	FRAME(&f, .src = "198.51.100.1", .sport = 1, .dport = 53);
+	assert_int_equal(rxq_rules_ref__new(
+			     &ref, load_opts("limit 100/s per src udp\ndefault drop\n", &opts), 2),
+			 0);
+	for (i = 0; i < 2; i++) {
+		args[i] = (struct worker_arg){.ref = ref, .thread = i, .f = &f, .stop = &stop};
+		assert_int_equal(pthread_create(&tids[i], NULL, worker, &args[i]), 0);
+	}
+	for (i = 0; i < 200; i++) {
+		const char *text = i % 2 ? "limit 7/s per dst tcp\nlimit 100/s per src udp\n"
+					   "default drop\n"
+					 : "limit 100/s per src udp\nlimit 8/s per dst tcp\n"
+					   "default drop\n";
+		struct rxq_rules *rs;
+
+		opts.prev = rxq_rules_ref__current(ref);
+		rs = load_opts(text, &opts);
+		assert_int_equal(rxq_rules__limits_kept(rs), 1);
+		assert_int_equal(rxq_rules_ref__set(ref, rs), 0);
+		rxq_rules_ref__reclaim(ref);
+		sched_yield();
+	}
+	stop = true;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(tids[i], NULL), 0);
+	assert_int_equal(rxq_rules_ref__reclaim(ref), 0);
+	/* The clock stood still at 0: over all the sets, each worker got its 100 tokens once. */
+	for (i = 0; i < 2; i++)
+		assert_int_equal(args[i].passes, 100);
+	rxq_rules_ref__free(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1673,8 +1867,11 @@ int main(void)
 	    cmocka_unit_test(test_counter_reconciliation),
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_threads_contexts),
+	    cmocka_unit_test(test_reload_keeps_buckets),
+	    cmocka_unit_test(test_reload_fresh),
 	    cmocka_unit_test(test_ref_sequence),
 	    cmocka_unit_test(test_ref_threads),
+	    cmocka_unit_test(test_ref_threads_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
