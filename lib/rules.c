@@ -135,16 +135,58 @@ struct loader {
 	unsigned last_rule_line;
 };
 
+/*
+ * Copies @src into @dst (@size > 0, always terminated), writing every byte that is not printable
+ * ASCII as \xNN and the backslash as \\: words of a rules file in a message cannot then drive the
+ * terminal it is printed on (escape sequences, C1 controls, bidi overrides), and what was escaped
+ * stays tellable from what was not. An escape that does not fit is left out whole.
+ * Returns the length written.
+ */
+RXQ_STATIC size_t rxq_rules_escape(char *dst, size_t size, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t off = 0;
+
+	for (; *src; src++) {
+		unsigned char c = (unsigned char)*src;
+		char esc[4];
+		size_t n;
+
+		if (c == '\\') {
+			esc[0] = esc[1] = '\\';
+			n = 2;
+		} else if (c >= 0x20 && c < 0x7f) {
+			esc[0] = (char)c;
+			n = 1;
+		} else {
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[c >> 4];
+			esc[3] = hex[c & 15];
+			n = 4;
+		}
+		if (off + n >= size)
+			break;
+		memcpy(dst + off, esc, n);
+		off += n;
+	}
+	dst[off] = '\0';
+	return off;
+}
+
+/* Every message about the file goes through here: file content in it is escaped once, here. */
 __attribute__((format(printf, 3, 4))) static int load_error(struct loader *ld, unsigned col,
 							    const char *fmt, ...)
 {
+	char raw[RXQ_RULES_LINE_MAX + 512];
 	va_list ap;
 
 	ld->err->line = ld->line;
 	ld->err->col = col;
 	va_start(ap, fmt);
-	vsnprintf(ld->err->msg, sizeof(ld->err->msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	rxq_rules_escape(ld->err->msg, sizeof(ld->err->msg), raw);
 	return -EINVAL;
 }
 
@@ -1249,12 +1291,18 @@ out:
 const char *rxq_rules_error__format(char *buf, size_t len, const char *file,
 				    const struct rxq_parse_error *err)
 {
+	size_t off;
+
+	if (!len)
+		return buf;
+	/* The message was escaped when it was made; the file name comes from outside too. */
+	off = rxq_rules_escape(buf, len, file);
 	if (!err->line)
-		snprintf(buf, len, "%s: %s", file, err->msg);
+		snprintf(buf + off, len - off, ": %s", err->msg);
 	else if (!err->col)
-		snprintf(buf, len, "%s:%u: %s", file, err->line, err->msg);
+		snprintf(buf + off, len - off, ":%u: %s", err->line, err->msg);
 	else
-		snprintf(buf, len, "%s:%u:%u: %s", file, err->line, err->col, err->msg);
+		snprintf(buf + off, len - off, ":%u:%u: %s", err->line, err->col, err->msg);
 	return buf;
 }
 

@@ -86,7 +86,10 @@
  * last one) for hit statistics.
  *
  * Errors are reported as FILE:LINE:COL: message (rxq_rules_error__format()); LINE and COL count
- * from 1, COL in bytes (a tab is one column). Lines are at most RXQ_RULES_LINE_MAX bytes.
+ * from 1, COL in bytes (a tab is one column). Lines are at most RXQ_RULES_LINE_MAX bytes. The
+ * message (rxq_parse_error.msg) holds only printable ASCII: words of the file quoted in it, and
+ * libpcap's messages, have every other byte escaped as \xNN and the backslash as \\, so that a
+ * file cannot send escape sequences to the terminal that shows its errors.
  *
  * Concurrency: a struct rxq_rules is read-only after loading except for its per-thread contexts
  * (struct rxq_rules_ctx, one per thread index given in the options at load time). Each context is
@@ -172,7 +175,8 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 void rxq_rules__free(struct rxq_rules *rules);
 
 /**
- * @brief Formats "FILE:LINE:COL: message" (or "FILE: message" when err->line is 0) into @p buf.
+ * @brief Formats "FILE:LINE:COL: message" (or "FILE: message" when err->line is 0) into @p buf,
+ * with FILE escaped like the message (bytes outside printable ASCII as \xNN, '\' as \\).
  * @return @p buf
  */
 const char *rxq_rules_error__format(char *buf, size_t len, const char *file,

@@ -24,6 +24,7 @@
 /* RXQ_STATIC helpers of lib/rules.c */
 bool rxq_rules_glob(const char *pat, const char *name);
 unsigned rxq_rules_nsteps(const struct rxq_rules *rules);
+size_t rxq_rules_escape(char *dst, size_t size, const char *src);
 
 #define MS 1000000ull
 #define S  1000000000ull
@@ -357,6 +358,94 @@ static void test_parse_errors(void **state)
 		assert_int_equal(err.line, c->line);
 		assert_int_equal(err.col, c->col);
 	}
+}
+
+/* Every byte is printable ASCII, and every backslash starts a whole \\ or \xNN. */
+static void assert_escaped(const char *s)
+{
+	for (; *s; s++) {
+		assert_true(*s >= 0x20 && *s < 0x7f);
+		if (*s != '\\')
+			continue;
+		if (s[1] == '\\') {
+			s++;
+			continue;
+		}
+		assert_int_equal(s[1], 'x');
+		assert_non_null(strchr("0123456789abcdef", s[2]));
+		assert_true(s[2] && s[3] && strchr("0123456789abcdef", s[3]));
+		s += 3;
+	}
+}
+
+static const struct bad_case escape_cases[] = {
+    /* A word that would turn the terminal red and set its title. */
+    {"dorp\x1b[31m\x1b]0;owned\x07 udp\ndefault pass\n", 1, 1,
+     "unknown action 'dorp\\x1b[31m\\x1b]0;owned\\x07' (expected drop, pass, limit)"},
+    /* A lone control byte where one character is reported. */
+    {"drop dns qname a\x01.example\ndefault pass\n", 1, 17,
+     "bad character '\\x01' in name pattern " PATTERN_CHARS},
+    /* The backslash itself, so that an escape in the file is not mistaken for one of ours. */
+    {"limit 10/s per src new 1\\x1bk/s udp\ndefault pass\n", 1, 24,
+     "bad new-key rate '1\\\\x1bk/s' " RATE_HELP},
+    /* Bytes above 0x7f: C1 controls (0x9b is CSI) and UTF-8 alike. */
+    {"default \x9b"
+     "2J\xc3\xa9\n",
+     1, 9, "unknown default action '\\x9b2J\\xc3\\xa9' (expected pass or drop)"},
+    /* Through libpcap's message (a backslash quotes a name in pcap-filter). */
+    {"drop port \\\x1b[2J\ndefault pass\n", 1, 6, "bad match expression: unknown port '\\x1b[2J'"},
+};
+
+static void test_error_escapes(void **state)
+{
+	struct rxq_parse_error err = {0};
+	struct rxq_rules *rs = NULL;
+	char buf[600], line[1100], small[8];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(escape_cases) / sizeof(escape_cases[0]); i++) {
+		const struct bad_case *c = &escape_cases[i];
+
+		assert_int_equal(rxq_rules__load_buf(&rs, c->text, strlen(c->text), NULL, &err),
+				 -EINVAL);
+		assert_null(rs);
+		assert_escaped(err.msg);
+		assert_string_equal(err.msg, c->msg);
+		assert_int_equal(err.line, c->line);
+		assert_int_equal(err.col, c->col);
+		assert_escaped(rxq_rules_error__format(buf, sizeof(buf), "rules.conf", &err));
+	}
+	assert_string_equal(rxq_rules_error__format(buf, sizeof(buf), "r\x1b[1mules\\.conf", &err),
+			    "r\\x1b[1mules\\\\.conf:1:6: bad match expression: "
+			    "unknown port '\\x1b[2J'");
+
+	/* 1000 ESC bytes: the message is cut at its end, never inside an escape. */
+	memset(line, 0x1b, 1000);
+	strcpy(line + 1000, " udp\ndefault pass\n");
+	assert_int_equal(rxq_rules__load_buf(&rs, line, strlen(line), NULL, &err), -EINVAL);
+	assert_escaped(err.msg);
+	assert_true(strlen(err.msg) > 240);
+	assert_true(strlen(err.msg) < sizeof(err.msg));
+
+	/* The helper alone: whole escapes or none, always terminated. */
+	assert_int_equal(rxq_rules_escape(small, sizeof(small),
+					  "a\x1b"
+					  "b"),
+			 6);
+	assert_string_equal(small, "a\\x1bb");
+	assert_int_equal(rxq_rules_escape(small, sizeof(small), "ab\x7f"), 6);
+	assert_string_equal(small, "ab\\x7f");
+	assert_int_equal(rxq_rules_escape(small, sizeof(small), "abcd\x7f"), 4);
+	assert_string_equal(small, "abcd");
+	assert_int_equal(rxq_rules_escape(small, 1, "abc"), 0);
+	assert_string_equal(small, "");
+	assert_int_equal(rxq_rules_escape(small, sizeof(small), "\\\\\\\\"), 6);
+	assert_string_equal(small, "\\\\\\\\\\\\");
+	/* The format never overruns its buffer, even inside the file name. */
+	assert_string_equal(rxq_rules_error__format(small, sizeof(small), "\x01\x02", &err),
+			    "\\x01:1:");
+	assert_string_equal(rxq_rules_error__format(small, 0, "x", &err), "\\x01:1:");
 }
 
 static void test_parse_limits(void **state)
@@ -1845,6 +1934,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_example),
 	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_error_escapes),
 	    cmocka_unit_test(test_parse_limits),
 	    cmocka_unit_test(test_load_file),
 	    cmocka_unit_test(test_examples),
