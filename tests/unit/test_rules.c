@@ -358,6 +358,17 @@ static void test_parse_errors(void **state)
 		assert_int_equal(err.line, c->line);
 		assert_int_equal(err.col, c->col);
 	}
+	/* As the tool shows them. */
+	{
+		static const char text[] = "drop udp\n\tlimit 10/s per flow  new  -1/s udp\n";
+		struct rxq_parse_error err = {0};
+		struct rxq_rules *rs = NULL;
+		char buf[256];
+
+		assert_int_equal(rxq_rules__load_buf(&rs, text, strlen(text), NULL, &err), -EINVAL);
+		assert_string_equal(rxq_rules_error__format(buf, sizeof(buf), "rules.conf", &err),
+				    "rules.conf:2:28: bad new-key rate '-1/s' " RATE_HELP);
+	}
 }
 
 /* Every byte is printable ASCII, and every backslash starts a whole \\ or \xNN. */
