@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The rules-file parser on arbitrary text. Properties: a load either succeeds or fills an error
- * whose line and column lie within the text and whose message is a terminated, non-empty string;
- * a loaded set has a last rule 'default pass|drop' with valid line numbers and source texts, and
- * classifies a handful of frames (UDP/DNS, TCP, ICMPv6, non-IP, truncated) with one verdict each
- * and counters that add up.
+ * whose line and column lie within the text and whose message is a terminated, non-empty string
+ * of printable ASCII in which every backslash starts an escape (\\ or \xNN); a loaded set has a
+ * last rule 'default pass|drop' with valid line numbers and source texts, limit rules with rates
+ * in range, and classifies a handful of frames (UDP/DNS, TCP, ICMPv6, non-IP, truncated) with one
+ * verdict each and counters that add up (refused admissions among the limited frames). Loading
+ * the same text again with the first set as prev keeps every limit rule's buckets; both sets
+ * classify, and either may be freed first.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -123,6 +126,50 @@ static void frames_init(void)
 	frames[5].res = rxq_pkt__parse(&frames[5].pkt, frames[5].buf, 20);
 }
 
+static void check_escaped(const char *s)
+{
+	for (; *s; s++) {
+		check(*s >= 0x20 && *s < 0x7f);
+		if (*s != '\\')
+			continue;
+		if (s[1] == '\\') {
+			s++;
+			continue;
+		}
+		check(s[1] == 'x' && s[2] && strchr("0123456789abcdef", s[2]) && s[3] &&
+		      strchr("0123456789abcdef", s[3]));
+		s += 3;
+	}
+}
+
+/* Classifies every frame @rounds times from time @t0 on; checks and returns the verdicts. */
+static uint64_t classify_frames(struct rxq_rules *rs, unsigned rounds, uint64_t t0)
+{
+	struct rxq_rules_ctx *ctx = rxq_rules__ctx(rs, 0);
+	unsigned i, n = rxq_rules__count(rs), v;
+	uint64_t total = 0, hits = 0;
+
+	for (i = 0; i < NFRAMES * rounds; i++) {
+		const struct frame *f = &frames[i % NFRAMES];
+		uint32_t rule;
+		enum rxq_verdict verdict;
+
+		verdict =
+		    rxq_rules__classify(ctx, f->buf, f->len, &f->pkt, f->res, t0 + i * 1000, &rule);
+		check(verdict < RXQ_VERDICT__COUNT);
+		check(verdict == RXQ_VERDICT_ERROR ? rule == RXQ_RULE_NONE : rule < n);
+	}
+	for (v = 0; v < RXQ_VERDICT__COUNT; v++)
+		total += rxq_rules_ctx__verdicts(ctx, v);
+	for (i = 0; i < n; i++) {
+		hits += rxq_rules_ctx__hits(ctx, i);
+		check(rxq_rules_ctx__new_refused(ctx, i) <= rxq_rules_ctx__limited(ctx, i));
+		check(rxq_rules_ctx__limited(ctx, i) <= rxq_rules_ctx__hits(ctx, i));
+	}
+	check(hits == total - rxq_rules_ctx__verdicts(ctx, RXQ_VERDICT_ERROR));
+	return total;
+}
+
 static unsigned count_lines(const uint8_t *data, size_t size)
 {
 	unsigned lines = 1;
@@ -139,10 +186,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rxq_rules_opts opts = {
 	    .sz = sizeof(opts), .nthreads = 1, .limit_entries = 8, .hash_seed = 1};
 	struct rxq_parse_error err;
-	struct rxq_rules *rs = NULL;
-	struct rxq_rules_ctx *ctx;
-	uint64_t total = 0, hits = 0;
-	unsigned i, n, v;
+	struct rxq_rules *rs = NULL, *next = NULL;
+	unsigned i, n, nlimits = 0;
 	int ret;
 
 	if (!ready) {
@@ -154,6 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(rs == NULL);
 		check(ret == -EINVAL);
 		check(memchr(err.msg, '\0', sizeof(err.msg)) && err.msg[0]);
+		check_escaped(err.msg);
 		check(err.line >= 1 && err.line <= count_lines(data, size));
 		check(err.col >= 1 && err.col <= RXQ_RULES_LINE_MAX + 1);
 		return 0;
@@ -163,27 +209,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(!strncmp(rxq_rules__text(rs, n - 1), "default", 7));
 	check(rxq_rules__action(rs, n - 1) != RXQ_RULE_LIMIT);
 	for (i = 0; i < n; i++) {
+		bool limit = rxq_rules__action(rs, i) == RXQ_RULE_LIMIT;
+
 		check(rxq_rules__line(rs, i) >= 1 &&
 		      rxq_rules__line(rs, i) <= count_lines(data, size));
 		check(i == 0 || rxq_rules__line(rs, i) > rxq_rules__line(rs, i - 1));
 		check(strlen(rxq_rules__text(rs, i)) > 0);
+		check(limit == (rxq_rules__limit_rate(rs, i) != 0));
+		check(limit == (rxq_rules__limit_new_rate(rs, i) != 0));
+		check(rxq_rules__limit_rate(rs, i) <= 1000000000);
+		check(rxq_rules__limit_new_rate(rs, i) <= 1000000000);
+		check(!rxq_rules__limit_kept(rs, i));
+		nlimits += limit;
 	}
-	ctx = rxq_rules__ctx(rs, 0);
-	for (i = 0; i < NFRAMES * 3; i++) {
-		const struct frame *f = &frames[i % NFRAMES];
-		uint32_t rule;
-		enum rxq_verdict verdict;
+	check(classify_frames(rs, 3, 0) == NFRAMES * 3);
 
-		verdict = rxq_rules__classify(ctx, f->buf, f->len, &f->pkt, f->res, i, &rule);
-		check(verdict < RXQ_VERDICT__COUNT);
-		check(verdict == RXQ_VERDICT_ERROR ? rule == RXQ_RULE_NONE : rule < n);
-	}
-	for (v = 0; v < RXQ_VERDICT__COUNT; v++)
-		total += rxq_rules_ctx__verdicts(ctx, v);
+	/* A reload of the same text: every limit rule keeps its buckets. */
+	opts.prev = rs;
+	check(!rxq_rules__load_buf(&next, (const char *)data, size, &opts, &err));
+	check(rxq_rules__count(next) == n);
+	check(rxq_rules__limits_kept(next) == nlimits);
 	for (i = 0; i < n; i++)
-		hits += rxq_rules_ctx__hits(ctx, i);
-	check(total == NFRAMES * 3);
-	check(hits == total - rxq_rules_ctx__verdicts(ctx, RXQ_VERDICT_ERROR));
-	rxq_rules__free(rs);
+		check(rxq_rules__limit_kept(next, i) ==
+		      (rxq_rules__action(next, i) == RXQ_RULE_LIMIT));
+	check(classify_frames(next, 2, 1000000) == NFRAMES * 2);
+	check(classify_frames(rs, 1, 2000000) == NFRAMES * 4);
+	if (size % 2) {
+		rxq_rules__free(rs);
+		check(classify_frames(next, 1, 3000000) == NFRAMES * 3);
+		rxq_rules__free(next);
+	} else {
+		rxq_rules__free(next);
+		check(classify_frames(rs, 1, 3000000) == NFRAMES * 5);
+		rxq_rules__free(rs);
+	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #define GROUP_MIN	      4 /* shorter runs of prefix rules are cheaper one by one */
 #define RULES_FILE_MAX	      (64u << 20)
 #define LINE_WORDS_MAX	      (RXQ_RULES_LINE_MAX / 2 + 1)
+#define NO_PREV		      UINT32_MAX
 
 enum { DIR_SRC = 1, DIR_DST = 2, DIR_EITHER = 3 };
 enum { FAM4 = 1, FAM6 = 2 };
@@ -75,9 +77,12 @@ struct rule {
 	char *pattern; /* dns */
 	bool has_qtype;
 	uint16_t qtype;
-	uint64_t rate; /* limit */
+	uint64_t rate;	   /* limit */
+	uint64_t new_rate; /* limit: admissions of new keys per second */
 	uint8_t key;
 	unsigned limit_idx;
+	char *limit_def;     /* limit: key, rates and match words: its identity across reloads */
+	uint32_t prev_limit; /* limit: index of the tables taken over from opts.prev, or NO_PREV */
 };
 
 struct group {
@@ -94,6 +99,7 @@ struct rxq_rules_ctx {
 	struct rxq_rules *rules;
 	uint64_t *hits;
 	uint64_t *limited;
+	uint64_t *new_refused;
 	struct rxq_limit_table **tables;
 	uint64_t verdicts[RXQ_VERDICT__COUNT];
 } __attribute__((aligned(64)));
@@ -104,6 +110,7 @@ struct rxq_rules {
 	struct step *steps;
 	unsigned nsteps;
 	unsigned nlimits;
+	unsigned limits_kept; /* limit rules that took over the tables of opts.prev */
 	unsigned nthreads;
 	unsigned limit_entries;
 	uint64_t seed;
@@ -128,16 +135,58 @@ struct loader {
 	unsigned last_rule_line;
 };
 
+/*
+ * Copies @src into @dst (@size > 0, always terminated), writing every byte that is not printable
+ * ASCII as \xNN and the backslash as \\: words of a rules file in a message cannot then drive the
+ * terminal it is printed on (escape sequences, C1 controls, bidi overrides), and what was escaped
+ * stays tellable from what was not. An escape that does not fit is left out whole.
+ * Returns the length written.
+ */
+RXQ_STATIC size_t rxq_rules_escape(char *dst, size_t size, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t off = 0;
+
+	for (; *src; src++) {
+		unsigned char c = (unsigned char)*src;
+		char esc[4];
+		size_t n;
+
+		if (c == '\\') {
+			esc[0] = esc[1] = '\\';
+			n = 2;
+		} else if (c >= 0x20 && c < 0x7f) {
+			esc[0] = (char)c;
+			n = 1;
+		} else {
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[c >> 4];
+			esc[3] = hex[c & 15];
+			n = 4;
+		}
+		if (off + n >= size)
+			break;
+		memcpy(dst + off, esc, n);
+		off += n;
+	}
+	dst[off] = '\0';
+	return off;
+}
+
+/* Every message about the file goes through here: file content in it is escaped once, here. */
 __attribute__((format(printf, 3, 4))) static int load_error(struct loader *ld, unsigned col,
 							    const char *fmt, ...)
 {
+	char raw[RXQ_RULES_LINE_MAX + 512];
 	va_list ap;
 
 	ld->err->line = ld->line;
 	ld->err->col = col;
 	va_start(ap, fmt);
-	vsnprintf(ld->err->msg, sizeof(ld->err->msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	rxq_rules_escape(ld->err->msg, sizeof(ld->err->msg), raw);
 	return -EINVAL;
 }
 
@@ -559,7 +608,8 @@ static int match_parse(struct loader *ld, struct rule *r, const struct word *w, 
 	return 0;
 }
 
-static int rate_parse(struct loader *ld, struct rule *r, const struct word *w)
+/* N/s for @what ("rate", "new-key rate"), N from 1 to 1G with k/M/G suffixes. */
+static int rate_parse(struct loader *ld, const struct word *w, const char *what, uint64_t *rate)
 {
 	const char *slash = strchr(w->s, '/');
 	char num[64];
@@ -570,13 +620,84 @@ static int rate_parse(struct loader *ld, struct rule *r, const struct word *w)
 		goto bad;
 	memcpy(num, w->s, len);
 	num[len] = '\0';
-	if (rxq_parse_si(num, 1, RXQ_LIMIT_RATE_MAX, &r->rate))
+	if (rxq_parse_si(num, 1, RXQ_LIMIT_RATE_MAX, rate))
 		goto bad;
 	return 0;
 bad:
 	return load_error(ld, w->col,
-			  "bad rate '%s' (expected N/s with N from 1 to 1G, e.g. 100/s or 10k/s)",
-			  w->s);
+			  "bad %s '%s' (expected N/s with N from 1 to 1G, e.g. 100/s or 10k/s)",
+			  what, w->s);
+}
+
+/* limit RATE/s per KEY [new N/s]: w[0] is "limit"; *first receives the index of MATCH. */
+static int limit_parse(struct loader *ld, struct rule *r, const struct word *w, int n, int *first)
+{
+	int ret;
+
+	if (n < 2)
+		return load_error(ld, w[0].col + 6,
+				  "missing rate after 'limit' (limit RATE/s per src|dst|flow "
+				  "[new N/s] MATCH)");
+	ret = rate_parse(ld, &w[1], "rate", &r->rate);
+	if (ret)
+		return ret;
+	if (word_is(w, n, 2, "new"))
+		return load_error(ld, w[2].col,
+				  "'new N/s' goes after the key (limit RATE/s per src|dst|flow "
+				  "new N/s MATCH)");
+	if (!word_is(w, n, 2, "per"))
+		return load_error(ld, n > 2 ? w[2].col : w[1].col + (unsigned)strlen(w[1].s) + 1,
+				  "expected 'per src', 'per dst' or 'per flow' after the rate");
+	if (n < 4)
+		return load_error(ld, w[2].col + 4,
+				  "missing key after 'per' (expected src, dst, flow)");
+	if (!strcmp(w[3].s, "src"))
+		r->key = KEY_SRC;
+	else if (!strcmp(w[3].s, "dst"))
+		r->key = KEY_DST;
+	else if (!strcmp(w[3].s, "flow"))
+		r->key = KEY_FLOW;
+	else
+		return load_error(ld, w[3].col, "unknown limit key '%s' (expected src, dst, flow)",
+				  w[3].s);
+	*first = 4;
+	r->new_rate = r->rate > RXQ_RULES_NEW_RATE_MIN ? r->rate : RXQ_RULES_NEW_RATE_MIN;
+	if (word_is(w, n, 4, "new")) {
+		if (n < 6)
+			return load_error(ld, w[4].col + 4,
+					  "missing rate after 'new' (new N/s, e.g. new 1000/s)");
+		ret = rate_parse(ld, &w[5], "new-key rate", &r->new_rate);
+		if (ret)
+			return ret;
+		if (word_is(w, n, 6, "new"))
+			return load_error(ld, w[6].col, "'new' given twice");
+		*first = 6;
+	}
+	r->limit_idx = ld->rules->nlimits++;
+	return 0;
+}
+
+/*
+ * What makes two limit rules the same across a reload: key, rates after defaults and suffixes
+ * ("10k/s" is "10000/s", an omitted `new` its default), and the match expression word by word.
+ */
+static int limit_def_build(struct rule *r, const struct word *w, int n)
+{
+	size_t len = 64, off;
+	char *def;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(w[i].s) + 1;
+	def = malloc(len);
+	if (!def)
+		return -ENOMEM;
+	off = (size_t)snprintf(def, len, "%u %" PRIu64 " %" PRIu64, (unsigned)r->key, r->rate,
+			       r->new_rate);
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(def + off, len - off, " %s", w[i].s);
+	r->limit_def = def;
+	return 0;
 }
 
 static int rule_add(struct loader *ld, struct rule **out)
@@ -597,6 +718,7 @@ static int rule_add(struct loader *ld, struct rule **out)
 	*out = &rs->rules[rs->nrules++];
 	memset(*out, 0, sizeof(**out));
 	(*out)->line = ld->line;
+	(*out)->prev_limit = NO_PREV;
 	return 0;
 }
 
@@ -665,42 +787,24 @@ static int line_parse(struct loader *ld, const char *content, unsigned col0)
 	first = 1;
 	if (!strcmp(action, "limit")) {
 		r->action = RXQ_RULE_LIMIT;
-		if (n < 2)
-			return load_error(
-			    ld, w[0].col + 6,
-			    "missing rate after 'limit' (limit RATE/s per src|dst|flow MATCH)");
-		ret = rate_parse(ld, r, &w[1]);
+		ret = limit_parse(ld, r, w, n, &first);
 		if (ret)
 			return ret;
-		if (!word_is(w, n, 2, "per"))
-			return load_error(
-			    ld, n > 2 ? w[2].col : w[1].col + (unsigned)strlen(w[1].s) + 1,
-			    "expected 'per src', 'per dst' or 'per flow' after the rate");
-		if (n < 4)
-			return load_error(ld, w[2].col + 4,
-					  "missing key after 'per' (expected src, dst, flow)");
-		if (!strcmp(w[3].s, "src"))
-			r->key = KEY_SRC;
-		else if (!strcmp(w[3].s, "dst"))
-			r->key = KEY_DST;
-		else if (!strcmp(w[3].s, "flow"))
-			r->key = KEY_FLOW;
-		else
-			return load_error(ld, w[3].col,
-					  "unknown limit key '%s' (expected src, dst, flow)",
-					  w[3].s);
-		r->limit_idx = ld->rules->nlimits++;
-		first = 4;
 	} else {
 		r->action = action[0] == 'd' ? RXQ_RULE_DROP : RXQ_RULE_PASS;
 	}
 	if (first >= n)
 		return load_error(ld, w[n - 1].col + (unsigned)strlen(w[n - 1].s) + 1,
-				  "missing match expression after '%s%s'", first > 1 ? "per " : "",
-				  w[n - 1].s);
+				  "missing match expression after '%s%s%s'",
+				  first > 1 ? w[n - 2].s : "", first > 1 ? " " : "", w[n - 1].s);
 	ret = match_parse(ld, r, &w[first], n - first, content + (w[first].col - col0));
 	if (ret)
 		return ret;
+	if (r->action == RXQ_RULE_LIMIT) {
+		ret = limit_def_build(r, &w[first], n - first);
+		if (ret)
+			return ret;
+	}
 text:
 	ld->last_rule_line = ld->line;
 	r->text = strdup(content);
@@ -802,6 +906,73 @@ static int steps_build(struct rxq_rules *rs)
 	return 0;
 }
 
+struct def_ref {
+	const char *def;
+	unsigned rule;
+};
+
+static int def_ref_cmp(const void *a, const void *b)
+{
+	const struct def_ref *x = a, *y = b;
+	int c = strcmp(x->def, y->def);
+
+	return c ? c : (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/*
+ * Pairs each limit rule with an identical one of @prev, in file order among duplicates, each of
+ * prev's at most once. prev's tables hold keys hashed with prev's seed and have prev's size, so
+ * only a set with the same seed and size can take them over.
+ */
+static int limits_inherit(struct rxq_rules *rs, const struct rxq_rules *prev)
+{
+	struct def_ref *refs;
+	bool *taken;
+	unsigned i, n = 0;
+
+	if (!prev || !prev->nlimits || !rs->nlimits || prev->seed != rs->seed ||
+	    prev->limit_entries != rs->limit_entries)
+		return 0;
+	refs = calloc(prev->nlimits, sizeof(*refs));
+	taken = calloc(prev->nlimits, sizeof(*taken));
+	if (!refs || !taken) {
+		free(refs);
+		free(taken);
+		return -ENOMEM;
+	}
+	for (i = 0; i < prev->nrules; i++)
+		if (prev->rules[i].action == RXQ_RULE_LIMIT)
+			refs[n++] = (struct def_ref){prev->rules[i].limit_def, i};
+	qsort(refs, n, sizeof(*refs), def_ref_cmp);
+	for (i = 0; i < rs->nrules; i++) {
+		struct rule *r = &rs->rules[i];
+		unsigned lo = 0, hi = n;
+
+		if (r->action != RXQ_RULE_LIMIT)
+			continue;
+		/* The first of prev's rules with this definition, then the first one not taken. */
+		while (lo < hi) {
+			unsigned mid = lo + (hi - lo) / 2;
+
+			if (strcmp(refs[mid].def, r->limit_def) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && !strcmp(refs[lo].def, r->limit_def); lo++) {
+			if (taken[lo])
+				continue;
+			taken[lo] = true;
+			r->prev_limit = prev->rules[refs[lo].rule].limit_idx;
+			rs->limits_kept++;
+			break;
+		}
+	}
+	free(refs);
+	free(taken);
+	return 0;
+}
+
 static void ctx_free(struct rxq_rules_ctx *c, unsigned nlimits)
 {
 	unsigned i;
@@ -814,10 +985,13 @@ static void ctx_free(struct rxq_rules_ctx *c, unsigned nlimits)
 	free(c->tables);
 	free(c->hits);
 	free(c->limited);
+	free(c->new_refused);
 	free(c);
 }
 
-static int ctx_new(struct rxq_rules *rs, struct rxq_rules_ctx **out)
+/* Context of thread @thread; limit rules matched in @prev share prev's tables of that thread. */
+static int ctx_new(struct rxq_rules *rs, unsigned thread, const struct rxq_rules *prev,
+		   struct rxq_rules_ctx **out)
 {
 	struct rxq_rules_ctx *c;
 	unsigned i;
@@ -831,16 +1005,25 @@ static int ctx_new(struct rxq_rules *rs, struct rxq_rules_ctx **out)
 	c->rules = rs;
 	c->hits = calloc(rs->nrules, sizeof(*c->hits));
 	c->limited = calloc(rs->nrules, sizeof(*c->limited));
+	c->new_refused = calloc(rs->nrules, sizeof(*c->new_refused));
 	if (rs->nlimits)
 		c->tables = calloc(rs->nlimits, sizeof(*c->tables));
-	if (!c->hits || !c->limited || (rs->nlimits && !c->tables))
+	if (!c->hits || !c->limited || !c->new_refused || (rs->nlimits && !c->tables))
 		goto fail;
 	for (i = 0; i < rs->nrules; i++) {
 		const struct rule *r = &rs->rules[i];
 
 		if (r->action != RXQ_RULE_LIMIT)
 			continue;
+		if (r->prev_limit != NO_PREV && thread < prev->nthreads) {
+			c->tables[r->limit_idx] =
+			    rxq_limit__get(prev->ctx[thread]->tables[r->prev_limit]);
+			continue;
+		}
 		ret = rxq_limit__new(&c->tables[r->limit_idx], r->rate, r->rate, rs->limit_entries);
+		if (ret)
+			goto fail;
+		ret = rxq_limit__set_admission(c->tables[r->limit_idx], r->new_rate, r->new_rate);
 		if (ret)
 			goto fail;
 	}
@@ -889,6 +1072,7 @@ void rxq_rules__free(struct rxq_rules *rs)
 		struct rule *r = &rs->rules[i];
 
 		free(r->text);
+		free(r->limit_def);
 		free(r->nm);
 		free(r->pattern);
 		if (r->has_prog)
@@ -950,6 +1134,7 @@ static int lines_parse(struct loader *ld, const char *text, size_t len)
 int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 			const struct rxq_rules_opts *opts, struct rxq_parse_error *err)
 {
+	const struct rxq_rules *prev = NULL;
 	struct rxq_parse_error scratch;
 	struct loader ld = {0};
 	struct rxq_rules *rs;
@@ -976,6 +1161,11 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 	if (opts &&
 	    opts->sz >= offsetof(struct rxq_rules_opts, hash_seed) + sizeof(opts->hash_seed))
 		rs->seed = opts->hash_seed;
+	if (opts && opts->sz >= offsetof(struct rxq_rules_opts, prev) + sizeof(opts->prev))
+		prev = opts->prev;
+	/* prev's buckets are keyed by prev's seed: keep it, unless another is asked for. */
+	if (!rs->seed && prev)
+		rs->seed = prev->seed;
 	if (!rs->seed)
 		rs->seed = seed_new();
 	if (rs->limit_entries > (1u << 26) || rs->nthreads > 4096) {
@@ -1017,13 +1207,16 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 	ret = steps_build(rs);
 	if (ret)
 		goto fail_mem;
+	ret = limits_inherit(rs, prev);
+	if (ret)
+		goto fail_mem;
 	rs->ctx = calloc(rs->nthreads, sizeof(*rs->ctx));
 	if (!rs->ctx) {
 		ret = -ENOMEM;
 		goto fail_mem;
 	}
 	for (i = 0; i < rs->nthreads; i++) {
-		ret = ctx_new(rs, &rs->ctx[i]);
+		ret = ctx_new(rs, i, prev, &rs->ctx[i]);
 		if (ret)
 			goto fail_mem;
 	}
@@ -1098,12 +1291,18 @@ out:
 const char *rxq_rules_error__format(char *buf, size_t len, const char *file,
 				    const struct rxq_parse_error *err)
 {
+	size_t off;
+
+	if (!len)
+		return buf;
+	/* The message was escaped when it was made; the file name comes from outside too. */
+	off = rxq_rules_escape(buf, len, file);
 	if (!err->line)
-		snprintf(buf, len, "%s: %s", file, err->msg);
+		snprintf(buf + off, len - off, ": %s", err->msg);
 	else if (!err->col)
-		snprintf(buf, len, "%s:%u: %s", file, err->line, err->msg);
+		snprintf(buf + off, len - off, ":%u: %s", err->line, err->msg);
 	else
-		snprintf(buf, len, "%s:%u:%u: %s", file, err->line, err->col, err->msg);
+		snprintf(buf + off, len - off, ":%u:%u: %s", err->line, err->col, err->msg);
 	return buf;
 }
 
@@ -1132,6 +1331,30 @@ enum rxq_rule_action rxq_rules__action(const struct rxq_rules *rs, unsigned idx)
 enum rxq_rule_kind rxq_rules__kind(const struct rxq_rules *rs, unsigned idx)
 {
 	return idx < rs->nrules ? rs->rules[idx].kind : RXQ_RULE_NATIVE;
+}
+
+uint64_t rxq_rules__limit_rate(const struct rxq_rules *rs, unsigned idx)
+{
+	if (idx >= rs->nrules || rs->rules[idx].action != RXQ_RULE_LIMIT)
+		return 0;
+	return rs->rules[idx].rate;
+}
+
+uint64_t rxq_rules__limit_new_rate(const struct rxq_rules *rs, unsigned idx)
+{
+	if (idx >= rs->nrules || rs->rules[idx].action != RXQ_RULE_LIMIT)
+		return 0;
+	return rs->rules[idx].new_rate;
+}
+
+bool rxq_rules__limit_kept(const struct rxq_rules *rs, unsigned idx)
+{
+	return idx < rs->nrules && rs->rules[idx].prev_limit != NO_PREV;
+}
+
+unsigned rxq_rules__limits_kept(const struct rxq_rules *rs)
+{
+	return rs->limits_kept;
 }
 
 unsigned rxq_rules__nthreads(const struct rxq_rules *rs)
@@ -1163,6 +1386,21 @@ uint64_t rxq_rules_ctx__hits(const struct rxq_rules_ctx *ctx, unsigned idx)
 uint64_t rxq_rules_ctx__limited(const struct rxq_rules_ctx *ctx, unsigned idx)
 {
 	return idx < ctx->rules->nrules ? counter_get(&ctx->limited[idx]) : 0;
+}
+
+uint64_t rxq_rules_ctx__new_refused(const struct rxq_rules_ctx *ctx, unsigned idx)
+{
+	return idx < ctx->rules->nrules ? counter_get(&ctx->new_refused[idx]) : 0;
+}
+
+uint64_t rxq_rules__new_refused_total(const struct rxq_rules *rs, unsigned idx)
+{
+	uint64_t sum = 0;
+	unsigned t;
+
+	for (t = 0; t < rs->nthreads; t++)
+		sum += rxq_rules_ctx__new_refused(rs->ctx[t], idx);
+	return sum;
 }
 
 uint64_t rxq_rules__hits_total(const struct rxq_rules *rs, unsigned idx)
@@ -1266,6 +1504,7 @@ enum rxq_verdict rxq_rules__classify(struct rxq_rules_ctx *ctx, const uint8_t *f
 {
 	const struct rxq_rules *rs = ctx->rules;
 	struct dns_cache dc;
+	enum rxq_limit_result lr;
 	enum rxq_verdict v;
 	const struct rule *r;
 	uint32_t idx = RXQ_RULE_NONE;
@@ -1300,12 +1539,16 @@ enum rxq_verdict rxq_rules__classify(struct rxq_rules_ctx *ctx, const uint8_t *f
 		v = RXQ_VERDICT_DROP;
 		break;
 	case RXQ_RULE_LIMIT:
-		if (rxq_limit__take(ctx->tables[r->limit_idx], limit_key(rs, r, pkt), now_ns)) {
+		lr = rxq_limit__classify(ctx->tables[r->limit_idx], limit_key(rs, r, pkt), now_ns);
+		if (lr == RXQ_LIMIT_PASS) {
 			v = RXQ_VERDICT_PASS;
-		} else {
-			v = RXQ_VERDICT_LIMIT;
-			counter_inc(&ctx->limited[idx]);
+			break;
 		}
+		/* A refused admission is a limited packet too, so the verdicts still add up. */
+		v = RXQ_VERDICT_LIMIT;
+		counter_inc(&ctx->limited[idx]);
+		if (lr == RXQ_LIMIT_REFUSED)
+			counter_inc(&ctx->new_refused[idx]);
 		break;
 	default:
 		v = RXQ_VERDICT_PASS;

@@ -16,7 +16,7 @@
  *
  *   drop   MATCH
  *   pass   MATCH
- *   limit  RATE/s per src|dst|flow MATCH
+ *   limit  RATE/s per src|dst|flow [new N/s] MATCH
  *   default pass|drop
  *
  * MATCH is either
@@ -47,25 +47,49 @@
  * pattern is case-insensitive. `qtype TYPE` (A, AAAA, ANY, ..., TYPE65 or a number) further
  * requires that question type.
  *
- * limit RATE/s per KEY MATCH: a token bucket per key (src: source address, dst: destination
- * address, flow: addresses + IP protocol + ports). RATE is a number with an optional k/M/G suffix
- * (1/s .. 1G/s). Each bucket holds at most RATE tokens (burst = one second's worth) and starts
- * full; each matching packet takes one. A matching packet that gets a token is passed (verdict
- * RXQ_VERDICT_PASS, like iptables hashlimit + ACCEPT): the rule terminates, later rules are not
- * consulted, so put drop rules that must also apply to such traffic above the limit rule. A
- * matching packet without a token gets RXQ_VERDICT_LIMIT (the caller drops it). Frames without IP
- * addresses share one bucket. Buckets live in a fixed-size table per rule and per thread
+ * limit RATE/s per KEY [new N/s] MATCH: a token bucket per key (src: source address, dst:
+ * destination address, flow: addresses + IP protocol + ports). RATE is a number with an optional
+ * k/M/G suffix (1/s .. 1G/s). Each bucket holds at most RATE tokens (burst = one second's worth)
+ * and starts full; each matching packet takes one. A matching packet that gets a token is passed
+ * (verdict RXQ_VERDICT_PASS, like iptables hashlimit + ACCEPT): the rule terminates, later rules
+ * are not consulted, so put drop rules that must also apply to such traffic above the limit rule.
+ * A matching packet without a token gets RXQ_VERDICT_LIMIT (the caller drops it). Frames without
+ * IP addresses share one bucket. Buckets live in a fixed-size table per rule and per thread
  * (rxq_rules_opts.limit_entries, default 65536, 24 bytes each): open addressing over a window of 8
- * slots; when the window is full the slot refilled least recently is evicted (its key starts again
- * with a full bucket). Keys are stored as a 64-bit seeded hash. Limits apply per classifying
- * thread: with N threads a key whose packets are spread over several queues may get up to N times
- * RATE.
+ * slots; when the window is full a key is evicted -- keys seen only once before keys seen again,
+ * then the one seen least recently -- and must be admitted again (below) if it comes back. Keys
+ * are stored as a 64-bit seeded hash. Limits apply per classifying thread: with N threads a key
+ * whose packets are spread over several queues may get up to N times RATE.
+ *
+ * New keys: a packet whose key is not in the table must first be admitted by the rule's new-key
+ * bucket (N/s, burst N, one per rule and thread). Admitted, the key is inserted with a full bucket
+ * and this packet takes one token from it; not admitted, the packet gets RXQ_VERDICT_LIMIT, counts
+ * in rxq_rules_ctx__new_refused() (and in rxq_rules_ctx__limited()), and the table is left as it
+ * was: nothing is inserted and nothing is evicted. So a flood with a new (e.g. spoofed) key per
+ * packet passes at most N per second plus a burst of N (per thread), and cannot push keys out of
+ * the table faster than N/s; keys already in the table never need admission. The keys such a
+ * flood gets admitted are seen once, so they are evicted before keys seen again: sources that keep
+ * coming back keep their buckets (only a window holding nothing but keys seen again gives up its
+ * least recently seen one). The price: while a flood drains the new-key bucket, a genuinely new
+ * source is admitted only when one of its packets finds a token. `new` must come right after the
+ * key (a match expression cannot start with the word `new`); N takes the same form as RATE
+ * (1/s .. 1G/s, k/M/G suffixes).
+ * Without `new`, N is max(RATE, RXQ_RULES_NEW_RATE_MIN = 1000)/s. At RATE or above, a flood of new
+ * keys gets through no more than a single key may send, so the rule's own rate stays the measure
+ * of what passes. The floor of 1000 keeps the admission of ordinary new clients (well below a
+ * thousand new addresses per second and thread for most services) unthrottled when RATE is small,
+ * while staying slow against the default table (65536 entries take over a minute to fill at 1000
+ * insertions per second). Services that expect more new clients per second should say so with
+ * `new`.
  *
  * default pass|drop: required, exactly once, and it must be the last rule. It counts as a rule (the
  * last one) for hit statistics.
  *
  * Errors are reported as FILE:LINE:COL: message (rxq_rules_error__format()); LINE and COL count
- * from 1, COL in bytes (a tab is one column). Lines are at most RXQ_RULES_LINE_MAX bytes.
+ * from 1, COL in bytes (a tab is one column). Lines are at most RXQ_RULES_LINE_MAX bytes. The
+ * message (rxq_parse_error.msg) holds only printable ASCII: words of the file quoted in it, and
+ * libpcap's messages, have every other byte escaped as \xNN and the backslash as \\, so that a
+ * file cannot send escape sequences to the terminal that shows its errors.
  *
  * Concurrency: a struct rxq_rules is read-only after loading except for its per-thread contexts
  * (struct rxq_rules_ctx, one per thread index given in the options at load time). Each context is
@@ -73,12 +97,28 @@
  * (they are updated with relaxed atomic stores and read with relaxed atomic loads).
  *
  * Reload: load a new set while the old one keeps working, then publish it through a struct
- * rxq_rules_ref (below), which frees the old set once no worker can still use it.
+ * rxq_rules_ref (below), which frees the old set once no worker can still use it. Pass the set in
+ * force as rxq_rules_opts.prev so that a reload does not refill buckets: every limit rule of the
+ * new set that is identical to a limit rule of prev -- same key, same RATE and new-key rate after
+ * defaults and suffixes (`10k/s` = `10000/s`; an omitted `new` = its default), same match
+ * expression word for word; its position in the file may change -- takes over that rule's bucket
+ * tables and new-key buckets, thread by thread, instead of getting fresh ones. Of several identical
+ * rules, the first in each file pair up, then the second, and so on. Rules that are new or changed
+ * start with empty tables (full buckets); so do all rules when the new set has a different hash
+ * seed or limit_entries than prev, and the contexts of threads that prev does not have. Hit and
+ * verdict counters always start at 0 in the new set. The shared tables are reference counted:
+ * prev stays fully usable until it is freed (in any order with the new set), and the tables live
+ * until the last set holding them is freed. This relies on the rule of rxq_rules_ref: context t
+ * of either set is used by worker t only, and by one set at a time. prev must stay valid during
+ * the load (with rxq_rules_ref, rxq_rules_ref__current() on the control thread is).
  */
 
 #define RXQ_RULES_LINE_MAX 1024	      /* bytes per line, without the newline */
 #define RXQ_RULES_MAX	   (1u << 18) /* rules per file */
 #define RXQ_RULE_NONE	   UINT32_MAX /* rule index of a frame that got RXQ_VERDICT_ERROR */
+
+/* New-key rate of a limit rule without `new`: max(RATE, this) per second. */
+#define RXQ_RULES_NEW_RATE_MIN 1000
 
 enum rxq_verdict {
 	RXQ_VERDICT_PASS = 0,
@@ -108,7 +148,10 @@ struct rxq_rules_opts {
 	unsigned nthreads;	/* number of per-thread contexts; 0 means 1 */
 	unsigned limit_entries; /* buckets per limit rule and thread; rounded up to a power of two,
 				 * at least 8; 0 means 65536 */
-	uint64_t hash_seed;	/* seed of the bucket key hash; 0: random (getrandom) */
+	uint64_t hash_seed;	/* seed of the bucket key hash; 0: prev's seed when prev is given,
+				 * else random (getrandom) */
+	const struct rxq_rules *prev; /* the set this one replaces (reload): limit rules that are
+				       * unchanged take over its buckets; NULL: all start fresh */
 };
 
 /**
@@ -132,7 +175,8 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 void rxq_rules__free(struct rxq_rules *rules);
 
 /**
- * @brief Formats "FILE:LINE:COL: message" (or "FILE: message" when err->line is 0) into @p buf.
+ * @brief Formats "FILE:LINE:COL: message" (or "FILE: message" when err->line is 0) into @p buf,
+ * with FILE escaped like the message (bytes outside printable ASCII as \xNN, '\' as \\).
  * @return @p buf
  */
 const char *rxq_rules_error__format(char *buf, size_t len, const char *file,
@@ -149,6 +193,21 @@ unsigned rxq_rules__line(const struct rxq_rules *rules, unsigned idx);
 
 enum rxq_rule_action rxq_rules__action(const struct rxq_rules *rules, unsigned idx);
 enum rxq_rule_kind rxq_rules__kind(const struct rxq_rules *rules, unsigned idx);
+
+/** @brief RATE of limit rule @p idx in tokens per second (0 for other rules). */
+uint64_t rxq_rules__limit_rate(const struct rxq_rules *rules, unsigned idx);
+
+/**
+ * @brief New-key admissions per second of limit rule @p idx: its `new N/s`, or the default
+ * max(RATE, RXQ_RULES_NEW_RATE_MIN) (0 for other rules).
+ */
+uint64_t rxq_rules__limit_new_rate(const struct rxq_rules *rules, unsigned idx);
+
+/** @brief True if limit rule @p idx took over the buckets of a rule of rxq_rules_opts.prev. */
+bool rxq_rules__limit_kept(const struct rxq_rules *rules, unsigned idx);
+
+/** @brief Number of limit rules that took over buckets of rxq_rules_opts.prev. */
+unsigned rxq_rules__limits_kept(const struct rxq_rules *rules);
 
 /** @brief Number of per-thread contexts (opts.nthreads). */
 unsigned rxq_rules__nthreads(const struct rxq_rules *rules);
@@ -178,6 +237,15 @@ uint64_t rxq_rules_ctx__hits(const struct rxq_rules_ctx *ctx, unsigned idx);
 
 /** @brief Frames that limit rule @p idx limited in this context (0 for other rules). */
 uint64_t rxq_rules_ctx__limited(const struct rxq_rules_ctx *ctx, unsigned idx);
+
+/**
+ * @brief Frames of limit rule @p idx whose key was not in the table and found the new-key bucket
+ * empty, in this context (0 for other rules). They are part of rxq_rules_ctx__limited().
+ */
+uint64_t rxq_rules_ctx__new_refused(const struct rxq_rules_ctx *ctx, unsigned idx);
+
+/** @brief rxq_rules_ctx__new_refused() summed over all contexts of @p rules. */
+uint64_t rxq_rules__new_refused_total(const struct rxq_rules *rules, unsigned idx);
 
 /** @brief rxq_rules_ctx__hits() summed over all contexts of @p rules. */
 uint64_t rxq_rules__hits_total(const struct rxq_rules *rules, unsigned idx);

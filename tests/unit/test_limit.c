@@ -129,6 +129,37 @@ static void test_eviction_order(void **state)
 	rxq_limit__free(t);
 }
 
+/* Keys seen again outlive keys seen once, however recent: a one-off flood churns only itself. */
+static void test_eviction_seen_once_first(void **state)
+{
+	struct rxq_limit_table *t;
+	uint64_t k, i;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 1, 1, 8), 0);
+	/* Keys 1..4 come back (drained), keys 5..8 are seen once. */
+	for (k = 1; k <= 8; k++)
+		assert_true(rxq_limit__take(t, k << 32, k));
+	for (k = 1; k <= 4; k++)
+		assert_false(rxq_limit__take(t, k << 32, 10));
+	/* 1000 one-off keys, all newer than keys 1..4: they evict keys 5..8 and each other. */
+	for (i = 0; i < 1000; i++)
+		assert_true(rxq_limit__take(t, (100 + i) << 32, 20 + i));
+	assert_int_equal(rxq_limit__evictions(t), 1000);
+	/* Keys 1..4 kept their empty buckets; key 5 comes back with a full one. */
+	for (k = 1; k <= 4; k++)
+		assert_int_equal(rxq_limit__classify(t, k << 32, 2000 + k), RXQ_LIMIT_EMPTY);
+	assert_true(rxq_limit__take(t, 5ull << 32, 2010));
+	/* Once every slot holds a key seen again, the least recently seen goes. */
+	for (k = 5; k <= 8; k++)
+		rxq_limit__take(t, k << 32, 3000 + k);
+	for (k = 5; k <= 8; k++)
+		rxq_limit__take(t, k << 32, 3000 + k);
+	assert_true(rxq_limit__take(t, 9ull << 32, 4000)); /* evicts key 1 (seen at 2001) */
+	assert_true(rxq_limit__take(t, 1ull << 32, 4001)); /* back with a full bucket */
+	rxq_limit__free(t);
+}
+
 static void test_fill_beyond_capacity(void **state)
 {
 	struct rxq_limit_table *t;
@@ -160,6 +191,116 @@ static void test_fill_beyond_capacity(void **state)
 	rxq_limit__free(t);
 }
 
+/* A spoofed-source flood: every packet a new key. Only admitted keys pass, and only they insert. */
+static void test_admission_flood(void **state)
+{
+	struct rxq_limit_table *t;
+	uint64_t i, now = 0, passed = 0, heavy_passed = 0, quiet_passed = 0, seed = 77;
+	const uint64_t heavy = 0x1111ull << 32, quiet = 0x2222ull << 32;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 10, 10, 4096), 0);
+	assert_int_equal(rxq_limit__set_admission(t, 1000, 1000), 0);
+	/* Two established keys: one drained, one that sends within its rate. */
+	assert_int_equal(take_all(t, heavy, 0, 100), 10);
+	assert_true(rxq_limit__take(t, quiet, 0));
+	/* 10 s at 100000 new keys per second (one every 10 us). */
+	for (i = 0; i < 1000000; i++) {
+		uint64_t key = rxq_limit_hash(&i, sizeof(i), seed);
+
+		now = i * 10000;
+		passed += rxq_limit__take(t, key, now);
+		if (i % 100 == 0)
+			heavy_passed += rxq_limit__take(t, heavy, now); /* 1000/s */
+		if (i % 50000 == 0)
+			quiet_passed += rxq_limit__take(t, quiet, now); /* 2/s */
+	}
+	/* Burst of 1000, then 1000/s over 10 s. */
+	assert_in_range(passed, 10000, 11000);
+	assert_int_equal(rxq_limit__refused(t), 1000000 - passed);
+	/* The drained key stayed drained: 10/s over 10 s, never a fresh bucket. */
+	assert_in_range(heavy_passed, 99, 101);
+	/* The quiet key kept its whole allowance. */
+	assert_int_equal(quiet_passed, 20);
+	/* Table churn is bounded by admissions, not by the flood. */
+	assert_true(rxq_limit__used(t) + rxq_limit__evictions(t) <= passed + 2);
+	rxq_limit__free(t);
+}
+
+/* A refused key takes no free slot and evicts nothing. */
+static void test_admission_no_eviction(void **state)
+{
+	struct rxq_limit_table *t;
+	uint64_t k;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 1, 1, 8), 0);
+	assert_int_equal(rxq_limit__set_admission(t, 1, 2), 0);
+	/* Burst of 2 admissions at t=0. */
+	assert_int_equal(rxq_limit__classify(t, 1ull << 32, 0), RXQ_LIMIT_PASS);
+	assert_int_equal(rxq_limit__classify(t, 2ull << 32, 0), RXQ_LIMIT_PASS);
+	assert_int_equal(rxq_limit__classify(t, 3ull << 32, 0), RXQ_LIMIT_REFUSED);
+	assert_int_equal(rxq_limit__used(t), 2);
+	/* Known keys need no admission: empty, not refused. */
+	assert_int_equal(rxq_limit__classify(t, 1ull << 32, 0), RXQ_LIMIT_EMPTY);
+	/* One admission per second fills the table; then each admitted key evicts one. */
+	for (k = 3; k <= 8; k++)
+		assert_int_equal(rxq_limit__classify(t, k << 32, (k - 2) * S), RXQ_LIMIT_PASS);
+	assert_int_equal(rxq_limit__used(t), 8);
+	for (k = 100; k < 1100; k++)
+		assert_int_equal(rxq_limit__classify(t, k << 32, 6 * S + 500 * MS),
+				 RXQ_LIMIT_REFUSED);
+	assert_int_equal(rxq_limit__evictions(t), 0);
+	assert_int_equal(rxq_limit__refused(t), 1001);
+	/* Keys 1..8 are all still there. */
+	for (k = 1; k <= 8; k++)
+		assert_int_not_equal(rxq_limit__classify(t, k << 32, 6 * S + 500 * MS),
+				     RXQ_LIMIT_REFUSED);
+	/* One second later one admission: it evicts the key seen least recently. */
+	assert_int_equal(rxq_limit__classify(t, 9ull << 32, 7 * S + 500 * MS), RXQ_LIMIT_PASS);
+	assert_int_equal(rxq_limit__evictions(t), 1);
+	/* Removing the bound admits every key again. */
+	assert_int_equal(rxq_limit__set_admission(t, 0, 0), 0);
+	for (k = 10; k < 20; k++)
+		assert_int_equal(rxq_limit__classify(t, k << 32, 8 * S), RXQ_LIMIT_PASS);
+	rxq_limit__free(t);
+}
+
+static void test_admission_args(void **state)
+{
+	struct rxq_limit_table *t;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 1, 1, 8), 0);
+	assert_int_equal(rxq_limit__set_admission(t, 1, 0), -EINVAL);
+	assert_int_equal(rxq_limit__set_admission(t, RXQ_LIMIT_RATE_MAX + 1, 1), -EINVAL);
+	assert_int_equal(rxq_limit__set_admission(t, 1, RXQ_LIMIT_RATE_MAX + 1), -EINVAL);
+	/* The largest values must not overflow the admission bucket either. */
+	assert_int_equal(rxq_limit__set_admission(t, RXQ_LIMIT_RATE_MAX, RXQ_LIMIT_RATE_MAX), 0);
+	assert_true(rxq_limit__take(t, 5, 0));
+	assert_true(rxq_limit__take(t, 6, UINT64_MAX / 2));
+	assert_int_equal(rxq_limit__refused(t), 0);
+	rxq_limit__free(t);
+}
+
+/* Two owners share one table's state; it lives until the last of them lets go (ASan checks). */
+static void test_shared_references(void **state)
+{
+	struct rxq_limit_table *t, *u;
+
+	(void)state;
+	assert_int_equal(rxq_limit__new(&t, 2, 2, 8), 0);
+	u = rxq_limit__get(t);
+	assert_ptr_equal(u, t);
+	assert_int_equal(take_all(t, 3, S, 10), 2);
+	assert_false(rxq_limit__take(u, 3, S));
+	rxq_limit__free(t);
+	/* The second owner still has the (drained) bucket. */
+	assert_false(rxq_limit__take(u, 3, S));
+	assert_int_equal(rxq_limit__used(u), 1);
+	rxq_limit__free(u);
+}
+
 static void test_args_and_hash(void **state)
 {
 	struct rxq_limit_table *t = NULL;
@@ -185,9 +326,17 @@ static void test_args_and_hash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_burst_and_refill), cmocka_unit_test(test_high_rate_precision),
-	    cmocka_unit_test(test_clock_backwards),  cmocka_unit_test(test_keys_independent),
-	    cmocka_unit_test(test_eviction_order),   cmocka_unit_test(test_fill_beyond_capacity),
+	    cmocka_unit_test(test_burst_and_refill),
+	    cmocka_unit_test(test_high_rate_precision),
+	    cmocka_unit_test(test_clock_backwards),
+	    cmocka_unit_test(test_keys_independent),
+	    cmocka_unit_test(test_eviction_order),
+	    cmocka_unit_test(test_eviction_seen_once_first),
+	    cmocka_unit_test(test_fill_beyond_capacity),
+	    cmocka_unit_test(test_admission_flood),
+	    cmocka_unit_test(test_admission_no_eviction),
+	    cmocka_unit_test(test_admission_args),
+	    cmocka_unit_test(test_shared_references),
 	    cmocka_unit_test(test_args_and_hash),
 	};
 

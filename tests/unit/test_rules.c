@@ -24,6 +24,7 @@
 /* RXQ_STATIC helpers of lib/rules.c */
 bool rxq_rules_glob(const char *pat, const char *name);
 unsigned rxq_rules_nsteps(const struct rxq_rules *rules);
+size_t rxq_rules_escape(char *dst, size_t size, const char *src);
 
 #define MS 1000000ull
 #define S  1000000000ull
@@ -264,7 +265,7 @@ static const struct bad_case bad_cases[] = {
     {"default pass\ndrop udp\n", 2, 1,
      "rule after 'default' (line 1): the default must be the last rule"},
     {"limit\ndefault pass\n", 1, 7,
-     "missing rate after 'limit' (limit RATE/s per src|dst|flow MATCH)"},
+     "missing rate after 'limit' (limit RATE/s per src|dst|flow [new N/s] MATCH)"},
     {"limit 100 per src udp\ndefault pass\n", 1, 7, "bad rate '100' " RATE_HELP},
     {"limit 0/s per src udp\ndefault pass\n", 1, 7, "bad rate '0/s' " RATE_HELP},
     {"limit 100/m per src udp\ndefault pass\n", 1, 7, "bad rate '100/m' " RATE_HELP},
@@ -279,6 +280,23 @@ static const struct bad_case bad_cases[] = {
     {"limit 100/s per port udp\ndefault pass\n", 1, 17,
      "unknown limit key 'port' (expected src, dst, flow)"},
     {"limit 100/s per src\ndefault pass\n", 1, 21, "missing match expression after 'per src'"},
+    {"limit 10/s per src new\ndefault pass\n", 1, 24,
+     "missing rate after 'new' (new N/s, e.g. new 1000/s)"},
+    {"limit 10/s per src new udp\ndefault pass\n", 1, 24, "bad new-key rate 'udp' " RATE_HELP},
+    {"limit 10/s per src new 0/s udp\ndefault pass\n", 1, 24, "bad new-key rate '0/s' " RATE_HELP},
+    {"limit 10/s per src new 2G/s udp\ndefault pass\n", 1, 24,
+     "bad new-key rate '2G/s' " RATE_HELP},
+    {"limit 10/s per src new 1000 udp\ndefault pass\n", 1, 24,
+     "bad new-key rate '1000' " RATE_HELP},
+    {"limit 10/s per src new 1k/m udp\ndefault pass\n", 1, 24,
+     "bad new-key rate '1k/m' " RATE_HELP},
+    {"limit 10/s per src new 1k/s new 2k/s udp\ndefault pass\n", 1, 29, "'new' given twice"},
+    {"limit 10/s per src new 1k/s\ndefault pass\n", 1, 29,
+     "missing match expression after 'new 1k/s'"},
+    {"limit 10/s new 1k/s per src udp\ndefault pass\n", 1, 12,
+     "'new N/s' goes after the key (limit RATE/s per src|dst|flow new N/s MATCH)"},
+    {"drop udp\n\tlimit 10/s per flow  new  -1/s udp\ndefault pass\n", 2, 28,
+     "bad new-key rate '-1/s' " RATE_HELP},
     {"drop\ndefault pass\n", 1, 6, "missing match expression after 'drop'"},
     {"pass   # nothing\ndefault pass\n", 1, 6, "missing match expression after 'pass'"},
     {"drop src net 198.51.100.0/33\ndefault pass\n", 1, 14,
@@ -340,6 +358,105 @@ static void test_parse_errors(void **state)
 		assert_int_equal(err.line, c->line);
 		assert_int_equal(err.col, c->col);
 	}
+	/* As the tool shows them. */
+	{
+		static const char text[] = "drop udp\n\tlimit 10/s per flow  new  -1/s udp\n";
+		struct rxq_parse_error err = {0};
+		struct rxq_rules *rs = NULL;
+		char buf[256];
+
+		assert_int_equal(rxq_rules__load_buf(&rs, text, strlen(text), NULL, &err), -EINVAL);
+		assert_string_equal(rxq_rules_error__format(buf, sizeof(buf), "rules.conf", &err),
+				    "rules.conf:2:28: bad new-key rate '-1/s' " RATE_HELP);
+	}
+}
+
+/* Every byte is printable ASCII, and every backslash starts a whole \\ or \xNN. */
+static void assert_escaped(const char *s)
+{
+	for (; *s; s++) {
+		assert_true(*s >= 0x20 && *s < 0x7f);
+		if (*s != '\\')
+			continue;
+		if (s[1] == '\\') {
+			s++;
+			continue;
+		}
+		assert_int_equal(s[1], 'x');
+		assert_non_null(strchr("0123456789abcdef", s[2]));
+		assert_true(s[2] && s[3] && strchr("0123456789abcdef", s[3]));
+		s += 3;
+	}
+}
+
+static const struct bad_case escape_cases[] = {
+    /* A word that would turn the terminal red and set its title. */
+    {"dorp\x1b[31m\x1b]0;owned\x07 udp\ndefault pass\n", 1, 1,
+     "unknown action 'dorp\\x1b[31m\\x1b]0;owned\\x07' (expected drop, pass, limit)"},
+    /* A lone control byte where one character is reported. */
+    {"drop dns qname a\x01.example\ndefault pass\n", 1, 17,
+     "bad character '\\x01' in name pattern " PATTERN_CHARS},
+    /* The backslash itself, so that an escape in the file is not mistaken for one of ours. */
+    {"limit 10/s per src new 1\\x1bk/s udp\ndefault pass\n", 1, 24,
+     "bad new-key rate '1\\\\x1bk/s' " RATE_HELP},
+    /* Bytes above 0x7f: C1 controls (0x9b is CSI) and UTF-8 alike. */
+    {"default \x9b"
+     "2J\xc3\xa9\n",
+     1, 9, "unknown default action '\\x9b2J\\xc3\\xa9' (expected pass or drop)"},
+    /* Through libpcap's message (a backslash quotes a name in pcap-filter). */
+    {"drop port \\\x1b[2J\ndefault pass\n", 1, 6, "bad match expression: unknown port '\\x1b[2J'"},
+};
+
+static void test_error_escapes(void **state)
+{
+	struct rxq_parse_error err = {0};
+	struct rxq_rules *rs = NULL;
+	char buf[600], line[1100], small[8];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(escape_cases) / sizeof(escape_cases[0]); i++) {
+		const struct bad_case *c = &escape_cases[i];
+
+		assert_int_equal(rxq_rules__load_buf(&rs, c->text, strlen(c->text), NULL, &err),
+				 -EINVAL);
+		assert_null(rs);
+		assert_escaped(err.msg);
+		assert_string_equal(err.msg, c->msg);
+		assert_int_equal(err.line, c->line);
+		assert_int_equal(err.col, c->col);
+		assert_escaped(rxq_rules_error__format(buf, sizeof(buf), "rules.conf", &err));
+	}
+	assert_string_equal(rxq_rules_error__format(buf, sizeof(buf), "r\x1b[1mules\\.conf", &err),
+			    "r\\x1b[1mules\\\\.conf:1:6: bad match expression: "
+			    "unknown port '\\x1b[2J'");
+
+	/* 1000 ESC bytes: the message is cut at its end, never inside an escape. */
+	memset(line, 0x1b, 1000);
+	strcpy(line + 1000, " udp\ndefault pass\n");
+	assert_int_equal(rxq_rules__load_buf(&rs, line, strlen(line), NULL, &err), -EINVAL);
+	assert_escaped(err.msg);
+	assert_true(strlen(err.msg) > 240);
+	assert_true(strlen(err.msg) < sizeof(err.msg));
+
+	/* The helper alone: whole escapes or none, always terminated. */
+	assert_int_equal(rxq_rules_escape(small, sizeof(small),
+					  "a\x1b"
+					  "b"),
+			 6);
+	assert_string_equal(small, "a\\x1bb");
+	assert_int_equal(rxq_rules_escape(small, sizeof(small), "ab\x7f"), 6);
+	assert_string_equal(small, "ab\\x7f");
+	assert_int_equal(rxq_rules_escape(small, sizeof(small), "abcd\x7f"), 4);
+	assert_string_equal(small, "abcd");
+	assert_int_equal(rxq_rules_escape(small, 1, "abc"), 0);
+	assert_string_equal(small, "");
+	assert_int_equal(rxq_rules_escape(small, sizeof(small), "\\\\\\\\"), 6);
+	assert_string_equal(small, "\\\\\\\\\\\\");
+	/* The format never overruns its buffer, even inside the file name. */
+	assert_string_equal(rxq_rules_error__format(small, sizeof(small), "\x01\x02", &err),
+			    "\\x01:1:");
+	assert_string_equal(rxq_rules_error__format(small, 0, "x", &err), "\\x01:1:");
 }
 
 static void test_parse_limits(void **state)
@@ -1206,24 +1323,171 @@ static void test_limit_rule(void **state)
 static void test_limit_table_bounded(void **state)
 {
 	struct rxq_rules_opts opts = {.sz = sizeof(opts), .limit_entries = 64, .hash_seed = 99};
-	struct rxq_rules *rs = load_opts("limit 1/s per src udp\ndefault drop\n", &opts);
-	struct frame f;
+	struct rxq_rules *rs = load_opts("limit 1/s per src new 1G/s udp\ndefault drop\n", &opts);
+	struct rxq_rules_ctx *ctx = rxq_rules__ctx(rs, 0);
+	struct frame f, f2, g;
 	char src[32];
 	uint32_t rule;
 	unsigned i;
 
 	(void)state;
+	/* Every source is admitted. 198.18.0.1 comes back (and is drained), 198.18.0.2 does not. */
+	FRAME(&f2, .src = "198.18.0.2", .sport = 1, .dport = 2);
 	FRAME(&f, .src = "198.18.0.1", .sport = 1, .dport = 2);
 	assert_int_equal(classify_at(rs, &f, S, &rule), RXQ_VERDICT_PASS);
 	assert_int_equal(classify_at(rs, &f, S, &rule), RXQ_VERDICT_LIMIT);
-	/* 5000 other sources push 198.18.0.1 out of the 64-entry table: it starts over. */
+	assert_int_equal(classify_at(rs, &f2, S, &rule), RXQ_VERDICT_PASS);
+	/* 5000 one-off sources through the 64-entry table push out each other and 198.18.0.2 ... */
 	for (i = 0; i < 5000; i++) {
 		snprintf(src, sizeof(src), "198.19.%u.%u", i / 250, i % 250 + 1);
-		FRAME(&f, .src = src, .sport = 1, .dport = 2);
-		assert_int_equal(classify_at(rs, &f, S + i, &rule), RXQ_VERDICT_PASS);
+		FRAME(&g, .src = src, .sport = 1, .dport = 2);
+		assert_int_equal(classify_at(rs, &g, S + i, &rule), RXQ_VERDICT_PASS);
 	}
-	FRAME(&f, .src = "198.18.0.1", .sport = 1, .dport = 2);
-	assert_int_equal(classify_at(rs, &f, S + 5000, &rule), RXQ_VERDICT_PASS);
+	/* ... which starts over with a full bucket, while 198.18.0.1 kept its empty one. */
+	assert_int_equal(classify_at(rs, &f2, S + 5000, &rule), RXQ_VERDICT_PASS);
+	assert_int_equal(classify_at(rs, &f, S + 5000, &rule), RXQ_VERDICT_LIMIT);
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 0), 0);
+	rxq_rules__free(rs);
+
+	/* The same flood without admission tokens to spare: it neither passes nor evicts. */
+	rs = load_opts("limit 1/s per src new 10/s udp\ndefault drop\n", &opts);
+	ctx = rxq_rules__ctx(rs, 0);
+	assert_int_equal(classify_at(rs, &f, S, &rule), RXQ_VERDICT_PASS);
+	assert_int_equal(classify_at(rs, &f, S, &rule), RXQ_VERDICT_LIMIT);
+	for (i = 0; i < 5000; i++) {
+		snprintf(src, sizeof(src), "198.19.%u.%u", i / 250, i % 250 + 1);
+		FRAME(&g, .src = src, .sport = 1, .dport = 2);
+		assert_int_equal(classify_at(rs, &g, S + i, &rule),
+				 i < 9 ? RXQ_VERDICT_PASS : RXQ_VERDICT_LIMIT);
+		assert_int_equal(rule, 0);
+	}
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 0), 4991);
+	/* 198.18.0.1 is still in the table with its empty bucket: limited, not refused. */
+	assert_int_equal(classify_at(rs, &f, S + 5000, &rule), RXQ_VERDICT_LIMIT);
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 0), 4991);
+	assert_int_equal(rxq_rules_ctx__limited(ctx, 0), 1 + 4991 + 1);
+	assert_int_equal(rxq_rules__new_refused_total(rs, 0), 4991);
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 1), 0);
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 9), 0);
+	/* A second later its own bucket has a token again. */
+	assert_int_equal(classify_at(rs, &f, 2 * S, &rule), RXQ_VERDICT_PASS);
+	rxq_rules__free(rs);
+}
+
+/* Rewrites the IPv4 source of @f in place, frame and parsed copy: one frame serves a flood. */
+static void set_src4(struct frame *f, uint32_t addr)
+{
+	uint32_t be = htonl(addr);
+
+	memcpy(f->buf + f->pkt.l3_off + 12, &be, 4);
+	memcpy(f->pkt.src.b, &be, 4);
+}
+
+struct flood_result {
+	uint64_t flood_passed, heavy_sent, heavy_passed, light_sent, light_passed;
+};
+
+/*
+ * @pps packets per second from a new source each for @secs seconds from t=0, with two established
+ * sources mixed in: heavy (198.18.0.10, 1000/s, drained before the flood) and light (198.18.0.11,
+ * 5/s). The verdict counters must add up to the packets classified.
+ */
+static void flood(struct rxq_rules *rs, uint64_t pps, uint64_t secs, struct flood_result *res)
+{
+	struct rxq_rules_ctx *ctx = rxq_rules__ctx(rs, 0);
+	uint64_t i, now, total = 0, sum = 0;
+	struct frame f, heavy, light;
+	unsigned v;
+
+	memset(res, 0, sizeof(*res));
+	FRAME(&f, .src = "10.0.0.0", .sport = 1, .dport = 53);
+	FRAME(&heavy, .src = "198.18.0.10", .sport = 1, .dport = 53);
+	FRAME(&light, .src = "198.18.0.11", .sport = 1, .dport = 53);
+	while (classify_at(rs, &heavy, 0, NULL) == RXQ_VERDICT_PASS)
+		total++;
+	total++;
+	assert_int_equal(classify_at(rs, &light, 0, NULL), RXQ_VERDICT_PASS);
+	total++;
+	for (i = 0; i < pps * secs; i++) {
+		now = i * (S / pps);
+		set_src4(&f, 0x0a000000u + (uint32_t)i);
+		res->flood_passed += classify_at(rs, &f, now, NULL) == RXQ_VERDICT_PASS;
+		total++;
+		if (i % (pps / 1000) == 0) {
+			res->heavy_sent++;
+			res->heavy_passed += classify_at(rs, &heavy, now, NULL) == RXQ_VERDICT_PASS;
+			total++;
+		}
+		if (i % (pps / 5) == 0) {
+			res->light_sent++;
+			res->light_passed += classify_at(rs, &light, now, NULL) == RXQ_VERDICT_PASS;
+			total++;
+		}
+	}
+	for (v = 0; v < RXQ_VERDICT__COUNT; v++)
+		sum += rxq_rules_ctx__verdicts(ctx, v);
+	assert_int_equal(sum, total);
+	assert_int_equal(rxq_rules_ctx__hits(ctx, 0), total);
+	assert_int_equal(rxq_rules_ctx__verdicts(ctx, RXQ_VERDICT_LIMIT),
+			 rxq_rules_ctx__limited(ctx, 0));
+	/* Every flood packet that did not pass was refused admission (each source is new). */
+	assert_int_equal(rxq_rules_ctx__new_refused(ctx, 0), pps * secs - res->flood_passed);
+	assert_true(rxq_rules_ctx__limited(ctx, 0) > rxq_rules_ctx__new_refused(ctx, 0));
+}
+
+static void test_limit_new_flood(void **state)
+{
+	struct flood_result r;
+	struct rxq_rules *rs;
+
+	(void)state;
+	/* 100000 new sources per second for 5 s against new 1000/s. */
+	rs = load("limit 10/s per src new 1000/s udp\ndefault drop\n");
+	assert_int_equal(rxq_rules__limit_rate(rs, 0), 10);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 0), 1000);
+	flood(rs, 100000, 5, &r);
+	/* The burst of 1000, then 1000/s. */
+	assert_in_range(r.flood_passed, 5000, 6000);
+	/* The drained source never got a fresh bucket: 10/s, nothing more. */
+	assert_in_range(r.heavy_passed, 49, 51);
+	/* The source within its rate lost nothing to the flood. */
+	assert_int_equal(r.light_passed, r.light_sent);
+	rxq_rules__free(rs);
+
+	/* A small new rate: 50 + 50/s over 5 s. */
+	rs = load("limit 10/s per src new 50/s udp\ndefault drop\n");
+	flood(rs, 20000, 5, &r);
+	assert_in_range(r.flood_passed, 250, 300);
+	assert_in_range(r.heavy_passed, 49, 51);
+	assert_int_equal(r.light_passed, r.light_sent);
+	rxq_rules__free(rs);
+}
+
+static void test_limit_new_default(void **state)
+{
+	struct flood_result r;
+	struct rxq_rules *rs;
+
+	(void)state;
+	rs = load("limit 10/s per src udp\n"
+		  "limit 5k/s per dst tcp\n"
+		  "limit 10/s per flow new 20/s icmp\n"
+		  "limit 1/s per src new 2.5k/s ip6\n"
+		  "drop ip\n"
+		  "default drop\n");
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 0), RXQ_RULES_NEW_RATE_MIN);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 1), 5000);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 2), 20);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 3), 2500);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 4), 0);
+	assert_int_equal(rxq_rules__limit_rate(rs, 4), 0);
+	assert_int_equal(rxq_rules__limit_rate(rs, 99), 0);
+	assert_int_equal(rxq_rules__limit_new_rate(rs, 99), 0);
+	flood(rs, 50000, 3, &r);
+	/* Without `new`: 1000 burst + 1000/s. */
+	assert_in_range(r.flood_passed, 3000, 4000);
+	assert_in_range(r.heavy_passed, 29, 31);
+	assert_int_equal(r.light_passed, r.light_sent);
 	rxq_rules__free(rs);
 }
 
@@ -1370,6 +1634,155 @@ static void test_threads_contexts(void **state)
 
 /* ---- reload ---- */
 
+static struct rxq_rules *load_prev(const char *text, unsigned nthreads,
+				   const struct rxq_rules *prev)
+{
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = nthreads, .prev = prev};
+
+	return load_opts(text, &opts);
+}
+
+static enum rxq_verdict classify_ctx(struct rxq_rules *rs, unsigned thread, const struct frame *f,
+				     uint64_t now)
+{
+	return rxq_rules__classify(rxq_rules__ctx(rs, thread), f->buf, f->len, &f->pkt, f->res, now,
+				   NULL);
+}
+
+static unsigned pass_count(struct rxq_rules *rs, unsigned thread, const struct frame *f,
+			   uint64_t now, unsigned max)
+{
+	unsigned n = 0;
+
+	while (n < max && classify_ctx(rs, thread, f, now) == RXQ_VERDICT_PASS)
+		n++;
+	return n;
+}
+
+/* A reload keeps the buckets of unchanged limit rules; the old set keeps working beside it. */
+static void test_reload_keeps_buckets(void **state)
+{
+	struct rxq_rules *old, *cur;
+	struct frame a, b;
+	int order;
+
+	(void)state;
+	FRAME(&a, .src = "198.18.0.10", .sport = 1, .dport = 53);
+	FRAME(&b, .src = "198.18.0.11", .dst = "198.18.1.1", .proto = IPPROTO_TCP, .sport = 1,
+	      .dport = 80);
+	for (order = 0; order < 2; order++) {
+		/* Random hash seed: the new set must take the old one's over. */
+		old = load_prev("limit 10/s per src new 1000/s udp\n"
+				"limit 5/s per dst tcp\n"
+				"default pass\n",
+				2, NULL);
+		assert_int_equal(rxq_rules__limits_kept(old), 0);
+		assert_int_equal(pass_count(old, 0, &a, S, 100), 10);
+		assert_int_equal(pass_count(old, 1, &a, S, 3), 3);
+		assert_int_equal(pass_count(old, 0, &b, S, 100), 5);
+
+		/* Same limit on a new line, written differently; the per-dst rule changed. */
+		cur = load_prev("drop icmp\n"
+				"limit 10/s  per src  udp   # new defaults to 1000/s\n"
+				"limit 6/s per dst tcp\n"
+				"default pass\n",
+				2, old);
+		assert_true(rxq_rules__limit_kept(cur, 1));
+		assert_false(rxq_rules__limit_kept(cur, 2));
+		assert_false(rxq_rules__limit_kept(cur, 0));
+		assert_false(rxq_rules__limit_kept(cur, 99));
+		assert_int_equal(rxq_rules__limits_kept(cur), 1);
+		/* The empty bucket stays empty; thread 1's half-full one has its 7 tokens. */
+		assert_int_equal(classify_ctx(cur, 0, &a, S), RXQ_VERDICT_LIMIT);
+		assert_int_equal(rxq_rules_ctx__new_refused(rxq_rules__ctx(cur, 0), 1), 0);
+		assert_int_equal(pass_count(cur, 1, &a, S, 100), 7);
+		/* The changed rule starts fresh. */
+		assert_int_equal(pass_count(cur, 0, &b, S, 100), 6);
+		/* Both sets share one bucket per thread: a token taken in one is gone in the other.
+		 */
+		assert_int_equal(classify_ctx(cur, 0, &a, S + 100 * MS), RXQ_VERDICT_PASS);
+		assert_int_equal(classify_ctx(old, 0, &a, S + 100 * MS), RXQ_VERDICT_LIMIT);
+		assert_int_equal(classify_ctx(old, 0, &a, S + 200 * MS), RXQ_VERDICT_PASS);
+		/* The old set's own rule kept its own (drained) table. */
+		assert_int_equal(classify_ctx(old, 0, &b, S), RXQ_VERDICT_LIMIT);
+		/* Counters belong to each set. */
+		assert_int_equal(rxq_rules_ctx__hits(rxq_rules__ctx(old, 0), 0), 13);
+		assert_int_equal(rxq_rules_ctx__hits(rxq_rules__ctx(cur, 0), 1), 2);
+		/* Either may go first; the other keeps the shared tables (ASan checks). */
+		if (order == 0) {
+			rxq_rules__free(old);
+			assert_int_equal(classify_ctx(cur, 0, &a, S + 300 * MS), RXQ_VERDICT_PASS);
+			assert_int_equal(classify_ctx(cur, 0, &a, S + 300 * MS), RXQ_VERDICT_LIMIT);
+			rxq_rules__free(cur);
+		} else {
+			rxq_rules__free(cur);
+			assert_int_equal(classify_ctx(old, 0, &a, S + 300 * MS), RXQ_VERDICT_PASS);
+			assert_int_equal(classify_ctx(old, 0, &a, S + 300 * MS), RXQ_VERDICT_LIMIT);
+			rxq_rules__free(old);
+		}
+	}
+}
+
+/* When the buckets cannot be taken over, and how identical rules pair up. */
+static void test_reload_fresh(void **state)
+{
+	static const char text[] = "limit 10/s per src udp\ndefault pass\n";
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .hash_seed = 5};
+	struct rxq_rules *old, *cur, *next;
+	struct frame a;
+
+	(void)state;
+	FRAME(&a, .src = "198.18.0.10", .sport = 1, .dport = 53);
+	old = load_opts(text, &opts);
+	assert_int_equal(pass_count(old, 0, &a, S, 100), 10);
+	/* Another hash seed: keys would not be found, so nothing is kept. */
+	opts.prev = old;
+	opts.hash_seed = 6;
+	cur = load_opts(text, &opts);
+	assert_int_equal(rxq_rules__limits_kept(cur), 0);
+	assert_int_equal(pass_count(cur, 0, &a, S, 100), 10);
+	rxq_rules__free(cur);
+	/* Another table size. */
+	opts.hash_seed = 0;
+	opts.limit_entries = 1024;
+	cur = load_opts(text, &opts);
+	assert_int_equal(rxq_rules__limits_kept(cur), 0);
+	rxq_rules__free(cur);
+	/* An older options struct without prev: fresh buckets. */
+	opts.limit_entries = 0;
+	opts.sz = offsetof(struct rxq_rules_opts, prev);
+	cur = load_opts(text, &opts);
+	assert_int_equal(rxq_rules__limits_kept(cur), 0);
+	rxq_rules__free(cur);
+	/* More threads than prev: the extra ones start fresh, the others keep theirs. */
+	cur = load_prev(text, 3, old);
+	assert_int_equal(rxq_rules__limits_kept(cur), 1);
+	assert_int_equal(classify_ctx(cur, 0, &a, S), RXQ_VERDICT_LIMIT);
+	assert_int_equal(pass_count(cur, 2, &a, S, 100), 10);
+	/* A chain of reloads: the buckets pass on after their first owner is gone. */
+	rxq_rules__free(old);
+	next = load_prev(text, 1, cur);
+	assert_int_equal(rxq_rules__limits_kept(next), 1);
+	rxq_rules__free(cur);
+	assert_int_equal(classify_ctx(next, 0, &a, S), RXQ_VERDICT_LIMIT);
+	rxq_rules__free(next);
+
+	/* Duplicates pair up in file order, each old rule at most once. */
+	old = load_prev("limit 1/s per src udp\nlimit 1/s per src udp\npass tcp\n"
+			"limit 2/s per src udp\ndefault pass\n",
+			1, NULL);
+	cur = load_prev("limit 1/s per src udp\nlimit 3/s per src udp\nlimit 1/s per src udp\n"
+			"limit 1/s per src udp\ndefault pass\n",
+			1, old);
+	assert_true(rxq_rules__limit_kept(cur, 0));
+	assert_false(rxq_rules__limit_kept(cur, 1));
+	assert_true(rxq_rules__limit_kept(cur, 2));
+	assert_false(rxq_rules__limit_kept(cur, 3));
+	assert_int_equal(rxq_rules__limits_kept(cur), 2);
+	rxq_rules__free(cur);
+	rxq_rules__free(old);
+}
+
 static void test_ref_sequence(void **state)
 {
 	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 2};
@@ -1409,7 +1822,7 @@ struct worker_arg {
 	struct rxq_rules_ref *ref;
 	unsigned thread;
 	const struct frame *f;
-	uint64_t packets, drops;
+	uint64_t packets, drops, passes;
 	volatile bool *stop;
 };
 
@@ -1429,6 +1842,7 @@ static void *worker(void *p)
 
 			w->packets++;
 			w->drops += v == RXQ_VERDICT_DROP;
+			w->passes += v == RXQ_VERDICT_PASS;
 		}
 		if (++batch % 8 == 0) {
 			rxq_rules_ref__idle(w->ref, w->thread);
@@ -1482,11 +1896,56 @@ static void test_ref_threads(void **state)
 	rxq_rules_ref__free(ref);
 }
 
+/* The same with limit rules whose tables pass from set to set while workers use them. */
+static void test_ref_threads_limits(void **state)
+{
+	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 2};
+	struct worker_arg args[2];
+	pthread_t tids[2];
+	volatile bool stop = false;
+	struct rxq_rules_ref *ref;
+	struct frame f;
+	unsigned i;
+
+	(void)state;
+	FRAME(&f, .src = "198.51.100.1", .sport = 1, .dport = 53);
+	assert_int_equal(rxq_rules_ref__new(
+			     &ref, load_opts("limit 100/s per src udp\ndefault drop\n", &opts), 2),
+			 0);
+	for (i = 0; i < 2; i++) {
+		args[i] = (struct worker_arg){.ref = ref, .thread = i, .f = &f, .stop = &stop};
+		assert_int_equal(pthread_create(&tids[i], NULL, worker, &args[i]), 0);
+	}
+	for (i = 0; i < 200; i++) {
+		const char *text = i % 2 ? "limit 7/s per dst tcp\nlimit 100/s per src udp\n"
+					   "default drop\n"
+					 : "limit 100/s per src udp\nlimit 8/s per dst tcp\n"
+					   "default drop\n";
+		struct rxq_rules *rs;
+
+		opts.prev = rxq_rules_ref__current(ref);
+		rs = load_opts(text, &opts);
+		assert_int_equal(rxq_rules__limits_kept(rs), 1);
+		assert_int_equal(rxq_rules_ref__set(ref, rs), 0);
+		rxq_rules_ref__reclaim(ref);
+		sched_yield();
+	}
+	stop = true;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(tids[i], NULL), 0);
+	assert_int_equal(rxq_rules_ref__reclaim(ref), 0);
+	/* The clock stood still at 0: over all the sets, each worker got its 100 tokens once. */
+	for (i = 0; i < 2; i++)
+		assert_int_equal(args[i].passes, 100);
+	rxq_rules_ref__free(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_example),
 	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_error_escapes),
 	    cmocka_unit_test(test_parse_limits),
 	    cmocka_unit_test(test_load_file),
 	    cmocka_unit_test(test_examples),
@@ -1504,11 +1963,16 @@ int main(void)
 	    cmocka_unit_test(test_dns_malicious),
 	    cmocka_unit_test(test_limit_rule),
 	    cmocka_unit_test(test_limit_table_bounded),
+	    cmocka_unit_test(test_limit_new_flood),
+	    cmocka_unit_test(test_limit_new_default),
 	    cmocka_unit_test(test_counter_reconciliation),
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_threads_contexts),
+	    cmocka_unit_test(test_reload_keeps_buckets),
+	    cmocka_unit_test(test_reload_fresh),
 	    cmocka_unit_test(test_ref_sequence),
 	    cmocka_unit_test(test_ref_threads),
+	    cmocka_unit_test(test_ref_threads_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
