@@ -20,6 +20,10 @@
 #include "rxq/netdev.h"
 #include "rxq/xsk.h"
 
+/* How long a queue another socket has just given up may stay busy: 20 x 50 ms. */
+#define XSK_BUSY_RETRIES 20
+#define XSK_BUSY_WAIT_US 50000
+
 #ifndef SO_PREFER_BUSY_POLL
 #define SO_PREFER_BUSY_POLL 69
 #endif
@@ -258,6 +262,7 @@ int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 	struct xsk_socket_config scfg = {0};
 	const struct rxq_xsk_opts *o = opts ? opts : &defaults;
 	uint32_t ring, nframes;
+	unsigned tries;
 	struct rxq_xsk *x;
 	int err, ifindex;
 
@@ -333,8 +338,17 @@ int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 		scfg.bind_flags |= XDP_COPY;
 	else if (o->mode == RXQ_XSK_MODE_ZEROCOPY)
 		scfg.bind_flags |= XDP_ZEROCOPY;
-	err = xsk_socket__create(&x->xsk, ifname, queue, x->umem, x->rx_on ? &x->rx : NULL,
-				 x->tx_on ? &x->tx : NULL, &scfg);
+	/*
+	 * A socket closed a moment ago gives its queue up from a kernel work item, after close()
+	 * returned: a program started right after another one finds the queue busy for a while.
+	 */
+	for (tries = 0;; tries++) {
+		err = xsk_socket__create(&x->xsk, ifname, queue, x->umem,
+					 x->rx_on ? &x->rx : NULL, x->tx_on ? &x->tx : NULL, &scfg);
+		if (err != -EBUSY || tries == XSK_BUSY_RETRIES)
+			break;
+		usleep(XSK_BUSY_WAIT_US);
+	}
 	if (err) {
 		log_bind_error(err, ifname, queue, o->mode);
 		if (err == -EACCES)

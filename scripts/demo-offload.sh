@@ -32,7 +32,7 @@ cat >"$TB_TMP/dns.rules" <<'EOF'
 drop    src net 198.19.0.0/16          # the flood's sources
 drop    udp and udp[10:2] & 0x8000 != 0  # stray DNS responses
 drop    dns qname *.attack.example
-limit   1000/s per src  udp dst port 53
+limit   1000/s per src new 100k/s  udp dst port 53
 default drop
 EOF
 say "rules ($TB_TMP/dns.rules)"

@@ -275,3 +275,55 @@ for f in rx dropped passed limited errors; do
 done
 [ "$(pc not_steered)" -gt 0 ] && [ "$(pc rx)" -gt 0 ] || tb_fail "(f) the mix must have both kinds"
 tb_pass "(f) $(pc not_steered) frames not steered in both (other ports, TCP, ICMP, ARP, VID 7)"
+
+# --- (g) per-source limits under a random-source flood, and across SIGHUP ----------------------------
+printf 'limit 10/s per src new 1000/s udp dst port 53\ndefault drop\n' >"$TB_TMP/limit.rules"
+cp "$TB_TMP/limit.rules" "$TB_TMP/names.rules"
+off_start xdp:dut0~0 --flow 'udp4 dst-port 53' --flow 'udp6 dst-port 53' --rule-stats
+gen_src() { # gen_src SRC NAME COUNT RATE: queries from one source on queue 0
+	tb_gen "$GEN" --quiet xdp:gen0~0 --count "$3" --rate "$4" \
+		--flow "udp4 src $1 sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:$2:A" >/dev/null ||
+		tb_fail "rxq-gen failed"
+}
+gen_src6() { # gen_src6 SRC NAME COUNT RATE
+	tb_gen "$GEN" --quiet xdp:gen0~0 --count "$3" --rate "$4" \
+		--flow "udp6 src $1 sport 1024-65535 random dst fd00::2 dport 53 payload dns:$2:A" >/dev/null ||
+		tb_fail "rxq-gen failed"
+}
+gen_src6 fd00::1 known0.example.com 1 1 # the established source is in the table first
+# The flood (random sources of a /64: every frame a new key), with the established source's
+# queries woven in (5 a second, within its 10/s).
+N=$((N + 1))
+FLOOD_OUT=$TB_TMP/gen.$N.json
+tb_gen "$GEN" --json --quiet xdp:gen0~0 --count 40010 --rate 20005 --seed 31 \
+	--flow 'udp6 src fd19::/64 random sport 1024-65535 random dst fd00::2 dport 53 payload dns:flood.example.com:A weight 4000' \
+	--flow 'udp6 src fd00::1 sport 1024-65535 random dst fd00::2 dport 53 payload dns:known.example.com:A weight 1' \
+	>"$FLOOD_OUT" 2>"$FLOOD_OUT.err" || tb_fail "(g) the flood failed: $(cat "$FLOOD_OUT.err")"
+flood=$(got flood.example.com)
+secs=$(jq -r 'select(.type == "summary") | .seconds' "$FLOOD_OUT")
+# 1000 a second for as long as the flood lasted (the classifier may finish up to 0.2 s after the
+# sender), plus the burst of 1000
+max=$(awk -v s="$secs" 'BEGIN { printf "%d", 1000 * (s + 0.2) + 1000 }')
+[ "$flood" -le "$max" ] && [ "$flood" -ge 500 ] ||
+	tb_fail "(g) random sources: $flood of 40000 passed in ${secs}s; expected at most $max (1000/s + burst)"
+tb_pass "(g) a 40000-frame random-source flood: $flood passed (at most $max: 1000/s + burst)"
+tb_assert_eq "$(got known.example.com)" 10 "(g) the established source kept its allowance during the flood"
+# SIGHUP with the same rule keeps an empty bucket empty; a changed rule starts afresh.
+gen_src 198.18.0.9 burst1.example.com 30 10000
+tb_assert_eq "$(got burst1.example.com)" 10 "(g) a burst of 30 from one new source: its 10 tokens"
+kill -HUP "$OFF_PID"
+tb_wait_for 5 grep -q '"type":"reload".*"limits_kept":1' "$OFF_OUT" || tb_fail "(g) reload did not keep the rule's buckets"
+gen_src 198.18.0.9 burst2.example.com 10 10000
+[ "$(got burst2.example.com)" -le 3 ] || tb_fail "(g) SIGHUP refilled the bucket: $(got burst2.example.com) of 10 passed"
+tb_pass "(g) after SIGHUP the limited source stays limited ($(got burst2.example.com) of 10 passed)"
+printf 'limit 12/s per src new 1000/s udp dst port 53\ndefault drop\n' >"$TB_TMP/names.rules"
+kill -HUP "$OFF_PID"
+tb_wait_for 5 grep -q '"type":"reload".*"limits_kept":0' "$OFF_OUT" || tb_fail "(g) the changed rule kept old buckets"
+gen_src 198.18.0.9 burst3.example.com 20 10000
+tb_assert_eq "$(got burst3.example.com)" 12 "(g) a changed rule starts with full buckets (12)"
+off_stop
+[ "$(off limited)" -ge $((40000 - max)) ] || tb_fail "(g) the refused flood is not counted as limited ($(off limited))"
+tb_pass "(g) the refused flood frames are limited ($(off limited))"
+jq -e -s 'any(.[]; .type == "rule" and .index == 0 and .new_refused >= 0)' "$OFF_OUT" >/dev/null ||
+	tb_fail "(g) --rule-stats lacks new_refused: $(grep rule "$OFF_OUT")"
+tb_pass "(g) --rule-stats reports new_refused per limit rule"

@@ -383,12 +383,15 @@ static int assign_cpus(struct offload *o, const char *list)
 	return 0;
 }
 
-static int load_rules(struct offload *o, const struct args *a, struct rxq_rules **out)
+/* @prev: the rules in force, whose limit buckets unchanged rules take over (NULL at start). */
+static int load_rules(struct offload *o, const struct args *a, const struct rxq_rules *prev,
+		      struct rxq_rules **out)
 {
 	struct rxq_rules_opts ro = {
 	    .sz = sizeof(ro),
 	    .nthreads = o->nworkers,
 	    .limit_entries = a->limit_entries,
+	    .prev = prev,
 	};
 	struct rxq_parse_error pe;
 	char msg[1024];
@@ -406,7 +409,7 @@ static void reload_rules(struct offload *o, const struct args *a)
 	struct rxq_rules *rules;
 	int err;
 
-	err = load_rules(o, a, &rules);
+	err = load_rules(o, a, rxq_rules_ref__current(o->rules), &rules);
 	rxq_out__begin(o->out, "reload");
 	rxq_out__text(o->out, "[*] ");
 	rxq_out__str(o->out, "rules", a->rules);
@@ -429,6 +432,7 @@ static void reload_rules(struct offload *o, const struct args *a)
 	o->reloads++;
 	rxq_out__bool(o->out, "ok", true);
 	rxq_out__u64(o->out, "count", rxq_rules__count(rules));
+	rxq_out__u64(o->out, "limits_kept", rxq_rules__limits_kept(rules));
 	rxq_out__end(o->out);
 }
 
@@ -862,7 +866,7 @@ int main(int argc, char **argv)
 	}
 	if (assign_cpus(&o, a.cpu))
 		goto out;
-	if (load_rules(&o, &a, &rules))
+	if (load_rules(&o, &a, NULL, &rules))
 		goto out;
 	if (rxq_rules_ref__new(&o.rules, rules, o.nworkers)) {
 		rxq_rules__free(rules);

@@ -150,6 +150,8 @@ static void rule_stats(struct offload *o)
 		rxq_out__u64(o->out, "line", rxq_rules__line(rules, i));
 		rxq_out__str(o->out, "action", action[rxq_rules__action(rules, i)]);
 		rxq_out__u64(o->out, "hits", hits);
+		if (rxq_rules__action(rules, i) == RXQ_RULE_LIMIT)
+			rxq_out__u64(o->out, "new_refused", rxq_rules__new_refused_total(rules, i));
 		rxq_out__str(o->out, "rule", rxq_rules__text(rules, i));
 		rxq_out__end(o->out);
 	}
