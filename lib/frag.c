@@ -20,7 +20,6 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/random.h>
 
 #include "rxq/frag.h"
 #include "rxq/limit.h"
@@ -783,19 +782,6 @@ size_t rxq_frag__memory(const struct rxq_frag_table *t)
 
 /* ---- life cycle ---- */
 
-static uint64_t seed_new(void)
-{
-	struct timespec ts;
-	uint64_t seed = 0;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed) && seed)
-		return seed;
-	/* No entropy yet (early boot): a clock-derived seed still differs per table. */
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
-		seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
-		       ((uint64_t)getpid() << 32);
-	return seed ? seed : 0x9e3779b97f4a7c15ull;
-}
 
 int rxq_frag__new(struct rxq_frag_table **out, const struct rxq_frag_opts *opts)
 {
@@ -817,7 +803,7 @@ int rxq_frag__new(struct rxq_frag_table **out, const struct rxq_frag_opts *opts)
 	    o.max_frags > RXQ_FRAG_MAX_FRAGS_LIMIT)
 		return -EINVAL;
 	if (!o.hash_seed)
-		o.hash_seed = seed_new();
+		o.hash_seed = rxq_seed_new();
 
 	t = calloc(1, sizeof(*t));
 	if (!t)

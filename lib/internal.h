@@ -16,6 +16,9 @@
 
 #include <stdint.h>
 
+/** @brief A random seed for a keyed hash table (getrandom, or the clock early in boot). */
+uint64_t rxq_seed_new(void);
+
 /* splitmix64 finaliser: every input bit affects every output bit, so hash tables may index with
  * either the high or the low bits. */
 static inline uint64_t rxq_mix64(uint64_t x)

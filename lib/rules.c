@@ -18,7 +18,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -1034,19 +1033,6 @@ fail:
 	return ret;
 }
 
-static uint64_t seed_new(void)
-{
-	struct timespec ts;
-	uint64_t seed = 0;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed) && seed)
-		return seed;
-	/* No entropy yet (early boot): a clock-derived seed still differs per load. */
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
-		seed = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
-		       ((uint64_t)getpid() << 32);
-	return seed ? seed : 0x9e3779b97f4a7c15ull;
-}
 
 /* For the tests: how many steps the classifier walks (merged groups count as one). */
 __attribute__((unused)) RXQ_STATIC unsigned rxq_rules_nsteps(const struct rxq_rules *rs)
@@ -1167,7 +1153,7 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 	if (!rs->seed && prev)
 		rs->seed = prev->seed;
 	if (!rs->seed)
-		rs->seed = seed_new();
+		rs->seed = rxq_seed_new();
 	if (rs->limit_entries > (1u << 26) || rs->nthreads > 4096) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "bad options: %u threads (at most 4096), %u limit entries (at most %u)",
