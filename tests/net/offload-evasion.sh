@@ -327,3 +327,56 @@ tb_pass "(g) the refused flood frames are limited ($(off limited))"
 jq -e -s 'any(.[]; .type == "rule" and .index == 0 and .new_refused >= 0)' "$OFF_OUT" >/dev/null ||
 	tb_fail "(g) --rule-stats lacks new_refused: $(grep rule "$OFF_OUT")"
 tb_pass "(g) --rule-stats reports new_refused per limit rule"
+
+# --- (h) fragments ------------------------------------------------------------------------------------
+cp "$TB_TMP/names.rules.orig" "$TB_TMP/names.rules" 2>/dev/null ||
+	printf 'drop    dns qname *.attack.example\ndefault pass\n' >"$TB_TMP/names.rules"
+reasm() { tb_dut nstat -az IpReasmReqds Ip6ReasmReqds | awk '/Reasm/ { s += $2 } END { print s + 0 }'; }
+raw "$TB_GEN_IP4" "$TB_DUT_IP4" frag0.attack.example 1 --frag 16
+tb_assert_eq "$(got frag0.attack.example)" 1 "(h) without rxq-offload the kernel joins a fragmented query"
+off_start xdp:dut0 --flow 'udp4 dst-port 53' --flow 'udp6 dst-port 53' --frag-timeout 1s
+for fam in 4 6; do
+	if [ $fam = 4 ]; then s=$TB_GEN_IP4 d=$TB_DUT_IP4; else s=$TB_GEN_IP6 d=$TB_DUT_IP6; fi
+	raw "$s" "$d" "f$fam.attack.example" 10 --frag 16
+	raw "$s" "$d" "f$fam.example.com" 10 --frag 16
+	raw "$s" "$d" "r$fam.example.com" 10 --frag 24 --frag-order reverse
+	raw "$s" "$d" "o$fam.example.com" 10 --frag 16 --overlap
+	tb_assert_eq "$(got "f$fam.attack.example")" 0 "(h) IPv$fam: a query split in fragments is classified whole: dropped"
+	tb_assert_eq "$(got "f$fam.example.com")/$(got "r$fam.example.com")" 10/10 \
+		"(h) IPv$fam: valid fragmented queries arrive, in order and reversed"
+	tb_assert_eq "$(got "o$fam.example.com")" 0 "(h) IPv$fam: overlapping fragments are refused"
+done
+# fragments of a datagram for a port the flows do not name go to the kernel whole
+u0=$(tb_dut nstat -az UdpInDatagrams | awk '/InDatagrams/ { print $2 }')
+tb_bg dut python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.2", 9999))
+while True:
+    s.recv(4096)'
+sleep 0.3
+raw "$TB_GEN_IP4" "$TB_DUT_IP4" other.example.com 10 --frag 16 --dport 9999
+sleep 0.3
+tb_assert_eq "$(($(tb_dut nstat -az UdpInDatagrams | awk '/InDatagrams/ { print $2 }') - u0))" 10 \
+	"(h) fragmented datagrams for another port reach their socket"
+# a flood of later fragments that never complete: held, evicted or timed out, never the kernel's
+r0=$(reasm)
+tb_gen python3 - "$TB_GEN_IF" <<'PY' || tb_fail "(h) fragment flood failed"
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+eth = bytes.fromhex("025251000002025251000001") + b"\x08\x00"
+src, dst = socket.inet_aton("198.18.0.1"), socket.inet_aton("198.18.0.2")
+for i in range(20000):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 64, i & 0xffff, 0x2000 | 100, 64, 17, 0, src, dst)
+    s.send(eth + ip + bytes(64))
+PY
+sleep 1.5
+tb_assert_eq "$(($(reasm) - r0))" 0 "(h) a flood of 20000 incomplete fragments never reaches the kernel's reassembly"
+off_stop
+# (plus the fragments that followed an overlap: their datagram was dropped, they start anew)
+t=$(off frag_timeouts)
+[ "$t" -ge 20000 ] && [ "$t" -le 20080 ] || tb_fail "(h) frag_timeouts $t: expected the flood's 20000"
+tb_pass "(h) the flood's fragments timed out (--frag-timeout 1s): frag_timeouts=$t"
+[ "$(off frag_datagrams)" -ge 60 ] || tb_fail "(h) frag_datagrams: $(off frag_datagrams)"
+tb_pass "(h) $(off frag_datagrams) datagrams reassembled and classified"

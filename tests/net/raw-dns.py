@@ -15,6 +15,7 @@ for the tests of what rxq-offload lets through:
     --overlap                fragments: the second starts 8 bytes into the first's data, with
                              other bytes there (a reassembler must refuse the datagram)
     --sport N                first source port (default 20000; query i uses N + i)
+    --dport N                destination port (default 53)
 
 SRC/DST are IPv4 or IPv6 addresses (both of one family). Each query has its own id, source port
 and IP identification. Frames leave through IF as given: AF_PACKET applies no offload.
@@ -44,14 +45,14 @@ def query(name, qid):
     return q + b"\0" + struct.pack("!HH", 1, 1)
 
 
-def udp_datagram(src, dst, sport, payload, state):
+def udp_datagram(src, dst, sport, dport, payload, state):
     udp_len = 8 + len(payload)
     if src.version == 4:
         pseudo = src.packed + dst.packed + struct.pack("!BBH", 0, 17, udp_len)
     else:
         pseudo = src.packed + dst.packed + struct.pack("!IxxxB", udp_len, 17)
     partial = fold(sum16(pseudo))
-    udp = struct.pack("!HHHH", sport, 53, udp_len, 0) + payload
+    udp = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
     good = (~fold(sum16(pseudo) + sum16(udp))) & 0xFFFF or 0xFFFF
     csum = {"good": good, "bad": good ^ 0x5A5A, "partial": partial}[state]
     if state == "bad" and csum == partial:
@@ -96,7 +97,7 @@ def pieces(data, size, overlap):
 def packets(a, src, dst, i):
     """The IP packets (without Ethernet) of query i."""
     sport = a.sport + i
-    dgram = udp_datagram(src, dst, sport, query(a.name, i + 1), a.csum)
+    dgram = udp_datagram(src, dst, sport, getattr(a, "dport", 53), query(a.name, i + 1), a.csum)
     ident = (0x4000 + i) & 0xFFFF
     if src.version == 4:
         if not a.frag:
@@ -127,6 +128,7 @@ def main():
     p.add_argument("--frag-order", choices=("forward", "reverse"), default="forward")
     p.add_argument("--overlap", action="store_true")
     p.add_argument("--sport", type=int, default=20000)
+    p.add_argument("--dport", type=int, default=53)
     a = p.parse_args()
     if a.frag % 8:
         p.error("--frag must be a multiple of 8")

@@ -51,6 +51,8 @@ enum {
 	O_VERBOSE,
 	O_CSUM_COMPLETE,
 	O_VLAN,
+	O_FRAG_MEM,
+	O_FRAG_TIMEOUT,
 };
 
 static const struct rxq_opt opts[] = {
@@ -73,6 +75,10 @@ static const struct rxq_opt opts[] = {
      "also steer frames tagged with these 802.1Q VIDs (IF needs a VLAN interface for each); "
      "without it only untagged frames leave the kernel",
      O_VLAN},
+    {"frag-mem", 0, "MIB",
+     "memory of each queue's fragment reassembly table (default 32, at most 1024)", O_FRAG_MEM},
+    {"frag-timeout", 0, "TIME", "drop a datagram whose fragments do not complete in TIME "
+     "(default 30s, the kernel's ipfrag_time)", O_FRAG_TIMEOUT},
     {"csum-complete", 0, "auto|on|off",
      "complete UDP/TCP checksums a local sender left partial before reinjecting (default "
      "auto: on for software devices such as veth and TAP, off for NICs)",
@@ -107,6 +113,8 @@ struct args {
 	int csum_complete; /* -1 auto, 0 off, 1 on */
 	uint16_t vlans[RXQ_VLAN_MAX];
 	unsigned nvlans;
+	uint32_t frag_mib;
+	uint64_t frag_timeout_ns;
 	uint64_t duration_ns;
 	int verbose;
 };
@@ -265,6 +273,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_TAP:
 			a->tap_name = v;
+			break;
+		case O_FRAG_MEM:
+			if (parse_u32_opt("frag-mem", v, 1, RXQ_FRAG_MEM_MAX >> 20, &a->frag_mib))
+				return -EINVAL;
+			break;
+		case O_FRAG_TIMEOUT:
+			if (rxq_parse_duration_ns(v, &a->frag_timeout_ns) || !a->frag_timeout_ns) {
+				rxq_err("--frag-timeout=%s: expected a time such as 30s, 500ms, 2m", v);
+				return -EINVAL;
+			}
 			break;
 		case O_VLAN:
 			if (parse_vlans(v, a))
@@ -757,6 +775,7 @@ static void cleanup(struct offload *o)
 	for (i = 0; o->workers && i < o->nworkers; i++) {
 		rxq_xsk__close(o->workers[i].xsk);
 		rxq_rpcheck__free(o->workers[i].rp);
+		rxq_frag__free(o->workers[i].frag);
 	}
 	rxq_steer_sel__free(o->sel);
 	rxq_steer__close(o->steer);
@@ -814,14 +833,20 @@ int main(int argc, char **argv)
 	o.rules_path = a.rules;
 	o.duration_ns = a.duration_ns;
 
-	if (o.port.type == RXQ_PORT_PCAP) {
+	/*
+	 * The steering program's selection in user space: pcap: applies --flow with it, and live
+	 * datagrams reassembled from fragments (steered on their addresses alone) are checked
+	 * against the flows' ports with it.
+	 */
+	if (a.nflows) {
 		struct rxq_steer_opts so = {.sz = sizeof(so), .vlans = a.vlans, .nvlans = a.nvlans};
 
-		/* with --flow, exactly what the steering program would take out of the kernel */
-		if (a.nflows && rxq_steer_sel__new(&o.sel, flows, a.nflows, &so)) {
+		if (rxq_steer_sel__new(&o.sel, flows, a.nflows, &so)) {
 			rxq_err("--flow: cannot compile the flow specs");
 			return EXIT_BAD;
 		}
+	}
+	if (o.port.type == RXQ_PORT_PCAP) {
 		o.reinject = false;
 		o.nworkers = 1;
 	} else {
@@ -866,6 +891,21 @@ int main(int argc, char **argv)
 	}
 	if (assign_cpus(&o, a.cpu))
 		goto out;
+	for (i = 0; i < o.nworkers; i++) {
+		struct rxq_frag_opts fo = {
+		    .sz = sizeof(fo),
+		    .mem_max = (size_t)a.frag_mib << 20,
+		    .timeout_ns = a.frag_timeout_ns,
+		};
+
+		err = rxq_frag__new(&o.workers[i].frag, &fo);
+		if (err) {
+			rxq_err("cannot allocate %u MiB for fragment reassembly: %s",
+				a.frag_mib ? a.frag_mib : RXQ_FRAG_MEM_DEFAULT >> 20, strerror(-err));
+			status = EXIT_FAIL;
+			goto out;
+		}
+	}
 	if (load_rules(&o, &a, NULL, &rules))
 		goto out;
 	if (rxq_rules_ref__new(&o.rules, rules, o.nworkers)) {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rxq/frag.h"
 #include "rxq/output.h"
 #include "rxq/pcap.h"
 #include "rxq/port.h"
@@ -36,6 +37,10 @@ enum offload_counter {
 	C_CSUM_COMPLETED, /* passed frames whose partial UDP/TCP checksum was completed */
 	C_RP_REFUSED,	  /* passed frames IF's reverse-path filter refuses: not reinjected */
 	C_NOT_STEERED,	  /* pcap: frames the steering program would leave to the kernel */
+	C_FRAG_HELD,	  /* fragments in the reassembly table now (a gauge) */
+	C_FRAG_TIMEOUTS,  /* fragments of datagrams that did not complete in time */
+	C_FRAG_EVICTIONS, /* fragments let go to make room (or still incomplete at exit) */
+	C_FRAG_DATAGRAMS, /* datagrams reassembled and classified */
 	C__COUNT,
 };
 
@@ -48,6 +53,8 @@ struct offload_worker {
 	int cpu;	/* -1: not pinned */
 	struct rxq_xsk *xsk;
 	struct rxq_rpcheck *rp; /* NULL: IF has no IPv4 reverse-path filter */
+	struct rxq_frag_table *frag;
+	struct rxq_frag_stats frag_seen; /* what frag_counts() last added to the row */
 	uint64_t *row;
 	pthread_t thread;
 	bool started;

@@ -92,6 +92,11 @@ static void counter_fields(struct rxq_out *out, const uint64_t *d, uint64_t ring
 	rxq_out__u64(out, "ring_drops", ring_drops);
 	rxq_out__u64(out, "csum_completed", d[C_CSUM_COMPLETED]);
 	rxq_out__u64(out, "rp_refused", d[C_RP_REFUSED]);
+	if (!rate_name)
+		rxq_out__u64(out, "frag_held", d[C_FRAG_HELD]); /* a gauge: not a rate */
+	rxq_out__u64(out, "frag_timeouts", d[C_FRAG_TIMEOUTS]);
+	rxq_out__u64(out, "frag_evictions", d[C_FRAG_EVICTIONS]);
+	rxq_out__u64(out, "frag_datagrams", d[C_FRAG_DATAGRAMS]);
 }
 
 void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
@@ -161,7 +166,8 @@ void offload_report_summary(struct offload *o, const struct offload_snapshot *en
 {
 	const uint64_t *t = end->total;
 	double secs = (double)(end->t_ns - o->start_ns) / 1e9;
-	bool reconciled = t[C_RX] == t[C_DROPPED] + t[C_PASSED] + t[C_LIMITED] + t[C_ERRORS];
+	bool reconciled = t[C_RX] == t[C_DROPPED] + t[C_PASSED] + t[C_LIMITED] + t[C_ERRORS] +
+					 t[C_FRAG_TIMEOUTS] + t[C_FRAG_EVICTIONS] + t[C_FRAG_HELD];
 	unsigned i;
 	char key[16];
 
@@ -236,6 +242,12 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 	     C_CSUM_COMPLETED},
 	    {"rp_refused_total", "Passed frames the interface's reverse-path filter refuses.",
 	     C_RP_REFUSED},
+	    {"frag_timeout_packets_total", "Fragments of datagrams that did not complete in time.",
+	     C_FRAG_TIMEOUTS},
+	    {"frag_eviction_packets_total", "Fragments let go to make room in the reassembly table.",
+	     C_FRAG_EVICTIONS},
+	    {"frag_datagrams_total", "Datagrams reassembled from fragments and classified.",
+	     C_FRAG_DATAGRAMS},
 	    {"rx_bytes_total", "Bytes of the frames received.", C_RX_BYTES},
 	    {"ring_drops_total", "Frames the kernel dropped at the AF_XDP rings.", -1},
 	};

@@ -21,6 +21,7 @@ struct batch_counts {
 	uint64_t csum_completed;
 	uint64_t rp_refused;
 	uint64_t not_steered;
+	uint64_t reinjected, reinject_errors; /* reassembled datagrams' fragments */
 };
 
 static void pin(const struct offload_worker *w)
@@ -47,35 +48,126 @@ static bool kernel_takes(struct offload_worker *w, const struct rxq_pkt *pkt, ui
 	return rxq_rpcheck__ipv4(w->rp, pkt->src.b, pkt->dst.b, pkt->tos, now) == 1;
 }
 
+/* What became of a frame. */
+enum fate {
+	FATE_DROP, /* any verdict but pass, or not to be reinjected */
+	FATE_PASS, /* to be reinjected (live) or written to --out-pass (pcap) */
+	FATE_HELD, /* a fragment the reassembly table took: its datagram decides later */
+};
+
+/*
+ * A passed frame (or datagram) goes back to the kernel if the kernel would have taken it from IF
+ * (see kernel_takes()).
+ */
+static bool reinject_ok(struct offload_worker *w, const struct rxq_pkt *pkt, uint64_t now,
+			struct batch_counts *bc)
+{
+	if (kernel_takes(w, pkt, now))
+		return true;
+	bc->rp_refused++;
+	return false;
+}
+
+/*
+ * A fragment: into the reassembly table. When it completes its datagram, the datagram is
+ * classified whole (and checked against --flow, whose ports the first steering could not see),
+ * and its verdict is every fragment's: all of them go back to the kernel, which reassembles them
+ * itself, or none. @ts: the capture time (pcap: the fragments go to --out-pass/--out-drop).
+ */
+static enum fate reassemble(struct offload_worker *w, struct rxq_rules_ctx *ctx,
+			    const uint8_t *data, uint32_t len, const struct rxq_pkt *pkt,
+			    uint64_t now, const struct timespec *ts, struct batch_counts *bc)
+{
+	struct offload *o = w->o;
+	struct rxq_pcap_writer *wr;
+	struct rxq_frag_out out;
+	enum rxq_verdict v;
+	unsigned i;
+
+	bc->bytes += len;
+	if (rxq_frag__add(w->frag, data, len, pkt, now, &out) != RXQ_FRAG_COMPLETE)
+		return FATE_HELD; /* held, or an error: the table's counters say which */
+	if (o->sel && rxq_steer_sel__select(o->sel, out.frame, out.len) < 0)
+		v = RXQ_VERDICT_PASS; /* not one of the flows: the kernel's, untouched */
+	else
+		v = rxq_rules__classify(ctx, out.frame, out.len, &out.pkt, RXQ_PKT_OK, now, NULL);
+	bc->v[v] += out.nfrags;
+	if (ts) {
+		wr = v == RXQ_VERDICT_PASS ? o->out_pass : o->out_drop;
+		for (i = 0; wr && i < out.nfrags; i++) {
+			int err = rxq_pcap_writer__write(wr, out.frags[i].iov_base,
+							 (uint32_t)out.frags[i].iov_len, ts);
+
+			if (err && !w->err)
+				w->err = err;
+		}
+	} else if (v == RXQ_VERDICT_PASS && o->reinject) {
+		if (!reinject_ok(w, &out.pkt, now, bc)) {
+			bc->rp_refused += out.nfrags - 1;
+		} else {
+			unsigned ok = rxq_tap__write_batch(o->tap, w->index, out.frags, out.nfrags,
+							   NULL);
+
+			bc->reinjected += ok;
+			bc->reinject_errors += out.nfrags - ok;
+		}
+	}
+	return FATE_HELD;
+}
+
 /*
  * Classifies one frame; for a passed one that goes back to the kernel (@pass_iov not NULL), checks
  * that the kernel would have taken it from IF and completes a checksum a local sender left partial
  * (the skb's "checksum partial" flag, which told the receiving kernel to trust it, did not cross
  * into AF_XDP). VLAN tags stay: the TAP's VLAN interfaces receive what IF's would have.
- * @return whether the frame is to be reinjected.
  */
-static bool classify(struct offload_worker *w, struct rxq_rules_ctx *ctx, uint8_t *data,
-		     uint32_t len, uint64_t now, struct iovec *pass_iov, struct batch_counts *bc)
+static enum fate classify(struct offload_worker *w, struct rxq_rules_ctx *ctx, uint8_t *data,
+			  uint32_t len, uint64_t now, const struct timespec *ts,
+			  struct iovec *pass_iov, struct batch_counts *bc)
 {
 	struct rxq_pkt pkt;
 	enum rxq_pkt_result pr;
 	enum rxq_verdict v;
 
 	pr = rxq_pkt__parse(&pkt, data, len);
+	if (pr == RXQ_PKT_OK && pkt.is_fragment && w->frag)
+		return reassemble(w, ctx, data, len, &pkt, now, ts, bc);
 	v = rxq_rules__classify(ctx, data, len, &pkt, pr, now, NULL);
 	bc->v[v]++;
 	bc->bytes += len;
-	if (v != RXQ_VERDICT_PASS || !pass_iov)
-		return false;
-	if (!kernel_takes(w, &pkt, now)) {
-		bc->rp_refused++;
-		return false;
-	}
+	if (v != RXQ_VERDICT_PASS)
+		return FATE_DROP;
+	if (!pass_iov)
+		return FATE_PASS;
+	if (!reinject_ok(w, &pkt, now, bc))
+		return FATE_DROP;
 	if (w->o->csum_complete && rxq_pkt__csum_complete(data, &pkt))
 		bc->csum_completed++;
 	pass_iov->iov_base = data;
 	pass_iov->iov_len = len;
-	return true;
+	return FATE_PASS;
+}
+
+/*
+ * The reassembly table's books, as deltas into this worker's counters: its errors are errors,
+ * what it let go (timeouts, evictions, shutdown) and what it holds complete
+ * rx = dropped + passed + limited + errors + frag_timeouts + frag_evictions + frag_held.
+ */
+static void frag_counts(struct offload_worker *w)
+{
+	struct rxq_frag_stats st;
+
+	rxq_frag__stats(w->frag, &st);
+	rxq_counter_add(w->row, C_ERRORS, st.error_frames - w->frag_seen.error_frames);
+	rxq_counter_add(w->row, C_FRAG_TIMEOUTS, st.timeout_frames - w->frag_seen.timeout_frames);
+	rxq_counter_add(w->row, C_FRAG_EVICTIONS,
+			st.evicted_frames + st.flushed_frames - w->frag_seen.evicted_frames -
+			    w->frag_seen.flushed_frames);
+	/* a gauge: the difference may be negative; the row's sum stays right modulo 2^64 */
+	rxq_counter_add(w->row, C_FRAG_HELD, st.held_frames - w->frag_seen.held_frames);
+	rxq_counter_add(w->row, C_FRAG_DATAGRAMS,
+			st.completed_datagrams - w->frag_seen.completed_datagrams);
+	w->frag_seen = st;
 }
 
 static void add_counts(uint64_t *row, const struct batch_counts *bc, unsigned n)
@@ -88,6 +180,8 @@ static void add_counts(uint64_t *row, const struct batch_counts *bc, unsigned n)
 	rxq_counter_add(row, C_CSUM_COMPLETED, bc->csum_completed);
 	rxq_counter_add(row, C_RP_REFUSED, bc->rp_refused);
 	rxq_counter_add(row, C_NOT_STEERED, bc->not_steered);
+	rxq_counter_add(row, C_REINJECTED, bc->reinjected);
+	rxq_counter_add(row, C_REINJECT_ERRORS, bc->reinject_errors);
 	rxq_counter_add(row, C_RX, n);
 }
 
@@ -140,6 +234,8 @@ void *offload_live_worker(void *arg)
 		if (!n) {
 			if (atomic_load_explicit(&o->stop, memory_order_relaxed))
 				break;
+			if (w->frag && rxq_frag__expire(w->frag, rxq_now_ns()))
+				frag_counts(w);
 			/* about to block: the rules may be swapped meanwhile */
 			rxq_rules_ref__idle(o->rules, w->index);
 			if (o->busy_poll)
@@ -170,8 +266,9 @@ void *offload_live_worker(void *arg)
 		memset(&bc, 0, sizeof(bc));
 		npass = 0;
 		for (i = 0; i < n; i++)
-			npass += classify(w, ctx, bufs[i].data, bufs[i].len, now,
-					  o->reinject ? &pass[npass] : NULL, &bc);
+			npass += classify(w, ctx, bufs[i].data, bufs[i].len, now, NULL,
+					  o->reinject ? &pass[npass] : NULL, &bc) == FATE_PASS &&
+				 o->reinject;
 		if (npass) {
 			unsigned ok = rxq_tap__write_batch(o->tap, tapq, pass, npass, NULL);
 
@@ -180,6 +277,14 @@ void *offload_live_worker(void *arg)
 		}
 		rxq_xsk__release(w->xsk, bufs, n);
 		add_counts(w->row, &bc, n);
+		if (w->frag) {
+			rxq_frag__expire(w->frag, now);
+			frag_counts(w);
+		}
+	}
+	if (w->frag) {
+		rxq_frag__flush(w->frag); /* what is still incomplete at exit counts as evicted */
+		frag_counts(w);
 	}
 	if (w->err)
 		worker_failed(w);
@@ -205,7 +310,7 @@ void *offload_pcap_worker(void *arg)
 	struct offload_worker *w = arg;
 	struct offload *o = w->o;
 	struct pcap_frame meta[OFFLOAD_BATCH_MAX];
-	bool passed[OFFLOAD_BATCH_MAX];
+	enum fate fate[OFFLOAD_BATCH_MAX];
 	struct rxq_pcap_reader *rd = o->pcap_in;
 	uint64_t last_ns = 0, t0, t1, now;
 	struct rxq_rules_ctx *ctx;
@@ -240,13 +345,12 @@ void *offload_pcap_worker(void *arg)
 		t0 = rxq_now_ns();
 		for (i = 0; i < n; i++) {
 			uint8_t *frame = pcap_arena + meta[i].off;
-			struct iovec iov;
 
 			/*
 			 * What the steering program leaves to the kernel never reaches the rules:
 			 * it goes to --out-pass as it is, as it would reach the kernel.
 			 */
-			passed[i] = true;
+			fate[i] = FATE_PASS;
 			if (o->sel && rxq_steer_sel__select(o->sel, frame, meta[i].len) < 0) {
 				bc.not_steered++;
 				continue;
@@ -257,15 +361,15 @@ void *offload_pcap_worker(void *arg)
 			if (now < last_ns)
 				now = last_ns;
 			last_ns = now;
-			passed[i] = classify(w, ctx, frame, meta[i].len, now, &iov, &bc);
+			fate[i] = classify(w, ctx, frame, meta[i].len, now, &meta[i].ts, NULL, &bc);
 		}
 		t1 = rxq_now_ns();
 		rxq_counter_add(w->row, C_CLASSIFY_NS, t1 - t0);
 		for (i = 0; i < n && (o->out_pass || o->out_drop); i++) {
-			struct rxq_pcap_writer *wr = passed[i] ? o->out_pass : o->out_drop;
+			struct rxq_pcap_writer *wr = fate[i] == FATE_PASS ? o->out_pass : o->out_drop;
 			int err;
 
-			if (!wr)
+			if (!wr || fate[i] == FATE_HELD)
 				continue;
 			err = rxq_pcap_writer__write(wr, pcap_arena + meta[i].off, meta[i].len,
 						     &meta[i].ts);
@@ -273,8 +377,16 @@ void *offload_pcap_worker(void *arg)
 				w->err = err;
 		}
 		add_counts(w->row, &bc, n - (unsigned)bc.not_steered);
+		if (w->frag) {
+			rxq_frag__expire(w->frag, last_ns);
+			frag_counts(w);
+		}
 		if (w->err)
 			break;
+	}
+	if (w->frag) {
+		rxq_frag__flush(w->frag);
+		frag_counts(w);
 	}
 	worker_exit(w);
 	return NULL;
