@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include <time.h>
 #include <linux/if_addr.h>
+#include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 
@@ -21,56 +23,87 @@
 #include "internal.h"
 
 #define TAP_MAX_QUEUES 256
+/* Below this MTU the kernel gives an interface no IPv6 at all (no /proc/sys/net/ipv6/conf/IF). */
+#define TAP_IPV6_MIN_MTU 1280
+
+/* What the TAP copies from the interface it stands in for, all read before anything is created. */
+struct tap_mirror {
+	char ifname[IF_NAMESIZE];
+	unsigned char mac[ETH_ALEN];
+	int mtu;
+	int rp_filter; /* for the created device: 0 or 2 (loose) */
+	int accept_local;
+	int disable_ipv6; /* -1: the interface has no IPv6, leave IPv6 alone */
+};
 
 struct rxq_tap {
 	char name[IF_NAMESIZE];
-	char ifname[IF_NAMESIZE];
 	int ifindex;
+	struct tap_mirror from; /* IF */
 	unsigned nqueues;
 	int fds[];
 };
 
 /*
- * Kernel boundary: /proc/sys/net/... reads and writes. A '.' in an interface name is a '/' in the
- * sysctl path (eth0.100 -> eth0/100). A NULL @value only reads.
+ * Kernel boundary: one /proc/sys file. Writes @value when not NULL, else reads into @buf
+ * (NUL-terminated). 0 or -errno. The unit tests replace it.
  */
-RXQ_STATIC int tap_sysctl(const char *family, const char *dev, const char *key, const char *value,
-			  int *out)
+static int proc_rw(const char *path, const char *value, char *buf, size_t size)
 {
-	char path[128], buf[32];
 	ssize_t n;
-	size_t i;
 	int fd, err = 0;
 
-	n = snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/", family);
-	for (i = 0; dev[i] && (size_t)n < sizeof(path) - 1; i++)
-		path[n++] = dev[i] == '.' ? '/' : dev[i];
-	snprintf(path + n, sizeof(path) - (size_t)n, "/%s", key);
 	fd = open(path, (value ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (value) {
 		n = write(fd, value, strlen(value));
-		if (n < 0)
-			err = -errno;
 	} else {
-		n = read(fd, buf, sizeof(buf) - 1);
-		if (n < 0) {
-			err = -errno;
-		} else {
+		n = read(fd, buf, size - 1);
+		if (n >= 0)
 			buf[n] = '\0';
-			*out = atoi(buf);
-		}
 	}
+	if (n < 0)
+		err = -errno;
 	close(fd);
 	return err;
 }
 
-static int sysctl_get(const char *family, const char *dev, const char *key, int dflt)
-{
-	int v;
+RXQ_STATIC int (*tap_proc_rw)(const char *path, const char *value, char *buf,
+			      size_t size) = proc_rw;
 
-	return tap_sysctl(family, dev, key, NULL, &v) ? dflt : v;
+/* Kernel boundary: TUNSETIFF on an open /dev/net/tun. 0 or -errno. The unit tests replace it. */
+static int tun_setiff(int fd, struct ifreq *ifr)
+{
+	return ioctl(fd, TUNSETIFF, ifr) < 0 ? -errno : 0;
+}
+
+RXQ_STATIC int (*tap_tun_setiff)(int fd, struct ifreq *ifr) = tun_setiff;
+
+/*
+ * net.FAMILY.conf.DEV.KEY: writes @value, or reads an integer into *out when @value is NULL.
+ * /proc/sys names the directory after the interface as it is: eth3.5 is conf/eth3.5/ (the dot to
+ * slash rule is sysctl(8)'s spelling of keys, not a /proc/sys path).
+ */
+RXQ_STATIC int tap_sysctl(const char *family, const char *dev, const char *key, const char *value,
+			  int *out)
+{
+	char path[128], buf[32], *end;
+	long v;
+	int err;
+
+	if ((size_t)snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, dev, key) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	err = tap_proc_rw(path, value, buf, sizeof(buf));
+	if (err || value)
+		return err;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
 }
 
 /* rp_filter is max(all, dev); the TAP gets 0 if IF has none in effect, else loose mode. */
@@ -79,31 +112,122 @@ RXQ_STATIC int tap_rp_filter_for(int all, int ifv)
 	return (all > ifv ? all : ifv) ? 2 : 0;
 }
 
+static int read_sysctl(const char *family, const char *dev, const char *key, int *out)
+{
+	int err = tap_sysctl(family, dev, key, NULL, out);
+
+	if (err)
+		rxq_err("cannot read net.%s.conf.%s.%s: %s", family, dev, key, strerror(-err));
+	return err;
+}
+
 /*
- * Kernel boundary: adds @addr/32 to @ifindex without a prefix route (RTM_NEWADDR). 0 or -errno.
+ * The sysctls of @ifname (whose MTU is @mtu) a device standing in for it copies. A value that
+ * cannot be read is an error: a guessed default could turn rp_filter off, or IPv6 on, unseen.
+ * *disable_ipv6 is -1 when @ifname has no IPv6 at all: then neither has the copy.
  */
-RXQ_STATIC int tap_nl_add_addr4(int ifindex, struct in_addr addr)
+RXQ_STATIC int tap_read_sysctls(const char *ifname, int mtu, int *rp_filter, int *accept_local,
+				int *disable_ipv6)
+{
+	int err, all, ifv;
+
+	err = read_sysctl("ipv4", "all", "rp_filter", &all);
+	if (!err)
+		err = read_sysctl("ipv4", ifname, "rp_filter", &ifv);
+	if (!err)
+		err = read_sysctl("ipv4", ifname, "accept_local", accept_local);
+	if (err)
+		return err;
+	*rp_filter = tap_rp_filter_for(all, ifv);
+	*accept_local = !!*accept_local;
+
+	/* No net.ipv6 at all: IPv6 is off in this kernel (ipv6.disable=1). */
+	err = tap_sysctl("ipv6", "all", "disable_ipv6", NULL, &all);
+	if (err == -ENOENT) {
+		*disable_ipv6 = -1;
+		return 0;
+	}
+	if (err) {
+		rxq_err("cannot read net.ipv6.conf.all.disable_ipv6: %s", strerror(-err));
+		return err;
+	}
+	err = tap_sysctl("ipv6", ifname, "disable_ipv6", NULL, disable_ipv6);
+	if (err == -ENOENT && mtu < TAP_IPV6_MIN_MTU) {
+		*disable_ipv6 = -1;
+		return 0;
+	}
+	if (err)
+		rxq_err("cannot read net.ipv6.conf.%s.disable_ipv6: %s", ifname, strerror(-err));
+	return err;
+}
+
+/* MAC address and MTU of @m->ifname, then its sysctls. */
+static int tap_read_mirror(int sock, struct tap_mirror *m)
+{
+	struct ifreq ifr;
+	int err;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", m->ifname);
+	if (ioctl(sock, SIOCGIFHWADDR, &ifr) < 0) {
+		err = -errno;
+		rxq_err("cannot read the MAC address of %s: %s", m->ifname, strerror(-err));
+		return err;
+	}
+	memcpy(m->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	if (ioctl(sock, SIOCGIFMTU, &ifr) < 0) {
+		err = -errno;
+		rxq_err("cannot read the MTU of %s: %s", m->ifname, strerror(-err));
+		return err;
+	}
+	m->mtu = ifr.ifr_mtu;
+	return tap_read_sysctls(m->ifname, m->mtu, &m->rp_filter, &m->accept_local,
+				&m->disable_ipv6);
+}
+
+/* Sends one request and waits for its acknowledgement. 0 or -errno. */
+static int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct ifaddrmsg *ifa;
-	unsigned seq = (unsigned)time(NULL), portid;
-	int err = 0;
+	unsigned portid = mnl_socket_get_portid(nl);
 	ssize_t n;
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned)time(NULL);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	return mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL) < 0 ? -errno : 0;
+}
+
+static int nl_open(struct mnl_socket **out)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int err;
+
 	if (!nl)
 		return -errno;
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
-		goto out;
+		mnl_socket_close(nl);
+		return err;
 	}
-	portid = mnl_socket_get_portid(nl);
+	*out = nl;
+	return 0;
+}
+
+/* Kernel boundary: adds @addr/32 to @ifindex without a prefix route (RTM_NEWADDR). 0 or -errno. */
+static int tap_nl_add_addr4(struct mnl_socket *nl, int ifindex, struct in_addr addr)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = 32;
@@ -112,156 +236,122 @@ RXQ_STATIC int tap_nl_add_addr4(int ifindex, struct in_addr addr)
 	mnl_attr_put(nlh, IFA_LOCAL, sizeof(addr), &addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
 	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NOPREFIXROUTE);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		err = -errno;
-		goto out;
-	}
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0)
-		err = -errno;
-out:
-	mnl_socket_close(nl);
-	return err;
+	return nl_request(nl, nlh);
 }
 
 /*
  * With rp_filter in effect, the kernel drops every IPv4 packet that arrives on an interface
  * without an IPv4 address (fib_validate_source: no address -> "last resort" -> reverse path
- * failure), even in loose mode. So the TAP borrows IF's primary address as a /32 without a prefix
- * route: that adds no new local address and no route, and lets the loose check run.
+ * failure), even in loose mode. So the created device borrows the primary address of the
+ * interface it stands in for as a /32 without a prefix route: that adds no new local address and
+ * no route, and lets the loose check run.
  */
-static int tap_borrow_addr4(struct rxq_tap *t)
+static int tap_borrow_addr4(struct mnl_socket *nl, int sock, const char *dev, int ifindex,
+			    const char *from)
 {
 	struct sockaddr_in *sin;
 	struct ifreq ifr;
-	int sock, err;
+	int err;
 
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock < 0)
-		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->ifname);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", from);
 	err = ioctl(sock, SIOCGIFADDR, &ifr) < 0 ? -errno : 0;
-	close(sock);
 	if (err == -EADDRNOTAVAIL)
-		return 0; /* IF has no IPv4 address: nothing to deliver locally over IPv4 */
+		return 0; /* no IPv4 address: nothing to deliver locally over IPv4 */
 	if (err) {
-		rxq_err("cannot read the IPv4 address of %s: %s", t->ifname, strerror(-err));
+		rxq_err("cannot read the IPv4 address of %s: %s", from, strerror(-err));
 		return err;
 	}
 	sin = (struct sockaddr_in *)&ifr.ifr_addr;
-	err = tap_nl_add_addr4(t->ifindex, sin->sin_addr);
+	err = tap_nl_add_addr4(nl, ifindex, sin->sin_addr);
 	if (err)
-		rxq_err("cannot add %s/32 to %s: %s", inet_ntoa(sin->sin_addr), t->name,
+		rxq_err("cannot add %s/32 to %s: %s", inet_ntoa(sin->sin_addr), dev,
 			strerror(-err));
 	return err;
 }
 
-static int tap_configure_sysctls(struct rxq_tap *t)
+static int write_sysctl(const char *family, const char *dev, const char *key, int v)
 {
-	char v[16];
-	int err, rpf;
+	char value[16];
+	int err;
 
-	rpf = tap_rp_filter_for(sysctl_get("ipv4", "all", "rp_filter", 0),
-				sysctl_get("ipv4", t->ifname, "rp_filter", 0));
-	if (rpf) {
-		err = tap_borrow_addr4(t);
+	snprintf(value, sizeof(value), "%d", v);
+	err = tap_sysctl(family, dev, key, value, NULL);
+	if (err)
+		rxq_err("cannot set net.%s.conf.%s.%s: %s", family, dev, key, strerror(-err));
+	return err;
+}
+
+/* The sysctls of the created device @dev, from @m; then it goes up, with IFF_NOARP. */
+static int tap_apply_mirror(struct mnl_socket *nl, int sock, const char *dev, int ifindex,
+			    const struct tap_mirror *m)
+{
+	struct ifreq ifr;
+	int err;
+
+	if (m->rp_filter) {
+		err = tap_borrow_addr4(nl, sock, dev, ifindex, m->ifname);
 		if (err)
 			return err;
 	}
-	snprintf(v, sizeof(v), "%d", rpf);
-	err = tap_sysctl("ipv4", t->name, "rp_filter", v, NULL);
-	if (err) {
-		rxq_err("cannot set net.ipv4.conf.%s.rp_filter: %s", t->name, strerror(-err));
-		return err;
-	}
-	snprintf(v, sizeof(v), "%d", sysctl_get("ipv4", t->ifname, "accept_local", 0) ? 1 : 0);
-	err = tap_sysctl("ipv4", t->name, "accept_local", v, NULL);
-	if (err) {
-		rxq_err("cannot set net.ipv4.conf.%s.accept_local: %s", t->name, strerror(-err));
-		return err;
-	}
-	/* IPv6 may be disabled in the kernel or the namespace: then there is nothing to set. */
-	err = tap_sysctl("ipv6", t->name, "addr_gen_mode", "1", NULL);
-	if (err == -ENOENT)
-		return 0;
-	if (err) {
-		rxq_err("cannot set net.ipv6.conf.%s.addr_gen_mode: %s", t->name, strerror(-err));
-		return err;
-	}
-	err = tap_sysctl("ipv6", t->name, "accept_ra", "0", NULL);
-	if (!err) {
-		snprintf(v, sizeof(v), "%d", sysctl_get("ipv6", t->ifname, "disable_ipv6", 0));
-		err = tap_sysctl("ipv6", t->name, "disable_ipv6", v, NULL);
-	}
+	err = write_sysctl("ipv4", dev, "rp_filter", m->rp_filter);
+	if (!err)
+		err = write_sysctl("ipv4", dev, "accept_local", m->accept_local);
 	if (err)
-		rxq_err("cannot configure IPv6 on %s: %s", t->name, strerror(-err));
-	return err;
-}
+		return err;
+	if (m->disable_ipv6 >= 0) {
+		/* No address of its own: set before the device goes up, when it would get one. */
+		err = write_sysctl("ipv6", dev, "addr_gen_mode", 1);
+		if (!err)
+			err = write_sysctl("ipv6", dev, "accept_ra", 0);
+		if (!err)
+			err = write_sysctl("ipv6", dev, "disable_ipv6", m->disable_ipv6);
+		if (err)
+			return err;
+	}
 
-/* IF's MAC and MTU onto the TAP, then up (IFF_NOARP: it never resolves neighbours). */
-static int tap_configure_link(struct rxq_tap *t)
-{
-	struct ifreq ifr;
-	int sock, err = 0, mtu;
-
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock < 0)
+	/* IFF_NOARP: it never resolves neighbours. */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
 		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->ifname);
-	if (ioctl(sock, SIOCGIFHWADDR, &ifr) < 0) {
-		err = -errno;
-		rxq_err("cannot read the MAC address of %s: %s", t->ifname, strerror(-err));
-		goto out;
-	}
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
-	if (ioctl(sock, SIOCSIFHWADDR, &ifr) < 0) {
-		err = -errno;
-		rxq_err("cannot set the MAC address of %s: %s", t->name, strerror(-err));
-		goto out;
-	}
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->ifname);
-	if (ioctl(sock, SIOCGIFMTU, &ifr) < 0) {
-		err = -errno;
-		rxq_err("cannot read the MTU of %s: %s", t->ifname, strerror(-err));
-		goto out;
-	}
-	mtu = ifr.ifr_mtu;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
-	ifr.ifr_mtu = mtu;
-	if (ioctl(sock, SIOCSIFMTU, &ifr) < 0) {
-		err = -errno;
-		rxq_err("cannot set MTU %d on %s: %s", mtu, t->name, strerror(-err));
-		goto out;
-	}
-
-	err = tap_configure_sysctls(t);
-	if (err)
-		goto out;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
-	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0) {
-		err = -errno;
-		goto out;
-	}
 	ifr.ifr_flags |= IFF_UP | IFF_NOARP;
 	if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0) {
 		err = -errno;
-		rxq_err("cannot bring %s up: %s", t->name, strerror(-err));
+		rxq_err("cannot bring %s up: %s", dev, strerror(-err));
 	}
-out:
-	close(sock);
 	return err;
 }
 
+/* IF's MAC and MTU onto the TAP, then the sysctls. */
+static int tap_configure(struct rxq_tap *t, struct mnl_socket *nl, int sock)
+{
+	struct ifreq ifr;
+	int err;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, t->from.mac, ETH_ALEN);
+	if (ioctl(sock, SIOCSIFHWADDR, &ifr) < 0) {
+		err = -errno;
+		rxq_err("cannot set the MAC address of %s: %s", t->name, strerror(-err));
+		return err;
+	}
+	ifr.ifr_mtu = t->from.mtu;
+	if (ioctl(sock, SIOCSIFMTU, &ifr) < 0) {
+		err = -errno;
+		rxq_err("cannot set MTU %d on %s: %s", t->from.mtu, t->name, strerror(-err));
+		return err;
+	}
+	return tap_apply_mirror(nl, sock, t->name, t->ifindex, &t->from);
+}
+
+/*
+ * One queue of the TAP. The first one creates it with IFF_TUN_EXCL: without, TUNSETIFF attaches
+ * to an existing persistent TAP of that name, which would then keep the MAC, IFF_NOARP and the
+ * borrowed address after we are gone. The others attach to the TAP the first one created.
+ */
 static int tap_open_queue(struct rxq_tap *t, short flags)
 {
 	struct ifreq ifr;
@@ -284,15 +374,17 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = flags;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		err = -errno;
+	err = tap_tun_setiff(fd, &ifr);
+	if (err) {
 		close(fd);
 		if (err == -EPERM) {
 			rxq_err("creating TAP %s needs CAP_NET_ADMIN: run as root", t->name);
-		} else if (err == -EBUSY || err == -EEXIST || err == -EINVAL) {
-			rxq_err("cannot create TAP %s: the name is in use (another rxq-offload on "
-				"this queue? choose another name with --tap)",
-				t->name);
+		} else if (err == -EBUSY || err == -EEXIST) {
+			rxq_err(
+			    "cannot create TAP %s: the name is in use by an existing interface (a "
+			    "persistent TAP, or the TAP of another rxq-offload); choose another "
+			    "name with --tap, or remove the interface if it is stale",
+			    t->name);
 			err = -EBUSY;
 		} else {
 			rxq_err("cannot create TAP %s: %s", t->name, strerror(-err));
@@ -307,10 +399,11 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *opts)
 {
 	struct rxq_tap_opts o = {0};
+	struct mnl_socket *nl = NULL;
 	struct rxq_tap *t;
+	int err, fd, sock = -1;
 	unsigned q;
 	short flags;
-	int err, fd;
 
 	*out = NULL;
 	if (opts)
@@ -329,8 +422,7 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 		return -ENOMEM;
 	for (q = 0; q < o.nqueues; q++)
 		t->fds[q] = -1;
-	t->ifindex = 0;
-	if (!if_indextoname((unsigned)ifindex, t->ifname)) {
+	if (!if_indextoname((unsigned)ifindex, t->from.ifname)) {
 		err = -ENODEV;
 		rxq_err("no interface with index %d", ifindex);
 		goto err_free;
@@ -340,9 +432,24 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 	else
 		snprintf(t->name, sizeof(t->name), "rxq%dq%u", ifindex, o.first_queue);
 
+	/* Everything to copy is read first: what cannot be read creates nothing. */
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	err = nl_open(&nl);
+	if (err) {
+		rxq_err("cannot open a netlink socket: %s", strerror(-err));
+		goto err_free;
+	}
+	err = tap_read_mirror(sock, &t->from);
+	if (err)
+		goto err_free;
+
 	flags = IFF_TAP | IFF_NO_PI | (o.nqueues > 1 ? IFF_MULTI_QUEUE : 0);
 	for (q = 0; q < o.nqueues; q++) {
-		fd = tap_open_queue(t, flags);
+		fd = tap_open_queue(t, (short)(flags | (q ? 0 : IFF_TUN_EXCL)));
 		if (fd < 0) {
 			err = fd;
 			goto err_close;
@@ -354,16 +461,23 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 		err = -errno;
 		goto err_close;
 	}
-	err = tap_configure_link(t);
+	err = tap_configure(t, nl, sock);
 	if (err)
 		goto err_close;
+	mnl_socket_close(nl);
+	close(sock);
 	*out = t;
 	return 0;
 
 err_close:
+	/* The TAP is not persistent: it goes with its last fd. */
 	for (q = 0; q < t->nqueues; q++)
 		close(t->fds[q]);
 err_free:
+	if (nl)
+		mnl_socket_close(nl);
+	if (sock >= 0)
+		close(sock);
 	free(t);
 	return err;
 }

@@ -24,7 +24,10 @@
  *
  * Local addresses are delivered by the weak host model: IPv4/IPv6 global addresses of IF are local
  * on the TAP too. What does not carry over: sockets bound to IF (SO_BINDTODEVICE), firewall rules
- * on the input interface name, IPv6 link-local destinations of IF, VLAN sub-interfaces of IF.
+ * on the input interface name, IPv6 link-local destinations of IF.
+ *
+ * The name must be free: an existing interface of that name, also a persistent TAP, is -EBUSY
+ * (the TAP is created with IFF_TUN_EXCL, never taken over).
  */
 
 struct rxq_tap_opts {
@@ -37,9 +40,11 @@ struct rxq_tap_opts {
 struct rxq_tap;
 
 /**
- * @brief Creates, configures and brings up the TAP for interface @p ifindex.
+ * @brief Creates, configures and brings up the TAP for interface @p ifindex. What the TAP copies
+ * from IF is read first: what cannot be read is an error, and nothing is left behind by a failure.
  * @return 0, -ENODEV (no such interface, or no /dev/net/tun: load the tun module), -EPERM (needs
- *         CAP_NET_ADMIN), -EBUSY (the name is in use), other -errno. Logs what failed.
+ *         CAP_NET_ADMIN), -EBUSY (the name is in use), -EINVAL (bad name), other -errno. Logs
+ *         what failed.
  */
 int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *opts);
 
