@@ -13,6 +13,7 @@
 #include <time.h>
 #include <linux/if_addr.h>
 #include <linux/if_ether.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 
@@ -23,10 +24,16 @@
 #include "internal.h"
 
 #define TAP_MAX_QUEUES 256
+#define TAP_VID_MAX    4094
 /* Below this MTU the kernel gives an interface no IPv6 at all (no /proc/sys/net/ipv6/conf/IF). */
 #define TAP_IPV6_MIN_MTU 1280
+/* The kernel fills one read of a dump with up to 32 KiB; a smaller buffer would truncate it. */
+#define TAP_NL_DUMP_SIZE 32768
 
-/* What the TAP copies from the interface it stands in for, all read before anything is created. */
+/*
+ * What a created device (the TAP, or a VLAN interface on it) copies from the interface it stands
+ * in for (IF, or IF's VLAN interface), all read before anything is created.
+ */
 struct tap_mirror {
 	char ifname[IF_NAMESIZE];
 	unsigned char mac[ETH_ALEN];
@@ -36,10 +43,20 @@ struct tap_mirror {
 	int disable_ipv6; /* -1: the interface has no IPv6, leave IPv6 alone */
 };
 
+struct tap_vlan {
+	uint16_t vid;
+	int ifindex; /* on the TAP */
+	char name[IF_NAMESIZE];
+	struct tap_mirror from; /* IF's VLAN interface with this VID */
+};
+
 struct rxq_tap {
 	char name[IF_NAMESIZE];
 	int ifindex;
+	int for_ifindex;	/* IF */
 	struct tap_mirror from; /* IF */
+	unsigned nvlans;
+	struct tap_vlan *vlans;
 	unsigned nqueues;
 	int fds[];
 };
@@ -347,6 +364,240 @@ static int tap_configure(struct rxq_tap *t, struct mnl_socket *nl, int sock)
 	return tap_apply_mirror(nl, sock, t->name, t->ifindex, &t->from);
 }
 
+/* What tap_vlan_link_cb() looks for: the 802.1Q VLAN interfaces on @lower with one of the VIDs. */
+struct tap_vlan_query {
+	int lower;
+	struct tap_vlan *vlans; /* vid set; ifname filled in when found */
+	unsigned nvlans;
+};
+
+/* Attributes by type, for mnl_attr_parse(): types above max are ignored. */
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned max;
+};
+
+static int attr_table_cb(const struct nlattr *a, void *data)
+{
+	const struct attr_table *t = data;
+
+	if (mnl_attr_get_type(a) <= t->max)
+		t->tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+/*
+ * The VID when @nlh (RTM_NEWLINK) is an 802.1Q VLAN interface on @lower, its name then in @name;
+ * else 0. The lower device is IFLA_LINK, unless IFLA_LINK_NETNSID says it is in another namespace
+ * (the ifindex is one of that namespace).
+ */
+RXQ_STATIC int tap_vlan_of(const struct nlmsghdr *nlh, int lower, char name[IF_NAMESIZE])
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = {0}, *info[IFLA_INFO_MAX + 1] = {0};
+	const struct nlattr *vlan[IFLA_VLAN_MAX + 1] = {0};
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), attr_table_cb,
+			   &(struct attr_table){tb, IFLA_MAX}) < 0)
+		return 0;
+	if (tb[IFLA_LINK_NETNSID] || !tb[IFLA_LINK] ||
+	    mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32) ||
+	    mnl_attr_get_u32(tb[IFLA_LINK]) != (uint32_t)lower || !tb[IFLA_IFNAME] ||
+	    mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) || !tb[IFLA_LINKINFO] ||
+	    mnl_attr_parse_nested(tb[IFLA_LINKINFO], attr_table_cb,
+				  &(struct attr_table){info, IFLA_INFO_MAX}) < 0)
+		return 0;
+	if (!info[IFLA_INFO_KIND] || mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) ||
+	    strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "vlan") || !info[IFLA_INFO_DATA] ||
+	    mnl_attr_parse_nested(info[IFLA_INFO_DATA], attr_table_cb,
+				  &(struct attr_table){vlan, IFLA_VLAN_MAX}) < 0)
+		return 0;
+	if (!vlan[IFLA_VLAN_ID] || mnl_attr_validate(vlan[IFLA_VLAN_ID], MNL_TYPE_U16) ||
+	    !vlan[IFLA_VLAN_PROTOCOL] ||
+	    mnl_attr_validate(vlan[IFLA_VLAN_PROTOCOL], MNL_TYPE_U16) ||
+	    ntohs(mnl_attr_get_u16(vlan[IFLA_VLAN_PROTOCOL])) != ETH_P_8021Q)
+		return 0;
+	snprintf(name, IF_NAMESIZE, "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	return mnl_attr_get_u16(vlan[IFLA_VLAN_ID]);
+}
+
+static int tap_vlan_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct tap_vlan_query *q = data;
+	char name[IF_NAMESIZE];
+	int vid = tap_vlan_of(nlh, q->lower, name);
+	unsigned i;
+
+	for (i = 0; vid && i < q->nvlans; i++)
+		if (q->vlans[i].vid == vid)
+			memcpy(q->vlans[i].from.ifname, name, IF_NAMESIZE);
+	return MNL_CB_OK;
+}
+
+/* Kernel boundary: dumps every link of the namespace through tap_vlan_link_cb(). 0 or -errno. */
+static int tap_find_vlans(struct mnl_socket *nl, struct tap_vlan_query *q)
+{
+	unsigned portid = mnl_socket_get_portid(nl), seq = (unsigned)time(NULL);
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	char *buf;
+	ssize_t n;
+	int ret, err = 0;
+
+	buf = malloc(TAP_NL_DUMP_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	do {
+		n = mnl_socket_recvfrom(nl, buf, TAP_NL_DUMP_SIZE);
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, tap_vlan_link_cb, q);
+	} while (ret > MNL_CB_STOP);
+	if (ret < 0)
+		err = -errno;
+out:
+	free(buf);
+	return err;
+}
+
+/* Kernel boundary: a VLAN interface @v->name with @v->vid on @lower (RTM_NEWLINK). 0 or -errno. */
+static int tap_nl_add_vlan(struct mnl_socket *nl, int lower, const struct tap_vlan *v)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlattr *linkinfo, *data;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->name);
+	mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)lower);
+	mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, v->from.mac);
+	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)v->from.mtu);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, v->vid);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_PROTOCOL, htons(ETH_P_8021Q));
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return nl_request(nl, nlh);
+}
+
+/* "TAP.VID", cutting the TAP's name short when both do not fit in an interface name. */
+static void vlan_name(char *out, const char *tap, uint16_t vid)
+{
+	char suffix[8];
+	int keep;
+
+	snprintf(suffix, sizeof(suffix), ".%u", vid);
+	keep = IF_NAMESIZE - 1 - (int)strlen(suffix);
+	snprintf(out, IF_NAMESIZE, "%.*s%s", keep, tap, suffix);
+}
+
+/* Checks the VIDs, finds IF's VLAN interface for each and reads what the new one copies. */
+static int tap_vlans_prepare(struct rxq_tap *t, struct mnl_socket *nl, int sock,
+			     const uint16_t *vids, unsigned n)
+{
+	struct tap_vlan_query q;
+	unsigned i, j;
+	int err;
+
+	if (!n)
+		return 0;
+	if (!vids) {
+		rxq_err("%u VLAN IDs announced but none given", n);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (vids[i] < 1 || vids[i] > TAP_VID_MAX) {
+			rxq_err("VLAN ID %u is out of range (1-%d)", vids[i], TAP_VID_MAX);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (vids[j] == vids[i]) {
+				rxq_err("VLAN ID %u is given twice", vids[i]);
+				return -EINVAL;
+			}
+	}
+	t->vlans = calloc(n, sizeof(*t->vlans));
+	if (!t->vlans)
+		return -ENOMEM;
+	t->nvlans = n;
+	for (i = 0; i < n; i++)
+		t->vlans[i].vid = vids[i];
+
+	q = (struct tap_vlan_query){.lower = t->for_ifindex, .vlans = t->vlans, .nvlans = n};
+	err = tap_find_vlans(nl, &q);
+	if (err) {
+		rxq_err("cannot list the interfaces to find the VLAN interfaces of %s: %s",
+			t->from.ifname, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		struct tap_vlan *v = &t->vlans[i];
+
+		if (!v->from.ifname[0]) {
+			rxq_err(
+			    "%s has no VLAN interface for VID %u: the kernel drops such frames; "
+			    "create one or leave VID %u out",
+			    t->from.ifname, v->vid, v->vid);
+			return -ENOENT;
+		}
+		err = tap_read_mirror(sock, &v->from);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* On the TAP, one VLAN interface per VID standing in for IF's. */
+static int tap_vlans_create(struct rxq_tap *t, struct mnl_socket *nl, int sock)
+{
+	unsigned i;
+	int err;
+
+	for (i = 0; i < t->nvlans; i++) {
+		struct tap_vlan *v = &t->vlans[i];
+
+		vlan_name(v->name, t->name, v->vid);
+		err = tap_nl_add_vlan(nl, t->ifindex, v);
+		if (err == -EEXIST) {
+			rxq_err("cannot create VLAN interface %s on %s: an interface of that name "
+				"exists; remove it or choose another TAP name",
+				v->name, t->name);
+			return -EBUSY;
+		}
+		if (err) {
+			rxq_err("cannot create VLAN interface %s (VID %u) on %s: %s", v->name,
+				v->vid, t->name, strerror(-err));
+			return err;
+		}
+		v->ifindex = (int)if_nametoindex(v->name);
+		if (!v->ifindex)
+			return -errno;
+		err = tap_apply_mirror(nl, sock, v->name, v->ifindex, &v->from);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * One queue of the TAP. The first one creates it with IFF_TUN_EXCL: without, TUNSETIFF attaches
  * to an existing persistent TAP of that name, which would then keep the MAC, IFF_NOARP and the
@@ -422,6 +673,7 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 		return -ENOMEM;
 	for (q = 0; q < o.nqueues; q++)
 		t->fds[q] = -1;
+	t->for_ifindex = ifindex;
 	if (!if_indextoname((unsigned)ifindex, t->from.ifname)) {
 		err = -ENODEV;
 		rxq_err("no interface with index %d", ifindex);
@@ -446,6 +698,9 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 	err = tap_read_mirror(sock, &t->from);
 	if (err)
 		goto err_free;
+	err = tap_vlans_prepare(t, nl, sock, o.vlans, o.nvlans);
+	if (err)
+		goto err_free;
 
 	flags = IFF_TAP | IFF_NO_PI | (o.nqueues > 1 ? IFF_MULTI_QUEUE : 0);
 	for (q = 0; q < o.nqueues; q++) {
@@ -462,6 +717,8 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 		goto err_close;
 	}
 	err = tap_configure(t, nl, sock);
+	if (!err)
+		err = tap_vlans_create(t, nl, sock);
 	if (err)
 		goto err_close;
 	mnl_socket_close(nl);
@@ -470,7 +727,7 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 	return 0;
 
 err_close:
-	/* The TAP is not persistent: it goes with its last fd. */
+	/* The TAP is not persistent: it goes with its last fd, and its VLAN interfaces with it. */
 	for (q = 0; q < t->nqueues; q++)
 		close(t->fds[q]);
 err_free:
@@ -478,6 +735,7 @@ err_free:
 		mnl_socket_close(nl);
 	if (sock >= 0)
 		close(sock);
+	free(t->vlans);
 	free(t);
 	return err;
 }
@@ -490,6 +748,16 @@ const char *rxq_tap__name(const struct rxq_tap *t)
 int rxq_tap__ifindex(const struct rxq_tap *t)
 {
 	return t->ifindex;
+}
+
+int rxq_tap__vlan_ifindex(const struct rxq_tap *t, uint16_t vid)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nvlans; i++)
+		if (t->vlans[i].vid == vid)
+			return t->vlans[i].ifindex;
+	return -ENOENT;
 }
 
 int rxq_tap__fd(const struct rxq_tap *t, unsigned q)
@@ -524,7 +792,9 @@ void rxq_tap__close(struct rxq_tap *t)
 
 	if (!t)
 		return;
+	/* Its VLAN interfaces go with the TAP when the kernel removes it. */
 	for (q = 0; q < t->nqueues; q++)
 		close(t->fds[q]);
+	free(t->vlans);
 	free(t);
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * TAP reinjection. The pure parts and those behind the fake kernel boundaries (/proc/sys, the
- * TUNSETIFF ioctl) always run; the rest needs root: the test moves itself into a fresh network
- * namespace (unshare), creates a veth pair there, and checks that frames written to the TAP reach
- * local UDP sockets over IPv4 and IPv6 exactly as if they had arrived on the veth, that an
- * existing interface is never taken over, and that the TAP is gone once closed.
+ * TUNSETIFF ioctl, link dump messages) always run; the rest needs root: the test moves itself
+ * into a fresh network namespace (unshare), creates a veth pair there, and checks that frames
+ * written to the TAP reach local UDP sockets over IPv4 and IPv6 exactly as if they had arrived on
+ * the veth, tagged frames as if they had arrived on its VLAN interfaces, that an existing
+ * interface is never taken over, and that the TAP and its VLAN interfaces are gone once closed
+ * or once the process is killed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,10 +21,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
 #include <cmocka.h>
 
 #include "rxq/log.h"
@@ -32,6 +39,7 @@ int tap_rp_filter_for(int all, int ifv);
 int tap_sysctl(const char *family, const char *dev, const char *key, const char *value, int *out);
 int tap_read_sysctls(const char *ifname, int mtu, int *rp_filter, int *accept_local,
 		     int *disable_ipv6);
+int tap_vlan_of(const struct nlmsghdr *nlh, int lower, char name[IF_NAMESIZE]);
 extern int (*tap_proc_rw)(const char *path, const char *value, char *buf, size_t size);
 extern int (*tap_tun_setiff)(int fd, struct ifreq *ifr);
 
@@ -214,6 +222,51 @@ static void test_tun_excl(void **state)
 	assert_true(setiff_flags[0] & IFF_TUN_EXCL);
 	assert_false(setiff_flags[1] & IFF_TUN_EXCL);
 	assert_true(setiff_flags[1] & IFF_MULTI_QUEUE);
+}
+
+/* A link dump message: name, IFLA_LINK (0: none), kind, VID, protocol, netnsid (< 0: none). */
+static struct nlmsghdr *link_msg(char *buf, const char *name, unsigned link, const char *kind,
+				 uint16_t vid, uint16_t proto, int netnsid)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *info, *data;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 42;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (link)
+		mnl_attr_put_u32(nlh, IFLA_LINK, link);
+	if (netnsid >= 0)
+		mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, (uint32_t)netnsid);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	if (!strcmp(kind, "vlan")) {
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u16(nlh, IFLA_VLAN_ID, vid);
+		mnl_attr_put_u16(nlh, IFLA_VLAN_PROTOCOL, htons(proto));
+		mnl_attr_nest_end(nlh, data);
+	}
+	mnl_attr_nest_end(nlh, info);
+	return nlh;
+}
+
+/* Only an 802.1Q VLAN interface whose lower device is IF, in IF's namespace, is IF's. */
+static void test_vlan_of(void **state)
+{
+	char buf[1024], name[IF_NAMESIZE] = "";
+
+	(void)state;
+	assert_int_equal(tap_vlan_of(link_msg(buf, "eth3.5", 7, "vlan", 5, 0x8100, -1), 7, name),
+			 5);
+	assert_string_equal(name, "eth3.5");
+	assert_int_equal(tap_vlan_of(link_msg(buf, "v", 8, "vlan", 5, 0x8100, -1), 7, name), 0);
+	assert_int_equal(tap_vlan_of(link_msg(buf, "v", 7, "vlan", 5, 0x88a8, -1), 7, name), 0);
+	assert_int_equal(tap_vlan_of(link_msg(buf, "v", 7, "vlan", 5, 0x8100, 3), 7, name), 0);
+	assert_int_equal(tap_vlan_of(link_msg(buf, "v", 7, "macvlan", 5, 0x8100, -1), 7, name), 0);
+	assert_int_equal(tap_vlan_of(link_msg(buf, "v", 0, "vlan", 5, 0x8100, -1), 7, name), 0);
+	assert_string_equal(name, "eth3.5");
 }
 
 static void test_rp_filter_choice(void **state)
@@ -539,6 +592,239 @@ static void test_tap_on_dotted_if(void **state)
 			 0);
 }
 
+/* 802.1Q tag VID after the MAC addresses of @b, and @dst as destination. */
+static size_t tag_frame(uint8_t *b, size_t len, uint16_t vid, const char *dst)
+{
+	memmove(b + 16, b + 12, len - 12);
+	b[12] = 0x81;
+	b[13] = 0x00;
+	b[14] = (uint8_t)(vid >> 8);
+	b[15] = (uint8_t)vid;
+	memcpy(b, dst, 6);
+	return len + 4;
+}
+
+static int udp_listener_on(int family, const char *addr, uint16_t port)
+{
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0), one = 1;
+
+	assert_true(fd >= 0);
+	if (family == AF_INET) {
+		inet_pton(AF_INET, addr, &a4.sin_addr);
+		assert_int_equal(setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)), 0);
+		assert_int_equal(bind(fd, (struct sockaddr *)&a4, sizeof(a4)), 0);
+	} else {
+		inet_pton(AF_INET6, addr, &a6.sin6_addr);
+		assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)),
+				 0);
+		assert_int_equal(bind(fd, (struct sockaddr *)&a6, sizeof(a6)), 0);
+	}
+	return fd;
+}
+
+/* Datagrams waiting on @fd; *ifindex is the interface the last one arrived on. */
+static int received_on(int fd, int *ifindex)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char buf[64], cbuf[256];
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr mh;
+	struct cmsghdr *c;
+	int n = 0;
+
+	*ifindex = 0;
+	while (poll(&p, 1, n ? 0 : 500) == 1) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		if (recvmsg(fd, &mh, 0) != 8)
+			break;
+		n++;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+				*ifindex = ((struct in_pktinfo *)CMSG_DATA(c))->ipi_ifindex;
+			if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
+				*ifindex = (int)((struct in6_pktinfo *)CMSG_DATA(c))->ipi6_ifindex;
+		}
+	}
+	return n;
+}
+
+/*
+ * TAP with vlans={5}: rxq-v.5 stands in for d0.5 (its MAC, MTU and sysctls, not d0's); frames
+ * tagged 5 reach sockets on d0.5's addresses through it, untagged ones still arrive on the TAP,
+ * other VIDs nowhere. It goes with the TAP.
+ */
+static void test_tap_vlans(void **state)
+{
+	static const uint16_t vids[] = {5};
+	struct rxq_tap_opts opts = {
+	    .sz = sizeof(opts), .name = "rxq-v", .vlans = vids, .nvlans = 1};
+	const char *vmac = "\x02\x00\x00\x00\x05\x02";
+	uint8_t f4[160], f6[160], fu[160], f9[160], mac[6], lmac[6];
+	struct rxq_tap *tap = NULL;
+	int vif, fd4, fd6, fdu, fd9, ifx, mtu, lmtu, err;
+	struct iovec iov[4];
+	char name[IF_NAMESIZE];
+	short flags;
+
+	(void)state;
+	need_vlan();
+	/* rp_filter: none on d0, strict on d0.5 */
+	assert_int_equal(sh("echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter && "
+			    "echo 0 > /proc/sys/net/ipv4/conf/d0/rp_filter && "
+			    "echo 1 > /proc/sys/net/ipv4/conf/d0.5/rp_filter"),
+			 0);
+	assert_int_equal(rxq_tap__open(&tap, (int)if_nametoindex("d0"), &opts), 0);
+	vif = rxq_tap__vlan_ifindex(tap, 5);
+	assert_true(vif > 0);
+	assert_non_null(if_indextoname((unsigned)vif, name));
+	assert_string_equal(name, "rxq-v.5");
+	assert_int_equal(rxq_tap__vlan_ifindex(tap, 6), -ENOENT);
+	assert_int_equal(sh("ip -d -o link show rxq-v.5 | grep -q 'rxq-v.5@rxq-v: .*vlan "
+			    "protocol 802.1Q id 5'"),
+			 0);
+
+	link_facts("rxq-v.5", mac, &mtu, &flags);
+	link_facts("d0.5", lmac, &lmtu, &flags);
+	assert_memory_equal(mac, vmac, 6);
+	assert_int_equal(mtu, lmtu);
+	assert_int_equal(mtu, 1400);
+	link_facts("rxq-v.5", mac, &mtu, &flags);
+	assert_true(flags & IFF_UP);
+	assert_true(flags & IFF_NOARP);
+	assert_int_equal(sysctl_of("ipv4", "rxq-v.5", "rp_filter"), 2);
+	assert_int_equal(sysctl_of("ipv4", "rxq-v", "rp_filter"), 0);
+	assert_int_equal(sysctl_of("ipv6", "rxq-v.5", "addr_gen_mode"), 1);
+	assert_int_equal(sysctl_of("ipv6", "rxq-v.5", "accept_ra"), 0);
+	assert_int_equal(sh("ip -4 -o addr show dev rxq-v.5 | grep -q 'inet 198.19.5.2/32'"), 0);
+	assert_int_not_equal(sh("ip -4 -o addr show dev rxq-v | grep -q inet"), 0);
+	assert_int_not_equal(sh("ip -6 -o addr show dev rxq-v.5 | grep -q inet6"), 0);
+	assert_int_equal(sh("ip -4 route get 198.19.5.1 | grep -q 'dev d0.5'"), 0);
+
+	fd4 = udp_listener_on(AF_INET, "198.19.5.2", 5305);
+	fd6 = udp_listener_on(AF_INET6, "fd01:5::2", 5306);
+	fdu = udp_listener_on(AF_INET, "198.18.0.2", 5300);
+	fd9 = udp_listener_on(AF_INET, "198.19.5.2", 5309);
+	iov[0].iov_base = f4;
+	iov[0].iov_len = tag_frame(f4, udp_frame(f4, 0, "198.19.5.1", "198.19.5.2", 5305), 5, vmac);
+	iov[1].iov_base = f6;
+	iov[1].iov_len = tag_frame(f6, udp_frame(f6, 1, "fd01:5::1", "fd01:5::2", 5306), 5, vmac);
+	iov[2].iov_base = fu;
+	iov[2].iov_len = udp_frame(fu, 0, "198.18.0.1", "198.18.0.2", 5300);
+	/* a VID the TAP has no VLAN interface for: dropped, as on d0 */
+	iov[3].iov_base = f9;
+	iov[3].iov_len = tag_frame(f9, udp_frame(f9, 0, "198.19.5.1", "198.19.5.2", 5309), 9, vmac);
+	assert_int_equal(rxq_tap__write_batch(tap, 0, iov, 4, &err), 4);
+	assert_int_equal(err, 0);
+	assert_int_equal(received_on(fd4, &ifx), 1);
+	assert_int_equal(ifx, vif);
+	assert_int_equal(received_on(fd6, &ifx), 1);
+	assert_int_equal(ifx, vif);
+	assert_int_equal(received_on(fdu, &ifx), 1);
+	assert_int_equal(ifx, rxq_tap__ifindex(tap));
+	assert_int_equal(received_on(fd9, &ifx), 0);
+	close(fd4);
+	close(fd6);
+	close(fdu);
+	close(fd9);
+
+	rxq_tap__close(tap);
+	assert_int_equal(if_nametoindex("rxq-v.5"), 0);
+	assert_int_equal(if_nametoindex("rxq-v"), 0);
+	assert_int_equal(sh("ip route show table local | grep -q 'local 198.19.5.2 dev d0.5'"), 0);
+	assert_int_equal(sh("echo 1 > /proc/sys/net/ipv4/conf/all/rp_filter"), 0);
+}
+
+/* Killed, the process leaves neither the TAP nor its VLAN interfaces behind. */
+static void test_tap_vlans_gone_on_kill(void **state)
+{
+	static const uint16_t vids[] = {5};
+	struct rxq_tap_opts opts = {
+	    .sz = sizeof(opts), .name = "rxq-k", .nqueues = 2, .vlans = vids, .nvlans = 1};
+	int ready[2], status, i;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	need_vlan();
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rxq_tap *tap;
+
+		close(ready[0]);
+		if (rxq_tap__open(&tap, (int)if_nametoindex("d0"), &opts) == 0 &&
+		    write(ready[1], "r", 1) == 1)
+			pause();
+		_exit(1);
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	assert_true(if_nametoindex("rxq-k.5") > 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	for (i = 0; i < 100 && (if_nametoindex("rxq-k") || if_nametoindex("rxq-k.5")); i++)
+		usleep(10000);
+	assert_int_equal(if_nametoindex("rxq-k.5"), 0);
+	assert_int_equal(if_nametoindex("rxq-k"), 0);
+}
+
+static void test_tap_vlan_errors(void **state)
+{
+	static const uint16_t missing[] = {5, 9}, qinq[] = {10}, zero[] = {0}, twice[] = {5, 5},
+			      five[] = {5};
+	struct rxq_tap_opts opts = {.sz = sizeof(opts), .name = "rxq-e"};
+	int d0 = (int)if_nametoindex("d0");
+	struct rxq_tap *tap = NULL;
+	char name[IF_NAMESIZE];
+
+	(void)state;
+	need_vlan();
+	log_reset();
+	opts.vlans = missing;
+	opts.nvlans = 2;
+	assert_int_equal(rxq_tap__open(&tap, d0, &opts), -ENOENT);
+	assert_null(tap);
+	assert_non_null(strstr(logged, "d0 has no VLAN interface for VID 9: the kernel drops such "
+				       "frames; create one or leave VID 9 out"));
+	assert_int_equal(if_nametoindex("rxq-e"), 0);
+	/* d0.10 is 802.1ad */
+	opts.vlans = qinq;
+	opts.nvlans = 1;
+	assert_int_equal(rxq_tap__open(&tap, d0, &opts), -ENOENT);
+	opts.vlans = zero;
+	assert_int_equal(rxq_tap__open(&tap, d0, &opts), -EINVAL);
+	opts.vlans = twice;
+	opts.nvlans = 2;
+	assert_int_equal(rxq_tap__open(&tap, d0, &opts), -EINVAL);
+	opts.vlans = NULL;
+	assert_int_equal(rxq_tap__open(&tap, d0, &opts), -EINVAL);
+
+	/* the VLAN interface's name is taken: nothing is left behind */
+	assert_int_equal(sh("ip tuntap add mode tap name rxq-e.5"), 0);
+	log_reset();
+	opts.vlans = five;
+	opts.nvlans = 1;
+	assert_int_equal(rxq_tap__open(&tap, d0, &opts), -EBUSY);
+	assert_non_null(strstr(logged, "rxq-e.5"));
+	assert_int_equal(if_nametoindex("rxq-e"), 0);
+	assert_int_equal(sh("ip link del rxq-e.5"), 0);
+
+	/* a long TAP name is cut short so that the VID still fits */
+	opts.name = "rxq-fifteen-chr";
+	assert_int_equal(rxq_tap__open(&tap, d0, &opts), 0);
+	assert_non_null(if_indextoname((unsigned)rxq_tap__vlan_ifindex(tap, 5), name));
+	assert_string_equal(name, "rxq-fifteen-c.5");
+	rxq_tap__close(tap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,10 +832,14 @@ int main(void)
 	    cmocka_unit_test_teardown(test_sysctl_dotted_name, restore),
 	    cmocka_unit_test_teardown(test_read_sysctls, restore),
 	    cmocka_unit_test_teardown(test_tun_excl, restore),
+	    cmocka_unit_test_teardown(test_vlan_of, restore),
 	    cmocka_unit_test_teardown(test_tap_delivers, restore),
 	    cmocka_unit_test_teardown(test_tap_errors, restore),
 	    cmocka_unit_test_teardown(test_tap_excl_real, restore),
 	    cmocka_unit_test_teardown(test_tap_on_dotted_if, restore),
+	    cmocka_unit_test_teardown(test_tap_vlans, restore),
+	    cmocka_unit_test_teardown(test_tap_vlans_gone_on_kill, restore),
+	    cmocka_unit_test_teardown(test_tap_vlan_errors, restore),
 	};
 
 	real_proc_rw = tap_proc_rw;
