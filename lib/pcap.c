@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +24,37 @@
 #define PCAP_MAGIC_USEC_SWAPPED 0xd4c3b2a1u
 #define PCAP_MAGIC_NSEC_SWAPPED 0x4d3cb2a1u
 
+/*
+ * The writer does its own buffering rather than libpcap's stdio stream: a stream that fails to
+ * flush does not say how much of its buffer reached the file, and a caller must be able to tell
+ * exactly which frames the file holds. Records are appended whole to the buffer and the buffer is
+ * written with write(2), so after a short or failed write the complete records are counted, and
+ * a record cut in half is cut off the file again: it stays a valid capture of what it counts.
+ */
+#define WRITER_BUF_SIZE (1u << 20) /* holds the largest record: 16 + RXQ_PCAP_SNAPLEN */
+
+struct pcap_file_header_v24 {
+	uint32_t magic;
+	uint16_t version_major, version_minor;
+	int32_t thiszone;
+	uint32_t sigfigs, snaplen, linktype;
+};
+
+struct pcap_record_header {
+	uint32_t ts_sec, ts_frac, caplen, len;
+};
+
 struct rxq_pcap_writer {
-	pcap_t *dead;
-	pcap_dumper_t *dumper;
-	FILE *file; /* owned by the dumper */
+	int fd;
 	char *path;
 	bool nanosec;
-	int err; /* first write error, -errno */
+	int err;	 /* first write error, -errno: every later call returns it */
+	uint8_t *buf;	 /* whole records not yet written */
+	size_t len;	 /* bytes in buf */
+	size_t done;	 /* of which a short write already wrote this many */
+	uint64_t frames; /* records the file holds in full, and their frame bytes */
+	uint64_t bytes;
+	off_t file_len; /* the file header and those records */
 };
 
 struct rxq_pcap_reader {
@@ -36,8 +62,72 @@ struct rxq_pcap_reader {
 	bool nanosec;
 };
 
+/* Counts the whole records among the first @upto bytes of the buffer as written to the file. */
+static void writer_account(struct rxq_pcap_writer *w, size_t upto)
+{
+	struct pcap_record_header h;
+	size_t off = 0;
+
+	while (off + sizeof(h) <= upto) {
+		memcpy(&h, w->buf + off, sizeof(h));
+		if (off + sizeof(h) + h.caplen > upto)
+			break;
+		off += sizeof(h) + h.caplen;
+		w->frames++;
+		w->bytes += h.caplen;
+	}
+	w->file_len += (off_t)off;
+	memmove(w->buf, w->buf + off, w->len - off);
+	w->len -= off;
+	w->done = upto - off;
+}
+
+/* Kernel boundary: writes buf[*done..len) to @fd, advancing *done. 0 or -errno. */
+static int write_all(int fd, const uint8_t *buf, size_t len, size_t *done)
+{
+	ssize_t n;
+
+	while (*done < len) {
+		n = write(fd, buf + *done, len - *done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		*done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes out the buffer. 0 or -errno, sticky. */
+static int writer_drain(struct rxq_pcap_writer *w)
+{
+	if (w->err)
+		return w->err;
+	w->err = write_all(w->fd, w->buf, w->len, &w->done);
+	writer_account(w, w->done);
+	if (w->err) {
+		/*
+		 * Half a record at the end makes readers stop with an error: cut it off. Not a
+		 * regular file (a pipe, /dev/full): nothing to cut, and nothing more to do.
+		 */
+		if (w->done && ftruncate(w->fd, w->file_len) < 0 && errno != EINVAL)
+			rxq_warn("%s: cannot cut off the partly written frame: %s", w->path,
+				 strerror(errno));
+		rxq_err("%s: writing the pcap file failed after %" PRIu64 " frames: %s", w->path,
+			w->frames, strerror(-w->err));
+	}
+	return w->err;
+}
+
 int rxq_pcap_writer__open(struct rxq_pcap_writer **out, const char *path, bool nanosec)
 {
+	struct pcap_file_header_v24 fh = {
+	    .magic = nanosec ? PCAP_MAGIC_NSEC : PCAP_MAGIC_USEC,
+	    .version_major = PCAP_VERSION_MAJOR,
+	    .version_minor = PCAP_VERSION_MINOR,
+	    .snaplen = RXQ_PCAP_SNAPLEN,
+	    .linktype = DLT_EN10MB,
+	};
 	struct rxq_pcap_writer *w;
 	int err;
 
@@ -45,37 +135,36 @@ int rxq_pcap_writer__open(struct rxq_pcap_writer **out, const char *path, bool n
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	w->fd = -1;
+	w->nanosec = nanosec;
 	w->path = strdup(path);
-	if (!w->path) {
+	w->buf = malloc(WRITER_BUF_SIZE);
+	if (!w->path || !w->buf) {
 		err = -ENOMEM;
 		goto free_writer;
 	}
-	w->nanosec = nanosec;
-	w->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, RXQ_PCAP_SNAPLEN,
-							nanosec ? PCAP_TSTAMP_PRECISION_NANO
-								: PCAP_TSTAMP_PRECISION_MICRO);
-	if (!w->dead) {
-		err = -ENOMEM;
-		rxq_err("%s: libpcap could not set up a pcap writer", path);
-		goto free_path;
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (w->fd < 0) {
+		err = -errno;
+		rxq_err("cannot write pcap file %s: %s", path, strerror(-err));
+		goto free_writer;
 	}
-	errno = 0;
-	w->dumper = pcap_dump_open(w->dead, path);
-	if (!w->dumper) {
-		/* errno is still fopen's when the file was the problem; else libpcap refused. */
-		err = errno ? -errno : -EINVAL;
-		rxq_err("cannot write pcap file: %s", pcap_geterr(w->dead));
-		goto close_dead;
+	/* The header goes out now: a file that cannot be written fails here, before any frame. */
+	err = write_all(w->fd, (const uint8_t *)&fh, sizeof(fh), &w->done);
+	if (err) {
+		rxq_err("cannot write pcap file %s: %s", path, strerror(-err));
+		goto free_writer;
 	}
-	w->file = pcap_dump_file(w->dumper);
+	w->file_len = (off_t)sizeof(fh);
+	w->done = 0;
 	*out = w;
 	return 0;
 
-close_dead:
-	pcap_close(w->dead);
-free_path:
-	free(w->path);
 free_writer:
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->buf);
+	free(w->path);
 	free(w);
 	return err;
 }
@@ -83,8 +172,9 @@ free_writer:
 int rxq_pcap_writer__write(struct rxq_pcap_writer *w, const uint8_t *frame, uint32_t len,
 			   const struct timespec *ts)
 {
-	struct pcap_pkthdr hdr;
+	struct pcap_record_header h;
 	struct timespec now;
+	int err;
 
 	if (w->err)
 		return w->err;
@@ -98,21 +188,30 @@ int rxq_pcap_writer__write(struct rxq_pcap_writer *w, const uint8_t *frame, uint
 	/* The format holds unsigned 32-bit seconds (until 2106). */
 	if (ts->tv_sec < 0 || ts->tv_sec > UINT32_MAX || ts->tv_nsec < 0 || ts->tv_nsec > 999999999)
 		return -ERANGE;
-	hdr.ts.tv_sec = ts->tv_sec;
-	/* With a nanosecond handle libpcap writes tv_usec as nanoseconds, unchanged. */
-	hdr.ts.tv_usec = w->nanosec ? ts->tv_nsec : ts->tv_nsec / 1000;
-	hdr.caplen = len;
-	hdr.len = len;
-
-	errno = 0;
-	pcap_dump((u_char *)w->dumper, &hdr, frame);
-	if (ferror(w->file)) {
-		/* pcap_dump() returns nothing: the stream's error flag is all there is. */
-		w->err = errno ? -errno : -EIO;
-		rxq_err("%s: writing a frame failed: %s", w->path, strerror(-w->err));
-		return w->err;
+	h.ts_sec = (uint32_t)ts->tv_sec;
+	h.ts_frac = (uint32_t)(w->nanosec ? ts->tv_nsec : ts->tv_nsec / 1000);
+	h.caplen = len;
+	h.len = len;
+	if (w->len + sizeof(h) + len > WRITER_BUF_SIZE) {
+		err = writer_drain(w);
+		if (err)
+			return err;
 	}
+	memcpy(w->buf + w->len, &h, sizeof(h));
+	memcpy(w->buf + w->len + sizeof(h), frame, len);
+	w->len += sizeof(h) + len;
 	return 0;
+}
+
+int rxq_pcap_writer__flush(struct rxq_pcap_writer *w)
+{
+	return writer_drain(w);
+}
+
+void rxq_pcap_writer__written(const struct rxq_pcap_writer *w, uint64_t *frames, uint64_t *bytes)
+{
+	*frames = w->frames;
+	*bytes = w->bytes;
 }
 
 int rxq_pcap_writer__close(struct rxq_pcap_writer *w)
@@ -121,18 +220,13 @@ int rxq_pcap_writer__close(struct rxq_pcap_writer *w)
 
 	if (!w)
 		return 0;
-	err = w->err;
-	errno = 0;
-	if (pcap_dump_flush(w->dumper) || ferror(w->file)) {
-		int flush_err = errno ? -errno : -EIO;
-
-		if (!err) {
-			err = flush_err;
-			rxq_err("%s: flushing the pcap file failed: %s", w->path, strerror(-err));
-		}
+	err = writer_drain(w);
+	/* Some file systems (NFS) report a failed write only now. */
+	if (close(w->fd) < 0 && !err) {
+		err = -errno;
+		rxq_err("%s: closing the pcap file failed: %s", w->path, strerror(-err));
 	}
-	pcap_dump_close(w->dumper);
-	pcap_close(w->dead);
+	free(w->buf);
 	free(w->path);
 	free(w);
 	return err;

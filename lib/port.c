@@ -775,7 +775,7 @@ static int mmsg_push(struct rxq_tx *t)
 static int array_submit(struct rxq_tx *t, struct rxq_tx_buf *bufs, unsigned n)
 {
 	struct tx_array *a = &t->arr;
-	int err;
+	int err = 0;
 
 	if (!a->count) {
 		for (unsigned i = 0; i < n; i++) {
@@ -791,14 +791,14 @@ static int array_submit(struct rxq_tx *t, struct rxq_tx_buf *bufs, unsigned n)
 	for (; a->count; a->first++, a->count--) {
 		err = rxq_pcap_writer__write(t->pcap, a->frames + (size_t)a->first * a->cap,
 					     a->len[a->first], NULL);
-		if (err) {
-			rxq_err("writing to the pcap file failed: %s", strerror(-err));
-			return err;
-		}
-		t->st.packets++;
-		t->st.bytes += a->len[a->first];
+		if (err)
+			break;
 	}
-	return 0;
+	/* Out to the file with every batch: the counters then say what the file holds. */
+	if (!err)
+		err = rxq_pcap_writer__flush(t->pcap);
+	rxq_pcap_writer__written(t->pcap, &t->st.packets, &t->st.bytes);
+	return err;
 }
 
 /* ---- xdp: ---- */

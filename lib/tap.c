@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 #include <time.h>
 #include <linux/if_addr.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 
@@ -21,56 +24,103 @@
 #include "internal.h"
 
 #define TAP_MAX_QUEUES 256
+#define TAP_VID_MAX    4094
+/* Below this MTU the kernel gives an interface no IPv6 at all (no /proc/sys/net/ipv6/conf/IF). */
+#define TAP_IPV6_MIN_MTU 1280
+/* The kernel fills one read of a dump with up to 32 KiB; a smaller buffer would truncate it. */
+#define TAP_NL_DUMP_SIZE 32768
+
+/*
+ * What a created device (the TAP, or a VLAN interface on it) copies from the interface it stands
+ * in for (IF, or IF's VLAN interface), all read before anything is created.
+ */
+struct tap_mirror {
+	char ifname[IF_NAMESIZE];
+	unsigned char mac[ETH_ALEN];
+	int mtu;
+	int rp_filter; /* for the created device: 0 or 2 (loose) */
+	int accept_local;
+	int disable_ipv6; /* -1: the interface has no IPv6, leave IPv6 alone */
+};
+
+struct tap_vlan {
+	uint16_t vid;
+	int ifindex; /* on the TAP */
+	char name[IF_NAMESIZE];
+	struct tap_mirror from; /* IF's VLAN interface with this VID */
+};
 
 struct rxq_tap {
 	char name[IF_NAMESIZE];
-	char ifname[IF_NAMESIZE];
 	int ifindex;
+	int for_ifindex;	/* IF */
+	struct tap_mirror from; /* IF */
+	unsigned nvlans;
+	struct tap_vlan *vlans;
 	unsigned nqueues;
 	int fds[];
 };
 
 /*
- * Kernel boundary: /proc/sys/net/... reads and writes. A '.' in an interface name is a '/' in the
- * sysctl path (eth0.100 -> eth0/100). A NULL @value only reads.
+ * Kernel boundary: one /proc/sys file. Writes @value when not NULL, else reads into @buf
+ * (NUL-terminated). 0 or -errno. The unit tests replace it.
  */
-RXQ_STATIC int tap_sysctl(const char *family, const char *dev, const char *key, const char *value,
-			  int *out)
+static int proc_rw(const char *path, const char *value, char *buf, size_t size)
 {
-	char path[128], buf[32];
 	ssize_t n;
-	size_t i;
 	int fd, err = 0;
 
-	n = snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/", family);
-	for (i = 0; dev[i] && (size_t)n < sizeof(path) - 1; i++)
-		path[n++] = dev[i] == '.' ? '/' : dev[i];
-	snprintf(path + n, sizeof(path) - (size_t)n, "/%s", key);
 	fd = open(path, (value ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (value) {
 		n = write(fd, value, strlen(value));
-		if (n < 0)
-			err = -errno;
 	} else {
-		n = read(fd, buf, sizeof(buf) - 1);
-		if (n < 0) {
-			err = -errno;
-		} else {
+		n = read(fd, buf, size - 1);
+		if (n >= 0)
 			buf[n] = '\0';
-			*out = atoi(buf);
-		}
 	}
+	if (n < 0)
+		err = -errno;
 	close(fd);
 	return err;
 }
 
-static int sysctl_get(const char *family, const char *dev, const char *key, int dflt)
-{
-	int v;
+RXQ_STATIC int (*tap_proc_rw)(const char *path, const char *value, char *buf,
+			      size_t size) = proc_rw;
 
-	return tap_sysctl(family, dev, key, NULL, &v) ? dflt : v;
+/* Kernel boundary: TUNSETIFF on an open /dev/net/tun. 0 or -errno. The unit tests replace it. */
+static int tun_setiff(int fd, struct ifreq *ifr)
+{
+	return ioctl(fd, TUNSETIFF, ifr) < 0 ? -errno : 0;
+}
+
+RXQ_STATIC int (*tap_tun_setiff)(int fd, struct ifreq *ifr) = tun_setiff;
+
+/*
+ * net.FAMILY.conf.DEV.KEY: writes @value, or reads an integer into *out when @value is NULL.
+ * /proc/sys names the directory after the interface as it is: eth3.5 is conf/eth3.5/ (the dot to
+ * slash rule is sysctl(8)'s spelling of keys, not a /proc/sys path).
+ */
+RXQ_STATIC int tap_sysctl(const char *family, const char *dev, const char *key, const char *value,
+			  int *out)
+{
+	char path[128], buf[32], *end;
+	long v;
+	int err;
+
+	if ((size_t)snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, dev, key) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	err = tap_proc_rw(path, value, buf, sizeof(buf));
+	if (err || value)
+		return err;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
 }
 
 /* rp_filter is max(all, dev); the TAP gets 0 if IF has none in effect, else loose mode. */
@@ -79,31 +129,122 @@ RXQ_STATIC int tap_rp_filter_for(int all, int ifv)
 	return (all > ifv ? all : ifv) ? 2 : 0;
 }
 
+static int read_sysctl(const char *family, const char *dev, const char *key, int *out)
+{
+	int err = tap_sysctl(family, dev, key, NULL, out);
+
+	if (err)
+		rxq_err("cannot read net.%s.conf.%s.%s: %s", family, dev, key, strerror(-err));
+	return err;
+}
+
 /*
- * Kernel boundary: adds @addr/32 to @ifindex without a prefix route (RTM_NEWADDR). 0 or -errno.
+ * The sysctls of @ifname (whose MTU is @mtu) a device standing in for it copies. A value that
+ * cannot be read is an error: a guessed default could turn rp_filter off, or IPv6 on, unseen.
+ * *disable_ipv6 is -1 when @ifname has no IPv6 at all: then neither has the copy.
  */
-RXQ_STATIC int tap_nl_add_addr4(int ifindex, struct in_addr addr)
+RXQ_STATIC int tap_read_sysctls(const char *ifname, int mtu, int *rp_filter, int *accept_local,
+				int *disable_ipv6)
+{
+	int err, all, ifv;
+
+	err = read_sysctl("ipv4", "all", "rp_filter", &all);
+	if (!err)
+		err = read_sysctl("ipv4", ifname, "rp_filter", &ifv);
+	if (!err)
+		err = read_sysctl("ipv4", ifname, "accept_local", accept_local);
+	if (err)
+		return err;
+	*rp_filter = tap_rp_filter_for(all, ifv);
+	*accept_local = !!*accept_local;
+
+	/* No net.ipv6 at all: IPv6 is off in this kernel (ipv6.disable=1). */
+	err = tap_sysctl("ipv6", "all", "disable_ipv6", NULL, &all);
+	if (err == -ENOENT) {
+		*disable_ipv6 = -1;
+		return 0;
+	}
+	if (err) {
+		rxq_err("cannot read net.ipv6.conf.all.disable_ipv6: %s", strerror(-err));
+		return err;
+	}
+	err = tap_sysctl("ipv6", ifname, "disable_ipv6", NULL, disable_ipv6);
+	if (err == -ENOENT && mtu < TAP_IPV6_MIN_MTU) {
+		*disable_ipv6 = -1;
+		return 0;
+	}
+	if (err)
+		rxq_err("cannot read net.ipv6.conf.%s.disable_ipv6: %s", ifname, strerror(-err));
+	return err;
+}
+
+/* MAC address and MTU of @m->ifname, then its sysctls. */
+static int tap_read_mirror(int sock, struct tap_mirror *m)
+{
+	struct ifreq ifr;
+	int err;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", m->ifname);
+	if (ioctl(sock, SIOCGIFHWADDR, &ifr) < 0) {
+		err = -errno;
+		rxq_err("cannot read the MAC address of %s: %s", m->ifname, strerror(-err));
+		return err;
+	}
+	memcpy(m->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	if (ioctl(sock, SIOCGIFMTU, &ifr) < 0) {
+		err = -errno;
+		rxq_err("cannot read the MTU of %s: %s", m->ifname, strerror(-err));
+		return err;
+	}
+	m->mtu = ifr.ifr_mtu;
+	return tap_read_sysctls(m->ifname, m->mtu, &m->rp_filter, &m->accept_local,
+				&m->disable_ipv6);
+}
+
+/* Sends one request and waits for its acknowledgement. 0 or -errno. */
+static int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct ifaddrmsg *ifa;
-	unsigned seq = (unsigned)time(NULL), portid;
-	int err = 0;
+	unsigned portid = mnl_socket_get_portid(nl);
 	ssize_t n;
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned)time(NULL);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	return mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL) < 0 ? -errno : 0;
+}
+
+static int nl_open(struct mnl_socket **out)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int err;
+
 	if (!nl)
 		return -errno;
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
-		goto out;
+		mnl_socket_close(nl);
+		return err;
 	}
-	portid = mnl_socket_get_portid(nl);
+	*out = nl;
+	return 0;
+}
+
+/* Kernel boundary: adds @addr/32 to @ifindex without a prefix route (RTM_NEWADDR). 0 or -errno. */
+static int tap_nl_add_addr4(struct mnl_socket *nl, int ifindex, struct in_addr addr)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = 32;
@@ -112,156 +253,356 @@ RXQ_STATIC int tap_nl_add_addr4(int ifindex, struct in_addr addr)
 	mnl_attr_put(nlh, IFA_LOCAL, sizeof(addr), &addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
 	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NOPREFIXROUTE);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		err = -errno;
-		goto out;
-	}
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0)
-		err = -errno;
-out:
-	mnl_socket_close(nl);
-	return err;
+	return nl_request(nl, nlh);
 }
 
 /*
  * With rp_filter in effect, the kernel drops every IPv4 packet that arrives on an interface
  * without an IPv4 address (fib_validate_source: no address -> "last resort" -> reverse path
- * failure), even in loose mode. So the TAP borrows IF's primary address as a /32 without a prefix
- * route: that adds no new local address and no route, and lets the loose check run.
+ * failure), even in loose mode. So the created device borrows the primary address of the
+ * interface it stands in for as a /32 without a prefix route: that adds no new local address and
+ * no route, and lets the loose check run.
  */
-static int tap_borrow_addr4(struct rxq_tap *t)
+static int tap_borrow_addr4(struct mnl_socket *nl, int sock, const char *dev, int ifindex,
+			    const char *from)
 {
 	struct sockaddr_in *sin;
 	struct ifreq ifr;
-	int sock, err;
+	int err;
 
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock < 0)
-		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->ifname);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", from);
 	err = ioctl(sock, SIOCGIFADDR, &ifr) < 0 ? -errno : 0;
-	close(sock);
 	if (err == -EADDRNOTAVAIL)
-		return 0; /* IF has no IPv4 address: nothing to deliver locally over IPv4 */
+		return 0; /* no IPv4 address: nothing to deliver locally over IPv4 */
 	if (err) {
-		rxq_err("cannot read the IPv4 address of %s: %s", t->ifname, strerror(-err));
+		rxq_err("cannot read the IPv4 address of %s: %s", from, strerror(-err));
 		return err;
 	}
 	sin = (struct sockaddr_in *)&ifr.ifr_addr;
-	err = tap_nl_add_addr4(t->ifindex, sin->sin_addr);
+	err = tap_nl_add_addr4(nl, ifindex, sin->sin_addr);
 	if (err)
-		rxq_err("cannot add %s/32 to %s: %s", inet_ntoa(sin->sin_addr), t->name,
+		rxq_err("cannot add %s/32 to %s: %s", inet_ntoa(sin->sin_addr), dev,
 			strerror(-err));
 	return err;
 }
 
-static int tap_configure_sysctls(struct rxq_tap *t)
+static int write_sysctl(const char *family, const char *dev, const char *key, int v)
 {
-	char v[16];
-	int err, rpf;
+	char value[16];
+	int err;
 
-	rpf = tap_rp_filter_for(sysctl_get("ipv4", "all", "rp_filter", 0),
-				sysctl_get("ipv4", t->ifname, "rp_filter", 0));
-	if (rpf) {
-		err = tap_borrow_addr4(t);
+	snprintf(value, sizeof(value), "%d", v);
+	err = tap_sysctl(family, dev, key, value, NULL);
+	if (err)
+		rxq_err("cannot set net.%s.conf.%s.%s: %s", family, dev, key, strerror(-err));
+	return err;
+}
+
+/* The sysctls of the created device @dev, from @m; then it goes up, with IFF_NOARP. */
+static int tap_apply_mirror(struct mnl_socket *nl, int sock, const char *dev, int ifindex,
+			    const struct tap_mirror *m)
+{
+	struct ifreq ifr;
+	int err;
+
+	if (m->rp_filter) {
+		err = tap_borrow_addr4(nl, sock, dev, ifindex, m->ifname);
 		if (err)
 			return err;
 	}
-	snprintf(v, sizeof(v), "%d", rpf);
-	err = tap_sysctl("ipv4", t->name, "rp_filter", v, NULL);
-	if (err) {
-		rxq_err("cannot set net.ipv4.conf.%s.rp_filter: %s", t->name, strerror(-err));
-		return err;
-	}
-	snprintf(v, sizeof(v), "%d", sysctl_get("ipv4", t->ifname, "accept_local", 0) ? 1 : 0);
-	err = tap_sysctl("ipv4", t->name, "accept_local", v, NULL);
-	if (err) {
-		rxq_err("cannot set net.ipv4.conf.%s.accept_local: %s", t->name, strerror(-err));
-		return err;
-	}
-	/* IPv6 may be disabled in the kernel or the namespace: then there is nothing to set. */
-	err = tap_sysctl("ipv6", t->name, "addr_gen_mode", "1", NULL);
-	if (err == -ENOENT)
-		return 0;
-	if (err) {
-		rxq_err("cannot set net.ipv6.conf.%s.addr_gen_mode: %s", t->name, strerror(-err));
-		return err;
-	}
-	err = tap_sysctl("ipv6", t->name, "accept_ra", "0", NULL);
-	if (!err) {
-		snprintf(v, sizeof(v), "%d", sysctl_get("ipv6", t->ifname, "disable_ipv6", 0));
-		err = tap_sysctl("ipv6", t->name, "disable_ipv6", v, NULL);
-	}
+	err = write_sysctl("ipv4", dev, "rp_filter", m->rp_filter);
+	if (!err)
+		err = write_sysctl("ipv4", dev, "accept_local", m->accept_local);
 	if (err)
-		rxq_err("cannot configure IPv6 on %s: %s", t->name, strerror(-err));
-	return err;
-}
+		return err;
+	if (m->disable_ipv6 >= 0) {
+		/* No address of its own: set before the device goes up, when it would get one. */
+		err = write_sysctl("ipv6", dev, "addr_gen_mode", 1);
+		if (!err)
+			err = write_sysctl("ipv6", dev, "accept_ra", 0);
+		if (!err)
+			err = write_sysctl("ipv6", dev, "disable_ipv6", m->disable_ipv6);
+		if (err)
+			return err;
+	}
 
-/* IF's MAC and MTU onto the TAP, then up (IFF_NOARP: it never resolves neighbours). */
-static int tap_configure_link(struct rxq_tap *t)
-{
-	struct ifreq ifr;
-	int sock, err = 0, mtu;
-
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (sock < 0)
+	/* IFF_NOARP: it never resolves neighbours. */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
 		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->ifname);
-	if (ioctl(sock, SIOCGIFHWADDR, &ifr) < 0) {
-		err = -errno;
-		rxq_err("cannot read the MAC address of %s: %s", t->ifname, strerror(-err));
-		goto out;
-	}
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
-	if (ioctl(sock, SIOCSIFHWADDR, &ifr) < 0) {
-		err = -errno;
-		rxq_err("cannot set the MAC address of %s: %s", t->name, strerror(-err));
-		goto out;
-	}
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->ifname);
-	if (ioctl(sock, SIOCGIFMTU, &ifr) < 0) {
-		err = -errno;
-		rxq_err("cannot read the MTU of %s: %s", t->ifname, strerror(-err));
-		goto out;
-	}
-	mtu = ifr.ifr_mtu;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
-	ifr.ifr_mtu = mtu;
-	if (ioctl(sock, SIOCSIFMTU, &ifr) < 0) {
-		err = -errno;
-		rxq_err("cannot set MTU %d on %s: %s", mtu, t->name, strerror(-err));
-		goto out;
-	}
-
-	err = tap_configure_sysctls(t);
-	if (err)
-		goto out;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
-	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0) {
-		err = -errno;
-		goto out;
-	}
 	ifr.ifr_flags |= IFF_UP | IFF_NOARP;
 	if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0) {
 		err = -errno;
-		rxq_err("cannot bring %s up: %s", t->name, strerror(-err));
+		rxq_err("cannot bring %s up: %s", dev, strerror(-err));
 	}
-out:
-	close(sock);
 	return err;
 }
 
+/* IF's MAC and MTU onto the TAP, then the sysctls. */
+static int tap_configure(struct rxq_tap *t, struct mnl_socket *nl, int sock)
+{
+	struct ifreq ifr;
+	int err;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, t->from.mac, ETH_ALEN);
+	if (ioctl(sock, SIOCSIFHWADDR, &ifr) < 0) {
+		err = -errno;
+		rxq_err("cannot set the MAC address of %s: %s", t->name, strerror(-err));
+		return err;
+	}
+	ifr.ifr_mtu = t->from.mtu;
+	if (ioctl(sock, SIOCSIFMTU, &ifr) < 0) {
+		err = -errno;
+		rxq_err("cannot set MTU %d on %s: %s", t->from.mtu, t->name, strerror(-err));
+		return err;
+	}
+	return tap_apply_mirror(nl, sock, t->name, t->ifindex, &t->from);
+}
+
+/* What tap_vlan_link_cb() looks for: the 802.1Q VLAN interfaces on @lower with one of the VIDs. */
+struct tap_vlan_query {
+	int lower;
+	struct tap_vlan *vlans; /* vid set; ifname filled in when found */
+	unsigned nvlans;
+};
+
+/* Attributes by type, for mnl_attr_parse(): types above max are ignored. */
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned max;
+};
+
+static int attr_table_cb(const struct nlattr *a, void *data)
+{
+	const struct attr_table *t = data;
+
+	if (mnl_attr_get_type(a) <= t->max)
+		t->tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+/*
+ * The VID when @nlh (RTM_NEWLINK) is an 802.1Q VLAN interface on @lower, its name then in @name;
+ * else 0. The lower device is IFLA_LINK, unless IFLA_LINK_NETNSID says it is in another namespace
+ * (the ifindex is one of that namespace).
+ */
+RXQ_STATIC int tap_vlan_of(const struct nlmsghdr *nlh, int lower, char name[IF_NAMESIZE])
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = {0}, *info[IFLA_INFO_MAX + 1] = {0};
+	const struct nlattr *vlan[IFLA_VLAN_MAX + 1] = {0};
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), attr_table_cb,
+			   &(struct attr_table){tb, IFLA_MAX}) < 0)
+		return 0;
+	if (tb[IFLA_LINK_NETNSID] || !tb[IFLA_LINK] ||
+	    mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32) ||
+	    mnl_attr_get_u32(tb[IFLA_LINK]) != (uint32_t)lower || !tb[IFLA_IFNAME] ||
+	    mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) || !tb[IFLA_LINKINFO] ||
+	    mnl_attr_parse_nested(tb[IFLA_LINKINFO], attr_table_cb,
+				  &(struct attr_table){info, IFLA_INFO_MAX}) < 0)
+		return 0;
+	if (!info[IFLA_INFO_KIND] || mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) ||
+	    strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "vlan") || !info[IFLA_INFO_DATA] ||
+	    mnl_attr_parse_nested(info[IFLA_INFO_DATA], attr_table_cb,
+				  &(struct attr_table){vlan, IFLA_VLAN_MAX}) < 0)
+		return 0;
+	if (!vlan[IFLA_VLAN_ID] || mnl_attr_validate(vlan[IFLA_VLAN_ID], MNL_TYPE_U16) ||
+	    !vlan[IFLA_VLAN_PROTOCOL] ||
+	    mnl_attr_validate(vlan[IFLA_VLAN_PROTOCOL], MNL_TYPE_U16) ||
+	    ntohs(mnl_attr_get_u16(vlan[IFLA_VLAN_PROTOCOL])) != ETH_P_8021Q)
+		return 0;
+	snprintf(name, IF_NAMESIZE, "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	return mnl_attr_get_u16(vlan[IFLA_VLAN_ID]);
+}
+
+static int tap_vlan_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct tap_vlan_query *q = data;
+	char name[IF_NAMESIZE];
+	int vid = tap_vlan_of(nlh, q->lower, name);
+	unsigned i;
+
+	for (i = 0; vid && i < q->nvlans; i++)
+		if (q->vlans[i].vid == vid)
+			memcpy(q->vlans[i].from.ifname, name, IF_NAMESIZE);
+	return MNL_CB_OK;
+}
+
+/* Kernel boundary: dumps every link of the namespace through tap_vlan_link_cb(). 0 or -errno. */
+static int tap_find_vlans(struct mnl_socket *nl, struct tap_vlan_query *q)
+{
+	unsigned portid = mnl_socket_get_portid(nl), seq = (unsigned)time(NULL);
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	char *buf;
+	ssize_t n;
+	int ret, err = 0;
+
+	buf = malloc(TAP_NL_DUMP_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		err = -errno;
+		goto out;
+	}
+	do {
+		n = mnl_socket_recvfrom(nl, buf, TAP_NL_DUMP_SIZE);
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, tap_vlan_link_cb, q);
+	} while (ret > MNL_CB_STOP);
+	if (ret < 0)
+		err = -errno;
+out:
+	free(buf);
+	return err;
+}
+
+/* Kernel boundary: a VLAN interface @v->name with @v->vid on @lower (RTM_NEWLINK). 0 or -errno. */
+static int tap_nl_add_vlan(struct mnl_socket *nl, int lower, const struct tap_vlan *v)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlattr *linkinfo, *data;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->name);
+	mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)lower);
+	mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, v->from.mac);
+	mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)v->from.mtu);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, v->vid);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_PROTOCOL, htons(ETH_P_8021Q));
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return nl_request(nl, nlh);
+}
+
+/* "TAP.VID", cutting the TAP's name short when both do not fit in an interface name. */
+static void vlan_name(char *out, const char *tap, uint16_t vid)
+{
+	char suffix[8];
+	int keep;
+
+	snprintf(suffix, sizeof(suffix), ".%u", vid);
+	keep = IF_NAMESIZE - 1 - (int)strlen(suffix);
+	snprintf(out, IF_NAMESIZE, "%.*s%s", keep, tap, suffix);
+}
+
+/* Checks the VIDs, finds IF's VLAN interface for each and reads what the new one copies. */
+static int tap_vlans_prepare(struct rxq_tap *t, struct mnl_socket *nl, int sock,
+			     const uint16_t *vids, unsigned n)
+{
+	struct tap_vlan_query q;
+	unsigned i, j;
+	int err;
+
+	if (!n)
+		return 0;
+	if (!vids) {
+		rxq_err("%u VLAN IDs announced but none given", n);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (vids[i] < 1 || vids[i] > TAP_VID_MAX) {
+			rxq_err("VLAN ID %u is out of range (1-%d)", vids[i], TAP_VID_MAX);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (vids[j] == vids[i]) {
+				rxq_err("VLAN ID %u is given twice", vids[i]);
+				return -EINVAL;
+			}
+	}
+	t->vlans = calloc(n, sizeof(*t->vlans));
+	if (!t->vlans)
+		return -ENOMEM;
+	t->nvlans = n;
+	for (i = 0; i < n; i++)
+		t->vlans[i].vid = vids[i];
+
+	q = (struct tap_vlan_query){.lower = t->for_ifindex, .vlans = t->vlans, .nvlans = n};
+	err = tap_find_vlans(nl, &q);
+	if (err) {
+		rxq_err("cannot list the interfaces to find the VLAN interfaces of %s: %s",
+			t->from.ifname, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		struct tap_vlan *v = &t->vlans[i];
+
+		if (!v->from.ifname[0]) {
+			rxq_err(
+			    "%s has no VLAN interface for VID %u: the kernel drops such frames; "
+			    "create one or leave VID %u out",
+			    t->from.ifname, v->vid, v->vid);
+			return -ENOENT;
+		}
+		err = tap_read_mirror(sock, &v->from);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* On the TAP, one VLAN interface per VID standing in for IF's. */
+static int tap_vlans_create(struct rxq_tap *t, struct mnl_socket *nl, int sock)
+{
+	unsigned i;
+	int err;
+
+	for (i = 0; i < t->nvlans; i++) {
+		struct tap_vlan *v = &t->vlans[i];
+
+		vlan_name(v->name, t->name, v->vid);
+		err = tap_nl_add_vlan(nl, t->ifindex, v);
+		if (err == -EEXIST) {
+			rxq_err("cannot create VLAN interface %s on %s: an interface of that name "
+				"exists; remove it or choose another TAP name",
+				v->name, t->name);
+			return -EBUSY;
+		}
+		if (err) {
+			rxq_err("cannot create VLAN interface %s (VID %u) on %s: %s", v->name,
+				v->vid, t->name, strerror(-err));
+			return err;
+		}
+		v->ifindex = (int)if_nametoindex(v->name);
+		if (!v->ifindex)
+			return -errno;
+		err = tap_apply_mirror(nl, sock, v->name, v->ifindex, &v->from);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * One queue of the TAP. The first one creates it with IFF_TUN_EXCL: without, TUNSETIFF attaches
+ * to an existing persistent TAP of that name, which would then keep the MAC, IFF_NOARP and the
+ * borrowed address after we are gone. The others attach to the TAP the first one created.
+ */
 static int tap_open_queue(struct rxq_tap *t, short flags)
 {
 	struct ifreq ifr;
@@ -284,15 +625,17 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = flags;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		err = -errno;
+	err = tap_tun_setiff(fd, &ifr);
+	if (err) {
 		close(fd);
 		if (err == -EPERM) {
 			rxq_err("creating TAP %s needs CAP_NET_ADMIN: run as root", t->name);
-		} else if (err == -EBUSY || err == -EEXIST || err == -EINVAL) {
-			rxq_err("cannot create TAP %s: the name is in use (another rxq-offload on "
-				"this queue? choose another name with --tap)",
-				t->name);
+		} else if (err == -EBUSY || err == -EEXIST) {
+			rxq_err(
+			    "cannot create TAP %s: the name is in use by an existing interface (a "
+			    "persistent TAP, or the TAP of another rxq-offload); choose another "
+			    "name with --tap, or remove the interface if it is stale",
+			    t->name);
 			err = -EBUSY;
 		} else {
 			rxq_err("cannot create TAP %s: %s", t->name, strerror(-err));
@@ -307,10 +650,11 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *opts)
 {
 	struct rxq_tap_opts o = {0};
+	struct mnl_socket *nl = NULL;
 	struct rxq_tap *t;
+	int err, fd, sock = -1;
 	unsigned q;
 	short flags;
-	int err, fd;
 
 	*out = NULL;
 	if (opts)
@@ -329,8 +673,8 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 		return -ENOMEM;
 	for (q = 0; q < o.nqueues; q++)
 		t->fds[q] = -1;
-	t->ifindex = 0;
-	if (!if_indextoname((unsigned)ifindex, t->ifname)) {
+	t->for_ifindex = ifindex;
+	if (!if_indextoname((unsigned)ifindex, t->from.ifname)) {
 		err = -ENODEV;
 		rxq_err("no interface with index %d", ifindex);
 		goto err_free;
@@ -340,9 +684,27 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 	else
 		snprintf(t->name, sizeof(t->name), "rxq%dq%u", ifindex, o.first_queue);
 
+	/* Everything to copy is read first: what cannot be read creates nothing. */
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	err = nl_open(&nl);
+	if (err) {
+		rxq_err("cannot open a netlink socket: %s", strerror(-err));
+		goto err_free;
+	}
+	err = tap_read_mirror(sock, &t->from);
+	if (err)
+		goto err_free;
+	err = tap_vlans_prepare(t, nl, sock, o.vlans, o.nvlans);
+	if (err)
+		goto err_free;
+
 	flags = IFF_TAP | IFF_NO_PI | (o.nqueues > 1 ? IFF_MULTI_QUEUE : 0);
 	for (q = 0; q < o.nqueues; q++) {
-		fd = tap_open_queue(t, flags);
+		fd = tap_open_queue(t, (short)(flags | (q ? 0 : IFF_TUN_EXCL)));
 		if (fd < 0) {
 			err = fd;
 			goto err_close;
@@ -354,16 +716,26 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 		err = -errno;
 		goto err_close;
 	}
-	err = tap_configure_link(t);
+	err = tap_configure(t, nl, sock);
+	if (!err)
+		err = tap_vlans_create(t, nl, sock);
 	if (err)
 		goto err_close;
+	mnl_socket_close(nl);
+	close(sock);
 	*out = t;
 	return 0;
 
 err_close:
+	/* The TAP is not persistent: it goes with its last fd, and its VLAN interfaces with it. */
 	for (q = 0; q < t->nqueues; q++)
 		close(t->fds[q]);
 err_free:
+	if (nl)
+		mnl_socket_close(nl);
+	if (sock >= 0)
+		close(sock);
+	free(t->vlans);
 	free(t);
 	return err;
 }
@@ -376,6 +748,16 @@ const char *rxq_tap__name(const struct rxq_tap *t)
 int rxq_tap__ifindex(const struct rxq_tap *t)
 {
 	return t->ifindex;
+}
+
+int rxq_tap__vlan_ifindex(const struct rxq_tap *t, uint16_t vid)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nvlans; i++)
+		if (t->vlans[i].vid == vid)
+			return t->vlans[i].ifindex;
+	return -ENOENT;
 }
 
 int rxq_tap__fd(const struct rxq_tap *t, unsigned q)
@@ -410,7 +792,9 @@ void rxq_tap__close(struct rxq_tap *t)
 
 	if (!t)
 		return;
+	/* Its VLAN interfaces go with the TAP when the kernel removes it. */
 	for (q = 0; q < t->nqueues; q++)
 		close(t->fds[q]);
+	free(t->vlans);
 	free(t);
 }

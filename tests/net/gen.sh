@@ -161,3 +161,44 @@ gen pcap:"$PCAP" --count 4000 \
 	--flow 'tcp6 src fd00::1 dst fd00::2 payload random size 100-101' \
 	--flow 'icmp4 src 198.18.0.1 dst 198.18.0.2 payload random size 61-99'
 tb_assert_eq "$(ts "$PCAP" "$GOOD")" 4000 "pcap: random payloads carry good checksums"
+
+# --- pcap: on a full file system ----------------------------------------------------------------
+# full_fs SIZE COUNT: rxq-gen writes COUNT frames of three flows to a tmpfs of SIZE, mounted in a
+# private mount namespace, that takes fewer. rxq-gen must fail, and what it reports (in total and
+# per flow) is what the file holds: whole frames only, so that the capture still reads to its end
+# without an error. The file is copied out before the mount namespace, and the tmpfs, go away.
+full_fs() {
+	local size=$1 count=$2 what="full file system ($1, $2 frames)" rc=0 sent f
+	rm -rf "$TB_TMP/full" && mkdir "$TB_TMP/full"
+	PCAP=$TB_TMP/full.pcap
+	GEN_OUT=$TB_TMP/gen-full.json
+	unshare -m bash -c 'dir=$1 out=$2; shift 2; mount -t tmpfs -o size="$0" rxq-full "$dir" ||
+		exit 99; rc=0; "$@" || rc=$?; cp "$dir"/x.pcap "$out" && exit $rc' \
+		"$size" "$TB_TMP/full" "$PCAP" \
+		"$GEN" --json --quiet pcap:"$TB_TMP/full/x.pcap" --count "$count" \
+		--flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 9 size 60' \
+		--flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 10 size 100-200 weight 3' \
+		--flow 'udp6 src fd00::1 dst fd00::2 dport 11 size 80-90' \
+		>"$GEN_OUT" 2>"$GEN_OUT.err" || rc=$?
+	[ "$rc" != 99 ] || tb_fail "cannot mount a tmpfs in a private mount namespace"
+	tb_assert_eq "$rc" 1 "$what: rxq-gen exits 1"
+	grep -q 'No space left on device' "$GEN_OUT.err" ||
+		tb_fail "$what: rxq-gen did not say why: $(cat "$GEN_OUT.err")"
+	tb_pass "$what: $(head -n1 "$GEN_OUT.err")"
+	sent=$(gen_field tx_packets)
+	[ "$sent" -gt 10 ] && [ "$sent" -lt "$count" ] ||
+		tb_fail "$what: $sent frames reported written"
+	tshark -n -r "$PCAP" -T fields -e frame.number >/dev/null 2>"$TB_TMP/tshark.err" ||
+		tb_fail "$what: the capture does not read to its end: $(cat "$TB_TMP/tshark.err")"
+	tb_pass "$what: the capture reads to its end (no frame cut in half)"
+	tb_assert_eq "$(ts "$PCAP")" "$sent" "$what: tx_packets is the frames in the file"
+	tb_assert_eq "$(tshark -n -r "$PCAP" -T fields -e frame.len 2>/dev/null |
+		awk '{s += $1} END {print s}')" "$(gen_field tx_bytes)" "$what: tx_bytes is their bytes"
+	for f in 0 1 2; do
+		tb_assert_eq "$(ts "$PCAP" "udp.dstport == $((9 + f))")" "$(gen_flow $f)" \
+			"$what: flow $f counts its frames in the file"
+	done
+}
+full_fs 64k 100000
+# All of it fits the writer's buffer: the write that fails is the last one, at the end.
+full_fs 4k 60

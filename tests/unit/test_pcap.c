@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "rxq/log.h"
@@ -239,10 +242,7 @@ static void test_truncated_record(void **state)
 static void test_writer_errors(void **state)
 {
 	struct rxq_pcap_writer *w = NULL;
-	static const uint8_t frame[1500];
-	struct timespec ts = {1, 0};
 	char path[128];
-	int err = 0, i;
 
 	(void)state;
 	path_in_tmp(path, sizeof(path), "no/such/dir.pcap");
@@ -251,21 +251,91 @@ static void test_writer_errors(void **state)
 	assert_null(w);
 	assert_non_null(strstr(last_log, "no/such/dir.pcap"));
 
-	/* A full disk: the error shows up on a write once the stream buffer spills, or on close. */
-	if (access("/dev/full", W_OK))
-		skip();
-	assert_int_equal(rxq_pcap_writer__open(&w, "/dev/full", false), 0);
-	for (i = 0; i < 100 && !err; i++)
-		err = rxq_pcap_writer__write(w, frame, sizeof(frame), &ts);
-	assert_int_equal(err, -ENOSPC);
-	/* Sticky: later writes and the close report the first error. */
-	assert_int_equal(rxq_pcap_writer__write(w, frame, sizeof(frame), &ts), -ENOSPC);
-	assert_int_equal(rxq_pcap_writer__close(w), -ENOSPC);
-
-	/* Nothing written but the header, which only fails when flushed at close. */
-	assert_int_equal(rxq_pcap_writer__open(&w, "/dev/full", true), 0);
-	assert_int_equal(rxq_pcap_writer__close(w), -ENOSPC);
+	/* A full device: not even the header goes out, so there is no writer. */
+	if (!access("/dev/full", W_OK)) {
+		assert_int_equal(rxq_pcap_writer__open(&w, "/dev/full", false), -ENOSPC);
+		assert_null(w);
+	}
 	assert_int_equal(rxq_pcap_writer__close(NULL), 0);
+}
+
+#define REC (16 + 100) /* a record of a 100-byte frame */
+
+/* The file may grow to @bytes only, like a file system that fills up (writes fail with EFBIG). */
+static void file_size_limit(rlim_t bytes)
+{
+	struct rlimit lim;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &lim), 0);
+	lim.rlim_cur = bytes;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+static int frames_in(const char *path)
+{
+	struct rxq_pcap_reader *r = NULL;
+	const uint8_t *frame;
+	uint32_t len;
+	int n = 0, ret;
+
+	assert_int_equal(rxq_pcap_reader__open(&r, path), 0);
+	while ((ret = rxq_pcap_reader__next(r, &frame, &len, NULL)) == 1)
+		n++;
+	assert_int_equal(ret, 0); /* the end of the file, not an error */
+	rxq_pcap_reader__close(r);
+	return n;
+}
+
+/*
+ * A write that fails is an error of the flush, the later writes and the close; the file holds
+ * whole frames only, exactly as many as the writer counts.
+ */
+static void test_writer_full(void **state)
+{
+	static const uint8_t frame[100];
+	struct rxq_pcap_writer *w = NULL;
+	struct timespec ts = {1, 0};
+	uint64_t frames, bytes;
+	struct stat st;
+	char path[128];
+	int i;
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	path_in_tmp(path, sizeof(path), "full.pcap");
+
+	/* room for the header and three and a half records */
+	assert_int_equal(rxq_pcap_writer__open(&w, path, false), 0);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(rxq_pcap_writer__write(w, frame, sizeof(frame), &ts), 0);
+	rxq_pcap_writer__written(w, &frames, &bytes);
+	assert_int_equal(frames, 0); /* buffered, not in the file yet */
+	file_size_limit(24 + 3 * REC + REC / 2);
+	last_log[0] = '\0';
+	assert_int_equal(rxq_pcap_writer__flush(w), -EFBIG);
+	assert_non_null(strstr(last_log, "full.pcap: writing the pcap file failed after 3 frames"));
+	rxq_pcap_writer__written(w, &frames, &bytes);
+	assert_int_equal(frames, 3);
+	assert_int_equal(bytes, 300);
+	assert_int_equal(rxq_pcap_writer__write(w, frame, sizeof(frame), &ts), -EFBIG);
+	assert_int_equal(rxq_pcap_writer__flush(w), -EFBIG);
+	assert_int_equal(rxq_pcap_writer__close(w), -EFBIG);
+	file_size_limit(RLIM_INFINITY);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 24 + 3 * REC);
+	assert_int_equal(frames_in(path), 3);
+
+	/* the buffer fails only when close writes it */
+	assert_int_equal(rxq_pcap_writer__open(&w, path, true), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(rxq_pcap_writer__write(w, frame, sizeof(frame), &ts), 0);
+	file_size_limit(24 + REC + 10);
+	assert_int_equal(rxq_pcap_writer__close(w), -EFBIG);
+	file_size_limit(RLIM_INFINITY);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 24 + REC);
+	assert_int_equal(frames_in(path), 1);
+	signal(SIGXFSZ, SIG_DFL);
 }
 
 int main(void)
@@ -274,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_usec),	cmocka_unit_test(test_roundtrip_nsec),
 		cmocka_unit_test(test_timestamp_now),	cmocka_unit_test(test_reader_errors),
 		cmocka_unit_test(test_truncated_record), cmocka_unit_test(test_writer_errors),
+		cmocka_unit_test(test_writer_full),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -171,6 +171,7 @@ static void *sender(void *arg)
 	uint64_t *row = rxq_counters__row(sh->counters, w->index);
 	uint64_t flow_pkts[GEN_MAX_FLOWS] = {0}, flow_bytes[GEN_MAX_FLOWS] = {0};
 	struct rxq_tx_buf bufs[MAX_BATCH];
+	unsigned flow_of[MAX_BATCH];
 	uint64_t sent = 0, deadline = 0, seed;
 	double ns_per_pkt = w->rate > 0 ? 1e9 / w->rate : 0;
 	struct rxq_tx_stats st;
@@ -241,16 +242,32 @@ static void *sender(void *arg)
 			uint32_t len = gen_mix__next(sh->mix, &gt, bufs[i].data, &f);
 
 			bufs[i].len = len;
+			flow_of[i] = f;
 			flow_pkts[f]++;
 			flow_bytes[f] += len;
 		}
 		err = rxq_tx__submit(w->tx, bufs, got);
+		rxq_tx__stats(w->tx, &st);
 		if (err) {
+			/*
+			 * pcap: writes in order, so what the file did not take is the end of this
+			 * batch: it leaves the per-flow counts too, which then add up to
+			 * tx_packets. (Other ports may still have frames of earlier batches in
+			 * flight: no such reckoning there.)
+			 */
+			uint64_t counted = st.packets + st.errors, unsent = 0;
+
+			if (cfg->port.type == RXQ_PORT_PCAP && sent + got > counted)
+				unsent = sent + got - counted < got ? sent + got - counted : got;
+			for (unsigned i = got - (unsigned)unsent; i < got; i++) {
+				flow_pkts[flow_of[i]]--;
+				flow_bytes[flow_of[i]] -= bufs[i].len;
+			}
+			publish(row, &st, flow_pkts, flow_bytes, nflows);
 			atomic_store(&sh->fatal, err);
 			break;
 		}
 		sent += got;
-		rxq_tx__stats(w->tx, &st);
 		publish(row, &st, flow_pkts, flow_bytes, nflows);
 	}
 	err = rxq_tx__flush(w->tx, 2000);

@@ -4,10 +4,13 @@
  * summary, per-rule hit counts, and the Prometheus textfile.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include "rxq/log.h"
 #include "offload.h"
@@ -225,6 +228,41 @@ static void prom_counter(FILE *f, const char *name, const char *help)
 	fprintf(f, "# HELP rxq_offload_%s %s\n# TYPE rxq_offload_%s counter\n", name, help, name);
 }
 
+/*
+ * The temporary file lives in FILE's directory so that rename() replaces FILE atomically. That
+ * directory is often shared (a node_exporter collector directory), so its name is not predictable
+ * and it is created with O_EXCL|O_NOFOLLOW: a symlink planted there is not followed (root would
+ * overwrite its target), a FIFO is not opened (the control thread would block on it for good),
+ * an existing file is not truncated. O_NONBLOCK is for whatever might still get past that.
+ * 0644: the collector may run as another user; never writable by others, whatever the umask.
+ */
+static int prom_create_temp(const char *path, char *tmp, size_t size)
+{
+	static unsigned counter;
+	uint64_t r;
+	int fd, attempt;
+
+	for (attempt = 0; attempt < 16; attempt++) {
+		/* Unpredictable, so nobody can make every attempt fail by planting names ahead. */
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+			r = rxq_now_ns() ^ ((uint64_t)getpid() << 40) ^ ++counter;
+		if ((size_t)snprintf(tmp, size, "%s.tmp.%012" PRIx64, path,
+				     r & UINT64_C(0xffffffffffff)) >= size)
+			return -ENAMETOOLONG;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+			  0644);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+/*
+ * @now NULL writes the file with every counter at zero: main() calls it once before starting, so
+ * that a path that cannot be written is an error at start rather than a message every second.
+ */
 int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 {
 	static const struct {
@@ -251,24 +289,40 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 	    {"rx_bytes_total", "Bytes of the frames received.", C_RX_BYTES},
 	    {"ring_drops_total", "Frames the kernel dropped at the AF_XDP rings.", -1},
 	};
+	static int last_err;
+	const struct offload_snapshot *snap = now;
+	struct offload_snapshot *zero = NULL;
 	char tmp[4096 + 32], port[RXQ_PORT_PATH_MAX + 16];
 	unsigned m, i;
 	FILE *f;
-	int err = 0;
+	int fd, err = 0;
 
+	if (!snap) {
+		/* The check at start: the same file, every counter still zero. */
+		zero = calloc(1, sizeof(*zero));
+		if (!zero)
+			return -ENOMEM;
+		zero->nq = o->nworkers;
+		snap = zero;
+	}
 	rxq_port_spec__format(&o->port, port, sizeof(port));
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", o->prom_path, (int)getpid());
-	f = fopen(tmp, "we");
+	fd = prom_create_temp(o->prom_path, tmp, sizeof(tmp));
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	f = fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
-		rxq_err("cannot write %s: %s", tmp, strerror(-err));
-		return err;
+		close(fd);
+		unlink(tmp);
+		goto out;
 	}
 	for (m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
 		prom_counter(f, metrics[m].name, metrics[m].help);
-		for (i = 0; i < now->nq; i++) {
-			uint64_t v = metrics[m].field < 0 ? now->q[i].ring_drops
-							  : now->q[i].c[metrics[m].field];
+		for (i = 0; i < snap->nq; i++) {
+			uint64_t v = metrics[m].field < 0 ? snap->q[i].ring_drops
+							  : snap->q[i].c[metrics[m].field];
 
 			fputs("rxq_offload_", f);
 			fputs(metrics[m].name, f);
@@ -282,12 +336,12 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 			     "Frames the XDP program redirected to the AF_XDP sockets.");
 		fputs("rxq_offload_xdp_steered_packets_total{port=\"", f);
 		prom_label(f, port);
-		fprintf(f, "\"} %" PRIu64 "\n", now->steered);
+		fprintf(f, "\"} %" PRIu64 "\n", snap->steered);
 		prom_counter(f, "xdp_kernel_packets_total",
 			     "Frames the XDP program left to the kernel.");
 		fputs("rxq_offload_xdp_kernel_packets_total{port=\"", f);
 		prom_label(f, port);
-		fprintf(f, "\"} %" PRIu64 "\n", now->kernel_passed);
+		fprintf(f, "\"} %" PRIu64 "\n", snap->kernel_passed);
 	}
 	prom_counter(f, "rules_reloads_total", "Successful rule reloads (SIGHUP).");
 	fprintf(f, "rxq_offload_rules_reloads_total %" PRIu64 "\n", o->reloads);
@@ -310,9 +364,15 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 		err = -errno;
 	if (!err && rename(tmp, o->prom_path) < 0)
 		err = -errno;
-	if (err) {
-		rxq_err("cannot write %s: %s", o->prom_path, strerror(-err));
+	if (err)
 		unlink(tmp);
-	}
+out:
+	/* Once per cause, not every second while the cause lasts. */
+	if (err && err != last_err)
+		rxq_err("cannot write %s: %s", o->prom_path, strerror(-err));
+	else if (!err && last_err)
+		rxq_info("writing %s again", o->prom_path);
+	last_err = err;
+	free(zero);
 	return err;
 }
