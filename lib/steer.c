@@ -561,6 +561,10 @@ int rxq_steer__attach(struct rxq_steer *s)
 				s->ifname, rxq_xdp_mode__str(s->opts.xdp_mode));
 		} else if (err == -EPERM) {
 			rxq_err("attaching XDP to %s needs CAP_NET_ADMIN: run as root", s->ifname);
+		} else if (err == -ERANGE) {
+			rxq_err("the driver of %s refuses XDP at its MTU (ERANGE): frames must fit in a "
+				"page; lower the MTU (ip link set %s mtu 3000)",
+				s->ifname, s->ifname);
 		} else if (err == -EBUSY || err == -EEXIST) {
 			err = -EBUSY;
 			rxq_err("another XDP program was attached to %s meanwhile; try again",

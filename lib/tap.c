@@ -760,6 +760,16 @@ int rxq_tap__vlan_ifindex(const struct rxq_tap *t, uint16_t vid)
 	return -ENOENT;
 }
 
+const char *rxq_tap__vlan_of(const struct rxq_tap *t, uint16_t vid)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nvlans; i++)
+		if (t->vlans[i].vid == vid)
+			return t->vlans[i].from.ifname;
+	return NULL;
+}
+
 int rxq_tap__fd(const struct rxq_tap *t, unsigned q)
 {
 	return q < t->nqueues ? t->fds[q] : -1;

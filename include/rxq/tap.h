@@ -66,6 +66,9 @@ int rxq_tap__ifindex(const struct rxq_tap *t);
 /** @brief The ifindex of the TAP's VLAN interface for @p vid, or -ENOENT (not in opts.vlans). */
 int rxq_tap__vlan_ifindex(const struct rxq_tap *t, uint16_t vid);
 
+/** @brief The name of IF's VLAN interface for @p vid (IF.VID), or NULL (not in opts.vlans). */
+const char *rxq_tap__vlan_of(const struct rxq_tap *t, uint16_t vid);
+
 /** @brief The non-blocking fd of queue @p q (< nqueues). */
 int rxq_tap__fd(const struct rxq_tap *t, unsigned q);
 

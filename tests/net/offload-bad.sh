@@ -64,6 +64,14 @@ bad "expected auto, copy or zero-copy" xdp:dut0~0 --flow "$FLOW" --rules "$R" --
 bad "expected auto, native or generic" xdp:dut0~0 --flow "$FLOW" --rules "$R" --xdp-mode hw
 bad "--batch=0: expected a number" xdp:dut0~0 --flow "$FLOW" --rules "$R" --batch 0
 bad "unknown option '--flwo'" xdp:dut0~0 --flwo "$FLOW" --rules "$R"
+bad "cannot write .*nosuch/x.prom" xdp:dut0~0 --flow "$FLOW" --rules "$R" --prom "$TB_TMP/nosuch/x.prom"
+bad "--vlan=0: expected 802.1Q VIDs" xdp:dut0~0 --flow "$FLOW" --rules "$R" --vlan 0
+bad "--vlan=5,5: VID 5 given twice" xdp:dut0~0 --flow "$FLOW" --rules "$R" --vlan 5,5
+bad "--frag-mem=0: expected a number" xdp:dut0~0 --flow "$FLOW" --rules "$R" --frag-mem 0
+bad "--frag-timeout=soon" xdp:dut0~0 --flow "$FLOW" --rules "$R" --frag-timeout soon
+bad "expected auto, on or off" xdp:dut0~0 --flow "$FLOW" --rules "$R" --csum-complete maybe
+bad "dut0 has no VLAN interface for VID 7" xdp:dut0~0 --flow "$FLOW" --rules "$R" --vlan 7
+clean "option errors"
 
 # --- privileges (say which) ---------------------------------------------------------------------
 tb_expect_exit 2 "missing CAP_NET_ADMIN: .*run as root" ip netns exec "$TB_DUT" \
@@ -95,7 +103,7 @@ start_first() {
 }
 start_first
 id1=$(tb_xdp_attached dut dut0)
-bad "dut0 already has an XDP program 'rxq_steer' \(id $id1, native mode, bpf_link [0-9]+ held by pid $FIRST rxq-offload\); not replacing it.*--force" \
+bad "dut0 already has an XDP program 'rxq_steer_dev' \(id $id1, native mode, bpf_link [0-9]+ held by pid $FIRST rxq-offload\); not replacing it.*--force" \
 	xdp:dut0~1 --flow "$FLOW" --rules "$R"
 tb_assert_eq "$(tb_xdp_attached dut dut0)" "$id1" "the first program is still attached"
 
@@ -106,7 +114,7 @@ SECOND=$!
 TB_PIDS+=("$SECOND")
 tb_wait_for 10 grep -q '"type":"start"' "$SECOND_OUT" ||
 	tb_fail "--force did not start: $(cat "$SECOND_OUT.err")"
-grep -q "has an XDP program 'rxq_steer' (id $id1.*detaching it (--force)" "$SECOND_OUT.err" ||
+grep -q "has an XDP program 'rxq_steer_dev' (id $id1.*detaching it (--force)" "$SECOND_OUT.err" ||
 	tb_fail "--force did not say what it replaced: $(cat "$SECOND_OUT.err")"
 tb_pass "--force says what it detaches: $(head -n1 "$SECOND_OUT.err")"
 id2=$(tb_xdp_attached dut dut0)

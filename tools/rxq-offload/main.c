@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+#include <net/if.h>
 
 #include "rxq/cli.h"
 #include "rxq/flowspec.h"
@@ -468,6 +469,7 @@ static int exit_for(int err)
 	case -EOPNOTSUPP:
 	case -EAFNOSUPPORT:
 	case -E2BIG:
+	case -ENOENT:
 		return EXIT_BAD;
 	default:
 		return EXIT_FAIL;
@@ -545,6 +547,33 @@ static void warn_stripped_vlans(struct offload *o)
 		 o->port.ifname, rxq_xdp_mode__str(o->xdp_mode), o->port.ifname);
 }
 
+/* Reverse-path checkers for the worker: IF's, and each --vlan interface's, where one is on. */
+static int open_rpchecks(struct offload *o, struct offload_worker *w, const struct rxq_netdev *dev)
+{
+	unsigned i;
+	int err = 0;
+
+	if (o->rp_filter > 0)
+		err = rxq_rpcheck__new(&w->rp, dev->ifindex, NULL);
+	for (i = 0; !err && i < o->nvlans; i++) {
+		const char *name = rxq_tap__vlan_of(o->tap, o->vlans[i]);
+		int rpf = name ? rxq_rpcheck__rp_filter(NULL, name) : -ENOENT;
+		unsigned ifindex = name ? if_nametoindex(name) : 0;
+
+		if (rpf < 0 || !ifindex) {
+			rxq_err("cannot read the reverse-path filter of %s's VLAN %u interface: %s",
+				o->port.ifname, o->vlans[i], strerror(rpf < 0 ? -rpf : ENODEV));
+			return rpf < 0 ? rpf : -ENODEV;
+		}
+		if (rpf > 0)
+			err = rxq_rpcheck__new(&w->rp_vlan[i], (int)ifindex, NULL);
+	}
+	if (err)
+		rxq_err("cannot open a netlink socket for the reverse-path check: %s",
+			strerror(-err));
+	return err;
+}
+
 static int setup_live(struct offload *o, const struct args *a, struct rxq_flowspec *flows)
 {
 	struct rxq_steer_opts so = {.sz = sizeof(so),
@@ -565,6 +594,8 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 	    .name = a->tap_name,
 	    .first_queue = o->port.queues[0],
 	    .nqueues = o->nworkers,
+	    .vlans = a->vlans,
+	    .nvlans = a->nvlans,
 	};
 	struct rxq_netdev dev;
 	unsigned i;
@@ -582,10 +613,6 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 	 * corrupt or forged and stays as it is, for the kernel to refuse.
 	 */
 	o->csum_complete = a->csum_complete < 0 ? dev.software : a->csum_complete;
-	err = frame_size_for(&dev, &xo.frame_size);
-	if (err)
-		return err;
-	o->frame_size = xo.frame_size;
 	o->rp_filter = rxq_rpcheck__rp_filter(NULL, o->port.ifname);
 	if (o->rp_filter < 0) {
 		err = o->rp_filter;
@@ -610,6 +637,11 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 		return err;
 	o->xdp_mode = rxq_steer__mode(o->steer);
 	warn_stripped_vlans(o);
+	/* after the attach: a device without XDP is the first thing to say */
+	err = frame_size_for(&dev, &xo.frame_size);
+	if (err)
+		return err;
+	o->frame_size = xo.frame_size;
 
 	if (a->reinject) {
 		err = rxq_tap__open(&o->tap, dev.ifindex, &to);
@@ -622,13 +654,10 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 		err = rxq_xsk__open(&w->xsk, o->port.ifname, w->queue, &xo);
 		if (err)
 			return err;
-		if (o->rp_filter > 0 && a->reinject) {
-			err = rxq_rpcheck__new(&w->rp, dev.ifindex, NULL);
-			if (err) {
-				rxq_err("cannot open a netlink socket for the reverse-path check: %s",
-					strerror(-err));
+		if (a->reinject) {
+			err = open_rpchecks(o, w, &dev);
+			if (err)
 				return err;
-			}
 		}
 		if (i == 0)
 			o->xsk_mode = rxq_xsk__mode(w->xsk);
@@ -750,6 +779,12 @@ static int run(struct offload *o, const struct args *a)
 	}
 	stop_workers(o);
 	report_failed_workers(o);
+	if ((o->out_pass && rxq_pcap_writer__flush(o->out_pass)) ||
+	    (o->out_drop && rxq_pcap_writer__flush(o->out_drop))) {
+		rxq_err("writing --out-pass or --out-drop failed: the capture holds fewer frames "
+			"than were classified");
+		ret = -EIO;
+	}
 	for (i = 0; i < o->nworkers; i++) {
 		if (!o->workers[i].err)
 			continue;
@@ -775,6 +810,8 @@ static void cleanup(struct offload *o)
 	for (i = 0; o->workers && i < o->nworkers; i++) {
 		rxq_xsk__close(o->workers[i].xsk);
 		rxq_rpcheck__free(o->workers[i].rp);
+		for (unsigned v = 0; v < o->nvlans; v++)
+			rxq_rpcheck__free(o->workers[i].rp_vlan[v]);
 		rxq_frag__free(o->workers[i].frag);
 	}
 	rxq_steer_sel__free(o->sel);
@@ -932,6 +969,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/* an unwritable --prom path is bad input, found now rather than every second */
+	if (o.prom_path && offload_prom_write(&o, NULL))
+		goto out;
 	status = EXIT_FAIL;
 	o.out = rxq_out__new(stdout, a.json ? RXQ_OUT_JSON : RXQ_OUT_TEXT);
 	if (!o.out || rxq_counters__new(&o.counters, o.nworkers, C__COUNT))

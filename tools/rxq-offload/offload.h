@@ -53,6 +53,7 @@ struct offload_worker {
 	int cpu;	/* -1: not pinned */
 	struct rxq_xsk *xsk;
 	struct rxq_rpcheck *rp; /* NULL: IF has no IPv4 reverse-path filter */
+	struct rxq_rpcheck *rp_vlan[RXQ_VLAN_MAX]; /* the same for IF.VID of vlans[i] */
 	struct rxq_frag_table *frag;
 	struct rxq_frag_stats frag_seen; /* what frag_counts() last added to the row */
 	uint64_t *row;

@@ -43,9 +43,18 @@ static void pin(const struct offload_worker *w)
  */
 static bool kernel_takes(struct offload_worker *w, const struct rxq_pkt *pkt, uint64_t now)
 {
-	if (!w->rp || pkt->l3 != RXQ_L3_IPV4 || pkt->nvlan)
+	struct rxq_rpcheck *rp = w->rp;
+	uint16_t vid = pkt->nvlan ? pkt->vlan[0].tci & 0xfff : 0;
+	unsigned i;
+
+	if (pkt->l3 != RXQ_L3_IPV4)
 		return true;
-	return rxq_rpcheck__ipv4(w->rp, pkt->src.b, pkt->dst.b, pkt->tos, now) == 1;
+	if (vid) { /* a --vlan VID: arriving on IF.VID, IF.VID's filter */
+		for (i = 0, rp = NULL; i < w->o->nvlans; i++)
+			if (w->o->vlans[i] == vid)
+				rp = w->rp_vlan[i];
+	}
+	return !rp || rxq_rpcheck__ipv4(rp, pkt->src.b, pkt->dst.b, pkt->tos, now) == 1;
 }
 
 /* What became of a frame. */
