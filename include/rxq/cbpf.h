@@ -53,7 +53,9 @@
  * Refused with -EOPNOTSUPP (valid, but must stay in user space):
  *   - more than RXQ_CBPF_MAX_INSNS instructions;
  *   - loads at the Linux ancillary and negative offsets (k >= 0xffe00000: SKF_AD_OFF, SKF_NET_OFF,
- *     SKF_LL_OFF), which only mean something to a kernel socket filter;
+ *     SKF_LL_OFF), which only mean something to a kernel socket filter. libpcap emits them for
+ *     "vlan" (and a few others) when compiling for a live Linux capture; compiled with
+ *     pcap_open_dead(), as rxq does, "vlan" reads the tags from the packet's bytes instead;
  *   - programs whose eBPF jumps would not fit the 16-bit offsets (never seen with libpcap output).
  * The eBPF verifier may still refuse a translated program (too complex, or misaligned packet
  * access on architectures without efficient unaligned loads): rxq_cbpf__load() then fails and the
