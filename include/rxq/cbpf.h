@@ -68,7 +68,10 @@ struct bpf_insn; /* <linux/bpf.h>'s eBPF instruction */
 #define RXQ_CBPF_MAX_INSNS 4096u
 /** Backward jumps a program may take for one packet (libpcap >= 1.11's MAX_BACKWARD_JUMPS). */
 #define RXQ_CBPF_MAX_BACKWARD_JUMPS 64u
-/** Largest metadata offset accepted (the kernel caps the metadata area at 32 bytes today). */
+/**
+ * Largest metadata offset accepted. How much metadata a frame can carry depends on the kernel
+ * (32 bytes on older kernels; on 6.18 what the headroom leaves, 216 bytes in BPF_PROG_TEST_RUN).
+ */
 #define RXQ_CBPF_META_OFF_MAX 255u
 
 /** RXQ_CBPF_RETURN: what the program returns for each verdict. */
