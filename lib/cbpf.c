@@ -942,3 +942,146 @@ free_all:
 	return err;
 }
 #endif
+
+/* ---- the same programs, run in user space ---- */
+
+int rxq_cbpf__validate(const struct sock_filter *filter, unsigned int len)
+{
+	return program_validate(filter, len);
+}
+
+/* Big-endian bytes [off, off + size) of the frame into *v; false past its end. */
+static bool run_load(const uint8_t *pkt, uint32_t pkt_len, uint64_t off, unsigned int size,
+		     uint32_t *v)
+{
+	if (off + size > pkt_len || off + size > PKT_OFF_MAX)
+		return false;
+	if (size == 4)
+		*v = (uint32_t)pkt[off] << 24 | (uint32_t)pkt[off + 1] << 16 |
+		     (uint32_t)pkt[off + 2] << 8 | pkt[off + 3];
+	else if (size == 2)
+		*v = (uint32_t)pkt[off] << 8 | pkt[off + 1];
+	else
+		*v = pkt[off];
+	return true;
+}
+
+static uint32_t run_alu(uint8_t op, uint32_t a, uint32_t v, bool *fail)
+{
+	switch (op) {
+	case BPF_ADD:
+		return a + v;
+	case BPF_SUB:
+		return a - v;
+	case BPF_MUL:
+		return a * v;
+	case BPF_DIV:
+	case BPF_MOD:
+		if (!v) {
+			*fail = true; /* bpf_filter() gives up */
+			return 0;
+		}
+		return op == BPF_DIV ? a / v : a % v;
+	case BPF_AND:
+		return a & v;
+	case BPF_OR:
+		return a | v;
+	case BPF_XOR:
+		return a ^ v;
+	case BPF_LSH:
+		return v < 32 ? a << v : 0;
+	case BPF_RSH:
+		return v < 32 ? a >> v : 0;
+	default: /* BPF_NEG */
+		return -a;
+	}
+}
+
+static bool run_cond(uint8_t op, uint32_t a, uint32_t v)
+{
+	switch (op) {
+	case BPF_JGT:
+		return a > v;
+	case BPF_JGE:
+		return a >= v;
+	case BPF_JEQ:
+		return a == v;
+	default: /* BPF_JSET */
+		return a & v;
+	}
+}
+
+unsigned int rxq_cbpf__run(const struct sock_filter *f, unsigned int len, const uint8_t *pkt,
+			   uint32_t pkt_len)
+{
+	uint32_t a = 0, x = 0, m[BPF_MEMWORDS] = {0}, v;
+	unsigned int pc = 0, budget = RXQ_CBPF_MAX_BACKWARD_JUMPS;
+	bool fail = false;
+
+	while (pc < len) {
+		const struct sock_filter *ins = &f[pc++];
+		uint8_t op = BPF_OP(ins->code);
+		uint32_t *dst = BPF_CLASS(ins->code) == BPF_LDX ? &x : &a;
+
+		switch (BPF_CLASS(ins->code)) {
+		case BPF_RET:
+			v = BPF_RVAL(ins->code) == BPF_A ? a : ins->k;
+			return v ? RXQ_CBPF_VERDICT_MATCH : RXQ_CBPF_VERDICT_NOMATCH;
+		case BPF_LD:
+		case BPF_LDX:
+			switch (BPF_MODE(ins->code)) {
+			case BPF_ABS:
+			case BPF_IND:
+				if (!run_load(pkt, pkt_len,
+					      (uint64_t)ins->k +
+						  (BPF_MODE(ins->code) == BPF_IND ? x : 0),
+					      load_size(ins->code), dst))
+					return RXQ_CBPF_VERDICT_NOMATCH;
+				break;
+			case BPF_MSH:
+				if (!run_load(pkt, pkt_len, ins->k, 1, &x))
+					return RXQ_CBPF_VERDICT_NOMATCH;
+				x = (x & 0xf) << 2;
+				break;
+			case BPF_LEN:
+				*dst = pkt_len;
+				break;
+			case BPF_IMM:
+				*dst = ins->k;
+				break;
+			default: /* BPF_MEM */
+				*dst = m[ins->k];
+				break;
+			}
+			break;
+		case BPF_ST:
+			m[ins->k] = a;
+			break;
+		case BPF_STX:
+			m[ins->k] = x;
+			break;
+		case BPF_ALU:
+			a = run_alu(op, a, BPF_SRC(ins->code) == BPF_X ? x : ins->k, &fail);
+			if (fail)
+				return RXQ_CBPF_VERDICT_NOMATCH;
+			break;
+		case BPF_JMP:
+			if (op == BPF_JA) {
+				if ((int32_t)ins->k < 0 && !budget--)
+					return RXQ_CBPF_VERDICT_UNDECIDED;
+				pc = (uint32_t)(pc + ins->k);
+				break;
+			}
+			pc += run_cond(op, a, BPF_SRC(ins->code) == BPF_X ? x : ins->k) ? ins->jt
+											: ins->jf;
+			break;
+		default: /* BPF_MISC */
+			if (BPF_MISCOP(ins->code) == BPF_TAX)
+				x = a;
+			else
+				a = x;
+			break;
+		}
+	}
+	return RXQ_CBPF_VERDICT_NOMATCH; /* validated programs end in RET */
+}

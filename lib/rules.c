@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 
+#include "rxq/cbpf.h"
 #include "rxq/dns.h"
 #include "rxq/limit.h"
 #include "rxq/rules.h"
@@ -604,6 +605,10 @@ static int match_parse(struct loader *ld, struct rule *r, const struct word *w, 
 		return load_error(ld, w[0].col, "bad match expression: %s", pcap_geterr(ld->pcap));
 	r->has_prog = true;
 	r->kind = RXQ_RULE_PCAP;
+	/* run by rxq_cbpf__run() (bounded loops), the same decisions as in XDP */
+	if (rxq_cbpf__validate((const struct sock_filter *)r->prog.bf_insns, r->prog.bf_len))
+		return load_error(ld, w[0].col,
+				  "libpcap compiled the expression to a program rxq cannot run");
 	return 0;
 }
 
@@ -1441,18 +1446,32 @@ static uint32_t group_lookup(const struct group *g, const struct rxq_pkt *pkt)
 	return best;
 }
 
-static bool rule_match(const struct rule *r, const uint8_t *frame, uint32_t len,
-		       const struct rxq_pkt *pkt, struct dns_cache *dc)
+enum { NO_MATCH = 0, MATCH, UNDECIDED };
+
+static int rule_match(const struct rule *r, const uint8_t *frame, uint32_t len,
+		      const struct rxq_pkt *pkt, struct dns_cache *dc)
 {
 	switch (r->kind) {
 	case RXQ_RULE_NATIVE:
 		return r->match_all || nm_match(r->nm, frame, len, pkt);
 	case RXQ_RULE_PCAP:
-		return bpf_filter(r->prog.bf_insns, frame, len, len) != 0;
+		/*
+		 * Not libpcap's bpf_filter(): libpcap 1.10 loops forever on "ip6 protochain"
+		 * over an extension header that points back at itself.
+		 */
+		switch (rxq_cbpf__run((const struct sock_filter *)r->prog.bf_insns,
+				      r->prog.bf_len, frame, len)) {
+		case RXQ_CBPF_VERDICT_MATCH:
+			return MATCH;
+		case RXQ_CBPF_VERDICT_NOMATCH:
+			return NO_MATCH;
+		default:
+			return UNDECIDED;
+		}
 	case RXQ_RULE_DNS:
 		return dns_match(r, frame, len, pkt, dc);
 	}
-	return false;
+	return NO_MATCH;
 }
 
 static uint64_t limit_key(const struct rxq_rules *rs, const struct rule *r,
@@ -1508,9 +1527,18 @@ enum rxq_verdict rxq_rules__classify(struct rxq_rules_ctx *ctx, const uint8_t *f
 			idx = group_lookup(st->group, pkt);
 			if (idx != RXQ_PREFIX_NONE)
 				break;
-		} else if (rule_match(&rs->rules[st->rule], frame, len, pkt, &dc)) {
-			idx = st->rule;
-			break;
+		} else {
+			int m = rule_match(&rs->rules[st->rule], frame, len, pkt, &dc);
+
+			if (m == UNDECIDED) {
+				/* a filter out of its loop budget: no verdict can be trusted */
+				v = RXQ_VERDICT_ERROR;
+				goto out;
+			}
+			if (m == MATCH) {
+				idx = st->rule;
+				break;
+			}
 		}
 	}
 	if (idx == RXQ_RULE_NONE) {

@@ -154,6 +154,23 @@ int rxq_cbpf__load(const struct sock_filter *filter, unsigned int len,
 		   const struct rxq_cbpf_opts *opts);
 
 /**
+ * @brief Checks a cBPF program for rxq_cbpf__run(): what rxq_cbpf__translate() refuses as
+ * invalid (-EINVAL) or cannot do (-EOPNOTSUPP: kernel ancillary loads), whatever its length.
+ */
+int rxq_cbpf__validate(const struct sock_filter *filter, unsigned int len);
+
+/**
+ * @brief Runs a validated cBPF program on a frame in user space, deciding exactly as its
+ * translation does in XDP (and as bpf_filter() does where that ends): the same bounded loops
+ * (RXQ_CBPF_MAX_BACKWARD_JUMPS), zeroed scratch words, no match on a load past the frame's end
+ * or a division by X = 0. libpcap's own bpf_filter() cannot stand in for it: libpcap 1.10 loops
+ * forever on "ip6 protochain" over an extension header whose length points back at itself.
+ * @return RXQ_CBPF_VERDICT_MATCH, _NOMATCH or _UNDECIDED (out of backward jumps).
+ */
+unsigned int rxq_cbpf__run(const struct sock_filter *filter, unsigned int len,
+			   const uint8_t *pkt, uint32_t pkt_len);
+
+/**
  * @brief Compiles a pcap-filter expression as tcpdump would for Ethernet frames
  * (pcap_open_dead(DLT_EN10MB, 65535), optimised, netmask unknown). For tests and tools; the
  * libpcap message of a bad expression is passed to rxq_err().

@@ -72,6 +72,14 @@ static unsigned int bpf_filter_verdict(const struct sock_filter *f, const uint8_
 	return bpf_filter((const struct pcap_bpf_insn *)f, frame, len, len) != 0;
 }
 
+/* The XDP return value the translation gives for rxq_cbpf__run()'s verdict. */
+static uint32_t xdp_of(unsigned int verdict)
+{
+	return verdict == RXQ_CBPF_VERDICT_MATCH	 ? RXQ_CBPF_XDP_MATCH
+	       : verdict == RXQ_CBPF_VERDICT_NOMATCH ? RXQ_CBPF_XDP_NOMATCH
+						     : RXQ_CBPF_XDP_UNDECIDED;
+}
+
 static int translate(const struct sock_filter *f, unsigned int len,
 		     const struct rxq_cbpf_opts *opts)
 {
@@ -463,6 +471,10 @@ static unsigned int compare_on_corpus(const char *name, const struct sock_filter
 			    "%s: frame %u (%u bytes, seed %#llx): bpf_filter %u, XDP returns %u",
 			    name, i, corpus[i].len, (unsigned long long)seed_get(), want, retval);
 		}
+		/* and the user-space run of the same program decides as XDP does */
+		if (xdp_of(rxq_cbpf__run(f, len, corpus[i].b, corpus[i].len)) != retval)
+			fail_msg("%s: frame %u: rxq_cbpf__run differs from XDP (%u)", name, i,
+				 retval);
 		matched += want;
 	}
 	close(fd);
@@ -958,6 +970,8 @@ static void test_backward_jump_budget(void **state)
 	flen = ah_frame(b, 8 /* X = 40: the same AH again */, 51);
 	assert_int_equal(run(fd, b, flen, &retval), 0);
 	assert_int_equal(retval, RXQ_CBPF_XDP_UNDECIDED);
+	/* user space ends the loop the same way, where bpf_filter() would never return */
+	assert_int_equal(rxq_cbpf__run(f, len, b, flen), RXQ_CBPF_VERDICT_UNDECIDED);
 	/* a proper AH chain to TCP: decided, and as bpf_filter() decides */
 	flen = ah_frame(b, 2, IPPROTO_TCP);
 	assert_int_equal(run(fd, b, flen, &retval), 0);
@@ -1151,6 +1165,12 @@ static void test_random_loops(void **state)
 		}
 		for (j = i % 32; j < ncorpus; j += 32) {
 			assert_int_equal(run(fd, corpus[j].b, corpus[j].len, &retval), 0);
+			if (xdp_of(rxq_cbpf__run(f, len, corpus[j].b, corpus[j].len)) != retval) {
+				print_insns(f, len);
+				fail_msg("random loop program %u: frame %u: rxq_cbpf__run differs "
+					 "from XDP (%u)",
+					 i, j, retval);
+			}
 			if (retval == RXQ_CBPF_XDP_UNDECIDED) {
 				undecided++;
 				continue;

@@ -1940,6 +1940,32 @@ static void test_ref_threads_limits(void **state)
 	rxq_rules_ref__free(ref);
 }
 
+/*
+ * A pcap filter that loops: libpcap 1.10's "ip6 protochain" follows an AH header whose length
+ * points back at itself forever in bpf_filter(). Here the loop runs out of its budget and the
+ * frame is an error (dropped, counted): the worker goes on, and no verdict is guessed.
+ */
+static void test_pcap_loop_bounded(void **state)
+{
+	struct rxq_rules *rs;
+	struct frame f;
+	uint32_t rule = 0;
+
+	(void)state;
+	FRAME(&f, .l3 = 6, .plen = 200);
+	f.buf[20] = 51; /* next header: AH */
+	f.buf[54] = 51; /* AH after AH */
+	f.buf[55] = 8;	/* length: back at itself */
+	rs = load("drop ip6 protochain 6\ndefault pass\n");
+	assert_int_equal(rxq_rules__kind(rs, 0), RXQ_RULE_PCAP);
+	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_ERROR);
+	assert_int_equal(rule, RXQ_RULE_NONE);
+	/* a proper chain to TCP is decided as before */
+	FRAME(&f, .l3 = 6, .proto = IPPROTO_TCP, .dport = 80);
+	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_DROP);
+	rxq_rules__free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1973,6 +1999,7 @@ int main(void)
 	    cmocka_unit_test(test_ref_sequence),
 	    cmocka_unit_test(test_ref_threads),
 	    cmocka_unit_test(test_ref_threads_limits),
+	    cmocka_unit_test(test_pcap_loop_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
