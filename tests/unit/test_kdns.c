@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Kernel tier of dns rules (dns_shared.h, lib/kdns.c). The parser must never disagree with
+ * rxq_dns__parse_question(): OK means the same name and qtype, NOT_DNS means user space refuses
+ * the message too. Held to that on generated and mutated messages compiled for user space.
+ * RXQ_TEST_SEED=N changes the generated messages.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rxq/dns.h"
+#include "rxq/kdns.h"
+
+/* ---- generated messages ---- */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	/* xorshift64* */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static unsigned rnd_below(unsigned n)
+{
+	return (unsigned)(rnd() % n);
+}
+
+static void rng_seed(void)
+{
+	const char *s = getenv("RXQ_TEST_SEED");
+
+	rng_state = s ? strtoull(s, NULL, 0) : 0x6b646e73u;
+	if (!rng_state)
+		rng_state = 1;
+}
+
+#define MSG_CAP 1024
+
+struct msg {
+	uint8_t b[MSG_CAP];
+	size_t len;
+	bool plain; /* generated, not mutated */
+};
+
+static const char *const vocab[] = {"www",  "attack", "example",       "a",   "b",
+				    "mail", "x",      "com",	       "net", "_srv",
+				    "tcp",  "victim", "xn--bcher-kva", "ns1"};
+#define NVOCAB (sizeof(vocab) / sizeof(vocab[0]))
+
+/* One byte of a label: mostly what names hold, sometimes what needs a \DDD escape. */
+static uint8_t label_byte(void)
+{
+	static const uint8_t odd[] = {0, '.', ' ', '\\', '*', '?', 0x7f, 0x80, 0xff, '@', '"', ';'};
+	unsigned r = rnd_below(100);
+
+	if (r < 60)
+		return (uint8_t)('a' + rnd_below(26));
+	if (r < 75)
+		return (uint8_t)('A' + rnd_below(26));
+	if (r < 85)
+		return (uint8_t)('0' + rnd_below(10));
+	if (r < 88)
+		return '-';
+	if (r < 90)
+		return '_';
+	if (r < 97)
+		return odd[rnd_below(sizeof(odd))];
+	return (uint8_t)rnd();
+}
+
+/* Appends a wire-form name of random shape; returns false when it does not fit. */
+static bool put_name(struct msg *m, bool odd_bytes)
+{
+	unsigned shape = rnd_below(100), nlabels, i, j;
+
+	if (shape < 5)
+		nlabels = 0;
+	else if (shape < 70)
+		nlabels = 1 + rnd_below(5);
+	else if (shape < 90)
+		nlabels = 1 + rnd_below(40);
+	else if (shape < 95)
+		nlabels = 127; /* one-byte labels: the most a name holds */
+	else
+		nlabels = 60 + rnd_below(80);
+	for (i = 0; i < nlabels; i++) {
+		const char *w = !odd_bytes && rnd_below(2) ? vocab[rnd_below(NVOCAB)] : NULL;
+		unsigned len;
+
+		if (w)
+			len = (unsigned)strlen(w);
+		else if (nlabels >= 100)
+			len = 1;
+		else if (rnd_below(4))
+			len = 1 + rnd_below(12);
+		else
+			len = 1 + rnd_below(63);
+		if (m->len + 1 + len + 5 > MSG_CAP)
+			return false;
+		m->b[m->len++] = (uint8_t)len;
+		for (j = 0; j < len; j++) {
+			if (w) /* sometimes upper case */
+				m->b[m->len++] =
+				    (uint8_t)(w[j] >= 'a' && !rnd_below(5) ? w[j] - 32 : w[j]);
+			else
+				m->b[m->len++] =
+				    odd_bytes ? label_byte() : (uint8_t)('a' + rnd_below(26));
+		}
+	}
+	m->b[m->len++] = 0;
+	return true;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t rnd_qtype(void)
+{
+	static const uint16_t common[] = {1, 28, 255, 16, 15, 2, 5, 12, 33, 65};
+
+	return rnd_below(5) ? common[rnd_below(10)] : (uint16_t)rnd();
+}
+
+/* A message built from raw labels (names of any length, odd bytes). */
+static void gen_raw(struct msg *m)
+{
+	bool odd = rnd_below(3) == 0;
+
+	memset(m, 0, sizeof(*m));
+	put16(m->b, (uint16_t)rnd());
+	put16(m->b + 2, rnd_below(4) ? 0x0100 : (uint16_t)rnd()); /* QR, opcodes, ... */
+	put16(m->b + 4, 1);
+	m->len = 12;
+	while (!put_name(m, odd)) {
+		m->len = 12;
+		odd = false;
+	}
+	put16(m->b + m->len, rnd_qtype());
+	put16(m->b + m->len + 2, 1);
+	m->len += 4;
+	m->plain = true;
+}
+
+/* Presentation form of a random name, for rxq_dns__build_query(). */
+static void gen_text_name(char *s, size_t cap)
+{
+	unsigned nlabels = rnd_below(6), i, j;
+	size_t n = 0;
+
+	for (i = 0; i < nlabels; i++) {
+		unsigned len = 1 + rnd_below(rnd_below(4) ? 10 : 63);
+
+		if (i && n + 1 < cap)
+			s[n++] = '.';
+		for (j = 0; j < len && n + 5 < cap; j++) {
+			uint8_t c = rnd_below(10) ? (uint8_t)('a' + rnd_below(26)) : label_byte();
+
+			if (c == '.' || c == '\\' || c < 0x21 || c > 0x7e)
+				n += (size_t)snprintf(s + n, cap - n, "\\%03u", c);
+			else
+				s[n++] = (char)c;
+		}
+	}
+	s[n] = '\0';
+}
+
+static void gen_built(struct msg *m)
+{
+	char name[600];
+	int len;
+
+	memset(m, 0, sizeof(*m));
+	do {
+		gen_text_name(name, sizeof(name));
+		len = rxq_dns__build_query(m->b, MSG_CAP, (uint16_t)rnd(), name, rnd_qtype());
+	} while (len < 0); /* a name over 253 characters */
+	m->len = (size_t)len;
+	m->plain = true;
+}
+
+/* Damage of the kinds rxq_dns__parse_question() looks for. */
+static void mutate(struct msg *m)
+{
+	unsigned kind = rnd_below(12), at;
+
+	m->plain = false;
+	if (m->len < 13)
+		return;
+	at = 12 + rnd_below((unsigned)m->len - 12);
+	switch (kind) {
+	case 0: /* any byte */
+		m->b[rnd_below((unsigned)m->len)] = (uint8_t)rnd();
+		break;
+	case 1: /* a compression pointer: backwards, into the header, forwards, at itself */
+		if (at + 1 < m->len) {
+			unsigned target = rnd_below(3) ? rnd_below(at + 1) : rnd_below(0x4000);
+
+			m->b[at] = (uint8_t)(0xc0 | target >> 8);
+			m->b[at + 1] = (uint8_t)target;
+		}
+		break;
+	case 2: /* label types 01 and 10 */
+		m->b[at] = (uint8_t)(rnd_below(2) ? 0x40 : 0x80) | (m->b[at] & 0x3f);
+		break;
+	case 3: /* a length octet off by a little */
+		m->b[at] = (uint8_t)(m->b[at] + rnd_below(5) - 2);
+		break;
+	case 4: /* qdcount */
+		put16(m->b + 4, (uint16_t)(rnd_below(2) ? 0 : rnd_below(3) ? 2 : rnd()));
+		break;
+	case 5: /* flags: QR, opcode, rcode */
+		put16(m->b + 2, (uint16_t)rnd());
+		break;
+	case 6: /* cut short */
+		m->len = rnd_below((unsigned)m->len + 1);
+		break;
+	case 7: /* trailing bytes (answers, EDNS, garbage) */
+		while (m->len < MSG_CAP && rnd_below(20))
+			m->b[m->len++] = (uint8_t)rnd();
+		break;
+	case 8: /* upper case */
+		if (m->b[at] >= 'a' && m->b[at] <= 'z')
+			m->b[at] = (uint8_t)(m->b[at] - 32);
+		break;
+	case 9: /* a byte that needs an escape */
+		m->b[at] = rnd_below(2) ? 0 : (uint8_t)(0x80 + rnd_below(128));
+		break;
+	case 10: /* a pointer at the very start of the name */
+		m->b[12] = 0xc0;
+		m->b[13] = (uint8_t)rnd_below(16);
+		break;
+	default: /* a length octet of 63, or a zero in the middle */
+		m->b[at] = rnd_below(2) ? 63 : 0;
+		break;
+	}
+}
+
+static void gen(struct msg *m)
+{
+	unsigned r = rnd_below(10), i, n;
+
+	if (r < 4)
+		gen_built(m);
+	else
+		gen_raw(m);
+	n = rnd_below(3) ? 0 : 1 + rnd_below(3);
+	for (i = 0; i < n; i++)
+		mutate(m);
+}
+
+/* ---- the reference: what user space makes of it, and why the kernel may not judge it ---- */
+
+enum ref {
+	REF_OK,
+	REF_REFUSED,
+	REF_POINTER,   /* the walk reaches a compression pointer */
+	REF_LONG,      /* the presentation form outgrows RXQ_KDNS_NAME_MAX first */
+	REF_FRAME_END, /* the walk needs a byte the message has but the frame lacks */
+};
+
+/*
+ * The walk of rxq_dns__parse_question() over a @len-byte message of which @have bytes are there,
+ * stopping at pointers and measuring the presentation form.
+ */
+static enum ref ref_walk(const uint8_t *msg, size_t have, size_t len)
+{
+	size_t pos = 12, out = 0;
+	unsigned wire = 1;
+
+	if (len < 12)
+		return REF_REFUSED;
+	if (have < 12)
+		return REF_FRAME_END;
+	if (!msg[4] && !msg[5])
+		return REF_REFUSED;
+	for (;;) {
+		uint8_t b;
+
+		if (pos >= len)
+			return REF_REFUSED;
+		if (pos >= have)
+			return REF_FRAME_END;
+		b = msg[pos];
+		if ((b & 0xc0) == 0xc0)
+			return REF_POINTER;
+		if (b & 0xc0)
+			return REF_REFUSED;
+		if (b == 0) {
+			if (len - pos - 1 < 4)
+				return REF_REFUSED;
+			return have - pos - 1 < 4 ? REF_FRAME_END : REF_OK;
+		}
+		wire += 1u + b;
+		if (wire > 255 || len - pos - 1 < b)
+			return REF_REFUSED;
+		if (have - pos - 1 < b)
+			return REF_FRAME_END;
+		if (out)
+			out++;
+		for (unsigned j = 0; j < b; j++) {
+			uint8_t c = msg[pos + 1 + j];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (uint8_t)(c + 32);
+			out += ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+				c == '_')
+				   ? 1
+				   : 4;
+		}
+		if (out > RXQ_KDNS_NAME_MAX)
+			return REF_LONG;
+		pos += 1u + b;
+	}
+}
+
+struct tally {
+	unsigned ok, not_dns, undecided;
+};
+
+/* The parsed name is user space's name, and its label starts are where the labels start. */
+static void assert_same_name(const struct rxq_kdns_name *nm, const struct rxq_dns_question *q)
+{
+	unsigned dots = 0;
+
+	assert_int_equal(nm->len, strlen(q->qname));
+	assert_memory_equal(nm->name, q->qname, nm->len);
+	assert_int_equal(nm->qtype, q->qtype);
+	for (unsigned i = 0; i < nm->len; i++)
+		dots += nm->name[i] == '.';
+	assert_int_equal(nm->nlabels, nm->len ? dots + 1 : 0);
+	for (unsigned i = 0; i < nm->nlabels; i++) {
+		assert_true(nm->start[i] < nm->len);
+		assert_true(i == 0 ? nm->start[i] == 0 : nm->name[nm->start[i] - 1] == '.');
+		assert_true(nm->name[nm->start[i]] != '.');
+	}
+}
+
+/*
+ * One message: @len bytes by the UDP header, @have of them in the frame. Returns the kernel
+ * answer after holding it to user space.
+ */
+static int check_msg(const uint8_t *msg, size_t have, uint32_t len, struct tally *t)
+{
+	size_t eff = len < have ? len : have;
+	struct rxq_dns_question q;
+	struct rxq_kdns_name nm;
+	enum rxq_dns_result u;
+	enum ref ref;
+	int k;
+
+	memset(&nm, 0x5a, sizeof(nm));
+	k = rxq_kdns_parse(msg, msg + have, len, &nm);
+	u = rxq_dns__parse_question(msg, eff, &q);
+	ref = ref_walk(msg, have, len);
+	switch (k) {
+	case RXQ_KDNS_OK:
+		assert_int_equal(u, RXQ_DNS_OK);
+		assert_same_name(&nm, &q);
+		assert_int_equal(ref, REF_OK);
+		t->ok++;
+		break;
+	case RXQ_KDNS_NOT_DNS:
+		assert_int_not_equal(u, RXQ_DNS_OK);
+		assert_int_equal(ref, REF_REFUSED);
+		t->not_dns++;
+		break;
+	case RXQ_KDNS_UNDECIDED:
+		/* only at a pointer, a name longer than the key, or bytes the frame lacks */
+		assert_true(ref == REF_POINTER || ref == REF_LONG || ref == REF_FRAME_END);
+		t->undecided++;
+		break;
+	default:
+		fail_msg("rxq_kdns_parse returned %d", k);
+	}
+	return k;
+}
+
+static void test_parse_matches_user_space(void **state)
+{
+	struct tally t = {0};
+	unsigned plain_decided = 0;
+	struct msg m;
+
+	(void)state;
+	rng_seed();
+	for (unsigned n = 0; n < 30000; n++) {
+		int k;
+
+		gen(&m);
+		k = check_msg(m.b, m.len, (uint32_t)m.len, &t);
+		plain_decided += m.plain && k == RXQ_KDNS_OK;
+		/* a UDP length shorter than the frame (padding after it), and one longer */
+		check_msg(m.b, m.len, (uint32_t)rnd_below((unsigned)m.len + 1), &t);
+		check_msg(m.b, m.len, (uint32_t)m.len + rnd_below(100), &t);
+		if (n % 8 == 0)
+			for (size_t cut = 0; cut < m.len; cut++) {
+				check_msg(m.b, cut, (uint32_t)m.len, &t);
+				check_msg(m.b, m.len, (uint32_t)cut, &t);
+			}
+	}
+	print_message("kdns parse: %u OK, %u NOT_DNS, %u UNDECIDED; %u plain queries decided\n",
+		      t.ok, t.not_dns, t.undecided, plain_decided);
+	assert_true(t.ok > 10000 && t.not_dns > 10000 && t.undecided > 1000);
+	assert_true(plain_decided > 5000);
+}
+
+static void test_parse_examples(void **state)
+{
+	static const uint8_t upper[] = {0x12, 0x34, 0x81, 0x80, 0,   2,	  0,  0,   0,	0,
+					0,    0,    3,	  'W',	'w', 'W', 7,  'E', 'x', 'A',
+					'm',  'p',  'L',  'e',	0,   0,	  28, 0,   1};
+	static const uint8_t escapes[] = {0, 0,	  0,   0,    0, 1, 0, 0, 0,  0, 0, 0,
+					  3, 'a', '.', 0xff, 1, 0, 0, 0, 16, 0, 1};
+	static const uint8_t pointer[] = {0, 0, 0, 0,	0,    1,  0, 0, 0, 0,
+					  0, 0, 1, 'a', 0xc0, 12, 0, 1, 0, 1};
+	static const uint8_t root[] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1};
+	struct rxq_kdns_name nm;
+
+	(void)state;
+	/* QR set, qdcount 2, upper case: user space takes it, so does the kernel */
+	assert_int_equal(rxq_kdns__parse(upper, sizeof(upper), &nm), RXQ_KDNS_OK);
+	assert_int_equal(nm.len, strlen("www.example"));
+	assert_memory_equal(nm.name, "www.example", nm.len);
+	assert_int_equal(nm.qtype, 28);
+	assert_int_equal(nm.nlabels, 2);
+	assert_int_equal(nm.start[1], 4);
+	/* qtype cut short, then qclass cut short */
+	assert_int_equal(rxq_kdns__parse(upper, sizeof(upper) - 3, &nm), RXQ_KDNS_NOT_DNS);
+	assert_int_equal(rxq_kdns__parse(upper, sizeof(upper) - 1, &nm), RXQ_KDNS_NOT_DNS);
+	/* escapes are written as user space writes them */
+	assert_int_equal(rxq_kdns__parse(escapes, sizeof(escapes), &nm), RXQ_KDNS_OK);
+	assert_int_equal(nm.len, strlen("a\\046\\255.\\000"));
+	assert_memory_equal(nm.name, "a\\046\\255.\\000", nm.len);
+	/* a pointer: user space follows it (here to a loop it refuses), the kernel does not */
+	assert_int_equal(rxq_kdns__parse(pointer, sizeof(pointer), &nm), RXQ_KDNS_UNDECIDED);
+	/* the root */
+	assert_int_equal(rxq_kdns__parse(root, sizeof(root), &nm), RXQ_KDNS_OK);
+	assert_int_equal(nm.len, 0);
+	assert_int_equal(nm.nlabels, 0);
+	assert_int_equal(nm.qtype, 2);
+	/* no question, short header */
+	assert_int_equal(rxq_kdns__parse(root, 11, &nm), RXQ_KDNS_NOT_DNS);
+	{
+		uint8_t none[sizeof(root)];
+
+		memcpy(none, root, sizeof(root));
+		none[5] = 0;
+		assert_int_equal(rxq_kdns__parse(none, sizeof(none), &nm), RXQ_KDNS_NOT_DNS);
+	}
+}
+
+/* Names right at the key's limit: RXQ_KDNS_NAME_MAX bytes are judged, one more is not. */
+static void test_parse_length_limit(void **state)
+{
+	uint8_t buf[600];
+	char name[300];
+	struct rxq_kdns_name nm;
+	struct rxq_dns_question q;
+	int len;
+
+	(void)state;
+	/* 63 + 1 + 62 + 1 + 1 = 128 */
+	memset(name, 'a', 63);
+	name[63] = '.';
+	memset(name + 64, 'b', 62);
+	strcpy(name + 126, ".c");
+	len = rxq_dns__build_query(buf, sizeof(buf), 1, name, 1);
+	assert_true(len > 0);
+	assert_int_equal(rxq_kdns__parse(buf, (size_t)len, &nm), RXQ_KDNS_OK);
+	assert_int_equal(rxq_dns__parse_question(buf, (size_t)len, &q), RXQ_DNS_OK);
+	assert_int_equal(nm.len, RXQ_KDNS_NAME_MAX);
+	assert_memory_equal(nm.name, q.qname, RXQ_KDNS_NAME_MAX);
+	strcat(name, "d");
+	len = rxq_dns__build_query(buf, sizeof(buf), 1, name, 1);
+	assert_int_equal(rxq_kdns__parse(buf, (size_t)len, &nm), RXQ_KDNS_UNDECIDED);
+	/* an escape that would end past the key */
+	strcpy(name + 126, ".\\255");
+	len = rxq_dns__build_query(buf, sizeof(buf), 1, name, 1);
+	assert_int_equal(rxq_kdns__parse(buf, (size_t)len, &nm), RXQ_KDNS_UNDECIDED);
+	/* 64 one-letter labels: 127 bytes */
+	for (int i = 0; i < 64; i++) {
+		name[2 * i] = 'z';
+		name[2 * i + 1] = '.';
+	}
+	name[127] = '\0';
+	len = rxq_dns__build_query(buf, sizeof(buf), 1, name, 1);
+	assert_int_equal(rxq_kdns__parse(buf, (size_t)len, &nm), RXQ_KDNS_OK);
+	assert_int_equal(nm.nlabels, 64);
+	assert_int_equal(nm.start[RXQ_KDNS_NAME_MAX / 2 - 1], 126);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_examples),
+	    cmocka_unit_test(test_parse_length_limit),
+	    cmocka_unit_test(test_parse_matches_user_space),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
