@@ -3,9 +3,10 @@
 #define RXQ_BPF_DNS_SHARED_H
 
 /*
- * The DNS question as the kernel tier sees it: a parser that an XDP program runs on the UDP
- * payload to decide `dns qname PATTERN [qtype TYPE]` rules itself. The same code is compiled into
- * librxq (lib/kdns.c), where the tests hold it to rxq_dns__parse_question().
+ * The DNS question as the kernel tier sees it: the parser, the map layout and the lookups that let
+ * an XDP program decide `dns qname PATTERN [qtype TYPE]` rules whose PATTERN is an exact name or
+ * `*.SUFFIX`. The same code is compiled into librxq (lib/kdns.c), where the tests hold it to
+ * rxq_dns__parse_question() and rxq_rules_glob().
  *
  * rxq_kdns_parse() has three answers:
  *   RXQ_KDNS_OK        the name and qtype are exactly what rxq_dns__parse_question() gives;
@@ -15,6 +16,13 @@
  *                      must look at the frame.
  * Every step is the step rxq_dns__parse_question() takes, in the same order, so a refusal here is
  * the refusal there; the parser gives up (UNDECIDED) where it would have to follow a pointer.
+ *
+ * Map: a hash map from struct rxq_kdns_key to struct rxq_kdns_value. An exact pattern is stored
+ * under the name ("example.com"), `*.SUFFIX` under the suffix with its leading dot
+ * (".example.com"): the dot a suffix key starts with can only be a label separator (a dot inside a
+ * label is written \046), and the two kinds never collide. A name is looked up whole and by
+ * each suffix that starts at a dot, but only for label counts some key has
+ * (struct rxq_kdns_config), so a name costs one lookup per pattern shape, not one per label.
  *
  * Verifier: packet reads are checked as `(const void *)(p + n) > end`. The parser runs one label
  * per bpf_loop() step (a plain loop in user space) and keeps its position in struct rxq_kdns_name,
@@ -27,9 +35,12 @@
 #include <bpf/bpf_helpers.h>
 #endif
 
-#define RXQ_KDNS_NAME_MAX 128 /* bytes of a presentation-form name the kernel judges */
+#define RXQ_KDNS_NAME_MAX    128 /* bytes of a presentation-form name the kernel judges */
+#define RXQ_KDNS_LABELS_MAX  32	 /* labels of a stored key; longer patterns stay in user space */
+#define RXQ_KDNS_VALUE_RULES 4	 /* rules one key holds (struct rxq_kdns_value) */
+#define RXQ_KDNS_RULE_NONE   0xffffffffu
 
-/* rxq_kdns_parse() answers */
+/* rxq_kdns_parse() and rxq_kdns_decide() answers */
 enum {
 	RXQ_KDNS_OK = 0,
 	RXQ_KDNS_NOT_DNS,
@@ -37,10 +48,52 @@ enum {
 };
 
 /*
+ * Hash map key: a name or a suffix in presentation form (lower case, no trailing dot, bytes
+ * outside [a-z0-9-_] as \DDD), zero padded. The root name is the key of length 0.
+ */
+struct rxq_kdns_key {
+	__u8 len;
+	__u8 pad[7];
+	char name[RXQ_KDNS_NAME_MAX];
+} __attribute__((aligned(8)));
+
+/* rxq_kdns_rule.flags */
+#define RXQ_KDNS_R_ANY	(1u << 0) /* no qtype in the rule: every question type matches */
+#define RXQ_KDNS_R_PUNT (1u << 1) /* rules from .rule on with this key did not fit: user space */
+
+struct rxq_kdns_rule {
+	__u32 rule; /* rule index; RXQ_KDNS_RULE_NONE ends the list */
+	__u16 qtype;
+	__u16 flags; /* RXQ_KDNS_R_* */
+};
+
+/*
+ * Hash map value: the rules with this key, in rule order, as far as they can matter. The list stops
+ * after a rule without qtype (it shadows the later ones); when more rules with a qtype share the
+ * key than fit, the last slot is a PUNT entry standing for all of them.
+ */
+struct rxq_kdns_value {
+	struct rxq_kdns_rule r[RXQ_KDNS_VALUE_RULES];
+};
+
+/*
+ * What the lookups need besides the map. Bit n of exact_labels: some exact key has n labels (the
+ * root has 0); bit n of suffix_labels: some suffix key has n labels. unexpressed: the lowest dns
+ * rule the map does not hold (a pattern the kernel cannot judge), RXQ_KDNS_RULE_NONE when none;
+ * a DNS message that matches no stored rule below it is UNDECIDED.
+ */
+struct rxq_kdns_config {
+	__u64 exact_labels;
+	__u64 suffix_labels;
+	__u32 unexpressed;
+	__u32 pad;
+};
+
+/*
  * A parsed question. Label i of the name starts at name[start[i]]. On the BPF side it must be a
  * map value (a per-CPU array entry): the parser keeps its position in it between steps, where the
  * verifier sees ranges rather than constants and so verifies a step a few times, not once per
- * label.
+ * label; the key copy reads it with unaligned loads, which the verifier refuses on the stack.
  */
 struct rxq_kdns_name {
 	__u16 len; /* bytes of name[] */
@@ -54,10 +107,20 @@ struct rxq_kdns_name {
 	char name[RXQ_KDNS_NAME_MAX + 4]; /* the parser writes up to 3 bytes past the name */
 };
 
+/* Where the program reads the configuration: .rodata needs volatile, or clang folds it. */
 #ifdef __bpf__
+#define RXQ_KDNS_RO const volatile
+#else
+#define RXQ_KDNS_RO const
+#endif
+#define RXQ_KDNS_CFG RXQ_KDNS_RO struct rxq_kdns_config
+
+#ifdef __bpf__
+#define RXQ_KDNS_UNROLL _Pragma("unroll")
 /* Hides a value's origin from clang, which would otherwise turn arithmetic on it into branches. */
 #define RXQ_KDNS_OPAQUE(v) barrier_var(v)
 #else
+#define RXQ_KDNS_UNROLL
 #define RXQ_KDNS_OPAQUE(v) ((void)0)
 #endif
 
@@ -264,6 +327,123 @@ static __attribute__((always_inline)) inline int rxq_kdns_parse(const void *msg,
 			break;
 #endif
 	return ps.result;
+}
+
+/* ---- lookups ---- */
+
+/*
+ * Eight bytes from anywhere in a name to an aligned place in a key. The BPF side loads them
+ * unaligned, which the verifier allows for map values where the CPU handles it (x86, arm64).
+ */
+static __attribute__((always_inline)) inline void rxq_kdns_copy8(char *dst, const char *src)
+{
+#ifdef __bpf__
+	*(__u64 *)dst = *(const __u64 *)src;
+#else
+	__builtin_memcpy(dst, src, 8);
+#endif
+}
+
+/* Lookups of a name: the whole name, then the suffixes of 1, 2, ... labels. */
+static __attribute__((always_inline)) inline __u32 rxq_kdns_lookups(const struct rxq_kdns_name *nm)
+{
+	__u32 nl = nm->nlabels;
+
+	if (!nl)
+		return 1; /* the root: only the exact key */
+	return nl < RXQ_KDNS_LABELS_MAX + 1 ? nl : RXQ_KDNS_LABELS_MAX + 1;
+}
+
+/*
+ * Builds the key of lookup @i of @nm: the whole name for 0, the suffix of the last @i labels with
+ * its leading dot otherwise. Returns 0 when no key of that shape is stored (nothing to look up).
+ */
+static __attribute__((always_inline)) inline int rxq_kdns_key_build(const struct rxq_kdns_name *nm,
+								    RXQ_KDNS_CFG *cfg, __u64 i,
+								    struct rxq_kdns_key *key)
+{
+	__u64 nl = nm->nlabels, len = nm->len, from = 0, n, tail, tail_from, tail_len, j;
+
+	if (len > RXQ_KDNS_NAME_MAX || i > RXQ_KDNS_LABELS_MAX)
+		return 0;
+	if (i == 0) {
+		if (nl > RXQ_KDNS_LABELS_MAX || !((cfg->exact_labels >> nl) & 1))
+			return 0;
+	} else {
+		__u64 first = nl - i; /* the suffix's first label */
+
+		if (i >= nl || first >= RXQ_KDNS_NAME_MAX / 2 || !((cfg->suffix_labels >> i) & 1))
+			return 0;
+		from = nm->start[first];
+		if (from < 1 || from > len)
+			return 0;
+		from--; /* the dot before it */
+	}
+	n = len - from;
+	/* Taken apart before the loops, whose exits would pin n (see rxq_kdns_parse_label()). */
+	tail = n & ~7ull;
+	tail_from = from + tail;
+	tail_len = n & 7;
+	__builtin_memset(key, 0, sizeof(*key));
+	key->len = (__u8)n;
+	for (j = 0; j < RXQ_KDNS_NAME_MAX; j += 8) {
+		if (j + 8 > n || from + j + 8 > RXQ_KDNS_NAME_MAX)
+			break;
+		rxq_kdns_copy8(&key->name[j], &nm->name[from + j]);
+	}
+	for (j = 0; j < 7; j++) {
+		__u64 to = tail + j, at = tail_from + j;
+
+		/* opaque: clang would check copies of the indices and index with the originals */
+		RXQ_KDNS_OPAQUE(to);
+		RXQ_KDNS_OPAQUE(at);
+		if (j >= tail_len || to >= RXQ_KDNS_NAME_MAX || at >= RXQ_KDNS_NAME_MAX)
+			break;
+		key->name[to] = nm->name[at];
+	}
+	return 1;
+}
+
+/*
+ * Folds the value found under one key into the best rule so far (@best, @best_flags): the first
+ * rule of the list that takes @qtype, if it comes before @best. Keys hold disjoint rules, so the
+ * minimum over all lookups is the first matching rule.
+ */
+static __attribute__((always_inline)) inline void
+rxq_kdns_value_merge(const struct rxq_kdns_value *v, __u16 qtype, __u32 *best, __u32 *best_flags)
+{
+	unsigned i;
+
+	RXQ_KDNS_UNROLL
+	for (i = 0; i < RXQ_KDNS_VALUE_RULES; i++) {
+		const struct rxq_kdns_rule *r = &v->r[i];
+
+		if (r->rule == RXQ_KDNS_RULE_NONE)
+			return;
+		if ((r->flags & (RXQ_KDNS_R_ANY | RXQ_KDNS_R_PUNT)) || r->qtype == qtype) {
+			if (r->rule < *best) {
+				*best = r->rule;
+				*best_flags = r->flags;
+			}
+			return;
+		}
+	}
+}
+
+/*
+ * The answer after all lookups: RXQ_KDNS_OK with *rule the first matching dns rule
+ * (RXQ_KDNS_RULE_NONE: none matches), or RXQ_KDNS_UNDECIDED when a rule the map does not hold
+ * comes first.
+ */
+static __attribute__((always_inline)) inline int rxq_kdns_decide(RXQ_KDNS_CFG *cfg, __u32 best,
+								 __u32 best_flags, __u32 *rule)
+{
+	if (cfg->unexpressed < best || (best_flags & RXQ_KDNS_R_PUNT)) {
+		*rule = RXQ_KDNS_RULE_NONE;
+		return RXQ_KDNS_UNDECIDED;
+	}
+	*rule = best;
+	return RXQ_KDNS_OK;
 }
 
 #endif

@@ -2,9 +2,11 @@
 /*
  * Kernel tier of dns rules (dns_shared.h, lib/kdns.c). The parser must never disagree with
  * rxq_dns__parse_question(): OK means the same name and qtype, NOT_DNS means user space refuses
- * the message too. Held to that on generated and mutated messages compiled for user space.
+ * the message too. Held to that on generated and mutated messages compiled for user space; the
+ * lookups are held to rxq_rules_glob() and first-match order.
  * RXQ_TEST_SEED=N changes the generated messages.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,6 +19,8 @@
 
 #include "rxq/dns.h"
 #include "rxq/kdns.h"
+
+bool rxq_rules_glob(const char *pat, const char *name);
 
 /* ---- generated messages ---- */
 
@@ -503,12 +507,365 @@ static void test_parse_length_limit(void **state)
 	assert_int_equal(nm.start[RXQ_KDNS_NAME_MAX / 2 - 1], 126);
 }
 
+/* ---- patterns and the table ---- */
+
+static void test_pattern(void **state)
+{
+	static const struct {
+		const char *pattern;
+		int ret;
+		const char *key;
+		bool suffix;
+		unsigned labels;
+	} cases[] = {
+	    {"example.com", 0, "example.com", false, 2},
+	    {"Example.COM.", 0, "example.com", false, 2},
+	    {"*.example.com", 0, ".example.com", true, 2},
+	    {"**.example.com", 0, ".example.com", true, 2},
+	    {"*.com", 0, ".com", true, 1},
+	    {"com", 0, "com", false, 1},
+	    {".", 0, "", false, 0},
+	    {"_dmarc.x-y.example", 0, "_dmarc.x-y.example", false, 3},
+	    {"*", -EOPNOTSUPP, NULL, false, 0},
+	    {"*.", -EOPNOTSUPP, NULL, false, 0},
+	    {"**", -EOPNOTSUPP, NULL, false, 0},
+	    {"*example.com", -EOPNOTSUPP, NULL, false, 0},
+	    {"www.*.com", -EOPNOTSUPP, NULL, false, 0},
+	    {"*.*.com", -EOPNOTSUPP, NULL, false, 0},
+	    {"example.*", -EOPNOTSUPP, NULL, false, 0},
+	    {"ex?mple.com", -EOPNOTSUPP, NULL, false, 0},
+	    {"?.com", -EOPNOTSUPP, NULL, false, 0},
+	    {"a..b", -EINVAL, NULL, false, 0},
+	    {".a", -EINVAL, NULL, false, 0},
+	    {"a b", -EINVAL, NULL, false, 0},
+	    {"a\\046b", -EINVAL, NULL, false, 0},
+	};
+	struct rxq_kdns_pattern p;
+	char buf[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret = rxq_kdns__pattern(cases[i].pattern, &p);
+
+		if (ret != cases[i].ret)
+			fail_msg("%s: %d, expected %d", cases[i].pattern, ret, cases[i].ret);
+		if (ret)
+			continue;
+		assert_int_equal(p.key.len, strlen(cases[i].key));
+		assert_memory_equal(p.key.name, cases[i].key, p.key.len);
+		for (size_t j = p.key.len; j < RXQ_KDNS_NAME_MAX; j++)
+			assert_int_equal(p.key.name[j], 0);
+		assert_int_equal(p.suffix, cases[i].suffix);
+		assert_int_equal(p.labels, cases[i].labels);
+	}
+	/* the key's limits: RXQ_KDNS_NAME_MAX bytes, RXQ_KDNS_LABELS_MAX labels */
+	memset(buf, 'a', RXQ_KDNS_NAME_MAX);
+	buf[RXQ_KDNS_NAME_MAX] = '\0';
+	assert_int_equal(rxq_kdns__pattern(buf, &p), 0);
+	buf[RXQ_KDNS_NAME_MAX] = 'a';
+	buf[RXQ_KDNS_NAME_MAX + 1] = '\0';
+	assert_int_equal(rxq_kdns__pattern(buf, &p), -EOPNOTSUPP);
+	buf[0] = '*';
+	buf[1] = '.';
+	assert_int_equal(rxq_kdns__pattern(buf, &p), 0); /* "*." + 127: the key is 128 */
+	for (int i = 0; i < RXQ_KDNS_LABELS_MAX; i++) {
+		buf[2 * i] = 'l';
+		buf[2 * i + 1] = '.';
+	}
+	buf[2 * RXQ_KDNS_LABELS_MAX - 1] = '\0';
+	assert_int_equal(rxq_kdns__pattern(buf, &p), 0);
+	assert_int_equal(p.labels, RXQ_KDNS_LABELS_MAX);
+	strcat(buf, ".m");
+	assert_int_equal(rxq_kdns__pattern(buf, &p), -EOPNOTSUPP);
+}
+
+static struct rxq_kdns_key key_of(const char *s)
+{
+	struct rxq_kdns_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.len = (uint8_t)strlen(s);
+	memcpy(k.name, s, k.len);
+	return k;
+}
+
+static void test_table_values(void **state)
+{
+	struct rxq_kdns_table *t;
+	const struct rxq_kdns_value *v;
+	const struct rxq_kdns_entry *e;
+	struct rxq_kdns_key k;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rxq_kdns_table__new(&t), 0);
+	assert_int_equal(rxq_kdns_table__add(t, 0, "www.example.com", true, 1), 0);
+	assert_int_equal(rxq_kdns_table__add(t, 1, "*.example.com", false, 0), 0);
+	assert_int_equal(rxq_kdns_table__add(t, 2, "WWW.example.com.", true, 28), 0);
+	assert_int_equal(rxq_kdns_table__add(t, 3, "www.example.com", true, 1), 0); /* shadowed */
+	assert_int_equal(rxq_kdns_table__add(t, 4, "www.example.com", false, 0), 0);
+	assert_int_equal(rxq_kdns_table__add(t, 5, "www.example.com", true, 16), 0); /* shadowed */
+	assert_int_equal(rxq_kdns_table__add(t, 6, "*.example.com", true, 1), 0);    /* shadowed */
+	assert_int_equal(rxq_kdns_table__add(t, 6, "x.com", false, 0), -EINVAL);     /* order */
+	assert_int_equal(rxq_kdns_table__add(t, 7, "a b", false, 0), -EINVAL);
+
+	e = rxq_kdns_table__entries(t, &n);
+	assert_int_equal(n, 2);
+	assert_non_null(e);
+	k = key_of("www.example.com");
+	v = rxq_kdns_table__lookup(t, &k);
+	assert_non_null(v);
+	assert_int_equal(v->r[0].rule, 0);
+	assert_int_equal(v->r[0].qtype, 1);
+	assert_int_equal(v->r[0].flags, 0);
+	assert_int_equal(v->r[1].rule, 2);
+	assert_int_equal(v->r[1].qtype, 28);
+	assert_int_equal(v->r[2].rule, 4);
+	assert_int_equal(v->r[2].flags, RXQ_KDNS_R_ANY);
+	assert_int_equal(v->r[3].rule, RXQ_KDNS_RULE_NONE);
+	k = key_of(".example.com");
+	v = rxq_kdns_table__lookup(t, &k);
+	assert_non_null(v);
+	assert_int_equal(v->r[0].rule, 1);
+	assert_int_equal(v->r[0].flags, RXQ_KDNS_R_ANY);
+	assert_int_equal(v->r[1].rule, RXQ_KDNS_RULE_NONE);
+	k = key_of("example.com");
+	assert_null(rxq_kdns_table__lookup(t, &k));
+	assert_int_equal(rxq_kdns_table__config(t)->exact_labels, 1u << 3);
+	assert_int_equal(rxq_kdns_table__config(t)->suffix_labels, 1u << 2);
+	assert_int_equal(rxq_kdns_table__config(t)->unexpressed, RXQ_KDNS_RULE_NONE);
+	rxq_kdns_table__free(t);
+}
+
+static void test_table_punt_and_unexpressed(void **state)
+{
+	struct rxq_kdns_table *t;
+	const struct rxq_kdns_value *v;
+	struct rxq_kdns_key k;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rxq_kdns_table__new(&t), 0);
+	for (uint32_t r = 0; r < 6; r++)
+		assert_int_equal(rxq_kdns_table__add(t, 10 + r, "*.x.com", true, (uint16_t)(r + 1)),
+				 0);
+	k = key_of(".x.com");
+	v = rxq_kdns_table__lookup(t, &k);
+	assert_non_null(v);
+	assert_int_equal(v->r[2].rule, 12);
+	assert_int_equal(v->r[2].qtype, 3);
+	assert_int_equal(v->r[3].rule, 13);
+	assert_int_equal(v->r[3].flags, RXQ_KDNS_R_PUNT);
+	assert_int_equal(rxq_kdns_table__add(t, 20, "a.com", false, 0), 0);
+	assert_int_equal(rxq_kdns_table__add(t, 21, "a?.com", false, 0), -EOPNOTSUPP);
+	assert_int_equal(rxq_kdns_table__add(t, 22, "b.com", false, 0), 0);
+	assert_int_equal(rxq_kdns_table__add(t, 23, "*c.com", false, 0), -EOPNOTSUPP);
+	rxq_kdns_table__entries(t, &n);
+	assert_int_equal(n, 2); /* b.com is not stored: it could only win after rule 21 */
+	assert_int_equal(rxq_kdns_table__config(t)->unexpressed, 21);
+	rxq_kdns_table__free(t);
+}
+
+/* ---- lookups against rxq_rules_glob() and first-match order ---- */
+
+struct rule_spec {
+	const char *pattern; /* normalised, as rules.c stores it */
+	bool has_qtype;
+	uint16_t qtype;
+};
+
+/* Every pattern the kernel judges; no key holds more rules than fit. */
+static const struct rule_spec rules_a[] = {
+    {"www.attack.example", true, 1},
+    {"*.attack.example", true, 28},
+    {"attack.example", false, 0},
+    {"*.example", true, 16},
+    {"www.attack.example", false, 0},
+    {"*.attack.example", false, 0},
+    {"mail.x.com", true, 15},
+    {"*.com", true, 255},
+    {"", false, 0},
+    {"*.x.com", false, 0},
+    {"x.com", true, 1},
+    {"*.tcp.victim.net", false, 0},
+    {"_srv.tcp.victim.net", true, 33},
+    {"*.net", true, 1},
+    {"a.b.a.b", false, 0},
+    {"*.a.b", true, 1},
+    {"*.b", false, 0},
+    {"xn--bcher-kva.example", false, 0},
+    {"*.example", false, 0},
+    {"example", true, 2},
+    {"*.www.www.www", false, 0},
+    {"ns1", false, 0},
+    {"*.ns1", true, 65},
+    {"com", false, 0},
+};
+
+/* More rules per key than fit (punts), and patterns the kernel leaves to user space. */
+static const struct rule_spec rules_b[] = {
+    {"*.x.com", true, 1},
+    {"*.x.com", true, 28},
+    {"*.x.com", true, 16},
+    {"*.x.com", true, 15},
+    {"*.x.com", true, 2},
+    {"*.x.com", false, 0},
+    {"www.attack.example", true, 1},
+    {"www.attack.example", true, 1},
+    {"www.attack.example", true, 28},
+    {"www.attack.example", true, 255},
+    {"www.attack.example", true, 16},
+    {"www.attack.example", true, 15},
+    {"a.com", false, 0},
+    {"*.b", true, 1},
+    {"w?w.attack.example", false, 0},
+    {"*.attack.example", false, 0},
+    {"*", false, 0},
+};
+
+static int table_build(struct rxq_kdns_table **out, const struct rule_spec *rules, size_t n)
+{
+	struct rxq_kdns_table *t;
+
+	assert_int_equal(rxq_kdns_table__new(&t), 0);
+	for (size_t i = 0; i < n; i++) {
+		int ret = rxq_kdns_table__add(t, (uint32_t)i, rules[i].pattern, rules[i].has_qtype,
+					      rules[i].qtype);
+
+		assert_true(ret == 0 || ret == -EOPNOTSUPP);
+	}
+	*out = t;
+	return 0;
+}
+
+/* First rule matching the question the way rules.c matches it. */
+static uint32_t ref_first_match(const struct rule_spec *rules, size_t n,
+				const struct rxq_dns_question *q)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((!rules[i].has_qtype || rules[i].qtype == q->qtype) &&
+		    rxq_rules_glob(rules[i].pattern, q->qname))
+			return (uint32_t)i;
+	return RXQ_KDNS_RULE_NONE;
+}
+
+/* Names over the vocabulary of the rules, so that they often match. */
+static void gen_vocab(struct msg *m)
+{
+	static const uint16_t qtypes[] = {1, 28, 16, 15, 2, 255, 33, 65, 5};
+
+	memset(m, 0, sizeof(*m));
+	put16(m->b + 2, 0x0100);
+	put16(m->b + 4, 1);
+	static const char *const tails[] = {
+	    "attack.example", "x.com",		"com",	   "b",	      "a.b",
+	    "victim.net",     "tcp.victim.net", "example", "www.www", "ns1"};
+	const char *tail = rnd_below(2) ? tails[rnd_below(sizeof(tails) / sizeof(tails[0]))] : "";
+	unsigned n = rnd_below(*tail ? 4 : 7);
+
+	m->len = 12;
+	for (unsigned i = 0; i <= n; i++) {
+		const char *w = i < n ? vocab[rnd_below(NVOCAB)] : tail;
+
+		while (*w) {
+			size_t len = strcspn(w, ".");
+
+			m->b[m->len++] = (uint8_t)len;
+			for (size_t j = 0; j < len; j++)
+				m->b[m->len++] = (uint8_t)(rnd_below(8) ? w[j] : (w[j] & ~0x20));
+			if (!rnd_below(30))
+				m->b[m->len - 1] = (uint8_t)rnd(); /* maybe an escape */
+			w += len + (w[len] == '.');
+		}
+	}
+	m->b[m->len++] = 0;
+	put16(m->b + m->len, qtypes[rnd_below(sizeof(qtypes) / sizeof(qtypes[0]))]);
+	put16(m->b + m->len + 2, 1);
+	m->len += 4;
+	if (!rnd_below(10))
+		mutate(m);
+}
+
+static void gen_any(struct msg *m)
+{
+	if (rnd_below(3))
+		gen_vocab(m);
+	else
+		gen(m);
+}
+
+/* Holds the table's answer for one message to the reference; returns the answer. */
+static int check_match(const struct rxq_kdns_table *t, const struct rule_spec *rules, size_t n,
+		       const uint8_t *msg, size_t len, uint32_t *rule_out)
+{
+	struct rxq_dns_question q;
+	struct rxq_kdns_name nm;
+	uint32_t rule;
+	int k, d;
+
+	k = rxq_kdns__parse(msg, len, &nm);
+	if (k != RXQ_KDNS_OK)
+		return -1;
+	assert_int_equal(rxq_dns__parse_question(msg, len, &q), RXQ_DNS_OK);
+	d = rxq_kdns_table__match(t, &nm, &rule);
+	if (d == RXQ_KDNS_OK) {
+		uint32_t want = ref_first_match(rules, n, &q);
+
+		if (rule != want)
+			fail_msg("%s qtype %u: rule %u, rules.c says %u", q.qname, q.qtype, rule,
+				 want);
+	} else {
+		assert_int_equal(d, RXQ_KDNS_UNDECIDED);
+		assert_int_equal(rule, RXQ_KDNS_RULE_NONE);
+	}
+	*rule_out = rule;
+	return d;
+}
+
+static void test_match_first_rule(void **state)
+{
+	struct rxq_kdns_table *ta, *tb;
+	unsigned hits = 0, undecided = 0, decided_b = 0;
+	struct msg m;
+	uint32_t rule;
+
+	(void)state;
+	rng_seed();
+	table_build(&ta, rules_a, sizeof(rules_a) / sizeof(rules_a[0]));
+	table_build(&tb, rules_b, sizeof(rules_b) / sizeof(rules_b[0]));
+	for (unsigned i = 0; i < 30000; i++) {
+		int d;
+
+		gen_any(&m);
+		d = check_match(ta, rules_a, sizeof(rules_a) / sizeof(rules_a[0]), m.b, m.len,
+				&rule);
+		if (d >= 0) {
+			assert_int_equal(
+			    d, RXQ_KDNS_OK); /* nothing in rules_a is left to user space */
+			hits += rule != RXQ_KDNS_RULE_NONE;
+		}
+		d = check_match(tb, rules_b, sizeof(rules_b) / sizeof(rules_b[0]), m.b, m.len,
+				&rule);
+		undecided += d == RXQ_KDNS_UNDECIDED;
+		decided_b += d == RXQ_KDNS_OK;
+	}
+	print_message("kdns match: %u names matched a rule; second set %u decided, %u left\n", hits,
+		      decided_b, undecided);
+	assert_true(hits > 3000 && undecided > 1000 && decided_b > 150);
+	rxq_kdns_table__free(ta);
+	rxq_kdns_table__free(tb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_examples),
 	    cmocka_unit_test(test_parse_length_limit),
 	    cmocka_unit_test(test_parse_matches_user_space),
+	    cmocka_unit_test(test_pattern),
+	    cmocka_unit_test(test_table_values),
+	    cmocka_unit_test(test_table_punt_and_unexpressed),
+	    cmocka_unit_test(test_match_first_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
