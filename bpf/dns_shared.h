@@ -20,14 +20,16 @@
  * Map: a hash map from struct rxq_kdns_key to struct rxq_kdns_value. An exact pattern is stored
  * under the name ("example.com"), `*.SUFFIX` under the suffix with its leading dot
  * (".example.com"): the dot a suffix key starts with can only be a label separator (a dot inside a
- * label is written \046), and the two kinds never collide. A name is looked up whole and by
- * each suffix that starts at a dot, but only for label counts some key has
+ * label is written \046), and the two kinds never collide. rxq_kdns_lookup() looks up the whole
+ * name and each suffix that starts at a dot, but only for label counts some key has
  * (struct rxq_kdns_config), so a name costs one lookup per pattern shape, not one per label.
  *
  * Verifier: packet reads are checked as `(const void *)(p + n) > end`. The parser runs one label
  * per bpf_loop() step (a plain loop in user space) and keeps its position in struct rxq_kdns_name,
  * a map value, so the step is verified a few times whatever the number of labels; the bytes it
- * writes come from a table, not from branches, so paths do not multiply per character.
+ * writes come from a table, not from branches, so paths do not multiply per character. The
+ * lookups carry nothing the verifier tracks exactly from one round to the next and are a plain
+ * bounded loop. The test program (kdns_test.bpf.c) needs about 90k verified instructions.
  */
 #include <linux/types.h>
 
@@ -445,5 +447,39 @@ static __attribute__((always_inline)) inline int rxq_kdns_decide(RXQ_KDNS_CFG *c
 	*rule = best;
 	return RXQ_KDNS_OK;
 }
+
+#ifdef __bpf__
+/**
+ * The first dns rule that matches the question @nm (from rxq_kdns_parse() == RXQ_KDNS_OK), by
+ * looking up its keys in @map (a hash map struct rxq_kdns_key -> struct rxq_kdns_value) with
+ * @key as scratch (a map value: it is too big for the stack of most callers). Returns what
+ * rxq_kdns_decide() does.
+ *
+ * A plain loop, not bpf_loop(): nothing the verifier tracks exactly is carried from one lookup
+ * to the next, so it verifies each of the RXQ_KDNS_LABELS_MAX + 1 rounds once, and the rounds
+ * run without bpf_loop()'s call per round.
+ */
+static __attribute__((always_inline)) inline int rxq_kdns_lookup(void *map, RXQ_KDNS_CFG *cfg,
+								 const struct rxq_kdns_name *nm,
+								 struct rxq_kdns_key *key,
+								 __u32 *rule)
+{
+	__u32 best = RXQ_KDNS_RULE_NONE, best_flags = 0, n = rxq_kdns_lookups(nm), i;
+
+#pragma nounroll
+	for (i = 0; i < RXQ_KDNS_LABELS_MAX + 1; i++) {
+		const struct rxq_kdns_value *v;
+
+		if (i >= n)
+			break;
+		if (!rxq_kdns_key_build(nm, cfg, i, key))
+			continue;
+		v = bpf_map_lookup_elem(map, key);
+		if (v)
+			rxq_kdns_value_merge(v, nm->qtype, &best, &best_flags);
+	}
+	return rxq_kdns_decide(cfg, best, best_flags, rule);
+}
+#endif
 
 #endif

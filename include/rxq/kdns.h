@@ -20,8 +20,8 @@
  *
  * Use: add the dns rules in rule order to a table, copy its entries into a BPF hash map
  * (key struct rxq_kdns_key, value struct rxq_kdns_value, max_entries >= the entry count) and its
- * configuration where the program reads it, then per frame rxq_kdns_parse() and the lookups of
- * dns_shared.h on the BPF side. rxq_kdns_table__match() runs those lookups in user space.
+ * configuration where the program reads it, then per frame rxq_kdns_parse() and rxq_kdns_lookup()
+ * on the BPF side. rxq_kdns_table__match() gives the same answer in user space.
  */
 
 /* A pattern as the kernel stores it. */

@@ -2,8 +2,9 @@
 /*
  * Kernel tier of dns rules (dns_shared.h, lib/kdns.c). The parser must never disagree with
  * rxq_dns__parse_question(): OK means the same name and qtype, NOT_DNS means user space refuses
- * the message too. Held to that on generated and mutated messages compiled for user space; the
- * lookups are held to rxq_rules_glob() and first-match order.
+ * the message too. Held to that on generated and mutated messages, first compiled for user space,
+ * then on the BPF side through the kdns_test XDP program and BPF_PROG_TEST_RUN (needs root;
+ * skipped otherwise), where the lookups are also held to rxq_rules_glob() and first-match order.
  * RXQ_TEST_SEED=N changes the generated messages.
  */
 #include <errno.h>
@@ -15,10 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
 #include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "rxq/dns.h"
 #include "rxq/kdns.h"
+#include "kdns_test.skel.h"
 
 bool rxq_rules_glob(const char *pat, const char *name);
 
@@ -856,6 +863,268 @@ static void test_match_first_rule(void **state)
 	rxq_kdns_table__free(tb);
 }
 
+/* ---- the BPF side ---- */
+
+static bool need_root(void)
+{
+	if (geteuid() == 0)
+		return true;
+	fprintf(stderr, "test_kdns: the BPF side needs root for BPF_PROG_TEST_RUN; skipped\n");
+	return false;
+}
+
+static struct kdns_test *prog_open(const struct rxq_kdns_table *t)
+{
+	const struct rxq_kdns_entry *e;
+	struct kdns_test *skel;
+	size_t n;
+
+	skel = kdns_test__open_and_load();
+	if (!skel)
+		fail_msg("cannot load the kdns_test XDP program: %s", strerror(errno));
+	e = rxq_kdns_table__entries(t, &n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(bpf_map__update_elem(skel->maps.kdns_names, &e[i].key,
+						      sizeof(e[i].key), &e[i].value,
+						      sizeof(e[i].value), BPF_NOEXIST),
+				 0);
+	skel->bss->kdns_cfg = *rxq_kdns_table__config(t);
+	return skel;
+}
+
+/* Ethernet + IPv4 (with @opts words of options) + UDP (length 8 + @ulen) + @len payload bytes. */
+static size_t frame_build(uint8_t *f, const uint8_t *payload, size_t len, size_t ulen,
+			  unsigned opts)
+{
+	uint8_t *ip = f + 14, *udp;
+	unsigned ihl = 5 + opts;
+
+	memset(f, 0, 14 + ihl * 4 + 8);
+	f[12] = 0x08;
+	ip[0] = (uint8_t)(0x40 | ihl);
+	put16(ip + 2, (uint16_t)(ihl * 4 + 8 + len));
+	ip[8] = 64;
+	ip[9] = 17;
+	ip[12] = 198, ip[13] = 18, ip[15] = 1;
+	ip[16] = 198, ip[17] = 18, ip[19] = 2;
+	memset(ip + 20, 1, opts * 4); /* NOP options */
+	udp = ip + ihl * 4;
+	put16(udp, 5353);
+	put16(udp + 2, 53);
+	put16(udp + 4, (uint16_t)(8 + ulen));
+	memcpy(udp + 8, payload, len);
+	return 14 + ihl * 4 + 8 + len;
+}
+
+/* Runs one frame; the answers are in skel->bss. */
+static void prog_run(struct kdns_test *skel, const uint8_t *frame, size_t len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	opts.data_in = frame;
+	opts.data_size_in = (uint32_t)len;
+	opts.repeat = 1;
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.kdns_test), &opts), 0);
+	assert_int_equal(opts.retval, XDP_PASS);
+}
+
+struct bpf_tally {
+	unsigned runs, ok, decided, undecided;
+};
+
+/* One message through the program, held to the user-space compile and to the reference. */
+static void check_bpf(struct kdns_test *skel, const struct rxq_kdns_table *t,
+		      const struct rule_spec *rules, size_t nrules, const struct msg *m,
+		      struct bpf_tally *bt)
+{
+	uint8_t frame[14 + 60 + 8 + MSG_CAP];
+	/* the UDP length: the message, less (padding after it), or more (a frame cut short) */
+	size_t ulen = rnd_below(4) ? m->len : rnd_below((unsigned)m->len + 20);
+	struct rxq_kdns_name nm;
+	uint32_t rule;
+	size_t flen;
+	int k, d = -1;
+
+	flen = frame_build(frame, m->b, m->len, ulen, rnd_below(4) ? 0 : rnd_below(11));
+	prog_run(skel, frame, flen);
+	memset(&nm, 0, sizeof(nm));
+	k = rxq_kdns_parse(m->b, m->b + m->len, (uint32_t)ulen, &nm);
+	bt->runs++;
+	assert_int_equal(skel->bss->parse_result, k);
+	if (k != RXQ_KDNS_OK) {
+		assert_int_equal(skel->bss->lookup_result, -1);
+		return;
+	}
+	bt->ok++;
+	assert_int_equal(skel->bss->name.len, nm.len);
+	assert_memory_equal(skel->bss->name.name, nm.name, nm.len);
+	assert_int_equal(skel->bss->name.qtype, nm.qtype);
+	assert_int_equal(skel->bss->name.nlabels, nm.nlabels);
+	assert_memory_equal(skel->bss->name.start, nm.start, nm.nlabels);
+	/* the same lookups in user space, and the reference */
+	d = check_match(t, rules, nrules, m->b, ulen < m->len ? ulen : m->len, &rule);
+	assert_int_equal(skel->bss->lookup_result, d);
+	assert_int_equal(skel->bss->rule, rule);
+	bt->decided += d == RXQ_KDNS_OK;
+	bt->undecided += d == RXQ_KDNS_UNDECIDED;
+}
+
+static void test_bpf_matches_user_space(void **state)
+{
+	static const struct {
+		const struct rule_spec *rules;
+		size_t n;
+		unsigned min_decided; /* most of rules_b's matches come after its '?' rule */
+	} sets[] = {
+	    {rules_a, sizeof(rules_a) / sizeof(rules_a[0]), 1000},
+	    {rules_b, sizeof(rules_b) / sizeof(rules_b[0]), 30},
+	};
+	struct msg m;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	rng_seed();
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+		struct bpf_tally bt = {0};
+		struct rxq_kdns_table *t;
+		struct kdns_test *skel;
+
+		table_build(&t, sets[s].rules, sets[s].n);
+		skel = prog_open(t);
+		for (unsigned i = 0; i < 6000; i++) {
+			gen_any(&m);
+			check_bpf(skel, t, sets[s].rules, sets[s].n, &m, &bt);
+			if (i % 50 == 0) {
+				struct msg cut = m;
+
+				for (cut.len = 0; cut.len < m.len; cut.len++)
+					check_bpf(skel, t, sets[s].rules, sets[s].n, &cut, &bt);
+			}
+		}
+		print_message("kdns bpf, rule set %zu: %u runs, %u parsed, %u decided, %u left\n",
+			      s, bt.runs, bt.ok, bt.decided, bt.undecided);
+		assert_true(bt.ok > 2000 && bt.decided > sets[s].min_decided);
+		kdns_test__destroy(skel);
+		rxq_kdns_table__free(t);
+	}
+}
+
+/* The longest walks: 127 one-byte labels (the most 255 octets hold), and 64 that fit the key. */
+static void test_bpf_many_labels(void **state)
+{
+	uint8_t frame[14 + 20 + 8 + MSG_CAP];
+	struct rxq_kdns_table *t;
+	struct kdns_test *skel;
+	struct bpf_prog_info info;
+	uint32_t info_len = sizeof(info);
+	struct msg m;
+	size_t flen;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	table_build(&t, rules_a, sizeof(rules_a) / sizeof(rules_a[0]));
+	skel = prog_open(t);
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(
+	    bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.kdns_test), &info, &info_len), 0);
+	print_message("kdns bpf: %u instructions verified\n", info.verified_insns);
+	for (unsigned nl = 64; nl <= 127; nl += 63) {
+		memset(&m, 0, sizeof(m));
+		put16(m.b + 4, 1);
+		m.len = 12;
+		for (unsigned i = 0; i < nl; i++) {
+			m.b[m.len++] = 1;
+			m.b[m.len++] = i == nl - 1 ? 'b' : 'a';
+		}
+		m.b[m.len++] = 0;
+		put16(m.b + m.len, 1);
+		m.len += 4;
+		flen = frame_build(frame, m.b, m.len, m.len, 0);
+		prog_run(skel, frame, flen);
+		if (nl == 64) {
+			assert_int_equal(skel->bss->parse_result, RXQ_KDNS_OK);
+			assert_int_equal(skel->bss->name.nlabels, 64);
+			assert_int_equal(skel->bss->lookup_result, RXQ_KDNS_OK);
+			assert_int_equal(skel->bss->rule, 15); /* *.a.b qtype A */
+		} else {
+			assert_int_equal(skel->bss->parse_result, RXQ_KDNS_UNDECIDED);
+		}
+	}
+	kdns_test__destroy(skel);
+	rxq_kdns_table__free(t);
+}
+
+/*
+ * ns per run of the harness alone, and what the parser and the lookups add: the best of a few
+ * rounds, since other work on the machine only ever adds.
+ */
+static void bench_one(struct kdns_test *skel, const char *name, uint16_t qtype, unsigned repeat)
+{
+	static const uint32_t modes[3] = {1, 2, 0}; /* harness, + parse, + lookups */
+	uint8_t frame[600], msg[300];
+	double best[3] = {1e18, 1e18, 1e18};
+	size_t flen;
+	int len;
+
+	len = rxq_dns__build_query(msg, sizeof(msg), 1, name, qtype);
+	assert_true(len > 0);
+	flen = frame_build(frame, msg, (size_t)len, (size_t)len, 0);
+	for (unsigned round = 0; round < 5; round++) {
+		for (unsigned m = 0; m < 3; m++) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+			skel->bss->kdns_skip = modes[m];
+			opts.data_in = frame;
+			opts.data_size_in = (uint32_t)flen;
+			opts.repeat = repeat;
+			assert_int_equal(
+			    bpf_prog_test_run_opts(bpf_program__fd(skel->progs.kdns_test), &opts),
+			    0);
+			if (opts.duration < best[m])
+				best[m] = opts.duration;
+		}
+	}
+	skel->bss->kdns_skip = 0;
+	print_message("kdns cost %s: harness %.0f ns, parse +%.0f ns, lookups +%.0f ns "
+		      "(rule %d)\n",
+		      name, best[0], best[1] - best[0], best[2] - best[1], (int)skel->bss->rule);
+}
+
+/*
+ * BPF_PROG_TEST_RUN's per-run average for a typical flood query against 100 patterns. Prints only:
+ * the numbers depend on the machine.
+ */
+static void test_bpf_cost(void **state)
+{
+	struct rxq_kdns_table *t;
+	struct kdns_test *skel;
+	const char *env = getenv("RXQ_KDNS_BENCH_REPEAT");
+	unsigned repeat = env ? (unsigned)strtoul(env, NULL, 0) : 100000;
+	char pat[64];
+
+	(void)state;
+	if (!need_root())
+		skip();
+	assert_int_equal(rxq_kdns_table__new(&t), 0);
+	for (uint32_t i = 0; i < 99; i++) {
+		if (i % 2)
+			snprintf(pat, sizeof(pat), "*.zone%u.example", i);
+		else
+			snprintf(pat, sizeof(pat), "host%u.attack.example", i);
+		assert_int_equal(rxq_kdns_table__add(t, i, pat, i % 3 == 0, 1), 0);
+	}
+	assert_int_equal(rxq_kdns_table__add(t, 99, "*.attack.example", true, 1), 0);
+	skel = prog_open(t);
+	bench_one(skel, "www.attack.example", 1, repeat);
+	bench_one(skel, "a1b2c3d4e5f6.www.attack.example", 1, repeat);
+	bench_one(skel, "www.unrelated.org", 1, repeat);
+	bench_one(skel, "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.attack.example", 1, repeat);
+	kdns_test__destroy(skel);
+	rxq_kdns_table__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -866,6 +1135,9 @@ int main(void)
 	    cmocka_unit_test(test_table_values),
 	    cmocka_unit_test(test_table_punt_and_unexpressed),
 	    cmocka_unit_test(test_match_first_rule),
+	    cmocka_unit_test(test_bpf_matches_user_space),
+	    cmocka_unit_test(test_bpf_many_labels),
+	    cmocka_unit_test(test_bpf_cost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
