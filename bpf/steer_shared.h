@@ -37,13 +37,16 @@ struct rxq_steer_flow {
 
 #define RXQ_STEER_VLAN_WORDS 64 /* 4096 VIDs, one bit each */
 
+/* rxq_steer_config.flags */
+#define RXQ_STEER_CFG_ANY_QUEUE (1u << 0) /* tests: act as if every queue had a socket */
+
 /*
  * Read-only configuration, placed in .rodata before the program is loaded: the verifier sees the
  * values as constants and drops the code of unused flow slots.
  */
 struct rxq_steer_config {
 	__u32 nflows;
-	__u32 flags; /* reserved, 0 */
+	__u32 flags; /* RXQ_STEER_CFG_* */
 	struct rxq_steer_flow flows[RXQ_STEER_MAX_FLOWS];
 	/*
 	 * VIDs whose 802.1Q-tagged frames are steered: bit (vid % 64) of word (vid / 64). Bit 0 is

@@ -37,8 +37,8 @@
 #define LINE_WORDS_MAX	      (RXQ_RULES_LINE_MAX / 2 + 1)
 #define NO_PREV		      UINT32_MAX
 
-enum { DIR_SRC = 1, DIR_DST = 2, DIR_EITHER = 3 };
-enum { FAM4 = 1, FAM6 = 2 };
+enum { DIR_SRC = RXQ_RULE_DIR_SRC, DIR_DST = RXQ_RULE_DIR_DST, DIR_EITHER = RXQ_RULE_DIR_ANY };
+enum { FAM4 = RXQ_RULE_FAM4, FAM6 = RXQ_RULE_FAM6 };
 enum { KEY_SRC, KEY_DST, KEY_FLOW };
 
 struct nm_addr {
@@ -1346,6 +1346,51 @@ bool rxq_rules__limit_kept(const struct rxq_rules *rs, unsigned idx)
 unsigned rxq_rules__limits_kept(const struct rxq_rules *rs)
 {
 	return rs->limits_kept;
+}
+
+int rxq_rules__view(const struct rxq_rules *rs, unsigned idx, struct rxq_rule_view *out)
+{
+	const struct rule *r;
+	unsigned i;
+
+	if (idx >= rs->nrules)
+		return -ERANGE;
+	r = &rs->rules[idx];
+	memset(out, 0, sizeof(*out));
+	out->kind = (enum rxq_rule_kind)r->kind;
+	out->action = (enum rxq_rule_action)r->action;
+	out->match_all = r->match_all;
+	out->proto = -1;
+	out->fam = RXQ_RULE_FAM4 | RXQ_RULE_FAM6;
+	if (r->nm) {
+		out->fam = r->nm->fam;
+		out->proto = r->nm->proto;
+		out->naddr = r->nm->naddr;
+		out->nport = r->nm->nport;
+		for (i = 0; i < r->nm->naddr; i++) {
+			out->addr[i].dir = r->nm->addr[i].dir;
+			out->addr[i].plen = r->nm->addr[i].plen;
+			out->addr[i].prefix = r->nm->addr[i].prefix;
+		}
+		for (i = 0; i < r->nm->nport; i++) {
+			out->port[i].dir = r->nm->port[i].dir;
+			out->port[i].port = r->nm->port[i].port;
+		}
+	}
+	if (r->has_prog) {
+		out->insns = r->prog.bf_insns;
+		out->ninsns = r->prog.bf_len;
+	}
+	out->pattern = r->pattern;
+	out->has_qtype = r->has_qtype;
+	out->qtype = r->qtype;
+	out->key = r->key == KEY_SRC   ? RXQ_RULE_KEY_SRC
+		   : r->key == KEY_DST ? RXQ_RULE_KEY_DST
+				       : RXQ_RULE_KEY_FLOW;
+	out->rate = r->rate;
+	out->new_rate = r->new_rate;
+	out->limit_def = r->limit_def;
+	return 0;
 }
 
 unsigned rxq_rules__nthreads(const struct rxq_rules *rs)

@@ -12,9 +12,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "rxq/cbpf.h"
+#include "rxq/kdns.h"
+#include "rxq/ktier.h"
 #include "rxq/log.h"
 #include "rxq/steer.h"
 #include "internal.h"
+#include "dns_shared.h"
+#include "ktier_shared.h"
 #include "steer_shared.h"
 #include "steer.skel.h"
 
@@ -33,7 +38,12 @@ struct rxq_steer_sel {
 };
 
 struct rxq_steer {
-	struct steer *skel;
+	struct steer *skel;	   /* the current rule set's program and tables */
+	int pcap_fd[RXQ_KT_PCAP_MAX + 1]; /* its translated pcap filters (slot 1..) */
+	struct rxq_steer_config cfg;
+	unsigned kt_nrules;	   /* rules the current program decides */
+	struct rxq_kt_hits *kt_percpu_hits;
+	struct rxq_kt_counters *kt_percpu;
 	bool dev_bound;		   /* rxq_steer_dev loaded: it can read stripped VLAN tags */
 	struct bpf_program *prog;  /* the program attached (or to attach) */
 	int ifindex;
@@ -261,21 +271,207 @@ RXQ_STATIC int steer_sysfs_rx_queues(const char *sysroot, const char *ifname)
 	return n ? n : -ENOENT;
 }
 
+static void pcap_close(int *fds)
+{
+	unsigned i;
+
+	for (i = 1; i <= RXQ_KT_PCAP_MAX; i++) {
+		if (fds[i] > 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+static int map_fill(struct bpf_map *map, uint32_t key, const void *value)
+{
+	return bpf_map_update_elem(bpf_map__fd(map), &key, value, BPF_ANY);
+}
+
+/* The kernel tier's tables and filters into a loaded instance. */
+static int kt_fill(struct rxq_steer *s, struct steer *skel, const struct rxq_ktier *kt, int *pcap_fd)
+{
+	const struct rxq_kt_lpm_entry *lpm;
+	const struct rxq_kt_limit *lim;
+	const struct rxq_kt_step *steps;
+	const struct rxq_kdns_table *dns;
+	unsigned i, n;
+	size_t j, nl;
+	int err, fd;
+
+	fd = bpf_program__fd(skel->progs.rxq_steer_resume);
+	err = map_fill(skel->maps.kt_progs, 0, &fd);
+	if (err)
+		return err;
+	if (!kt)
+		return 0;
+	steps = rxq_ktier__steps(kt, &n);
+	for (i = 0; i < n && !err; i++)
+		err = map_fill(skel->maps.kt_steps, i, &steps[i]);
+	lim = rxq_ktier__limits(kt, &n);
+	for (i = 0; i < n && !err; i++)
+		err = map_fill(skel->maps.kt_limits, i, &lim[i]);
+	lpm = rxq_ktier__lpm(kt, &nl);
+	for (j = 0; j < nl && !err; j++)
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.kt_lpm), &lpm[j].key, &lpm[j].rule,
+					  BPF_ANY);
+	dns = rxq_ktier__dns(kt);
+	if (dns && !err) {
+		const struct rxq_kdns_entry *e = rxq_kdns_table__entries(dns, &nl);
+
+		for (j = 0; j < nl && !err; j++)
+			err = bpf_map_update_elem(bpf_map__fd(skel->maps.kt_dns), &e[j].key,
+						  &e[j].value, BPF_ANY);
+	}
+	if (err) {
+		rxq_err("cannot fill the kernel tier's tables: %s", strerror(-err));
+		return err;
+	}
+	for (i = 1; i <= rxq_ktier__npcap(kt); i++) {
+		struct rxq_cbpf_opts o = {
+		    .sz = sizeof(o),
+		    .epilogue = RXQ_CBPF_TAIL_CALL,
+		    .meta_off = 2, /* struct kt_meta.verdict */
+		    .prog_array_fd = bpf_map__fd(skel->maps.kt_progs),
+		    .prog_index = 0,
+		    .fallback_action = XDP_DROP, /* the way back is gone: never hand it over */
+		};
+		const void *f = rxq_ktier__pcap(kt, i, &n);
+
+		pcap_fd[i] = rxq_cbpf__load(f, n, &o);
+		if (pcap_fd[i] < 0) {
+			err = pcap_fd[i];
+			rxq_err("cannot load the translated pcap filter of the kernel tier: %s",
+				strerror(-err));
+			return err;
+		}
+		err = map_fill(skel->maps.kt_progs, i, &pcap_fd[i]);
+		if (err)
+			return err;
+	}
+	(void)s;
+	return 0;
+}
+
+/*
+ * Opens, sizes and loads one instance of the program with @kt's tables. The maps that outlive a
+ * rule set (sockets, counters, limit buckets, learned sources) are @prev's when reloading.
+ */
+static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct steer *prev,
+		      struct steer **out, int *pcap_fd)
+{
+	struct rxq_kt_config ktc = {0};
+	const struct rxq_kdns_table *dns = kt ? rxq_ktier__dns(kt) : NULL;
+	struct steer *skel;
+	size_t nlpm = 0, ndns = 0;
+	bool dev_bound = s->dev_bound;
+	int err;
+
+	if (kt) {
+		rxq_ktier__steps(kt, &ktc.nsteps);
+		ktc.nrules = rxq_ktier__nrules(kt);
+		rxq_ktier__lpm(kt, &nlpm);
+		if (dns)
+			rxq_kdns_table__entries(dns, &ndns);
+	}
+	ktc.learn = s->opts.learn_plen4 || s->opts.learn_plen6;
+	ktc.learn_plen4 = s->opts.learn_plen4;
+	ktc.learn_plen6 = s->opts.learn_plen6;
+	for (;;) {
+		skel = steer__open();
+		if (!skel) {
+			err = -errno;
+			rxq_err("cannot open the XDP steering program: %s", strerror(-err));
+			return err;
+		}
+		memcpy((void *)&skel->rodata->cfg, &s->cfg, sizeof(s->cfg));
+		memcpy((void *)&skel->rodata->ktc, &ktc, sizeof(ktc));
+		if (dns)
+			memcpy((void *)&skel->rodata->kdns_cfg, rxq_kdns_table__config(dns),
+			       sizeof(skel->rodata->kdns_cfg));
+		err = bpf_map__set_max_entries(skel->maps.xsks, s->nqueues);
+		err = err ?: bpf_map__set_max_entries(skel->maps.kt_lpm, nlpm ? (uint32_t)nlpm : 1);
+		err = err ?: bpf_map__set_max_entries(skel->maps.kt_dns, ndns ? (uint32_t)ndns : 1);
+		err = err ?: bpf_map__set_max_entries(skel->maps.kt_hits,
+						      ktc.nrules ? ktc.nrules : 1);
+		if (s->opts.limit_entries)
+			err = err ?: bpf_map__set_max_entries(skel->maps.kt_buckets,
+							      s->opts.limit_entries);
+		if (prev) {
+			err = err ?: bpf_map__reuse_fd(skel->maps.xsks, bpf_map__fd(prev->maps.xsks));
+			err = err ?: bpf_map__reuse_fd(skel->maps.counters,
+						       bpf_map__fd(prev->maps.counters));
+			err = err ?: bpf_map__reuse_fd(skel->maps.kt_counters,
+						       bpf_map__fd(prev->maps.kt_counters));
+			err = err ?: bpf_map__reuse_fd(skel->maps.kt_buckets,
+						       bpf_map__fd(prev->maps.kt_buckets));
+			err = err ?: bpf_map__reuse_fd(skel->maps.kt_admit,
+						       bpf_map__fd(prev->maps.kt_admit));
+			err = err ?: bpf_map__reuse_fd(skel->maps.kt_learned,
+						       bpf_map__fd(prev->maps.kt_learned));
+		}
+		if (err) {
+			steer__destroy(skel);
+			return err;
+		}
+		if (dev_bound) {
+			bpf_program__set_ifindex(skel->progs.rxq_steer_dev, (__u32)s->ifindex);
+			bpf_program__set_flags(skel->progs.rxq_steer_dev, BPF_F_XDP_DEV_BOUND_ONLY);
+		} else {
+			bpf_program__set_autoload(skel->progs.rxq_steer_dev, false);
+		}
+		err = steer__load(skel);
+		if (!err || !dev_bound || err == -EPERM || err == -EACCES || prev)
+			break;
+		/*
+		 * The variant bound to the device reads VLAN tags the driver stripped; a kernel or
+		 * driver may refuse to bind it: then the plain one only.
+		 */
+		rxq_debug("%s: the device-bound steering program did not load (%s); using the "
+			  "plain one",
+			  s->ifname, strerror(-err));
+		steer__destroy(skel);
+		dev_bound = false;
+	}
+	if (err) {
+		if (err == -EPERM || err == -EACCES) {
+			err = -EPERM;
+			rxq_err("loading the XDP steering program needs CAP_BPF and CAP_NET_ADMIN "
+				"(or CAP_SYS_ADMIN): run as root");
+		} else {
+			rxq_err("cannot load the XDP steering program: %s (run with -v for the "
+				"verifier's log)",
+				strerror(-err));
+		}
+		steer__destroy(skel);
+		return err;
+	}
+	err = kt_fill(s, skel, kt, pcap_fd);
+	if (err) {
+		pcap_close(pcap_fd);
+		steer__destroy(skel);
+		return err;
+	}
+	s->dev_bound = dev_bound;
+	*out = skel;
+	return 0;
+}
+
 int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowspec *flows,
 		    unsigned nflows, const struct rxq_steer_opts *opts)
 {
-	struct rxq_steer_config cfg;
 	struct rxq_steer *s;
+	unsigned i;
 	int err, n;
 
 	*out = NULL;
-	err = steer_config_build(flows, nflows, opts, &cfg);
-	if (err)
-		return err;
-
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	for (i = 0; i <= RXQ_KT_PCAP_MAX; i++)
+		s->pcap_fd[i] = -1;
+	err = steer_config_build(flows, nflows, opts, &s->cfg);
+	if (err)
+		goto err_free;
 	s->link_fd = -1;
 	s->ifindex = ifindex;
 	s->nflows = nflows;
@@ -283,6 +479,8 @@ int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowsp
 		memcpy(&s->opts, opts,
 		       opts->sz && opts->sz < sizeof(s->opts) ? opts->sz : sizeof(s->opts));
 	s->opts.sz = sizeof(s->opts);
+	if (s->opts.test_any_queue)
+		s->cfg.flags |= RXQ_STEER_CFG_ANY_QUEUE;
 	if (!if_indextoname((unsigned)ifindex, s->ifname)) {
 		err = -ENODEV;
 		goto err_free;
@@ -300,66 +498,163 @@ int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowsp
 		goto err_free;
 	}
 	s->percpu = calloc((size_t)s->ncpus, sizeof(*s->percpu));
-	if (!s->percpu) {
+	s->kt_percpu = calloc((size_t)s->ncpus, sizeof(*s->kt_percpu));
+	s->kt_percpu_hits = calloc((size_t)s->ncpus, sizeof(*s->kt_percpu_hits));
+	if (!s->percpu || !s->kt_percpu || !s->kt_percpu_hits) {
 		err = -ENOMEM;
 		goto err_free;
 	}
 
 	libbpf_set_print(steer_libbpf_print);
-	/*
-	 * The variant bound to the device reads VLAN tags the driver stripped; generic mode refuses
-	 * device-bound programs, and a kernel or driver may refuse to bind: then the plain one only.
-	 */
+	/* generic mode refuses device-bound programs */
 	s->dev_bound = s->opts.xdp_mode != RXQ_XDP_MODE_GENERIC;
-	for (;;) {
-		s->skel = steer__open();
-		if (!s->skel) {
-			err = -errno;
-			rxq_err("cannot open the XDP steering program: %s", strerror(-err));
-			goto err_percpu;
-		}
-		memcpy((void *)&s->skel->rodata->cfg, &cfg, sizeof(cfg));
-		err = bpf_map__set_max_entries(s->skel->maps.xsks, s->nqueues);
-		if (err)
-			goto err_skel;
-		if (s->dev_bound) {
-			bpf_program__set_ifindex(s->skel->progs.rxq_steer_dev, (__u32)ifindex);
-			bpf_program__set_flags(s->skel->progs.rxq_steer_dev,
-					       BPF_F_XDP_DEV_BOUND_ONLY);
-		} else {
-			bpf_program__set_autoload(s->skel->progs.rxq_steer_dev, false);
-		}
-		err = steer__load(s->skel);
-		if (!err || !s->dev_bound || err == -EPERM || err == -EACCES)
-			break;
-		rxq_debug("%s: the device-bound steering program did not load (%s); using the "
-			  "plain one",
-			  s->ifname, strerror(-err));
-		steer__destroy(s->skel);
-		s->dev_bound = false;
-	}
-	if (err) {
-		if (err == -EPERM || err == -EACCES) {
-			err = -EPERM;
-			rxq_err("loading the XDP steering program needs CAP_BPF and CAP_NET_ADMIN "
-				"(or CAP_SYS_ADMIN): run as root");
-		} else {
-			rxq_err("cannot load the XDP steering program: %s (run with -v for the "
-				"verifier's log)",
-				strerror(-err));
-		}
-		goto err_skel;
-	}
+	err = steer_load(s, s->opts.ktier, NULL, &s->skel, s->pcap_fd);
+	if (err)
+		goto err_free;
+	s->kt_nrules = s->opts.ktier ? rxq_ktier__nrules(s->opts.ktier) : 0;
+	s->opts.ktier = NULL; /* not kept: the caller may free it */
 	*out = s;
 	return 0;
 
-err_skel:
-	steer__destroy(s->skel);
-err_percpu:
-	free(s->percpu);
 err_free:
+	free(s->percpu);
+	free(s->kt_percpu);
+	free(s->kt_percpu_hits);
 	free(s);
 	return err;
+}
+
+int rxq_steer__retier(struct rxq_steer *s, const struct rxq_ktier *kt)
+{
+	int pcap_fd[RXQ_KT_PCAP_MAX + 1], err;
+	struct steer *next;
+	unsigned i;
+
+	for (i = 0; i <= RXQ_KT_PCAP_MAX; i++)
+		pcap_fd[i] = -1;
+	err = steer_load(s, kt, s->skel, &next, pcap_fd);
+	if (err)
+		return err;
+	if (s->link_fd >= 0) {
+		/* one atomic swap: every frame meets the old program or the new one, whole */
+		struct bpf_program *p =
+		    s->prog == s->skel->progs.rxq_steer_dev ? next->progs.rxq_steer_dev
+							    : next->progs.rxq_steer;
+
+		err = bpf_link_update(s->link_fd, bpf_program__fd(p), NULL);
+		if (err) {
+			rxq_err("cannot swap in the new XDP program on %s: %s", s->ifname,
+				strerror(-err));
+			pcap_close(pcap_fd);
+			steer__destroy(next);
+			return err;
+		}
+		s->prog = p;
+	}
+	pcap_close(s->pcap_fd);
+	steer__destroy(s->skel);
+	s->skel = next;
+	memcpy(s->pcap_fd, pcap_fd, sizeof(pcap_fd));
+	s->kt_nrules = kt ? rxq_ktier__nrules(kt) : 0;
+	return 0;
+}
+
+int rxq_steer__kt_counters(struct rxq_steer *s, struct rxq_steer_kt_stats *out)
+{
+	uint32_t zero = 0;
+	int err, cpu;
+
+	memset(out, 0, sizeof(*out));
+	err = bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.kt_counters), &zero, s->kt_percpu);
+	if (err)
+		return err;
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		const struct rxq_kt_counters *c = &s->kt_percpu[cpu];
+
+		out->dropped += c->dropped;
+		out->passed += c->passed;
+		out->limited += c->limited;
+		out->learned += c->learned;
+		out->to_user += c->to_user;
+		out->user_parse += c->user_parse;
+		out->user_rules += c->user_rules;
+		out->user_undecided += c->user_undecided;
+	}
+	return 0;
+}
+
+int rxq_steer__kt_rule(struct rxq_steer *s, unsigned rule, uint64_t *hits, uint64_t *limited,
+		       uint64_t *new_refused)
+{
+	uint32_t key = rule;
+	int err, cpu;
+
+	*hits = *limited = *new_refused = 0;
+	if (rule >= s->kt_nrules)
+		return 0;
+	err = bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.kt_hits), &key, s->kt_percpu_hits);
+	if (err)
+		return err;
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		*hits += s->kt_percpu_hits[cpu].hits;
+		*limited += s->kt_percpu_hits[cpu].limited;
+		*new_refused += s->kt_percpu_hits[cpu].new_refused;
+	}
+	return 0;
+}
+
+unsigned rxq_steer__kt_nrules(const struct rxq_steer *s)
+{
+	return s->kt_nrules;
+}
+
+int rxq_steer__learn(struct rxq_steer *s, const struct rxq_addr *src, uint64_t expires_ns)
+{
+	struct rxq_kt_learn_key key = {0};
+	unsigned plen, b;
+
+	key.family = src->family == AF_INET ? 4 : 6;
+	plen = key.family == 4 ? s->opts.learn_plen4 : s->opts.learn_plen6;
+	if (!plen)
+		return -EINVAL;
+	key.plen = (uint8_t)plen;
+	memcpy(key.addr, src->b, key.family == 4 ? 4 : 16);
+	for (b = plen; b < 128; b++)
+		key.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
+	return bpf_map_update_elem(bpf_map__fd(s->skel->maps.kt_learned), &key, &expires_ns,
+				   BPF_ANY);
+}
+
+int rxq_steer__learn_clear(struct rxq_steer *s, unsigned *n)
+{
+	struct rxq_kt_learn_key next;
+	int fd = bpf_map__fd(s->skel->maps.kt_learned), err;
+
+	*n = 0;
+	while (!bpf_map_get_next_key(fd, NULL, &next)) {
+		err = bpf_map_delete_elem(fd, &next);
+		if (err)
+			return err;
+		(*n)++;
+	}
+	return 0;
+}
+
+unsigned rxq_steer__learned(struct rxq_steer *s, uint64_t now_ns)
+{
+	struct rxq_kt_learn_key key, next;
+	int fd = bpf_map__fd(s->skel->maps.kt_learned);
+	unsigned n = 0;
+	uint64_t expires;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &next, &expires) && expires > now_ns)
+			n++;
+	}
+	return n;
 }
 
 static enum rxq_xdp_mode mode_of_query(const struct bpf_xdp_query_opts *q, uint32_t *id)
@@ -692,7 +987,10 @@ void rxq_steer__close(struct rxq_steer *s)
 		return;
 	if (s->link_fd >= 0)
 		close(s->link_fd);
+	pcap_close(s->pcap_fd);
 	steer__destroy(s->skel);
+	free(s->kt_percpu_hits);
+	free(s->kt_percpu);
 	free(s->percpu);
 	free(s);
 }

@@ -209,6 +209,52 @@ bool rxq_rules__limit_kept(const struct rxq_rules *rules, unsigned idx);
 /** @brief Number of limit rules that took over buckets of rxq_rules_opts.prev. */
 unsigned rxq_rules__limits_kept(const struct rxq_rules *rules);
 
+/*
+ * A rule as the kernel tier compiler sees it (lib/ktier.c): everything that decides what it
+ * matches, in the rules' own terms. Pointers stay valid as long as the rule set.
+ */
+#define RXQ_RULE_TERMS_MAX 8
+#define RXQ_RULE_DIR_SRC   1
+#define RXQ_RULE_DIR_DST   2
+#define RXQ_RULE_DIR_ANY   3 /* src or dst */
+#define RXQ_RULE_FAM4	   1
+#define RXQ_RULE_FAM6	   2
+
+enum rxq_rule_key { RXQ_RULE_KEY_SRC, RXQ_RULE_KEY_DST, RXQ_RULE_KEY_FLOW };
+
+struct rxq_rule_view {
+	enum rxq_rule_kind kind;
+	enum rxq_rule_action action;
+	bool match_all; /* the default rule */
+	/* RXQ_RULE_NATIVE: a conjunction */
+	uint8_t fam; /* RXQ_RULE_FAM4 | RXQ_RULE_FAM6: the families the packet may be */
+	int proto;   /* required upper-layer protocol, -1: any */
+	unsigned naddr, nport;
+	struct {
+		uint8_t dir; /* RXQ_RULE_DIR_* */
+		uint8_t plen;
+		struct rxq_addr prefix; /* host bits clear */
+	} addr[RXQ_RULE_TERMS_MAX];
+	struct {
+		uint8_t dir;
+		uint16_t port;
+	} port[RXQ_RULE_TERMS_MAX];
+	/* RXQ_RULE_PCAP: the compiled filter (libpcap's instructions, struct sock_filter layout) */
+	const void *insns;
+	unsigned ninsns;
+	/* RXQ_RULE_DNS */
+	const char *pattern;
+	bool has_qtype;
+	uint16_t qtype;
+	/* RXQ_RULE_LIMIT */
+	enum rxq_rule_key key;
+	uint64_t rate, new_rate;
+	const char *limit_def; /* key, rates and match: equal across reloads when unchanged */
+};
+
+/** @brief Fills @p out for rule @p idx. @return 0, -ERANGE (no such rule). */
+int rxq_rules__view(const struct rxq_rules *rules, unsigned idx, struct rxq_rule_view *out);
+
 /** @brief Number of per-thread contexts (opts.nthreads). */
 unsigned rxq_rules__nthreads(const struct rxq_rules *rules);
 

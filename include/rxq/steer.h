@@ -51,7 +51,18 @@ struct rxq_steer_opts {
 	 */
 	const uint16_t *vlans;
 	unsigned nvlans;
+	/*
+	 * The kernel tier (rxq_ktier__compile): rules decided in XDP. NULL: every selected frame
+	 * goes to its queue's socket. Read at open only.
+	 */
+	const struct rxq_ktier *ktier;
+	unsigned limit_entries; /* token buckets of its limit rules (LRU, per CPU); 0: 65536 */
+	/* Learned sources (rxq_steer__learn): dropped in XDP, by prefix; 0: no learning. */
+	uint8_t learn_plen4, learn_plen6;
+	bool test_any_queue; /* tests (BPF_PROG_TEST_RUN): act as if every queue had a socket */
 };
+
+struct rxq_ktier;
 
 /* An XDP program found on an interface. */
 struct rxq_xdp_attached {
@@ -172,6 +183,46 @@ int rxq_steer__clear_socket(struct rxq_steer *s, unsigned queue);
 
 /** @brief Reads the program's per-CPU counters, summed. 0 or -errno. */
 int rxq_steer__counters(struct rxq_steer *s, struct rxq_steer_stats *out);
+
+/* What the kernel tier decided, summed over all CPUs (across reloads). */
+struct rxq_steer_kt_stats {
+	uint64_t dropped; /* drop verdicts in XDP */
+	uint64_t passed;  /* pass verdicts (limit rules with a token too): up the stack as they came */
+	uint64_t limited; /* limit rules without a token */
+	uint64_t learned; /* dropped as learned sources */
+	uint64_t to_user; /* sent to user space, because: */
+	uint64_t user_parse;	 /* the kernel does not parse them as user space would */
+	uint64_t user_rules;	 /* no rule the kernel decides matched */
+	uint64_t user_undecided; /* a filter or a dns name the kernel would not judge */
+};
+
+/**
+ * @brief Replaces the program by one with the tables of @p kt (a new rule set), in one atomic
+ * swap of the bpf_link: every frame meets one program whole. Sockets, counters, limit buckets and
+ * learned sources carry over. On failure the old program stays.
+ */
+int rxq_steer__retier(struct rxq_steer *s, const struct rxq_ktier *kt);
+
+int rxq_steer__kt_counters(struct rxq_steer *s, struct rxq_steer_kt_stats *out);
+
+/** @brief Rules the current program decides (0 .. n-1). */
+unsigned rxq_steer__kt_nrules(const struct rxq_steer *s);
+
+/** @brief Hits of rule @p rule in XDP (0 for rules XDP does not decide). 0 or -errno. */
+int rxq_steer__kt_rule(struct rxq_steer *s, unsigned rule, uint64_t *hits, uint64_t *limited,
+		       uint64_t *new_refused);
+
+/**
+ * @brief Drops @p src's prefix (opts.learn_plen4/6) in XDP until @p expires_ns (CLOCK_MONOTONIC).
+ * 0, -EINVAL (no learning for that family), -errno.
+ */
+int rxq_steer__learn(struct rxq_steer *s, const struct rxq_addr *src, uint64_t expires_ns);
+
+/** @brief Forgets every learned source; @p n receives how many there were. */
+int rxq_steer__learn_clear(struct rxq_steer *s, unsigned *n);
+
+/** @brief Learned sources not expired at @p now_ns. */
+unsigned rxq_steer__learned(struct rxq_steer *s, uint64_t now_ns);
 
 /** @brief Detaches (closes the bpf_link) and unloads. NULL is a no-op. */
 void rxq_steer__close(struct rxq_steer *s);
