@@ -125,7 +125,7 @@ struct {
 	__type(value, struct rxq_kt_counters);
 } kt_counters SEC(".maps");
 
-/* Slot 0: rxq_steer_resume; slots 1..: the pcap filters, translated (lib/cbpf.c). */
+/* Slot 0: rxq_steer_tier; slots 1..: the pcap filters, translated (lib/cbpf.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, RXQ_KT_PCAP_MAX + 1);
@@ -160,9 +160,10 @@ static __always_inline int push_tag(struct xdp_md *ctx, __u16 vid)
 
 /* Before a tail call into a pcap filter: where to go on, and (back from it) its verdict. */
 #define KT_META_MAGIC 0x7251
+#define KT_NO_VERDICT 0xff /* entering the tier, not back from a filter */
 struct kt_meta {
 	__u16 magic;
-	__u8 verdict; /* written by the filter: 0 no match, 1 match, 2 undecided */
+	__u8 verdict; /* written by the filter: 0 no match, 1 match, 2 undecided; else KT_NO_VERDICT */
 	__u8 pad;
 	__u16 step;
 	__u16 pad2;
@@ -469,36 +470,48 @@ static __always_inline int to_user(struct xdp_md *ctx, const struct rxq_steer_ke
 	return XDP_REDIRECT;
 }
 
+/* Puts the state a kernel-tier program reads into the frame's metadata; -1 when it cannot. */
+static __always_inline int kt_meta_put(struct xdp_md *ctx, __u32 step)
+{
+	struct kt_meta *m;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct kt_meta)))
+		return -1;
+	m = (void *)(long)ctx->data_meta;
+	if ((void *)(m + 1) > (void *)(long)ctx->data) {
+		bpf_xdp_adjust_meta(ctx, (int)sizeof(struct kt_meta));
+		return -1;
+	}
+	m->magic = KT_META_MAGIC;
+	m->verdict = KT_NO_VERDICT;
+	m->step = (__u16)step;
+	return 0;
+}
+
 /*
  * The rules the kernel decides (steps @start on; @pcap_verdict: what the filter of step @start
- * said, back from its tail call, or -1): XDP_DROP, XDP_PASS (up the stack, as it came), or the
- * socket when no step decides.
+ * said, back from its tail call, or KT_NO_VERDICT): XDP_DROP, XDP_PASS (up the stack, as it
+ * came), or the socket when no step decides.
  */
-static __always_inline int kt_run(struct xdp_md *ctx, const struct rxq_steer_keys *k,
-				  struct rxq_steer_counters *c, __u32 start, int pcap_verdict)
+static __always_inline int kt_run(struct xdp_md *ctx, struct rxq_steer_counters *c, __u32 start,
+				  __u8 pcap_verdict)
 {
+	const struct rxq_steer_keys none = {};
 	struct rxq_kt_counters *kc;
 	struct kt_state st = {};
-	struct kt_meta *m;
 	__u32 zero = 0, round;
 
 	kc = bpf_map_lookup_elem(&kt_counters, &zero);
 	if (!kc)
-		return to_user(ctx, k, c);
-	if (pcap_verdict < 0 && ktc.learn && kt_learned_src(k)) {
-		kc->learned++;
-		return XDP_DROP;
-	}
-	if (!ktc.nsteps || (k->flags & (RXQ_STEER_F_FRAG | RXQ_STEER_F_OPEN | RXQ_STEER_F_VLAN_META)))
-		goto user;
+		return to_user(ctx, &none, c);
 	if (rxq_kt_facts((void *)(long)ctx->data, (void *)(long)ctx->data_end, &st.f) !=
 	    RXQ_KT_FACTS_OK) {
 		kc->user_parse++;
 		goto user;
 	}
 	st.at = start;
-	st.pcap_step = pcap_verdict >= 0 ? start : ~0u;
-	st.pcap_verdict = (__u8)pcap_verdict;
+	st.pcap_step = pcap_verdict != KT_NO_VERDICT ? start : ~0u;
+	st.pcap_verdict = pcap_verdict;
 	for (round = 0; round < 2; round++) {
 		if (st.at >= ktc.nsteps || st.at >= RXQ_KT_STEPS_MAX)
 			break;
@@ -514,14 +527,8 @@ static __always_inline int kt_run(struct xdp_md *ctx, const struct rxq_steer_key
 		return kt_verdict(&st, kc);
 	if (st.stop == KT_PCAP) {
 		/* where to go on travels with the frame, in its metadata */
-		if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct kt_meta)))
+		if (kt_meta_put(ctx, st.step))
 			goto undecided;
-		m = (void *)(long)ctx->data_meta;
-		if ((void *)(m + 1) > (void *)(long)ctx->data)
-			goto undecided;
-		m->magic = KT_META_MAGIC;
-		m->verdict = 0xff;
-		m->step = (__u16)st.step;
 		bpf_tail_call(ctx, &kt_progs, st.slot);
 		bpf_xdp_adjust_meta(ctx, (int)sizeof(struct kt_meta));
 		goto undecided;
@@ -533,6 +540,38 @@ undecided:
 	}
 	kc->user_rules++; /* no step matched: the rules after them, in user space */
 user:
+	kc->to_user++;
+	return to_user(ctx, &none, c);
+}
+
+/*
+ * A selected frame on a queue of rxq's: learned sources dropped; then the kernel tier, a program
+ * of its own (tail-called: the verifier goes through its code once, not once per entry), or the
+ * socket for what needs user space: fragments, long chains, tags the device stripped.
+ */
+static __always_inline int selected(struct xdp_md *ctx, const struct rxq_steer_keys *k,
+				    struct rxq_steer_counters *c)
+{
+	struct rxq_kt_counters *kc;
+	__u32 zero = 0;
+
+	kc = bpf_map_lookup_elem(&kt_counters, &zero);
+	if (!kc)
+		return to_user(ctx, k, c);
+	if (ktc.learn && kt_learned_src(k)) {
+		kc->learned++;
+		return XDP_DROP;
+	}
+	if (!ktc.nsteps ||
+	    (k->flags & (RXQ_STEER_F_FRAG | RXQ_STEER_F_OPEN | RXQ_STEER_F_VLAN_META))) {
+		kc->to_user++;
+		return to_user(ctx, k, c);
+	}
+	if (!kt_meta_put(ctx, 0)) {
+		bpf_tail_call(ctx, &kt_progs, 0);
+		bpf_xdp_adjust_meta(ctx, (int)sizeof(struct kt_meta));
+	}
+	kc->user_undecided++;
 	kc->to_user++;
 	return to_user(ctx, k, c);
 }
@@ -586,7 +625,7 @@ static __always_inline int steer(struct xdp_md *ctx, const int dev_bound)
 			c->no_socket++;
 			return XDP_PASS;
 		}
-		return kt_run(ctx, &k, c, 0, -1);
+		return selected(ctx, &k, c);
 	}
 	c->passed++;
 	return XDP_PASS;
@@ -605,26 +644,27 @@ int rxq_steer_dev(struct xdp_md *ctx)
 }
 
 /*
- * Back from a pcap filter's tail call (prog array slot 0): the step and the filter's verdict are
- * in the metadata. Frames that get here were steered and needed no VLAN tag pushed.
+ * The kernel tier (prog array slot 0): tail-called by the entry programs with step 0, and by the
+ * pcap filters with their step and verdict; both in the frame's metadata.
  */
 SEC("xdp")
-int rxq_steer_resume(struct xdp_md *ctx)
+int rxq_steer_tier(struct xdp_md *ctx)
 {
 	struct kt_meta *m = (void *)(long)ctx->data_meta;
-	struct rxq_steer_keys k = {};
 	struct rxq_steer_counters *c;
 	__u32 zero = 0, step;
 	__u8 verdict;
 
 	c = bpf_map_lookup_elem(&counters, &zero);
 	if (!c || (void *)(m + 1) > (void *)(long)ctx->data || m->magic != KT_META_MAGIC)
-		return XDP_DROP; /* never: only rxq_steer tail-calls the filters */
+		return XDP_DROP; /* never: only rxq's programs get here */
 	step = m->step;
-	verdict = m->verdict > 2 ? 2 : m->verdict;
+	verdict = m->verdict;
+	if (verdict != KT_NO_VERDICT && verdict > 2)
+		verdict = 2;
 	if (bpf_xdp_adjust_meta(ctx, (int)sizeof(struct kt_meta)))
 		return XDP_DROP;
-	return kt_run(ctx, &k, c, step, verdict);
+	return kt_run(ctx, c, step, verdict);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -298,7 +298,7 @@ static int kt_fill(struct rxq_steer *s, struct steer *skel, const struct rxq_kti
 	size_t j, nl;
 	int err, fd;
 
-	fd = bpf_program__fd(skel->progs.rxq_steer_resume);
+	fd = bpf_program__fd(skel->progs.rxq_steer_tier);
 	err = map_fill(skel->maps.kt_progs, 0, &fd);
 	if (err)
 		return err;
@@ -413,9 +413,11 @@ static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct st
 			steer__destroy(skel);
 			return err;
 		}
+		/* only what will run: the verifier takes its time over each */
 		if (dev_bound) {
 			bpf_program__set_ifindex(skel->progs.rxq_steer_dev, (__u32)s->ifindex);
 			bpf_program__set_flags(skel->progs.rxq_steer_dev, BPF_F_XDP_DEV_BOUND_ONLY);
+			bpf_program__set_autoload(skel->progs.rxq_steer, s->opts.test_run);
 		} else {
 			bpf_program__set_autoload(skel->progs.rxq_steer_dev, false);
 		}
@@ -512,7 +514,6 @@ int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowsp
 	if (err)
 		goto err_free;
 	s->kt_nrules = s->opts.ktier ? rxq_ktier__nrules(s->opts.ktier) : 0;
-	s->opts.ktier = NULL; /* not kept: the caller may free it */
 	*out = s;
 	return 0;
 
@@ -844,6 +845,21 @@ int rxq_steer__attach(struct rxq_steer *s)
 	    (fd == -EOPNOTSUPP || fd == -EINVAL)) {
 		rxq_debug("%s: no native XDP (%s); attaching in generic mode", s->ifname,
 			  strerror(-fd));
+		if (bpf_program__fd(s->skel->progs.rxq_steer) < 0) {
+			/* generic mode needs the plain variant: an instance of it, same tables */
+			struct steer *plain;
+			int pcap_fd[RXQ_KT_PCAP_MAX + 1];
+
+			memset(pcap_fd, -1, sizeof(pcap_fd));
+			s->dev_bound = false;
+			err = steer_load(s, s->opts.ktier, NULL, &plain, pcap_fd);
+			if (err)
+				return err;
+			pcap_close(s->pcap_fd);
+			steer__destroy(s->skel);
+			s->skel = plain;
+			memcpy(s->pcap_fd, pcap_fd, sizeof(pcap_fd));
+		}
 		s->prog = s->skel->progs.rxq_steer;
 		lopts.flags = XDP_FLAGS_SKB_MODE;
 		fd = bpf_link_create(bpf_program__fd(s->prog), s->ifindex, BPF_XDP, &lopts);
@@ -869,6 +885,7 @@ int rxq_steer__attach(struct rxq_steer *s)
 		}
 		return err;
 	}
+	s->opts.ktier = NULL; /* the caller may free it now */
 	s->link_fd = fd;
 	s->attached_mode = lopts.flags == XDP_FLAGS_SKB_MODE ? RXQ_XDP_MODE_GENERIC
 			   : lopts.flags == XDP_FLAGS_DRV_MODE ? RXQ_XDP_MODE_NATIVE

@@ -53,13 +53,15 @@ struct rxq_steer_opts {
 	unsigned nvlans;
 	/*
 	 * The kernel tier (rxq_ktier__compile): rules decided in XDP. NULL: every selected frame
-	 * goes to its queue's socket. Read at open only.
+	 * goes to its queue's socket. It must stay valid until rxq_steer__attach() returns (a
+	 * device without native XDP gets the tables again, in the program generic mode runs).
 	 */
 	const struct rxq_ktier *ktier;
 	unsigned limit_entries; /* token buckets of its limit rules (LRU, per CPU); 0: 65536 */
 	/* Learned sources (rxq_steer__learn): dropped in XDP, by prefix; 0: no learning. */
 	uint8_t learn_plen4, learn_plen6;
 	bool test_any_queue; /* tests (BPF_PROG_TEST_RUN): act as if every queue had a socket */
+	bool test_run;	     /* tests: also load the variant BPF_PROG_TEST_RUN accepts */
 };
 
 struct rxq_ktier;

@@ -195,6 +195,28 @@ tb_wait_for() {
 	done
 }
 
+# tb_napi_pin NS IF CPU: IF's receive work (its XDP program and the stack above it) on CPU, as a
+# NIC queue's interrupt pinned there would have it: threaded NAPI, the NAPI threads pinned. veth
+# runs NAPI only while an XDP program is attached, and makes new threads each time one is: call it
+# after the attach. Fails the test if there is no NAPI thread to pin.
+tb_napi_pin() {
+	local ns=$1 ifc=$2 cpu=$3 pid n=0
+	"tb_$ns" sh -c "echo 1 > /sys/class/net/$ifc/threaded" ||
+		tb_fail "cannot enable threaded NAPI on $ifc"
+	for pid in $(pgrep "^napi/$ifc-"); do
+		taskset -pc "$cpu" "$pid" >/dev/null && n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || tb_fail "no NAPI thread of $ifc found"
+}
+
+# tb_wait_until TIMEOUT_S 'EXPR': like tb_wait_for, for a shell expression evaluated anew on every
+# try -- quote it, so that a $(...) inside runs each time, not once before the first.
+tb_wait_until() {
+	local timeout=$1
+	shift
+	tb_wait_for "$timeout" eval "$*"
+}
+
 # Assertions. All compare integers (or decimals via awk) and fail the test with a message.
 tb_assert_eq() {
 	[ "$1" = "$2" ] || tb_fail "$3: expected $2, got $1"

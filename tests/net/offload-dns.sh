@@ -12,13 +12,17 @@
 #  (e) TCP steered too (--flow tcp4/tcp6): DNS over TCP through the filter, TCP checksums completed;
 #  (f) sockperf's client and rxq-udpclient against a sockperf server through the filter;
 #  (g) what the kernel refuses stays refused: queries with wrong UDP checksums are reinjected
-#      unchanged and the kernel drops them; with --csum-complete=off kernel clients get no answer.
+#      unchanged and the kernel drops them; with --csum-complete=off kernel clients get no answer;
+#  (k) the kernel tier on: the same clients and servers, the flood and the attack names dropped
+#      in XDP, the valid queries passed up the stack as they came (no TAP, nothing to complete).
+# (a)-(g) take the user-space path (--kernel-tier=off): passed frames go back through the TAP.
 
 source "$(dirname "$0")/lib.sh"
 tb_require jq python3 dig dnsperf dnsmasq nsd
 tb_up 1
 
 OFF=$(tb_bin rxq-offload)
+TIER=off
 GEN=$(tb_bin rxq-gen)
 CLIENT=$(tb_bin rxq-udpclient)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +39,8 @@ EOF
 off_start() {
 	N=$((N + 1))
 	OFF_OUT=$TB_TMP/off.$N.json
-	tb_bg dut "$OFF" --json xdp:dut0~0 --rules "$TB_TMP/dns.rules" "$@" >"$OFF_OUT" 2>"$OFF_OUT.err"
+	tb_bg dut "$OFF" --json --kernel-tier="$TIER" xdp:dut0~0 --rules "$TB_TMP/dns.rules" "$@" \
+		>"$OFF_OUT" 2>"$OFF_OUT.err"
 	OFF_PID=$TB_LAST_PID
 	tb_wait_for 10 grep -q '"type":"start"' "$OFF_OUT" ||
 		tb_fail "rxq-offload did not start: $(cat "$OFF_OUT.err")"
@@ -195,7 +200,7 @@ raw "$TB_GEN_IP4" "$TB_DUT_IP4" bad4.example.com 20 --csum bad
 raw "$TB_GEN_IP6" "$TB_DUT_IP6" bad6.example.com 20 --csum bad
 raw "$TB_GEN_IP4" "$TB_DUT_IP4" good4.example.com 20 --csum good
 raw "$TB_GEN_IP6" "$TB_DUT_IP6" partial6.example.com 20 --csum partial
-tb_wait_for 3 test "$(tb_dnsmasq_queries 'partial6\.example')" -ge 20 || true
+tb_wait_until 3 '[ "$(tb_dnsmasq_queries "partial6\.example")" -ge 20 ]' || true
 sleep 0.3
 off_stop
 tb_assert_eq "$(off passed)/$(off csum_completed)" 80/20 \
@@ -214,3 +219,30 @@ off_stop
 tb_assert_eq "$(off passed)/$(off csum_completed)" 1/0 "(g) --csum-complete=off: passed, not completed"
 tb_assert_eq "$(($(csum_errors) - c0))" 1 \
 	"(g) --csum-complete=off: the kernel refuses a kernel client's query (why completion exists)"
+
+# --- (k) the kernel tier ------------------------------------------------------------------------------
+TIER=on
+c0=$(csum_errors)
+off_start --flow 'udp4 dst-port 53' --flow 'udp6 dst-port 53'
+tb_dnsperf "$TB_TMP/kp4" -s "$TB_DUT_IP4" -p 53 -d "$TB_TMP/q4" -n 1 -Q 2000 -t 2
+tb_dnsperf "$TB_TMP/kp6" -s "$NSD6" -p 53 -d "$TB_TMP/q6" -n 1 -Q 2000 -t 2
+N=$((N + 1))
+tb_bg gen "$GEN" --json --quiet xdp:gen0~0 --count 100000 --rate 50000 --seed 12 \
+	--flow 'udp4 src 198.19.0.0/16 random sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:www.example.com:A' \
+	>"$TB_TMP/kflood.json" 2>"$TB_TMP/kflood.err"
+FLOOD_PID=$TB_LAST_PID
+sleep 0.3
+tb_dnsperf "$TB_TMP/kpf" -s "$TB_DUT_IP4" -p 53 -d "$TB_TMP/qf" -n 1 -Q 1000 -t 2
+wait "$FLOOD_PID" || tb_fail "(k) the flood failed: $(cat "$TB_TMP/kflood.err")"
+tb_assert_eq "$(ask www.example.com "$TB_DUT_IP4" 53 +tcp)" "$TB_DNS_V4" "(k) TCP DNS untouched"
+sleep 0.3
+off_stop
+for v in 4 6; do
+	tb_assert_eq "$(tb_dnsperf_get "$TB_TMP/kp$v" completed)/$(tb_dnsperf_get "$TB_TMP/kp$v" lost)" \
+		1800/200 "(k) IPv$v: every valid query answered, no attack name"
+done
+tb_assert_eq "$(tb_dnsperf_get "$TB_TMP/kpf" completed)" 1000 "(k) every query answered during a 50 kpps flood"
+tb_assert_eq "$(off xdp_dropped)/$(off xdp_passed)" 100400/4600 \
+	"(k) the flood and the attack names dropped in XDP, the valid queries passed there"
+tb_assert_eq "$(off user_rx)/$(off reinjected)" 0/0 "(k) nothing went through user space and the TAP"
+tb_assert_eq "$(($(csum_errors) - c0))" 0 "(k) and the kernel counted no checksum error"

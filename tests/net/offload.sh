@@ -12,6 +12,8 @@
 #  (g) every queue of dut0, per-queue counters, a multi-queue TAP, the Prometheus textfile;
 #  (h) IPv6: a udp6 flow, its valid queries delivered through the TAP.
 # On a veth pair, dut0's RX queue N is gen0's TX queue N: rxq-gen sends on xdp:gen0~N.
+# These are the user-space path's tests (sockets, classifier, TAP): the kernel tier is off here;
+# tests/net/offload-ktier.sh runs the same traffic with it.
 
 source "$(dirname "$0")/lib.sh"
 tb_require jq python3
@@ -51,7 +53,7 @@ srv() { jq -r ".udp[\"$1\"].$2" "$SRV_STATE"; }
 srv_total() { jq -r ".udp[\"$1\"].dns + .udp[\"$1\"].other" "$SRV_STATE"; }
 # srv_wait PORT KIND VALUE: until the count reaches VALUE (at most 5 s); the count must not pass it.
 srv_wait() {
-	tb_wait_for 5 test "$(srv "$1" "$2")" -ge "$3" || true
+	tb_wait_until 5 "[ \"\$(srv $1 $2)\" -ge $3 ]" || true
 	sleep 0.3
 }
 
@@ -59,7 +61,7 @@ srv_wait() {
 off_start() {
 	N=$((N + 1))
 	OFF_OUT=$TB_TMP/off.$N.json
-	ip netns exec "$TB_DUT" "$OFF" --json "$@" >"$OFF_OUT" 2>"$OFF_OUT.err" &
+	ip netns exec "$TB_DUT" "$OFF" --json --kernel-tier=off "$@" >"$OFF_OUT" 2>"$OFF_OUT.err" &
 	OFF_PID=$!
 	TB_PIDS+=("$OFF_PID")
 	tb_wait_for 10 grep -q '"type":"start"' "$OFF_OUT" ||
@@ -174,13 +176,13 @@ ip netns exec "$TB_GEN" "$GEN" --json --quiet xdp:gen0~0 --duration 4s --rate 50
 BG_PID=$!
 TB_PIDS+=("$BG_PID")
 d0=$(srv 53 dns)
-tb_wait_for 3 test "$(srv 53 dns)" -gt "$d0" || tb_fail "(c) no valid query reached the server"
+tb_wait_until 3 '[ "$(srv 53 dns)" -gt "$d0" ]' || tb_fail "(c) no valid query reached the server"
 o0=$(srv 53 other)
 sleep 0.5
 tb_assert_eq "$(srv 53 other)" "$o0" "(c) the flood is dropped while rxq-offload runs"
 kill -KILL "$OFF_PID"
 t0=$(date +%s%N)
-tb_wait_for 1 test "$(srv 53 other)" -gt "$o0" ||
+tb_wait_until 1 '[ "$(srv 53 other)" -gt "$o0" ]' ||
 	tb_fail "(c) no flood packet reached the server within 1 s of kill -9"
 ms=$((($(date +%s%N) - t0) / 1000000))
 tb_pass "(c) the server gets the flood again ${ms} ms after kill -9"
@@ -197,7 +199,7 @@ sleep 0.3
 t0=$(srv_total 53)
 gen xdp:gen0~0 --count 5000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
 srv_wait 53 other $((o0 + 1))
-tb_wait_for 3 test "$(srv_total 53)" -ge $((t0 + 5000)) || true
+tb_wait_until 3 '[ "$(srv_total 53)" -ge $((t0 + 5000)) ]' || true
 tb_assert_eq "$(($(srv_total 53) - t0))" 5000 "(c) afterwards the server gets all traffic"
 
 # --- (d) SIGHUP ---------------------------------------------------------------------------------
@@ -305,7 +307,7 @@ off_start xdp:dut0~0 --flow 'udp6 dst-port 53' --flow "$FLOW" --rules "$TB_TMP/v
 gen xdp:gen0~0 --count 10000 --rate 20000 \
 	--flow 'udp6 src fd19::/64 random sport 1024-65535 random dst fd00::2 dport 53 size 80 weight 9' \
 	--flow 'udp6 src fd00::1 sport 1024-65535 random dst fd00::2 dport 53 payload dns:www.example.com:AAAA weight 1'
-tb_wait_for 5 test "$(jq -r '.udp["53"].dns' "$STATE6")" -ge 1000 || true
+tb_wait_until 5 '[ "$(jq -r ".udp[\"53\"].dns" "$STATE6")" -ge 1000 ]' || true
 sleep 0.3
 tb_assert_eq "$(jq -r '.udp["53"].dns' "$STATE6")" 1000 "(h) IPv6: the server got every valid query"
 tb_assert_eq "$(jq -r '.udp["53"].other' "$STATE6")" 0 "(h) IPv6: and no flood packet"

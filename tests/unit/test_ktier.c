@@ -285,7 +285,8 @@ static void test_tier_equals_user_space(void **state)
 	print_message("seed %#llx\n", (unsigned long long)seed);
 	rng = seed;
 	for (set = 0; set < 60; set++) {
-		struct rxq_steer_opts so = {.sz = sizeof(so), .nqueues = 1, .test_any_queue = true};
+		struct rxq_steer_opts so = {
+		    .sz = sizeof(so), .nqueues = 1, .test_any_queue = true, .test_run = true};
 		struct rxq_rules *alone, *mixed;
 		struct rxq_steer_kt_stats before, after;
 		struct rxq_ktier *kt;

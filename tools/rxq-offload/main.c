@@ -20,6 +20,7 @@
 #include "rxq/flowspec.h"
 #include "rxq/log.h"
 #include "rxq/netdev.h"
+#include "rxq/ktier.h"
 #include "rxq/nic.h"
 #include "rxq/parse.h"
 #include "offload.h"
@@ -54,6 +55,10 @@ enum {
 	O_VLAN,
 	O_FRAG_MEM,
 	O_FRAG_TIMEOUT,
+	O_KERNEL_TIER,
+	O_LEARN,
+	O_LEARN_PREFIX,
+	O_LEARN_TTL,
 };
 
 static const struct rxq_opt opts[] = {
@@ -76,6 +81,17 @@ static const struct rxq_opt opts[] = {
      "also steer frames tagged with these 802.1Q VIDs (IF needs a VLAN interface for each); "
      "without it only untagged frames leave the kernel",
      O_VLAN},
+    {"kernel-tier", 0, "on|off",
+     "decide the leading rules XDP can decide in XDP (default on); off: every selected frame "
+     "to user space",
+     O_KERNEL_TIER},
+    {"learn", 0, "RATE",
+     "drop in XDP the sources that draw more than RATE drop verdicts a second in user space "
+     "(and no pass)",
+     O_LEARN},
+    {"learn-prefix", 0, "V4,V6", "learn sources as prefixes of these lengths (default 32,128)",
+     O_LEARN_PREFIX},
+    {"learn-ttl", 0, "TIME", "how long a learned source stays dropped (default 60s)", O_LEARN_TTL},
     {"frag-mem", 0, "MIB",
      "memory of each queue's fragment reassembly table (default 32, at most 1024)", O_FRAG_MEM},
     {"frag-timeout", 0, "TIME", "drop a datagram whose fragments do not complete in TIME "
@@ -116,6 +132,9 @@ struct args {
 	unsigned nvlans;
 	uint32_t frag_mib;
 	uint64_t frag_timeout_ns;
+	bool kernel_tier;
+	uint64_t learn_rate, learn_ttl_ns;
+	uint32_t learn_plen4, learn_plen6;
 	uint64_t duration_ns;
 	int verbose;
 };
@@ -210,6 +229,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->frames = 8192;
 	a->reinject = true;
 	a->csum_complete = -1;
+	a->kernel_tier = true;
+	a->learn_plen4 = 32;
+	a->learn_plen6 = 128;
+	a->learn_ttl_ns = 60ull * 1000000000ull;
 	while ((id = rxq_cli__next(&cli, &v)) != RXQ_CLI_END) {
 		switch (id) {
 		case RXQ_CLI_HELP:
@@ -274,6 +297,36 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_TAP:
 			a->tap_name = v;
+			break;
+		case O_KERNEL_TIER:
+			if (!strcmp(v, "on") || !strcmp(v, "off")) {
+				a->kernel_tier = v[1] == 'n';
+			} else {
+				rxq_err("--kernel-tier=%s: expected on or off", v);
+				return -EINVAL;
+			}
+			break;
+		case O_LEARN:
+			if (rxq_parse_si(v, 1, 1000000000, &a->learn_rate)) {
+				rxq_err("--learn=%s: expected drop verdicts a second, 1 to 1G (e.g. 100, 10k)",
+					v);
+				return -EINVAL;
+			}
+			break;
+		case O_LEARN_PREFIX:
+			if (sscanf(v, "%u,%u", &a->learn_plen4, &a->learn_plen6) != 2 ||
+			    a->learn_plen4 < 1 || a->learn_plen4 > 32 || a->learn_plen6 < 1 ||
+			    a->learn_plen6 > 128) {
+				rxq_err("--learn-prefix=%s: expected IPv4,IPv6 prefix lengths such as 24,64",
+					v);
+				return -EINVAL;
+			}
+			break;
+		case O_LEARN_TTL:
+			if (rxq_parse_duration_ns(v, &a->learn_ttl_ns) || !a->learn_ttl_ns) {
+				rxq_err("--learn-ttl=%s: expected a time such as 60s, 5m", v);
+				return -EINVAL;
+			}
 			break;
 		case O_FRAG_MEM:
 			if (parse_u32_opt("frag-mem", v, 1, RXQ_FRAG_MEM_MAX >> 20, &a->frag_mib))
@@ -423,6 +476,36 @@ static int load_rules(struct offload *o, const struct args *a, const struct rxq_
 	return err;
 }
 
+/* The kernel tier of @rules, as --kernel-tier says; --verbose tells where each rule runs. */
+static int ktier_for(struct offload *o, struct rxq_rules *rules, struct rxq_ktier **out)
+{
+	struct rxq_ktier_opts ko = {.sz = sizeof(ko), .disabled = !o->kernel_tier};
+	unsigned n, total = rxq_rules__count(rules);
+	int err;
+
+	err = rxq_ktier__compile(out, rules, &ko);
+	if (err) {
+		rxq_err("cannot compile the rules for XDP: %s", strerror(-err));
+		return err;
+	}
+	n = rxq_ktier__nrules(*out);
+	if (!o->kernel_tier)
+		rxq_debug("the kernel tier is off: every selected frame goes to user space");
+	else if (n == total)
+		rxq_debug("all %u rules run in XDP; user space judges fragments and frames XDP would "
+			  "not parse as it does",
+			  total);
+	else if (!n)
+		rxq_debug("every rule runs in user space: rule 1 (line %u): %s",
+			  rxq_rules__line(rules, 0), rxq_ktier__why(*out));
+	else
+		rxq_debug("rules 1-%u (lines %u-%u) run in XDP; from rule %u (line %u) on in user "
+			  "space: %s",
+			  n, rxq_rules__line(rules, 0), rxq_rules__line(rules, n - 1), n + 1,
+			  rxq_rules__line(rules, n), rxq_ktier__why(*out));
+	return 0;
+}
+
 static void reload_rules(struct offload *o, const struct args *a)
 {
 	struct rxq_rules *rules;
@@ -440,6 +523,30 @@ static void reload_rules(struct offload *o, const struct args *a)
 		rxq_warn("%s rejected; the previous rules stay in force", a->rules);
 		return;
 	}
+	if (o->steer) {
+		/*
+		 * The kernel tier first, in one atomic swap. A frame it sends to user space before
+		 * the user-space set follows is judged whole by the old set there: by one set.
+		 */
+		struct rxq_ktier *kt;
+
+		err = ktier_for(o, rules, &kt);
+		if (!err) {
+			err = rxq_steer__retier(o->steer, kt);
+			rxq_ktier__free(kt);
+		}
+		if (err) {
+			rxq_rules__free(rules);
+			o->reload_failures++;
+			rxq_out__bool(o->out, "ok", false);
+			rxq_out__str(o->out, "kept", "previous rules");
+			rxq_out__end(o->out);
+			rxq_warn("the kernel tier of %s did not load; the previous rules stay in "
+				 "force",
+				 a->rules);
+			return;
+		}
+	}
 	err = rxq_rules_ref__set(o->rules, rules);
 	if (err) {
 		rxq_rules__free(rules);
@@ -449,6 +556,14 @@ static void reload_rules(struct offload *o, const struct args *a)
 		return;
 	}
 	o->reloads++;
+	if (o->steer && o->learn_rate) {
+		unsigned n = 0;
+
+		/* what the old rules taught does not hold for the new ones */
+		if (!rxq_steer__learn_clear(o->steer, &n))
+			o->learn_cleared += n;
+		rxq_out__u64(o->out, "learned_cleared", n);
+	}
 	rxq_out__bool(o->out, "ok", true);
 	rxq_out__u64(o->out, "count", rxq_rules__count(rules));
 	rxq_out__u64(o->out, "limits_kept", rxq_rules__limits_kept(rules));
@@ -597,6 +712,7 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 	    .vlans = a->vlans,
 	    .nvlans = a->nvlans,
 	};
+	struct rxq_ktier *kt;
 	struct rxq_netdev dev;
 	unsigned i;
 	int err;
@@ -624,8 +740,18 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 	if (so.nqueues < rxq_netdev__xsk_queues(&dev))
 		so.nqueues = rxq_netdev__xsk_queues(&dev);
 
+	err = ktier_for(o, rxq_rules_ref__current(o->rules), &kt);
+	if (err)
+		return err;
+	so.ktier = kt;
+	so.limit_entries = a->limit_entries;
+	if (o->learn_rate) {
+		so.learn_plen4 = o->learn_plen4;
+		so.learn_plen6 = o->learn_plen6;
+	}
 	err = rxq_steer__open(&o->steer, dev.ifindex, flows, a->nflows, &so);
 	if (err) {
+		rxq_ktier__free(kt);
 		if (err == -E2BIG)
 			rxq_err("at most %d --flow specs", RXQ_STEER_MAX);
 		return err;
@@ -633,6 +759,7 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 	/* Attached first: matching frames are passed to the kernel until each socket is in the map.
 	 */
 	err = rxq_steer__attach(o->steer);
+	rxq_ktier__free(kt);
 	if (err)
 		return err;
 	o->xdp_mode = rxq_steer__mode(o->steer);
@@ -813,6 +940,7 @@ static void cleanup(struct offload *o)
 		for (unsigned v = 0; v < o->nvlans; v++)
 			rxq_rpcheck__free(o->workers[i].rp_vlan[v]);
 		rxq_frag__free(o->workers[i].frag);
+		free(o->workers[i].learn);
 	}
 	rxq_steer_sel__free(o->sel);
 	rxq_steer__close(o->steer);
@@ -860,6 +988,11 @@ int main(int argc, char **argv)
 		}
 	}
 	o.batch = a.batch;
+	o.kernel_tier = a.kernel_tier;
+	o.learn_rate = a.learn_rate;
+	o.learn_ttl_ns = a.learn_ttl_ns;
+	o.learn_plen4 = (uint8_t)a.learn_plen4;
+	o.learn_plen6 = (uint8_t)a.learn_plen6;
 	o.vlans = a.vlans;
 	o.nvlans = a.nvlans;
 	o.busy_poll = a.busy_poll > 0;
@@ -935,6 +1068,13 @@ int main(int argc, char **argv)
 		    .timeout_ns = a.frag_timeout_ns,
 		};
 
+		if (o.learn_rate && o.port.type == RXQ_PORT_XDP) {
+			o.workers[i].learn = calloc(LEARN_SLOTS, sizeof(*o.workers[i].learn));
+			if (!o.workers[i].learn) {
+				status = EXIT_FAIL;
+				goto out;
+			}
+		}
 		err = rxq_frag__new(&o.workers[i].frag, &fo);
 		if (err) {
 			rxq_err("cannot allocate %u MiB for fragment reassembly: %s",

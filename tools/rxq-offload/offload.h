@@ -46,6 +46,14 @@ enum offload_counter {
 
 struct offload;
 
+/* --learn: a source (masked to the learned prefix) and its verdicts in the current second. */
+#define LEARN_SLOTS 4096
+struct learn_slot {
+	struct rxq_addr src;
+	uint32_t drops;
+	bool passed, learned;
+};
+
 struct offload_worker {
 	struct offload *o;
 	unsigned index; /* thread index: row of the counters, context of the rules */
@@ -55,6 +63,8 @@ struct offload_worker {
 	struct rxq_rpcheck *rp; /* NULL: IF has no IPv4 reverse-path filter */
 	struct rxq_rpcheck *rp_vlan[RXQ_VLAN_MAX]; /* the same for IF.VID of vlans[i] */
 	struct rxq_frag_table *frag;
+	struct learn_slot *learn; /* --learn: this second's drop verdicts per source */
+	uint64_t learn_window_ns;
 	struct rxq_frag_stats frag_seen; /* what frag_counts() last added to the row */
 	uint64_t *row;
 	pthread_t thread;
@@ -73,6 +83,13 @@ struct offload {
 	bool busy_poll; /* never sleep: every empty receive drives the busy poll again */
 	bool reinject;
 	bool csum_complete; /* complete partial checksums of passed frames (--csum-complete) */
+	bool kernel_tier;   /* decide what XDP can in XDP (--kernel-tier) */
+	/* --learn: sources with more drop verdicts a second than this (and no pass) are dropped in
+	 * XDP for learn_ttl_ns; 0: no learning */
+	uint64_t learn_rate, learn_ttl_ns;
+	uint8_t learn_plen4, learn_plen6;
+	atomic_uint_fast64_t learned_total; /* sources learned (workers add) */
+	uint64_t learn_cleared;		    /* forgotten by SIGHUP */
 	int rp_filter;	    /* IF's IPv4 rp_filter in effect: 0 off, 1 strict, 2 loose */
 	uint32_t frame_size; /* of the UMEM frames, for IF's MTU */
 	const uint16_t *vlans; /* --vlan */
@@ -119,6 +136,9 @@ struct offload_snapshot {
 	uint64_t steered_frags; /* XDP program: fragments steered */
 	uint64_t vlan_kernel;	/* XDP program: tagged frames left to the kernel */
 	uint64_t vlan_unseen;	/* XDP program: the driver could not say whether it stripped a tag */
+	uint64_t user_rx;	/* frames the sockets delivered (total[C_RX] adds the kernel tier's) */
+	struct rxq_steer_kt_stats xdp; /* the kernel tier's verdicts */
+	unsigned learned_active; /* learned sources not expired */
 	unsigned nq;
 	struct {
 		uint64_t c[C__COUNT];

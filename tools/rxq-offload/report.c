@@ -46,6 +46,19 @@ void offload_snapshot(struct offload *o, struct offload_snapshot *s)
 		s->vlan_kernel = ss.vlan;
 		s->vlan_unseen = ss.vlan_unseen;
 	}
+	/*
+	 * The books over both tiers: what XDP decided joins what user space did, so that
+	 * rx = dropped + passed + limited + errors (+ fragments) still holds for the whole.
+	 */
+	s->user_rx = s->total[C_RX];
+	if (o->steer && !rxq_steer__kt_counters(o->steer, &s->xdp)) {
+		s->total[C_RX] += s->xdp.dropped + s->xdp.passed + s->xdp.limited + s->xdp.learned;
+		s->total[C_DROPPED] += s->xdp.dropped + s->xdp.learned;
+		s->total[C_PASSED] += s->xdp.passed;
+		s->total[C_LIMITED] += s->xdp.limited;
+	}
+	if (o->steer && o->learn_rate)
+		s->learned_active = rxq_steer__learned(o->steer, s->t_ns);
 }
 
 void offload_report_start(struct offload *o)
@@ -120,9 +133,17 @@ void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
 	rxq_out__double(o->out, "t", (double)(now->t_ns - o->start_ns) / 1e9, 1);
 	counter_fields(o->out, d,
 		       (uint64_t)((double)(now->ring_drops - prev->ring_drops) / secs + 0.5), true);
-	if (o->steer)
+	if (o->steer) {
 		rxq_out__u64(o->out, "steered",
 			     (uint64_t)((double)(now->steered - prev->steered) / secs + 0.5));
+		rxq_out__u64(o->out, "xdp_decided",
+			     (uint64_t)((double)(now->total[C_RX] - now->user_rx -
+						 (prev->total[C_RX] - prev->user_rx)) /
+					    secs +
+					0.5));
+		if (o->learn_rate)
+			rxq_out__u64(o->out, "learned", now->learned_active);
+	}
 	if (now->nq > 1) {
 		for (i = 0; i < now->nq; i++) {
 			for (f = 0; f < C__COUNT; f++)
@@ -150,16 +171,23 @@ static void rule_stats(struct offload *o)
 	static const char *const action[] = {"pass", "drop", "limit"};
 
 	for (i = 0; i < n; i++) {
-		uint64_t hits = rxq_rules__hits_total(rules, i);
+		uint64_t hits = rxq_rules__hits_total(rules, i), kh = 0, kl = 0, kn = 0;
 
+		if (o->steer)
+			rxq_steer__kt_rule(o->steer, i, &kh, &kl, &kn);
 		rxq_out__begin(o->out, "rule");
 		rxq_out__text(o->out, "[rule] ");
 		rxq_out__u64(o->out, "index", i);
 		rxq_out__u64(o->out, "line", rxq_rules__line(rules, i));
 		rxq_out__str(o->out, "action", action[rxq_rules__action(rules, i)]);
-		rxq_out__u64(o->out, "hits", hits);
+		rxq_out__str(o->out, "runs_in",
+			     o->steer && i < rxq_steer__kt_nrules(o->steer) ? "xdp" : "user");
+		/* per rule: hits in XDP + hits in user space */
+		rxq_out__u64(o->out, "hits", hits + kh);
+		rxq_out__u64(o->out, "xdp_hits", kh);
 		if (rxq_rules__action(rules, i) == RXQ_RULE_LIMIT)
-			rxq_out__u64(o->out, "new_refused", rxq_rules__new_refused_total(rules, i));
+			rxq_out__u64(o->out, "new_refused",
+				     rxq_rules__new_refused_total(rules, i) + kn);
 		rxq_out__str(o->out, "rule", rxq_rules__text(rules, i));
 		rxq_out__end(o->out);
 	}
@@ -181,13 +209,25 @@ void offload_report_summary(struct offload *o, const struct offload_snapshot *en
 	rxq_out__double(o->out, "seconds", secs, 3);
 	counter_fields(o->out, t, end->ring_drops, false);
 	if (o->steer) {
+		rxq_out__u64(o->out, "user_rx", end->user_rx);
+		rxq_out__u64(o->out, "xdp_dropped", end->xdp.dropped);
+		rxq_out__u64(o->out, "xdp_passed", end->xdp.passed);
+		rxq_out__u64(o->out, "xdp_limited", end->xdp.limited);
 		rxq_out__u64(o->out, "steered", end->steered);
 		rxq_out__u64(o->out, "kernel_passed", end->kernel_passed);
+		if (o->learn_rate) {
+			rxq_out__u64(o->out, "learned_dropped", end->xdp.learned);
+			rxq_out__u64(o->out, "learned_total", atomic_load(&o->learned_total));
+			rxq_out__u64(o->out, "learned_active", end->learned_active);
+			rxq_out__u64(o->out, "learned_expired",
+				     atomic_load(&o->learned_total) - end->learned_active -
+					 o->learn_cleared);
+		}
 		rxq_out__u64(o->out, "fill_ring_empty", end->fill_empty);
 		rxq_out__u64(o->out, "steered_frags", end->steered_frags);
 		rxq_out__u64(o->out, "vlan_kernel", end->vlan_kernel);
 	}
-	if (o->sel)
+	if (o->sel && o->port.type == RXQ_PORT_PCAP)
 		rxq_out__u64(o->out, "not_steered", t[C_NOT_STEERED]);
 	rxq_out__u64(o->out, "rx_bytes", t[C_RX_BYTES]);
 	rxq_out__double(o->out, "rx_mpps", secs > 0 ? (double)t[C_RX] / secs / 1e6 : 0, 3);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "rxq/limit.h"
 #include "rxq/packet.h"
 #include "offload.h"
 
@@ -55,6 +56,53 @@ static bool kernel_takes(struct offload_worker *w, const struct rxq_pkt *pkt, ui
 				rp = w->rp_vlan[i];
 	}
 	return !rp || rxq_rpcheck__ipv4(rp, pkt->src.b, pkt->dst.b, pkt->tos, now) == 1;
+}
+
+/* @src masked to the learned prefix of its family. */
+static void learn_mask(const struct offload *o, struct rxq_addr *src)
+{
+	unsigned plen = src->family == AF_INET ? o->learn_plen4 : o->learn_plen6, b;
+
+	for (b = plen; b < 128; b++)
+		src->b[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
+}
+
+/*
+ * --learn: a source that draws more than learn_rate drop verdicts within a second, and no pass,
+ * is dropped in XDP for learn_ttl (a flood only user space could judge stops reaching it). The
+ * table is direct-mapped and cleared every second: a flood of new sources costs no memory.
+ */
+static void learn_note(struct offload_worker *w, const struct rxq_pkt *pkt, enum rxq_verdict v,
+		       uint64_t now)
+{
+	struct offload *o = w->o;
+	struct learn_slot *s;
+	struct rxq_addr src;
+	uint64_t h;
+
+	if (pkt->l3 == RXQ_L3_NONE || (v != RXQ_VERDICT_DROP && v != RXQ_VERDICT_PASS))
+		return;
+	if (now - w->learn_window_ns >= 1000000000ull) {
+		memset(w->learn, 0, LEARN_SLOTS * sizeof(w->learn[0]));
+		w->learn_window_ns = now;
+	}
+	src = pkt->src;
+	learn_mask(o, &src);
+	h = rxq_limit_hash(src.b, 16, src.family);
+	s = &w->learn[h & (LEARN_SLOTS - 1)];
+	if (s->src.family != src.family || memcmp(s->src.b, src.b, 16)) {
+		memset(s, 0, sizeof(*s));
+		s->src = src;
+	}
+	if (v == RXQ_VERDICT_PASS) {
+		s->passed = true; /* a source that was let through is never learned */
+		return;
+	}
+	if (++s->drops <= o->learn_rate || s->passed || s->learned)
+		return;
+	s->learned = true;
+	if (!rxq_steer__learn(o->steer, &src, now + o->learn_ttl_ns))
+		atomic_fetch_add(&o->learned_total, 1);
 }
 
 /* What became of a frame. */
@@ -142,6 +190,8 @@ static enum fate classify(struct offload_worker *w, struct rxq_rules_ctx *ctx, u
 	if (pr == RXQ_PKT_OK && pkt.is_fragment && w->frag)
 		return reassemble(w, ctx, data, len, &pkt, now, ts, bc);
 	v = rxq_rules__classify(ctx, data, len, &pkt, pr, now, NULL);
+	if (w->learn)
+		learn_note(w, &pkt, v, now);
 	bc->v[v]++;
 	bc->bytes += len;
 	if (v != RXQ_VERDICT_PASS)
