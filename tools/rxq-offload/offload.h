@@ -48,6 +48,7 @@ struct offload;
 
 /* --learn: a source (masked to the learned prefix) and its verdicts in the current second. */
 #define LEARN_SLOTS 4096
+#define LEARN_WAYS  8
 struct learn_slot {
 	struct rxq_addr src;
 	uint32_t drops;

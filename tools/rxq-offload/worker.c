@@ -78,6 +78,7 @@ static void learn_note(struct offload_worker *w, const struct rxq_pkt *pkt, enum
 	struct offload *o = w->o;
 	struct learn_slot *s;
 	struct rxq_addr src;
+	unsigned i;
 	uint64_t h;
 
 	if (pkt->l3 == RXQ_L3_NONE || (v != RXQ_VERDICT_DROP && v != RXQ_VERDICT_PASS))
@@ -89,7 +90,21 @@ static void learn_note(struct offload_worker *w, const struct rxq_pkt *pkt, enum
 	src = pkt->src;
 	learn_mask(o, &src);
 	h = rxq_limit_hash(src.b, 16, src.family);
-	s = &w->learn[h & (LEARN_SLOTS - 1)];
+	/*
+	 * A window of slots: two busy sources on one slot would push each other out on every
+	 * frame and never be learned. The source with the fewest drops makes room.
+	 */
+	s = NULL;
+	for (i = 0; i < LEARN_WAYS; i++) {
+		struct learn_slot *c = &w->learn[(h + i) & (LEARN_SLOTS - 1)];
+
+		if (c->src.family == src.family && !memcmp(c->src.b, src.b, 16)) {
+			s = c;
+			break;
+		}
+		if (!s || c->drops < s->drops)
+			s = c;
+	}
 	if (s->src.family != src.family || memcmp(s->src.b, src.b, 16)) {
 		memset(s, 0, sizeof(*s));
 		s->src = src;
