@@ -131,6 +131,9 @@ void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
 	rxq_out__begin(o->out, "report");
 	rxq_out__text(o->out, "[+] ");
 	rxq_out__double(o->out, "t", (double)(now->t_ns - o->start_ns) / 1e9, 1);
+	/* rate x interval gives the counts back exactly, however late the tick came */
+	if (rxq_out__is_json(o->out))
+		rxq_out__double(o->out, "interval", secs, 6);
 	counter_fields(o->out, d,
 		       (uint64_t)((double)(now->ring_drops - prev->ring_drops) / secs + 0.5), true);
 	if (o->steer) {
