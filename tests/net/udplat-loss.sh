@@ -80,14 +80,15 @@ jq -e '.lost == 0 and .dup == 0 and .replies == 2000' <<<"$s" >/dev/null || tb_f
 tb_assert_eq "$(jq .reordered <<<"$s")" 1000 "reordered echoes counted"
 
 # ---- the server dies mid-run and comes back -------------------------------------------------------
-tb_gen "$CLIENT" --json --duration=4 --timeout=100ms 198.18.0.2:4321 >"$TB_TMP/c.json" \
+tb_gen "$CLIENT" --json --duration=5 --timeout=100ms 198.18.0.2:4321 >"$TB_TMP/c.json" \
 	2>"$TB_TMP/c.err" &
 cpid=$!
 sleep 1
 server_pid=${TB_PIDS[0]}
 kill -KILL "$server_pid"
 wait "$server_pid" 2>/dev/null || true
-sleep 1.5
+# over 2 s down: at least one whole report second without replies, wherever the ticks fall
+sleep 2.2
 start_server server2 --listen=:4321 --json
 tb_wait_for 5 server_up || tb_fail "rxq-udpserver did not restart"
 rc=0

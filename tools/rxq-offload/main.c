@@ -1003,19 +1003,6 @@ int main(int argc, char **argv)
 	o.rules_path = a.rules;
 	o.duration_ns = a.duration_ns;
 
-	/*
-	 * The steering program's selection in user space: pcap: applies --flow with it, and live
-	 * datagrams reassembled from fragments (steered on their addresses alone) are checked
-	 * against the flows' ports with it.
-	 */
-	if (a.nflows) {
-		struct rxq_steer_opts so = {.sz = sizeof(so), .vlans = a.vlans, .nvlans = a.nvlans};
-
-		if (rxq_steer_sel__new(&o.sel, flows, a.nflows, &so)) {
-			rxq_err("--flow: cannot compile the flow specs");
-			return EXIT_BAD;
-		}
-	}
 	if (o.port.type == RXQ_PORT_PCAP) {
 		o.reinject = false;
 		o.nworkers = 1;
@@ -1048,9 +1035,24 @@ int main(int argc, char **argv)
 		}
 		o.nworkers = o.port.nqueues;
 	}
+	/*
+	 * The steering program's selection in user space: pcap: applies --flow with it, and live
+	 * datagrams reassembled from fragments (steered on their addresses alone) are checked
+	 * against the flows' ports with it.
+	 */
+	if (a.nflows) {
+		struct rxq_steer_opts so = {.sz = sizeof(so), .vlans = a.vlans, .nvlans = a.nvlans};
+
+		if (rxq_steer_sel__new(&o.sel, flows, a.nflows, &so)) {
+			rxq_err("--flow: cannot compile the flow specs");
+			goto out;
+		}
+	}
 	o.workers = calloc(o.nworkers, sizeof(*o.workers));
-	if (!o.workers)
-		return EXIT_FAIL;
+	if (!o.workers) {
+		status = EXIT_FAIL;
+		goto out;
+	}
 	/* a test seam: RXQ_TEST_FAIL_QUEUE=Q makes the worker of queue Q stop with an error */
 	fault = getenv("RXQ_TEST_FAIL_QUEUE");
 	for (i = 0; i < o.nworkers; i++) {
