@@ -16,11 +16,6 @@
 #include "rxq/pcap.h"
 #include "internal.h"
 
-/*
- * RXQ_PCAP_SNAPLEN: libpcap refuses to read records longer than this (MAXIMUM_SNAPLEN in its
- * sources), so a writer that let longer frames through would produce files nobody can read back.
- */
-
 /* File magics as read in host order, for either byte order the file was written in. */
 #define PCAP_MAGIC_USEC		0xa1b2c3d4u
 #define PCAP_MAGIC_NSEC		0xa1b23c4du
@@ -59,7 +54,6 @@ struct rxq_pcap_writer {
 	uint64_t bytes;
 	off_t file_len; /* the file header and those records */
 };
-
 
 /* Counts the whole records among the first @upto bytes of the buffer as written to the file. */
 static void writer_account(struct rxq_pcap_writer *w, size_t upto)
@@ -231,12 +225,12 @@ int rxq_pcap_writer__close(struct rxq_pcap_writer *w)
 	return err;
 }
 
-
 /*
  * The reader. libpcap's pcap_next_ex() costs two stdio reads per record and the caller a copy; at
  * minimum-size frames that was most of an offline run (bench/results/offload-offline.txt). So a
  * classic pcap file that is a regular file is mapped, its records parsed here and handed out in
- * place. Everything else (pcapng, a pipe, other link types) keeps libpcap's path.
+ * place. Everything else (pcapng, a pipe, other link types, format versions before 2.4) keeps
+ * libpcap's path.
  *
  * The mapping is populated one window ahead of the record being read, by the read calls
  * themselves: the cost of bringing the file in falls in the reading (not in the open, outside a

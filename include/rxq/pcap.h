@@ -47,7 +47,11 @@ void rxq_pcap_writer__written(const struct rxq_pcap_writer *w, uint64_t *frames,
  */
 int rxq_pcap_writer__close(struct rxq_pcap_writer *w);
 
-/** The largest captured length a reader accepts and the writer writes (libpcap's limit too). */
+/**
+ * The largest captured length the reader accepts and the writer writes. libpcap refuses longer
+ * records (MAXIMUM_SNAPLEN in its sources): a writer that let longer frames through would produce
+ * files nobody can read back.
+ */
 #define RXQ_PCAP_SNAPLEN 262144u
 
 /** How a reader reads the file. */
