@@ -17,6 +17,7 @@
 
 #include "rxq/log.h"
 #include "rxq/pcap.h"
+#include "internal.h"
 
 static char tmpdir[64];
 static char last_log[1024];
@@ -98,32 +99,72 @@ static void write_frames(const char *path, bool nanosec)
 	free(buf);
 }
 
+static const enum rxq_pcap_read_mode modes[] = {RXQ_PCAP_READ_MAP, RXQ_PCAP_READ_LIBPCAP};
+
+static void open_mode(struct rxq_pcap_reader **r, const char *path, enum rxq_pcap_read_mode mode)
+{
+	struct rxq_pcap_reader_opts opts = {.sz = sizeof(opts), .mode = mode};
+
+	assert_int_equal(rxq_pcap_reader__open_opts(r, path, &opts), 0);
+	assert_non_null(*r);
+	assert_int_equal(rxq_pcap_reader__mapped(*r), mode == RXQ_PCAP_READ_MAP);
+}
+
+static void check_frame(unsigned f, const uint8_t *frame, uint32_t len, const struct timespec *ts,
+			bool nanosec)
+{
+	long want_ns = nanosec ? frame_ts[f].tv_nsec : frame_ts[f].tv_nsec / 1000 * 1000;
+
+	assert_int_equal(len, frame_lens[f]);
+	for (uint32_t i = 0; i < len; i++)
+		if (frame[i] != frame_byte(f, i))
+			fail_msg("frame %u byte %u: %#x != %#x", f, i, frame[i], frame_byte(f, i));
+	assert_int_equal(ts->tv_sec, frame_ts[f].tv_sec);
+	assert_int_equal(ts->tv_nsec, want_ns);
+}
+
 static void check_frames(const char *path, bool nanosec)
 {
+	struct rxq_pcap_frame batch[3];
 	struct rxq_pcap_reader *r = NULL;
 	const uint8_t *frame;
 	struct timespec ts;
+	unsigned f = 0;
 	uint32_t len;
+	int n;
 
+	/* the default reader maps a classic Ethernet capture */
 	assert_int_equal(rxq_pcap_reader__open(&r, path), 0);
-	assert_non_null(r);
-	assert_int_equal(rxq_pcap_reader__linktype(r), 1);
-	assert_int_equal(rxq_pcap_reader__nanosec(r), nanosec);
-	for (unsigned f = 0; f < NFRAMES; f++) {
-		long want_ns = nanosec ? frame_ts[f].tv_nsec : frame_ts[f].tv_nsec / 1000 * 1000;
-
-		assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, &ts), 1);
-		assert_int_equal(len, frame_lens[f]);
-		for (uint32_t i = 0; i < len; i++)
-			if (frame[i] != frame_byte(f, i))
-				fail_msg("frame %u byte %u: %#x != %#x", f, i, frame[i],
-					 frame_byte(f, i));
-		assert_int_equal(ts.tv_sec, frame_ts[f].tv_sec);
-		assert_int_equal(ts.tv_nsec, want_ns);
-	}
-	assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), 0);
-	assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), 0);
+	assert_true(rxq_pcap_reader__mapped(r));
 	rxq_pcap_reader__close(r);
+
+	for (unsigned m = 0; m < RXQ_ARRAY_SIZE(modes); m++) {
+		open_mode(&r, path, modes[m]);
+		assert_int_equal(rxq_pcap_reader__linktype(r), 1);
+		assert_int_equal(rxq_pcap_reader__nanosec(r), nanosec);
+		for (f = 0; f < NFRAMES; f++) {
+			assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, &ts), 1);
+			check_frame(f, frame, len, &ts, nanosec);
+		}
+		assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), 0);
+		assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), 0);
+		rxq_pcap_reader__close(r);
+
+		/* batches of 3: 3 + 2 frames, then the end, again and again */
+		open_mode(&r, path, modes[m]);
+		for (f = 0; (n = rxq_pcap_reader__next_batch(r, batch, 3)) > 0;) {
+			assert_true(n <= 3);
+			for (int i = 0; i < n; i++, f++) {
+				assert_int_equal(batch[i].wire_len, batch[i].len);
+				check_frame(f, batch[i].data, batch[i].len, &batch[i].ts, nanosec);
+			}
+		}
+		assert_int_equal(n, 0);
+		assert_int_equal(f, NFRAMES);
+		assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 3), 0);
+		assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 0), 0);
+		rxq_pcap_reader__close(r);
+	}
 }
 
 static uint32_t file_magic(const char *path)
@@ -239,6 +280,467 @@ static void test_truncated_record(void **state)
 	rxq_pcap_reader__close(r);
 }
 
+/* Hand-made captures: the file header and records in either byte order. */
+struct capture {
+	uint8_t *bytes;
+	size_t len, cap;
+	bool swapped;
+};
+
+static void cap_put(struct capture *c, const void *p, size_t len)
+{
+	if (c->len + len > c->cap) {
+		c->cap = (c->len + len) * 2;
+		c->bytes = realloc(c->bytes, c->cap);
+		assert_non_null(c->bytes);
+	}
+	memcpy(c->bytes + c->len, p, len);
+	c->len += len;
+}
+
+static void cap_u32(struct capture *c, uint32_t v)
+{
+	if (c->swapped)
+		v = __builtin_bswap32(v);
+	cap_put(c, &v, 4);
+}
+
+static void cap_u16(struct capture *c, uint16_t v)
+{
+	if (c->swapped)
+		v = __builtin_bswap16(v);
+	cap_put(c, &v, 2);
+}
+
+static void cap_header(struct capture *c, bool swapped, bool nanosec, uint32_t snaplen,
+		       uint32_t linktype)
+{
+	memset(c, 0, sizeof(*c));
+	c->swapped = swapped;
+	cap_u32(c, nanosec ? 0xa1b23c4d : 0xa1b2c3d4);
+	cap_u16(c, 2);
+	cap_u16(c, 4);
+	cap_u32(c, 0);
+	cap_u32(c, 0);
+	cap_u32(c, snaplen);
+	cap_u32(c, linktype);
+}
+
+/* A record of @caplen bytes, frame_byte(@f, i), that says @wire_len on the wire. */
+static void cap_record(struct capture *c, uint32_t sec, uint32_t frac, uint32_t caplen,
+		       uint32_t wire_len, unsigned f)
+{
+	cap_u32(c, sec);
+	cap_u32(c, frac);
+	cap_u32(c, caplen);
+	cap_u32(c, wire_len);
+	for (uint32_t i = 0; i < caplen; i++) {
+		uint8_t b = frame_byte(f, i);
+
+		cap_put(c, &b, 1);
+	}
+}
+
+static void cap_write(struct capture *c, const char *name, char *path, size_t size)
+{
+	path_in_tmp(path, size, name);
+	write_file(path, c->bytes, c->len);
+	free(c->bytes);
+	c->bytes = NULL;
+}
+
+/* Both byte orders, both resolutions: the same frames and times through either reader. */
+static void test_byte_orders(void **state)
+{
+	struct rxq_pcap_frame batch[4];
+	struct rxq_pcap_reader *r;
+	struct capture c;
+	char path[128];
+
+	(void)state;
+	for (int v = 0; v < 4; v++) {
+		bool swapped = v & 1, nanosec = v & 2;
+
+		cap_header(&c, swapped, nanosec, 65535, 1);
+		cap_record(&c, 1700000000, nanosec ? 999999999 : 999999, 60, 60, 0);
+		cap_record(&c, 4000000000u, 1, 14, 1514, 1); /* cut short by the capture */
+		cap_record(&c, 0, 0, 0, 0, 2);		      /* empty */
+		cap_write(&c, "orders.pcap", path, sizeof(path));
+		for (unsigned m = 0; m < RXQ_ARRAY_SIZE(modes); m++) {
+			open_mode(&r, path, modes[m]);
+			assert_int_equal(rxq_pcap_reader__nanosec(r), nanosec);
+			assert_int_equal(rxq_pcap_reader__linktype(r), 1);
+			assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 4), 3);
+			assert_int_equal(batch[0].len, 60);
+			assert_int_equal(batch[0].wire_len, 60);
+			assert_int_equal(batch[0].ts.tv_sec, 1700000000);
+			assert_int_equal(batch[0].ts.tv_nsec, nanosec ? 999999999 : 999999000);
+			for (uint32_t i = 0; i < 60; i++)
+				assert_int_equal(batch[0].data[i], frame_byte(0, i));
+			assert_int_equal(batch[1].len, 14);
+			assert_int_equal(batch[1].wire_len, 1514);
+			assert_int_equal(batch[1].ts.tv_sec, 4000000000);
+			assert_int_equal(batch[1].ts.tv_nsec, nanosec ? 1 : 1000);
+			for (uint32_t i = 0; i < 14; i++)
+				assert_int_equal(batch[1].data[i], frame_byte(1, i));
+			assert_int_equal(batch[2].len, 0);
+			assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 4), 0);
+			rxq_pcap_reader__close(r);
+		}
+	}
+}
+
+/*
+ * A damaged file: the frames before the damage, then an error naming the record, every time
+ * after. @what is in the message.
+ */
+static void check_damaged(struct capture *c, unsigned good, const char *what)
+{
+	struct rxq_pcap_frame batch[8];
+	struct rxq_pcap_reader *r;
+	const uint8_t *frame;
+	uint32_t len;
+	char path[128];
+
+	cap_write(c, "damaged.pcap", path, sizeof(path));
+	open_mode(&r, path, RXQ_PCAP_READ_MAP);
+	last_log[0] = '\0';
+	/* the good frames first (if any), then the error */
+	if (good)
+		assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 8), (int)good);
+	assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 8), -EIO);
+	if (!strstr(last_log, what) || !strstr(last_log, "damaged.pcap: record "))
+		fail_msg("log '%s' does not say '%s'", last_log, what);
+	assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 8), -EIO);
+	assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), -EIO);
+	rxq_pcap_reader__close(r);
+
+	/* one by one: the same */
+	open_mode(&r, path, RXQ_PCAP_READ_MAP);
+	for (unsigned i = 0; i < good; i++)
+		assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), 1);
+	assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), -EIO);
+	rxq_pcap_reader__close(r);
+}
+
+static void test_damaged(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	/* a record header cut short */
+	cap_header(&c, false, false, 65535, 1);
+	cap_record(&c, 1, 0, 60, 60, 0);
+	cap_u32(&c, 1);
+	cap_u32(&c, 0);
+	check_damaged(&c, 1, "record 2 at byte 100: truncated: the file ends 8 bytes into");
+
+	/* a frame cut short, in the other byte order */
+	cap_header(&c, true, true, 65535, 1);
+	cap_record(&c, 1, 0, 60, 60, 0);
+	cap_record(&c, 1, 0, 60, 60, 1);
+	c.len -= 1;
+	check_damaged(&c, 1, "truncated: a 60-byte frame, but the file ends 59 bytes after");
+
+	/* a record longer than the file's snapshot length */
+	cap_header(&c, false, false, 96, 1);
+	cap_record(&c, 1, 0, 96, 1514, 0);
+	cap_record(&c, 1, 0, 97, 1514, 1);
+	check_damaged(&c, 1, "captured length 97 exceeds the snapshot length 96");
+
+	/* an absurd one, with no snapshot length to check it against */
+	cap_header(&c, true, false, 0, 1);
+	cap_record(&c, 1, 0, 60, 60, 0);
+	cap_u32(&c, 1);
+	cap_u32(&c, 0);
+	cap_u32(&c, 0xffffffff);
+	cap_u32(&c, 0xffffffff);
+	check_damaged(&c, 1, "captured length 4294967295 exceeds the snapshot length 262144");
+
+	/* a snapshot length above the limit is the limit */
+	cap_header(&c, false, true, 0x7fffffff, 1);
+	cap_record(&c, 1, 0, 60, 60, 0);
+	cap_record(&c, 1, 0, 262145, 262145, 1);
+	check_damaged(&c, 1, "captured length 262145 exceeds the snapshot length 262144");
+
+	/* a timestamp fraction of a whole second */
+	cap_header(&c, false, false, 65535, 1);
+	cap_record(&c, 1, 999999, 60, 60, 0);
+	cap_record(&c, 1, 1000000, 60, 60, 1);
+	check_damaged(&c, 1, "timestamp fraction 1000000 is a second or more");
+	cap_header(&c, true, true, 65535, 1);
+	cap_record(&c, 1, 1000000000, 60, 60, 1);
+	check_damaged(&c, 0, "record 1 at byte 24: timestamp fraction 1000000000");
+}
+
+/* Headers the mapped reader does not take: refused when it must map, libpcap's otherwise. */
+static void test_headers(void **state)
+{
+	struct rxq_pcap_reader_opts map = {.sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP};
+	struct rxq_pcap_reader *r = NULL;
+	struct capture c;
+	const uint8_t *frame;
+	uint32_t len;
+	char path[128];
+
+	(void)state;
+	path_in_tmp(path, sizeof(path), "empty.pcap");
+	write_file(path, "", 0);
+	last_log[0] = '\0';
+	assert_int_equal(rxq_pcap_reader__open_opts(&r, path, &map), -EINVAL);
+	assert_null(r);
+	assert_non_null(strstr(last_log, "shorter than a pcap file header (0 of 24 bytes)"));
+
+	/* a header and nothing else: a capture of no frames */
+	cap_header(&c, false, false, 65535, 1);
+	cap_write(&c, "header.pcap", path, sizeof(path));
+	for (unsigned m = 0; m < RXQ_ARRAY_SIZE(modes); m++) {
+		open_mode(&r, path, modes[m]);
+		assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), 0);
+		rxq_pcap_reader__close(r);
+	}
+	/* half a header */
+	cap_header(&c, false, false, 65535, 1);
+	c.len = 20;
+	cap_write(&c, "half.pcap", path, sizeof(path));
+	assert_int_equal(rxq_pcap_reader__open_opts(&r, path, &map), -EINVAL);
+	assert_int_equal(rxq_pcap_reader__open(&r, path), -EINVAL);
+
+	cap_header(&c, false, false, 65535, 1);
+	c.bytes[4] = 1; /* version 1.4 */
+	cap_write(&c, "v1.pcap", path, sizeof(path));
+	last_log[0] = '\0';
+	assert_int_equal(rxq_pcap_reader__open_opts(&r, path, &map), -EINVAL);
+	assert_non_null(strstr(last_log, "pcap format version 1.4 (expected 2.4)"));
+
+	/* 2.3: its lengths may be the other way round; libpcap's guess is libpcap's */
+	cap_header(&c, false, false, 65535, 1);
+	c.bytes[6] = 3;
+	cap_record(&c, 1, 0, 60, 60, 0);
+	cap_write(&c, "v23.pcap", path, sizeof(path));
+	assert_int_equal(rxq_pcap_reader__open_opts(&r, path, &map), -EINVAL);
+	assert_int_equal(rxq_pcap_reader__open(&r, path), 0);
+	assert_false(rxq_pcap_reader__mapped(r));
+	assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), 1);
+	assert_int_equal(len, 60);
+	rxq_pcap_reader__close(r);
+
+	path_in_tmp(path, sizeof(path), "words.txt");
+	write_file(path, "not a capture file at all, no\n", 30);
+	last_log[0] = '\0';
+	assert_int_equal(rxq_pcap_reader__open_opts(&r, path, &map), -EINVAL);
+	assert_non_null(strstr(last_log, "words.txt: cannot read it mapped: not a classic pcap"));
+
+	/* another link type: mapped on demand (LINKTYPE_RAW = 101), libpcap's DLT_RAW otherwise */
+	cap_header(&c, false, false, 65535, 101);
+	cap_record(&c, 1, 0, 20, 20, 0);
+	cap_write(&c, "raw.pcap", path, sizeof(path));
+	assert_int_equal(rxq_pcap_reader__open_opts(&r, path, &map), 0);
+	assert_int_equal(rxq_pcap_reader__linktype(r), 101);
+	assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, NULL), 1);
+	assert_int_equal(len, 20);
+	rxq_pcap_reader__close(r);
+	assert_int_equal(rxq_pcap_reader__open(&r, path), 0);
+	assert_false(rxq_pcap_reader__mapped(r));
+	assert_int_equal(rxq_pcap_reader__linktype(r), 12);
+	rxq_pcap_reader__close(r);
+
+	/* no such mode */
+	map.mode = 99;
+	assert_int_equal(rxq_pcap_reader__open_opts(&r, path, &map), -EINVAL);
+}
+
+static void put_le32(struct capture *c, uint32_t v)
+{
+	c->swapped = false;
+	cap_u32(c, v);
+}
+
+/* pcapng stays on libpcap's path, as before the mapped reader. */
+static void test_pcapng(void **state)
+{
+	struct rxq_pcap_reader_opts map = {.sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP};
+	struct rxq_pcap_frame batch[2];
+	struct rxq_pcap_reader *r = NULL;
+	struct capture c = {0};
+	uint8_t frame[60];
+	char path[128];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(frame); i++)
+		frame[i] = frame_byte(0, i);
+	/* section header block */
+	put_le32(&c, 0x0a0d0d0a);
+	put_le32(&c, 28);
+	put_le32(&c, 0x1a2b3c4d);
+	put_le32(&c, 1);	  /* version 1.0 */
+	put_le32(&c, 0xffffffff); /* section length: unknown */
+	put_le32(&c, 0xffffffff);
+	put_le32(&c, 28);
+	/* interface description block: Ethernet, snaplen 0, default microseconds */
+	put_le32(&c, 1);
+	put_le32(&c, 20);
+	put_le32(&c, 1);
+	put_le32(&c, 0);
+	put_le32(&c, 20);
+	/* enhanced packet block: 60 bytes at 1.5 s */
+	put_le32(&c, 6);
+	put_le32(&c, 32 + sizeof(frame));
+	put_le32(&c, 0);
+	put_le32(&c, 0);
+	put_le32(&c, 1500000);
+	put_le32(&c, sizeof(frame));
+	put_le32(&c, sizeof(frame));
+	cap_put(&c, frame, sizeof(frame));
+	put_le32(&c, 32 + sizeof(frame));
+	cap_write(&c, "ng.pcapng", path, sizeof(path));
+
+	assert_int_equal(rxq_pcap_reader__open_opts(&r, path, &map), -EINVAL);
+	assert_int_equal(rxq_pcap_reader__open(&r, path), 0);
+	assert_false(rxq_pcap_reader__mapped(r));
+	assert_int_equal(rxq_pcap_reader__linktype(r), 1);
+	assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 2), 1);
+	assert_int_equal(batch[0].len, sizeof(frame));
+	assert_memory_equal(batch[0].data, frame, sizeof(frame));
+	assert_int_equal(batch[0].ts.tv_sec, 1);
+	assert_int_equal(batch[0].ts.tv_nsec, 500000000);
+	assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 2), 0);
+	rxq_pcap_reader__close(r);
+}
+
+/* A pipe is no file to map: libpcap reads it. */
+static void test_pipe(void **state)
+{
+	struct rxq_pcap_reader *r = NULL;
+	struct capture c;
+	const uint8_t *frame;
+	struct timespec ts;
+	char path[64];
+	uint32_t len;
+	int fds[2];
+
+	(void)state;
+	cap_header(&c, false, true, 65535, 1);
+	cap_record(&c, 7, 8, 60, 60, 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], c.bytes, c.len), (ssize_t)c.len);
+	close(fds[1]);
+	free(c.bytes);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+	assert_int_equal(rxq_pcap_reader__open(&r, path), 0);
+	assert_false(rxq_pcap_reader__mapped(r));
+	assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, &ts), 1);
+	assert_int_equal(len, 60);
+	assert_int_equal(ts.tv_sec, 7);
+	assert_int_equal(ts.tv_nsec, 8);
+	assert_int_equal(rxq_pcap_reader__next(r, &frame, &len, &ts), 0);
+	rxq_pcap_reader__close(r);
+	close(fds[0]);
+}
+
+/*
+ * libpcap's path copies a batch into the reader: a batch larger than its buffer ends early and the
+ * next one starts with the frame that did not fit; every frame of a batch stays intact until the
+ * next call.
+ */
+static void test_libpcap_batches(void **state)
+{
+	struct rxq_pcap_frame batch[16];
+	struct rxq_pcap_reader *r;
+	struct capture c;
+	char path[128];
+	unsigned f = 0, calls = 0;
+	int n;
+
+	(void)state;
+	cap_header(&c, false, false, 0, 1);
+	for (unsigned i = 0; i < 12; i++)
+		cap_record(&c, i, 0, i % 3 ? 262144 : 60, 262144, i);
+	cap_write(&c, "big.pcap", path, sizeof(path));
+	for (unsigned m = 0; m < RXQ_ARRAY_SIZE(modes); m++) {
+		open_mode(&r, path, modes[m]);
+		f = calls = 0;
+		while ((n = rxq_pcap_reader__next_batch(r, batch, 16)) > 0) {
+			calls++;
+			for (int i = 0; i < n; i++, f++) {
+				assert_int_equal(batch[i].len, f % 3 ? 262144 : 60);
+				assert_int_equal(batch[i].ts.tv_sec, f);
+				for (uint32_t b = 0; b < batch[i].len; b += 997)
+					assert_int_equal(batch[i].data[b], frame_byte(f, b));
+			}
+		}
+		assert_int_equal(n, 0);
+		assert_int_equal(f, 12);
+		/* mapped: one batch; copied: more than one */
+		assert_true(modes[m] == RXQ_PCAP_READ_MAP ? calls == 1 : calls > 1);
+		rxq_pcap_reader__close(r);
+	}
+}
+
+/* RXQ_PCAP_READER chooses the reader for the default mode only. */
+static void test_reader_env(void **state)
+{
+	struct rxq_pcap_reader_opts map = {.sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP};
+	struct rxq_pcap_reader *r;
+	struct capture c;
+	char path[128];
+
+	(void)state;
+	cap_header(&c, false, false, 65535, 1);
+	cap_record(&c, 1, 0, 60, 60, 0);
+	cap_write(&c, "env.pcap", path, sizeof(path));
+
+	setenv("RXQ_PCAP_READER", "libpcap", 1);
+	assert_int_equal(rxq_pcap_reader__open(&r, path), 0);
+	assert_false(rxq_pcap_reader__mapped(r));
+	rxq_pcap_reader__close(r);
+	assert_int_equal(rxq_pcap_reader__open_opts(&r, path, &map), 0);
+	assert_true(rxq_pcap_reader__mapped(r));
+	rxq_pcap_reader__close(r);
+
+	setenv("RXQ_PCAP_READER", "map", 1);
+	assert_int_equal(rxq_pcap_reader__open(&r, path), 0);
+	assert_true(rxq_pcap_reader__mapped(r));
+	rxq_pcap_reader__close(r);
+
+	setenv("RXQ_PCAP_READER", "mmap", 1);
+	last_log[0] = '\0';
+	assert_int_equal(rxq_pcap_reader__open(&r, path), 0);
+	assert_true(rxq_pcap_reader__mapped(r));
+	assert_non_null(strstr(last_log, "RXQ_PCAP_READER=mmap: expected map or libpcap"));
+	rxq_pcap_reader__close(r);
+	unsetenv("RXQ_PCAP_READER");
+}
+
+/*
+ * A capture of several GiB (sparse here: its holes read as empty records) opens at once and reads
+ * from the start: the reader maps it, it does not read it all.
+ */
+static void test_huge_file(void **state)
+{
+	const off_t huge = 6ll << 30;
+	struct rxq_pcap_frame batch[4];
+	struct rxq_pcap_reader *r;
+	struct capture c;
+	char path[128];
+
+	(void)state;
+	if (sizeof(size_t) < 8)
+		skip();
+	cap_header(&c, false, false, 65535, 1);
+	cap_record(&c, 1, 0, 60, 60, 0);
+	cap_write(&c, "huge.pcap", path, sizeof(path));
+	if (truncate(path, huge) < 0)
+		skip(); /* a file system without sparse files this large */
+	open_mode(&r, path, RXQ_PCAP_READ_MAP);
+	assert_int_equal(rxq_pcap_reader__next_batch(r, batch, 4), 4);
+	assert_int_equal(batch[0].len, 60);
+	assert_int_equal(batch[1].len, 0);
+	assert_int_equal(batch[1].ts.tv_sec, 0);
+	rxq_pcap_reader__close(r);
+	assert_int_equal(unlink(path), 0);
+}
+
 static void test_writer_errors(void **state)
 {
 	struct rxq_pcap_writer *w = NULL;
@@ -344,7 +846,11 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_usec),	cmocka_unit_test(test_roundtrip_nsec),
 		cmocka_unit_test(test_timestamp_now),	cmocka_unit_test(test_reader_errors),
 		cmocka_unit_test(test_truncated_record), cmocka_unit_test(test_writer_errors),
-		cmocka_unit_test(test_writer_full),
+		cmocka_unit_test(test_writer_full),	cmocka_unit_test(test_byte_orders),
+		cmocka_unit_test(test_damaged),		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_pcapng),		cmocka_unit_test(test_pipe),
+		cmocka_unit_test(test_libpcap_batches), cmocka_unit_test(test_reader_env),
+		cmocka_unit_test(test_huge_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -367,75 +367,65 @@ void *offload_live_worker(void *arg)
 }
 
 /*
- * pcap: frames are copied into a batch arena, packed back to back (a fixed 9 KiB slot per frame
- * would spread a batch of small frames over half a megabyte), so that classification can be timed
- * on its own.
+ * pcap: the reader hands out a batch of frames in place (the file's mapping) and they are
+ * classified there: in pcap mode nothing writes to a frame (checksum completion is for frames
+ * going back to the kernel, and reassembly copies fragments), so the classification can still be
+ * timed on its own without a copy.
  */
-struct pcap_frame {
-	uint32_t off, len;
-	struct timespec ts;
-};
-
-#define PCAP_ARENA (OFFLOAD_BATCH_MAX * 256 + RXQ_FRAME_MAX)
-static uint8_t pcap_arena[PCAP_ARENA] __attribute__((aligned(64)));
-
 void *offload_pcap_worker(void *arg)
 {
 	struct offload_worker *w = arg;
 	struct offload *o = w->o;
-	struct pcap_frame meta[OFFLOAD_BATCH_MAX];
+	struct rxq_pcap_frame frames[OFFLOAD_BATCH_MAX];
 	enum fate fate[OFFLOAD_BATCH_MAX];
 	struct rxq_pcap_reader *rd = o->pcap_in;
 	uint64_t last_ns = 0, t0, t1, now;
 	struct rxq_rules_ctx *ctx;
 	struct rxq_rules *rules;
 	struct batch_counts bc;
-	const uint8_t *frame;
-	uint32_t len, off;
 	unsigned n, i;
-	int r = 1;
+	int r;
 
 	pin(w);
-	while (r > 0 && !atomic_load_explicit(&o->stop, memory_order_relaxed)) {
-		off = 0;
-		for (n = 0; n < o->batch && off + RXQ_FRAME_MAX <= PCAP_ARENA; n++) {
-			r = rxq_pcap_reader__next(rd, &frame, &len, &meta[n].ts);
-			if (r <= 0)
-				break;
-			if (len > RXQ_FRAME_MAX)
-				len = RXQ_FRAME_MAX; /* the parser then sees a truncated frame */
-			memcpy(pcap_arena + off, frame, len);
-			meta[n].off = off;
-			meta[n].len = len;
-			off += (len + 63) & ~63u;
-		}
+	while (!atomic_load_explicit(&o->stop, memory_order_relaxed)) {
+		r = rxq_pcap_reader__next_batch(rd, frames, o->batch);
 		if (r < 0)
 			w->err = r;
-		if (!n)
+		if (r <= 0)
 			break;
+		n = (unsigned)r;
+		for (i = 0; i < n; i++) {
+			/* longer than any frame rxq takes: the parser sees a truncated one */
+			if (frames[i].len > RXQ_FRAME_MAX)
+				frames[i].len = RXQ_FRAME_MAX;
+			/* the first touch of the frame, outside the classification's time */
+			__builtin_prefetch(frames[i].data);
+		}
 		rules = rxq_rules_ref__get(o->rules, w->index);
 		ctx = rxq_rules__ctx(rules, w->index);
 		memset(&bc, 0, sizeof(bc));
 		t0 = rxq_now_ns();
 		for (i = 0; i < n; i++) {
-			uint8_t *frame = pcap_arena + meta[i].off;
+			/* read-only: classify() writes only to frames it is given a pass_iov for */
+			uint8_t *frame = (uint8_t *)(uintptr_t)frames[i].data;
 
 			/*
 			 * What the steering program leaves to the kernel never reaches the rules:
 			 * it goes to --out-pass as it is, as it would reach the kernel.
 			 */
 			fate[i] = FATE_PASS;
-			if (o->sel && rxq_steer_sel__select(o->sel, frame, meta[i].len) < 0) {
+			if (o->sel && rxq_steer_sel__select(o->sel, frame, frames[i].len) < 0) {
 				bc.not_steered++;
 				continue;
 			}
 			/* token buckets run on capture time, which must not go backwards */
-			now = (uint64_t)meta[i].ts.tv_sec * 1000000000u +
-			      (uint64_t)meta[i].ts.tv_nsec;
+			now = (uint64_t)frames[i].ts.tv_sec * 1000000000u +
+			      (uint64_t)frames[i].ts.tv_nsec;
 			if (now < last_ns)
 				now = last_ns;
 			last_ns = now;
-			fate[i] = classify(w, ctx, frame, meta[i].len, now, &meta[i].ts, NULL, &bc);
+			fate[i] = classify(w, ctx, frame, frames[i].len, now, &frames[i].ts, NULL,
+					   &bc);
 		}
 		t1 = rxq_now_ns();
 		rxq_counter_add(w->row, C_CLASSIFY_NS, t1 - t0);
@@ -445,8 +435,8 @@ void *offload_pcap_worker(void *arg)
 
 			if (!wr || fate[i] == FATE_HELD)
 				continue;
-			err = rxq_pcap_writer__write(wr, pcap_arena + meta[i].off, meta[i].len,
-						     &meta[i].ts);
+			err = rxq_pcap_writer__write(wr, frames[i].data, frames[i].len,
+						     &frames[i].ts);
 			if (err && !w->err)
 				w->err = err;
 		}
