@@ -5,10 +5,13 @@
  * addresses, ports and payload) and classified with the same librxq rules as rxq-offload. Without
  * --rules it only counts, and serves as the receiving server of the other runs.
  *
- *   offload-baseline --listen ADDR:PORT [--rules FILE] [--cpu N] [--duration TIME] [--batch N]
+ *   offload-baseline --listen ADDR:PORT [--rules FILE] [--qname NAME] [--cpu N] [--duration TIME]
+ *                    [--batch N]
  *
  * Prints one JSON object at the end: received, passed, dropped, limited, errors, dns (received
- * datagrams that parse as a DNS query), passed_dns, cpu_ns (user + system time of the process).
+ * datagrams that parse as a DNS query; with --qname, a query for NAME), passed_dns, cpu_ns (user +
+ * system time of the process). --qname is for floods that are DNS queries themselves: a flood
+ * query that gets through a filter must not be counted as a valid one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,11 +39,13 @@
 #define BATCH_MAX 256
 #define DGRAM_MAX 2048
 
-enum { O_LISTEN = 1, O_RULES, O_CPU, O_DURATION, O_BATCH };
+enum { O_LISTEN = 1, O_RULES, O_QNAME, O_CPU, O_DURATION, O_BATCH };
 
 static const struct rxq_opt opts[] = {
     {"listen", 'l', "ADDR:PORT", "IPv4 address and UDP port to read", O_LISTEN},
     {"rules", 'r', "FILE", "classify with these rules (default: count only)", O_RULES},
+    {"qname", 'q', "NAME", "count only queries for NAME as dns (lower case, no trailing dot)",
+     O_QNAME},
     {"cpu", 'c', "N", "pin to this CPU", O_CPU},
     {"duration", 'd', "TIME", "stop after TIME (default: on SIGINT/SIGTERM)", O_DURATION},
     {"batch", 'b', "N", "datagrams per recvmmsg (default 64)", O_BATCH},
@@ -90,7 +95,7 @@ int main(int argc, char **argv)
 	struct iovec iov[BATCH_MAX];
 	struct sockaddr_in from[BATCH_MAX];
 	char ctrl[BATCH_MAX][64];
-	const char *listen = NULL, *rules_path = NULL, *v;
+	const char *listen = NULL, *rules_path = NULL, *qname = NULL, *v;
 	uint64_t duration_ns = 0, start, received = 0, dns = 0, passed_dns = 0;
 	uint64_t verdicts[RXQ_VERDICT__COUNT] = {0};
 	struct rxq_rules *rules = NULL;
@@ -118,6 +123,9 @@ int main(int argc, char **argv)
 			break;
 		case O_RULES:
 			rules_path = v;
+			break;
+		case O_QNAME:
+			qname = v;
 			break;
 		case O_CPU:
 			if (rxq_parse_u64(v, 0, CPU_SETSIZE - 1, &u))
@@ -217,7 +225,7 @@ int main(int argc, char **argv)
 			uint32_t plen = msgs[i].msg_len;
 			struct rxq_dns_question q;
 			bool is_dns = rxq_dns__parse_question(payload, plen, &q) == RXQ_DNS_OK &&
-				      !(q.flags & 0x8000);
+				      !(q.flags & 0x8000) && (!qname || !strcmp(q.qname, qname));
 
 			received++;
 			dns += is_dns;
