@@ -63,7 +63,8 @@ struct rxq_kt_step {
 	__u8 has_proto, proto;
 	__u8 naddr, nport;
 	__u8 pcap_slot;	 /* PCAP: its prog array slot (1..) */
-	__u8 group_dirs; /* GROUP: which of the lookups exist (1 << dir, dir 1..3) */
+	__u8 group_dirs; /* GROUP: which trie lookups exist (1 << dir, dir 1..3) */
+	__u8 group_hosts; /* GROUP: which whole-address (host) lookups exist, likewise */
 	__u8 limit_slot; /* LIMIT: its rxq_kt_limit */
 	__u16 group;	 /* GROUP: its tag in the LPM keys */
 	__u32 rule;	 /* the rule (GROUP: the first of the run; the LPM value says which) */
@@ -82,7 +83,12 @@ struct rxq_kt_lpm_key {
 };
 #define RXQ_KT_LPM_TAG_BITS 32
 
-/* What lib/ktier.c hands lib/steer.c for the LPM map: a key and the rule it stands for. */
+/*
+ * What lib/ktier.c hands lib/steer.c for the LPM map: a key and the rule it stands for. Whole
+ * addresses (/32, /128) go to a hash with the same key instead: a host rule is found in one hash
+ * lookup, and as its value already holds the first rule among it and its shorter ancestors, a hit
+ * there needs no trie lookup at all.
+ */
 struct rxq_kt_lpm_entry {
 	struct rxq_kt_lpm_key key;
 	__u32 rule;

@@ -66,6 +66,13 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1); /* sized before loading */
+	__type(key, struct rxq_kt_lpm_key); /* prefixlen: the whole address */
+	__type(value, __u32);		    /* rule | action << 30 */
+} kt_hosts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* sized before loading */
 	__type(key, struct rxq_kdns_key);
 	__type(value, struct rxq_kdns_value);
 } kt_dns SEC(".maps");
@@ -186,46 +193,48 @@ struct kt_state {
 	__u32 pcap_step; /* the pcap step whose verdict is known, ~0: none */
 };
 
+/* One address against one direction's tables: the host hash first, the trie on a miss. */
+static __always_inline void kt_group_dir(const struct rxq_kt_step *s, struct rxq_kt_lpm_key *key,
+					 __u8 dir, __u32 *best)
+{
+	__u32 *v = NULL;
+
+	key->dir = dir;
+	if (s->group_hosts & (1u << dir))
+		v = bpf_map_lookup_elem(&kt_hosts, key);
+	if (!v && (s->group_dirs & (1u << dir)))
+		v = bpf_map_lookup_elem(&kt_lpm, key);
+	if (v && (*v & 0x3fffffff) < (*best & 0x3fffffff))
+		*best = *v;
+}
+
 /* The first rule of a GROUP step whose prefix holds the source or destination, as rule | action
  * << 30, or ~0. */
 static __always_inline __u32 kt_group(struct rxq_kt_step *s, const struct rxq_kt_facts *f)
 {
+	const __u8 src = 1u << RXQ_KT_DIR_SRC, dst = 1u << RXQ_KT_DIR_DST,
+		   any = 1u << (RXQ_KT_DIR_SRC | RXQ_KT_DIR_DST);
+	__u8 dirs = s->group_dirs | s->group_hosts;
 	struct rxq_kt_lpm_key key = {};
-	__u32 best = ~0u, *v;
-	unsigned alen = f->l3 == 4 ? 4 : 16;
+	__u32 best = ~0u;
 
-	key.prefixlen = RXQ_KT_LPM_TAG_BITS + alen * 8;
+	/* key.addr beyond an IPv4 address stays zero, as in the host entries */
+	key.prefixlen = RXQ_KT_LPM_TAG_BITS + (f->l3 == 4 ? 32 : 128);
 	key.group = s->group;
 	key.family = f->l3;
-	if (s->group_dirs & (1u << RXQ_KT_DIR_SRC | 1u << (RXQ_KT_DIR_SRC | RXQ_KT_DIR_DST))) {
+	if (dirs & (src | any)) {
 		__builtin_memcpy(key.addr, f->src, 16);
-		key.dir = RXQ_KT_DIR_SRC;
-		if (s->group_dirs & (1u << RXQ_KT_DIR_SRC)) {
-			v = bpf_map_lookup_elem(&kt_lpm, &key);
-			if (v && (*v & 0x3fffffff) < (best & 0x3fffffff))
-				best = *v;
-		}
-		key.dir = RXQ_KT_DIR_SRC | RXQ_KT_DIR_DST;
-		if (s->group_dirs & (1u << key.dir)) {
-			v = bpf_map_lookup_elem(&kt_lpm, &key);
-			if (v && (*v & 0x3fffffff) < (best & 0x3fffffff))
-				best = *v;
-		}
+		if (dirs & src)
+			kt_group_dir(s, &key, RXQ_KT_DIR_SRC, &best);
+		if (dirs & any)
+			kt_group_dir(s, &key, RXQ_KT_DIR_SRC | RXQ_KT_DIR_DST, &best);
 	}
-	if (s->group_dirs & (1u << RXQ_KT_DIR_DST | 1u << (RXQ_KT_DIR_SRC | RXQ_KT_DIR_DST))) {
+	if (dirs & (dst | any)) {
 		__builtin_memcpy(key.addr, f->dst, 16);
-		key.dir = RXQ_KT_DIR_DST;
-		if (s->group_dirs & (1u << RXQ_KT_DIR_DST)) {
-			v = bpf_map_lookup_elem(&kt_lpm, &key);
-			if (v && (*v & 0x3fffffff) < (best & 0x3fffffff))
-				best = *v;
-		}
-		key.dir = RXQ_KT_DIR_SRC | RXQ_KT_DIR_DST;
-		if (s->group_dirs & (1u << key.dir)) {
-			v = bpf_map_lookup_elem(&kt_lpm, &key);
-			if (v && (*v & 0x3fffffff) < (best & 0x3fffffff))
-				best = *v;
-		}
+		if (dirs & dst)
+			kt_group_dir(s, &key, RXQ_KT_DIR_DST, &best);
+		if (dirs & any)
+			kt_group_dir(s, &key, RXQ_KT_DIR_SRC | RXQ_KT_DIR_DST, &best);
 	}
 	return best;
 }

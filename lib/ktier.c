@@ -35,8 +35,8 @@ struct rxq_ktier {
 	unsigned nsteps;
 	struct group_prefix *prefixes;
 	size_t nprefixes, cap_prefixes;
-	struct rxq_kt_lpm_entry *lpm;
-	size_t nlpm;
+	struct rxq_kt_lpm_entry *lpm, *hosts;
+	size_t nlpm, nhosts;
 	struct rxq_kt_limit limits[RXQ_KT_LIMITS_MAX];
 	unsigned nlimits;
 	struct rxq_kdns_table *dns;
@@ -153,7 +153,8 @@ static int lpm_build(struct rxq_ktier *kt)
 		return 0;
 	qsort(kt->prefixes, kt->nprefixes, sizeof(kt->prefixes[0]), prefix_order);
 	kt->lpm = calloc(kt->nprefixes, sizeof(kt->lpm[0]));
-	if (!kt->lpm)
+	kt->hosts = calloc(kt->nprefixes, sizeof(kt->hosts[0]));
+	if (!kt->lpm || !kt->hosts)
 		return -ENOMEM;
 	for (i = 0; i < kt->nprefixes && !err; i = j) {
 		struct trie t = {0};
@@ -167,7 +168,9 @@ static int lpm_build(struct rxq_ktier *kt)
 			err = trie_insert(&t, &kt->prefixes[k]);
 		for (k = i; k < j && !err; k++) {
 			const struct group_prefix *p = &kt->prefixes[k];
-			struct rxq_kt_lpm_entry *e = &kt->lpm[kt->nlpm];
+			bool host = p->plen == (p->family == 4 ? 32 : 128);
+			struct rxq_kt_lpm_entry *e = host ? &kt->hosts[kt->nhosts++]
+							  : &kt->lpm[kt->nlpm++];
 			uint32_t rule;
 			uint8_t action = 0;
 
@@ -179,7 +182,6 @@ static int lpm_build(struct rxq_ktier *kt)
 			e->key.family = p->family;
 			memcpy(e->key.addr, p->addr, 16);
 			e->rule = rule | (uint32_t)action << 30;
-			kt->nlpm++;
 		}
 		free(t.n);
 	}
@@ -316,7 +318,10 @@ int rxq_ktier__compile(struct rxq_ktier **out, const struct rxq_rules *rules,
 			}
 			s = &kt->steps[kt->nsteps - 1];
 			s->last = i;
-			s->group_dirs |= (uint8_t)(1u << v.addr[0].dir);
+			if (v.addr[0].plen == (v.addr[0].prefix.family == AF_INET ? 32 : 128))
+				s->group_hosts |= (uint8_t)(1u << v.addr[0].dir);
+			else
+				s->group_dirs |= (uint8_t)(1u << v.addr[0].dir);
 			err = prefix_add(kt, &v, i);
 			continue;
 		}
@@ -395,6 +400,7 @@ void rxq_ktier__free(struct rxq_ktier *kt)
 	free(kt->steps);
 	free(kt->prefixes);
 	free(kt->lpm);
+	free(kt->hosts);
 	rxq_kdns_table__free(kt->dns);
 	free(kt);
 }
@@ -424,6 +430,12 @@ const struct rxq_kt_lpm_entry *rxq_ktier__lpm(const struct rxq_ktier *kt, size_t
 {
 	*n = kt->nlpm;
 	return kt->lpm;
+}
+
+const struct rxq_kt_lpm_entry *rxq_ktier__hosts(const struct rxq_ktier *kt, size_t *n)
+{
+	*n = kt->nhosts;
+	return kt->hosts;
 }
 
 const struct rxq_kt_limit *rxq_ktier__limits(const struct rxq_ktier *kt, unsigned *n)

@@ -314,6 +314,10 @@ static int kt_fill(struct rxq_steer *s, struct steer *skel, const struct rxq_kti
 	for (j = 0; j < nl && !err; j++)
 		err = bpf_map_update_elem(bpf_map__fd(skel->maps.kt_lpm), &lpm[j].key, &lpm[j].rule,
 					  BPF_ANY);
+	lpm = rxq_ktier__hosts(kt, &nl);
+	for (j = 0; j < nl && !err; j++)
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.kt_hosts), &lpm[j].key,
+					  &lpm[j].rule, BPF_ANY);
 	dns = rxq_ktier__dns(kt);
 	if (dns && !err) {
 		const struct rxq_kdns_entry *e = rxq_kdns_table__entries(dns, &nl);
@@ -362,7 +366,7 @@ static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct st
 	struct rxq_kt_config ktc = {0};
 	const struct rxq_kdns_table *dns = kt ? rxq_ktier__dns(kt) : NULL;
 	struct steer *skel;
-	size_t nlpm = 0, ndns = 0;
+	size_t nlpm = 0, nhosts = 0, ndns = 0;
 	bool dev_bound = s->dev_bound;
 	int err;
 
@@ -370,6 +374,7 @@ static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct st
 		rxq_ktier__steps(kt, &ktc.nsteps);
 		ktc.nrules = rxq_ktier__nrules(kt);
 		rxq_ktier__lpm(kt, &nlpm);
+		rxq_ktier__hosts(kt, &nhosts);
 		if (dns)
 			rxq_kdns_table__entries(dns, &ndns);
 	}
@@ -390,6 +395,8 @@ static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct st
 			       sizeof(skel->rodata->kdns_cfg));
 		err = bpf_map__set_max_entries(skel->maps.xsks, s->nqueues);
 		err = err ?: bpf_map__set_max_entries(skel->maps.kt_lpm, nlpm ? (uint32_t)nlpm : 1);
+		err = err ?: bpf_map__set_max_entries(skel->maps.kt_hosts,
+						      nhosts ? (uint32_t)nhosts : 1);
 		err = err ?: bpf_map__set_max_entries(skel->maps.kt_dns, ndns ? (uint32_t)ndns : 1);
 		err = err ?: bpf_map__set_max_entries(skel->maps.kt_hits,
 						      ktc.nrules ? ktc.nrules : 1);

@@ -13,7 +13,8 @@
  * bpf/ktier_shared.h). It covers the leading rules of the file that XDP can decide, in order:
  *
  *   native predicates (family, protocol, prefixes, ports)  a step each
- *   a run of single-prefix rules (src net, dst host, ...)  one step: LPM tries, any number
+ *   a run of single-prefix rules (src net, dst host, ...)  one step: a hash of the hosts, LPM
+ *                                                          tries of the shorter prefixes
  *   dns qname with an exact name or *.SUFFIX pattern       the kdns lookup (bpf/dns_shared.h)
  *   pcap filters                                           translated to eBPF (lib/cbpf.c)
  *   limit rules with any of these matches                  token buckets in an LRU map
@@ -63,6 +64,8 @@ const char *rxq_ktier__where(const struct rxq_ktier *kt, unsigned idx);
 /* The tables, for lib/steer.c. */
 const struct rxq_kt_step *rxq_ktier__steps(const struct rxq_ktier *kt, unsigned *n);
 const struct rxq_kt_lpm_entry *rxq_ktier__lpm(const struct rxq_ktier *kt, size_t *n);
+/** @brief The whole-address prefixes of GROUP steps, for the host hash (same entry type). */
+const struct rxq_kt_lpm_entry *rxq_ktier__hosts(const struct rxq_ktier *kt, size_t *n);
 const struct rxq_kt_limit *rxq_ktier__limits(const struct rxq_ktier *kt, unsigned *n);
 /** @brief The dns patterns of the DNS steps; NULL when there is none. */
 const struct rxq_kdns_table *rxq_ktier__dns(const struct rxq_ktier *kt);
