@@ -363,6 +363,19 @@ int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 			strerror(-err));
 		goto delete_socket;
 	}
+	if (x->tx_on && x->granted == RXQ_XSK_MODE_COPY) {
+		/*
+		 * Copy mode charges the skb of every frame in flight to the send buffer: the default
+		 * (~200 KiB) stalls the TX ring at a few hundred frames, long before the device is
+		 * busy. SNDBUFFORCE needs CAP_NET_ADMIN; without it the ring keeps that pace.
+		 */
+		int v = (int)(x->nframes > 65536 ? 65536 : x->nframes) * 4096;
+
+		if (setsockopt(x->fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) &&
+		    setsockopt(x->fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)))
+			rxq_debug("%s queue %u: the send buffer stays at its default: %s", ifname,
+				  queue, strerror(errno));
+	}
 	if (o->busy_poll_usec) {
 		err = setup_busy_poll(x, o);
 		if (err)
