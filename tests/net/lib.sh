@@ -195,16 +195,22 @@ tb_wait_for() {
 	done
 }
 
-# tb_napi_pin NS IF CPU: IF's receive work (its XDP program and the stack above it) on CPU, as a
+# tb_napi_pin NS IF CPU [PRIO]: IF's receive work (its XDP program and the stack above it) on CPU, as a
 # NIC queue's interrupt pinned there would have it: threaded NAPI, the NAPI threads pinned. veth
 # runs NAPI only while an XDP program is attached, and makes new threads each time one is: call it
-# after the attach. Fails the test if there is no NAPI thread to pin.
+# after the attach. Fails the test if there is no NAPI thread to pin. With PRIO > 0 the threads run
+# SCHED_FIFO PRIO: as a NIC's softirq does, and as PREEMPT_RT's interrupt threads do (at 50), the
+# receive work then runs ahead of the processes on that CPU instead of taking turns with them.
 tb_napi_pin() {
-	local ns=$1 ifc=$2 cpu=$3 pid n=0
+	local ns=$1 ifc=$2 cpu=$3 fifo=${4:-0} pid n=0
 	"tb_$ns" sh -c "echo 1 > /sys/class/net/$ifc/threaded" ||
 		tb_fail "cannot enable threaded NAPI on $ifc"
 	for pid in $(pgrep "^napi/$ifc-"); do
-		taskset -pc "$cpu" "$pid" >/dev/null && n=$((n + 1))
+		taskset -pc "$cpu" "$pid" >/dev/null || continue
+		if [ "$fifo" -gt 0 ]; then
+			chrt -f -p "$fifo" "$pid" || tb_fail "cannot make $ifc's NAPI thread SCHED_FIFO $fifo"
+		fi
+		n=$((n + 1))
 	done
 	[ "$n" -gt 0 ] || tb_fail "no NAPI thread of $ifc found"
 }
