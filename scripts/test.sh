@@ -77,10 +77,16 @@ if [ "$fuzz_seconds" != 0 ]; then
 	fi
 fi
 
-leftover=$(ip netns list 2>/dev/null | grep -E '^rxq-' || true)
+leftover=$(ip netns list 2>/dev/null | awk '/^rxq-/ { print $1 }')
 if [ -n "$leftover" ]; then
 	failed=$((failed + 1))
-	failures+=("network namespaces left behind: $(echo "$leftover" | tr '\n' ' ')")
+	for ns in $leftover; do
+		# tb_up logs "testbed: GEN DUT", so the test that made a namespace can be named.
+		owner=$(awk -v ns="$ns" '/^test: / { t = $0; sub(/^test: */, "", t) }
+			/testbed: / && index($0, ns) { print FILENAME ": " t; exit }' \
+			build*/meson-logs/testlog.txt 2>/dev/null)
+		failures+=("network namespace $ns left behind (${owner:-no test log names it})")
+	done
 fi
 
 echo

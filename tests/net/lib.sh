@@ -118,6 +118,7 @@ tb_dut() { ip netns exec "$TB_DUT" "$@"; }
 tb_up() {
 	local q=${1:-1}
 	TB_QUEUES=$q
+	tb_log "testbed: $TB_GEN $TB_DUT"
 	ip netns add "$TB_GEN" || tb_fail "cannot create network namespace $TB_GEN"
 	TB_UP=1
 	ip netns add "$TB_DUT" || tb_fail "cannot create network namespace $TB_DUT"

@@ -150,8 +150,11 @@ off_start --flow 'udp4 dst-port 53' --flow 'udp6 dst-port 53'
 tb_assert_eq "$(ask www.example.com "$TB_DUT_IP4" 53 +tcp)" "$TB_DNS_V4" "(d) dig +tcp, IPv4"
 tb_assert_eq "$(ask www.example.com "$TB_DUT_IP6" 53 AAAA +tcp)" "$TB_DNS_V6" "(d) dig +tcp, IPv6"
 tb_assert_eq "$(ask www.example.net "$NSD4" 53 +tcp)" 198.18.0.80 "(d) dig +tcp to NSD"
-tb_dnsperf "$TB_TMP/dpt" -m tcp -s "$TB_DUT_IP4" -p 53 -d "$TB_TMP/qf" -n 1 -Q 1000 -t 2
-tb_assert_eq "$(tb_dnsperf_get "$TB_TMP/dpt" completed)" 1000 "(d) dnsperf over TCP: all answered"
+# dnsperf's pipelined TCP queries go to NSD: dnsmasq, with no filter at all, leaves 0-3 of 1000
+# unanswered (its per-connection child drops the tail), which would judge dnsmasq, not the filter.
+for i in $(seq 1000); do echo "t$i.example.net A"; done >"$TB_TMP/qt"
+tb_dnsperf "$TB_TMP/dpt" -m tcp -s "$NSD4" -p 53 -d "$TB_TMP/qt" -n 1 -Q 1000 -t 2
+tb_assert_eq "$(tb_dnsperf_get "$TB_TMP/dpt" completed)" 1000 "(d) dnsperf over TCP to NSD: all answered"
 off_stop
 tb_assert_eq "$(off rx)" 0 "(d) rxq-offload saw none of the TCP traffic"
 
