@@ -254,6 +254,8 @@ static void log_bind_error(int err, const char *ifname, uint32_t queue, enum rxq
 	}
 }
 
+static void refill(struct rxq_xsk *x);
+
 int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 		  const struct rxq_xsk_opts *opts)
 {
@@ -389,6 +391,9 @@ int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 			rxq_debug("XDP_MAX_TX_SKB_BUDGET not applied: %s", strerror(-err));
 		err = 0;
 	}
+	/* Frames may arrive as soon as the caller registers the socket, before its first recv. */
+	if (x->rx_on)
+		refill(x);
 	*out = x;
 	return 0;
 
