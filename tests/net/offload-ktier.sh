@@ -48,6 +48,21 @@ gen() { # gen OUT ARGS...: rxq-gen on gen0's queue 0, --json summary in OUT
 		tb_fail "rxq-gen $* failed: $(cat "$out.err")"
 }
 sent() { jq -r "select(.type == \"flow\" and .index == $2) | .packets" "$1"; }
+# run_mix OUT: the mix through the running rxq-offload, then stop it. Fails (to be run again) when
+# veth dropped frames at the dut's ring before any filter saw them -- the dut's CPU was taken by
+# something else for longer than the ring lasts -- since then no two runs can be compared.
+run_mix() {
+	local before drops
+	before=$(tb_stat gen gen0 tx.dropped)
+	gen "$1" "${MIX[@]}"
+	sleep 0.5
+	off_stop
+	drops=$(($(tb_stat gen gen0 tx.dropped) - before))
+	[ "$drops" = 0 ] && return 0
+	tb_log "veth dropped $drops frames before the filter (the dut's CPU was busy): run $try again"
+	[ "$try" -lt 3 ] || tb_fail "veth dropped frames before the filter in 3 runs: the machine is too busy"
+	return 1
+}
 
 tb_dnsmasq --log
 
@@ -72,19 +87,21 @@ MIX=(--count 60000 --rate 15000 --seed 41
 	--flow 'udp4 src 198.18.128.0/17 random sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:k.example.com:A weight 20')
 
 # --- (a) in XDP -----------------------------------------------------------------------------------
-off_start --rules "$RULES" --rule-stats -v
-grep -q 'all 4117 rules run in XDP' "$OFF_OUT.err" || tb_fail "(a) not all rules in XDP: $(cat "$OFF_OUT.err")"
+for try in 1 2 3; do
+	off_start --rules "$RULES" --rule-stats -v
+	grep -q 'all 4117 rules run in XDP' "$OFF_OUT.err" || tb_fail "(a) not all rules in XDP: $(cat "$OFF_OUT.err")"
+	a=$(tb_gen dig +short +tries=1 +time=2 @"$TB_DUT_IP4" www.example.com | head -n1)
+	valid_before=$(tb_dnsmasq_queries 'k\.example\.com from')
+	run_mix "$TB_TMP/a.json" && break
+done
 tb_pass "(a) --verbose: all 4117 rules run in XDP"
-a=$(tb_gen dig +short +tries=1 +time=2 @"$TB_DUT_IP4" www.example.com | head -n1)
 tb_assert_eq "$a" "$TB_DNS_V4" "(a) a kernel client's query is answered (passed in XDP, as it came)"
-gen "$TB_TMP/a.json" "${MIX[@]}"
-sleep 0.5
-off_stop
 tb_assert_eq "$(off xdp_dropped)" $(($(sent "$TB_TMP/a.json" 0) + $(sent "$TB_TMP/a.json" 1) + $(sent "$TB_TMP/a.json" 2) + $(sent "$TB_TMP/a.json" 3))) \
 	"(a) the blocked sources, the port, the names and the responses: dropped in XDP"
 tb_assert_eq "$(off xdp_passed)" $(($(sent "$TB_TMP/a.json" 4) + 1)) "(a) the valid queries (and dig's): passed in XDP"
 tb_assert_eq "$(off user_rx)/$(off reinjected)" 0/0 "(a) nothing through user space and the TAP"
-tb_assert_eq "$(tb_dnsmasq_queries 'k\.example\.com from')" "$(sent "$TB_TMP/a.json" 4)" "(a) dnsmasq got every valid query"
+tb_assert_eq "$(($(tb_dnsmasq_queries 'k\.example\.com from') - valid_before))" "$(sent "$TB_TMP/a.json" 4)" \
+	"(a) dnsmasq got every valid query"
 tb_assert_eq "$(tb_dnsmasq_queries 'attack\.example')" 0 "(a) and no attack name"
 # rule indexes: 0-4095 the hosts, 4096-4111 their /24s, 4112 port, 4113 dns, 4114 pcap, 4115 limit
 tb_assert_eq "$(jq -s '[.[] | select(.type == "rule" and .index < 4096) | .hits] | add' "$OFF_OUT")" \
@@ -97,11 +114,11 @@ for f in 0 1 2 3 4; do HITS_ON[$f]=$(jq -r '.hits' <<<"$(jq -c "select(.type == 
 TOTALS_ON="$(off rx)/$(off dropped)/$(off passed)/$(off limited)/$(off errors)"
 
 # --- (b) the same with --kernel-tier=off -----------------------------------------------------------
-off_start --rules "$RULES" --rule-stats --kernel-tier=off
-tb_gen dig +short +tries=1 +time=2 @"$TB_DUT_IP4" www.example.com >/dev/null
-gen "$TB_TMP/b.json" "${MIX[@]}"
-sleep 0.5
-off_stop
+for try in 1 2 3; do
+	off_start --rules "$RULES" --rule-stats --kernel-tier=off
+	tb_gen dig +short +tries=1 +time=2 @"$TB_DUT_IP4" www.example.com >/dev/null
+	run_mix "$TB_TMP/b.json" && break
+done
 tb_assert_eq "$(off ring_drops)" 0 "(b) user space kept up (no ring drops)"
 tb_assert_eq "$(off rx)/$(off dropped)/$(off passed)/$(off limited)/$(off errors)" "$TOTALS_ON" \
 	"(b) --kernel-tier=off: the same totals (rx/dropped/passed/limited/errors)"
