@@ -190,15 +190,18 @@ const char *rxq_nic_irq_source__name(enum rxq_nic_irq_source s);
 #define RXQ_NIC_IRQ_NAME 64
 
 struct rxq_nic_queue_irq {
-	int irq; /* -1: none */
+	int irq; /* the vector of RX queue i (or of queue pair i); -1: none */
 	char name[RXQ_NIC_IRQ_NAME];
+	int tx_irq; /* a vector of its own for TX queue i (igb's "eth0-tx-0"); -1: none or shared */
+	char tx_name[RXQ_NIC_IRQ_NAME];
 };
 
 /**
  * @brief Finds the IRQ of each RX queue: netdev netlink, else msi_irqs (also device/../msi_irqs)
  * matched to queue numbers through /proc/interrupts names, else /proc/interrupts names that are
- * exactly the interface name or start with it followed by '-'. @p irqs has rxq_nic__rx_queues()
- * entries (at most RXQ_NIC_QUEUES_MAX).
+ * exactly the interface name or start with it followed by '-'. Drivers with separate transmit
+ * vectors (igb: "eth0-rx-0" and "eth0-tx-0") also get tx_irq for queue pair i. @p irqs has
+ * rxq_nic__rx_queues() entries (at most RXQ_NIC_QUEUES_MAX).
  */
 int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 			enum rxq_nic_irq_source *src);
@@ -208,6 +211,9 @@ int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
  * "virtio2-input.1" -> 1), -1 when the name is not a receive queue's (config, async, tx-only).
  */
 int rxq_nic_irq__queue_of_name(const char *name);
+
+/** @brief Queue number of a transmit-only vector's name ("eth3-tx-2" -> 2), else -1. */
+int rxq_nic_irq__tx_queue_of_name(const char *name);
 
 /** @brief True if IRQ name @p name belongs to interface @p ifname (exact; eth1 != eth10). */
 bool rxq_nic_irq__name_matches(const char *name, const char *ifname);

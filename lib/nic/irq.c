@@ -62,24 +62,54 @@ static bool contains_ci(const char *s, const char *needle)
 	return false;
 }
 
-int rxq_nic_irq__queue_of_name(const char *name)
+/*
+ * Whether a word of an IRQ name (the name split at '-', '_' and '.') is @p word, or @p word
+ * followed by digits ("tx0"). Words, not substrings: an interface named "rxq0" or "uplink1" must
+ * not make "rxq0-tx-1" a receive vector or "uplink1-rx-0" a link-state one.
+ */
+static bool has_word(const char *base, const char *word)
+{
+	size_t wl = strlen(word);
+	const char *p = base;
+
+	while (*p) {
+		size_t n = strcspn(p, "-_.");
+
+		if (n >= wl && !strncasecmp(p, word, wl)) {
+			size_t k = wl;
+
+			while (k < n && isdigit((unsigned char)p[k]))
+				k++;
+			if (k == n)
+				return true;
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+/* The queue number a vector's name carries, and whether the vector serves transmit only. */
+static int classify(const char *name, bool *tx_only)
 {
 	char base[RXQ_NIC_IRQ_NAME];
 	const char *at = strchr(name, '@'), *p;
 	size_t len = at ? (size_t)(at - name) : strlen(name);
 	long q;
 
+	*tx_only = false;
 	if (len >= sizeof(base))
 		len = sizeof(base) - 1;
 	memcpy(base, name, len);
 	base[len] = '\0';
-	if (contains_ci(base, "async") || contains_ci(base, "config") || contains_ci(base, "ctrl") ||
-	    contains_ci(base, "misc") || contains_ci(base, "link"))
+	if (has_word(base, "async") || has_word(base, "config") || has_word(base, "ctrl") ||
+	    has_word(base, "misc") || has_word(base, "link"))
 		return -1;
 	/* Transmit-only vectors: "eth1-tx-0", "virtio2-output.0". "TxRx" serves both. */
-	if (contains_ci(base, "output") ||
-	    ((contains_ci(base, "-tx-") || contains_ci(base, "-tx")) && !contains_ci(base, "rx")))
-		return -1;
+	*tx_only = (has_word(base, "tx") || has_word(base, "output")) &&
+		   !(has_word(base, "rx") || has_word(base, "txrx") || has_word(base, "rxtx") ||
+		     has_word(base, "input") || has_word(base, "combined"));
 	p = base + len;
 	while (p > base && isdigit((unsigned char)p[-1]))
 		p--;
@@ -91,7 +121,7 @@ int rxq_nic_irq__queue_of_name(const char *name)
 		return -1;
 	if (p - base >= 4 && !strncmp(p - 4, "comp", 4)) {
 		/* mlx5_comp3 */
-	} else if (!(contains_ci(base, "rx") || contains_ci(base, "input") ||
+	} else if (!(*tx_only || contains_ci(base, "rx") || contains_ci(base, "input") ||
 		     contains_ci(base, "fp-") || p[-1] == '-')) {
 		return -1;
 	}
@@ -99,6 +129,22 @@ int rxq_nic_irq__queue_of_name(const char *name)
 	if (q < 0 || q >= RXQ_NIC_QUEUES_MAX)
 		return -1;
 	return (int)q;
+}
+
+int rxq_nic_irq__queue_of_name(const char *name)
+{
+	bool tx_only;
+	int q = classify(name, &tx_only);
+
+	return tx_only ? -1 : q;
+}
+
+int rxq_nic_irq__tx_queue_of_name(const char *name)
+{
+	bool tx_only;
+	int q = classify(name, &tx_only);
+
+	return tx_only ? q : -1;
 }
 
 int nic_irq_affinity(struct rxq_nic *nic, int irq, char *buf, size_t len)
@@ -165,7 +211,7 @@ static int queue_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct queue_scan *qs = arg;
 	const struct nlattr *tb[9] = { 0 };
-	uint32_t id, napi;
+	uint32_t id, napi, type;
 	unsigned i;
 
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_table_cb, tb);
@@ -175,17 +221,21 @@ static int queue_cb(const struct nlmsghdr *nlh, void *arg)
 	    mnl_attr_validate(tb[RXQ_NETDEV_A_QUEUE_TYPE], MNL_TYPE_U32) < 0 ||
 	    mnl_attr_validate(tb[RXQ_NETDEV_A_QUEUE_NAPI_ID], MNL_TYPE_U32) < 0)
 		return 0;
-	if (mnl_attr_get_u32(tb[RXQ_NETDEV_A_QUEUE_TYPE]) != RXQ_NETDEV_QUEUE_TYPE_RX)
-		return 0;
+	type = mnl_attr_get_u32(tb[RXQ_NETDEV_A_QUEUE_TYPE]);
 	id = mnl_attr_get_u32(tb[RXQ_NETDEV_A_QUEUE_ID]);
 	napi = mnl_attr_get_u32(tb[RXQ_NETDEV_A_QUEUE_NAPI_ID]);
 	if (id >= qs->nrx)
 		return 0;
-	for (i = 0; i < qs->napis->n; i++)
-		if (qs->napis->e[i].id == napi && qs->irqs[id].irq < 0) {
+	for (i = 0; i < qs->napis->n; i++) {
+		if (qs->napis->e[i].id != napi)
+			continue;
+		if (type == RXQ_NETDEV_QUEUE_TYPE_RX && qs->irqs[id].irq < 0) {
 			qs->irqs[id].irq = qs->napis->e[i].irq;
 			qs->found++;
+		} else if (type == RXQ_NETDEV_QUEUE_TYPE_TX && qs->irqs[id].tx_irq < 0) {
+			qs->irqs[id].tx_irq = qs->napis->e[i].irq;
 		}
+	}
 	return 0;
 }
 
@@ -259,6 +309,18 @@ static void set_from_line(struct rxq_nic_queue_irq *q, const struct rxq_irq_line
 	nic_strlcpy(q->name, l->name, sizeof(q->name));
 }
 
+/* A transmit-only vector ("eth0-tx-1") of queue pair q, if the name says so. */
+static void set_tx_from_line(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
+			     const struct rxq_irq_line *l)
+{
+	int q = rxq_nic_irq__tx_queue_of_name(l->name);
+
+	if (q < 0 || (unsigned)q >= nic->nrx || irqs[q].tx_irq >= 0)
+		return;
+	irqs[q].tx_irq = (int)l->irq;
+	nic_strlcpy(irqs[q].tx_name, l->name, sizeof(irqs[q].tx_name));
+}
+
 static unsigned irqs_from_msi(struct rxq_nic *nic, const struct rxq_interrupts *in,
 			      struct rxq_nic_queue_irq *irqs)
 {
@@ -277,6 +339,7 @@ static unsigned irqs_from_msi(struct rxq_nic *nic, const struct rxq_interrupts *
 
 		if (!l)
 			continue;
+		set_tx_from_line(nic, irqs, l);
 		q = rxq_nic_irq__queue_of_name(l->name);
 		if (q < 0 || (unsigned)q >= nic->nrx || irqs[q].irq >= 0)
 			continue;
@@ -303,6 +366,7 @@ static unsigned irqs_from_names(struct rxq_nic *nic, const struct rxq_interrupts
 			whole = l;
 			continue;
 		}
+		set_tx_from_line(nic, irqs, l);
 		q = rxq_nic_irq__queue_of_name(l->name);
 		if (q < 0 || (unsigned)q >= nic->nrx || irqs[q].irq >= 0)
 			continue;
@@ -328,6 +392,8 @@ int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 	for (i = 0; i < nic->nrx; i++) {
 		irqs[i].irq = -1;
 		irqs[i].name[0] = '\0';
+		irqs[i].tx_irq = -1;
+		irqs[i].tx_name[0] = '\0';
 	}
 	if (!nic->nrx)
 		return 0;
@@ -345,11 +411,17 @@ int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 
 			if (irqs[i].irq >= 0 && (l = rxq_interrupts__find(&in, (unsigned)irqs[i].irq)))
 				nic_strlcpy(irqs[i].name, l->name, sizeof(irqs[i].name));
+			/* A TX queue on its RX queue's NAPI has no vector of its own. */
+			if (irqs[i].tx_irq == irqs[i].irq)
+				irqs[i].tx_irq = -1;
+			if (irqs[i].tx_irq >= 0 &&
+			    (l = rxq_interrupts__find(&in, (unsigned)irqs[i].tx_irq)))
+				nic_strlcpy(irqs[i].tx_name, l->name, sizeof(irqs[i].tx_name));
 		}
 		goto out;
 	}
 	for (i = 0; i < nic->nrx; i++)
-		irqs[i].irq = -1;
+		irqs[i].irq = irqs[i].tx_irq = -1;
 	if (irqs_from_msi(nic, &in, irqs)) {
 		*src = RXQ_NIC_IRQ_MSI;
 		goto out;

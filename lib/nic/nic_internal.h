@@ -37,6 +37,7 @@
 #define RXQ_NETDEV_A_QUEUE_TYPE 3
 #define RXQ_NETDEV_A_QUEUE_NAPI_ID 4
 #define RXQ_NETDEV_QUEUE_TYPE_RX 0
+#define RXQ_NETDEV_QUEUE_TYPE_TX 1
 
 /* The real kernel behind struct rxq_nic_sys. */
 struct nic_real {

@@ -118,6 +118,9 @@ int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, con
 		CPU_SET(cpu_nth(cpus, k++ % ncpu), &one);
 		/* Managed IRQs refuse (EIO): report them, spread the rest. */
 		err = add_irq_step(nic, plan, irqs[i].irq, &one, true);
+		/* A transmit vector of its own goes with its queue pair. */
+		if (!err && irqs[i].tx_irq >= 0)
+			err = add_irq_step(nic, plan, irqs[i].tx_irq, &one, true);
 		if (err)
 			return err;
 	}
@@ -288,6 +291,13 @@ int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,
 	err = nic_rule_table(nic, &size, &any, &locs, &n);
 	if (err)
 		return rule_table_err(nic, err);
+	/* igb on an 82576 answers the count with a table of no entries: it has no ntuple rules. */
+	if (!size && !any) {
+		rxq_err("%s (driver %s) has no ntuple rules on this device: its rule table has no "
+			"entries", nic->name, nic->driver);
+		free(locs);
+		return -EOPNOTSUPP;
+	}
 	if (loc != RX_CLS_LOC_ANY) {
 		if (size && loc >= size) {
 			rxq_err("%s has %u ntuple rule locations; loc %u does not exist (use 0-%u)",
@@ -716,14 +726,18 @@ int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsign
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	err = add_irq_step(nic, plan, irqs[q].irq, &one, false);
+	if (!err && irqs[q].tx_irq >= 0)
+		err = add_irq_step(nic, plan, irqs[q].tx_irq, &one, false);
 	if (err)
 		return err;
-	for (i = 0; i < nic->nrx; i++) {
+	/* Every other vector of the NIC, receive or transmit, off that CPU. */
+	for (i = 0; i < 2 * nic->nrx; i++) {
+		int irq = i < nic->nrx ? irqs[i].irq : irqs[i - nic->nrx].tx_irq;
 		cpu_set_t rest;
 
-		if (i == q || irqs[i].irq < 0)
+		if (i == q || i == q + nic->nrx || irq < 0)
 			continue;
-		affinity_is(nic, irqs[i].irq, NULL, &rest);
+		affinity_is(nic, irq, NULL, &rest);
 		if (!CPU_ISSET(cpu, &rest))
 			continue;
 		CPU_CLR(cpu, &rest);
@@ -731,7 +745,7 @@ int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsign
 			CPU_OR(&rest, &rest, &nic->online);
 			CPU_CLR(cpu, &rest);
 		}
-		err = add_irq_step(nic, plan, irqs[i].irq, &rest, false);
+		err = add_irq_step(nic, plan, irq, &rest, false);
 		if (err)
 			return err;
 	}

@@ -199,6 +199,16 @@ static void test_irq_names(void **state)
 	assert_int_equal(rxq_nic_irq__queue_of_name("virtio2-output.3"), -1);
 	assert_int_equal(rxq_nic_irq__queue_of_name("virtio2-config"), -1);
 	assert_int_equal(rxq_nic_irq__queue_of_name("ice-eth0-TxRx-12"), 12);
+	/* Words, not substrings: an interface name with "rx" or "link" in it changes nothing. */
+	assert_int_equal(rxq_nic_irq__queue_of_name("rxqigb0-tx-1"), -1);
+	assert_int_equal(rxq_nic_irq__queue_of_name("rxqigb0-rx-1"), 1);
+	assert_int_equal(rxq_nic_irq__queue_of_name("uplink1-rx-3"), 3);
+	assert_int_equal(rxq_nic_irq__tx_queue_of_name("rxqigb0-tx-1"), 1);
+	assert_int_equal(rxq_nic_irq__tx_queue_of_name("eth3-tx-2"), 2);
+	assert_int_equal(rxq_nic_irq__tx_queue_of_name("virtio2-output.3"), 3);
+	assert_int_equal(rxq_nic_irq__tx_queue_of_name("eth3-TxRx-5"), -1);
+	assert_int_equal(rxq_nic_irq__tx_queue_of_name("eth3-rx-2"), -1);
+	assert_int_equal(rxq_nic_irq__tx_queue_of_name("eth3"), -1);
 	assert_int_equal(rxq_nic_irq__queue_of_name("timer"), -1);
 }
 

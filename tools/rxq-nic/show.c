@@ -194,6 +194,14 @@ static void out_queues(struct tool *t, bool with_settings)
 		} else {
 			rxq_out__str(t->out, "irq", "none");
 		}
+		if (i < rxq_nic__rx_queues(t->nic) && irqs[i].tx_irq >= 0) {
+			struct rxq_nic_queue_info tqi;
+
+			rxq_nic__queue_info(t->nic, i, irqs[i].tx_irq, &tqi);
+			rxq_out__i64(t->out, "tx_irq", irqs[i].tx_irq);
+			rxq_out__str(t->out, "tx_irq_name", irqs[i].tx_name);
+			rxq_out__str(t->out, "tx_affinity", tqi.affinity);
+		}
 		if (with_settings) {
 			if (qi.rps_cpus[0])
 				rxq_out__str(t->out, "rps_cpus", qi.rps_cpus);
