@@ -448,10 +448,35 @@ int cmd_features(struct tool *t)
 	return cmd_knobs(t, RXQ_NIC_FEATURES, true);
 }
 
+/*
+ * After a pause change, what the driver reports. With pause autonegotiation on, rx/tx are only
+ * advertised: the link partner decides, and igb, for one, keeps reporting (and doing) rx on tx on
+ * after "rx off tx off". Say so rather than claim a change that did not happen.
+ */
+static void pause_verify(struct tool *t, const uint32_t *want)
+{
+	struct rxq_nic_knobs *cur = malloc(sizeof(*cur));
+	const struct rxq_nic_knob *rx, *tx, *an;
+
+	if (!cur || t->dry_run || rxq_nic__get(t->nic, RXQ_NIC_PAUSE, cur))
+		goto out;
+	rx = rxq_nic_knobs__find(cur, "rx");
+	tx = rxq_nic_knobs__find(cur, "tx");
+	an = rxq_nic_knobs__find(cur, "autoneg");
+	if (rx && tx && (rx->value != want[0] || tx->value != want[1]))
+		rxq_warn("%s reports pause rx %s tx %s, not what was asked%s", rxq_nic__name(t->nic),
+			 rx->value ? "on" : "off", tx->value ? "on" : "off",
+			 an && an->value ? ": autonegotiation is on, so the link partner decides "
+					   "(rxq-nic pause IF off also turns autoneg off)" : "");
+out:
+	free(cur);
+}
+
 int cmd_pause(struct tool *t)
 {
-	const char *names[2] = { "rx", "tx" };
-	uint32_t values[2];
+	/* "off" means off: with autoneg on, rx/tx off would only be advertised. */
+	const char *names[3] = { "rx", "tx", "autoneg" };
+	uint32_t values[3] = { 0, 0, 0 };
 	struct rxq_nic_plan *plan;
 	int err;
 
@@ -466,8 +491,12 @@ int cmd_pause(struct tool *t)
 		values[1] = values[0];
 		if ((err = new_plan(&plan)))
 			return err;
-		err = rxq_nic__plan_knobs(t->nic, plan, RXQ_NIC_PAUSE, names, values, 2);
-		return run_plan(t, plan, err, 0);
+		err = rxq_nic__plan_knobs(t->nic, plan, RXQ_NIC_PAUSE, names, values,
+					  values[0] ? 2 : 3);
+		err = run_plan(t, plan, err, 0);
+		if (!err)
+			pause_verify(t, values);
+		return err;
 	}
 	return cmd_knobs(t, RXQ_NIC_PAUSE, true);
 }
