@@ -269,6 +269,19 @@ int rxq_parse_cpulist(const char *s, const char *sysroot, cpu_set_t *set, int *b
 	return 0;
 }
 
+int rxq_cpus_nth(const cpu_set_t *set, unsigned i)
+{
+	int n = CPU_COUNT(set), cpu;
+
+	if (!n)
+		return -1;
+	i %= (unsigned)n;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, set) && i-- == 0)
+			return cpu;
+	return -1;
+}
+
 bool rxq_addr_in_prefix(const struct rxq_addr *a, const struct rxq_addr *prefix, unsigned plen)
 {
 	unsigned full = plen / 8, rem = plen % 8;

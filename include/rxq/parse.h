@@ -70,6 +70,9 @@ int rxq_parse_mac(const char *s, uint8_t mac[6]);
  */
 int rxq_parse_cpulist(const char *s, const char *sysroot, cpu_set_t *set, int *bad_cpu);
 
+/** @brief The CPU at position @p i (counting from 0, wrapping around) of @p set; -1 if empty. */
+int rxq_cpus_nth(const cpu_set_t *set, unsigned i);
+
 /** @brief Number of bits of an address of @p family (32 or 128). */
 static inline unsigned rxq_addr_bits(uint8_t family)
 {
