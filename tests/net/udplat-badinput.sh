@@ -117,5 +117,5 @@ s() { tb_dut "$SERVER" --duration=1 "$@"; }
 tb_expect_exit 2 "--listen=198.18.0.2:99999: port 99999 is out of range" s --listen=198.18.0.2:99999
 tb_expect_exit 2 "need brackets" s --listen=fd00::2:4321
 tb_expect_exit 2 "no interface has that address" s --listen=198.18.7.7:4321
-tb_expect_exit 2 "--threads=0: expected a number from 1 to" s --threads=0
+tb_expect_exit 2 "--threads: '0' is out of range \(expected 1-256\)" s --threads=0
 tb_expect_exit 2 "unexpected argument '4321'" s 4321
