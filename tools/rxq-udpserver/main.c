@@ -42,6 +42,7 @@ struct config {
 	bool json;
 	const char *xdp;
 	enum rxq_xdp_mode xdp_mode;
+	bool force;
 	int verbose;
 };
 
@@ -70,6 +71,8 @@ static const struct rxq_cli_opt options[] = {
      RXQ_OPT_STRING_AT(struct config, xdp)},
     {"xdp-mode", 0, "MODE", "with --xdp: attach the XDP program in auto, native or generic mode",
      RXQ_OPT_CUSTOM_AT(struct config, xdp_mode, rxq_cli__xdp_mode)},
+    {"force", 0, NULL, "with --xdp: detach another XDP program already attached to IF",
+     RXQ_OPT_FLAG_AT(struct config, force)},
     {"verbose", 'v', NULL, "say more on stderr", RXQ_OPT_COUNT_AT(struct config, verbose)},
     {NULL},
 };
@@ -111,6 +114,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				      argv[cli.optind]);
 	if (rxq_cli__given(&cli, "xdp-mode") && !cfg->xdp)
 		return rxq_cli__error("--xdp-mode needs --xdp");
+	if (cfg->force && !cfg->xdp)
+		return rxq_cli__error("--force needs --xdp (it replaces another XDP program on "
+				      "the interface)");
 	if (cfg->xdp && (cfg->threads > 1 || cfg->reuseport || cfg->polling))
 		return rxq_cli__error("--xdp answers from one AF_XDP socket on one queue, always "
 				      "polling: --threads, --reuseport and --polling do not apply");
@@ -380,6 +386,7 @@ int main(int argc, char **argv)
 		    &(struct xdp_echo_config){
 			.spec = cfg.xdp,
 			.mode = cfg.xdp_mode,
+			.force = cfg.force,
 			.listen = cfg.listen,
 			.busy_poll_usec = cfg.busy_poll_usec,
 			.interval_ns = cfg.interval_ns,

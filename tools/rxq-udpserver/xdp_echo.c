@@ -214,6 +214,7 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	if (parse_spec(cfg->spec, &spec, &dev))
 		return RXQ_EXIT_USAGE;
 	sopts.xdp_mode = cfg->mode;
+	sopts.force = cfg->force;
 	ret = rxq_hostport__resolve(cfg->listen, AF_UNSPEC, RXQ_HOSTPORT_WILDCARD, &hp, &perr);
 	if (ret) {
 		rxq_err("--listen=%s: %s", cfg->listen, perr.msg);

@@ -11,6 +11,7 @@
 struct xdp_echo_config {
 	const char *spec;   /* "IF~Q" */
 	enum rxq_xdp_mode mode; /* XDP attach mode */
+	bool force;		/* detach another XDP program attached to IF */
 	const char *listen; /* ADDR:PORT: the port (and address, if given) to answer */
 	int busy_poll_usec; /* 0: the default */
 	uint64_t interval_ns;
