@@ -425,7 +425,9 @@ int rxq_cli__cpulist(const char *opt, const char *arg, const char *sysroot, cpu_
 	char online[256];
 	int bad = -1, err;
 
-	err = rxq_parse_cpulist(arg, sysroot, set, &bad);
+	err = rxq_parse_cpulist(arg, set, &bad);
+	if (!err)
+		err = rxq_cpus_online(set, sysroot, &bad);
 	if (err == -EINVAL) {
 		rxq_cli__error("--%s: '%s' is not a CPU list (expected a CPU number or list such as "
 			       "1 or 0-3,6)",
@@ -698,28 +700,6 @@ void rxq_cli__help(const struct rxq_cli *cli, FILE *f)
 		}
 	fprintf(f, "  %-28s %s\n  %-28s %s\n", "-h, --help", "show this help and exit",
 		"-V, --version", "show the version and exit");
-}
-
-int rxq_cli__cpus(const char *opt, const char *arg, int *cpus, unsigned max, unsigned *n)
-{
-	cpu_set_t set;
-	int bad = -1, ret, cpu;
-
-	ret = rxq_parse_cpulist(arg, NULL, &set, &bad);
-	if (ret == -ENODEV)
-		return rxq_cli__error("--%s=%s: CPU %d does not exist or is offline (this machine has "
-				      "CPUs 0-%ld)",
-				      opt, arg, bad, sysconf(_SC_NPROCESSORS_CONF) - 1);
-	if (ret)
-		return rxq_cli__error("--%s=%s: expected a CPU number or list such as 1 or 0-3,6",
-				      opt, arg);
-	*n = 0;
-	for (cpu = 0; cpu < CPU_SETSIZE && *n < max; cpu++)
-		if (CPU_ISSET(cpu, &set))
-			cpus[(*n)++] = cpu;
-	if (!*n)
-		return rxq_cli__error("--%s=%s: the list is empty", opt, arg);
-	return 0;
 }
 
 int rxq_cli__exit_status(int err)

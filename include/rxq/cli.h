@@ -182,14 +182,6 @@ int rxq_cli__xdp_mode(const struct rxq_cli_opt *o, const char *arg, void *dst);
 int rxq_cli__mac(const struct rxq_cli_opt *o, const char *arg, void *dst);
 
 /**
- * @brief Parses the CPU list @p arg of option --@p opt (e.g. "cpu") into @p cpus, ascending, at
- * most @p max of them. Every CPU must be online.
- * @return 0, or RXQ_EXIT_USAGE after reporting what is wrong (which CPU does not exist, and which
- * ones do).
- */
-int rxq_cli__cpus(const char *opt, const char *arg, int *cpus, unsigned max, unsigned *n);
-
-/**
  * @brief Parses the CPU list @p arg of option --@p opt into @p set: syntax (rxq_parse_cpulist())
  * and every CPU online under @p sysroot (NULL: "/"). Reports what is wrong in the common format.
  * @return 0, -EINVAL (not a CPU list) or -ENODEV (a CPU that does not exist or is offline).
