@@ -232,21 +232,17 @@ int main(int argc, char **argv)
 	if (err)
 		return err == RXQ_CLI_EXIT ? 0 : RXQ_EXIT_USAGE;
 	rxq_log__stderr(PROG, t.verbose);
-	if (cli.optind >= argc) {
-		rxq_err("missing COMMAND (see --help)");
-		return RXQ_EXIT_USAGE;
-	}
+	if (cli.optind >= argc)
+		return rxq_cli__error("missing COMMAND (see --help)");
 	t.command = argv[cli.optind];
-	if (!cmd) {
-		rxq_err("unknown command '%s' (expected show, irq, rss, flow, xps, rfs, coalesce, "
-			"pause, features, channels, watch, isolate, undo or check)",
-			t.command);
-		return RXQ_EXIT_USAGE;
-	}
-	if (cli.optind + 1 >= argc) {
-		rxq_err("%s: missing the interface (rxq-nic %s IF ...)", t.command, t.command);
-		return RXQ_EXIT_USAGE;
-	}
+	if (!cmd)
+		return rxq_cli__error(
+		    "unknown command '%s' (expected show, irq, rss, flow, xps, rfs, coalesce, "
+		    "pause, features, channels, watch, isolate, undo or check)",
+		    t.command);
+	if (cli.optind + 1 >= argc)
+		return rxq_cli__error("%s: missing the interface (rxq-nic %s IF ...)", t.command,
+				      t.command);
 	t.args = argv + cli.optind + 2;
 	t.nargs = argc - cli.optind - 2;
 	t.out = rxq_out__new(stdout, t.json ? RXQ_OUT_JSON : RXQ_OUT_TEXT);

@@ -63,9 +63,10 @@ static void word_error(const char *opt, const char *arg, unsigned col, const cha
 		start = strlen(arg);
 	end = start + strcspn(arg + start, " \t");
 	if (end > start)
-		rxq_err("%s '%s', at '%.*s': %s", opt, arg, (int)(end - start), arg + start, msg);
+		rxq_cli__error("%s '%s', at '%.*s': %s", opt, arg, (int)(end - start), arg + start,
+			       msg);
 	else
-		rxq_err("%s '%s': %s", opt, arg, msg);
+		rxq_cli__error("%s '%s': %s", opt, arg, msg);
 }
 
 /* --flow, repeatable; @dst is the whole struct args. */
@@ -800,10 +801,8 @@ int main(int argc, char **argv)
 		return err == RXQ_CLI_EXIT ? 0 : RXQ_EXIT_USAGE;
 
 	memset(&pe, 0, sizeof(pe));
-	if (rxq_port_spec__parse(&o.port, a.port, RXQ_PORT_XDP | RXQ_PORT_PCAP, &pe)) {
-		rxq_err("%s: %s", a.port, pe.msg);
-		return RXQ_EXIT_USAGE;
-	}
+	if (rxq_port_spec__parse(&o.port, a.port, RXQ_PORT_XDP | RXQ_PORT_PCAP, &pe))
+		return rxq_cli__error("%s: %s", a.port, pe.msg);
 	for (i = 0; i < a.nflows; i++) {
 		memset(&pe, 0, sizeof(pe));
 		if (rxq_flowspec__parse(&flows[i], a.flows[i], &pe)) {
@@ -831,15 +830,12 @@ int main(int argc, char **argv)
 		o.reinject = false;
 		o.nworkers = 1;
 	} else {
-		if (a.out_pass || a.out_drop) {
-			rxq_err("--out-pass and --out-drop are for pcap: input only");
-			return RXQ_EXIT_USAGE;
-		}
-		if (!a.nflows) {
-			rxq_err("no --flow given: say which flows leave the kernel, e.g. --flow "
-				"'udp4 dst-port 53'");
-			return RXQ_EXIT_USAGE;
-		}
+		if (a.out_pass || a.out_drop)
+			return rxq_cli__error("--out-pass and --out-drop are for pcap: input only");
+		if (!a.nflows)
+			return rxq_cli__error(
+			    "no --flow given: say which flows leave the kernel, e.g. --flow "
+			    "'udp4 dst-port 53'");
 	}
 
 	/* Everything that can be checked without touching the system comes first. */
@@ -847,16 +843,13 @@ int main(int argc, char **argv)
 		struct rxq_netdev dev;
 
 		err = rxq_netdev__get(o.port.ifname, &dev);
-		if (err) {
-			rxq_err("no interface '%s' in this network namespace (see ip link)",
-				o.port.ifname);
-			return RXQ_EXIT_USAGE;
-		}
+		if (err)
+			return rxq_cli__error(
+			    "no interface '%s' in this network namespace (see ip link)",
+			    o.port.ifname);
 		memset(&pe, 0, sizeof(pe));
-		if (rxq_port_spec__resolve(&o.port, &dev, &pe)) {
-			rxq_err("%s", pe.msg);
-			return RXQ_EXIT_USAGE;
-		}
+		if (rxq_port_spec__resolve(&o.port, &dev, &pe))
+			return rxq_cli__error("%s", pe.msg);
 		o.nworkers = o.port.nqueues;
 	}
 	/*
