@@ -40,17 +40,17 @@ int rxq_cli__next(struct rxq_cli *cli, const char **arg)
 	for (i = 0; i < n; i++) {
 		const struct rxq_opt *o = &cli->opts[i];
 
-		longopts[i] = (struct option){ o->name, o->arg ? required_argument : no_argument,
-					       NULL, 0 };
+		longopts[i] =
+		    (struct option){o->name, o->arg ? required_argument : no_argument, NULL, 0};
 		if (o->short_name) {
 			shortopts[s++] = (char)o->short_name;
 			if (o->arg)
 				shortopts[s++] = ':';
 		}
 	}
-	longopts[n] = (struct option){ "help", no_argument, NULL, 0 };
-	longopts[n + 1] = (struct option){ "version", no_argument, NULL, 0 };
-	longopts[n + 2] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[n] = (struct option){"help", no_argument, NULL, 0};
+	longopts[n + 1] = (struct option){"version", no_argument, NULL, 0};
+	longopts[n + 2] = (struct option){NULL, 0, NULL, 0};
 	memcpy(shortopts + s, "hV", 3);
 
 	opterr = 0;
@@ -142,9 +142,8 @@ static int flatten(struct flat *fl, const struct rxq_cli_opt *const *tables,
 		size_t j;
 		bool dup = false;
 
-		fl->longopts[i] = (struct option){ o->name,
-						    o->arg ? required_argument : no_argument, NULL,
-						    0 };
+		fl->longopts[i] =
+		    (struct option){o->name, o->arg ? required_argument : no_argument, NULL, 0};
 		for (j = 0; j < i; j++)
 			dup |= o->short_name && fl->opt[j]->short_name == o->short_name;
 		if (o->short_name && !dup) {
@@ -153,9 +152,9 @@ static int flatten(struct flat *fl, const struct rxq_cli_opt *const *tables,
 				fl->shortopts[s++] = ':';
 		}
 	}
-	fl->longopts[fl->n] = (struct option){ "help", no_argument, NULL, 0 };
-	fl->longopts[fl->n + 1] = (struct option){ "version", no_argument, NULL, 0 };
-	fl->longopts[fl->n + 2] = (struct option){ NULL, 0, NULL, 0 };
+	fl->longopts[fl->n] = (struct option){"help", no_argument, NULL, 0};
+	fl->longopts[fl->n + 1] = (struct option){"version", no_argument, NULL, 0};
+	fl->longopts[fl->n + 2] = (struct option){NULL, 0, NULL, 0};
 	memcpy(fl->shortopts + s, "hV", 3);
 	return 0;
 }
@@ -194,8 +193,8 @@ static void format_ns(uint64_t ns, char *buf, size_t len)
 	static const struct {
 		const char *unit;
 		uint64_t ns;
-	} units[] = { { "h", 3600000000000ull }, { "m", 60000000000ull }, { "s", 1000000000ull },
-		      { "ms", 1000000ull },	  { "us", 1000ull },	    { "ns", 1ull } };
+	} units[] = {{"h", 3600000000000ull}, {"m", 60000000000ull}, {"s", 1000000000ull},
+		     {"ms", 1000000ull},      {"us", 1000ull},	     {"ns", 1ull}};
 	size_t i;
 
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
@@ -350,8 +349,8 @@ static int parse_duration(const struct rxq_cli_opt *o, const char *arg, void *ds
 	if (err == -EINVAL) {
 		/* what a duration looks like, and the range where it says more than "not zero" */
 		if (o->max || o->min > 1)
-			snprintf(expected + strlen(expected),
-				 sizeof(expected) - strlen(expected), ", as in 10s, 500ms or 2m");
+			snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected),
+				 ", as in 10s, 500ms or 2m");
 		else
 			snprintf(expected, sizeof(expected), "e.g. 10s, 500ms or 2m");
 		return rxq_cli__bad_value(o, arg, "a duration", expected);
@@ -380,7 +379,7 @@ static void list_names(const char *const *names, char *buf, size_t len)
 
 static int parse_enum(const struct rxq_cli_opt *o, const char *arg, void *dst)
 {
-	static const char *const onoff[] = { "on", "off", NULL };
+	static const char *const onoff[] = {"on", "off", NULL};
 	const char *const *names = o->type == RXQ_OPT_BOOL ? onoff : o->names;
 	char expected[256];
 	size_t i;
@@ -429,16 +428,17 @@ int rxq_cli__cpulist(const char *opt, const char *arg, const char *sysroot, cpu_
 	if (!err)
 		err = rxq_cpus_online(set, sysroot, &bad);
 	if (err == -EINVAL) {
-		rxq_cli__error("--%s: '%s' is not a CPU list (expected a CPU number or list such as "
-			       "1 or 0-3,6)",
-			       opt, arg);
+		rxq_cli__error(
+		    "--%s: '%s' is not a CPU list (expected a CPU number or list such as "
+		    "1 or 0-3,6)",
+		    opt, arg);
 		return -EINVAL;
 	}
 	if (err) {
 		online_cpus(sysroot, online, sizeof(online));
 		if (online[0])
-			rxq_cli__error("--%s: CPU %d does not exist or is offline (online: %s)", opt,
-				       bad, online);
+			rxq_cli__error("--%s: CPU %d does not exist or is offline (online: %s)",
+				       opt, bad, online);
 		else
 			rxq_cli__error("--%s: CPU %d does not exist or is offline", opt, bad);
 		return -ENODEV;
@@ -664,8 +664,7 @@ int rxq_cli__first_positional(int argc, char **argv, const struct rxq_cli_opt *c
 	return i < argc ? i : argc;
 }
 
-static void help_line(const char *name, int short_name, const char *arg, const char *help,
-		      FILE *f)
+static void help_line(const char *name, int short_name, const char *arg, const char *help, FILE *f)
 {
 	char left[64];
 
@@ -716,11 +715,11 @@ int rxq_cli__exit_status(int err)
 	case EADDRNOTAVAIL: /* no interface has that address */
 	case EPERM:	    /* missing a capability */
 	case EACCES:
-	case EOPNOTSUPP:    /* the device or kernel cannot do it */
+	case EOPNOTSUPP: /* the device or kernel cannot do it */
 	case EAFNOSUPPORT:
-	case EEXIST:	    /* another program holds it (XDP, saved state) */
+	case EEXIST: /* another program holds it (XDP, saved state) */
 	case EBUSY:
-	case ESTALE:	    /* saved state that no longer matches the device */
+	case ESTALE: /* saved state that no longer matches the device */
 		return RXQ_EXIT_USAGE;
 	default:
 		return RXQ_EXIT_FAIL;

@@ -50,13 +50,13 @@ struct rxq_cli_opt {
 	const char *help; /* one line */
 
 	enum rxq_opt_type type;
-	size_t off;	     /* destination: this offset into the options struct ... */
-	void *ptr;	     /* ... or this pointer, when not NULL */
-	unsigned size;	     /* UINT, INT: bytes of the destination (1, 2, 4 or 8) */
-	unsigned flags;	     /* RXQ_OPT_SI, RXQ_OPT_POW2 */
-	uint64_t min, max;   /* UINT; DURATION in ns (max 0: no limit) */
-	int64_t imin, imax;  /* INT */
-	double fmin, fmax;   /* DOUBLE */
+	size_t off;		  /* destination: this offset into the options struct ... */
+	void *ptr;		  /* ... or this pointer, when not NULL */
+	unsigned size;		  /* UINT, INT: bytes of the destination (1, 2, 4 or 8) */
+	unsigned flags;		  /* RXQ_OPT_SI, RXQ_OPT_POW2 */
+	uint64_t min, max;	  /* UINT; DURATION in ns (max 0: no limit) */
+	int64_t imin, imax;	  /* INT */
+	double fmin, fmax;	  /* DOUBLE */
 	const char *const *names; /* ENUM: NULL-terminated */
 	const int *values;	  /* ENUM: the value of each name (NULL: its index) */
 	rxq_opt_parse_fn parse;	  /* CUSTOM */
@@ -73,23 +73,24 @@ struct rxq_opt {
 };
 
 /* Helpers for readable tables: RXQ_OPT_UINT_AT(struct config, batch, 1, 1024). */
-#define RXQ_OPT_DST(st, field) .off = offsetof(st, field)
-#define RXQ_OPT_FLAG_AT(st, field) .type = RXQ_OPT_FLAG, RXQ_OPT_DST(st, field)
-#define RXQ_OPT_COUNT_AT(st, field) .type = RXQ_OPT_COUNT, RXQ_OPT_DST(st, field)
-#define RXQ_OPT_BOOL_AT(st, field) .type = RXQ_OPT_BOOL, RXQ_OPT_DST(st, field)
-#define RXQ_OPT_STRING_AT(st, field) .type = RXQ_OPT_STRING, RXQ_OPT_DST(st, field)
+#define RXQ_OPT_DST(st, field)	      .off = offsetof(st, field)
+#define RXQ_OPT_FLAG_AT(st, field)    .type = RXQ_OPT_FLAG, RXQ_OPT_DST(st, field)
+#define RXQ_OPT_COUNT_AT(st, field)   .type = RXQ_OPT_COUNT, RXQ_OPT_DST(st, field)
+#define RXQ_OPT_BOOL_AT(st, field)    .type = RXQ_OPT_BOOL, RXQ_OPT_DST(st, field)
+#define RXQ_OPT_STRING_AT(st, field)  .type = RXQ_OPT_STRING, RXQ_OPT_DST(st, field)
 #define RXQ_OPT_CPULIST_AT(st, field) .type = RXQ_OPT_CPULIST, RXQ_OPT_DST(st, field)
-#define RXQ_OPT_UINT_AT(st, field, lo, hi)                                                        \
-	.type = RXQ_OPT_UINT, RXQ_OPT_DST(st, field), .size = sizeof(((st *)0)->field),          \
+#define RXQ_OPT_UINT_AT(st, field, lo, hi)                                                         \
+	.type = RXQ_OPT_UINT, RXQ_OPT_DST(st, field), .size = sizeof(((st *)0)->field),            \
 	.min = (lo), .max = (hi)
-#define RXQ_OPT_INT_AT(st, field, lo, hi)                                                         \
-	.type = RXQ_OPT_INT, RXQ_OPT_DST(st, field), .size = sizeof(((st *)0)->field),           \
+#define RXQ_OPT_INT_AT(st, field, lo, hi)                                                          \
+	.type = RXQ_OPT_INT, RXQ_OPT_DST(st, field), .size = sizeof(((st *)0)->field),             \
 	.imin = (lo), .imax = (hi)
-#define RXQ_OPT_DURATION_AT(st, field, lo, hi)                                                    \
+#define RXQ_OPT_DURATION_AT(st, field, lo, hi)                                                     \
 	.type = RXQ_OPT_DURATION, RXQ_OPT_DST(st, field), .min = (lo), .max = (hi)
-#define RXQ_OPT_ENUM_AT(st, field, nm, vals)                                                      \
+#define RXQ_OPT_ENUM_AT(st, field, nm, vals)                                                       \
 	.type = RXQ_OPT_ENUM, RXQ_OPT_DST(st, field), .names = (nm), .values = (vals)
-#define RXQ_OPT_CUSTOM_AT(st, field, fn) .type = RXQ_OPT_CUSTOM, RXQ_OPT_DST(st, field), .parse = (fn)
+#define RXQ_OPT_CUSTOM_AT(st, field, fn)                                                           \
+	.type = RXQ_OPT_CUSTOM, RXQ_OPT_DST(st, field), .parse = (fn)
 
 /* Most options a parse can know (all tables together). */
 #define RXQ_CLI_MAX_OPTS 96
@@ -115,8 +116,9 @@ struct rxq_cli {
 
 	/*
 	 * rxq_cli__parse(): the typed tables, NULL-terminated (a tool's; with commands, the
-	 * tool's and the command's). An option of @refuse is known but does not apply here: "option --X does
-	 * not apply to 'COMMAND'". @help_tables: what --help lists, in order (default: @tables).
+	 * tool's and the command's). An option of @refuse is known but does not apply here: "option
+	 * --X does not apply to 'COMMAND'". @help_tables: what --help lists, in order (default:
+	 * @tables).
 	 */
 	const struct rxq_cli_opt *const *tables;
 	const struct rxq_cli_opt *const *refuse;
