@@ -467,12 +467,40 @@ int rxq_cli__mac(const struct rxq_cli_opt *o, const char *arg, void *dst)
 	return 0;
 }
 
+/* The destination size each type writes; 0 when it varies (UINT, INT) or is the callback's. */
+static size_t fixed_size(enum rxq_opt_type type)
+{
+	switch (type) {
+	case RXQ_OPT_FLAG:
+	case RXQ_OPT_BOOL:
+		return sizeof(bool);
+	case RXQ_OPT_COUNT:
+	case RXQ_OPT_ENUM:
+		return sizeof(int);
+	case RXQ_OPT_DOUBLE:
+		return sizeof(double);
+	case RXQ_OPT_DURATION:
+		return sizeof(uint64_t);
+	case RXQ_OPT_STRING:
+		return sizeof(const char *);
+	case RXQ_OPT_CPULIST:
+		return sizeof(cpu_set_t);
+	default:
+		return 0;
+	}
+}
+
 static int apply(const struct rxq_cli_opt *o, const char *arg, void *dest)
 {
 	void *dst = o->ptr ? o->ptr : (char *)dest + o->off;
 
 	if (!o->ptr && !dest) {
 		rxq_err("internal error: --%s has nowhere to go", o->name);
+		return -EINVAL;
+	}
+	/* a table that points at a field of the wrong type is a bug: say so, write nothing */
+	if (o->size && fixed_size(o->type) && o->size != fixed_size(o->type)) {
+		rxq_err("internal error: --%s points at a field of %u bytes", o->name, o->size);
 		return -EINVAL;
 	}
 	switch (o->type) {
@@ -618,6 +646,24 @@ unsigned rxq_cli__given(const struct rxq_cli *cli, const char *name)
 	return 0;
 }
 
+/* The option --@word names, exactly or as an unambiguous abbreviation (as getopt_long takes it). */
+static const struct rxq_cli_opt *find_prefix(const struct flat *fl, const char *word)
+{
+	const struct rxq_cli_opt *o = find_name(fl, word, strlen(word)), *found = NULL;
+	size_t i, len = strlen(word);
+
+	if (o)
+		return o;
+	for (i = 0; i < fl->n; i++) {
+		if (strncmp(fl->opt[i]->name, word, len))
+			continue;
+		if (found)
+			return NULL;
+		found = fl->opt[i];
+	}
+	return found;
+}
+
 int rxq_cli__first_positional(int argc, char **argv, const struct rxq_cli_opt *const *tables)
 {
 	struct flat *fl;
@@ -642,7 +688,7 @@ int rxq_cli__first_positional(int argc, char **argv, const struct rxq_cli_opt *c
 		if (w[1] == '-') {
 			if (strchr(w, '='))
 				continue;
-			o = find_name(fl, w + 2, strlen(w + 2));
+			o = find_prefix(fl, w + 2);
 			if (o && o->arg)
 				i++;
 			continue;

@@ -52,7 +52,7 @@ struct rxq_cli_opt {
 	enum rxq_opt_type type;
 	size_t off;		  /* destination: this offset into the options struct ... */
 	void *ptr;		  /* ... or this pointer, when not NULL */
-	unsigned size;		  /* UINT, INT: bytes of the destination (1, 2, 4 or 8) */
+	unsigned size;		  /* bytes of the destination (0: unchecked; UINT, INT: 1-8) */
 	unsigned flags;		  /* RXQ_OPT_SI, RXQ_OPT_POW2 */
 	uint64_t min, max;	  /* UINT; DURATION in ns (max 0: no limit) */
 	int64_t imin, imax;	  /* INT */
@@ -72,19 +72,20 @@ struct rxq_opt {
 	int id; /* what rxq_cli__next() returns for this option; must be > 0 */
 };
 
-/* Helpers for readable tables: RXQ_OPT_UINT_AT(struct config, batch, 1, 1024). */
-#define RXQ_OPT_DST(st, field)	      .off = offsetof(st, field)
+/*
+ * Helpers for readable tables: RXQ_OPT_UINT_AT(struct config, batch, 1, 1024). They record the
+ * field's size too, which the parser checks against the type (bool, int, cpu_set_t, ...).
+ */
+#define RXQ_OPT_DST(st, field)	      .off = offsetof(st, field), .size = sizeof(((st *)0)->field)
 #define RXQ_OPT_FLAG_AT(st, field)    .type = RXQ_OPT_FLAG, RXQ_OPT_DST(st, field)
 #define RXQ_OPT_COUNT_AT(st, field)   .type = RXQ_OPT_COUNT, RXQ_OPT_DST(st, field)
 #define RXQ_OPT_BOOL_AT(st, field)    .type = RXQ_OPT_BOOL, RXQ_OPT_DST(st, field)
 #define RXQ_OPT_STRING_AT(st, field)  .type = RXQ_OPT_STRING, RXQ_OPT_DST(st, field)
 #define RXQ_OPT_CPULIST_AT(st, field) .type = RXQ_OPT_CPULIST, RXQ_OPT_DST(st, field)
 #define RXQ_OPT_UINT_AT(st, field, lo, hi)                                                         \
-	.type = RXQ_OPT_UINT, RXQ_OPT_DST(st, field), .size = sizeof(((st *)0)->field),            \
-	.min = (lo), .max = (hi)
+	.type = RXQ_OPT_UINT, RXQ_OPT_DST(st, field), .min = (lo), .max = (hi)
 #define RXQ_OPT_INT_AT(st, field, lo, hi)                                                          \
-	.type = RXQ_OPT_INT, RXQ_OPT_DST(st, field), .size = sizeof(((st *)0)->field),             \
-	.imin = (lo), .imax = (hi)
+	.type = RXQ_OPT_INT, RXQ_OPT_DST(st, field), .imin = (lo), .imax = (hi)
 #define RXQ_OPT_DURATION_AT(st, field, lo, hi)                                                     \
 	.type = RXQ_OPT_DURATION, RXQ_OPT_DST(st, field), .min = (lo), .max = (hi)
 #define RXQ_OPT_ENUM_AT(st, field, nm, vals)                                                       \

@@ -398,6 +398,18 @@ static void test_commands(void **state)
 	/* the command is the first word that is no option and no option's value */
 	assert_int_equal(rxq_cli__first_positional(7, argv, all), 4);
 	assert_int_equal(rxq_cli__first_positional(3, argv, all), 3);
+	{
+		/* getopt_long takes "--na" for --name: so does the search for the command */
+		char v0[] = "t", v1[] = "--na", v2[] = "n", v3[] = "--b", v4[] = "cmd", v5[] = "-c",
+		     v6[] = "red";
+		char *abbrev[] = {v0, v1, v2, v3, v4, NULL};
+		char *shorts[] = {v0, v5, v6, v4, NULL};
+
+		assert_int_equal(rxq_cli__first_positional(5, abbrev, all), 4);
+		assert_int_equal(rxq_cli__first_positional(4, shorts, all), 3);
+		shorts[1] = v5, v5[2] = 'x'; /* "-cx": the value is attached */
+		assert_int_equal(rxq_cli__first_positional(4, shorts, all), 2);
+	}
 	cli.argc = 6;
 	assert_int_equal(rxq_cli__parse(&cli, &o), 0);
 	assert_int_equal(o.u32, 3);
@@ -409,6 +421,31 @@ static void test_commands(void **state)
 	last_msg[0] = '\0';
 	assert_int_equal(rxq_cli__parse(&cli, &o), -EINVAL);
 	assert_string_equal(last_msg, "option --beta does not apply to 'a' (see --help)");
+}
+
+/* A table entry whose type does not match its field is refused, and nothing is written. */
+static void test_table_mistake(void **state)
+{
+	static const struct rxq_cli_opt wrong[] = {
+	    /* a flag writes a bool: not an int */
+	    {"verbose", 'v', NULL, "more", RXQ_OPT_FLAG_AT(struct opts, verbose)},
+	    {NULL},
+	};
+	char w0[] = "t", w1[] = "-v";
+	char *argv[] = {w0, w1, NULL};
+	struct rxq_cli cli = {
+	    .prog = "rxq-test",
+	    .tables = (const struct rxq_cli_opt *const[]){wrong, NULL},
+	    .argc = 2,
+	    .argv = argv,
+	};
+	struct opts o = {.verbose = 7};
+
+	(void)state;
+	last_msg[0] = '\0';
+	assert_int_equal(rxq_cli__parse(&cli, &o), -EINVAL);
+	assert_non_null(strstr(last_msg, "internal error: --verbose"));
+	assert_int_equal(o.verbose, 7);
 }
 
 static void test_exit_status(void **state)
@@ -439,7 +476,7 @@ int main(void)
 	    cmocka_unit_test(test_int_double),		cmocka_unit_test(test_duration),
 	    cmocka_unit_test(test_enum_cpulist_custom), cmocka_unit_test(test_bad_words),
 	    cmocka_unit_test(test_help_version),	cmocka_unit_test(test_commands),
-	    cmocka_unit_test(test_exit_status),
+	    cmocka_unit_test(test_table_mistake),	cmocka_unit_test(test_exit_status),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
