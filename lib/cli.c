@@ -187,7 +187,7 @@ static int out_of_range(const struct rxq_cli_opt *o, const char *arg, const char
 	return -EINVAL;
 }
 
-/* "1ms", "2.5s": the largest unit that shows @ns exactly, or with three decimals. */
+/* "1ms", "90s": @ns in the largest unit that shows it exactly. */
 static void format_ns(uint64_t ns, char *buf, size_t len)
 {
 	static const struct {
@@ -226,7 +226,8 @@ static void expected_range(const struct rxq_cli_opt *o, char *buf, size_t len)
 				     (unsigned long long)o->max);
 		break;
 	case RXQ_OPT_INT:
-		n = snprintf(buf, len, "%lld-%lld", (long long)o->imin, (long long)o->imax);
+		/* "-5 to 5": a dash between signed numbers reads badly */
+		n = snprintf(buf, len, "%lld to %lld", (long long)o->imin, (long long)o->imax);
 		break;
 	case RXQ_OPT_DOUBLE:
 		n = snprintf(buf, len, "%g-%g", o->fmin, o->fmax);
@@ -273,16 +274,17 @@ static int store_uint(const struct rxq_cli_opt *o, void *dst, uint64_t v)
 
 static int parse_uint(const struct rxq_cli_opt *o, const char *arg, void *dst)
 {
+	struct rxq_cli_opt capped = *o;
 	char expected[160];
-	uint64_t v, max = o->max;
+	uint64_t v;
 	int err;
 
-	/* The destination's size is the last word on the range. */
-	if (o->size && o->size < 8 && max > (1ull << (8 * o->size)) - 1)
-		max = (1ull << (8 * o->size)) - 1;
-	expected_range(o, expected, sizeof(expected));
-	err = o->flags & RXQ_OPT_SI ? rxq_parse_si(arg, o->min, max, &v)
-				    : rxq_parse_u64(arg, o->min, max, &v);
+	/* The destination's size is the last word on the range, in the message too. */
+	if (o->size && o->size < 8 && capped.max > (1ull << (8 * o->size)) - 1)
+		capped.max = (1ull << (8 * o->size)) - 1;
+	expected_range(&capped, expected, sizeof(expected));
+	err = o->flags & RXQ_OPT_SI ? rxq_parse_si(arg, o->min, capped.max, &v)
+				    : rxq_parse_u64(arg, o->min, capped.max, &v);
 	if (err == -ERANGE)
 		return out_of_range(o, arg, expected);
 	if (err)
@@ -294,9 +296,19 @@ static int parse_uint(const struct rxq_cli_opt *o, const char *arg, void *dst)
 
 static int parse_int(const struct rxq_cli_opt *o, const char *arg, void *dst)
 {
+	struct rxq_cli_opt capped = *o;
 	char expected[160], *end;
 	long long v;
 
+	if (o->size && o->size < 8) {
+		int64_t top = (int64_t)((1ull << (8 * o->size - 1)) - 1);
+
+		if (capped.imax > top)
+			capped.imax = top;
+		if (capped.imin < -top - 1)
+			capped.imin = -top - 1;
+	}
+	o = &capped;
 	expected_range(o, expected, sizeof(expected));
 	if (!*arg || (*arg != '-' && *arg != '+' && (*arg < '0' || *arg > '9')))
 		return rxq_cli__bad_value(o, arg, "a number", expected);

@@ -37,6 +37,7 @@ struct opts {
 	uint64_t big;
 	uint64_t pow2;
 	int64_t i64;
+	int8_t i8;
 	double ratio;
 	uint64_t ns, timeout_ns, seed;
 	const char *name;
@@ -72,6 +73,7 @@ static const struct rxq_cli_opt table[] = {
     {"ring", 0, "N", "a power of two", RXQ_OPT_UINT_AT(struct opts, pow2, 64, 4096),
      .flags = RXQ_OPT_POW2},
     {"offset", 'o', "N", "signed", RXQ_OPT_INT_AT(struct opts, i64, -5, 5)},
+    {"tiny", 0, "N", "signed byte", RXQ_OPT_INT_AT(struct opts, i8, -1000, 1000)},
     {"ratio", 0, "X", "a fraction", .type = RXQ_OPT_DOUBLE, RXQ_OPT_DST(struct opts, ratio),
      .fmin = 0, .fmax = 1},
     {"interval", 'i', "TIME", "a duration",
@@ -180,7 +182,7 @@ static void test_uint(void **state)
 	assert_int_equal(run(&o, &cli, 2, "t", "--small=255"), 0);
 	assert_int_equal(o.u8, 255);
 	assert_int_equal(run(&o, &cli, 2, "t", "--small=256"), -EINVAL);
-	assert_string_equal(last_msg, "--small: '256' is out of range (expected 0-1000)");
+	assert_string_equal(last_msg, "--small: '256' is out of range (expected 0-255)");
 
 	assert_int_equal(run(&o, &cli, 2, "t", "--big=18446744073709551615"), 0);
 	assert_true(o.big == UINT64_MAX);
@@ -212,9 +214,15 @@ static void test_int_double(void **state)
 	assert_int_equal(run(&o, &cli, 3, "t", "-o", "+5"), 0);
 	assert_int_equal(o.i64, 5);
 	assert_int_equal(run(&o, &cli, 2, "t", "--offset=-6"), -EINVAL);
-	assert_string_equal(last_msg, "--offset: '-6' is out of range (expected -5-5)");
+	assert_string_equal(last_msg, "--offset: '-6' is out of range (expected -5 to 5)");
 	assert_int_equal(run(&o, &cli, 2, "t", "--offset=1x"), -EINVAL);
-	assert_string_equal(last_msg, "--offset: '1x' is not a number (expected -5-5)");
+	assert_string_equal(last_msg, "--offset: '1x' is not a number (expected -5 to 5)");
+
+	/* the destination's size caps the range */
+	assert_int_equal(run(&o, &cli, 2, "t", "--tiny=-128"), 0);
+	assert_int_equal(o.i8, -128);
+	assert_int_equal(run(&o, &cli, 2, "t", "--tiny=128"), -EINVAL);
+	assert_string_equal(last_msg, "--tiny: '128' is out of range (expected -128 to 127)");
 
 	assert_int_equal(run(&o, &cli, 2, "t", "--ratio=0.25"), 0);
 	assert_true(o.ratio == 0.25);
