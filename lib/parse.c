@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -228,7 +229,22 @@ static bool cpu_online(const char *sysroot, int cpu)
 	return c == '1';
 }
 
-int rxq_parse_cpulist(const char *s, const char *sysroot, cpu_set_t *set, int *bad_cpu)
+/* One CPU number at *p; a number past CPU_SETSIZE is kept (clamped) to be named in the message. */
+static int take_cpu(const char **p, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)**p))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(*p, &end, 10);
+	if (errno == ERANGE || *out > INT_MAX)
+		*out = INT_MAX;
+	*p = end;
+	return 0;
+}
+
+int rxq_parse_cpulist(const char *s, cpu_set_t *set, int *bad_cpu)
 {
 	const char *p = s;
 
@@ -237,36 +253,56 @@ int rxq_parse_cpulist(const char *s, const char *sysroot, cpu_set_t *set, int *b
 		return -EINVAL;
 	while (*p) {
 		unsigned long lo, hi, c;
-		char *end;
 
-		if (!isdigit((unsigned char)*p))
+		if (take_cpu(&p, &lo))
 			return -EINVAL;
-		lo = strtoul(p, &end, 10);
 		hi = lo;
-		p = end;
 		if (*p == '-') {
 			p++;
-			if (!isdigit((unsigned char)*p))
+			if (take_cpu(&p, &hi))
 				return -EINVAL;
-			hi = strtoul(p, &end, 10);
-			p = end;
 		}
-		if (hi < lo || hi >= 65536)
-			return -EINVAL;
-		for (c = lo; c <= hi; c++) {
-			if (!cpu_online(sysroot, (int)c)) {
-				if (bad_cpu)
-					*bad_cpu = (int)c;
-				return -ENODEV;
-			}
-			CPU_SET(c, set);
-		}
-		if (*p == ',')
+		if (*p == ',' && p[1])
 			p++;
 		else if (*p)
 			return -EINVAL;
+		if (hi < lo)
+			return -EINVAL;
+		if (hi >= CPU_SETSIZE) {
+			if (bad_cpu)
+				*bad_cpu = (int)(lo >= CPU_SETSIZE ? lo : CPU_SETSIZE);
+			return -ERANGE;
+		}
+		for (c = lo; c <= hi; c++)
+			CPU_SET(c, set);
 	}
 	return 0;
+}
+
+int rxq_cpus_online(const cpu_set_t *set, const char *sysroot, int *bad_cpu)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, set) && !cpu_online(sysroot, cpu)) {
+			if (bad_cpu)
+				*bad_cpu = cpu;
+			return -ENODEV;
+		}
+	return 0;
+}
+
+int rxq_cpus_nth(const cpu_set_t *set, unsigned i)
+{
+	int n = CPU_COUNT(set), cpu;
+
+	if (!n)
+		return -1;
+	i %= (unsigned)n;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, set) && i-- == 0)
+			return cpu;
+	return -1;
 }
 
 bool rxq_addr_in_prefix(const struct rxq_addr *a, const struct rxq_addr *prefix, unsigned plen)

@@ -64,11 +64,21 @@ int rxq_parse_prefix(const char *s, bool allow_host_bits, struct rxq_addr *addr,
 int rxq_parse_mac(const char *s, uint8_t mac[6]);
 
 /**
- * @brief Parses a CPU list "0-3,5" into @p set. Every CPU must be online (sysfs under @p sysroot,
- * NULL for "/"). -EINVAL (syntax) or -ENODEV (a CPU that does not exist or is offline; its number is
- * in *bad_cpu when not NULL).
+ * @brief Parses a CPU list in the kernel's cpulist format, "0-3,5", into @p set: numbers and
+ * ascending ranges separated by commas, nothing else (no blanks, no empty list).
+ * @return 0, -EINVAL when @p s is not such a list, -ERANGE when a CPU number is CPU_SETSIZE or
+ * more (the number, at most INT_MAX, in *bad_cpu when not NULL).
  */
-int rxq_parse_cpulist(const char *s, const char *sysroot, cpu_set_t *set, int *bad_cpu);
+int rxq_parse_cpulist(const char *s, cpu_set_t *set, int *bad_cpu);
+
+/**
+ * @brief Checks that every CPU of @p set exists and is online (sysfs under @p sysroot, NULL for
+ * "/"). @return 0, or -ENODEV with the first CPU that is not in *bad_cpu when not NULL.
+ */
+int rxq_cpus_online(const cpu_set_t *set, const char *sysroot, int *bad_cpu);
+
+/** @brief The CPU at position @p i (counting from 0, wrapping around) of @p set; -1 if empty. */
+int rxq_cpus_nth(const cpu_set_t *set, unsigned i);
 
 /** @brief Number of bits of an address of @p family (32 or 128). */
 static inline unsigned rxq_addr_bits(uint8_t family)

@@ -309,37 +309,23 @@ int rxq_cpulist__format(const cpu_set_t *set, char *buf, size_t len)
 
 int rxq_cpulist__parse(const char *s, cpu_set_t *set)
 {
-	const char *p = s, *end;
+	char buf[4096];
+	size_t len;
 
 	CPU_ZERO(set);
 	if (!s)
 		return -EINVAL;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
-		end--;
-	if (p == end)
+	len = strlen(s);
+	while (len && (s[len - 1] == '\n' || s[len - 1] == ' '))
+		len--;
+	if (!len)
 		return 0; /* an empty list is an empty set ("" in effective_affinity_list) */
-	while (p < end) {
-		uint64_t lo, hi, c;
-
-		if (!take_u64(&p, end, 10, &lo))
-			return -EINVAL;
-		hi = lo;
-		if (p < end && *p == '-') {
-			p++;
-			if (!take_u64(&p, end, 10, &hi))
-				return -EINVAL;
-		}
-		if (hi < lo || hi >= RXQ_CPUS_MAX)
-			return -EINVAL;
-		for (c = lo; c <= hi; c++)
-			CPU_SET(c, set);
-		if (p < end && *p == ',')
-			p++;
-		else if (p < end)
-			return -EINVAL;
-	}
-	return 0;
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	/* the one cpulist parser; a CPU past the set is a malformed file here */
+	return rxq_parse_cpulist(buf, set, NULL) ? -EINVAL : 0;
 }
 
 int rxq_cpumask__format(const cpu_set_t *set, unsigned nbits, char *buf, size_t len)

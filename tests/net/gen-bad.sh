@@ -63,14 +63,14 @@ tb_expect_exit 2 "has no 'src': give 'src ADDR'" g pcap:"$TB_TMP/x.pcap" --flow 
 # Numbers and limits
 tb_expect_exit 2 "--rate 20000000 is above the line rate of gen0: at 10000 Mb/s .* at most 14880952" \
 	g packet:gen0 --rate 20M --flow "$OK size 60"
-tb_expect_exit 2 "--rate '0' is not a positive number" g packet:gen0 --rate 0 --flow "$OK"
-tb_expect_exit 2 "--count 'x' is not a positive number" g packet:gen0 --count x --flow "$OK"
-tb_expect_exit 2 "--duration 'soon' is not a duration" g packet:gen0 --duration soon --flow "$OK"
-tb_expect_exit 2 "--threads '0' is not a number from 1" g packet:gen0 --threads 0 --flow "$OK"
-tb_expect_exit 2 "--cpu 4096: CPU 4096 does not exist" g packet:gen0 --cpu 4096 --flow "$OK"
-tb_expect_exit 2 "--batch '0' is not a number from 1 to 1024" g packet:gen0 --batch 0 --flow "$OK"
-tb_expect_exit 2 "--mode 'fast' is not auto, copy or zero-copy" g xdp:gen0~0 --mode fast --flow "$OK"
-tb_expect_exit 2 "--dst-mac 'zz' is not a MAC address" g packet:gen0 --dst-mac zz --flow "$OK"
+tb_expect_exit 2 "--rate: '0' is out of range" g packet:gen0 --rate 0 --flow "$OK"
+tb_expect_exit 2 "--count: 'x' is not a number" g packet:gen0 --count x --flow "$OK"
+tb_expect_exit 2 "--duration: 'soon' is not a duration" g packet:gen0 --duration soon --flow "$OK"
+tb_expect_exit 2 "--threads: '0' is out of range \(expected 1-256\)" g packet:gen0 --threads 0 --flow "$OK"
+tb_expect_exit 2 "--cpu: CPU 4096 does not exist" g packet:gen0 --cpu 4096 --flow "$OK"
+tb_expect_exit 2 "--batch: '0' is out of range \(expected 1-1024\)" g packet:gen0 --batch 0 --flow "$OK"
+tb_expect_exit 2 "--mode: 'fast' is not a known value \(expected auto, copy or zero-copy\)" g xdp:gen0~0 --mode fast --flow "$OK"
+tb_expect_exit 2 "--dst-mac: 'zz' is not a MAC address" g packet:gen0 --dst-mac zz --flow "$OK"
 tb_expect_exit 2 "unrecognized option|unknown option" g packet:gen0 --frobnicate --flow "$OK"
 
 # Nothing was sent by any of the above.

@@ -62,13 +62,13 @@ bad "gives 1 CPU\(s\) for 2 queues" xdp:dut0~0,1 --flow "$FLOW" --rules "$R" --c
 bad "for pcap: input only" xdp:dut0~0 --flow "$FLOW" --rules "$R" --out-pass pcap:/dev/null
 bad "expected auto, copy or zero-copy" xdp:dut0~0 --flow "$FLOW" --rules "$R" --mode fast
 bad "expected auto, native or generic" xdp:dut0~0 --flow "$FLOW" --rules "$R" --xdp-mode hw
-bad "--batch=0: expected a number" xdp:dut0~0 --flow "$FLOW" --rules "$R" --batch 0
+bad "--batch: '0' is out of range \(expected 1-1024\)" xdp:dut0~0 --flow "$FLOW" --rules "$R" --batch 0
 bad "unknown option '--flwo'" xdp:dut0~0 --flwo "$FLOW" --rules "$R"
 bad "cannot write .*nosuch/x.prom" xdp:dut0~0 --flow "$FLOW" --rules "$R" --prom "$TB_TMP/nosuch/x.prom"
-bad "--vlan=0: expected 802.1Q VIDs" xdp:dut0~0 --flow "$FLOW" --rules "$R" --vlan 0
+bad "--vlan: '0' is not a list of 802.1Q VIDs" xdp:dut0~0 --flow "$FLOW" --rules "$R" --vlan 0
 bad "--vlan=5,5: VID 5 given twice" xdp:dut0~0 --flow "$FLOW" --rules "$R" --vlan 5,5
-bad "--frag-mem=0: expected a number" xdp:dut0~0 --flow "$FLOW" --rules "$R" --frag-mem 0
-bad "--frag-timeout=soon" xdp:dut0~0 --flow "$FLOW" --rules "$R" --frag-timeout soon
+bad "--frag-mem: '0' is out of range" xdp:dut0~0 --flow "$FLOW" --rules "$R" --frag-mem 0
+bad "--frag-timeout: 'soon' is not a duration" xdp:dut0~0 --flow "$FLOW" --rules "$R" --frag-timeout soon
 bad "expected auto, on or off" xdp:dut0~0 --flow "$FLOW" --rules "$R" --csum-complete maybe
 bad "dut0 has no VLAN interface for VID 7" xdp:dut0~0 --flow "$FLOW" --rules "$R" --vlan 7
 clean "option errors"

@@ -21,7 +21,8 @@ tb_expect_exit 2 "dut0 has 1 .*queue 5 does not exist" s --xdp=dut0~5
 tb_expect_exit 2 "there is no interface nosuch0" s --xdp=nosuch0~0
 tb_expect_exit 2 "expected IF~Q" s --xdp=dut0
 tb_expect_exit 2 "--threads, --reuseport and --polling do not apply" s --xdp=dut0~0 --threads=2
-tb_expect_exit 2 "--xdp-mode=turbo: expected auto, native or generic" s --xdp=dut0~0 --xdp-mode=turbo
+tb_expect_exit 2 "--xdp-mode: 'turbo' is not a known value \(expected auto, native or generic\)" \
+	s --xdp=dut0~0 --xdp-mode=turbo
 [ -z "$(tb_xdp_attached dut "$TB_DUT_IF")" ] || tb_fail "an XDP program stayed attached after bad input"
 
 # ---- the AF_XDP echo, next to a kernel echo on another port -----------------------------------

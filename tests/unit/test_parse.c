@@ -97,27 +97,52 @@ static void test_cpulist(void **state)
 	int bad = -1;
 
 	(void)state;
-	/* cpu0 always exists on the running system. */
-	assert_int_equal(rxq_parse_cpulist("0", NULL, &set, &bad), 0);
+	assert_int_equal(rxq_parse_cpulist("0", &set, &bad), 0);
+	assert_int_equal(CPU_COUNT(&set), 1);
 	assert_true(CPU_ISSET(0, &set));
-	assert_int_equal(rxq_parse_cpulist("4000", NULL, &set, &bad), -ENODEV);
-	assert_int_equal(bad, 4000);
-	assert_int_equal(rxq_parse_cpulist("1-", NULL, &set, &bad), -EINVAL);
-	assert_int_equal(rxq_parse_cpulist("3-1", NULL, &set, &bad), -EINVAL);
-	assert_int_equal(rxq_parse_cpulist("a", NULL, &set, &bad), -EINVAL);
+	assert_int_equal(rxq_parse_cpulist("0-2,5,7-8", &set, &bad), 0);
+	assert_int_equal(CPU_COUNT(&set), 6);
+	assert_true(CPU_ISSET(5, &set));
+	assert_false(CPU_ISSET(6, &set));
+	assert_true(CPU_ISSET(8, &set));
+	/* a CPU the set cannot hold is named, as for a CPU that does not exist */
+	assert_int_equal(rxq_parse_cpulist("4096", &set, &bad), -ERANGE);
+	assert_int_equal(bad, 4096);
+	assert_int_equal(rxq_parse_cpulist("1-99999999999999999999", &set, &bad), -ERANGE);
+	assert_int_equal(bad, CPU_SETSIZE);
+	/* the strict syntax: no empty list, no blanks, no dangling separators */
+	assert_int_equal(rxq_parse_cpulist("", &set, &bad), -EINVAL);
+	assert_int_equal(rxq_parse_cpulist("1-", &set, &bad), -EINVAL);
+	assert_int_equal(rxq_parse_cpulist("3-1", &set, &bad), -EINVAL);
+	assert_int_equal(rxq_parse_cpulist("a", &set, &bad), -EINVAL);
+	assert_int_equal(rxq_parse_cpulist("1,", &set, &bad), -EINVAL);
+	assert_int_equal(rxq_parse_cpulist("1,,2", &set, &bad), -EINVAL);
+	assert_int_equal(rxq_parse_cpulist(" 1", &set, &bad), -EINVAL);
+	assert_int_equal(rxq_parse_cpulist("1\n", &set, &bad), -EINVAL);
+	assert_int_equal(rxq_parse_cpulist("-1", &set, &bad), -EINVAL);
 }
 
-static void test_cli_cpus(void **state)
+static void test_cpus_online_nth(void **state)
 {
-	int cpus[4] = {-1, -1, -1, -1};
-	unsigned n = 99;
+	cpu_set_t set;
+	int bad = -1;
 
 	(void)state;
-	assert_int_equal(rxq_cli__cpus("cpu", "0", cpus, 4, &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(cpus[0], 0);
-	assert_int_equal(rxq_cli__cpus("cpu", "4000", cpus, 4, &n), RXQ_EXIT_USAGE);
-	assert_int_equal(rxq_cli__cpus("cpu", "x", cpus, 4, &n), RXQ_EXIT_USAGE);
+	/* cpu0 always exists on the running system; CPU 1000 does not on any test machine */
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	assert_int_equal(rxq_cpus_online(&set, NULL, &bad), 0);
+	CPU_SET(1000, &set);
+	assert_int_equal(rxq_cpus_online(&set, NULL, &bad), -ENODEV);
+	assert_int_equal(bad, 1000);
+
+	assert_int_equal(rxq_parse_cpulist("2,4-5", &set, NULL), 0);
+	assert_int_equal(rxq_cpus_nth(&set, 0), 2);
+	assert_int_equal(rxq_cpus_nth(&set, 1), 4);
+	assert_int_equal(rxq_cpus_nth(&set, 2), 5);
+	assert_int_equal(rxq_cpus_nth(&set, 3), 2); /* wraps around */
+	CPU_ZERO(&set);
+	assert_int_equal(rxq_cpus_nth(&set, 0), -1);
 }
 
 int main(void)
@@ -125,7 +150,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64),     cmocka_unit_test(test_si_and_duration),
 		cmocka_unit_test(test_addr_prefix), cmocka_unit_test(test_mac),
-		cmocka_unit_test(test_cpulist), cmocka_unit_test(test_cli_cpus),
+		cmocka_unit_test(test_cpulist), cmocka_unit_test(test_cpus_online_nth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,60 +25,8 @@
 #include "traffic.h"
 
 #define PROG        "rxq-gen"
-#define EXIT_BAD    2
 #define MAX_THREADS 256
 #define MAX_BATCH   1024
-
-enum {
-	OPT_FLOW = 1,
-	OPT_COUNT,
-	OPT_DURATION,
-	OPT_RATE,
-	OPT_THREADS,
-	OPT_CPU,
-	OPT_BATCH,
-	OPT_DST_MAC,
-	OPT_SRC_MAC,
-	OPT_MODE,
-	OPT_RING,
-	OPT_TX_RING,
-	OPT_QDISC,
-	OPT_INTERVAL,
-	OPT_JSON,
-	OPT_QUIET,
-	OPT_SEED,
-	OPT_NANOSEC,
-	OPT_VERBOSE,
-};
-
-static const struct rxq_opt options[] = {
-	{"flow", 'f', "DESC", "traffic to send; repeat for a weighted mix (see rxq-gen(8))",
-	 OPT_FLOW},
-	{"count", 'n', "N", "send exactly N frames in all, then stop (k/M/G suffixes)", OPT_COUNT},
-	{"duration", 'd', "TIME", "stop after TIME (10, 10s, 500ms, 2m)", OPT_DURATION},
-	{"rate", 'r', "PPS", "send N frames per second in all (k/M suffixes); default: as fast as "
-			     "possible",
-	 OPT_RATE},
-	{"threads", 't', "N", "sending threads (default 1; xdp: one per queue of the port)",
-	 OPT_THREADS},
-	{"cpu", 'c', "LIST", "pin the threads to these CPUs, in order (e.g. 2-3)", OPT_CPU},
-	{"batch", 'b', "N", "frames per system call (default 256)", OPT_BATCH},
-	{"dst-mac", 0, "MAC", "destination MAC (default: the neighbour entry of the destination)",
-	 OPT_DST_MAC},
-	{"src-mac", 0, "MAC", "source MAC (default: the interface's)", OPT_SRC_MAC},
-	{"mode", 'm', "MODE", "xdp: auto, copy or zero-copy (default auto)", OPT_MODE},
-	{"ring", 0, "N", "frames in the TX ring (packet: --tx-ring 4096, xdp: 2048)", OPT_RING},
-	{"tx-ring", 0, NULL, "packet: send through a TPACKET_V2 ring instead of sendmmsg()",
-	 OPT_TX_RING},
-	{"qdisc", 0, NULL, "packet: go through the qdisc instead of bypassing it", OPT_QDISC},
-	{"interval", 'i', "TIME", "report period (default 1s)", OPT_INTERVAL},
-	{"json", 'j', NULL, "print one JSON object per line", OPT_JSON},
-	{"quiet", 'q', NULL, "no periodic reports, only the summary", OPT_QUIET},
-	{"seed", 0, "N", "seed of the random fields (default: from the clock)", OPT_SEED},
-	{"nanosec", 0, NULL, "pcap: nanosecond timestamps", OPT_NANOSEC},
-	{"verbose", 'v', NULL, "more messages on stderr", OPT_VERBOSE},
-	{NULL, 0, NULL, NULL, 0},
-};
 
 /* Counters of one sending thread. */
 enum {
@@ -106,6 +53,50 @@ struct config {
 	int verbose;
 };
 
+static int parse_flow(const struct rxq_cli_opt *o, const char *text, void *dst);
+
+static const struct rxq_cli_opt options[] = {
+	{"flow", 'f', "DESC", "traffic to send; repeat for a weighted mix (see rxq-gen(8))",
+	 .type = RXQ_OPT_CUSTOM, .parse = parse_flow}, /* into the whole config */
+	{"count", 'n', "N", "send exactly N frames in all, then stop (k/M/G suffixes)",
+	 RXQ_OPT_UINT_AT(struct config, count, 1, UINT64_MAX / 2), .flags = RXQ_OPT_SI,
+	 .hint = "e.g. 1000 or 10k"},
+	{"duration", 'd', "TIME", "stop after TIME (10, 10s, 500ms, 2m)",
+	 RXQ_OPT_DURATION_AT(struct config, duration_ns, 1, 0)},
+	{"rate", 'r', "PPS", "send N frames per second in all (k/M suffixes); default: as fast as "
+			     "possible",
+	 RXQ_OPT_UINT_AT(struct config, rate, 1, 1000000000000ull), .flags = RXQ_OPT_SI,
+	 .hint = "e.g. 10k or 1M"},
+	{"threads", 't', "N", "sending threads (default 1; xdp: one per queue of the port)",
+	 RXQ_OPT_UINT_AT(struct config, threads, 1, MAX_THREADS)},
+	{"cpu", 'c', "LIST", "pin the threads to these CPUs, in order (e.g. 2-3)",
+	 RXQ_OPT_CPULIST_AT(struct config, cpus)},
+	{"batch", 'b', "N", "frames per system call (default 256)",
+	 RXQ_OPT_UINT_AT(struct config, batch, 1, MAX_BATCH)},
+	{"dst-mac", 0, "MAC", "destination MAC (default: the neighbour entry of the destination)",
+	 RXQ_OPT_CUSTOM_AT(struct config, dst_mac, rxq_cli__mac)},
+	{"src-mac", 0, "MAC", "source MAC (default: the interface's)",
+	 RXQ_OPT_CUSTOM_AT(struct config, src_mac, rxq_cli__mac)},
+	{"mode", 'm', "MODE", "xdp: auto, copy or zero-copy (default auto)",
+	 RXQ_OPT_CUSTOM_AT(struct config, mode, rxq_cli__xsk_mode)},
+	{"ring", 0, "N", "frames in the TX ring (packet: --tx-ring 4096, xdp: 2048)",
+	 RXQ_OPT_UINT_AT(struct config, ring, 64, 65536), .flags = RXQ_OPT_POW2},
+	{"tx-ring", 0, NULL, "packet: send through a TPACKET_V2 ring instead of sendmmsg()",
+	 RXQ_OPT_FLAG_AT(struct config, tx_ring)},
+	{"qdisc", 0, NULL, "packet: go through the qdisc instead of bypassing it",
+	 RXQ_OPT_FLAG_AT(struct config, qdisc)},
+	{"interval", 'i', "TIME", "report period (default 1s)",
+	 RXQ_OPT_DURATION_AT(struct config, interval_ns, 10000000, 0)},
+	{"json", 'j', NULL, "print one JSON object per line", RXQ_OPT_FLAG_AT(struct config, json)},
+	{"quiet", 'q', NULL, "no periodic reports, only the summary",
+	 RXQ_OPT_FLAG_AT(struct config, quiet)},
+	{"seed", 0, "N", "seed of the random fields (default: from the clock)",
+	 RXQ_OPT_UINT_AT(struct config, seed, 0, UINT64_MAX)},
+	{"nanosec", 0, NULL, "pcap: nanosecond timestamps", RXQ_OPT_FLAG_AT(struct config, nanosec)},
+	{"verbose", 'v', NULL, "more messages on stderr", RXQ_OPT_COUNT_AT(struct config, verbose)},
+	{NULL},
+};
+
 struct shared {
 	const struct config *cfg;
 	struct gen_mix *mix;
@@ -126,20 +117,6 @@ struct worker {
 	pthread_t thread;
 	bool started;
 };
-
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_BAD;
-}
 
 static void sleep_until(uint64_t t_ns)
 {
@@ -286,16 +263,21 @@ done:
 
 /* ---- setup ---- */
 
-static int parse_flow(struct config *cfg, const char *text)
+/* @dst: the config; the description stays in argv, for the summary. */
+static int parse_flow(const struct rxq_cli_opt *o, const char *text, void *dst)
 {
+	struct config *cfg = dst;
 	struct rxq_parse_error err = {0};
 
-	if (cfg->nflows == GEN_MAX_FLOWS)
-		return bad("at most %d --flow descriptions", GEN_MAX_FLOWS);
+	(void)o;
+	if (cfg->nflows == GEN_MAX_FLOWS) {
+		rxq_cli__error("at most %d --flow descriptions", GEN_MAX_FLOWS);
+		return -E2BIG;
+	}
 	if (gen_flow__parse(&cfg->flows[cfg->nflows], text, &err)) {
-		fprintf(stderr, PROG ": bad --flow: %s\n    %s\n    %*s^\n", err.msg, text,
-			err.col > 1 ? (int)err.col - 1 : 0, "");
-		return EXIT_BAD;
+		rxq_cli__error("bad --flow: %s\n    %s\n    %*s^", err.msg, text,
+			       err.col > 1 ? (int)err.col - 1 : 0, "");
+		return -EINVAL;
 	}
 	cfg->flow_text[cfg->nflows++] = text;
 	return 0;
@@ -310,131 +292,35 @@ static int parse_options(struct config *cfg, int argc, char **argv)
 			   "ring), xdp:IF~Q[,Q...] (AF_XDP) or pcap:FILE. Each --flow describes "
 			   "one kind of traffic, e.g. 'udp4 src 198.18.0.0/16 random sport "
 			   "1024-65535 dst 198.18.0.2 dport 53 size 60 weight 9'.",
-		.opts = options,
+		.tables = (const struct rxq_cli_opt *const[]){options, NULL},
 		.argc = argc,
 		.argv = argv,
 	};
 	struct rxq_parse_error perr = {0};
-	const char *arg;
-	uint64_t v;
-	int id, bad_cpu, ret;
+	int ret;
 
 	cfg->batch = 256;
 	cfg->threads = 1;
 	cfg->interval_ns = 1000000000ull;
-	while ((id = rxq_cli__next(&cli, &arg)) != RXQ_CLI_END) {
-		switch (id) {
-		case RXQ_CLI_HELP:
-			rxq_cli__help(&cli, stdout);
-			exit(0);
-		case RXQ_CLI_VERSION:
-			printf(PROG " %s\n", RXQ_VERSION);
-			exit(0);
-		case RXQ_CLI_BAD:
-			return EXIT_BAD;
-		case OPT_FLOW:
-			ret = parse_flow(cfg, arg);
-			if (ret)
-				return ret;
-			break;
-		case OPT_COUNT:
-			if (rxq_parse_si(arg, 1, UINT64_MAX / 2, &cfg->count))
-				return bad("--count '%s' is not a positive number of frames", arg);
-			break;
-		case OPT_DURATION:
-			if (rxq_parse_duration_ns(arg, &cfg->duration_ns) || !cfg->duration_ns)
-				return bad("--duration '%s' is not a duration (e.g. 10, 10s, 500ms, "
-					   "2m)",
-					   arg);
-			break;
-		case OPT_RATE:
-			if (rxq_parse_si(arg, 1, 1000000000000ull, &cfg->rate))
-				return bad("--rate '%s' is not a positive number of frames per "
-					   "second",
-					   arg);
-			break;
-		case OPT_THREADS:
-			if (rxq_parse_u64(arg, 1, MAX_THREADS, &v))
-				return bad("--threads '%s' is not a number from 1 to %d", arg,
-					   MAX_THREADS);
-			cfg->threads = (unsigned)v;
-			cfg->threads_set = true;
-			break;
-		case OPT_CPU:
-			ret = rxq_parse_cpulist(arg, NULL, &cfg->cpus, &bad_cpu);
-			if (ret == -ENODEV)
-				return bad("--cpu %s: CPU %d does not exist or is offline (online: "
-					   "%ld CPUs, see /sys/devices/system/cpu/online)",
-					   arg, bad_cpu, sysconf(_SC_NPROCESSORS_ONLN));
-			if (ret)
-				return bad("--cpu '%s' is not a CPU list (e.g. 0-3,6)", arg);
-			cfg->cpus_set = true;
-			break;
-		case OPT_BATCH:
-			if (rxq_parse_u64(arg, 1, MAX_BATCH, &v))
-				return bad("--batch '%s' is not a number from 1 to %d", arg,
-					   MAX_BATCH);
-			cfg->batch = (unsigned)v;
-			break;
-		case OPT_DST_MAC:
-		case OPT_SRC_MAC:
-			if (rxq_parse_mac(arg, id == OPT_DST_MAC ? cfg->dst_mac : cfg->src_mac))
-				return bad("--%s '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
-					   id == OPT_DST_MAC ? "dst-mac" : "src-mac", arg);
-			*(id == OPT_DST_MAC ? &cfg->dst_mac_set : &cfg->src_mac_set) = true;
-			break;
-		case OPT_MODE:
-			if (rxq_xsk_mode__parse(arg, &cfg->mode))
-				return bad("--mode '%s' is not auto, copy or zero-copy", arg);
-			break;
-		case OPT_RING:
-			if (rxq_parse_u64(arg, 64, 65536, &v) || (v & (v - 1)))
-				return bad("--ring '%s' is not a power of two from 64 to 65536", arg);
-			cfg->ring = (unsigned)v;
-			break;
-		case OPT_TX_RING:
-			cfg->tx_ring = true;
-			break;
-		case OPT_QDISC:
-			cfg->qdisc = true;
-			break;
-		case OPT_INTERVAL:
-			if (rxq_parse_duration_ns(arg, &cfg->interval_ns) ||
-			    cfg->interval_ns < 10000000)
-				return bad("--interval '%s' is not a duration of at least 10ms", arg);
-			break;
-		case OPT_JSON:
-			cfg->json = true;
-			break;
-		case OPT_QUIET:
-			cfg->quiet = true;
-			break;
-		case OPT_SEED:
-			if (rxq_parse_u64(arg, 0, UINT64_MAX, &cfg->seed))
-				return bad("--seed '%s' is not a number", arg);
-			cfg->seed_set = true;
-			break;
-		case OPT_NANOSEC:
-			cfg->nanosec = true;
-			break;
-		case OPT_VERBOSE:
-			cfg->verbose++;
-			break;
-		}
-	}
+	ret = rxq_cli__parse(&cli, cfg);
+	if (ret)
+		return ret > 0 ? ret : RXQ_EXIT_USAGE;
+	cfg->threads_set = rxq_cli__given(&cli, "threads");
+	cfg->seed_set = rxq_cli__given(&cli, "seed");
+	cfg->dst_mac_set = rxq_cli__given(&cli, "dst-mac");
+	cfg->src_mac_set = rxq_cli__given(&cli, "src-mac");
+	cfg->cpus_set = rxq_cli__given(&cli, "cpu");
 	if (cli.optind >= argc)
-		return bad("no port given (packet:IF, xdp:IF~Q or pcap:FILE; see --help)");
+		return rxq_cli__error("no port given (packet:IF, xdp:IF~Q or pcap:FILE; see --help)");
 	if (cli.optind + 1 < argc)
-		return bad("one port only; '%s' is extra", argv[cli.optind + 1]);
+		return rxq_cli__error("one port only; '%s' is extra", argv[cli.optind + 1]);
 	if (rxq_port_spec__parse(&cfg->port, argv[cli.optind],
-				 RXQ_PORT_PACKET | RXQ_PORT_XDP | RXQ_PORT_PCAP, &perr)) {
-		fprintf(stderr, PROG ": bad port: %s\n    %s\n    %*s^\n", perr.msg,
-			argv[cli.optind], perr.col > 1 ? (int)perr.col - 1 : 0, "");
-		return EXIT_BAD;
-	}
+				 RXQ_PORT_PACKET | RXQ_PORT_XDP | RXQ_PORT_PCAP, &perr))
+		return rxq_cli__error("bad port: %s\n    %s\n    %*s^", perr.msg, argv[cli.optind],
+				      perr.col > 1 ? (int)perr.col - 1 : 0, "");
 	if (!cfg->nflows)
-		return bad("no --flow given: say what to send, e.g. --flow 'udp4 dst 198.18.0.2 "
-			   "dport 9'");
+		return rxq_cli__error("no --flow given: say what to send, e.g. --flow 'udp4 dst "
+				      "198.18.0.2 dport 9'");
 	return 0;
 }
 
@@ -474,7 +360,7 @@ static int check_privilege(const struct config *cfg)
 	missing = rxq_cap__first_missing(need, 1);
 	if (missing < 0)
 		return 0;
-	return bad("%s: ports need %s to send raw frames: run as root, or grant it with 'setcap "
+	return rxq_cli__error("%s: ports need %s to send raw frames: run as root, or grant it with 'setcap "
 		   "cap_net_raw,cap_net_admin+ep rxq-gen'",
 		   rxq_port_type__str(cfg->port.type), rxq_cap__name(missing));
 }
@@ -493,11 +379,11 @@ static int setup_flows(struct config *cfg, const struct rxq_netdev *dev,
 
 		if (!f->src.set) {
 			if (!dev)
-				return bad("--flow '%s' has no 'src': give 'src ADDR' (a pcap: port has "
+				return rxq_cli__error("--flow '%s' has no 'src': give 'src ADDR' (a pcap: port has "
 					   "no interface address to default to)",
 					   cfg->flow_text[i]);
 			if (iface_addr(dev->name, fam, &f->src.base))
-				return bad("--flow '%s' has no 'src' and %s has no %s address to "
+				return rxq_cli__error("--flow '%s' has no 'src' and %s has no %s address to "
 					   "default to: give 'src ADDR'",
 					   cfg->flow_text[i], dev->name,
 					   fam == AF_INET ? "IPv4" : "IPv6");
@@ -505,9 +391,9 @@ static int setup_flows(struct config *cfg, const struct rxq_netdev *dev,
 			f->src.count = 1;
 		}
 		if (gen_flow__finish(f, &perr))
-			return bad("--flow '%s': %s", cfg->flow_text[i], perr.msg);
+			return rxq_cli__error("--flow '%s': %s", cfg->flow_text[i], perr.msg);
 		if (dev && gen_flow__max_len(f) > dev->mtu + 14u)
-			return bad("--flow '%s': frames of %u bytes do not fit the MTU of %s (%u: "
+			return rxq_cli__error("--flow '%s': frames of %u bytes do not fit the MTU of %s (%u: "
 				   "frames up to %u bytes)",
 				   cfg->flow_text[i], gen_flow__max_len(f), dev->name, dev->mtu,
 				   dev->mtu + 14);
@@ -519,15 +405,15 @@ static int setup_flows(struct config *cfg, const struct rxq_netdev *dev,
 		rxq_addr_str(&f->dst.base, abuf, sizeof(abuf));
 		rxq_addr_str(&via, vbuf, sizeof(vbuf));
 		if (err == -ENOENT)
-			return bad("no neighbour entry for %s on %s to take the destination MAC from: "
+			return rxq_cli__error("no neighbour entry for %s on %s to take the destination MAC from: "
 				   "give --dst-mac, or add one (ip neigh replace %s lladdr MAC dev %s)",
 				   vbuf, dev->name, vbuf, dev->name);
 		if (err == -EHOSTUNREACH)
-			return bad("the neighbour entry for %s on %s is unresolved (incomplete or "
+			return rxq_cli__error("the neighbour entry for %s on %s is unresolved (incomplete or "
 				   "failed): ping %s first, or give --dst-mac",
 				   vbuf, dev->name, vbuf);
 		if (err)
-			return bad("cannot look up the MAC of %s on %s: %s (give --dst-mac)", abuf,
+			return rxq_cli__error("cannot look up the MAC of %s on %s: %s (give --dst-mac)", abuf,
 				   dev->name, strerror(-err));
 	}
 	return 0;
@@ -550,26 +436,11 @@ static int check_rate(const struct config *cfg, const struct rxq_netdev *dev)
 	}
 	limit = (double)dev->speed_mbps * 1e6 / (bits / wsum);
 	if ((double)cfg->rate > limit)
-		return bad("--rate %" PRIu64 " is above the line rate of %s: at %u Mb/s and %.0f "
+		return rxq_cli__error("--rate %" PRIu64 " is above the line rate of %s: at %u Mb/s and %.0f "
 			   "bytes per frame on the wire (with FCS, preamble and gap) at most %.0f "
 			   "frames per second",
 			   cfg->rate, dev->name, dev->speed_mbps, bits / wsum / 8, limit);
 	return 0;
-}
-
-static int exit_for(int err)
-{
-	switch (err) {
-	case -ENODEV:
-	case -ERANGE:
-	case -EPERM:
-	case -EAFNOSUPPORT:
-	case -EOPNOTSUPP:
-	case -EMSGSIZE:
-	case -EINVAL:
-		return EXIT_BAD;
-	}
-	return 1;
 }
 
 static void print_report(struct rxq_out *out, const uint64_t *now, const uint64_t *prev,
@@ -632,20 +503,20 @@ static int run(struct config *cfg)
 	int cpu_list[CPU_SETSIZE];
 	char portbuf[RXQ_PORT_PATH_MAX + 16];
 	bool interrupted = false;
-	int ret = EXIT_BAD, err;
+	int ret = RXQ_EXIT_USAGE, err;
 
 	/* Everything that can be wrong with the input is checked before the first frame. */
 	if (cfg->port.type != RXQ_PORT_PCAP) {
 		err = rxq_netdev__get(cfg->port.ifname, &dev);
 		if (err == -ENODEV || err == -EINVAL)
-			return bad("no interface '%s' in this network namespace (see 'ip link')",
+			return rxq_cli__error("no interface '%s' in this network namespace (see 'ip link')",
 				   cfg->port.ifname);
 		if (err)
-			return bad("cannot read the facts of %s: %s", cfg->port.ifname,
+			return rxq_cli__error("cannot read the facts of %s: %s", cfg->port.ifname,
 				   strerror(-err));
 		devp = &dev;
 		if (rxq_port_spec__resolve(&cfg->port, &dev, &perr))
-			return bad("%s", perr.msg);
+			return rxq_cli__error("%s", perr.msg);
 	}
 	ret = check_privilege(cfg);
 	if (ret)
@@ -654,13 +525,13 @@ static int run(struct config *cfg)
 		if (!cfg->threads_set)
 			cfg->threads = cfg->port.nqueues;
 		else if (cfg->threads > cfg->port.nqueues)
-			return bad("%u threads but the port names %u queue%s of %s: each thread "
+			return rxq_cli__error("%u threads but the port names %u queue%s of %s: each thread "
 				   "sends on its own queue (name more, e.g. xdp:%s~0-%u)",
 				   cfg->threads, cfg->port.nqueues, cfg->port.nqueues == 1 ? "" : "s",
 				   cfg->port.ifname, cfg->port.ifname, cfg->threads - 1);
 	}
 	if (cfg->port.type == RXQ_PORT_PCAP && cfg->threads > 1)
-		return bad("pcap: writes one file from one thread; drop --threads");
+		return rxq_cli__error("pcap: writes one file from one thread; drop --threads");
 	if (cfg->cpus_set) {
 		for (int c = 0; c < CPU_SETSIZE; c++)
 			if (CPU_ISSET(c, &cfg->cpus))
@@ -688,7 +559,7 @@ static int run(struct config *cfg)
 	mopts.dst_macs = (const uint8_t(*)[6])dst_macs;
 	err = gen_mix__new(&sh.mix, cfg->flows, cfg->nflows, &mopts);
 	if (err)
-		return exit_for(err);
+		return rxq_cli__exit_status(err);
 	nfields = C_FLOW0 + 2 * cfg->nflows;
 	out = rxq_out__new(stdout, cfg->json ? RXQ_OUT_JSON : RXQ_OUT_TEXT);
 	tot = calloc(nfields, sizeof(*tot));
@@ -726,7 +597,7 @@ static int run(struct config *cfg)
 			w->rate = (double)cfg->rate / cfg->threads;
 		err = rxq_tx__open(&w->tx, &cfg->port, i, &topts);
 		if (err) {
-			ret = exit_for(err);
+			ret = rxq_cli__exit_status(err);
 			goto close_ports;
 		}
 		if (cfg->count && !w->count) /* more threads than frames */
@@ -837,6 +708,8 @@ int main(int argc, char **argv)
 	rxq_log__stderr(PROG, cfg.verbose);
 	if (!ret)
 		ret = run(&cfg);
+	else if (ret == RXQ_CLI_EXIT)
+		ret = 0;
 	for (unsigned i = 0; i < cfg.nflows; i++)
 		gen_flow__free(&cfg.flows[i]);
 	return ret;

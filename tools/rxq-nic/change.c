@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rxq/cli.h"
 #include "rxq/flowspec.h"
 #include "rxq/log.h"
 #include "rxq/parse.h"
@@ -125,15 +126,10 @@ static int no_args(struct tool *t)
 	return 0;
 }
 
-static int parse_cpus(struct tool *t, const char *s, cpu_set_t *set)
+/* @opt: the option the list belongs to; CPUs are checked against the machine under --root. */
+static int parse_cpus(struct tool *t, const char *opt, const char *s, cpu_set_t *set)
 {
-	int bad = -1, err = rxq_parse_cpulist(s, t->root, set, &bad);
-
-	if (err == -ENODEV)
-		rxq_err("CPU %d does not exist or is offline (online: see lscpu)", bad);
-	else if (err)
-		rxq_err("'%s' is not a CPU list (e.g. 0-3,6)", s);
-	return err;
+	return rxq_cli__cpulist(opt, s, t->root, set);
 }
 
 static void warn_irqbalance(struct tool *t)
@@ -149,7 +145,7 @@ int cmd_irq(struct tool *t)
 	cpu_set_t cpus;
 	int err;
 
-	if ((err = tool_only(t, OPTB_SPREAD | OPTB_CPUS)) || (err = no_args(t)))
+	if ((err = no_args(t)))
 		return err;
 	if (!t->spread) {
 		if (t->cpus) {
@@ -158,7 +154,7 @@ int cmd_irq(struct tool *t)
 		}
 		return cmd_irq_show(t);
 	}
-	if (t->cpus && (err = parse_cpus(t, t->cpus, &cpus)))
+	if (t->cpus && (err = parse_cpus(t, "cpus", t->cpus, &cpus)))
 		return err;
 	warn_irqbalance(t);
 	if ((err = new_plan(&plan)))
@@ -174,8 +170,6 @@ int cmd_rss(struct tool *t)
 	unsigned modes = !!t->weights + (t->equal >= 0) + (t->isolate_q >= 0);
 	int err, i;
 
-	if ((err = tool_only(t, OPTB_WEIGHTS | OPTB_EQUAL | OPTB_ISOLATE)))
-		return err;
 	if (modes > 1) {
 		rxq_err("rss: give one of --weights, --equal, --isolate");
 		return -EINVAL;
@@ -287,8 +281,6 @@ int cmd_flow(struct tool *t)
 	uint64_t loc;
 	int err;
 
-	if ((err = tool_only(t, 0)))
-		return err;
 	if (!t->nargs || !strcmp(t->args[0], "list")) {
 		if (t->nargs > 1) {
 			rxq_err("flow list: unexpected '%s'", t->args[1]);
@@ -320,8 +312,6 @@ int cmd_xps(struct tool *t)
 	struct rxq_nic_plan *plan;
 	int err, i;
 
-	if ((err = tool_only(t, OPTB_CPUS_PER_QUEUE | OPTB_LOCAL)))
-		return err;
 	if (t->cpus_per_queue == t->local) {
 		rxq_err("xps: give --cpus-per-queue LIST... or --local");
 		return -EINVAL;
@@ -334,7 +324,7 @@ int cmd_xps(struct tool *t)
 			return -EINVAL;
 		}
 		for (i = 0; i < t->nargs; i++)
-			if ((err = parse_cpus(t, t->args[i], &sets[i])))
+			if ((err = parse_cpus(t, "cpus-per-queue", t->args[i], &sets[i])))
 				return err;
 	}
 	if ((err = new_plan(&plan)))
@@ -350,7 +340,7 @@ int cmd_rfs(struct tool *t)
 	bool missing = false;
 	int err;
 
-	if ((err = tool_only(t, OPTB_ENTRIES)) || (err = no_args(t)))
+	if ((err = no_args(t)))
 		return err;
 	if (t->entries < 0) {
 		rxq_err("rfs: give --entries N (e.g. 32768; 0 turns RFS off)");
@@ -426,8 +416,6 @@ static int cmd_knobs(struct tool *t, enum rxq_nic_group g, bool all_onoff)
 	unsigned n;
 	int err;
 
-	if ((err = tool_only(t, 0)))
-		return err;
 	if (!t->nargs)
 		return cmd_group_show(t, g);
 	if ((err = parse_pairs(t, all_onoff, names, values, &n)))
@@ -481,8 +469,6 @@ int cmd_pause(struct tool *t)
 	int err;
 
 	if (t->nargs == 1) {
-		if ((err = tool_only(t, 0)))
-			return err;
 		if (parse_onoff(t->args[0], &values[0])) {
 			rxq_err("pause: '%s': expected on or off (or rx on tx off autoneg off)",
 				t->args[0]);
@@ -507,8 +493,6 @@ int cmd_channels(struct tool *t)
 	uint64_t n;
 	int err;
 
-	if ((err = tool_only(t, 0)))
-		return err;
 	if (!t->nargs)
 		return cmd_group_show(t, RXQ_NIC_CHANNELS);
 	if (t->nargs == 1) {
@@ -532,7 +516,7 @@ int cmd_isolate(struct tool *t)
 	unsigned i;
 	int err;
 
-	if ((err = tool_only(t, OPTB_QUEUE | OPTB_FLOW | OPTB_CPU)) || (err = no_args(t)))
+	if ((err = no_args(t)))
 		return err;
 	if (t->queue < 0 || !t->nflows) {
 		rxq_err("isolate: give --queue Q and at least one --flow SPEC (e.g. --queue 4 --flow "
@@ -562,7 +546,7 @@ int cmd_undo(struct tool *t)
 	struct rxq_nic_plan *plan;
 	int err;
 
-	if ((err = tool_only(t, 0)) || (err = no_args(t)))
+	if ((err = no_args(t)))
 		return err;
 	if ((err = new_plan(&plan)))
 		return err;

@@ -9,8 +9,6 @@
 #include "rxq/output.h"
 
 #define PROG "rxq-nic"
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
 #define MAX_FLOWS 64
 
 struct tool {
@@ -18,15 +16,14 @@ struct tool {
 	bool json, dry_run;
 	int verbose;
 	const char *root, *state_dir;
-	/* command options */
+	/* command options (each command's table in main.c says which apply) */
 	bool spread, weights, cpus_per_queue, local;
 	const char *cpus;
 	long equal, isolate_q, entries, queue, cpu, count;
 	uint64_t interval_ns;
 	const char *flows[MAX_FLOWS];
 	unsigned nflows;
-	const char *goal;
-	unsigned given; /* OPTB_* bits of the command options given */
+	int goal; /* enum rxq_nic_goal */
 	/* positionals after COMMAND IF */
 	char **args;
 	int nargs;
@@ -35,27 +32,7 @@ struct tool {
 	struct rxq_nic *nic;
 };
 
-/* Command options, as bits, so each command can refuse the ones that do not apply. */
-enum {
-	OPTB_SPREAD = 1u << 0,
-	OPTB_CPUS = 1u << 1,
-	OPTB_WEIGHTS = 1u << 2,
-	OPTB_EQUAL = 1u << 3,
-	OPTB_ISOLATE = 1u << 4,
-	OPTB_CPUS_PER_QUEUE = 1u << 5,
-	OPTB_LOCAL = 1u << 6,
-	OPTB_ENTRIES = 1u << 7,
-	OPTB_INTERVAL = 1u << 8,
-	OPTB_COUNT = 1u << 9,
-	OPTB_QUEUE = 1u << 10,
-	OPTB_FLOW = 1u << 11,
-	OPTB_CPU = 1u << 12,
-	OPTB_FOR = 1u << 13,
-};
-
 /* main.c */
-int tool_exit_code(int err);
-int tool_only(struct tool *t, unsigned allowed);
 /* Runs fn with library errors captured into buf instead of printed. */
 void tool_capture_begin(char *buf, size_t len);
 void tool_capture_end(struct tool *t);

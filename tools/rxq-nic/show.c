@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rxq/cli.h"
 #include "rxq/log.h"
 
 #include "nic-tool.h"
@@ -234,8 +235,6 @@ int cmd_show(struct tool *t)
 	unsigned i;
 	int err;
 
-	if ((err = tool_only(t, 0)))
-		return err;
 	rxq_out__begin(t->out, "nic");
 	rxq_out__text(t->out, "nic: ");
 	rxq_out__str(t->out, "ifname", rxq_nic__name(t->nic));
@@ -279,20 +278,12 @@ int cmd_show(struct tool *t)
 int cmd_check(struct tool *t)
 {
 	struct rxq_nic_finding findings[32];
-	enum rxq_nic_goal goal = RXQ_NIC_GOAL_LATENCY;
+	enum rxq_nic_goal goal = (enum rxq_nic_goal)t->goal;
 	unsigned n, i, warn = 0;
 	int err;
 
-	if ((err = tool_only(t, OPTB_FOR | OPTB_CPU)))
-		return err;
 	if (t->nargs) {
 		rxq_err("check takes no arguments after IF (got '%s')", t->args[0]);
-		return -EINVAL;
-	}
-	if (t->goal && !strcmp(t->goal, "bypass"))
-		goal = RXQ_NIC_GOAL_BYPASS;
-	else if (t->goal && strcmp(t->goal, "latency")) {
-		rxq_err("option '--for %s': expected latency or bypass", t->goal);
 		return -EINVAL;
 	}
 	if (t->cpu >= 0 && !CPU_ISSET(t->cpu, rxq_nic__online_cpus(t->nic))) {
@@ -323,5 +314,5 @@ int cmd_check(struct tool *t)
 	rxq_out__str(t->out, "goal", goal == RXQ_NIC_GOAL_BYPASS ? "bypass" : "latency");
 	rxq_out__u64(t->out, "findings", warn);
 	rxq_out__end(t->out);
-	return warn ? EXIT_FAIL : 0;
+	return warn ? RXQ_EXIT_FAIL : 0;
 }

@@ -160,8 +160,6 @@ int cmd_watch(struct tool *t)
 	unsigned long tick = 0;
 	int err;
 
-	if ((err = tool_only(t, OPTB_INTERVAL | OPTB_COUNT)))
-		return err;
 	if (t->nargs) {
 		rxq_err("watch: unexpected '%s' after the interface", t->args[0]);
 		return -EINVAL;

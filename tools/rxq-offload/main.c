@@ -27,98 +27,12 @@
 
 #define PROG "rxq-offload"
 
-/* Exit statuses: 2 for bad input and the faults a user must fix, 1 for anything else. */
-#define EXIT_BAD  2
-#define EXIT_FAIL 1
-
-enum {
-	O_FLOW = 1,
-	O_RULES,
-	O_MODE,
-	O_XDP_MODE,
-	O_CPU,
-	O_BUSY_POLL,
-	O_BATCH,
-	O_FRAMES,
-	O_REINJECT,
-	O_TAP,
-	O_FORCE,
-	O_JSON,
-	O_RULE_STATS,
-	O_PROM,
-	O_OUT_PASS,
-	O_OUT_DROP,
-	O_DURATION,
-	O_LIMIT_ENTRIES,
-	O_VERBOSE,
-	O_CSUM_COMPLETE,
-	O_VLAN,
-	O_FRAG_MEM,
-	O_FRAG_TIMEOUT,
-	O_KERNEL_TIER,
-	O_LEARN,
-	O_LEARN_PREFIX,
-	O_LEARN_TTL,
-};
-
-static const struct rxq_opt opts[] = {
-    {"flow", 'f', "SPEC",
-     "steer this flow out of the kernel (repeatable, up to 16), e.g. "
-     "'udp4 dst-port 53'",
-     O_FLOW},
-    {"rules", 'r', "FILE", "rules file (required); SIGHUP reloads it", O_RULES},
-    {"mode", 'm', "MODE", "AF_XDP mode: auto (default), copy or zero-copy", O_MODE},
-    {"xdp-mode", 0, "MODE", "XDP attach mode: auto (default), native or generic", O_XDP_MODE},
-    {"cpu", 'c', "LIST", "pin the queue threads to these CPUs, one per queue, e.g. 2,3", O_CPU},
-    {"busy-poll", 0, "USEC", "busy-poll the sockets (SO_PREFER_BUSY_POLL, budget = batch)",
-     O_BUSY_POLL},
-    {"batch", 'b', "N", "frames per receive batch (default 64, at most 1024)", O_BATCH},
-    {"frames", 0, "N", "UMEM frames per socket, a power of two (default 8192)", O_FRAMES},
-    {"reinject", 0, "tap|none", "hand passed packets back through a TAP (default) or not",
-     O_REINJECT},
-    {"tap", 0, "NAME", "name of the TAP (default rxq<ifindex>q<first queue>)", O_TAP},
-    {"vlan", 0, "VID[,VID...]",
-     "also steer frames tagged with these 802.1Q VIDs (IF needs a VLAN interface for each); "
-     "without it only untagged frames leave the kernel",
-     O_VLAN},
-    {"kernel-tier", 0, "on|off",
-     "decide the leading rules XDP can decide in XDP (default on); off: every selected frame "
-     "to user space",
-     O_KERNEL_TIER},
-    {"learn", 0, "RATE",
-     "drop in XDP the sources that draw more than RATE drop verdicts a second in user space "
-     "(and no pass)",
-     O_LEARN},
-    {"learn-prefix", 0, "V4,V6", "learn sources as prefixes of these lengths (default 32,128)",
-     O_LEARN_PREFIX},
-    {"learn-ttl", 0, "TIME", "how long a learned source stays dropped (default 60s)", O_LEARN_TTL},
-    {"frag-mem", 0, "MIB",
-     "memory of each queue's fragment reassembly table (default 32, at most 1024)", O_FRAG_MEM},
-    {"frag-timeout", 0, "TIME", "drop a datagram whose fragments do not complete in TIME "
-     "(default 30s, the kernel's ipfrag_time)", O_FRAG_TIMEOUT},
-    {"csum-complete", 0, "auto|on|off",
-     "complete UDP/TCP checksums a local sender left partial before reinjecting (default "
-     "auto: on for software devices such as veth and TAP, off for NICs)",
-     O_CSUM_COMPLETE},
-    {"force", 0, NULL, "detach another XDP program attached to the interface", O_FORCE},
-    {"json", 'j', NULL, "one JSON object per line instead of text", O_JSON},
-    {"rule-stats", 0, NULL, "print hits per rule in the summary and the --prom file", O_RULE_STATS},
-    {"prom", 0, "FILE", "write a Prometheus textfile every second (atomically)", O_PROM},
-    {"out-pass", 0, "pcap:FILE", "pcap: input only: write the passed frames here", O_OUT_PASS},
-    {"out-drop", 0, "pcap:FILE", "pcap: input only: write the other frames here", O_OUT_DROP},
-    {"duration", 'd', "TIME", "stop after TIME (e.g. 10s, 500ms); default: until signalled",
-     O_DURATION},
-    {"limit-entries", 0, "N", "buckets per limit rule and thread (default 65536)", O_LIMIT_ENTRIES},
-    {"verbose", 'v', NULL, "more messages on stderr", O_VERBOSE},
-    {NULL, 0, NULL, NULL, 0},
-};
-
 struct args {
 	const char *flows[RXQ_STEER_MAX + 1];
 	unsigned nflows;
 	const char *rules;
 	const char *port;
-	const char *cpu;
+	cpu_set_t cpus; /* empty: not pinned */
 	const char *tap_name;
 	const char *prom;
 	const char *out_pass, *out_drop;
@@ -126,7 +40,8 @@ struct args {
 	enum rxq_xdp_mode xdp_mode;
 	uint32_t busy_poll, frames, limit_entries;
 	unsigned batch;
-	bool reinject, force, json, rule_stats;
+	bool force, json, rule_stats;
+	int reinject;	   /* 1 tap, 0 none */
 	int csum_complete; /* -1 auto, 0 off, 1 on */
 	uint16_t vlans[RXQ_VLAN_MAX];
 	unsigned nvlans;
@@ -148,28 +63,31 @@ static void word_error(const char *opt, const char *arg, unsigned col, const cha
 		start = strlen(arg);
 	end = start + strcspn(arg + start, " \t");
 	if (end > start)
-		rxq_err("%s '%s', at '%.*s': %s", opt, arg, (int)(end - start), arg + start, msg);
+		rxq_cli__error("%s '%s', at '%.*s': %s", opt, arg, (int)(end - start), arg + start,
+			       msg);
 	else
-		rxq_err("%s '%s': %s", opt, arg, msg);
+		rxq_cli__error("%s '%s': %s", opt, arg, msg);
 }
 
-static int parse_u32_opt(const char *name, const char *v, uint64_t min, uint64_t max, uint32_t *out)
+/* --flow, repeatable; @dst is the whole struct args. */
+static int parse_flow(const struct rxq_cli_opt *o, const char *v, void *dst)
 {
-	uint64_t x;
+	struct args *a = dst;
 
-	if (rxq_parse_si(v, min, max, &x)) {
-		rxq_err("--%s=%s: expected a number from %llu to %llu", name, v,
-			(unsigned long long)min, (unsigned long long)max);
-		return -EINVAL;
+	(void)o;
+	if (a->nflows == RXQ_STEER_MAX) {
+		rxq_cli__error("at most %d --flow specs", RXQ_STEER_MAX);
+		return -E2BIG;
 	}
-	*out = (uint32_t)x;
+	a->flows[a->nflows++] = v;
 	return 0;
 }
 
-/* "5,100,200-203": 802.1Q VIDs, each once. */
-static int parse_vlans(const char *v, struct args *a)
+/* "5,100,200-203": 802.1Q VIDs, each once; @dst is the whole struct args. */
+static int parse_vlans(const struct rxq_cli_opt *o, const char *v, void *dst)
 {
 	char buf[512], *tok, *save = NULL;
+	struct args *a = dst;
 
 	if (strlen(v) >= sizeof(buf))
 		goto bad;
@@ -185,11 +103,11 @@ static int parse_vlans(const char *v, struct args *a)
 		for (; lo <= hi; lo++) {
 			for (unsigned i = 0; i < a->nvlans; i++)
 				if (a->vlans[i] == lo) {
-					rxq_err("--vlan=%s: VID %u given twice", v, (unsigned)lo);
+					rxq_cli__error("--vlan=%s: VID %u given twice", v, (unsigned)lo);
 					return -EINVAL;
 				}
 			if (a->nvlans == RXQ_VLAN_MAX) {
-				rxq_err("--vlan=%s: at most %d VIDs", v, RXQ_VLAN_MAX);
+				rxq_cli__error("--vlan=%s: at most %d VIDs", v, RXQ_VLAN_MAX);
 				return -EINVAL;
 			}
 			a->vlans[a->nvlans++] = (uint16_t)lo;
@@ -198,10 +116,110 @@ static int parse_vlans(const char *v, struct args *a)
 	if (a->nvlans)
 		return 0;
 bad:
-	rxq_err("--vlan=%s: expected 802.1Q VIDs from 1 to 4094, e.g. 5 or 5,100 or 200-203", v);
-	return -EINVAL;
+	return rxq_cli__bad_value(o, v, "a list of 802.1Q VIDs",
+				  "VIDs from 1 to 4094, e.g. 5 or 5,100 or 200-203");
 }
 
+/* "24,64"; @dst is the whole struct args. */
+static int parse_learn_prefix(const struct rxq_cli_opt *o, const char *v, void *dst)
+{
+	struct args *a = dst;
+	uint64_t p4, p6;
+	char buf[32], *comma;
+
+	if (strlen(v) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, v);
+	comma = strchr(buf, ',');
+	if (!comma)
+		goto bad;
+	*comma = '\0';
+	if (rxq_parse_u64(buf, 1, 32, &p4) || rxq_parse_u64(comma + 1, 1, 128, &p6))
+		goto bad;
+	a->learn_plen4 = (uint32_t)p4;
+	a->learn_plen6 = (uint32_t)p6;
+	return 0;
+bad:
+	return rxq_cli__bad_value(o, v, "a pair of prefix lengths",
+				  "IPv4 1-32 and IPv6 1-128, such as 24,64");
+}
+
+static const char *const reinject_names[] = {"tap", "none", NULL};
+static const int reinject_values[] = {1, 0};
+static const char *const csum_names[] = {"auto", "on", "off", NULL};
+static const int csum_values[] = {-1, 1, 0};
+
+static const struct rxq_cli_opt opts[] = {
+    {"flow", 'f', "SPEC",
+     "steer this flow out of the kernel (repeatable, up to 16), e.g. "
+     "'udp4 dst-port 53'",
+     .type = RXQ_OPT_CUSTOM, .parse = parse_flow},
+    {"rules", 'r', "FILE", "rules file (required); SIGHUP reloads it",
+     RXQ_OPT_STRING_AT(struct args, rules)},
+    {"mode", 'm', "MODE", "AF_XDP mode: auto (default), copy or zero-copy",
+     RXQ_OPT_CUSTOM_AT(struct args, mode, rxq_cli__xsk_mode)},
+    {"xdp-mode", 0, "MODE", "XDP attach mode: auto (default), native or generic",
+     RXQ_OPT_CUSTOM_AT(struct args, xdp_mode, rxq_cli__xdp_mode)},
+    {"cpu", 'c', "LIST", "pin the queue threads to these CPUs, one per queue, e.g. 2,3",
+     RXQ_OPT_CPULIST_AT(struct args, cpus)},
+    {"busy-poll", 0, "USEC", "busy-poll the sockets (SO_PREFER_BUSY_POLL, budget = batch)",
+     RXQ_OPT_UINT_AT(struct args, busy_poll, 1, 1000000), .flags = RXQ_OPT_SI},
+    {"batch", 'b', "N", "frames per receive batch (default 64, at most 1024)",
+     RXQ_OPT_UINT_AT(struct args, batch, 1, OFFLOAD_BATCH_MAX), .flags = RXQ_OPT_SI},
+    {"frames", 0, "N", "UMEM frames per socket, a power of two (default 8192)",
+     RXQ_OPT_UINT_AT(struct args, frames, 256, 1u << 20), .flags = RXQ_OPT_SI | RXQ_OPT_POW2},
+    {"reinject", 0, "tap|none", "hand passed packets back through a TAP (default) or not",
+     RXQ_OPT_ENUM_AT(struct args, reinject, reinject_names, reinject_values)},
+    {"tap", 0, "NAME", "name of the TAP (default rxq<ifindex>q<first queue>)",
+     RXQ_OPT_STRING_AT(struct args, tap_name)},
+    {"vlan", 0, "VID[,VID...]",
+     "also steer frames tagged with these 802.1Q VIDs (IF needs a VLAN interface for each); "
+     "without it only untagged frames leave the kernel",
+     .type = RXQ_OPT_CUSTOM, .parse = parse_vlans},
+    {"kernel-tier", 0, "on|off",
+     "decide the leading rules XDP can decide in XDP (default on); off: every selected frame "
+     "to user space",
+     RXQ_OPT_BOOL_AT(struct args, kernel_tier)},
+    {"learn", 0, "RATE",
+     "drop in XDP the sources that draw more than RATE drop verdicts a second in user space "
+     "(and no pass)",
+     RXQ_OPT_UINT_AT(struct args, learn_rate, 1, 1000000000), .flags = RXQ_OPT_SI,
+     .hint = "drop verdicts a second, e.g. 100 or 10k"},
+    {"learn-prefix", 0, "V4,V6", "learn sources as prefixes of these lengths (default 32,128)",
+     .type = RXQ_OPT_CUSTOM, .parse = parse_learn_prefix},
+    {"learn-ttl", 0, "TIME", "how long a learned source stays dropped (default 60s)",
+     RXQ_OPT_DURATION_AT(struct args, learn_ttl_ns, 1, 0)},
+    {"frag-mem", 0, "MIB",
+     "memory of each queue's fragment reassembly table (default 32, at most 1024)",
+     RXQ_OPT_UINT_AT(struct args, frag_mib, 1, RXQ_FRAG_MEM_MAX >> 20), .flags = RXQ_OPT_SI},
+    {"frag-timeout", 0, "TIME", "drop a datagram whose fragments do not complete in TIME "
+     "(default 30s, the kernel's ipfrag_time)",
+     RXQ_OPT_DURATION_AT(struct args, frag_timeout_ns, 1, 0)},
+    {"csum-complete", 0, "auto|on|off",
+     "complete UDP/TCP checksums a local sender left partial before reinjecting (default "
+     "auto: on for software devices such as veth and TAP, off for NICs)",
+     RXQ_OPT_ENUM_AT(struct args, csum_complete, csum_names, csum_values)},
+    {"force", 0, NULL, "detach another XDP program attached to the interface",
+     RXQ_OPT_FLAG_AT(struct args, force)},
+    {"json", 'j', NULL, "one JSON object per line instead of text",
+     RXQ_OPT_FLAG_AT(struct args, json)},
+    {"rule-stats", 0, NULL, "print hits per rule in the summary and the --prom file",
+     RXQ_OPT_FLAG_AT(struct args, rule_stats)},
+    {"prom", 0, "FILE", "write a Prometheus textfile every second (atomically)",
+     RXQ_OPT_STRING_AT(struct args, prom)},
+    {"out-pass", 0, "pcap:FILE", "pcap: input only: write the passed frames here",
+     RXQ_OPT_STRING_AT(struct args, out_pass)},
+    {"out-drop", 0, "pcap:FILE", "pcap: input only: write the other frames here",
+     RXQ_OPT_STRING_AT(struct args, out_drop)},
+    {"duration", 'd', "TIME", "stop after TIME (e.g. 10s, 500ms); default: until signalled",
+     RXQ_OPT_DURATION_AT(struct args, duration_ns, 1, 0)},
+    {"limit-entries", 0, "N", "buckets per limit rule and thread (default 65536)",
+     RXQ_OPT_UINT_AT(struct args, limit_entries, 8, 1u << 24), .flags = RXQ_OPT_SI},
+    {"verbose", 'v', NULL, "more messages on stderr", RXQ_OPT_COUNT_AT(struct args, verbose)},
+    {NULL},
+};
+
+/* 0, RXQ_CLI_EXIT (--help, --version), or -EINVAL after saying what is wrong. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	struct rxq_cli cli = {
@@ -212,13 +230,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		       "the flood and hands the rest back to the\nkernel through a TAP. PORT is "
 		       "xdp:IF~Q, xdp:IF~Q1,Q2, xdp:IF (every queue) or pcap:FILE\n(classify a "
 		       "capture offline).",
-	    .opts = opts,
+	    .tables = (const struct rxq_cli_opt *const[]){opts, NULL},
 	    .argc = argc,
 	    .argv = argv,
 	};
-	const char *v;
-	uint32_t u;
-	int id;
+	int ret;
 
 	memset(a, 0, sizeof(*a));
 	a->batch = 64;
@@ -233,176 +249,22 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->learn_plen4 = 32;
 	a->learn_plen6 = 128;
 	a->learn_ttl_ns = 60ull * 1000000000ull;
-	while ((id = rxq_cli__next(&cli, &v)) != RXQ_CLI_END) {
-		switch (id) {
-		case RXQ_CLI_HELP:
-			rxq_cli__help(&cli, stdout);
-			exit(0);
-		case RXQ_CLI_VERSION:
-			printf("%s %s\n", PROG, RXQ_VERSION);
-			exit(0);
-		case RXQ_CLI_BAD:
-			return -EINVAL;
-		case O_FLOW:
-			if (a->nflows == RXQ_STEER_MAX) {
-				rxq_err("at most %d --flow specs", RXQ_STEER_MAX);
-				return -EINVAL;
-			}
-			a->flows[a->nflows++] = v;
-			break;
-		case O_RULES:
-			a->rules = v;
-			break;
-		case O_MODE:
-			if (rxq_xsk_mode__parse(v, &a->mode)) {
-				rxq_err("--mode=%s: expected auto, copy or zero-copy", v);
-				return -EINVAL;
-			}
-			break;
-		case O_XDP_MODE:
-			if (rxq_xdp_mode__parse(v, &a->xdp_mode)) {
-				rxq_err("--xdp-mode=%s: expected auto, native or generic", v);
-				return -EINVAL;
-			}
-			break;
-		case O_CPU:
-			a->cpu = v;
-			break;
-		case O_BUSY_POLL:
-			if (parse_u32_opt("busy-poll", v, 1, 1000000, &a->busy_poll))
-				return -EINVAL;
-			break;
-		case O_BATCH:
-			if (parse_u32_opt("batch", v, 1, OFFLOAD_BATCH_MAX, &u))
-				return -EINVAL;
-			a->batch = u;
-			break;
-		case O_FRAMES:
-			if (parse_u32_opt("frames", v, 256, 1u << 20, &a->frames))
-				return -EINVAL;
-			if (a->frames & (a->frames - 1)) {
-				rxq_err("--frames=%s: must be a power of two", v);
-				return -EINVAL;
-			}
-			break;
-		case O_REINJECT:
-			if (!strcmp(v, "tap")) {
-				a->reinject = true;
-			} else if (!strcmp(v, "none")) {
-				a->reinject = false;
-			} else {
-				rxq_err("--reinject=%s: expected tap or none", v);
-				return -EINVAL;
-			}
-			break;
-		case O_TAP:
-			a->tap_name = v;
-			break;
-		case O_KERNEL_TIER:
-			if (!strcmp(v, "on") || !strcmp(v, "off")) {
-				a->kernel_tier = v[1] == 'n';
-			} else {
-				rxq_err("--kernel-tier=%s: expected on or off", v);
-				return -EINVAL;
-			}
-			break;
-		case O_LEARN:
-			if (rxq_parse_si(v, 1, 1000000000, &a->learn_rate)) {
-				rxq_err("--learn=%s: expected drop verdicts a second, 1 to 1G (e.g. 100, 10k)",
-					v);
-				return -EINVAL;
-			}
-			break;
-		case O_LEARN_PREFIX:
-			if (sscanf(v, "%u,%u", &a->learn_plen4, &a->learn_plen6) != 2 ||
-			    a->learn_plen4 < 1 || a->learn_plen4 > 32 || a->learn_plen6 < 1 ||
-			    a->learn_plen6 > 128) {
-				rxq_err("--learn-prefix=%s: expected IPv4,IPv6 prefix lengths such as 24,64",
-					v);
-				return -EINVAL;
-			}
-			break;
-		case O_LEARN_TTL:
-			if (rxq_parse_duration_ns(v, &a->learn_ttl_ns) || !a->learn_ttl_ns) {
-				rxq_err("--learn-ttl=%s: expected a time such as 60s, 5m", v);
-				return -EINVAL;
-			}
-			break;
-		case O_FRAG_MEM:
-			if (parse_u32_opt("frag-mem", v, 1, RXQ_FRAG_MEM_MAX >> 20, &a->frag_mib))
-				return -EINVAL;
-			break;
-		case O_FRAG_TIMEOUT:
-			if (rxq_parse_duration_ns(v, &a->frag_timeout_ns) || !a->frag_timeout_ns) {
-				rxq_err("--frag-timeout=%s: expected a time such as 30s, 500ms, 2m", v);
-				return -EINVAL;
-			}
-			break;
-		case O_VLAN:
-			if (parse_vlans(v, a))
-				return -EINVAL;
-			break;
-		case O_CSUM_COMPLETE:
-			if (!strcmp(v, "auto")) {
-				a->csum_complete = -1;
-			} else if (!strcmp(v, "on")) {
-				a->csum_complete = 1;
-			} else if (!strcmp(v, "off")) {
-				a->csum_complete = 0;
-			} else {
-				rxq_err("--csum-complete=%s: expected auto, on or off", v);
-				return -EINVAL;
-			}
-			break;
-		case O_FORCE:
-			a->force = true;
-			break;
-		case O_JSON:
-			a->json = true;
-			break;
-		case O_RULE_STATS:
-			a->rule_stats = true;
-			break;
-		case O_PROM:
-			a->prom = v;
-			break;
-		case O_OUT_PASS:
-			a->out_pass = v;
-			break;
-		case O_OUT_DROP:
-			a->out_drop = v;
-			break;
-		case O_DURATION:
-			if (rxq_parse_duration_ns(v, &a->duration_ns) || !a->duration_ns) {
-				rxq_err("--duration=%s: expected a time such as 10, 10s, 500ms, 2m",
-					v);
-				return -EINVAL;
-			}
-			break;
-		case O_LIMIT_ENTRIES:
-			if (parse_u32_opt("limit-entries", v, 8, 1u << 24, &a->limit_entries))
-				return -EINVAL;
-			break;
-		case O_VERBOSE:
-			a->verbose++;
-			rxq_log__stderr(PROG, a->verbose);
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
+	ret = rxq_cli__parse(&cli, a);
+	if (ret)
+		return ret;
+	rxq_log__stderr(PROG, a->verbose);
 	if (cli.optind >= argc) {
-		rxq_err("no port given (e.g. xdp:eth0~3 or pcap:flood.pcap; see --help)");
+		rxq_cli__error("no port given (e.g. xdp:eth0~3 or pcap:flood.pcap; see --help)");
 		return -EINVAL;
 	}
 	if (cli.optind + 1 < argc) {
-		rxq_err("unexpected argument '%s' (one port only; several queues: xdp:IF~Q1,Q2)",
-			argv[cli.optind + 1]);
+		rxq_cli__error("unexpected argument '%s' (one port only; several queues: xdp:IF~Q1,Q2)",
+			       argv[cli.optind + 1]);
 		return -EINVAL;
 	}
 	a->port = argv[cli.optind];
 	if (!a->rules) {
-		rxq_err("no rules file given: --rules FILE (see rxq-offload(8) for the format)");
+		rxq_cli__error("no rules file given: --rules FILE (see rxq-offload(8) for the format)");
 		return -EINVAL;
 	}
 	return 0;
@@ -423,35 +285,18 @@ static int open_out_pcap(const char *opt, const char *spec, struct rxq_pcap_writ
 }
 
 /* The CPUs of --cpu, in ascending order, one per worker. */
-static int assign_cpus(struct offload *o, const char *list)
+static int assign_cpus(struct offload *o, const cpu_set_t *set)
 {
-	cpu_set_t set;
-	unsigned i, w = 0;
-	int bad = -1, err;
+	unsigned i;
+	int n = CPU_COUNT(set);
 
 	for (i = 0; i < o->nworkers; i++)
-		o->workers[i].cpu = -1;
-	if (!list)
-		return 0;
-	err = rxq_parse_cpulist(list, NULL, &set, &bad);
-	if (err == -ENODEV) {
-		rxq_err("--cpu=%s: CPU %d does not exist or is offline (this machine has %ld "
-			"online)",
-			list, bad, sysconf(_SC_NPROCESSORS_ONLN));
-		return err;
-	}
-	if (err) {
-		rxq_err("--cpu=%s: expected a CPU list such as 2 or 2,3 or 4-7", list);
-		return err;
-	}
-	if ((unsigned)CPU_COUNT(&set) < o->nworkers) {
-		rxq_err("--cpu=%s gives %d CPU(s) for %u queues: give one per queue", list,
-			CPU_COUNT(&set), o->nworkers);
+		o->workers[i].cpu = n ? rxq_cpus_nth(set, i) : -1;
+	if (n && (unsigned)n < o->nworkers) {
+		rxq_cli__error("--cpu gives %d CPU(s) for %u queues: give one per queue", n,
+			       o->nworkers);
 		return -EINVAL;
 	}
-	for (i = 0; i < CPU_SETSIZE && w < o->nworkers; i++)
-		if (CPU_ISSET(i, &set))
-			o->workers[w++].cpu = (int)i;
 	return 0;
 }
 
@@ -568,27 +413,6 @@ static void reload_rules(struct offload *o, const struct args *a)
 	rxq_out__u64(o->out, "count", rxq_rules__count(rules));
 	rxq_out__u64(o->out, "limits_kept", rxq_rules__limits_kept(rules));
 	rxq_out__end(o->out);
-}
-
-/* Live setup failures that the user has to fix map to EXIT_BAD. */
-static int exit_for(int err)
-{
-	switch (err) {
-	case -EINVAL:
-	case -ENODEV:
-	case -ERANGE:
-	case -EPERM:
-	case -EACCES:
-	case -EEXIST:
-	case -EBUSY:
-	case -EOPNOTSUPP:
-	case -EAFNOSUPPORT:
-	case -E2BIG:
-	case -ENOENT:
-		return EXIT_BAD;
-	default:
-		return EXIT_FAIL;
-	}
 }
 
 static int check_privileges(void)
@@ -967,24 +791,23 @@ int main(int argc, char **argv)
 	struct args a;
 	const char *fault;
 	unsigned i;
-	int err, status = EXIT_BAD;
+	int err, status = RXQ_EXIT_USAGE;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rxq_log__stderr(PROG, 0);
 	memset(&o, 0, sizeof(o));
-	if (parse_args(argc, argv, &a))
-		return EXIT_BAD;
+	err = parse_args(argc, argv, &a);
+	if (err)
+		return err == RXQ_CLI_EXIT ? 0 : RXQ_EXIT_USAGE;
 
 	memset(&pe, 0, sizeof(pe));
-	if (rxq_port_spec__parse(&o.port, a.port, RXQ_PORT_XDP | RXQ_PORT_PCAP, &pe)) {
-		rxq_err("%s: %s", a.port, pe.msg);
-		return EXIT_BAD;
-	}
+	if (rxq_port_spec__parse(&o.port, a.port, RXQ_PORT_XDP | RXQ_PORT_PCAP, &pe))
+		return rxq_cli__error("%s: %s", a.port, pe.msg);
 	for (i = 0; i < a.nflows; i++) {
 		memset(&pe, 0, sizeof(pe));
 		if (rxq_flowspec__parse(&flows[i], a.flows[i], &pe)) {
 			word_error("--flow", a.flows[i], pe.col, pe.msg);
-			return EXIT_BAD;
+			return RXQ_EXIT_USAGE;
 		}
 	}
 	o.batch = a.batch;
@@ -1007,15 +830,12 @@ int main(int argc, char **argv)
 		o.reinject = false;
 		o.nworkers = 1;
 	} else {
-		if (a.out_pass || a.out_drop) {
-			rxq_err("--out-pass and --out-drop are for pcap: input only");
-			return EXIT_BAD;
-		}
-		if (!a.nflows) {
-			rxq_err("no --flow given: say which flows leave the kernel, e.g. --flow "
-				"'udp4 dst-port 53'");
-			return EXIT_BAD;
-		}
+		if (a.out_pass || a.out_drop)
+			return rxq_cli__error("--out-pass and --out-drop are for pcap: input only");
+		if (!a.nflows)
+			return rxq_cli__error(
+			    "no --flow given: say which flows leave the kernel, e.g. --flow "
+			    "'udp4 dst-port 53'");
 	}
 
 	/* Everything that can be checked without touching the system comes first. */
@@ -1023,16 +843,13 @@ int main(int argc, char **argv)
 		struct rxq_netdev dev;
 
 		err = rxq_netdev__get(o.port.ifname, &dev);
-		if (err) {
-			rxq_err("no interface '%s' in this network namespace (see ip link)",
-				o.port.ifname);
-			return EXIT_BAD;
-		}
+		if (err)
+			return rxq_cli__error(
+			    "no interface '%s' in this network namespace (see ip link)",
+			    o.port.ifname);
 		memset(&pe, 0, sizeof(pe));
-		if (rxq_port_spec__resolve(&o.port, &dev, &pe)) {
-			rxq_err("%s", pe.msg);
-			return EXIT_BAD;
-		}
+		if (rxq_port_spec__resolve(&o.port, &dev, &pe))
+			return rxq_cli__error("%s", pe.msg);
 		o.nworkers = o.port.nqueues;
 	}
 	/*
@@ -1050,7 +867,7 @@ int main(int argc, char **argv)
 	}
 	o.workers = calloc(o.nworkers, sizeof(*o.workers));
 	if (!o.workers) {
-		status = EXIT_FAIL;
+		status = RXQ_EXIT_FAIL;
 		goto out;
 	}
 	/* a test seam: RXQ_TEST_FAIL_QUEUE=Q makes the worker of queue Q stop with an error */
@@ -1061,7 +878,7 @@ int main(int argc, char **argv)
 		o.workers[i].queue = o.port.type == RXQ_PORT_XDP ? o.port.queues[i] : 0;
 		o.workers[i].fault_injected = fault && (unsigned)atoi(fault) == o.workers[i].queue;
 	}
-	if (assign_cpus(&o, a.cpu))
+	if (assign_cpus(&o, &a.cpus))
 		goto out;
 	for (i = 0; i < o.nworkers; i++) {
 		struct rxq_frag_opts fo = {
@@ -1073,7 +890,7 @@ int main(int argc, char **argv)
 		if (o.learn_rate && o.port.type == RXQ_PORT_XDP) {
 			o.workers[i].learn = calloc(LEARN_SLOTS, sizeof(*o.workers[i].learn));
 			if (!o.workers[i].learn) {
-				status = EXIT_FAIL;
+				status = RXQ_EXIT_FAIL;
 				goto out;
 			}
 		}
@@ -1081,7 +898,7 @@ int main(int argc, char **argv)
 		if (err) {
 			rxq_err("cannot allocate %u MiB for fragment reassembly: %s",
 				a.frag_mib ? a.frag_mib : RXQ_FRAG_MEM_DEFAULT >> 20, strerror(-err));
-			status = EXIT_FAIL;
+			status = RXQ_EXIT_FAIL;
 			goto out;
 		}
 	}
@@ -1089,7 +906,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (rxq_rules_ref__new(&o.rules, rules, o.nworkers)) {
 		rxq_rules__free(rules);
-		status = EXIT_FAIL;
+		status = RXQ_EXIT_FAIL;
 		goto out;
 	}
 	if (o.port.type == RXQ_PORT_PCAP) {
@@ -1114,7 +931,7 @@ int main(int argc, char **argv)
 	/* an unwritable --prom path is bad input, found now rather than every second */
 	if (o.prom_path && offload_prom_write(&o, NULL))
 		goto out;
-	status = EXIT_FAIL;
+	status = RXQ_EXIT_FAIL;
 	o.out = rxq_out__new(stdout, a.json ? RXQ_OUT_JSON : RXQ_OUT_TEXT);
 	if (!o.out || rxq_counters__new(&o.counters, o.nworkers, C__COUNT))
 		goto out;
@@ -1129,7 +946,7 @@ int main(int argc, char **argv)
 	if (o.port.type == RXQ_PORT_XDP) {
 		err = setup_live(&o, &a, flows);
 		if (err) {
-			status = exit_for(err);
+			status = rxq_cli__exit_status(err);
 			goto out;
 		}
 		if (o.tap)
@@ -1137,7 +954,7 @@ int main(int argc, char **argv)
 				 rxq_tap__name(o.tap));
 	}
 	err = run(&o, &a);
-	status = err ? EXIT_FAIL : 0;
+	status = err ? RXQ_EXIT_FAIL : 0;
 out:
 	cleanup(&o);
 	return status;

@@ -20,9 +20,7 @@ struct config {
 	bool timestamp;	    /* --timestamp: SO_TIMESTAMPNS */
 	bool hwtstamp;	    /* --hwtstamp: SO_TIMESTAMPING */
 	bool incoming_cpu;
-	bool have_cpus;
-	int cpus[CPU_SETSIZE];
-	unsigned ncpus;
+	cpu_set_t cpus;	    /* target i's thread on the i-th of them; empty: not pinned */
 	unsigned size;	      /* UDP payload bytes */
 	uint64_t count;	      /* probes per target; 0: unlimited */
 	uint64_t duration_ns; /* measured time after warm-up; 0: unlimited */

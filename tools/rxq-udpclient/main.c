@@ -25,95 +25,54 @@
 #include "client.h"
 
 #define PROG	    "rxq-udpclient"
-#define EXIT_USAGE  2
 #define MAX_TARGETS 256
 
-enum opt_id {
-	OPT_POLLING = 1,
-	OPT_BUSY_POLL,
-	OPT_SRC_PORT,
-	OPT_TIMESTAMP,
-	OPT_CPU,
-	OPT_SIZE,
-	OPT_COUNT,
-	OPT_DURATION,
-	OPT_WARMUP,
-	OPT_INTERVAL,
-	OPT_RATE,
-	OPT_TIMEOUT,
-	OPT_INCOMING_CPU,
-	OPT_HWTSTAMP,
-	OPT_SOCKPERF,
-	OPT_JSON,
-	OPT_HIST,
-	OPT_VERBOSE,
-};
-
-static const struct rxq_opt options[] = {
+static const struct rxq_cli_opt options[] = {
     {"polling", 'p', NULL, "never sleep: spin on recv(MSG_DONTWAIT) (costs a CPU per target)",
-     OPT_POLLING},
+     RXQ_OPT_FLAG_AT(struct config, polling)},
     {"busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
-     OPT_BUSY_POLL},
+     RXQ_OPT_UINT_AT(struct config, busy_poll_usec, 0, 1000000)},
     {"src-port", 's', "N", "source port of the first target (default 65500; target i: N+i)",
-     OPT_SRC_PORT},
+     RXQ_OPT_UINT_AT(struct config, src_port, 1, 65535)},
     {"timestamp", 'T', NULL,
      "kernel receive timestamps: add (packet=AVG/DEV), the time from the kernel to us",
-     OPT_TIMESTAMP},
-    {"cpu", 'c', "LIST", "pin target i's thread to the i-th CPU of LIST (e.g. 1 or 2-3)", OPT_CPU},
+     RXQ_OPT_FLAG_AT(struct config, timestamp)},
+    {"cpu", 'c', "LIST", "pin target i's thread to the i-th CPU of LIST (e.g. 1 or 2-3)",
+     RXQ_OPT_CPULIST_AT(struct config, cpus)},
     {"size", 'S', "BYTES", "UDP payload size (default 32; at least 24, at most the path MTU)",
-     OPT_SIZE},
-    {"count", 'n', "N", "send N probes per target (warm-up included), then stop", OPT_COUNT},
+     RXQ_OPT_UINT_AT(struct config, size, 0, 65535)},
+    {"count", 'n', "N", "send N probes per target (warm-up included), then stop",
+     RXQ_OPT_UINT_AT(struct config, count, 1, UINT64_MAX / 2), .flags = RXQ_OPT_SI,
+     .hint = "e.g. 1000 or 10k"},
     {"duration", 'd', "S", "measure for S after the warm-up, then stop (10, 1.5s, 2m)",
-     OPT_DURATION},
+     RXQ_OPT_DURATION_AT(struct config, duration_ns, 1000000, 0)},
     {"warmup", 'w', "S", "probe for S first without counting it in the summary (default 0)",
-     OPT_WARMUP},
-    {"interval", 'i', "S", "report period (default 1 s)", OPT_INTERVAL},
+     RXQ_OPT_DURATION_AT(struct config, warmup_ns, 0, 0)},
+    {"interval", 'i', "S", "report period (default 1 s)",
+     RXQ_OPT_DURATION_AT(struct config, interval_ns, 1000000, 0)},
     {"rate", 'r', "PPS",
      "open loop: probes leave on a fixed schedule of PPS per target (10k, 1M); latency from "
      "the scheduled time",
-     OPT_RATE},
-    {"timeout", 't', "S", "a probe without an echo after S is lost (default 1 s)", OPT_TIMEOUT},
+     RXQ_OPT_UINT_AT(struct config, rate, 1, 100000000), .flags = RXQ_OPT_SI,
+     .hint = "e.g. 1000, 10k or 1M"},
+    {"timeout", 't', "S", "a probe without an echo after S is lost (default 1 s)",
+     RXQ_OPT_DURATION_AT(struct config, timeout_ns, 1000, 0)},
     {"incoming-cpu", 0, NULL,
      "show the CPU the kernel handled the echo on (SO_INCOMING_CPU); warn if it is ours",
-     OPT_INCOMING_CPU},
+     RXQ_OPT_FLAG_AT(struct config, incoming_cpu)},
     {"hwtstamp", 0, NULL,
      "SO_TIMESTAMPING (hardware if enabled on the NIC, else software): split the round trip "
      "into send path, wire+peer, receive path",
-     OPT_HWTSTAMP},
+     RXQ_OPT_FLAG_AT(struct config, hwtstamp)},
     {"sockperf", 0, NULL,
      "frame probes as sockperf ping-pong messages, so a sockperf server answers (size >= 30)",
-     OPT_SOCKPERF},
-    {"json", 'j', NULL, "one JSON object per report", OPT_JSON},
+     RXQ_OPT_FLAG_AT(struct config, sockperf)},
+    {"json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json)},
     {"hist", 0, "FILE", "write the run's distribution to FILE in HdrHistogram's text format",
-     OPT_HIST},
-    {"verbose", 'v', NULL, "say more on stderr", OPT_VERBOSE},
-    {NULL, 0, NULL, NULL, 0},
+     RXQ_OPT_STRING_AT(struct config, hist_path)},
+    {"verbose", 'v', NULL, "say more on stderr", RXQ_OPT_COUNT_AT(struct config, verbose)},
+    {NULL},
 };
-
-#define usage_error rxq_cli__error
-
-static int parse_seconds(const char *opt, const char *arg, uint64_t min_ns, uint64_t *out)
-{
-	uint64_t v;
-
-	if (rxq_parse_duration_ns(arg, &v))
-		return usage_error("--%s=%s: expected a duration (2, 1.5s, 250ms, 1m)", opt, arg);
-	if (v < min_ns)
-		return usage_error("--%s=%s: too short (at least %.3f ms)", opt, arg,
-				   (double)min_ns / 1e6);
-	*out = v;
-	return 0;
-}
-
-static int parse_cpus(const char *arg, struct config *cfg)
-{
-	int ret = rxq_cli__cpus("cpu", arg, cfg->cpus, CPU_SETSIZE, &cfg->ncpus);
-
-	if (ret)
-		return ret;
-	cfg->have_cpus = true;
-	return 0;
-}
 
 static int parse_args(int argc, char **argv, struct config *cfg, int *first_target)
 {
@@ -124,131 +83,33 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 		       "one connected socket per target, probes carrying a sequence number, a "
 		       "report per target once per interval and a summary at the end. IPv6 "
 		       "targets are written [fd00::2]:4321.",
-	    .opts = options,
+	    .tables = (const struct rxq_cli_opt *const[]){options, NULL},
 	    .argc = argc,
 	    .argv = argv,
 	};
-	const char *arg;
-	uint64_t v;
-	int id, ret;
+	int ret;
 
-	while ((id = rxq_cli__next(&cli, &arg)) != RXQ_CLI_END) {
-		switch (id) {
-		case RXQ_CLI_HELP:
-			rxq_cli__help(&cli, stdout);
-			exit(0);
-		case RXQ_CLI_VERSION:
-			printf("%s %s\n", PROG, RXQ_VERSION);
-			exit(0);
-		case RXQ_CLI_BAD:
-			return EXIT_USAGE;
-		case OPT_POLLING:
-			cfg->polling = true;
-			break;
-		case OPT_BUSY_POLL:
-			if (rxq_parse_u64(arg, 0, 1000000, &v))
-				return usage_error(
-				    "--busy-poll=%s: expected microseconds from 0 to "
-				    "1000000",
-				    arg);
-			cfg->busy_poll_usec = (int)v;
-			break;
-		case OPT_SRC_PORT:
-			if (rxq_parse_u64(arg, 1, 65535, &v))
-				return usage_error("--src-port=%s: expected a port from 1 to 65535",
-						   arg);
-			cfg->src_port = (int)v;
-			break;
-		case OPT_TIMESTAMP:
-			cfg->timestamp = true;
-			break;
-		case OPT_CPU:
-			ret = parse_cpus(arg, cfg);
-			if (ret)
-				return ret;
-			break;
-		case OPT_SIZE:
-			if (rxq_parse_u64(arg, 0, 65535, &v))
-				return usage_error("--size=%s: expected a number of bytes (at most "
-						   "65535)",
-						   arg);
-			if (v < RXQ_PROBE_LEN)
-				return usage_error(
-				    "--size=%s is too small for the probe header (at "
-				    "least %d bytes: magic, flow, sequence number, time)",
-				    arg, RXQ_PROBE_LEN);
-			cfg->size = (unsigned)v;
-			break;
-		case OPT_COUNT:
-			if (rxq_parse_si(arg, 1, UINT64_MAX / 2, &v))
-				return usage_error(
-				    "--count=%s: expected a positive number (1000, 10k)", arg);
-			cfg->count = v;
-			break;
-		case OPT_DURATION:
-			ret = parse_seconds("duration", arg, 1000000, &cfg->duration_ns);
-			if (ret)
-				return ret;
-			break;
-		case OPT_WARMUP:
-			if (rxq_parse_duration_ns(arg, &cfg->warmup_ns))
-				return usage_error("--warmup=%s: expected a duration (2, 500ms)",
-						   arg);
-			break;
-		case OPT_INTERVAL:
-			ret = parse_seconds("interval", arg, 1000000, &cfg->interval_ns);
-			if (ret)
-				return ret;
-			break;
-		case OPT_RATE:
-			if (rxq_parse_si(arg, 1, 100000000, &v))
-				return usage_error(
-				    "--rate=%s: expected probes per second from 1 to "
-				    "100M (1000, 10k, 1M)",
-				    arg);
-			cfg->rate = v;
-			break;
-		case OPT_TIMEOUT:
-			ret = parse_seconds("timeout", arg, 1000, &cfg->timeout_ns);
-			if (ret)
-				return ret;
-			break;
-		case OPT_INCOMING_CPU:
-			cfg->incoming_cpu = true;
-			break;
-		case OPT_HWTSTAMP:
-			cfg->hwtstamp = true;
-			break;
-		case OPT_SOCKPERF:
-			cfg->sockperf = true;
-			break;
-		case OPT_JSON:
-			cfg->json = true;
-			break;
-		case OPT_HIST:
-			cfg->hist_path = arg;
-			break;
-		case OPT_VERBOSE:
-			cfg->verbose++;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	ret = rxq_cli__parse(&cli, cfg);
+	if (ret)
+		return ret > 0 ? ret : RXQ_EXIT_USAGE;
+	if (cfg->size < RXQ_PROBE_LEN)
+		return rxq_cli__error("--size=%u is too small for the probe header (at least %d "
+				      "bytes: magic, flow, sequence number, time)",
+				      cfg->size, RXQ_PROBE_LEN);
 	if (cfg->sockperf && cfg->size < RXQ_PROBE_SOCKPERF_LEN)
-		return usage_error(
+		return rxq_cli__error(
 		    "--size=%u is too small for a sockperf-framed probe (at least %d "
 		    "bytes)",
 		    cfg->size, RXQ_PROBE_SOCKPERF_LEN);
 	if (cli.optind >= argc)
-		return usage_error("no target given (usage: %s [options] HOST:PORT ..., e.g. "
-				   "198.18.0.2:4321 or [fd00::2]:4321)",
-				   PROG);
+		return rxq_cli__error("no target given (usage: %s [options] HOST:PORT ..., e.g. "
+				      "198.18.0.2:4321 or [fd00::2]:4321)",
+				      PROG);
 	if (argc - cli.optind > MAX_TARGETS)
-		return usage_error("%d targets: at most %d", argc - cli.optind, MAX_TARGETS);
+		return rxq_cli__error("%d targets: at most %d", argc - cli.optind, MAX_TARGETS);
 	if (cfg->src_port > 0 && cfg->src_port + (argc - cli.optind) - 1 > 65535)
-		return usage_error("--src-port=%d leaves no room for %d targets (ports N..N+%d)",
-				   cfg->src_port, argc - cli.optind, argc - cli.optind - 1);
+		return rxq_cli__error("--src-port=%d leaves no room for %d targets (ports N..N+%d)",
+				      cfg->src_port, argc - cli.optind, argc - cli.optind - 1);
 	*first_target = cli.optind;
 	return 0;
 }
@@ -366,7 +227,7 @@ static int setup_targets(struct target *targets, unsigned n, char **args, const 
 				 2 * 16 + 64
 			   : 4096;
 	if (window > (1ull << 26))
-		return usage_error(
+		return rxq_cli__error(
 		    "--rate=%llu with --timeout=%.3fs keeps %llu probes in flight; at "
 		    "most %llu (lower --timeout or --rate)",
 		    (unsigned long long)cfg->rate, (double)cfg->timeout_ns / 1e9,
@@ -379,14 +240,14 @@ static int setup_targets(struct target *targets, unsigned n, char **args, const 
 		t->idx = i;
 		t->arg = args[i];
 		t->fd = -1;
-		t->cpu = cfg->have_cpus ? cfg->cpus[i % cfg->ncpus] : -1;
+		t->cpu = rxq_cpus_nth(&cfg->cpus, i);
 		ret = rxq_hostport__resolve(args[i], AF_UNSPEC, 0, &t->hp, &perr);
 		if (ret) {
 			if (ret == -EAGAIN)
 				rxq_err("target '%s': %s", args[i], perr.msg);
 			else
 				rxq_err("target '%s': %s", args[i], perr.msg);
-			return ret == -EAGAIN ? 1 : EXIT_USAGE;
+			return ret == -EAGAIN ? RXQ_EXIT_FAIL : RXQ_EXIT_USAGE;
 		}
 		rxq_sockaddr_str((struct sockaddr *)&t->hp.sa, t->name, sizeof(t->name));
 		if (getrandom(&t->flow, sizeof(t->flow), 0) != sizeof(t->flow))
@@ -405,7 +266,7 @@ static int setup_targets(struct target *targets, unsigned n, char **args, const 
 		}
 		ret = target__open(t, cfg);
 		if (ret)
-			return ret == -EINVAL ? EXIT_USAGE : 1;
+			return rxq_cli__exit_status(ret);
 	}
 	return 0;
 }
@@ -467,7 +328,7 @@ int main(int argc, char **argv)
 	rxq_log__stderr(PROG, 0);
 	status = parse_args(argc, argv, &cfg, &first);
 	if (status)
-		return status;
+		return status == RXQ_CLI_EXIT ? 0 : status;
 	rxq_log__stderr(PROG, cfg.verbose);
 
 	n = (unsigned)(argc - first);
@@ -481,15 +342,15 @@ int main(int argc, char **argv)
 	if (cfg.hist_path) {
 		hist = fopen(cfg.hist_path, "we");
 		if (!hist) {
-			status = usage_error("--hist=%s: cannot create the file: %s", cfg.hist_path,
-					     strerror(errno));
+			status = rxq_cli__error("--hist=%s: cannot create the file: %s",
+						cfg.hist_path, strerror(errno));
 			goto out;
 		}
 	}
 	status = setup_targets(targets, n, argv + first, &cfg);
 	if (status)
 		goto out;
-	if (cfg.incoming_cpu && cfg.have_cpus) {
+	if (cfg.incoming_cpu && CPU_COUNT(&cfg.cpus)) {
 		for (i = 0; i < n; i++)
 			rxq_debug("%s: client thread on CPU %d", targets[i].name, targets[i].cpu);
 	}

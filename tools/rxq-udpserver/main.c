@@ -20,6 +20,7 @@
 #include "rxq/output.h"
 #include "rxq/parse.h"
 #include "rxq/stats.h"
+#include "rxq/steer.h"
 
 #include "echo.h"
 #include "xdp_echo.h"
@@ -28,64 +29,52 @@
 #define DEFAULT_PORT 4321
 #define MAX_THREADS  256
 #define ECHO_BATCH   32
-#define EXIT_USAGE   2
-
-enum opt_id {
-	OPT_LISTEN = 1,
-	OPT_THREADS,
-	OPT_REUSEPORT,
-	OPT_POLLING,
-	OPT_BUSY_POLL,
-	OPT_CPU,
-	OPT_INTERVAL,
-	OPT_DURATION,
-	OPT_JSON,
-	OPT_XDP,
-	OPT_XDP_MODE,
-	OPT_VERBOSE,
-};
-
-static const struct rxq_opt options[] = {
-    {"listen", 'l', "ADDR:PORT",
-     "where to echo (default [::]:4321, which takes IPv6 and IPv4; [fd00::2]:4321, :4321)",
-     OPT_LISTEN},
-    {"threads", 't', "N", "echo threads (default 1); they share one socket unless --reuseport",
-     OPT_THREADS},
-    {"reuseport", 'r', NULL, "one SO_REUSEPORT socket per thread (the kernel spreads flows)",
-     OPT_REUSEPORT},
-    {"polling", 'p', NULL, "never sleep: spin on recvmmsg(MSG_DONTWAIT) (one CPU per thread)",
-     OPT_POLLING},
-    {"busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
-     OPT_BUSY_POLL},
-    {"cpu", 'c', "LIST", "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3)", OPT_CPU},
-    {"interval", 'i', "S", "report period (default 1 s; 500ms, 2s ...)", OPT_INTERVAL},
-    {"duration", 'd', "S", "stop after S (default: until SIGINT or SIGTERM)", OPT_DURATION},
-    {"json", 'j', NULL, "one JSON object per report", OPT_JSON},
-    {"xdp", 'x', "IF~Q",
-     "answer from an AF_XDP socket on queue Q of IF, busy-polling; the rest of IF's traffic "
-     "stays with the kernel",
-     OPT_XDP},
-    {"xdp-mode", 0, "MODE", "with --xdp: attach the XDP program in auto, native or generic mode",
-     OPT_XDP_MODE},
-    {"verbose", 'v', NULL, "say more on stderr", OPT_VERBOSE},
-    {NULL, 0, NULL, NULL, 0},
-};
 
 struct config {
 	const char *listen;
 	unsigned threads;
 	bool reuseport;
 	bool polling;
-	int busy_poll_usec;
-	bool have_cpus;
-	int cpus[MAX_THREADS];
-	unsigned ncpus;
+	uint32_t busy_poll_usec;
+	cpu_set_t cpus; /* empty: not pinned */
 	uint64_t interval_ns;
 	uint64_t duration_ns;
 	bool json;
 	const char *xdp;
-	const char *xdp_mode;
+	enum rxq_xdp_mode xdp_mode;
+	bool force;
 	int verbose;
+};
+
+static const struct rxq_cli_opt options[] = {
+    {"listen", 'l', "ADDR:PORT",
+     "where to echo (default [::]:4321, which takes IPv6 and IPv4; [fd00::2]:4321, :4321)",
+     RXQ_OPT_STRING_AT(struct config, listen)},
+    {"threads", 't', "N", "echo threads (default 1); they share one socket unless --reuseport",
+     RXQ_OPT_UINT_AT(struct config, threads, 1, MAX_THREADS)},
+    {"reuseport", 'r', NULL, "one SO_REUSEPORT socket per thread (the kernel spreads flows)",
+     RXQ_OPT_FLAG_AT(struct config, reuseport)},
+    {"polling", 'p', NULL, "never sleep: spin on recvmmsg(MSG_DONTWAIT) (one CPU per thread)",
+     RXQ_OPT_FLAG_AT(struct config, polling)},
+    {"busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
+     RXQ_OPT_UINT_AT(struct config, busy_poll_usec, 0, 1000000)},
+    {"cpu", 'c', "LIST", "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3)",
+     RXQ_OPT_CPULIST_AT(struct config, cpus)},
+    {"interval", 'i', "S", "report period (default 1 s; 500ms, 2s ...)",
+     RXQ_OPT_DURATION_AT(struct config, interval_ns, 1000000, 0)},
+    {"duration", 'd', "S", "stop after S (default: until SIGINT or SIGTERM)",
+     RXQ_OPT_DURATION_AT(struct config, duration_ns, 1, 0)},
+    {"json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json)},
+    {"xdp", 'x', "IF~Q",
+     "answer from an AF_XDP socket on queue Q of IF, busy-polling; the rest of IF's traffic "
+     "stays with the kernel",
+     RXQ_OPT_STRING_AT(struct config, xdp)},
+    {"xdp-mode", 0, "MODE", "with --xdp: attach the XDP program in auto, native or generic mode",
+     RXQ_OPT_CUSTOM_AT(struct config, xdp_mode, rxq_cli__xdp_mode)},
+    {"force", 0, NULL, "with --xdp: detach another XDP program already attached to IF",
+     RXQ_OPT_FLAG_AT(struct config, force)},
+    {"verbose", 'v', NULL, "say more on stderr", RXQ_OPT_COUNT_AT(struct config, verbose)},
+    {NULL},
 };
 
 struct worker {
@@ -103,18 +92,6 @@ struct worker {
 
 static volatile bool stop_flag;
 
-#define usage_error rxq_cli__error
-
-static int parse_cpus(const char *arg, struct config *cfg)
-{
-	int ret = rxq_cli__cpus("cpu", arg, cfg->cpus, MAX_THREADS, &cfg->ncpus);
-
-	if (ret)
-		return ret;
-	cfg->have_cpus = true;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	struct rxq_cli cli = {
@@ -123,90 +100,26 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	    .summary = "Echoes UDP datagrams to their sender, from the address they were sent to, "
 		       "for round-trip measurements with rxq-udpclient (IPv4 and IPv6). Prints "
 		       "the echoed packets per second of every thread once per interval.",
-	    .opts = options,
+	    .tables = (const struct rxq_cli_opt *const[]){options, NULL},
 	    .argc = argc,
 	    .argv = argv,
 	};
-	const char *arg;
-	uint64_t v;
-	int id, ret;
+	int ret;
 
-	while ((id = rxq_cli__next(&cli, &arg)) != RXQ_CLI_END) {
-		switch (id) {
-		case RXQ_CLI_HELP:
-			rxq_cli__help(&cli, stdout);
-			exit(0);
-		case RXQ_CLI_VERSION:
-			printf("%s %s\n", PROG, RXQ_VERSION);
-			exit(0);
-		case RXQ_CLI_BAD:
-			return EXIT_USAGE;
-		case OPT_LISTEN:
-			cfg->listen = arg;
-			break;
-		case OPT_THREADS:
-			if (rxq_parse_u64(arg, 1, MAX_THREADS, &v))
-				return usage_error("--threads=%s: expected a number from 1 to %d",
-						   arg, MAX_THREADS);
-			cfg->threads = (unsigned)v;
-			break;
-		case OPT_REUSEPORT:
-			cfg->reuseport = true;
-			break;
-		case OPT_POLLING:
-			cfg->polling = true;
-			break;
-		case OPT_BUSY_POLL:
-			if (rxq_parse_u64(arg, 0, 1000000, &v))
-				return usage_error(
-				    "--busy-poll=%s: expected microseconds from 0 to "
-				    "1000000",
-				    arg);
-			cfg->busy_poll_usec = (int)v;
-			break;
-		case OPT_CPU:
-			ret = parse_cpus(arg, cfg);
-			if (ret)
-				return ret;
-			break;
-		case OPT_INTERVAL:
-			if (rxq_parse_duration_ns(arg, &v) || v < 1000000)
-				return usage_error(
-				    "--interval=%s: expected a duration of at least 1ms "
-				    "(1, 0.5, 250ms)",
-				    arg);
-			cfg->interval_ns = v;
-			break;
-		case OPT_DURATION:
-			if (rxq_parse_duration_ns(arg, &v) || !v)
-				return usage_error(
-				    "--duration=%s: expected a duration (10, 1.5s, 2m)", arg);
-			cfg->duration_ns = v;
-			break;
-		case OPT_JSON:
-			cfg->json = true;
-			break;
-		case OPT_XDP:
-			cfg->xdp = arg;
-			break;
-		case OPT_XDP_MODE:
-			cfg->xdp_mode = arg;
-			break;
-		case OPT_VERBOSE:
-			cfg->verbose++;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	ret = rxq_cli__parse(&cli, cfg);
+	if (ret)
+		return ret > 0 ? ret : RXQ_EXIT_USAGE;
 	if (cli.optind < argc)
-		return usage_error("unexpected argument '%s' (the address goes in --listen)",
-				   argv[cli.optind]);
-	if (cfg->xdp_mode && !cfg->xdp)
-		return usage_error("--xdp-mode needs --xdp");
+		return rxq_cli__error("unexpected argument '%s' (the address goes in --listen)",
+				      argv[cli.optind]);
+	if (rxq_cli__given(&cli, "xdp-mode") && !cfg->xdp)
+		return rxq_cli__error("--xdp-mode needs --xdp");
+	if (cfg->force && !cfg->xdp)
+		return rxq_cli__error("--force needs --xdp (it replaces another XDP program on "
+				      "the interface)");
 	if (cfg->xdp && (cfg->threads > 1 || cfg->reuseport || cfg->polling))
-		return usage_error("--xdp answers from one AF_XDP socket on one queue, always "
-				   "polling: --threads, --reuseport and --polling do not apply");
+		return rxq_cli__error("--xdp answers from one AF_XDP socket on one queue, always "
+				      "polling: --threads, --reuseport and --polling do not apply");
 	return 0;
 }
 
@@ -349,7 +262,7 @@ static int run_kernel(const struct config *cfg, struct rxq_out *out)
 		workers[i].fd = -1;
 	ret = open_sockets(cfg, workers, name, sizeof(name));
 	if (ret) {
-		status = ret == -EINVAL || ret == -EPERM || ret == -EADDRNOTAVAIL ? EXIT_USAGE : 1;
+		status = rxq_cli__exit_status(ret);
 		goto out_sockets;
 	}
 	ret = rxq_counters__new(&ctrs, cfg->threads, EC_NFIELDS);
@@ -365,7 +278,7 @@ static int run_kernel(const struct config *cfg, struct rxq_out *out)
 		cpu_set_t set;
 
 		w->idx = i;
-		w->cpu = cfg->have_cpus ? cfg->cpus[i % cfg->ncpus] : -1;
+		w->cpu = rxq_cpus_nth(&cfg->cpus, i);
 		w->row = rxq_counters__row(ctrs, i);
 		w->ticker = ticker;
 		w->stop = &stop_flag;
@@ -459,7 +372,7 @@ int main(int argc, char **argv)
 	rxq_log__stderr(PROG, 0);
 	status = parse_args(argc, argv, &cfg);
 	if (status)
-		return status;
+		return status == RXQ_CLI_EXIT ? 0 : status;
 	rxq_log__stderr(PROG, cfg.verbose);
 	if (cfg.reuseport && cfg.threads == 1)
 		rxq_debug("--reuseport with one thread: one socket");
@@ -473,11 +386,12 @@ int main(int argc, char **argv)
 		    &(struct xdp_echo_config){
 			.spec = cfg.xdp,
 			.mode = cfg.xdp_mode,
+			.force = cfg.force,
 			.listen = cfg.listen,
 			.busy_poll_usec = cfg.busy_poll_usec,
 			.interval_ns = cfg.interval_ns,
 			.duration_ns = cfg.duration_ns,
-			.cpu = cfg.have_cpus ? cfg.cpus[0] : -1,
+			.cpu = rxq_cpus_nth(&cfg.cpus, 0),
 		    },
 		    out);
 	else

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rxq/cli.h"
 #include "rxq/flowspec.h"
 #include "rxq/hostport.h"
 #include "rxq/log.h"
@@ -27,7 +28,6 @@
 
 #define XDP_BATCH	  64
 #define XDP_BUSY_POLL_DEF 20
-#define EXIT_USAGE	  2
 
 /* Frames the socket got that are not an echo request (they only reach it through a steering
  * mistake, e.g. a fragment): they cannot go back to the kernel from here. */
@@ -193,14 +193,6 @@ static int make_flows(const struct rxq_hostport *hp, struct rxq_flowspec *flows,
 	return (int)n;
 }
 
-static enum rxq_xdp_mode parse_mode(const char *s, int *bad)
-{
-	enum rxq_xdp_mode m = RXQ_XDP_MODE_AUTO;
-
-	*bad = s && rxq_xdp_mode__parse(s, &m);
-	return m;
-}
-
 int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 {
 	struct rxq_port_spec spec;
@@ -216,20 +208,17 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	pthread_t tid;
 	pthread_attr_t attr;
 	uint64_t start, prev, now, last = 0;
-	int ret, status = 1, nflows, bad, ev;
+	int ret, status = 1, nflows, ev;
 	bool started = false;
 
 	if (parse_spec(cfg->spec, &spec, &dev))
-		return EXIT_USAGE;
-	sopts.xdp_mode = parse_mode(cfg->mode, &bad);
-	if (bad) {
-		rxq_err("--xdp-mode=%s: expected auto, native or generic", cfg->mode);
-		return EXIT_USAGE;
-	}
+		return RXQ_EXIT_USAGE;
+	sopts.xdp_mode = cfg->mode;
+	sopts.force = cfg->force;
 	ret = rxq_hostport__resolve(cfg->listen, AF_UNSPEC, RXQ_HOSTPORT_WILDCARD, &hp, &perr);
 	if (ret) {
 		rxq_err("--listen=%s: %s", cfg->listen, perr.msg);
-		return EXIT_USAGE;
+		return RXQ_EXIT_USAGE;
 	}
 	nflows = make_flows(&hp, flows, &e.dst);
 	if (nflows < 0)
@@ -239,7 +228,7 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	ret = rxq_steer__open(&steer, dev.ifindex, flows, (unsigned)nflows, &sopts);
 	if (ret) {
 		rxq_err("cannot load the steering program for %s: %s", dev.name, strerror(-ret));
-		return ret == -EPERM ? EXIT_USAGE : 1;
+		return rxq_cli__exit_status(ret);
 	}
 	ret = rxq_steer__attach(steer);
 	if (ret)
@@ -326,7 +315,8 @@ out:
 	rxq_steer__close(steer);
 	rxq_ticker__close(e.ticker);
 	rxq_counters__free(ctrs);
-	if (ret == -EEXIST || ret == -EOPNOTSUPP || ret == -ERANGE || ret == -ENODEV)
-		return EXIT_USAGE;
+	/* what the user has to fix (another XDP program, no such queue) is bad input */
+	if (ret && rxq_cli__exit_status(ret) == RXQ_EXIT_USAGE)
+		return RXQ_EXIT_USAGE;
 	return status;
 }

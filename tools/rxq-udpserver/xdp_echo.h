@@ -6,10 +6,12 @@
 #include <stdint.h>
 
 #include "rxq/output.h"
+#include "rxq/steer.h"
 
 struct xdp_echo_config {
 	const char *spec;   /* "IF~Q" */
-	const char *mode;   /* XDP attach mode, NULL: auto */
+	enum rxq_xdp_mode mode; /* XDP attach mode */
+	bool force;		/* detach another XDP program attached to IF */
 	const char *listen; /* ADDR:PORT: the port (and address, if given) to answer */
 	int busy_poll_usec; /* 0: the default */
 	uint64_t interval_ns;
