@@ -187,7 +187,10 @@ void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
 				 ? "ETHTOOL_MSG_RSS_SET"
 				 : "ETHTOOL_MSG_RSS_SET|ETHTOOL_SRXFHINDIR");
 		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
-		format_indir(t->value, sizeof(t->value), s->indir, s->indir_size);
+		if (s->indir)
+			format_indir(t->value, sizeof(t->value), s->indir, s->indir_size);
+		else
+			snprintf(t->value, sizeof(t->value), "the driver's default");
 		format_indir(t->old, sizeof(t->old), s->old_indir, s->old_indir ? s->indir_size : 0);
 		break;
 	case RXQ_NIC_STEP_RULE_ADD:
@@ -224,6 +227,9 @@ static int step_do(struct rxq_nic *nic, struct rxq_nic_step *s, bool forward)
 	case RXQ_NIC_STEP_INDIR:
 		if (!forward && !s->old_indir)
 			return -EINVAL;
+		/* No table: back to the driver's default (a table of size 0 says so). */
+		if (forward && !s->indir)
+			return nic_set_indir(nic, NULL, 0);
 		return nic_set_indir(nic, forward ? s->indir : s->old_indir, s->indir_size);
 	case RXQ_NIC_STEP_RULE_ADD:
 		if (forward)

@@ -817,6 +817,85 @@ static int last_rule(const struct rxq_nic_plan *out, uint32_t loc, struct ethtoo
 	return 0;
 }
 
+/*
+ * Undoing "channels 4" after RSS changes: the kernel refuses fewer channels while the RSS table a
+ * user set points at queues that would go (EINVAL, "too low for existing indirection table").
+ * The table being restored at that point came from the driver when the channels grew, so it goes
+ * back to the driver's default first, and the driver then makes its default for the old count --
+ * what it had before. The channels step is the last one in @p out; the reset goes before it.
+ */
+static int undo_channels_rss(struct rxq_nic *nic, struct rxq_nic_plan *out,
+			     const struct rxq_nic_knobs *cur)
+{
+	struct rxq_nic_step *ch = &out->steps[out->n - 1], *reset, tmp;
+	const struct rxq_nic_step *prev = last_indir(out);
+	const struct rxq_nic_knob *k;
+	struct rxq_nic_rss *rss = NULL;
+	const uint32_t *table;
+	uint32_t nrx = 0, size, i;
+	const char *names[] = { "combined", "rx" };
+	unsigned n, c;
+	int err = 0;
+
+	for (n = 0; n < 2; n++) {
+		uint32_t v = 0;
+		bool set = false;
+
+		for (c = 0; c < ch->nknobs; c++)
+			if (!strcmp(ch->knobs[c].name, names[n])) {
+				v = ch->knobs[c].value;
+				set = true;
+			}
+		if (!set && (k = rxq_nic_knobs__find(cur, names[n])))
+			v = k->value;
+		nrx += v;
+	}
+	if (!nrx)
+		return 0;
+	if (prev && !prev->indir)
+		return 0; /* already back to the default */
+	if (prev) {
+		table = prev->indir;
+		size = prev->indir_size;
+	} else {
+		const char *op;
+
+		rss = malloc(sizeof(*rss));
+		if (!rss)
+			return -ENOMEM;
+		if (nic_rss_read(nic, rss, &op)) {
+			free(rss);
+			return 0; /* no RSS table: nothing stands in the way */
+		}
+		table = rss->indir;
+		size = rss->indir_size;
+	}
+	for (i = 0; i < size && table[i] < nrx; i++)
+		;
+	if (i == size)
+		goto out;
+	reset = nic_plan_add(out, RXQ_NIC_STEP_INDIR);
+	if (!reset) {
+		err = -ENOMEM;
+		goto out;
+	}
+	ch = &out->steps[out->n - 2]; /* the array may have moved */
+	reset->indir_size = size;
+	reset->old_indir = malloc(size * sizeof(uint32_t));
+	if (!reset->old_indir) {
+		nic_plan_drop_last(out);
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(reset->old_indir, table, size * sizeof(uint32_t));
+	tmp = *ch;
+	*ch = *reset;
+	*reset = tmp;
+out:
+	free(rss);
+	return err;
+}
+
 static int undo_knobs(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct rxq_nic_step *j)
 {
 	struct rxq_nic_knobs *cur = malloc(sizeof(*cur));
@@ -857,6 +936,8 @@ static int undo_knobs(struct rxq_nic *nic, struct rxq_nic_plan *out, const struc
 	}
 	if (!s->nknobs)
 		nic_plan_drop_last(out);
+	else if (j->group == RXQ_NIC_CHANNELS)
+		err = undo_channels_rss(nic, out, cur);
 out:
 	free(cur);
 	return err;
@@ -895,13 +976,18 @@ static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct
 	case RXQ_NIC_STEP_INDIR: {
 		struct rxq_nic_rss *rss = malloc(sizeof(*rss));
 		const uint32_t *now;
+		bool unknown;
 
 		if (!rss)
 			return -ENOMEM;
 		prev = last_indir(out);
+		/* After a reset to the driver's default the table is not known: write it. */
+		unknown = prev && !prev->indir;
 		if (prev) {
+			const uint32_t *t = prev->indir ? prev->indir : prev->old_indir;
+
 			rss->indir_size = prev->indir_size;
-			memcpy(rss->indir, prev->indir, prev->indir_size * sizeof(uint32_t));
+			memcpy(rss->indir, t, prev->indir_size * sizeof(uint32_t));
 			err = 0;
 		} else {
 			err = rxq_nic__rss(nic, rss);
@@ -912,7 +998,7 @@ static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct
 			err = -EINVAL;
 		}
 		now = rss->indir;
-		if (!err && memcmp(now, j->indir, j->indir_size * sizeof(uint32_t))) {
+		if (!err && (unknown || memcmp(now, j->indir, j->indir_size * sizeof(uint32_t)))) {
 			s = nic_plan_add(out, RXQ_NIC_STEP_INDIR);
 			if (!s) {
 				err = -ENOMEM;

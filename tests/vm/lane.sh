@@ -13,7 +13,7 @@
 #
 #   RXQ_BUILD        the build dir whose tools the guest runs (default: build)
 #   RXQ_VM_DIR       the lane's cache (default: $RXQ_BUILD/vm)
-#   RXQ_VM_TIMEOUT   seconds a guest may run (default 240); QEMU is killed after that
+#   RXQ_VM_TIMEOUT   seconds a guest may run (default 400); QEMU is killed after that
 #   RXQ_SKIP_DEPS=1  never run apt-get; skip when something is missing
 #
 # Inside the guest, SCRIPT sees two igb interfaces: rxqigb0 (the one under test) in the guest's
@@ -24,7 +24,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RXQ_BUILD=${RXQ_BUILD:-$ROOT/build}
 RXQ_BUILD=$(cd "$RXQ_BUILD" && pwd)
 VM_DIR=${RXQ_VM_DIR:-$RXQ_BUILD/vm}
-TIMEOUT=${RXQ_VM_TIMEOUT:-240}
+TIMEOUT=${RXQ_VM_TIMEOUT:-400}
 QEMU_PACKAGES=(qemu-system-x86 qemu-system-common qemu-system-data seabios)
 
 skip() {

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# The latency pair over a real NIC (igb, QEMU's 82576) in a VM-lane guest: rxq-udpserver in the
+# peer namespace, rxq-udpclient on rxqigb0. The receive IRQs of rxqigb0 are pinned by rxq-nic (irq
+# --spread --cpus C), and --incoming-cpu must then report C for every echo: the CPU that ran the
+# queue's interrupt and NAPI (the kernel's SO_INCOMING_CPU), read against /proc/interrupts.
+source "$RXQ_TREE/tests/net/lib.sh"
+NIC=$(tb_bin rxq-nic)
+SERVER=$(tb_bin rxq-udpserver)
+CLIENT=$(tb_bin rxq-udpclient)
+IF=rxqigb0
+
+ip link set "$IF" up
+ip addr add 198.18.1.1/24 dev "$IF"
+ip -n peer link set rxqigb1 up
+ip -n peer addr add 198.18.1.2/24 dev rxqigb1
+ip neigh replace 198.18.1.2 lladdr 52:54:00:52:51:11 dev "$IF" nud permanent
+ip -n peer neigh replace 198.18.1.1 lladdr 52:54:00:52:51:10 dev rxqigb1 nud permanent
+tb_wait_for 10 sh -c "ip -j link show $IF | grep -q '\"operstate\":\"UP\"'" || tb_fail "$IF has no carrier"
+tb_wait_for 10 sh -c "ip -n peer -j link show rxqigb1 | grep -q '\"operstate\":\"UP\"'" ||
+	tb_fail "rxqigb1 has no carrier"
+
+ip netns exec peer "$SERVER" --listen=198.18.1.2:4321 >"$TB_TMP/server.out" 2>&1 &
+TB_PIDS+=($!)
+tb_wait_for 20 sh -c "ip netns exec peer ss -Hlun 'sport = :4321' | grep -q ." ||
+	tb_fail "rxq-udpserver did not start: $(cat "$TB_TMP/server.out")"
+
+# rx_irq_counts: the sum of every rxqigb0-rx-N vector's interrupts on each CPU, "C0 C1".
+rx_irq_counts() {
+	awk -v pre="$IF-rx-" 'index($NF, pre) == 1 { a += $2; b += $3 } END { print a + 0, b + 0 }' /proc/interrupts
+}
+
+for cpu in 1 0; do
+	"$NIC" irq "$IF" --spread --cpus "$cpu" >"$TB_TMP/irq.out" 2>&1 || tb_fail "irq --spread --cpus $cpu: $(cat "$TB_TMP/irq.out")"
+	# x86 moves an MSI vector lazily, at its next interrupt on the old CPU: a few probes first.
+	"$CLIENT" --count 20 --rate 100 198.18.1.2:4321 >/dev/null 2>&1
+	before=$(rx_irq_counts)
+	# The client runs on the other CPU, so the echo's CPU is the IRQ's, not the reader's.
+	"$CLIENT" --json --incoming-cpu --warmup=0 --count 200 --rate 200 --cpu $((1 - cpu)) 198.18.1.2:4321 \
+		>"$TB_TMP/client.$cpu.json" 2>"$TB_TMP/client.$cpu.err" ||
+		tb_fail "rxq-udpclient failed: $(cat "$TB_TMP/client.$cpu.err")"
+	read -r c0 c1 <<<"$(paste -d' ' <(echo "$before") <(rx_irq_counts) | awk '{ print $3 - $1, $4 - $2 }')"
+	on_cpu=$([ "$cpu" = 0 ] && echo "$c0" || echo "$c1")
+	off_cpu=$([ "$cpu" = 0 ] && echo "$c1" || echo "$c0")
+	[ "$on_cpu" -gt 0 ] && [ "$off_cpu" = 0 ] ||
+		tb_fail "the receive interrupts did not follow the pin to CPU $cpu: $c0 on CPU 0, $c1 on CPU 1"
+	tb_pass "/proc/interrupts: rxqigb0's receive interrupts ran on CPU $cpu only ($on_cpu)"
+	sum=$(jq -c 'select(.type == "summary")' "$TB_TMP/client.$cpu.json" | tail -n1)
+	[ -n "$sum" ] || tb_fail "rxq-udpclient printed no summary: $(cat "$TB_TMP/client.$cpu.json")"
+	[ "$(jq -r .replies <<<"$sum")" -ge 190 ] ||
+		tb_fail "too few echoes: $(jq -r .replies <<<"$sum") of 200"
+	tb_assert_eq "$(jq -r .incoming_cpu <<<"$sum")" "$cpu" "--incoming-cpu reports the pinned IRQ's CPU"
+	cpus=$(jq -r 'select(.type == "report") | .incoming_cpu // empty' "$TB_TMP/client.$cpu.json" | sort -u | tr '\n' ' ')
+	tb_assert_eq "$cpus" "$cpu " "every report line says CPU $cpu"
+done

@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# rxq-nic on a real driver (igb, QEMU's 82576), run inside a VM-lane guest (tests/vm/lane.sh).
+# Every check reads what the kernel and the driver report afterwards (ethtool, /proc/interrupts,
+# /proc/irq, per-queue driver statistics), not rxq-nic's own output:
+#   show      per-queue IRQs: the rxqigb0-rx-N vector of each RX queue, rxqigb0-tx-N of each TX queue
+#   channels  4 queue pairs, then the RSS table and vectors follow
+#   irq       --spread: every queue's vectors on one CPU, rx-N and tx-N together, both CPUs used
+#   rss       --equal/--weights/--isolate, and UDP from the peer then lands only on the queues
+#             with weight (with the UDP hash over ports, as RSS on igb needs)
+#   coalesce, pause, features, rings: the driver reports the new values
+#   undo      everything back byte for byte (channels, RSS, IRQ affinities, coalescing, pause,
+#             features, rings)
+#   isolate / flow on a driver without ntuple: refused with the reason, nothing changed
+source "$RXQ_TREE/tests/net/lib.sh"
+NIC=$(tb_bin rxq-nic)
+GEN=$(tb_bin rxq-gen)
+IF=rxqigb0
+PEER_MAC=52:54:00:52:51:11
+IF_MAC=52:54:00:52:51:10
+
+ip link set "$IF" up
+ip addr add 198.18.1.1/24 dev "$IF"
+ip -n peer link set rxqigb1 up
+ip -n peer addr add 198.18.1.2/24 dev rxqigb1
+tb_wait_for 10 sh -c "ip -j link show $IF | grep -q '\"operstate\":\"UP\"'" || tb_fail "$IF has no carrier"
+tb_wait_for 10 sh -c "ip -n peer -j link show rxqigb1 | grep -q '\"operstate\":\"UP\"'" ||
+	tb_fail "rxqigb1 has no carrier"
+
+# vectors KIND: "QUEUE IRQ" for each rxqigb0-KIND-QUEUE line of /proc/interrupts.
+vectors() {
+	awk -v pre="$IF-$1-" '{ n = $NF; if (index(n, pre) == 1) { q = substr(n, length(pre) + 1); sub(":", "", $1); print q, $1 } }' \
+		/proc/interrupts | sort -n
+}
+affinity() { cat "/proc/irq/$1/smp_affinity_list"; }
+
+# state: everything rxq-nic may change, as the kernel and the driver report it.
+state() {
+	local q irq
+	ethtool -l "$IF" | sed -n '/Current/,$p'
+	ethtool -x "$IF"
+	ethtool -n "$IF" rx-flow-hash udp4
+	ethtool -c "$IF"
+	ethtool -a "$IF"
+	ethtool -g "$IF" | sed -n '/Current/,$p'
+	ethtool -k "$IF"
+	awk -v n="$IF" '$NF ~ "^" n { sub(":", "", $1); print $1, $NF }' /proc/interrupts |
+		while read -r irq name; do echo "$name $(affinity "$irq")"; done
+	for q in /sys/class/net/$IF/queues/*; do
+		echo "$(basename "$q") $(cat "$q"/rps_cpus "$q"/xps_cpus 2>/dev/null | tr '\n' ' ')"
+	done
+}
+
+# queue_packets: "Q PACKETS" per RX queue from the driver's statistics.
+queue_packets() {
+	ethtool -S "$IF" | awk '/rx_queue_[0-9]+_packets/ { q = $1; gsub(/rx_queue_|_packets:/, "", q); print q, $2 }'
+}
+
+# udp_from_peer N: N UDP frames from the peer, random source ports, 5 kpps (TCG loses bursts).
+udp_from_peer() {
+	ip netns exec peer "$GEN" --quiet --json --tx-ring packet:rxqigb1 --count "$1" --rate 5000 --seed 7 \
+		--dst-mac "$IF_MAC" --src-mac "$PEER_MAC" \
+		--flow 'udp4 src 198.18.1.2 sport 1024-65535 random dst 198.18.1.1 dport 5000-5999 random' \
+		>"$TB_TMP/gen.json" 2>"$TB_TMP/gen.err" || tb_fail "rxq-gen failed: $(cat "$TB_TMP/gen.err")"
+	sleep 0.5
+}
+
+# spread_of N: "Q DELTA" per queue for N frames from the peer.
+spread_of() {
+	local before
+	before=$(queue_packets)
+	udp_from_peer "$1"
+	join <(echo "$before") <(queue_packets) | awk '{ print $1, $3 - $2 }'
+}
+
+state >"$TB_TMP/state.0"
+
+# --- show: which IRQ serves which queue ------------------------------------------------------------
+"$NIC" --json show "$IF" >"$TB_TMP/show.json" || tb_fail "rxq-nic show failed"
+tb_assert_eq "$(jq -r 'select(.type == "nic") | .driver' "$TB_TMP/show.json")" igb "show: the driver"
+while read -r q irq; do
+	tb_assert_eq "$(jq -r "select(.type == \"queue\" and .queue == $q) | .irq" "$TB_TMP/show.json")" "$irq" \
+		"show: RX queue $q is served by $IF-rx-$q (IRQ $irq)"
+done < <(vectors rx)
+while read -r q irq; do
+	tb_assert_eq "$(jq -r "select(.type == \"queue\" and .queue == $q) | .tx_irq" "$TB_TMP/show.json")" "$irq" \
+		"show: TX queue $q is served by $IF-tx-$q (IRQ $irq)"
+done < <(vectors tx)
+
+# --- channels ---------------------------------------------------------------------------------------
+"$NIC" channels "$IF" 4 >/dev/null 2>"$TB_TMP/err" || tb_fail "channels 4: $(cat "$TB_TMP/err")"
+tb_assert_eq "$(ethtool -l "$IF" | sed -n '/Current/,$p' | awk '/Combined/ { print $2 }')" 4 "channels: the driver runs 4 queue pairs"
+tb_assert_eq "$(vectors rx | wc -l)/$(vectors tx | wc -l)" 4/4 "channels: 4 RX and 4 TX vectors"
+
+# --- irq --spread -----------------------------------------------------------------------------------
+"$NIC" irq "$IF" --spread >/dev/null 2>"$TB_TMP/err" || tb_fail "irq --spread: $(cat "$TB_TMP/err")"
+declare -A CPU_OF
+while read -r q irq; do
+	a=$(affinity "$irq")
+	[[ $a =~ ^[0-9]+$ ]] || tb_fail "irq --spread: $IF-rx-$q (IRQ $irq) is on CPUs $a, not one CPU"
+	CPU_OF[$q]=$a
+done < <(vectors rx)
+while read -r q irq; do
+	tb_assert_eq "$(affinity "$irq")" "${CPU_OF[$q]}" "irq --spread: $IF-tx-$q is on the CPU of $IF-rx-$q"
+done < <(vectors tx)
+tb_assert_eq "$(printf '%s\n' "${CPU_OF[@]}" | sort -u | tr '\n' ' ')" "0 1 " "irq --spread: both CPUs serve queues"
+
+# --- rss --------------------------------------------------------------------------------------------
+# igb hashes UDP over addresses only until told otherwise: one peer would land on one queue.
+ethtool -N "$IF" rx-flow-hash udp4 sdfn || tb_fail "ethtool -N rx-flow-hash udp4 sdfn"
+"$NIC" rss "$IF" --equal 2 >/dev/null 2>"$TB_TMP/err" || tb_fail "rss --equal 2: $(cat "$TB_TMP/err")"
+tb_assert_eq "$(ethtool -x "$IF" | awk '/^ *[0-9]+:/ { for (i = 2; i <= NF; i++) print $i }' | sort -u | tr '\n' ' ')" "0 1 " \
+	"rss --equal 2: the table holds queues 0 and 1 only"
+spread=$(spread_of 2000)
+tb_assert_eq "$(awk '$1 >= 2 { s += $2 } END { print s + 0 }' <<<"$spread")" 0 "rss --equal 2: no frame on queues 2-3"
+tb_assert_eq "$(awk '$1 < 2 && $2 > 0 { n++ } END { print n + 0 }' <<<"$spread")" 2 "rss --equal 2: frames on both queue 0 and 1"
+"$NIC" rss "$IF" --weights 0 0 0 1 >/dev/null 2>"$TB_TMP/err" || tb_fail "rss --weights: $(cat "$TB_TMP/err")"
+spread=$(spread_of 1000)
+tb_assert_eq "$(awk '$1 == 3 { print $2 }' <<<"$spread")" 1000 "rss --weights 0 0 0 1: every frame on queue 3"
+"$NIC" rss "$IF" --equal 4 >/dev/null 2>&1 || tb_fail "rss --equal 4"
+"$NIC" rss "$IF" --isolate 1 >/dev/null 2>"$TB_TMP/err" || tb_fail "rss --isolate 1: $(cat "$TB_TMP/err")"
+spread=$(spread_of 2000)
+tb_assert_eq "$(awk '$1 == 1 { print $2 }' <<<"$spread")" 0 "rss --isolate 1: no RSS traffic on queue 1"
+tb_assert_eq "$(awk '$1 != 1 && $2 > 0 { n++ } END { print n + 0 }' <<<"$spread")" 3 "rss --isolate 1: the other three queues share it"
+
+# --- coalesce, pause, features, rings -----------------------------------------------------------------
+"$NIC" coalesce "$IF" rx-usecs 50 >/dev/null 2>"$TB_TMP/err" || tb_fail "coalesce: $(cat "$TB_TMP/err")"
+tb_assert_eq "$(ethtool -c "$IF" | awk '$1 == "rx-usecs:" { print $2 }')" 50 "coalesce rx-usecs 50: the driver reports 50"
+"$NIC" pause "$IF" off >/dev/null 2>"$TB_TMP/err" || tb_fail "pause off: $(cat "$TB_TMP/err")"
+# With pause autonegotiation on, igb keeps rx/tx on whatever is advertised: "off" must turn it off.
+tb_assert_eq "$(ethtool -a "$IF" | awk '$1 == "Autonegotiate:" || $1 == "RX:" || $1 == "TX:" { printf "%s ", $2 }')" \
+	"off off off " "pause off: autonegotiation, RX and TX pause off"
+"$NIC" features "$IF" gro off >/dev/null 2>"$TB_TMP/err" || tb_fail "features gro off: $(cat "$TB_TMP/err")"
+tb_assert_eq "$(ethtool -k "$IF" | awk '$1 == "generic-receive-offload:" { print $2 }')" off "features gro off"
+
+# --- undo: everything back ------------------------------------------------------------------------------
+"$NIC" undo "$IF" >"$TB_TMP/undo.out" 2>&1 || tb_fail "undo: $(cat "$TB_TMP/undo.out")"
+ethtool -N "$IF" rx-flow-hash udp4 sd || tb_fail "ethtool -N rx-flow-hash udp4 sd"
+state >"$TB_TMP/state.1"
+diff -u "$TB_TMP/state.0" "$TB_TMP/state.1" >"$TB_TMP/diff" ||
+	tb_fail "undo left the NIC different: $(cat "$TB_TMP/diff") -- undo said: $(cat "$TB_TMP/undo.out")"
+tb_pass "undo: channels, RSS table, IRQ affinities, coalescing, pause, features: all as before"
+
+# --- ntuple rules: igb's 82576 has none ----------------------------------------------------------------
+rc=0
+"$NIC" flow "$IF" add udp4 dst-port 53 action 1 >"$TB_TMP/flow.out" 2>&1 || rc=$?
+tb_assert_eq "$rc" 2 "flow add on a driver without ntuple: exit 2 (unsupported)"
+grep -qi 'ntuple' "$TB_TMP/flow.out" && ! grep -qi 'full' "$TB_TMP/flow.out" ||
+	tb_fail "flow add: the message should say igb has no ntuple rules: $(cat "$TB_TMP/flow.out")"
+tb_pass "flow add: says the driver has no ntuple rules ($(head -c 120 "$TB_TMP/flow.out"))"
+rc=0
+"$NIC" isolate "$IF" --queue 1 --flow 'udp4 dst-port 53' >"$TB_TMP/iso.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] || tb_fail "isolate with a flow rule succeeded on a driver without ntuple"
+state >"$TB_TMP/state.2"
+diff -u "$TB_TMP/state.0" "$TB_TMP/state.2" >"$TB_TMP/diff" ||
+	tb_fail "isolate failed but left changes: $(cat "$TB_TMP/diff") -- it said: $(cat "$TB_TMP/iso.out")"
+tb_pass "isolate: refused (exit $rc), the NIC exactly as before"
