@@ -9,6 +9,7 @@
 #include <linux/ethtool.h>
 
 #include "rxq/flowspec.h"
+#include "rxq/sys.h"
 
 /*
  * A multiqueue NIC seen through the kernel's own interfaces: ethtool generic netlink and the
@@ -18,41 +19,16 @@
  * tool can print the plan (--dry-run), apply it as one transaction (any failure rolls back the steps
  * already done) and journal the replaced values, so that rxq_nic__plan_undo() can put them back.
  *
- * The kernel sits behind struct rxq_nic_sys: three small functions (ethtool ioctl, generic netlink
- * request, file write) plus a root directory for /proc and /sys, so tests run against fixture trees
- * and a scripted fake.
+ * The kernel sits behind struct rxq_sys_ops (include/rxq/sys.h): small replaceable functions
+ * (ethtool ioctl, generic netlink request, file write) plus a root directory for /proc and /sys,
+ * so tests run against fixture trees and a scripted fake.
  */
-
-struct nlmsghdr;
-
-/** @brief Receives one reply message of a generic netlink request; 0 to go on or -errno. */
-typedef int (*rxq_nic_msg_fn)(const struct nlmsghdr *nlh, void *arg);
-
-/** The kernel boundary. Any member may be NULL: the real kernel is used for it. */
-struct rxq_nic_sys {
-	/**
-	 * SIOCETHTOOL on @p ifname; @p cmd is a struct ethtool_* starting with its u32 command,
-	 * filled in by the kernel. Returns 0 or -errno.
-	 */
-	int (*ethtool_ioctl)(void *ctx, const char *ifname, void *cmd);
-	/**
-	 * Sends @p req (a generic netlink message whose nlmsg_type is filled in here from
-	 * @p family) and passes each reply message to @p cb. Returns 0 or -errno; -EOPNOTSUPP when
-	 * the family or the command does not exist. The kernel's extended ack text, if any, goes to
-	 * @p extack.
-	 */
-	int (*genl)(void *ctx, const char *family, struct nlmsghdr *req, rxq_nic_msg_fn cb, void *arg,
-		    char *extack, size_t extack_len);
-	/** Writes @p len bytes to @p path (root prefix already applied). Returns 0 or -errno. */
-	int (*write_file)(void *ctx, const char *path, const char *buf, size_t len);
-	void *ctx;
-};
 
 struct rxq_nic_opts {
 	size_t sz;		       /* sizeof(struct rxq_nic_opts) */
 	const char *root;	       /* prefix for /proc and /sys; NULL or "" for the real ones */
 	const char *state_dir;	       /* journal directory; NULL for /run/rxq */
-	const struct rxq_nic_sys *sys; /* NULL for the real kernel */
+	const struct rxq_sys_ops *sys; /* NULL for the real kernel */
 };
 
 struct rxq_nic;

@@ -238,8 +238,8 @@ static int msi_list(struct rxq_nic *nic, const char *rel, unsigned *out, unsigne
 	unsigned n = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/sys/class/net/%s/%s", nic->root, nic->name, rel);
-	d = opendir(path);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", nic->name, rel);
+	d = opendir(rxq_nic__path(nic, path));
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)) && n < max) {

@@ -11,23 +11,14 @@
 #include "nic_internal.h"
 #include "rxq/log.h"
 
-static unsigned count_queues(struct rxq_nic *nic, const char *prefix)
+/* 0 when the kernel has no queue directories to count. */
+static unsigned count_queues(struct rxq_nic *nic, bool rx)
 {
-	char path[PATH_MAX + 64];
-	struct dirent *de;
-	unsigned n = 0;
-	DIR *d;
+	unsigned nrx = 0, ntx = 0;
 
-	snprintf(path, sizeof(path), "%s/sys/class/net/%s/queues", nic->root, nic->name);
-	d = opendir(path);
-	if (!d)
+	if (rxq_sys__queues(&nic->sys, nic->name, &nrx, &ntx))
 		return 0;
-	while ((de = readdir(d))) {
-		if (!strncmp(de->d_name, prefix, strlen(prefix)))
-			n++;
-	}
-	closedir(d);
-	return n;
+	return rx ? nrx : ntx;
 }
 
 static void read_cpus(struct rxq_nic *nic)
@@ -72,8 +63,8 @@ static void read_driver(struct rxq_nic *nic)
 		nic_strlcpy(nic->bus, info.bus_info, sizeof(nic->bus));
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/sys/class/net/%s/device/driver", nic->root, nic->name);
-	n = readlink(path, link, sizeof(link) - 1);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver", nic->name);
+	n = readlink(rxq_nic__path(nic, path), link, sizeof(link) - 1);
 	if (n > 0) {
 		const char *slash;
 
@@ -102,10 +93,9 @@ int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic
 	if (!nic)
 		return -ENOMEM;
 	nic_strlcpy(nic->name, ifname, sizeof(nic->name));
-	nic_strlcpy(nic->root, root, sizeof(nic->root));
 	nic_strlcpy(nic->state_dir, state, sizeof(nic->state_dir));
 	snprintf(nic->journal, sizeof(nic->journal), "%s/%s.journal", nic->state_dir, nic->name);
-	nic_sys__init(nic, opts ? opts->sys : NULL);
+	rxq_sys__init(&nic->sys, root, opts ? opts->sys : NULL);
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s", ifname);
 	if (!nic_exists(nic, path)) {
@@ -118,8 +108,8 @@ int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic
 	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", ifname);
 	if (nic_read(nic, path, buf, sizeof(buf)) > 0)
 		nic->ifindex = atoi(buf);
-	nic->nrx = count_queues(nic, "rx-");
-	nic->ntx = count_queues(nic, "tx-");
+	nic->nrx = count_queues(nic, true);
+	nic->ntx = count_queues(nic, false);
 	if (nic->nrx > RXQ_NIC_QUEUES_MAX)
 		nic->nrx = RXQ_NIC_QUEUES_MAX;
 	if (nic->ntx > RXQ_NIC_QUEUES_MAX)
@@ -134,7 +124,7 @@ void rxq_nic__close(struct rxq_nic *nic)
 {
 	if (!nic)
 		return;
-	nic_sys__fini(nic);
+	rxq_sys__fini(&nic->sys);
 	free(nic);
 }
 

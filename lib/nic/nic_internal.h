@@ -8,6 +8,7 @@
 #include <linux/netlink.h>
 
 #include "internal.h"
+#include "sys.h"
 #include "rxq/nic.h"
 
 /*
@@ -38,18 +39,6 @@
 #define RXQ_NETDEV_A_QUEUE_NAPI_ID 4
 #define RXQ_NETDEV_QUEUE_TYPE_RX 0
 
-/* The real kernel behind struct rxq_nic_sys. */
-struct nic_real {
-	int ioctl_fd;
-	struct mnl_socket *nl;
-	unsigned portid;
-	unsigned seq;
-	struct {
-		char name[16];
-		int id; /* 0: not looked up; <0: -errno */
-	} family[4];
-};
-
 struct rxq_nic {
 	char name[IFNAMSIZ];
 	int ifindex;
@@ -58,13 +47,10 @@ struct rxq_nic {
 	unsigned nrx, ntx;
 	cpu_set_t online;
 	unsigned possible_bits; /* width of the kernel's CPU masks */
-	char root[PATH_MAX];
 	char state_dir[PATH_MAX];
 	char journal[PATH_MAX + 32];
 	char pathbuf[2 * PATH_MAX];
-	struct rxq_nic_sys sys;
-	struct nic_real real;
-	char extack[256];
+	struct rxq_sys sys; /* the kernel, and the root directory of /proc and /sys */
 	int rss_set_netlink; /* 1 yes, 0 not yet known, -1 no (fall back to the ioctl) */
 };
 
@@ -74,10 +60,8 @@ struct rxq_nic_plan {
 };
 
 /* sys.c */
-void nic_sys__init(struct rxq_nic *nic, const struct rxq_nic_sys *sys);
-void nic_sys__fini(struct rxq_nic *nic);
 int nic_ioctl(struct rxq_nic *nic, void *cmd);
-int nic_genl(struct rxq_nic *nic, const char *family, struct nlmsghdr *req, rxq_nic_msg_fn cb,
+int nic_genl(struct rxq_nic *nic, const char *family, struct nlmsghdr *req, rxq_sys_msg_fn cb,
 	     void *arg);
 int nic_write(struct rxq_nic *nic, const char *abs, const char *buf, size_t len);
 /* Reads at most len-1 bytes of root+abs, NUL-terminated; returns the length or -errno. */
@@ -85,6 +69,8 @@ int nic_read(struct rxq_nic *nic, const char *abs, char *buf, size_t len);
 /* Reads the whole file into a malloc'ed NUL-terminated buffer. */
 int nic_read_all(struct rxq_nic *nic, const char *abs, char **out, size_t *len);
 bool nic_exists(struct rxq_nic *nic, const char *abs);
+/* The extended ack message of the last netlink request, "" when none. */
+const char *nic_extack(const struct rxq_nic *nic);
 
 const char *nic_ioctl_name(uint32_t cmd);
 const char *nic_genl_cmd_name(const char *family, uint8_t cmd);

@@ -1008,13 +1008,12 @@ out:
 
 bool rxq_nic__irqbalance_running(struct rxq_nic *nic)
 {
-	char path[PATH_MAX + 64], comm[64];
+	char comm[64];
 	struct dirent *de;
 	bool running = false;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/proc", nic->root);
-	d = opendir(path);
+	d = opendir(rxq_nic__path(nic, "/proc"));
 	if (!d)
 		return false;
 	while (!running && (de = readdir(d))) {
