@@ -14,44 +14,6 @@
 
 #include "nic_internal.h"
 
-/* ---- names and descriptions of requests ---- */
-
-static const struct {
-	uint32_t cmd;
-	const char *name;
-} ioctl_names[] = {
-	{ ETHTOOL_GDRVINFO, "ETHTOOL_GDRVINFO" },
-	{ ETHTOOL_GSSET_INFO, "ETHTOOL_GSSET_INFO" },
-	{ ETHTOOL_GSTRINGS, "ETHTOOL_GSTRINGS" },
-	{ ETHTOOL_GSTATS, "ETHTOOL_GSTATS" },
-	{ ETHTOOL_GRXRINGS, "ETHTOOL_GRXRINGS" },
-	{ ETHTOOL_GRXFH, "ETHTOOL_GRXFH" },
-	{ ETHTOOL_GRXFHINDIR, "ETHTOOL_GRXFHINDIR" },
-	{ ETHTOOL_SRXFHINDIR, "ETHTOOL_SRXFHINDIR" },
-	{ ETHTOOL_GRSSH, "ETHTOOL_GRSSH" },
-	{ ETHTOOL_SRSSH, "ETHTOOL_SRSSH" },
-	{ ETHTOOL_GRXCLSRLCNT, "ETHTOOL_GRXCLSRLCNT" },
-	{ ETHTOOL_GRXCLSRULE, "ETHTOOL_GRXCLSRULE" },
-	{ ETHTOOL_GRXCLSRLALL, "ETHTOOL_GRXCLSRLALL" },
-	{ ETHTOOL_SRXCLSRLINS, "ETHTOOL_SRXCLSRLINS" },
-	{ ETHTOOL_SRXCLSRLDEL, "ETHTOOL_SRXCLSRLDEL" },
-	{ ETHTOOL_GCHANNELS, "ETHTOOL_GCHANNELS" },
-	{ ETHTOOL_GFEATURES, "ETHTOOL_GFEATURES" },
-	{ ETHTOOL_GCOALESCE, "ETHTOOL_GCOALESCE" },
-	{ ETHTOOL_GPAUSEPARAM, "ETHTOOL_GPAUSEPARAM" },
-	{ ETHTOOL_GRINGPARAM, "ETHTOOL_GRINGPARAM" },
-};
-
-const char *nic_ioctl_name(uint32_t cmd)
-{
-	unsigned i;
-
-	for (i = 0; i < RXQ_ARRAY_SIZE(ioctl_names); i++)
-		if (ioctl_names[i].cmd == cmd)
-			return ioctl_names[i].name;
-	return "ETHTOOL_?";
-}
-
 static int append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -148,44 +110,6 @@ int nic_describe_ioctl(const void *cmdp, char *buf, size_t len)
 		break;
 	}
 	return 0;
-}
-
-static const char *const ethtool_cmd_names[] = {
-	[ETHTOOL_MSG_STRSET_GET] = "STRSET_GET",
-	[ETHTOOL_MSG_FEATURES_GET] = "FEATURES_GET",
-	[ETHTOOL_MSG_FEATURES_SET] = "FEATURES_SET",
-	[ETHTOOL_MSG_RINGS_GET] = "RINGS_GET",
-	[ETHTOOL_MSG_RINGS_SET] = "RINGS_SET",
-	[ETHTOOL_MSG_CHANNELS_GET] = "CHANNELS_GET",
-	[ETHTOOL_MSG_CHANNELS_SET] = "CHANNELS_SET",
-	[ETHTOOL_MSG_COALESCE_GET] = "COALESCE_GET",
-	[ETHTOOL_MSG_COALESCE_SET] = "COALESCE_SET",
-	[ETHTOOL_MSG_PAUSE_GET] = "PAUSE_GET",
-	[ETHTOOL_MSG_PAUSE_SET] = "PAUSE_SET",
-	[RXQ_ETHTOOL_MSG_RSS_GET] = "RSS_GET",
-	[RXQ_ETHTOOL_MSG_RSS_SET] = "RSS_SET",
-};
-
-const char *nic_genl_cmd_name(const char *family, uint8_t cmd)
-{
-	static __thread char buf[48];
-
-	if (!strcmp(family, "ethtool")) {
-		if (cmd < RXQ_ARRAY_SIZE(ethtool_cmd_names) && ethtool_cmd_names[cmd])
-			snprintf(buf, sizeof(buf), "ETHTOOL_MSG_%s", ethtool_cmd_names[cmd]);
-		else
-			snprintf(buf, sizeof(buf), "ETHTOOL_MSG_%u", cmd);
-	} else if (!strcmp(family, "netdev")) {
-		if (cmd == RXQ_NETDEV_CMD_QUEUE_GET)
-			snprintf(buf, sizeof(buf), "NETDEV_CMD_QUEUE_GET");
-		else if (cmd == RXQ_NETDEV_CMD_NAPI_GET)
-			snprintf(buf, sizeof(buf), "NETDEV_CMD_NAPI_GET");
-		else
-			snprintf(buf, sizeof(buf), "NETDEV_CMD_%u", cmd);
-	} else {
-		snprintf(buf, sizeof(buf), "%s/%u", family, cmd);
-	}
-	return buf;
 }
 
 struct describe {

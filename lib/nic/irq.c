@@ -6,6 +6,9 @@
  * to this device, and the names give the queue number; mlx5-style names carry no interface name
  * at all, so this is the only way for them. Last, /proc/interrupts names that carry the interface
  * name, matched as a whole word: eth1 must never match eth10.
+ *
+ * Also the readers of what hangs off a queue and its IRQ: the queue's RPS/XPS/RFS settings, the
+ * IRQ's affinity, /proc/interrupts and /proc/net/softnet_stat.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -359,4 +362,75 @@ int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 out:
 	rxq_interrupts__free(&in);
 	return 0;
+}
+
+/* ---- queue settings, /proc/interrupts and softnet_stat ---- */
+
+static void read_trimmed(struct rxq_nic *nic, const char *abs, char *buf, size_t len)
+{
+	int n = nic_read(nic, abs, buf, len);
+
+	if (n < 0) {
+		buf[0] = '\0';
+		return;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+}
+
+int rxq_nic__queue_info(struct rxq_nic *nic, unsigned q, int irq, struct rxq_nic_queue_info *out)
+{
+	char path[PATH_MAX], buf[64];
+
+	memset(out, 0, sizeof(*out));
+	out->rps_flow_cnt = -1;
+	if (irq >= 0)
+		nic_irq_affinity(nic, irq, out->affinity, sizeof(out->affinity));
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_cpus", nic->name, q);
+	read_trimmed(nic, path, out->rps_cpus, sizeof(out->rps_cpus));
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%u/xps_cpus", nic->name, q);
+	read_trimmed(nic, path, out->xps_cpus, sizeof(out->xps_cpus));
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_flow_cnt", nic->name, q);
+	if (nic_read(nic, path, buf, sizeof(buf)) > 0)
+		out->rps_flow_cnt = strtoll(buf, NULL, 10);
+	return 0;
+}
+
+int rxq_nic__rps_sock_flow_entries(struct rxq_nic *nic, uint32_t *out)
+{
+	char buf[64];
+	int n = nic_read(nic, "/proc/sys/net/core/rps_sock_flow_entries", buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	*out = (uint32_t)strtoul(buf, NULL, 10);
+	return 0;
+}
+
+int rxq_nic__interrupts(struct rxq_nic *nic, struct rxq_interrupts *out)
+{
+	char *text;
+	size_t len;
+	int err;
+
+	err = nic_read_all(nic, "/proc/interrupts", &text, &len);
+	if (err)
+		return err;
+	err = rxq_interrupts__parse(out, text, len);
+	free(text);
+	return err;
+}
+
+int rxq_nic__softnet(struct rxq_nic *nic, struct rxq_softnet *out)
+{
+	char *text;
+	size_t len;
+	int err;
+
+	err = nic_read_all(nic, "/proc/net/softnet_stat", &text, &len);
+	if (err)
+		return err;
+	err = rxq_softnet__parse(out, text, len, &nic->online);
+	free(text);
+	return err;
 }

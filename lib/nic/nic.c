@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Opening an interface: existence, driver, queues and the host's CPUs. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,73 +165,4 @@ const cpu_set_t *rxq_nic__online_cpus(const struct rxq_nic *nic)
 const char *rxq_nic__journal_path(struct rxq_nic *nic)
 {
 	return nic->journal;
-}
-
-static void read_trimmed(struct rxq_nic *nic, const char *abs, char *buf, size_t len)
-{
-	int n = nic_read(nic, abs, buf, len);
-
-	if (n < 0) {
-		buf[0] = '\0';
-		return;
-	}
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-}
-
-int rxq_nic__queue_info(struct rxq_nic *nic, unsigned q, int irq, struct rxq_nic_queue_info *out)
-{
-	char path[PATH_MAX], buf[64];
-
-	memset(out, 0, sizeof(*out));
-	out->rps_flow_cnt = -1;
-	if (irq >= 0)
-		nic_irq_affinity(nic, irq, out->affinity, sizeof(out->affinity));
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_cpus", nic->name, q);
-	read_trimmed(nic, path, out->rps_cpus, sizeof(out->rps_cpus));
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%u/xps_cpus", nic->name, q);
-	read_trimmed(nic, path, out->xps_cpus, sizeof(out->xps_cpus));
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_flow_cnt", nic->name, q);
-	if (nic_read(nic, path, buf, sizeof(buf)) > 0)
-		out->rps_flow_cnt = strtoll(buf, NULL, 10);
-	return 0;
-}
-
-int rxq_nic__rps_sock_flow_entries(struct rxq_nic *nic, uint32_t *out)
-{
-	char buf[64];
-	int n = nic_read(nic, "/proc/sys/net/core/rps_sock_flow_entries", buf, sizeof(buf));
-
-	if (n < 0)
-		return n;
-	*out = (uint32_t)strtoul(buf, NULL, 10);
-	return 0;
-}
-
-int rxq_nic__interrupts(struct rxq_nic *nic, struct rxq_interrupts *out)
-{
-	char *text;
-	size_t len;
-	int err;
-
-	err = nic_read_all(nic, "/proc/interrupts", &text, &len);
-	if (err)
-		return err;
-	err = rxq_interrupts__parse(out, text, len);
-	free(text);
-	return err;
-}
-
-int rxq_nic__softnet(struct rxq_nic *nic, struct rxq_softnet *out)
-{
-	char *text;
-	size_t len;
-	int err;
-
-	err = nic_read_all(nic, "/proc/net/softnet_stat", &text, &len);
-	if (err)
-		return err;
-	err = rxq_softnet__parse(out, text, len, &nic->online);
-	free(text);
-	return err;
 }

@@ -59,7 +59,47 @@ struct rxq_nic_plan {
 	struct rxq_nic_step *steps;
 };
 
-/* sys.c */
+/*
+ * Layers, bottom up; a file calls only into its own layer and the ones below (see meson.build).
+ */
+
+/* tables.c: knobs of each ethtool netlink group, command and errno names */
+enum nic_knob_type { NIC_KNOB_U32, NIC_KNOB_U8 };
+
+struct nic_knob_def {
+	const char *name;
+	unsigned attr;
+	enum nic_knob_type type;
+	bool ro;
+};
+
+struct nic_group_def {
+	const char *name;
+	uint8_t get, set;
+	const struct nic_knob_def *knobs;
+	unsigned nknobs;
+};
+
+extern const struct nic_group_def nic_groups[RXQ_NIC_GROUP_COUNT];
+/* The definition of knob @name in group @g, NULL if unknown. */
+const struct nic_knob_def *nic_knob_def(enum rxq_nic_group g, const char *name);
+/* Kernel attribute of a knob, for the request describer. */
+const char *nic_knob_attr_name(enum rxq_nic_group g, unsigned attr);
+int nic_group_of_cmd(uint8_t cmd, bool *set);
+bool nic_knob_known(enum rxq_nic_group g, const char *name, bool *ro, uint32_t *max);
+void nic_knob_names(enum rxq_nic_group g, char *buf, size_t len);
+const char *nic_errname(int err);
+const char *nic_ioctl_name(uint32_t cmd);
+const char *nic_genl_cmd_name(const char *family, uint8_t cmd);
+
+/* rule.c: ntuple rules to and from flow specs */
+bool nic_rule_to_spec(const struct ethtool_rx_flow_spec *fs, struct rxq_flowspec *s);
+
+/* describe.c: what a request asks, in one line, for debug logs and the tests' fake */
+int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf, size_t len);
+int nic_describe_ioctl(const void *cmd, char *buf, size_t len);
+
+/* sys.c: the transport, every request logged, over the kernel boundary (lib/sys.c) */
 int nic_ioctl(struct rxq_nic *nic, void *cmd);
 int nic_genl(struct rxq_nic *nic, const char *family, struct nlmsghdr *req, rxq_sys_msg_fn cb,
 	     void *arg);
@@ -72,13 +112,9 @@ bool nic_exists(struct rxq_nic *nic, const char *abs);
 /* The extended ack message of the last netlink request, "" when none. */
 const char *nic_extack(const struct rxq_nic *nic);
 
-const char *nic_ioctl_name(uint32_t cmd);
-const char *nic_genl_cmd_name(const char *family, uint8_t cmd);
-/* What a request asks, in one line, for debug logs and the tests' fake. */
-int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf, size_t len);
-int nic_describe_ioctl(const void *cmd, char *buf, size_t len);
+/* nic.c: the handle (rxq_nic__open and the getters) */
 
-/* ethtool.c */
+/* ethtool.c: device settings, RSS, ntuple rules, statistics */
 struct nlmsghdr *nic_eth_req(char *buf, uint8_t cmd, const char *ifname, uint32_t flags, bool dump);
 int nic_set_knobs(struct rxq_nic *nic, enum rxq_nic_group g, const struct rxq_nic_knob *k,
 		  const uint32_t *values, unsigned n);
@@ -90,19 +126,15 @@ int nic_rule_table(struct rxq_nic *nic, uint32_t *size, bool *any_loc, uint32_t 
 		   unsigned *n);
 int nic_rx_rings(struct rxq_nic *nic, uint32_t *n);
 int nic_rss_read(struct rxq_nic *nic, struct rxq_nic_rss *out, const char **op);
-const char *nic_errname(int err);
-/* Kernel attribute of a knob, for the request describer. */
-const char *nic_knob_attr_name(enum rxq_nic_group g, unsigned attr);
-int nic_group_of_cmd(uint8_t cmd, bool *set);
-bool nic_knob_known(enum rxq_nic_group g, const char *name, bool *ro, uint32_t *max);
-void nic_knob_names(enum rxq_nic_group g, char *buf, size_t len);
 
-/* irq.c */
+/* irq.c: queue IRQs, affinities, queue settings, /proc/interrupts and softnet_stat */
 int nic_irq_affinity(struct rxq_nic *nic, int irq, char *buf, size_t len);
 
-/* plan.c */
+/* plan.c: plans, applying them, the journal */
 struct rxq_nic_step *nic_plan_add(struct rxq_nic_plan *plan, enum rxq_nic_step_kind kind);
 void nic_plan_drop_last(struct rxq_nic_plan *plan);
+
+/* recipe.c: the plan builders; check.c: the preflight checks (top layer) */
 
 /* util */
 static inline void nic_strlcpy(char *dst, const char *src, size_t len)
