@@ -364,6 +364,32 @@ out:
 	return 0;
 }
 
+int nic_read_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs, unsigned *nfound)
+{
+	enum rxq_nic_irq_source src;
+	unsigned i;
+	int err;
+
+	err = rxq_nic__queue_irqs(nic, irqs, &src);
+	if (err)
+		return err;
+	*nfound = 0;
+	for (i = 0; i < nic->nrx; i++)
+		if (irqs[i].irq >= 0)
+			(*nfound)++;
+	return 0;
+}
+
+bool nic_affinity_is(struct rxq_nic *nic, int irq, const cpu_set_t *want, cpu_set_t *cur)
+{
+	char buf[RXQ_NIC_VALUE_MAX];
+
+	CPU_ZERO(cur);
+	if (nic_irq_affinity(nic, irq, buf, sizeof(buf)) || rxq_cpulist__parse(buf, cur))
+		return false;
+	return want && CPU_EQUAL(cur, want);
+}
+
 /* ---- queue settings, /proc/interrupts and softnet_stat ---- */
 
 static void read_trimmed(struct rxq_nic *nic, const char *abs, char *buf, size_t len)

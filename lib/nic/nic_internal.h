@@ -129,6 +129,10 @@ int nic_rss_read(struct rxq_nic *nic, struct rxq_nic_rss *out, const char **op);
 
 /* irq.c: queue IRQs, affinities, queue settings, /proc/interrupts and softnet_stat */
 int nic_irq_affinity(struct rxq_nic *nic, int irq, char *buf, size_t len);
+/* The IRQ of each RX queue (rxq_nic__queue_irqs()), and how many queues have one. */
+int nic_read_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs, unsigned *nfound);
+/* Reads IRQ @irq's affinity into @cur (empty when unreadable); true if it equals @want. */
+bool nic_affinity_is(struct rxq_nic *nic, int irq, const cpu_set_t *want, cpu_set_t *cur);
 
 /* plan.c: plans, applying them, the journal */
 struct rxq_nic_step *nic_plan_add(struct rxq_nic_plan *plan, enum rxq_nic_step_kind kind);
