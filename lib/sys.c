@@ -146,7 +146,7 @@ static int run_overrun_cb(const struct nlmsghdr *nlh, void *data)
  * NLMSG_DONE), 0 to read on, -errno. Exposed to the tests, which feed it made-up replies.
  */
 RXQ_STATIC int rxq_sys_nl_replies(const void *buf, size_t len, unsigned seq, unsigned portid,
-			      struct rxq_sys_run *run)
+				  struct rxq_sys_run *run)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE];
 	unsigned i;
@@ -249,7 +249,7 @@ static int real_family(struct rxq_sys *sys, const char *family)
 	char buf[256];
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
-	struct rxq_sys_run run = { 0 };
+	struct rxq_sys_run run = {0};
 	unsigned i;
 	int err;
 
@@ -283,10 +283,8 @@ static int real_family(struct rxq_sys *sys, const char *family)
 static int real_genl(struct rxq_sys *sys, const char *family, struct nlmsghdr *req,
 		     rxq_sys_msg_fn cb, void *arg)
 {
-	struct rxq_sys_run run = { .cb = cb,
-			       .arg = arg,
-			       .extack = sys->extack,
-			       .extack_len = sizeof(sys->extack) };
+	struct rxq_sys_run run = {
+	    .cb = cb, .arg = arg, .extack = sys->extack, .extack_len = sizeof(sys->extack)};
 	int id, err;
 
 	err = real_open(NETLINK_GENERIC, &sys->genl_sock, &sys->genl_portid);
@@ -302,10 +300,8 @@ static int real_genl(struct rxq_sys *sys, const char *family, struct nlmsghdr *r
 
 static int real_rtnl(struct rxq_sys *sys, struct nlmsghdr *req, rxq_sys_msg_fn cb, void *arg)
 {
-	struct rxq_sys_run run = { .cb = cb,
-			       .arg = arg,
-			       .extack = sys->extack,
-			       .extack_len = sizeof(sys->extack) };
+	struct rxq_sys_run run = {
+	    .cb = cb, .arg = arg, .extack = sys->extack, .extack_len = sizeof(sys->extack)};
 	int err;
 
 	err = real_open(NETLINK_ROUTE, &sys->rtnl_sock, &sys->rtnl_portid);

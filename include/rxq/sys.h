@@ -33,8 +33,8 @@ struct rxq_sys_ops {
 	 * the family or the command does not exist. The kernel's extended ack text, if any, goes to
 	 * @p extack.
 	 */
-	int (*genl)(void *ctx, const char *family, struct nlmsghdr *req, rxq_sys_msg_fn cb, void *arg,
-		    char *extack, size_t extack_len);
+	int (*genl)(void *ctx, const char *family, struct nlmsghdr *req, rxq_sys_msg_fn cb,
+		    void *arg, char *extack, size_t extack_len);
 	/** As genl, for an rtnetlink request (nlmsg_type already set by the caller). */
 	int (*rtnl)(void *ctx, struct nlmsghdr *req, rxq_sys_msg_fn cb, void *arg, char *extack,
 		    size_t extack_len);

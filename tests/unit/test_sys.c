@@ -38,7 +38,8 @@ static void put_file(const char *rel, const char *text)
 
 	snprintf(path, sizeof(path), "%s%s", tmproot, rel);
 	/* mkdir -p of the directories on the way */
-	for (slash = strchr(path + strlen(tmproot) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+	for (slash = strchr(path + strlen(tmproot) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		if (mkdir(path, 0755) < 0)
 			assert_int_equal(errno, EEXIST);
@@ -90,12 +91,10 @@ static void test_read_write_under_root(void **state)
 	put_file("/proc/sys/net/core/rps_sock_flow_entries", "0\n");
 	rxq_sys__init(&sys, tmproot, NULL);
 
-	assert_int_equal(rxq_sys__write_str(&sys, "/proc/sys/net/core/rps_sock_flow_entries",
-					    "32768\n"),
-			 0);
-	assert_int_equal(rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf,
-				       sizeof(buf)),
-			 6);
+	assert_int_equal(
+	    rxq_sys__write_str(&sys, "/proc/sys/net/core/rps_sock_flow_entries", "32768\n"), 0);
+	assert_int_equal(
+	    rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf, sizeof(buf)), 6);
 	assert_string_equal(buf, "32768\n");
 	/* at most len - 1 bytes, always terminated */
 	assert_int_equal(rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf, 4),
@@ -111,8 +110,7 @@ static void test_read_write_under_root(void **state)
 	assert_int_equal(rxq_sys__path(&sys, "/proc/x", path, sizeof(path)), 0);
 	assert_true(!strncmp(path, tmproot, strlen(tmproot)));
 	assert_string_equal(path + strlen(tmproot), "/proc/x");
-	assert_int_equal(rxq_sys__path(&sys, "/proc/x", path, strlen(tmproot) + 3),
-			 -ENAMETOOLONG);
+	assert_int_equal(rxq_sys__path(&sys, "/proc/x", path, strlen(tmproot) + 3), -ENAMETOOLONG);
 	rxq_sys__fini(&sys);
 }
 
@@ -169,7 +167,7 @@ static int fake_write(void *ctx, const char *path, const char *buf, size_t len)
 
 static void test_write_goes_to_the_fake(void **state)
 {
-	struct rxq_sys_ops ops = { .write_file = fake_write };
+	struct rxq_sys_ops ops = {.write_file = fake_write};
 	struct rxq_sys sys;
 	char want[256];
 	int calls = 0;
@@ -266,8 +264,8 @@ static int count_cb(const struct nlmsghdr *nlh, void *arg)
 
 static void test_genl_fake(void **state)
 {
-	struct fake_nl f = { 0 };
-	struct rxq_sys_ops ops = { .genl = fake_genl, .ctx = &f };
+	struct fake_nl f = {0};
+	struct rxq_sys_ops ops = {.genl = fake_genl, .ctx = &f};
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *req;
 	struct rxq_sys sys;
@@ -320,7 +318,7 @@ static void test_no_kernel_under_root(void **state)
 
 /* ---- the reply walker on made-up replies ---- */
 
-#define SEQ 5
+#define SEQ    5
 #define PORTID 77
 
 static struct nlmsghdr *reply_header(char *buf, uint16_t type, uint16_t flags)
@@ -353,7 +351,7 @@ static size_t put_ack(char *buf, int error, const char *msg)
 static void test_replies(void **state)
 {
 	char buf[4096], extack[64] = "";
-	struct rxq_sys_run run = { .cb = count_cb, .extack = extack, .extack_len = sizeof(extack) };
+	struct rxq_sys_run run = {.cb = count_cb, .extack = extack, .extack_len = sizeof(extack)};
 	struct nlmsghdr *nlh;
 	unsigned n = 0;
 	size_t len;
@@ -396,7 +394,7 @@ static void test_replies(void **state)
 static int fake_rtnl_neigh(void *ctx, struct nlmsghdr *req, rxq_sys_msg_fn cb, void *arg,
 			   char *extack, size_t extack_len)
 {
-	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 9 };
+	static const uint8_t mac[6] = {2, 0, 0, 0, 0, 9};
 	char reply[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
@@ -417,8 +415,8 @@ static int fake_rtnl_neigh(void *ctx, struct nlmsghdr *req, rxq_sys_msg_fn cb, v
 static void test_default_seam(void **state)
 {
 	unsigned calls = 0;
-	struct rxq_sys_ops ops = { .rtnl = fake_rtnl_neigh, .ctx = &calls };
-	struct rxq_addr a = { .family = AF_INET, .b = { 198, 18, 0, 9 } };
+	struct rxq_sys_ops ops = {.rtnl = fake_rtnl_neigh, .ctx = &calls};
+	struct rxq_addr a = {.family = AF_INET, .b = {198, 18, 0, 9}};
 	struct rxq_netdev dev;
 	uint8_t mac[6];
 	char root[600];
@@ -452,14 +450,14 @@ static void test_default_seam(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_read_write_under_root, restore),
-		cmocka_unit_test_teardown(test_read_all_limit, restore),
-		cmocka_unit_test_teardown(test_write_goes_to_the_fake, restore),
-		cmocka_unit_test_teardown(test_queues, restore),
-		cmocka_unit_test_teardown(test_genl_fake, restore),
-		cmocka_unit_test_teardown(test_no_kernel_under_root, restore),
-		cmocka_unit_test_teardown(test_replies, restore),
-		cmocka_unit_test_teardown(test_default_seam, restore),
+	    cmocka_unit_test_teardown(test_read_write_under_root, restore),
+	    cmocka_unit_test_teardown(test_read_all_limit, restore),
+	    cmocka_unit_test_teardown(test_write_goes_to_the_fake, restore),
+	    cmocka_unit_test_teardown(test_queues, restore),
+	    cmocka_unit_test_teardown(test_genl_fake, restore),
+	    cmocka_unit_test_teardown(test_no_kernel_under_root, restore),
+	    cmocka_unit_test_teardown(test_replies, restore),
+	    cmocka_unit_test_teardown(test_default_seam, restore),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
