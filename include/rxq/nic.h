@@ -95,9 +95,6 @@ int rxq_nic__get(struct rxq_nic *nic, enum rxq_nic_group g, struct rxq_nic_knobs
 /** @brief The knob named @p name in @p ks, NULL if absent. */
 const struct rxq_nic_knob *rxq_nic_knobs__find(const struct rxq_nic_knobs *ks, const char *name);
 
-/** @brief Maps the user-facing feature names (gro, lro, ntuple, gro-hw, rxhash) to the kernel's. */
-const char *rxq_nic_feature__kernel_name(const char *name);
-
 /* ---- RSS ---- */
 
 #define RXQ_NIC_INDIR_MAX 4096
@@ -133,13 +130,6 @@ int rxq_nic__rules(struct rxq_nic *nic, struct rxq_nic_rule **out, unsigned *n);
 
 /** @brief "udp4 dst-port 53 action 4 loc 1023" (or the raw flow type when not a flow spec). */
 int rxq_nic_rule__format(const struct rxq_nic_rule *r, char *buf, size_t len);
-
-/**
- * @brief Builds the driver's rule for @p spec steering to @p queue (or dropping when
- * @p drop); @p loc is the location or RX_CLS_LOC_ANY.
- */
-int rxq_nic_rule__from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *spec, bool drop,
-			    uint32_t queue, uint32_t loc);
 
 /* ---- NIC counters ---- */
 
@@ -178,15 +168,6 @@ struct rxq_nic_queue_irq {
  */
 int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 			enum rxq_nic_irq_source *src);
-
-/**
- * @brief Queue number carried by an IRQ name ("eth3-TxRx-5" -> 5, "mlx5_comp3@pci:..." -> 3,
- * "virtio2-input.1" -> 1), -1 when the name is not a receive queue's (config, async, tx-only).
- */
-int rxq_nic_irq__queue_of_name(const char *name);
-
-/** @brief True if IRQ name @p name belongs to interface @p ifname (exact; eth1 != eth10). */
-bool rxq_nic_irq__name_matches(const char *name, const char *ifname);
 
 struct rxq_nic_queue_info {
 	char affinity[RXQ_NIC_IRQ_NAME * 4]; /* the queue IRQ's smp_affinity_list, "" without IRQ */
@@ -333,10 +314,6 @@ enum rxq_nic_rss_mode {
 };
 int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_nic_rss_mode mode,
 		      const uint32_t *weights, unsigned n);
-
-/** @brief The indirection table the kernel's weighting would give; exposed for tests. */
-int rxq_nic_indir__from_weights(uint32_t *indir, unsigned size, const uint32_t *weights,
-				unsigned n);
 
 /** @brief Adds a rule; @p loc RX_CLS_LOC_ANY picks a free location. */
 int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,

@@ -37,7 +37,7 @@ const char *rxq_nic_irq_source__name(enum rxq_nic_irq_source s)
 	}
 }
 
-bool rxq_nic_irq__name_matches(const char *name, const char *ifname)
+bool nic_irq_name_matches(const char *name, const char *ifname)
 {
 	size_t il = strlen(ifname);
 	const char *p = name;
@@ -65,7 +65,7 @@ static bool contains_ci(const char *s, const char *needle)
 	return false;
 }
 
-int rxq_nic_irq__queue_of_name(const char *name)
+int nic_irq_queue_of_name(const char *name)
 {
 	char base[RXQ_NIC_IRQ_NAME];
 	const char *at = strchr(name, '@'), *p;
@@ -280,7 +280,7 @@ static unsigned irqs_from_msi(struct rxq_nic *nic, const struct rxq_interrupts *
 
 		if (!l)
 			continue;
-		q = rxq_nic_irq__queue_of_name(l->name);
+		q = nic_irq_queue_of_name(l->name);
 		if (q < 0 || (unsigned)q >= nic->nrx || irqs[q].irq >= 0)
 			continue;
 		set_from_line(&irqs[q], l);
@@ -300,13 +300,13 @@ static unsigned irqs_from_names(struct rxq_nic *nic, const struct rxq_interrupts
 		const struct rxq_irq_line *l = &in->lines[i];
 		int q;
 
-		if (!rxq_nic_irq__name_matches(l->name, nic->name))
+		if (!nic_irq_name_matches(l->name, nic->name))
 			continue;
 		if (!strcmp(l->name, nic->name)) {
 			whole = l;
 			continue;
 		}
-		q = rxq_nic_irq__queue_of_name(l->name);
+		q = nic_irq_queue_of_name(l->name);
 		if (q < 0 || (unsigned)q >= nic->nrx || irqs[q].irq >= 0)
 			continue;
 		set_from_line(&irqs[q], l);

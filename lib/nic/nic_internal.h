@@ -91,9 +91,14 @@ void nic_knob_names(enum rxq_nic_group g, char *buf, size_t len);
 const char *nic_errname(int err);
 const char *nic_ioctl_name(uint32_t cmd);
 const char *nic_genl_cmd_name(const char *family, uint8_t cmd);
+/* Maps the user-facing feature names (gro, lro, ntuple, gro-hw, rxhash) to the kernel's. */
+const char *nic_feature_kernel_name(const char *name);
 
 /* rule.c: ntuple rules to and from flow specs */
 bool nic_rule_to_spec(const struct ethtool_rx_flow_spec *fs, struct rxq_flowspec *s);
+/* The driver's rule for @spec steering to @queue (or dropping when @drop) at @loc (or any). */
+int nic_rule_from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *spec, bool drop,
+		       uint32_t queue, uint32_t loc);
 
 /* describe.c: what a request asks, in one line, for debug logs and the tests' fake */
 int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf, size_t len);
@@ -129,6 +134,13 @@ int nic_rss_read(struct rxq_nic *nic, struct rxq_nic_rss *out, const char **op);
 
 /* irq.c: queue IRQs, affinities, queue settings, /proc/interrupts and softnet_stat */
 int nic_irq_affinity(struct rxq_nic *nic, int irq, char *buf, size_t len);
+/*
+ * Queue number carried by an IRQ name ("eth3-TxRx-5" -> 5, "mlx5_comp3@pci:..." -> 3,
+ * "virtio2-input.1" -> 1), -1 when the name is not a receive queue's (config, async, tx-only).
+ */
+int nic_irq_queue_of_name(const char *name);
+/* True if IRQ name @name belongs to interface @ifname (exact; eth1 != eth10). */
+bool nic_irq_name_matches(const char *name, const char *ifname);
 /* The IRQ of each RX queue (rxq_nic__queue_irqs()), and how many queues have one. */
 int nic_read_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs, unsigned *nfound);
 /* Reads IRQ @irq's affinity into @cur (empty when unreadable); true if it equals @want. */
@@ -138,7 +150,11 @@ bool nic_affinity_is(struct rxq_nic *nic, int irq, const cpu_set_t *want, cpu_se
 struct rxq_nic_step *nic_plan_add(struct rxq_nic_plan *plan, enum rxq_nic_step_kind kind);
 void nic_plan_drop_last(struct rxq_nic_plan *plan);
 
-/* recipe.c: the plan builders; check.c: the preflight checks (top layer) */
+/* recipe.c: the plan builders */
+/* The indirection table the kernel's weighting would give. */
+int nic_indir_from_weights(uint32_t *indir, unsigned size, const uint32_t *weights, unsigned n);
+
+/* check.c: the preflight checks (top layer) */
 
 /* util */
 static inline void nic_strlcpy(char *dst, const char *src, size_t len)

@@ -98,8 +98,7 @@ int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, con
 
 /* ---- RSS ---- */
 
-int rxq_nic_indir__from_weights(uint32_t *indir, unsigned size, const uint32_t *weights,
-				unsigned n)
+int nic_indir_from_weights(uint32_t *indir, unsigned size, const uint32_t *weights, unsigned n)
 {
 	uint64_t sum = 0, acc = 0;
 	unsigned i, j = 0;
@@ -197,7 +196,7 @@ int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_n
 	memcpy(s->indir, rss->indir, rss->indir_size * sizeof(uint32_t));
 	switch (mode) {
 	case RXQ_NIC_RSS_WEIGHTS:
-		err = rxq_nic_indir__from_weights(s->indir, s->indir_size, weights, n);
+		err = nic_indir_from_weights(s->indir, s->indir_size, weights, n);
 		if (err)
 			rxq_err("RSS weights must not all be 0");
 		break;
@@ -299,7 +298,7 @@ int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,
 		err = -ENOMEM;
 		goto out;
 	}
-	rxq_nic_rule__from_spec(&s->rule, spec, drop, queue, loc);
+	nic_rule_from_spec(&s->rule, spec, drop, queue, loc);
 out:
 	free(locs);
 	return err;
@@ -401,7 +400,7 @@ int rxq_nic__plan_knobs(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq
 	}
 	s->group = g;
 	for (i = 0; i < n; i++) {
-		const char *name = g == RXQ_NIC_FEATURES ? rxq_nic_feature__kernel_name(names[i])
+		const char *name = g == RXQ_NIC_FEATURES ? nic_feature_kernel_name(names[i])
 							 : names[i];
 		const struct rxq_nic_knob *k = rxq_nic_knobs__find(cur, name);
 		uint32_t old;

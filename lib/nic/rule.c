@@ -61,8 +61,8 @@ static int mask_plen(const uint8_t *m, unsigned bytes)
 	return (int)plen;
 }
 
-int rxq_nic_rule__from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *spec, bool drop,
-			    uint32_t queue, uint32_t loc)
+int nic_rule_from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *spec, bool drop,
+		       uint32_t queue, uint32_t loc)
 {
 	struct ethtool_rx_flow_spec *fs = &r->fs;
 	bool v6 = spec->family == AF_INET6;

@@ -158,7 +158,7 @@ static const struct {
 	{ "rx-gro-list", "rx-gro-list" },
 };
 
-const char *rxq_nic_feature__kernel_name(const char *name)
+const char *nic_feature_kernel_name(const char *name)
 {
 	unsigned i;
 
