@@ -343,7 +343,11 @@ void rxq_sys__init(struct rxq_sys *sys, const char *root, const struct rxq_sys_o
 {
 	memset(sys, 0, sizeof(*sys));
 	sys->ioctl_fd = -1;
-	copy_str(sys->root, root ? root : default_root, sizeof(sys->root));
+	if (!root)
+		root = default_root;
+	/* A cut-off root would name another directory: every path under it fails instead. */
+	sys->root_too_long = strlen(root) >= sizeof(sys->root);
+	copy_str(sys->root, root, sizeof(sys->root));
 	sys->ops = ops ? *ops : default_ops;
 }
 
@@ -419,8 +423,11 @@ const char *rxq_sys__extack(const struct rxq_sys *sys)
 
 int rxq_sys__path(const struct rxq_sys *sys, const char *abs, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s%s", sys->root, abs);
+	int n;
 
+	if (sys->root_too_long)
+		return -ENAMETOOLONG;
+	n = snprintf(buf, len, "%s%s", sys->root, abs);
 	if (n < 0)
 		return -EINVAL;
 	return (size_t)n >= len ? -ENAMETOOLONG : 0;

@@ -85,7 +85,7 @@ static int restore(void **state)
 static void test_read_write_under_root(void **state)
 {
 	struct rxq_sys sys;
-	char buf[8], path[128];
+	char buf[8], path[128], longroot[PATH_MAX + 8];
 
 	(void)state;
 	put_file("/proc/sys/net/core/rps_sock_flow_entries", "0\n");
@@ -111,6 +111,17 @@ static void test_read_write_under_root(void **state)
 	assert_true(!strncmp(path, tmproot, strlen(tmproot)));
 	assert_string_equal(path + strlen(tmproot), "/proc/x");
 	assert_int_equal(rxq_sys__path(&sys, "/proc/x", path, strlen(tmproot) + 3), -ENAMETOOLONG);
+	rxq_sys__fini(&sys);
+
+	/* a root too long to hold is not cut short into another directory */
+	memset(longroot, '/', sizeof(longroot) - 1);
+	longroot[sizeof(longroot) - 1] = '\0';
+	rxq_sys__init(&sys, longroot, NULL);
+	assert_int_equal(rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf,
+				       sizeof(buf)),
+			 -ENAMETOOLONG);
+	assert_int_equal(rxq_sys__queues(&sys, "eth3", NULL, NULL), -ENAMETOOLONG);
+	assert_false(rxq_sys__exists(&sys, "/proc"));
 	rxq_sys__fini(&sys);
 }
 
