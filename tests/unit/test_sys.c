@@ -117,9 +117,9 @@ static void test_read_write_under_root(void **state)
 	memset(longroot, '/', sizeof(longroot) - 1);
 	longroot[sizeof(longroot) - 1] = '\0';
 	rxq_sys__init(&sys, longroot, NULL);
-	assert_int_equal(rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf,
-				       sizeof(buf)),
-			 -ENAMETOOLONG);
+	assert_int_equal(
+	    rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf, sizeof(buf)),
+	    -ENAMETOOLONG);
 	assert_int_equal(rxq_sys__queues(&sys, "eth3", NULL, NULL), -ENAMETOOLONG);
 	assert_false(rxq_sys__exists(&sys, "/proc"));
 	rxq_sys__fini(&sys);
