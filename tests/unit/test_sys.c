@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/neighbour.h>
@@ -458,6 +459,65 @@ static void test_default_seam(void **state)
 	assert_int_equal(rxq_netdev__read_sysfs(NULL, "badmac", &dev), -ENODEV);
 }
 
+/* ---- the real kernel: a dump of this namespace's links ---- */
+
+struct links {
+	unsigned n;
+	int lo_index;
+};
+
+static int link_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct links *l = arg;
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	l->n++;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi))
+	{
+		if (mnl_attr_get_type(a) == IFLA_IFNAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0 &&
+		    !strcmp(mnl_attr_get_str(a), "lo"))
+			l->lo_index = ifi->ifi_index;
+	}
+	return 0;
+}
+
+static void test_rtnl_dump_real(void **state)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct links l = {0};
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct rxq_sys sys;
+	int err;
+
+	(void)state;
+	rxq_sys__init(&sys, "", NULL);
+	err = rxq_sys__rtnl_open(&sys);
+	if (err == -EPERM || err == -EACCES || err == -EAFNOSUPPORT || err == -EPROTONOSUPPORT) {
+		rxq_sys__fini(&sys);
+		print_message("no rtnetlink here (%s)\n", strerror(-err));
+		skip();
+	}
+	assert_int_equal(err, 0);
+	/* twice on one handle: the second request must not see the first one's replies */
+	for (int round = 0; round < 2; round++) {
+		memset(&l, 0, sizeof(l));
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETLINK;
+		nlh->nlmsg_flags = NLM_F_DUMP;
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		assert_int_equal(rxq_sys__rtnl(&sys, nlh, link_cb, &l), 0);
+		assert_true(l.n >= 1);
+		assert_int_equal(l.lo_index, (int)if_nametoindex("lo"));
+	}
+	rxq_sys__fini(&sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +529,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_no_kernel_under_root, restore),
 	    cmocka_unit_test_teardown(test_replies, restore),
 	    cmocka_unit_test_teardown(test_default_seam, restore),
+	    cmocka_unit_test_teardown(test_rtnl_dump_real, restore),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
