@@ -193,7 +193,7 @@ static int tap_read_mirror(int sock, struct tap_mirror *m)
 				&m->disable_ipv6);
 }
 
-/* Kernel boundary: adds @addr/32 to @ifindex without a prefix route (RTM_NEWADDR). 0 or -errno. */
+/* Adds @addr/32 to @ifindex without a prefix route (RTM_NEWADDR). 0 or -errno. */
 static int tap_nl_add_addr4(struct rxq_sys *sys, int ifindex, struct in_addr addr)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -407,7 +407,7 @@ static int tap_find_vlans(struct rxq_sys *sys, struct tap_vlan_query *q)
 	return rxq_sys__rtnl(sys, nlh, tap_vlan_link_cb, q);
 }
 
-/* Kernel boundary: a VLAN interface @v->name with @v->vid on @lower (RTM_NEWLINK). 0 or -errno. */
+/* Creates VLAN interface @v->name with @v->vid on @lower (RTM_NEWLINK). 0 or -errno. */
 static int tap_nl_add_vlan(struct rxq_sys *sys, int lower, const struct tap_vlan *v)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
