@@ -1,86 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/capability.h>
 #include <linux/ethtool.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
-#include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "sys.h"
 #include "rxq/netdev.h"
 
 /* Reads one sysfs attribute of @ifname into @buf (trailing newline stripped). */
-static int sysfs_read(const char *sysroot, const char *ifname, const char *attr, char *buf,
+static int sysfs_read(struct rxq_sys *sys, const char *ifname, const char *attr, char *buf,
 		      size_t cap)
 {
-	char path[512];
-	ssize_t n;
-	int fd, err;
+	char abs[128];
+	int n;
 
-	if (snprintf(path, sizeof(path), "%s/sys/class/net/%s/%s", sysroot, ifname, attr) >=
-	    (int)sizeof(path))
+	if (snprintf(abs, sizeof(abs), "/sys/class/net/%s/%s", ifname, attr) >= (int)sizeof(abs))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, cap - 1);
-	err = -errno;
-	close(fd);
+	n = rxq_sys__read(sys, abs, buf, cap);
 	if (n < 0)
-		return err;
-	buf[n] = '\0';
+		return n;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	return 0;
 }
 
-static int sysfs_read_u64(const char *sysroot, const char *ifname, const char *attr,
+static int sysfs_read_u64(struct rxq_sys *sys, const char *ifname, const char *attr,
 			  uint64_t *out)
 {
 	char buf[64], *end;
 	int err;
 
-	err = sysfs_read(sysroot, ifname, attr, buf, sizeof(buf));
+	err = sysfs_read(sys, ifname, attr, buf, sizeof(buf));
 	if (err)
 		return err;
 	errno = 0;
 	*out = strtoull(buf, &end, 0);
 	if (errno || end == buf || *end)
 		return -EINVAL;
-	return 0;
-}
-
-static int count_queues(const char *sysroot, const char *ifname, uint32_t *rx, uint32_t *tx)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d;
-
-	*rx = *tx = 0;
-	if (snprintf(path, sizeof(path), "%s/sys/class/net/%s/queues", sysroot, ifname) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (!strncmp(de->d_name, "rx-", 3))
-			(*rx)++;
-		else if (!strncmp(de->d_name, "tx-", 3))
-			(*tx)++;
-	}
-	closedir(d);
 	return 0;
 }
 
@@ -95,54 +60,53 @@ static bool ifname_ok(const char *ifname)
 	return !strchr(ifname, '/') && !strpbrk(ifname, " \t\n:");
 }
 
-int rxq_netdev__read_sysfs(const char *sysroot, const char *ifname, struct rxq_netdev *dev)
+static int netdev_read(struct rxq_sys *sys, const char *ifname, struct rxq_netdev *dev)
 {
-	char buf[64], path[512];
+	char buf[64], abs[64], path[2 * PATH_MAX];
 	uint64_t v;
 	int err;
 
-	if (!sysroot)
-		sysroot = "";
 	memset(dev, 0, sizeof(*dev));
 	if (!ifname_ok(ifname))
 		return -EINVAL;
 	strcpy(dev->name, ifname);
 
-	err = sysfs_read_u64(sysroot, ifname, "ifindex", &v);
+	err = sysfs_read_u64(sys, ifname, "ifindex", &v);
 	if (err)
 		return err == -ENOENT ? -ENODEV : err;
 	dev->ifindex = (int)v;
 
-	err = sysfs_read(sysroot, ifname, "address", buf, sizeof(buf));
+	err = sysfs_read(sys, ifname, "address", buf, sizeof(buf));
 	if (!err && rxq_parse_mac(buf, dev->mac))
 		err = -EINVAL;
 	if (err)
 		return err;
 
-	err = sysfs_read_u64(sysroot, ifname, "mtu", &v);
+	err = sysfs_read_u64(sys, ifname, "mtu", &v);
 	if (err)
 		return err;
 	dev->mtu = (uint32_t)v;
 
 	/* Both fail with EINVAL while the link is down: that means "unknown", not an error. */
-	if (!sysfs_read_u64(sysroot, ifname, "speed", &v) && (int64_t)v > 0 && v < UINT32_MAX)
+	if (!sysfs_read_u64(sys, ifname, "speed", &v) && (int64_t)v > 0 && v < UINT32_MAX)
 		dev->speed_mbps = (uint32_t)v;
-	if (!sysfs_read_u64(sysroot, ifname, "carrier", &v))
+	if (!sysfs_read_u64(sys, ifname, "carrier", &v))
 		dev->carrier = v == 1;
-	if (!sysfs_read_u64(sysroot, ifname, "flags", &v))
+	if (!sysfs_read_u64(sys, ifname, "flags", &v))
 		dev->up = v & 1; /* IFF_UP */
 
 	/* The "device" link names the bus device of a NIC; software devices have none. */
-	if (snprintf(path, sizeof(path), "%s/sys/class/net/%s/device", sysroot, ifname) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
+	snprintf(abs, sizeof(abs), "/sys/class/net/%s/device", ifname);
+	err = rxq_sys__path(sys, abs, path, sizeof(path));
+	if (err)
+		return err;
 	if (access(path, F_OK) < 0) {
 		if (errno != ENOENT)
 			return -errno;
 		dev->software = true;
 	}
 
-	err = count_queues(sysroot, ifname, &dev->rx_queues, &dev->tx_queues);
+	err = rxq_sys__queues(sys, ifname, &dev->rx_queues, &dev->tx_queues);
 	if (err == -ENOENT) {
 		/* Kernels without CONFIG_SYSFS queue dirs: one queue each. */
 		dev->rx_queues = dev->tx_queues = 1;
@@ -151,32 +115,26 @@ int rxq_netdev__read_sysfs(const char *sysroot, const char *ifname, struct rxq_n
 	return err;
 }
 
-/* The one ethtool ioctl boundary. */
-RXQ_STATIC int netdev_ethtool(const char *ifname, void *cmd)
+int rxq_netdev__read_sysfs(const char *sysroot, const char *ifname, struct rxq_netdev *dev)
 {
-	struct ifreq ifr = {0};
-	int fd, err = 0;
+	struct rxq_sys sys;
+	int err;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = cmd;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
-		err = -errno;
-	close(fd);
+	rxq_sys__init(&sys, sysroot, NULL);
+	err = netdev_read(&sys, ifname, dev);
+	rxq_sys__fini(&sys);
 	return err;
 }
 
 int rxq_netdev__get(const char *ifname, struct rxq_netdev *dev)
 {
 	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
+	struct rxq_sys sys;
 	int err;
 
-	err = rxq_netdev__read_sysfs(NULL, ifname, dev);
-	if (err)
-		return err;
-	if (!netdev_ethtool(ifname, &ch)) {
+	rxq_sys__init(&sys, NULL, NULL);
+	err = netdev_read(&sys, ifname, dev);
+	if (!err && !rxq_sys__ethtool(&sys, ifname, &ch)) {
 		dev->channels.valid = true;
 		dev->channels.max_rx = ch.max_rx;
 		dev->channels.max_tx = ch.max_tx;
@@ -187,7 +145,8 @@ int rxq_netdev__get(const char *ifname, struct rxq_netdev *dev)
 		dev->channels.other = ch.other_count;
 		dev->channels.combined = ch.combined_count;
 	}
-	return 0;
+	rxq_sys__fini(&sys);
+	return err;
 }
 
 uint32_t rxq_netdev__xsk_queues(const struct rxq_netdev *dev)
@@ -208,53 +167,15 @@ uint64_t rxq_netdev__line_rate_pps(const struct rxq_netdev *dev, uint32_t frame_
 	return (uint64_t)dev->speed_mbps * 1000000 / (wire * 8);
 }
 
-/* rtnetlink request/response, one message answered by one message (or an error). */
-struct nl_reply {
-	int (*cb)(const struct nlmsghdr *nlh, void *arg);
-	void *arg;
-};
-
-static int nl_request(struct nlmsghdr *req, struct nl_reply *rep)
+/* One rtnetlink request answered by one message (or an error), in a handle of its own. */
+static int nl_request(struct nlmsghdr *req, rxq_sys_msg_fn cb, void *arg)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	unsigned portid, seq;
-	ssize_t n;
+	struct rxq_sys sys;
 	int err;
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto close_sock;
-	}
-	portid = mnl_socket_get_portid(nl);
-	seq = (unsigned)time(NULL);
-	req->nlmsg_seq = seq;
-	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
-		err = -errno;
-		goto close_sock;
-	}
-	err = 0;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		err = mnl_cb_run(buf, n, seq, portid, rep->cb, rep->arg);
-		if (err < 0) {
-			err = -errno;
-			break;
-		}
-		if (err == MNL_CB_STOP) {
-			err = 0;
-			break;
-		}
-	}
-close_sock:
-	mnl_socket_close(nl);
+	rxq_sys__init(&sys, NULL, NULL);
+	err = rxq_sys__rtnl(&sys, req, cb, arg);
+	rxq_sys__fini(&sys);
 	return err;
 }
 
@@ -271,8 +192,8 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
 
-	if (nlh->nlmsg_type != RTM_NEWNEIGH)
-		return MNL_CB_OK;
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || res->found)
+		return 0;
 	res->found = true;
 	res->state = ndm->ndm_state;
 	mnl_attr_for_each(attr, nlh, sizeof(*ndm)) {
@@ -281,14 +202,13 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *arg)
 			res->has_mac = true;
 		}
 	}
-	return MNL_CB_STOP;
+	return 0;
 }
 
 int rxq_netdev__neigh(int ifindex, const struct rxq_addr *addr, uint8_t mac[6])
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct neigh_result res = {0};
-	struct nl_reply rep = {neigh_cb, &res};
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
 	int err;
@@ -303,7 +223,7 @@ int rxq_netdev__neigh(int ifindex, const struct rxq_addr *addr, uint8_t mac[6])
 	ndm->ndm_ifindex = ifindex;
 	mnl_attr_put(nlh, NDA_DST, addr->family == AF_INET ? 4 : 16, addr->b);
 
-	err = nl_request(nlh, &rep);
+	err = nl_request(nlh, neigh_cb, &res);
 	if (err)
 		return err;
 	if (!res.found)
@@ -326,8 +246,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct nlattr *attr;
 	unsigned alen = rtm->rtm_family == AF_INET ? 4 : 16;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE)
-		return MNL_CB_OK;
+	if (nlh->nlmsg_type != RTM_NEWROUTE || res->found)
+		return 0;
 	res->found = true;
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
 		if (mnl_attr_get_type(attr) == RTA_GATEWAY &&
@@ -336,7 +256,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *arg)
 			memcpy(res->gw.b, mnl_attr_get_payload(attr), alen);
 		}
 	}
-	return MNL_CB_STOP;
+	return 0;
 }
 
 int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac[6],
@@ -344,7 +264,6 @@ int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct route_result res = {0};
-	struct nl_reply rep = {route_cb, &res};
 	const struct rxq_addr *target = dst;
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
@@ -363,7 +282,7 @@ int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac
 	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
 
 	/* No route at all is no reason to give up: the destination may still be a neighbour. */
-	if (!nl_request(nlh, &rep) && res.found && res.gw.family == dst->family)
+	if (!nl_request(nlh, route_cb, &res) && res.found && res.gw.family == dst->family)
 		target = &res.gw;
 	if (via)
 		*via = *target;

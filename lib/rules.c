@@ -29,6 +29,7 @@
 #include "rxq/rules.h"
 #include "internal.h"
 #include "prefix.h"
+#include "sys.h"
 
 #define NM_TERMS_MAX	      8
 #define LIMIT_ENTRIES_DEFAULT 65536
@@ -1225,7 +1226,7 @@ int rxq_rules__load_file(struct rxq_rules **out, const char *path,
 			 const struct rxq_rules_opts *opts, struct rxq_parse_error *err)
 {
 	struct rxq_parse_error scratch;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	char *text = NULL;
 	int fd, ret;
 
@@ -1238,44 +1239,19 @@ int rxq_rules__load_file(struct rxq_rules **out, const char *path,
 		snprintf(err->msg, sizeof(err->msg), "cannot open: %s", strerror(-ret));
 		return ret;
 	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *grown;
-
-			if (cap >= RULES_FILE_MAX) {
-				snprintf(err->msg, sizeof(err->msg),
-					 "file too large (more than %u MiB)", RULES_FILE_MAX >> 20);
-				ret = -EFBIG;
-				goto out;
-			}
-			grown = realloc(text, ncap);
-			if (!grown) {
-				ret = -ENOMEM;
-				snprintf(err->msg, sizeof(err->msg), "out of memory");
-				goto out;
-			}
-			text = grown;
-			cap = ncap;
-		}
-		n = read(fd, text + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			snprintf(err->msg, sizeof(err->msg), "cannot read: %s", strerror(-ret));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	ret = rxq_rules__load_buf(out, text ? text : "", len, opts, err);
-out:
-	free(text);
+	ret = rxq_sys__read_fd(fd, RULES_FILE_MAX, &text, &len);
 	close(fd);
+	if (ret == -EFBIG)
+		snprintf(err->msg, sizeof(err->msg), "file too large (more than %u MiB)",
+			 RULES_FILE_MAX >> 20);
+	else if (ret == -ENOMEM)
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+	else if (ret)
+		snprintf(err->msg, sizeof(err->msg), "cannot read: %s", strerror(-ret));
+	if (ret)
+		return ret;
+	ret = rxq_rules__load_buf(out, text, len, opts, err);
+	free(text);
 	return ret;
 }
 

@@ -18,6 +18,7 @@
 #include "rxq/log.h"
 #include "rxq/steer.h"
 #include "internal.h"
+#include "sys.h"
 #include "dns_shared.h"
 #include "ktier_shared.h"
 #include "steer_shared.h"
@@ -252,23 +253,19 @@ static int steer_libbpf_print(enum libbpf_print_level level, const char *fmt, va
 	return 0;
 }
 
-/* The kernel boundary for the queue count: /sys/class/net/IF/queues/rx-N. */
+/* RX queues of @ifname (/sys/class/net/IF/queues/rx-N under @sysroot, NULL: the default). */
 RXQ_STATIC int steer_sysfs_rx_queues(const char *sysroot, const char *ifname)
 {
-	char path[256];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
+	struct rxq_sys sys;
+	unsigned n = 0;
+	int err;
 
-	snprintf(path, sizeof(path), "%s/sys/class/net/%s/queues", sysroot ? sysroot : "", ifname);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "rx-", 3))
-			n++;
-	closedir(d);
-	return n ? n : -ENOENT;
+	rxq_sys__init(&sys, sysroot, NULL);
+	err = rxq_sys__queues(&sys, ifname, &n, NULL);
+	rxq_sys__fini(&sys);
+	if (err)
+		return err;
+	return n ? (int)n : -ENOENT;
 }
 
 static void pcap_close(int *fds)

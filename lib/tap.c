@@ -10,7 +10,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <time.h>
 #include <linux/if_addr.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
@@ -22,13 +21,12 @@
 #include "rxq/log.h"
 #include "rxq/tap.h"
 #include "internal.h"
+#include "sys.h"
 
 #define TAP_MAX_QUEUES 256
 #define TAP_VID_MAX    4094
 /* Below this MTU the kernel gives an interface no IPv6 at all (no /proc/sys/net/ipv6/conf/IF). */
 #define TAP_IPV6_MIN_MTU 1280
-/* The kernel fills one read of a dump with up to 32 KiB; a smaller buffer would truncate it. */
-#define TAP_NL_DUMP_SIZE 32768
 
 /*
  * What a created device (the TAP, or a VLAN interface on it) copies from the interface it stands
@@ -62,28 +60,21 @@ struct rxq_tap {
 };
 
 /*
- * Kernel boundary: one /proc/sys file. Writes @value when not NULL, else reads into @buf
- * (NUL-terminated). 0 or -errno. The unit tests replace it.
+ * One /proc/sys file, through the kernel boundary (its default root). Writes @value when not
+ * NULL, else reads into @buf (NUL-terminated). 0 or -errno. The unit tests replace it.
  */
 static int proc_rw(const char *path, const char *value, char *buf, size_t size)
 {
-	ssize_t n;
-	int fd, err = 0;
+	struct rxq_sys sys;
+	int ret;
 
-	fd = open(path, (value ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (value) {
-		n = write(fd, value, strlen(value));
-	} else {
-		n = read(fd, buf, size - 1);
-		if (n >= 0)
-			buf[n] = '\0';
-	}
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	rxq_sys__init(&sys, NULL, NULL);
+	if (value)
+		ret = rxq_sys__write_str(&sys, path, value);
+	else
+		ret = rxq_sys__read(&sys, path, buf, size);
+	rxq_sys__fini(&sys);
+	return ret < 0 ? ret : 0;
 }
 
 RXQ_STATIC int (*tap_proc_rw)(const char *path, const char *value, char *buf,
@@ -202,41 +193,8 @@ static int tap_read_mirror(int sock, struct tap_mirror *m)
 				&m->disable_ipv6);
 }
 
-/* Sends one request and waits for its acknowledgement. 0 or -errno. */
-static int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned portid = mnl_socket_get_portid(nl);
-	ssize_t n;
-
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = (unsigned)time(NULL);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < 0)
-		return -errno;
-	return mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL) < 0 ? -errno : 0;
-}
-
-static int nl_open(struct mnl_socket **out)
-{
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	int err;
-
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		mnl_socket_close(nl);
-		return err;
-	}
-	*out = nl;
-	return 0;
-}
-
-/* Kernel boundary: adds @addr/32 to @ifindex without a prefix route (RTM_NEWADDR). 0 or -errno. */
-static int tap_nl_add_addr4(struct mnl_socket *nl, int ifindex, struct in_addr addr)
+/* Adds @addr/32 to @ifindex without a prefix route (RTM_NEWADDR). 0 or -errno. */
+static int tap_nl_add_addr4(struct rxq_sys *sys, int ifindex, struct in_addr addr)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -253,7 +211,7 @@ static int tap_nl_add_addr4(struct mnl_socket *nl, int ifindex, struct in_addr a
 	mnl_attr_put(nlh, IFA_LOCAL, sizeof(addr), &addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
 	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NOPREFIXROUTE);
-	return nl_request(nl, nlh);
+	return rxq_sys__rtnl(sys, nlh, NULL, NULL);
 }
 
 /*
@@ -263,7 +221,7 @@ static int tap_nl_add_addr4(struct mnl_socket *nl, int ifindex, struct in_addr a
  * interface it stands in for as a /32 without a prefix route: that adds no new local address and
  * no route, and lets the loose check run.
  */
-static int tap_borrow_addr4(struct mnl_socket *nl, int sock, const char *dev, int ifindex,
+static int tap_borrow_addr4(struct rxq_sys *sys, int sock, const char *dev, int ifindex,
 			    const char *from)
 {
 	struct sockaddr_in *sin;
@@ -280,7 +238,7 @@ static int tap_borrow_addr4(struct mnl_socket *nl, int sock, const char *dev, in
 		return err;
 	}
 	sin = (struct sockaddr_in *)&ifr.ifr_addr;
-	err = tap_nl_add_addr4(nl, ifindex, sin->sin_addr);
+	err = tap_nl_add_addr4(sys, ifindex, sin->sin_addr);
 	if (err)
 		rxq_err("cannot add %s/32 to %s: %s", inet_ntoa(sin->sin_addr), dev,
 			strerror(-err));
@@ -300,14 +258,14 @@ static int write_sysctl(const char *family, const char *dev, const char *key, in
 }
 
 /* The sysctls of the created device @dev, from @m; then it goes up, with IFF_NOARP. */
-static int tap_apply_mirror(struct mnl_socket *nl, int sock, const char *dev, int ifindex,
+static int tap_apply_mirror(struct rxq_sys *sys, int sock, const char *dev, int ifindex,
 			    const struct tap_mirror *m)
 {
 	struct ifreq ifr;
 	int err;
 
 	if (m->rp_filter) {
-		err = tap_borrow_addr4(nl, sock, dev, ifindex, m->ifname);
+		err = tap_borrow_addr4(sys, sock, dev, ifindex, m->ifname);
 		if (err)
 			return err;
 	}
@@ -341,7 +299,7 @@ static int tap_apply_mirror(struct mnl_socket *nl, int sock, const char *dev, in
 }
 
 /* IF's MAC and MTU onto the TAP, then the sysctls. */
-static int tap_configure(struct rxq_tap *t, struct mnl_socket *nl, int sock)
+static int tap_configure(struct rxq_tap *t, struct rxq_sys *sys, int sock)
 {
 	struct ifreq ifr;
 	int err;
@@ -361,7 +319,7 @@ static int tap_configure(struct rxq_tap *t, struct mnl_socket *nl, int sock)
 		rxq_err("cannot set MTU %d on %s: %s", t->from.mtu, t->name, strerror(-err));
 		return err;
 	}
-	return tap_apply_mirror(nl, sock, t->name, t->ifindex, &t->from);
+	return tap_apply_mirror(sys, sock, t->name, t->ifindex, &t->from);
 }
 
 /* What tap_vlan_link_cb() looks for: the 802.1Q VLAN interfaces on @lower with one of the VIDs. */
@@ -431,49 +389,26 @@ static int tap_vlan_link_cb(const struct nlmsghdr *nlh, void *data)
 	for (i = 0; vid && i < q->nvlans; i++)
 		if (q->vlans[i].vid == vid)
 			memcpy(q->vlans[i].from.ifname, name, IF_NAMESIZE);
-	return MNL_CB_OK;
+	return 0;
 }
 
-/* Kernel boundary: dumps every link of the namespace through tap_vlan_link_cb(). 0 or -errno. */
-static int tap_find_vlans(struct mnl_socket *nl, struct tap_vlan_query *q)
+/* Dumps every link of the namespace through tap_vlan_link_cb(). 0 or -errno. */
+static int tap_find_vlans(struct rxq_sys *sys, struct tap_vlan_query *q)
 {
-	unsigned portid = mnl_socket_get_portid(nl), seq = (unsigned)time(NULL);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
-	char *buf;
-	ssize_t n;
-	int ret, err = 0;
 
-	buf = malloc(TAP_NL_DUMP_SIZE);
-	if (!buf)
-		return -ENOMEM;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		err = -errno;
-		goto out;
-	}
-	do {
-		n = mnl_socket_recvfrom(nl, buf, TAP_NL_DUMP_SIZE);
-		if (n < 0) {
-			err = -errno;
-			goto out;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, tap_vlan_link_cb, q);
-	} while (ret > MNL_CB_STOP);
-	if (ret < 0)
-		err = -errno;
-out:
-	free(buf);
-	return err;
+	return rxq_sys__rtnl(sys, nlh, tap_vlan_link_cb, q);
 }
 
-/* Kernel boundary: a VLAN interface @v->name with @v->vid on @lower (RTM_NEWLINK). 0 or -errno. */
-static int tap_nl_add_vlan(struct mnl_socket *nl, int lower, const struct tap_vlan *v)
+/* Creates VLAN interface @v->name with @v->vid on @lower (RTM_NEWLINK). 0 or -errno. */
+static int tap_nl_add_vlan(struct rxq_sys *sys, int lower, const struct tap_vlan *v)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlattr *linkinfo, *data;
@@ -496,7 +431,7 @@ static int tap_nl_add_vlan(struct mnl_socket *nl, int lower, const struct tap_vl
 	mnl_attr_put_u16(nlh, IFLA_VLAN_PROTOCOL, htons(ETH_P_8021Q));
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
-	return nl_request(nl, nlh);
+	return rxq_sys__rtnl(sys, nlh, NULL, NULL);
 }
 
 /* "TAP.VID", cutting the TAP's name short when both do not fit in an interface name. */
@@ -511,7 +446,7 @@ static void vlan_name(char *out, const char *tap, uint16_t vid)
 }
 
 /* Checks the VIDs, finds IF's VLAN interface for each and reads what the new one copies. */
-static int tap_vlans_prepare(struct rxq_tap *t, struct mnl_socket *nl, int sock,
+static int tap_vlans_prepare(struct rxq_tap *t, struct rxq_sys *sys, int sock,
 			     const uint16_t *vids, unsigned n)
 {
 	struct tap_vlan_query q;
@@ -543,7 +478,7 @@ static int tap_vlans_prepare(struct rxq_tap *t, struct mnl_socket *nl, int sock,
 		t->vlans[i].vid = vids[i];
 
 	q = (struct tap_vlan_query){.lower = t->for_ifindex, .vlans = t->vlans, .nvlans = n};
-	err = tap_find_vlans(nl, &q);
+	err = tap_find_vlans(sys, &q);
 	if (err) {
 		rxq_err("cannot list the interfaces to find the VLAN interfaces of %s: %s",
 			t->from.ifname, strerror(-err));
@@ -567,7 +502,7 @@ static int tap_vlans_prepare(struct rxq_tap *t, struct mnl_socket *nl, int sock,
 }
 
 /* On the TAP, one VLAN interface per VID standing in for IF's. */
-static int tap_vlans_create(struct rxq_tap *t, struct mnl_socket *nl, int sock)
+static int tap_vlans_create(struct rxq_tap *t, struct rxq_sys *sys, int sock)
 {
 	unsigned i;
 	int err;
@@ -576,7 +511,7 @@ static int tap_vlans_create(struct rxq_tap *t, struct mnl_socket *nl, int sock)
 		struct tap_vlan *v = &t->vlans[i];
 
 		vlan_name(v->name, t->name, v->vid);
-		err = tap_nl_add_vlan(nl, t->ifindex, v);
+		err = tap_nl_add_vlan(sys, t->ifindex, v);
 		if (err == -EEXIST) {
 			rxq_err("cannot create VLAN interface %s on %s: an interface of that name "
 				"exists; remove it or choose another TAP name",
@@ -591,7 +526,7 @@ static int tap_vlans_create(struct rxq_tap *t, struct mnl_socket *nl, int sock)
 		v->ifindex = (int)if_nametoindex(v->name);
 		if (!v->ifindex)
 			return -errno;
-		err = tap_apply_mirror(nl, sock, v->name, v->ifindex, &v->from);
+		err = tap_apply_mirror(sys, sock, v->name, v->ifindex, &v->from);
 		if (err)
 			return err;
 	}
@@ -650,7 +585,7 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *opts)
 {
 	struct rxq_tap_opts o = {0};
-	struct mnl_socket *nl = NULL;
+	struct rxq_sys sys;
 	struct rxq_tap *t;
 	int err, fd, sock = -1;
 	unsigned q;
@@ -671,6 +606,7 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 	t = calloc(1, sizeof(*t) + o.nqueues * sizeof(int));
 	if (!t)
 		return -ENOMEM;
+	rxq_sys__init(&sys, NULL, NULL);
 	for (q = 0; q < o.nqueues; q++)
 		t->fds[q] = -1;
 	t->for_ifindex = ifindex;
@@ -690,7 +626,7 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 		err = -errno;
 		goto err_free;
 	}
-	err = nl_open(&nl);
+	err = rxq_sys__rtnl_open(&sys);
 	if (err) {
 		rxq_err("cannot open a netlink socket: %s", strerror(-err));
 		goto err_free;
@@ -698,7 +634,7 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 	err = tap_read_mirror(sock, &t->from);
 	if (err)
 		goto err_free;
-	err = tap_vlans_prepare(t, nl, sock, o.vlans, o.nvlans);
+	err = tap_vlans_prepare(t, &sys, sock, o.vlans, o.nvlans);
 	if (err)
 		goto err_free;
 
@@ -716,12 +652,12 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 		err = -errno;
 		goto err_close;
 	}
-	err = tap_configure(t, nl, sock);
+	err = tap_configure(t, &sys, sock);
 	if (!err)
-		err = tap_vlans_create(t, nl, sock);
+		err = tap_vlans_create(t, &sys, sock);
 	if (err)
 		goto err_close;
-	mnl_socket_close(nl);
+	rxq_sys__fini(&sys);
 	close(sock);
 	*out = t;
 	return 0;
@@ -731,8 +667,7 @@ err_close:
 	for (q = 0; q < t->nqueues; q++)
 		close(t->fds[q]);
 err_free:
-	if (nl)
-		mnl_socket_close(nl);
+	rxq_sys__fini(&sys);
 	if (sock >= 0)
 		close(sock);
 	free(t->vlans);

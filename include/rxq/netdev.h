@@ -36,7 +36,8 @@ struct rxq_netdev {
 };
 
 /**
- * @brief Reads the interface's facts from sysfs under @p sysroot (NULL for "/") only, no ioctl.
+ * @brief Reads the interface's facts from sysfs under @p sysroot only, no ioctl (NULL: the
+ * default root of the kernel boundary, the real /sys unless a test changed it).
  * @return 0, -ENODEV when there is no such interface, -EINVAL for an unusable name, -errno.
  */
 int rxq_netdev__read_sysfs(const char *sysroot, const char *ifname, struct rxq_netdev *dev);

@@ -9,6 +9,7 @@
 #include <linux/ethtool.h>
 
 #include "rxq/flowspec.h"
+#include "rxq/sys.h"
 
 /*
  * A multiqueue NIC seen through the kernel's own interfaces: ethtool generic netlink and the
@@ -18,41 +19,16 @@
  * tool can print the plan (--dry-run), apply it as one transaction (any failure rolls back the steps
  * already done) and journal the replaced values, so that rxq_nic__plan_undo() can put them back.
  *
- * The kernel sits behind struct rxq_nic_sys: three small functions (ethtool ioctl, generic netlink
- * request, file write) plus a root directory for /proc and /sys, so tests run against fixture trees
- * and a scripted fake.
+ * The kernel sits behind struct rxq_sys_ops (include/rxq/sys.h): small replaceable functions
+ * (ethtool ioctl, generic netlink request, file write) plus a root directory for /proc and /sys,
+ * so tests run against fixture trees and a scripted fake.
  */
-
-struct nlmsghdr;
-
-/** @brief Receives one reply message of a generic netlink request; 0 to go on or -errno. */
-typedef int (*rxq_nic_msg_fn)(const struct nlmsghdr *nlh, void *arg);
-
-/** The kernel boundary. Any member may be NULL: the real kernel is used for it. */
-struct rxq_nic_sys {
-	/**
-	 * SIOCETHTOOL on @p ifname; @p cmd is a struct ethtool_* starting with its u32 command,
-	 * filled in by the kernel. Returns 0 or -errno.
-	 */
-	int (*ethtool_ioctl)(void *ctx, const char *ifname, void *cmd);
-	/**
-	 * Sends @p req (a generic netlink message whose nlmsg_type is filled in here from
-	 * @p family) and passes each reply message to @p cb. Returns 0 or -errno; -EOPNOTSUPP when
-	 * the family or the command does not exist. The kernel's extended ack text, if any, goes to
-	 * @p extack.
-	 */
-	int (*genl)(void *ctx, const char *family, struct nlmsghdr *req, rxq_nic_msg_fn cb, void *arg,
-		    char *extack, size_t extack_len);
-	/** Writes @p len bytes to @p path (root prefix already applied). Returns 0 or -errno. */
-	int (*write_file)(void *ctx, const char *path, const char *buf, size_t len);
-	void *ctx;
-};
 
 struct rxq_nic_opts {
 	size_t sz;		       /* sizeof(struct rxq_nic_opts) */
 	const char *root;	       /* prefix for /proc and /sys; NULL or "" for the real ones */
 	const char *state_dir;	       /* journal directory; NULL for /run/rxq */
-	const struct rxq_nic_sys *sys; /* NULL for the real kernel */
+	const struct rxq_sys_ops *sys; /* NULL for the real kernel */
 };
 
 struct rxq_nic;
@@ -119,9 +95,6 @@ int rxq_nic__get(struct rxq_nic *nic, enum rxq_nic_group g, struct rxq_nic_knobs
 /** @brief The knob named @p name in @p ks, NULL if absent. */
 const struct rxq_nic_knob *rxq_nic_knobs__find(const struct rxq_nic_knobs *ks, const char *name);
 
-/** @brief Maps the user-facing feature names (gro, lro, ntuple, gro-hw, rxhash) to the kernel's. */
-const char *rxq_nic_feature__kernel_name(const char *name);
-
 /* ---- RSS ---- */
 
 #define RXQ_NIC_INDIR_MAX 4096
@@ -157,13 +130,6 @@ int rxq_nic__rules(struct rxq_nic *nic, struct rxq_nic_rule **out, unsigned *n);
 
 /** @brief "udp4 dst-port 53 action 4 loc 1023" (or the raw flow type when not a flow spec). */
 int rxq_nic_rule__format(const struct rxq_nic_rule *r, char *buf, size_t len);
-
-/**
- * @brief Builds the driver's rule for @p spec steering to @p queue (or dropping when
- * @p drop); @p loc is the location or RX_CLS_LOC_ANY.
- */
-int rxq_nic_rule__from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *spec, bool drop,
-			    uint32_t queue, uint32_t loc);
 
 /* ---- NIC counters ---- */
 
@@ -205,18 +171,6 @@ struct rxq_nic_queue_irq {
  */
 int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 			enum rxq_nic_irq_source *src);
-
-/**
- * @brief Queue number carried by an IRQ name ("eth3-TxRx-5" -> 5, "mlx5_comp3@pci:..." -> 3,
- * "virtio2-input.1" -> 1), -1 when the name is not a receive queue's (config, async, tx-only).
- */
-int rxq_nic_irq__queue_of_name(const char *name);
-
-/** @brief Queue number of a transmit-only vector's name ("eth3-tx-2" -> 2), else -1. */
-int rxq_nic_irq__tx_queue_of_name(const char *name);
-
-/** @brief True if IRQ name @p name belongs to interface @p ifname (exact; eth1 != eth10). */
-bool rxq_nic_irq__name_matches(const char *name, const char *ifname);
 
 struct rxq_nic_queue_info {
 	char affinity[RXQ_NIC_IRQ_NAME * 4]; /* the queue IRQ's smp_affinity_list, "" without IRQ */
@@ -363,10 +317,6 @@ enum rxq_nic_rss_mode {
 };
 int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_nic_rss_mode mode,
 		      const uint32_t *weights, unsigned n);
-
-/** @brief The indirection table the kernel's weighting would give; exposed for tests. */
-int rxq_nic_indir__from_weights(uint32_t *indir, unsigned size, const uint32_t *weights,
-				unsigned n);
 
 /** @brief Adds a rule; @p loc RX_CLS_LOC_ANY picks a free location. */
 int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,

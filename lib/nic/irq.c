@@ -6,6 +6,9 @@
  * to this device, and the names give the queue number; mlx5-style names carry no interface name
  * at all, so this is the only way for them. Last, /proc/interrupts names that carry the interface
  * name, matched as a whole word: eth1 must never match eth10.
+ *
+ * Also the readers of what hangs off a queue and its IRQ: the queue's RPS/XPS/RFS settings, the
+ * IRQ's affinity, /proc/interrupts and /proc/net/softnet_stat.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -34,7 +37,7 @@ const char *rxq_nic_irq_source__name(enum rxq_nic_irq_source s)
 	}
 }
 
-bool rxq_nic_irq__name_matches(const char *name, const char *ifname)
+bool nic_irq_name_matches(const char *name, const char *ifname)
 {
 	size_t il = strlen(ifname);
 	const char *p = name;
@@ -131,7 +134,7 @@ static int classify(const char *name, bool *tx_only)
 	return (int)q;
 }
 
-int rxq_nic_irq__queue_of_name(const char *name)
+int nic_irq_queue_of_name(const char *name)
 {
 	bool tx_only;
 	int q = classify(name, &tx_only);
@@ -139,7 +142,7 @@ int rxq_nic_irq__queue_of_name(const char *name)
 	return tx_only ? -1 : q;
 }
 
-int rxq_nic_irq__tx_queue_of_name(const char *name)
+int nic_irq_tx_queue_of_name(const char *name)
 {
 	bool tx_only;
 	int q = classify(name, &tx_only);
@@ -288,8 +291,8 @@ static int msi_list(struct rxq_nic *nic, const char *rel, unsigned *out, unsigne
 	unsigned n = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/sys/class/net/%s/%s", nic->root, nic->name, rel);
-	d = opendir(path);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", nic->name, rel);
+	d = opendir(rxq_nic__path(nic, path));
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)) && n < max) {
@@ -313,7 +316,7 @@ static void set_from_line(struct rxq_nic_queue_irq *q, const struct rxq_irq_line
 static void set_tx_from_line(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 			     const struct rxq_irq_line *l)
 {
-	int q = rxq_nic_irq__tx_queue_of_name(l->name);
+	int q = nic_irq_tx_queue_of_name(l->name);
 
 	if (q < 0 || (unsigned)q >= nic->nrx || irqs[q].tx_irq >= 0)
 		return;
@@ -340,7 +343,7 @@ static unsigned irqs_from_msi(struct rxq_nic *nic, const struct rxq_interrupts *
 		if (!l)
 			continue;
 		set_tx_from_line(nic, irqs, l);
-		q = rxq_nic_irq__queue_of_name(l->name);
+		q = nic_irq_queue_of_name(l->name);
 		if (q < 0 || (unsigned)q >= nic->nrx || irqs[q].irq >= 0)
 			continue;
 		set_from_line(&irqs[q], l);
@@ -360,14 +363,14 @@ static unsigned irqs_from_names(struct rxq_nic *nic, const struct rxq_interrupts
 		const struct rxq_irq_line *l = &in->lines[i];
 		int q;
 
-		if (!rxq_nic_irq__name_matches(l->name, nic->name))
+		if (!nic_irq_name_matches(l->name, nic->name))
 			continue;
 		if (!strcmp(l->name, nic->name)) {
 			whole = l;
 			continue;
 		}
 		set_tx_from_line(nic, irqs, l);
-		q = rxq_nic_irq__queue_of_name(l->name);
+		q = nic_irq_queue_of_name(l->name);
 		if (q < 0 || (unsigned)q >= nic->nrx || irqs[q].irq >= 0)
 			continue;
 		set_from_line(&irqs[q], l);
@@ -431,4 +434,101 @@ int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 out:
 	rxq_interrupts__free(&in);
 	return 0;
+}
+
+int nic_read_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs, unsigned *nfound)
+{
+	enum rxq_nic_irq_source src;
+	unsigned i;
+	int err;
+
+	err = rxq_nic__queue_irqs(nic, irqs, &src);
+	if (err)
+		return err;
+	*nfound = 0;
+	for (i = 0; i < nic->nrx; i++)
+		if (irqs[i].irq >= 0)
+			(*nfound)++;
+	return 0;
+}
+
+bool nic_affinity_is(struct rxq_nic *nic, int irq, const cpu_set_t *want, cpu_set_t *cur)
+{
+	char buf[RXQ_NIC_VALUE_MAX];
+
+	CPU_ZERO(cur);
+	if (nic_irq_affinity(nic, irq, buf, sizeof(buf)) || rxq_cpulist__parse(buf, cur))
+		return false;
+	return want && CPU_EQUAL(cur, want);
+}
+
+/* ---- queue settings, /proc/interrupts and softnet_stat ---- */
+
+static void read_trimmed(struct rxq_nic *nic, const char *abs, char *buf, size_t len)
+{
+	int n = nic_read(nic, abs, buf, len);
+
+	if (n < 0) {
+		buf[0] = '\0';
+		return;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+}
+
+int rxq_nic__queue_info(struct rxq_nic *nic, unsigned q, int irq, struct rxq_nic_queue_info *out)
+{
+	char path[PATH_MAX], buf[64];
+
+	memset(out, 0, sizeof(*out));
+	out->rps_flow_cnt = -1;
+	if (irq >= 0)
+		nic_irq_affinity(nic, irq, out->affinity, sizeof(out->affinity));
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_cpus", nic->name, q);
+	read_trimmed(nic, path, out->rps_cpus, sizeof(out->rps_cpus));
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%u/xps_cpus", nic->name, q);
+	read_trimmed(nic, path, out->xps_cpus, sizeof(out->xps_cpus));
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_flow_cnt", nic->name, q);
+	if (nic_read(nic, path, buf, sizeof(buf)) > 0)
+		out->rps_flow_cnt = strtoll(buf, NULL, 10);
+	return 0;
+}
+
+int rxq_nic__rps_sock_flow_entries(struct rxq_nic *nic, uint32_t *out)
+{
+	char buf[64];
+	int n = nic_read(nic, "/proc/sys/net/core/rps_sock_flow_entries", buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	*out = (uint32_t)strtoul(buf, NULL, 10);
+	return 0;
+}
+
+int rxq_nic__interrupts(struct rxq_nic *nic, struct rxq_interrupts *out)
+{
+	char *text;
+	size_t len;
+	int err;
+
+	err = nic_read_all(nic, "/proc/interrupts", &text, &len);
+	if (err)
+		return err;
+	err = rxq_interrupts__parse(out, text, len);
+	free(text);
+	return err;
+}
+
+int rxq_nic__softnet(struct rxq_nic *nic, struct rxq_softnet *out)
+{
+	char *text;
+	size_t len;
+	int err;
+
+	err = nic_read_all(nic, "/proc/net/softnet_stat", &text, &len);
+	if (err)
+		return err;
+	err = rxq_softnet__parse(out, text, len, &nic->online);
+	free(text);
+	return err;
 }

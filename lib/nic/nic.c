@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* Opening an interface: existence, driver, queues and the host's CPUs. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,23 +10,14 @@
 #include "nic_internal.h"
 #include "rxq/log.h"
 
-static unsigned count_queues(struct rxq_nic *nic, const char *prefix)
+/* 0 when the kernel has no queue directories to count. */
+static unsigned count_queues(struct rxq_nic *nic, bool rx)
 {
-	char path[PATH_MAX + 64];
-	struct dirent *de;
-	unsigned n = 0;
-	DIR *d;
+	unsigned nrx = 0, ntx = 0;
 
-	snprintf(path, sizeof(path), "%s/sys/class/net/%s/queues", nic->root, nic->name);
-	d = opendir(path);
-	if (!d)
+	if (rxq_sys__queues(&nic->sys, nic->name, &nrx, &ntx))
 		return 0;
-	while ((de = readdir(d))) {
-		if (!strncmp(de->d_name, prefix, strlen(prefix)))
-			n++;
-	}
-	closedir(d);
-	return n;
+	return rx ? nrx : ntx;
 }
 
 static void read_cpus(struct rxq_nic *nic)
@@ -72,8 +62,8 @@ static void read_driver(struct rxq_nic *nic)
 		nic_strlcpy(nic->bus, info.bus_info, sizeof(nic->bus));
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/sys/class/net/%s/device/driver", nic->root, nic->name);
-	n = readlink(path, link, sizeof(link) - 1);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver", nic->name);
+	n = readlink(rxq_nic__path(nic, path), link, sizeof(link) - 1);
 	if (n > 0) {
 		const char *slash;
 
@@ -102,10 +92,9 @@ int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic
 	if (!nic)
 		return -ENOMEM;
 	nic_strlcpy(nic->name, ifname, sizeof(nic->name));
-	nic_strlcpy(nic->root, root, sizeof(nic->root));
 	nic_strlcpy(nic->state_dir, state, sizeof(nic->state_dir));
 	snprintf(nic->journal, sizeof(nic->journal), "%s/%s.journal", nic->state_dir, nic->name);
-	nic_sys__init(nic, opts ? opts->sys : NULL);
+	rxq_sys__init(&nic->sys, root, opts ? opts->sys : NULL);
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s", ifname);
 	if (!nic_exists(nic, path)) {
@@ -118,8 +107,8 @@ int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic
 	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", ifname);
 	if (nic_read(nic, path, buf, sizeof(buf)) > 0)
 		nic->ifindex = atoi(buf);
-	nic->nrx = count_queues(nic, "rx-");
-	nic->ntx = count_queues(nic, "tx-");
+	nic->nrx = count_queues(nic, true);
+	nic->ntx = count_queues(nic, false);
 	if (nic->nrx > RXQ_NIC_QUEUES_MAX)
 		nic->nrx = RXQ_NIC_QUEUES_MAX;
 	if (nic->ntx > RXQ_NIC_QUEUES_MAX)
@@ -134,7 +123,7 @@ void rxq_nic__close(struct rxq_nic *nic)
 {
 	if (!nic)
 		return;
-	nic_sys__fini(nic);
+	rxq_sys__fini(&nic->sys);
 	free(nic);
 }
 
@@ -176,73 +165,4 @@ const cpu_set_t *rxq_nic__online_cpus(const struct rxq_nic *nic)
 const char *rxq_nic__journal_path(struct rxq_nic *nic)
 {
 	return nic->journal;
-}
-
-static void read_trimmed(struct rxq_nic *nic, const char *abs, char *buf, size_t len)
-{
-	int n = nic_read(nic, abs, buf, len);
-
-	if (n < 0) {
-		buf[0] = '\0';
-		return;
-	}
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-}
-
-int rxq_nic__queue_info(struct rxq_nic *nic, unsigned q, int irq, struct rxq_nic_queue_info *out)
-{
-	char path[PATH_MAX], buf[64];
-
-	memset(out, 0, sizeof(*out));
-	out->rps_flow_cnt = -1;
-	if (irq >= 0)
-		nic_irq_affinity(nic, irq, out->affinity, sizeof(out->affinity));
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_cpus", nic->name, q);
-	read_trimmed(nic, path, out->rps_cpus, sizeof(out->rps_cpus));
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%u/xps_cpus", nic->name, q);
-	read_trimmed(nic, path, out->xps_cpus, sizeof(out->xps_cpus));
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_flow_cnt", nic->name, q);
-	if (nic_read(nic, path, buf, sizeof(buf)) > 0)
-		out->rps_flow_cnt = strtoll(buf, NULL, 10);
-	return 0;
-}
-
-int rxq_nic__rps_sock_flow_entries(struct rxq_nic *nic, uint32_t *out)
-{
-	char buf[64];
-	int n = nic_read(nic, "/proc/sys/net/core/rps_sock_flow_entries", buf, sizeof(buf));
-
-	if (n < 0)
-		return n;
-	*out = (uint32_t)strtoul(buf, NULL, 10);
-	return 0;
-}
-
-int rxq_nic__interrupts(struct rxq_nic *nic, struct rxq_interrupts *out)
-{
-	char *text;
-	size_t len;
-	int err;
-
-	err = nic_read_all(nic, "/proc/interrupts", &text, &len);
-	if (err)
-		return err;
-	err = rxq_interrupts__parse(out, text, len);
-	free(text);
-	return err;
-}
-
-int rxq_nic__softnet(struct rxq_nic *nic, struct rxq_softnet *out)
-{
-	char *text;
-	size_t len;
-	int err;
-
-	err = nic_read_all(nic, "/proc/net/softnet_stat", &text, &len);
-	if (err)
-		return err;
-	err = rxq_softnet__parse(out, text, len, &nic->online);
-	free(text);
-	return err;
 }

@@ -170,7 +170,7 @@ void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
 	switch (s->kind) {
 	case RXQ_NIC_STEP_FILE:
 		snprintf(t->op, sizeof(t->op), "write");
-		nic_fmt(t->where, sizeof(t->where), "%s%s", nic->root, s->path);
+		nic_fmt(t->where, sizeof(t->where), "%s%s", nic->sys.root, s->path);
 		strip_nl(t->value, sizeof(t->value), s->value);
 		strip_nl(t->old, sizeof(t->old), s->old);
 		break;
@@ -411,8 +411,8 @@ static void log_step_failure(struct rxq_nic *nic, const struct rxq_nic_step *s, 
 		return;
 	rxq_nic_step__describe(nic, s, t);
 	rxq_err("step %u of %u failed%s: %s %s %s: %s%s%s%s", i + 1, n, what, t->op, t->where,
-		t->value, nic_errname(err), nic->extack[0] ? " (" : "", nic->extack,
-		nic->extack[0] ? ")" : "");
+		t->value, nic_errname(err), nic_extack(nic)[0] ? " (" : "", nic_extack(nic),
+		nic_extack(nic)[0] ? ")" : "");
 	free(t);
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * A scripted kernel for the rxq_nic tests, behind struct rxq_nic_sys.
+ * A scripted kernel for the rxq_nic tests, behind struct rxq_sys_ops.
  *
  * Reads (ethtool GETs, netdev dumps, GDRVINFO, rule and stats queries) are answered from a small
  * model of the NIC. Every changing request (netlink *_SET, SRXCLSRLINS/DEL, SRXFHINDIR) must be
@@ -26,7 +26,7 @@
 #include "rxq/log.h"
 #include "rxq/nic.h"
 
-/* The library's request describer (lib/nic/sys.c). */
+/* The library's request describer (lib/nic/describe.c). */
 int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf, size_t len);
 int nic_describe_ioctl(const void *cmd, char *buf, size_t len);
 
@@ -438,7 +438,7 @@ static int fake_set_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int fake_netdev(struct fake *f, uint8_t cmd, rxq_nic_msg_fn cb, void *arg)
+static int fake_netdev(struct fake *f, uint8_t cmd, rxq_sys_msg_fn cb, void *arg)
 {
 	char buf[512];
 	unsigned i;
@@ -464,7 +464,7 @@ static int fake_netdev(struct fake *f, uint8_t cmd, rxq_nic_msg_fn cb, void *arg
 	return 0;
 }
 
-static int fake_genl(void *ctx, const char *family, struct nlmsghdr *req, rxq_nic_msg_fn cb,
+static int fake_genl(void *ctx, const char *family, struct nlmsghdr *req, rxq_sys_msg_fn cb,
 		     void *arg, char *extack, size_t extack_len)
 {
 	struct fake *f = ctx;
@@ -563,9 +563,9 @@ static int fake_write(void *ctx, const char *path, const char *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
-static inline struct rxq_nic_sys fake_sys(struct fake *f)
+static inline struct rxq_sys_ops fake_sys(struct fake *f)
 {
-	struct rxq_nic_sys sys = { .ethtool_ioctl = fake_ioctl,
+	struct rxq_sys_ops sys = { .ethtool_ioctl = fake_ioctl,
 				   .genl = fake_genl,
 				   .write_file = fake_write,
 				   .ctx = f };

@@ -25,7 +25,7 @@ struct env {
 	char state[256];
 	const char *fixture;
 	struct fake fake;
-	struct rxq_nic_sys sys;
+	struct rxq_sys_ops sys;
 	struct rxq_nic *nic;
 	struct rxq_nic_plan *plan;
 };
@@ -122,7 +122,7 @@ static void test_open_errors(void **state)
 	struct rxq_nic *nic;
 	char root[1024];
 	struct fake f;
-	struct rxq_nic_sys sys;
+	struct rxq_sys_ops sys;
 
 	(void)state;
 	fake_ixgbe(&f);
@@ -151,7 +151,7 @@ static void discover(const char *fixture, const char *ifname, struct fake *f,
 		     struct rxq_nic_queue_irq *irqs, enum rxq_nic_irq_source *src, unsigned *nrx)
 {
 	struct rxq_nic_opts opts = { .sz = sizeof(opts) };
-	struct rxq_nic_sys sys = fake_sys(f);
+	struct rxq_sys_ops sys = fake_sys(f);
 	struct rxq_nic *nic;
 	char root[1024];
 

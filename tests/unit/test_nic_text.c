@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "rxq/nic.h"
+#include "nic/nic_internal.h"
 
 static char *slurp(const char *rel, size_t *len)
 {
@@ -180,36 +181,36 @@ static void test_irq_names(void **state)
 {
 	(void)state;
 	/* The trap: eth1 must never match eth10's vectors, nor veth1's. */
-	assert_true(rxq_nic_irq__name_matches("eth1-TxRx-0", "eth1"));
-	assert_true(rxq_nic_irq__name_matches("eth1", "eth1"));
-	assert_true(rxq_nic_irq__name_matches("i40e-eth1-TxRx-3", "eth1"));
-	assert_false(rxq_nic_irq__name_matches("eth10-TxRx-0", "eth1"));
-	assert_false(rxq_nic_irq__name_matches("eth10", "eth1"));
-	assert_false(rxq_nic_irq__name_matches("veth1-rx-0", "eth1"));
-	assert_true(rxq_nic_irq__name_matches("eth10-TxRx-0", "eth10"));
-	assert_false(rxq_nic_irq__name_matches("mlx5_comp0@pci:0000:3b:00.0", "ens1f0np0"));
+	assert_true(nic_irq_name_matches("eth1-TxRx-0", "eth1"));
+	assert_true(nic_irq_name_matches("eth1", "eth1"));
+	assert_true(nic_irq_name_matches("i40e-eth1-TxRx-3", "eth1"));
+	assert_false(nic_irq_name_matches("eth10-TxRx-0", "eth1"));
+	assert_false(nic_irq_name_matches("eth10", "eth1"));
+	assert_false(nic_irq_name_matches("veth1-rx-0", "eth1"));
+	assert_true(nic_irq_name_matches("eth10-TxRx-0", "eth10"));
+	assert_false(nic_irq_name_matches("mlx5_comp0@pci:0000:3b:00.0", "ens1f0np0"));
 
-	assert_int_equal(rxq_nic_irq__queue_of_name("eth3-TxRx-5"), 5);
-	assert_int_equal(rxq_nic_irq__queue_of_name("eth3-rx-2"), 2);
-	assert_int_equal(rxq_nic_irq__queue_of_name("eth3-tx-2"), -1);
-	assert_int_equal(rxq_nic_irq__queue_of_name("eth3"), -1);
-	assert_int_equal(rxq_nic_irq__queue_of_name("mlx5_comp7@pci:0000:3b:00.0"), 7);
-	assert_int_equal(rxq_nic_irq__queue_of_name("mlx5_async0@pci:0000:3b:00.0"), -1);
-	assert_int_equal(rxq_nic_irq__queue_of_name("virtio2-input.3"), 3);
-	assert_int_equal(rxq_nic_irq__queue_of_name("virtio2-output.3"), -1);
-	assert_int_equal(rxq_nic_irq__queue_of_name("virtio2-config"), -1);
-	assert_int_equal(rxq_nic_irq__queue_of_name("ice-eth0-TxRx-12"), 12);
+	assert_int_equal(nic_irq_queue_of_name("eth3-TxRx-5"), 5);
+	assert_int_equal(nic_irq_queue_of_name("eth3-rx-2"), 2);
+	assert_int_equal(nic_irq_queue_of_name("eth3-tx-2"), -1);
+	assert_int_equal(nic_irq_queue_of_name("eth3"), -1);
+	assert_int_equal(nic_irq_queue_of_name("mlx5_comp7@pci:0000:3b:00.0"), 7);
+	assert_int_equal(nic_irq_queue_of_name("mlx5_async0@pci:0000:3b:00.0"), -1);
+	assert_int_equal(nic_irq_queue_of_name("virtio2-input.3"), 3);
+	assert_int_equal(nic_irq_queue_of_name("virtio2-output.3"), -1);
+	assert_int_equal(nic_irq_queue_of_name("virtio2-config"), -1);
+	assert_int_equal(nic_irq_queue_of_name("ice-eth0-TxRx-12"), 12);
 	/* Words, not substrings: an interface name with "rx" or "link" in it changes nothing. */
-	assert_int_equal(rxq_nic_irq__queue_of_name("rxqigb0-tx-1"), -1);
-	assert_int_equal(rxq_nic_irq__queue_of_name("rxqigb0-rx-1"), 1);
-	assert_int_equal(rxq_nic_irq__queue_of_name("uplink1-rx-3"), 3);
-	assert_int_equal(rxq_nic_irq__tx_queue_of_name("rxqigb0-tx-1"), 1);
-	assert_int_equal(rxq_nic_irq__tx_queue_of_name("eth3-tx-2"), 2);
-	assert_int_equal(rxq_nic_irq__tx_queue_of_name("virtio2-output.3"), 3);
-	assert_int_equal(rxq_nic_irq__tx_queue_of_name("eth3-TxRx-5"), -1);
-	assert_int_equal(rxq_nic_irq__tx_queue_of_name("eth3-rx-2"), -1);
-	assert_int_equal(rxq_nic_irq__tx_queue_of_name("eth3"), -1);
-	assert_int_equal(rxq_nic_irq__queue_of_name("timer"), -1);
+	assert_int_equal(nic_irq_queue_of_name("rxqigb0-tx-1"), -1);
+	assert_int_equal(nic_irq_queue_of_name("rxqigb0-rx-1"), 1);
+	assert_int_equal(nic_irq_queue_of_name("uplink1-rx-3"), 3);
+	assert_int_equal(nic_irq_tx_queue_of_name("rxqigb0-tx-1"), 1);
+	assert_int_equal(nic_irq_tx_queue_of_name("eth3-tx-2"), 2);
+	assert_int_equal(nic_irq_tx_queue_of_name("virtio2-output.3"), 3);
+	assert_int_equal(nic_irq_tx_queue_of_name("eth3-TxRx-5"), -1);
+	assert_int_equal(nic_irq_tx_queue_of_name("eth3-rx-2"), -1);
+	assert_int_equal(nic_irq_tx_queue_of_name("eth3"), -1);
+	assert_int_equal(nic_irq_queue_of_name("timer"), -1);
 }
 
 int main(void)

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The tables of rxq_nic, below everything else: the knobs of each ethtool netlink group with
+ * their attributes, the commands that read and set them, feature aliases, hash function and errno
+ * names, and the names of ioctl and netlink commands.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/ethtool.h>
+#include <linux/ethtool_netlink.h>
+
+#include "nic_internal.h"
+
+static const struct nic_knob_def channels_knobs[] = {
+	{ "rx-max", ETHTOOL_A_CHANNELS_RX_MAX, NIC_KNOB_U32, true },
+	{ "tx-max", ETHTOOL_A_CHANNELS_TX_MAX, NIC_KNOB_U32, true },
+	{ "other-max", ETHTOOL_A_CHANNELS_OTHER_MAX, NIC_KNOB_U32, true },
+	{ "combined-max", ETHTOOL_A_CHANNELS_COMBINED_MAX, NIC_KNOB_U32, true },
+	{ "rx", ETHTOOL_A_CHANNELS_RX_COUNT, NIC_KNOB_U32, false },
+	{ "tx", ETHTOOL_A_CHANNELS_TX_COUNT, NIC_KNOB_U32, false },
+	{ "other", ETHTOOL_A_CHANNELS_OTHER_COUNT, NIC_KNOB_U32, false },
+	{ "combined", ETHTOOL_A_CHANNELS_COMBINED_COUNT, NIC_KNOB_U32, false },
+};
+
+/* Names as ethtool -C spells them. */
+static const struct nic_knob_def coalesce_knobs[] = {
+	{ "rx-usecs", ETHTOOL_A_COALESCE_RX_USECS, NIC_KNOB_U32, false },
+	{ "rx-frames", ETHTOOL_A_COALESCE_RX_MAX_FRAMES, NIC_KNOB_U32, false },
+	{ "rx-usecs-irq", ETHTOOL_A_COALESCE_RX_USECS_IRQ, NIC_KNOB_U32, false },
+	{ "rx-frames-irq", ETHTOOL_A_COALESCE_RX_MAX_FRAMES_IRQ, NIC_KNOB_U32, false },
+	{ "tx-usecs", ETHTOOL_A_COALESCE_TX_USECS, NIC_KNOB_U32, false },
+	{ "tx-frames", ETHTOOL_A_COALESCE_TX_MAX_FRAMES, NIC_KNOB_U32, false },
+	{ "tx-usecs-irq", ETHTOOL_A_COALESCE_TX_USECS_IRQ, NIC_KNOB_U32, false },
+	{ "tx-frames-irq", ETHTOOL_A_COALESCE_TX_MAX_FRAMES_IRQ, NIC_KNOB_U32, false },
+	{ "stats-block-usecs", ETHTOOL_A_COALESCE_STATS_BLOCK_USECS, NIC_KNOB_U32, false },
+	{ "adaptive-rx", ETHTOOL_A_COALESCE_USE_ADAPTIVE_RX, NIC_KNOB_U8, false },
+	{ "adaptive-tx", ETHTOOL_A_COALESCE_USE_ADAPTIVE_TX, NIC_KNOB_U8, false },
+	{ "pkt-rate-low", ETHTOOL_A_COALESCE_PKT_RATE_LOW, NIC_KNOB_U32, false },
+	{ "rx-usecs-low", ETHTOOL_A_COALESCE_RX_USECS_LOW, NIC_KNOB_U32, false },
+	{ "rx-frames-low", ETHTOOL_A_COALESCE_RX_MAX_FRAMES_LOW, NIC_KNOB_U32, false },
+	{ "tx-usecs-low", ETHTOOL_A_COALESCE_TX_USECS_LOW, NIC_KNOB_U32, false },
+	{ "tx-frames-low", ETHTOOL_A_COALESCE_TX_MAX_FRAMES_LOW, NIC_KNOB_U32, false },
+	{ "pkt-rate-high", ETHTOOL_A_COALESCE_PKT_RATE_HIGH, NIC_KNOB_U32, false },
+	{ "rx-usecs-high", ETHTOOL_A_COALESCE_RX_USECS_HIGH, NIC_KNOB_U32, false },
+	{ "rx-frames-high", ETHTOOL_A_COALESCE_RX_MAX_FRAMES_HIGH, NIC_KNOB_U32, false },
+	{ "tx-usecs-high", ETHTOOL_A_COALESCE_TX_USECS_HIGH, NIC_KNOB_U32, false },
+	{ "tx-frames-high", ETHTOOL_A_COALESCE_TX_MAX_FRAMES_HIGH, NIC_KNOB_U32, false },
+	{ "sample-interval", ETHTOOL_A_COALESCE_RATE_SAMPLE_INTERVAL, NIC_KNOB_U32, false },
+	{ "cqe-mode-tx", ETHTOOL_A_COALESCE_USE_CQE_MODE_TX, NIC_KNOB_U8, false },
+	{ "cqe-mode-rx", ETHTOOL_A_COALESCE_USE_CQE_MODE_RX, NIC_KNOB_U8, false },
+};
+
+static const struct nic_knob_def pause_knobs[] = {
+	{ "autoneg", ETHTOOL_A_PAUSE_AUTONEG, NIC_KNOB_U8, false },
+	{ "rx", ETHTOOL_A_PAUSE_RX, NIC_KNOB_U8, false },
+	{ "tx", ETHTOOL_A_PAUSE_TX, NIC_KNOB_U8, false },
+};
+
+static const struct nic_knob_def rings_knobs[] = {
+	{ "rx-max", ETHTOOL_A_RINGS_RX_MAX, NIC_KNOB_U32, true },
+	{ "rx-mini-max", ETHTOOL_A_RINGS_RX_MINI_MAX, NIC_KNOB_U32, true },
+	{ "rx-jumbo-max", ETHTOOL_A_RINGS_RX_JUMBO_MAX, NIC_KNOB_U32, true },
+	{ "tx-max", ETHTOOL_A_RINGS_TX_MAX, NIC_KNOB_U32, true },
+	{ "rx", ETHTOOL_A_RINGS_RX, NIC_KNOB_U32, false },
+	{ "rx-mini", ETHTOOL_A_RINGS_RX_MINI, NIC_KNOB_U32, false },
+	{ "rx-jumbo", ETHTOOL_A_RINGS_RX_JUMBO, NIC_KNOB_U32, false },
+	{ "tx", ETHTOOL_A_RINGS_TX, NIC_KNOB_U32, false },
+};
+
+const struct nic_group_def nic_groups[RXQ_NIC_GROUP_COUNT] = {
+	[RXQ_NIC_CHANNELS] = { "channels", ETHTOOL_MSG_CHANNELS_GET, ETHTOOL_MSG_CHANNELS_SET,
+			       channels_knobs, RXQ_ARRAY_SIZE(channels_knobs) },
+	[RXQ_NIC_COALESCE] = { "coalesce", ETHTOOL_MSG_COALESCE_GET, ETHTOOL_MSG_COALESCE_SET,
+			       coalesce_knobs, RXQ_ARRAY_SIZE(coalesce_knobs) },
+	[RXQ_NIC_PAUSE] = { "pause", ETHTOOL_MSG_PAUSE_GET, ETHTOOL_MSG_PAUSE_SET, pause_knobs,
+			    RXQ_ARRAY_SIZE(pause_knobs) },
+	[RXQ_NIC_RINGS] = { "rings", ETHTOOL_MSG_RINGS_GET, ETHTOOL_MSG_RINGS_SET, rings_knobs,
+			    RXQ_ARRAY_SIZE(rings_knobs) },
+	[RXQ_NIC_FEATURES] = { "features", ETHTOOL_MSG_FEATURES_GET, ETHTOOL_MSG_FEATURES_SET,
+			       NULL, 0 },
+};
+
+const char *rxq_nic_group__name(enum rxq_nic_group g)
+{
+	return (unsigned)g < RXQ_NIC_GROUP_COUNT ? nic_groups[g].name : "?";
+}
+
+const char *nic_knob_attr_name(enum rxq_nic_group g, unsigned attr)
+{
+	unsigned i;
+
+	if ((unsigned)g >= RXQ_NIC_GROUP_COUNT)
+		return NULL;
+	for (i = 0; i < nic_groups[g].nknobs; i++)
+		if (nic_groups[g].knobs[i].attr == attr)
+			return nic_groups[g].knobs[i].name;
+	return NULL;
+}
+
+int nic_group_of_cmd(uint8_t cmd, bool *set)
+{
+	unsigned g;
+
+	for (g = 0; g < RXQ_NIC_GROUP_COUNT; g++) {
+		if (nic_groups[g].get == cmd || nic_groups[g].set == cmd) {
+			*set = nic_groups[g].set == cmd;
+			return (int)g;
+		}
+	}
+	return -1;
+}
+
+const char *nic_errname(int err)
+{
+	switch (-err) {
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	case EINVAL:
+		return "EINVAL";
+	case EIO:
+		return "EIO";
+	case EBUSY:
+		return "EBUSY";
+	case ENODEV:
+		return "ENODEV";
+	case ENOENT:
+		return "ENOENT";
+	case ENOSPC:
+		return "ENOSPC";
+	case ERANGE:
+		return "ERANGE";
+	case EEXIST:
+		return "EEXIST";
+	default:
+		return strerror(-err);
+	}
+}
+
+static const struct {
+	const char *user, *kernel;
+} feature_aliases[] = {
+	{ "gro", "rx-gro" },
+	{ "lro", "rx-lro" },
+	{ "ntuple", "rx-ntuple-filter" },
+	{ "gro-hw", "rx-gro-hw" },
+	{ "rxhash", "rx-hashing" },
+	{ "rxvlan", "rx-vlan-hw-parse" },
+	{ "txvlan", "tx-vlan-hw-insert" },
+	{ "tso", "tx-tcp-segmentation" },
+	{ "gso", "tx-generic-segmentation" },
+	{ "sg", "tx-scatter-gather" },
+	{ "rx", "rx-checksum" },
+	{ "rx-gro-list", "rx-gro-list" },
+};
+
+const char *nic_feature_kernel_name(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < RXQ_ARRAY_SIZE(feature_aliases); i++)
+		if (!strcmp(feature_aliases[i].user, name))
+			return feature_aliases[i].kernel;
+	return name;
+}
+
+const struct nic_knob_def *nic_knob_def(enum rxq_nic_group g, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < nic_groups[g].nknobs; i++)
+		if (!strcmp(nic_groups[g].knobs[i].name, name))
+			return &nic_groups[g].knobs[i];
+	return NULL;
+}
+
+/* Exposed for the plan: the definition of a knob name in a group (NULL if unknown). */
+bool nic_knob_known(enum rxq_nic_group g, const char *name, bool *ro, uint32_t *max)
+{
+	const struct nic_knob_def *d;
+
+	if (g == RXQ_NIC_FEATURES)
+		return false;
+	d = nic_knob_def(g, name);
+	if (!d)
+		return false;
+	*ro = d->ro;
+	*max = d->type == NIC_KNOB_U8 ? 1 : UINT32_MAX;
+	return true;
+}
+
+void nic_knob_names(enum rxq_nic_group g, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < nic_groups[g].nknobs; i++) {
+		int w;
+
+		if (nic_groups[g].knobs[i].ro)
+			continue;
+		w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+			     nic_groups[g].knobs[i].name);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+const char *rxq_nic_hfunc__name(uint32_t hfunc)
+{
+	if (hfunc & RXQ_RSS_HASH_TOP)
+		return "toeplitz";
+	if (hfunc & RXQ_RSS_HASH_XOR)
+		return "xor";
+	if (hfunc & RXQ_RSS_HASH_CRC32)
+		return "crc32";
+	return "unknown";
+}
+
+
+/* ---- commands ---- */
+
+static const struct {
+	uint32_t cmd;
+	const char *name;
+} ioctl_names[] = {
+	{ ETHTOOL_GDRVINFO, "ETHTOOL_GDRVINFO" },
+	{ ETHTOOL_GSSET_INFO, "ETHTOOL_GSSET_INFO" },
+	{ ETHTOOL_GSTRINGS, "ETHTOOL_GSTRINGS" },
+	{ ETHTOOL_GSTATS, "ETHTOOL_GSTATS" },
+	{ ETHTOOL_GRXRINGS, "ETHTOOL_GRXRINGS" },
+	{ ETHTOOL_GRXFH, "ETHTOOL_GRXFH" },
+	{ ETHTOOL_GRXFHINDIR, "ETHTOOL_GRXFHINDIR" },
+	{ ETHTOOL_SRXFHINDIR, "ETHTOOL_SRXFHINDIR" },
+	{ ETHTOOL_GRSSH, "ETHTOOL_GRSSH" },
+	{ ETHTOOL_SRSSH, "ETHTOOL_SRSSH" },
+	{ ETHTOOL_GRXCLSRLCNT, "ETHTOOL_GRXCLSRLCNT" },
+	{ ETHTOOL_GRXCLSRULE, "ETHTOOL_GRXCLSRULE" },
+	{ ETHTOOL_GRXCLSRLALL, "ETHTOOL_GRXCLSRLALL" },
+	{ ETHTOOL_SRXCLSRLINS, "ETHTOOL_SRXCLSRLINS" },
+	{ ETHTOOL_SRXCLSRLDEL, "ETHTOOL_SRXCLSRLDEL" },
+	{ ETHTOOL_GCHANNELS, "ETHTOOL_GCHANNELS" },
+	{ ETHTOOL_GFEATURES, "ETHTOOL_GFEATURES" },
+	{ ETHTOOL_GCOALESCE, "ETHTOOL_GCOALESCE" },
+	{ ETHTOOL_GPAUSEPARAM, "ETHTOOL_GPAUSEPARAM" },
+	{ ETHTOOL_GRINGPARAM, "ETHTOOL_GRINGPARAM" },
+};
+
+const char *nic_ioctl_name(uint32_t cmd)
+{
+	unsigned i;
+
+	for (i = 0; i < RXQ_ARRAY_SIZE(ioctl_names); i++)
+		if (ioctl_names[i].cmd == cmd)
+			return ioctl_names[i].name;
+	return "ETHTOOL_?";
+}
+
+static const char *const ethtool_cmd_names[] = {
+	[ETHTOOL_MSG_STRSET_GET] = "STRSET_GET",
+	[ETHTOOL_MSG_FEATURES_GET] = "FEATURES_GET",
+	[ETHTOOL_MSG_FEATURES_SET] = "FEATURES_SET",
+	[ETHTOOL_MSG_RINGS_GET] = "RINGS_GET",
+	[ETHTOOL_MSG_RINGS_SET] = "RINGS_SET",
+	[ETHTOOL_MSG_CHANNELS_GET] = "CHANNELS_GET",
+	[ETHTOOL_MSG_CHANNELS_SET] = "CHANNELS_SET",
+	[ETHTOOL_MSG_COALESCE_GET] = "COALESCE_GET",
+	[ETHTOOL_MSG_COALESCE_SET] = "COALESCE_SET",
+	[ETHTOOL_MSG_PAUSE_GET] = "PAUSE_GET",
+	[ETHTOOL_MSG_PAUSE_SET] = "PAUSE_SET",
+	[RXQ_ETHTOOL_MSG_RSS_GET] = "RSS_GET",
+	[RXQ_ETHTOOL_MSG_RSS_SET] = "RSS_SET",
+};
+
+const char *nic_genl_cmd_name(const char *family, uint8_t cmd)
+{
+	static __thread char buf[48];
+
+	if (!strcmp(family, "ethtool")) {
+		if (cmd < RXQ_ARRAY_SIZE(ethtool_cmd_names) && ethtool_cmd_names[cmd])
+			snprintf(buf, sizeof(buf), "ETHTOOL_MSG_%s", ethtool_cmd_names[cmd]);
+		else
+			snprintf(buf, sizeof(buf), "ETHTOOL_MSG_%u", cmd);
+	} else if (!strcmp(family, "netdev")) {
+		if (cmd == RXQ_NETDEV_CMD_QUEUE_GET)
+			snprintf(buf, sizeof(buf), "NETDEV_CMD_QUEUE_GET");
+		else if (cmd == RXQ_NETDEV_CMD_NAPI_GET)
+			snprintf(buf, sizeof(buf), "NETDEV_CMD_NAPI_GET");
+		else
+			snprintf(buf, sizeof(buf), "NETDEV_CMD_%u", cmd);
+	} else {
+		snprintf(buf, sizeof(buf), "%s/%u", family, cmd);
+	}
+	return buf;
+}
