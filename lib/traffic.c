@@ -391,8 +391,79 @@ static int parse_u8_value(struct parser *p, const struct word *w, const char *wh
 	return 0;
 }
 
-static const char keywords[] =
-	"src, dst, sport, dport, size, payload, ttl, tos, flags, type, code or weight";
+static const char keywords[] = "src-ip, dst-ip, src-port, dst-port, size, payload, ttl, tos, "
+			       "flags, type, code or weight";
+
+/*
+ * The keys of the flow specs of rxq-offload and rxq-nic (rxq/flowspec.h) name the same fields here;
+ * the short forms came first and stay, so that existing command lines keep working.
+ */
+static const struct {
+	const char *name;
+	int key;
+} key_names[] = {
+	{"src-ip", 0},	{"src", 0},     {"dst-ip", 1}, {"dst", 1},   {"src-port", 2},
+	{"sport", 2},	{"dst-port", 3}, {"dport", 3},  {"size", 4},  {"payload", 5},
+	{"ttl", 6},	{"tos", 7},      {"flags", 8},  {"type", 9},  {"code", 10},
+	{"weight", 11},
+};
+
+/* The primary spelling of key @k, for messages. */
+static const char *key_name(int k)
+{
+	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++)
+		if (key_names[i].key == k)
+			return key_names[i].name;
+	return "?";
+}
+
+/*
+ * A flow spec's "ip4 proto P" / "ip6 proto P": the protocol word of rxq-gen that sends P. The
+ * pair may stand anywhere among the words; it is taken out, so the rest parses as after "udp4".
+ */
+static int parse_ip_type(struct parser *p, enum rxq_gen_proto *proto)
+{
+	static const struct {
+		const char *name;
+		uint8_t ipproto;
+	} names[] = {
+		{"udp", IPPROTO_UDP},	 {"tcp", IPPROTO_TCP},       {"icmp", IPPROTO_ICMP},
+		{"icmp6", IPPROTO_ICMPV6}, {"icmpv6", IPPROTO_ICMPV6}, {"sctp", IPPROTO_SCTP},
+	};
+	bool v6 = !strcmp(p->w[0].s, "ip6");
+	const struct word *val;
+	uint64_t num = 256;
+	unsigned j;
+
+	for (j = 1; j < p->n && strcmp(p->w[j].s, "proto"); j++)
+		;
+	if (j == p->n)
+		return perr(p, p->end_col,
+			    "'%s' needs 'proto udp', 'proto tcp' or 'proto %s' to say what to send",
+			    p->w[0].s, v6 ? "icmp6" : "icmp");
+	if (j + 1 == p->n)
+		return perr(p, p->end_col, "'proto' needs a value (udp, tcp, %s or a number)",
+			    v6 ? "icmp6" : "icmp");
+	val = &p->w[j + 1];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(val->s, names[i].name))
+			num = names[i].ipproto;
+	if (num == 256 && rxq_parse_u64(val->s, 0, 255, &num))
+		return perr(p, val->col, "'%s' is not a protocol (udp, tcp, %s or a number 0-255)",
+			    val->s, v6 ? "icmp6" : "icmp");
+	if (num == IPPROTO_UDP)
+		*proto = v6 ? RXQ_GEN_UDP6 : RXQ_GEN_UDP4;
+	else if (num == IPPROTO_TCP)
+		*proto = v6 ? RXQ_GEN_TCP6 : RXQ_GEN_TCP4;
+	else if (num == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP))
+		*proto = v6 ? RXQ_GEN_ICMP6 : RXQ_GEN_ICMP4;
+	else
+		return perr(p, val->col, "rxq-gen sends UDP, TCP and %s over %s, not protocol %s",
+			    v6 ? "ICMPv6" : "ICMP", v6 ? "IPv6" : "IPv4", val->s);
+	memmove(&p->w[j], &p->w[j + 2], (p->n - j - 2) * sizeof(p->w[0]));
+	p->n -= 2;
+	return 0;
+}
 
 int rxq_gen_flow__parse(struct rxq_gen_flow *f, const char *text, struct rxq_parse_error *err)
 {
@@ -420,34 +491,39 @@ int rxq_gen_flow__parse(struct rxq_gen_flow *f, const char *text, struct rxq_par
 			ret = 0;
 		}
 	}
-	if (ret) {
+	if (ret && (!strcmp(p->w[0].s, "ip4") || !strcmp(p->w[0].s, "ip6")))
+		ret = parse_ip_type(p, &f->proto);
+	else if (ret)
 		ret = perr(p, 1,
-			   "unknown protocol '%s' (expected udp4, udp6, tcp4, tcp6, icmp4 or icmp6)",
+			   "unknown protocol '%s' (expected udp4, udp6, tcp4, tcp6, icmp4, icmp6, or "
+			   "ip4/ip6 with proto)",
 			   p->w[0].s);
+	if (ret)
 		goto out;
-	}
 	f->text = strdup(text);
 	if (!f->text) {
 		ret = -ENOMEM;
 		goto out;
 	}
 
-	static const char *keys[] = {"src",   "dst", "sport", "dport", "size", "payload",
-				     "ttl",   "tos", "flags", "type",  "code", "weight"};
 	for (p->i = 1; p->i < p->n && !ret;) {
 		const struct word *key = &p->w[p->i++], *val;
 		uint8_t family = rxq_gen_proto__family(f->proto);
 		int k = -1;
 
-		for (int j = 0; j < (int)(sizeof(keys) / sizeof(keys[0])); j++)
-			if (!strcmp(key->s, keys[j]))
-				k = j;
+		for (size_t j = 0; j < sizeof(key_names) / sizeof(key_names[0]); j++)
+			if (!strcmp(key->s, key_names[j].name))
+				k = key_names[j].key;
 		if (k < 0) {
 			ret = perr(p, key->col, "unknown word '%s' (expected %s)", key->s, keywords);
 			break;
 		}
 		if (seen[k]) {
-			ret = perr(p, key->col, "'%s' given twice", key->s);
+			if (strcmp(key->s, key_name(k)))
+				ret = perr(p, key->col, "'%s' given twice (as %s or %s)", key->s,
+					   key_name(k), key->s);
+			else
+				ret = perr(p, key->col, "'%s' given twice", key->s);
 			break;
 		}
 		seen[k] = true;
@@ -540,7 +616,8 @@ int rxq_gen_flow__parse(struct rxq_gen_flow *f, const char *text, struct rxq_par
 		}
 	}
 	if (!ret && !f->dst.set)
-		ret = perr(p, p->end_col, "missing 'dst ADDR' (the destination address or range)");
+		ret = perr(p, p->end_col,
+			   "missing 'dst-ip ADDR' (the destination address or range)");
 out:
 	free(p);
 	if (ret)

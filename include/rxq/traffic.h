@@ -10,19 +10,22 @@
 #include "rxq/parse.h"
 
 /*
- * Traffic descriptions for generators (rxq-gen --flow), one per entry of a mix,
+ * Traffic descriptions for generators (rxq-gen --flow): the keys of a flow spec (rxq/flowspec.h),
+ * with ranges, an order, sizes, payloads and a weight added, one description per entry of a mix:
  *
- *   PROTO [src ADDRS [random|seq]] dst ADDRS [random|seq] [sport PORTS [random|seq]]
- *         [dport PORTS [random|seq]] [size SIZES [random|seq]] [payload KIND] [ttl N] [tos N]
- *         [flags TCPFLAGS] [type N] [code N] [weight N]
+ *   TYPE [src-ip ADDRS [random|seq]] dst-ip ADDRS [random|seq] [src-port PORTS [random|seq]]
+ *        [dst-port PORTS [random|seq]] [size SIZES [random|seq]] [payload KIND] [ttl N] [tos N]
+ *        [flags TCPFLAGS] [type N] [code N] [weight N]
  *
- *   PROTO   udp4 udp6 tcp4 tcp6 icmp4 icmp6
+ *   TYPE    udp4 udp6 tcp4 tcp6 icmp4 icmp6, or ip4/ip6 with proto udp|tcp|icmp|icmp6|N
  *   ADDRS   ADDR, ADDR-ADDR (inclusive) or PREFIX/LEN
  *   PORTS   N or N-M;  SIZES  N or N-M, frame bytes without the 4-byte FCS (60..9216)
  *   KIND    zeros | none | random | hex:BYTES | dns:NAME[:TYPE]
  *
- * and the engine that turns a parsed mix into frames: prebuilt templates, per-packet field writes
- * and a checksum over just the bytes that changed, a per-thread PRNG, and a smooth weighted
+ * src, dst, sport and dport are accepted for src-ip, dst-ip, src-port and dst-port.
+ *
+ * Then the engine that turns a parsed mix into frames: prebuilt templates, per-packet field
+ * writes and a checksum over just the bytes that changed, a per-thread PRNG, and a smooth weighted
  * round-robin order that gives every entry exactly its share in each cycle of the weights.
  * Nothing here prints: rxq_gen_mix__new() reports through the log callback (rxq/log.h).
  */

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "rxq/dns.h"
+#include "rxq/flowspec.h"
 #include "rxq/packet.h"
 #include "rxq/traffic.h"
 
@@ -85,6 +86,93 @@ static void test_parse_full(void **state)
 	rxq_gen_flow__free(&f);
 }
 
+static void assert_addr_range_equal(const struct rxq_gen_addr_range *a,
+				    const struct rxq_gen_addr_range *b)
+{
+	assert_int_equal(a->set, b->set);
+	assert_int_equal(a->base.family, b->base.family);
+	assert_memory_equal(a->base.b, b->base.b, 16);
+	assert_int_equal(a->count, b->count);
+	assert_int_equal(a->order, b->order);
+}
+
+static void assert_range_equal(const struct rxq_gen_range *a, const struct rxq_gen_range *b)
+{
+	assert_int_equal(a->set, b->set);
+	assert_int_equal(a->lo, b->lo);
+	assert_int_equal(a->hi, b->hi);
+	assert_int_equal(a->order, b->order);
+}
+
+/* Flows the flowspec keys and words describe (rxq/flowspec.h) equal those the short forms do. */
+static void test_parse_flowspec_keys(void **state)
+{
+	static const struct {
+		const char *keys, *short_forms;
+	} pairs[] = {
+		{"udp4 src-ip 198.18.0.0/16 random src-port 1024-65535 seq dst-ip 198.18.0.2 "
+		 "dst-port 53 size 60-128",
+		 "udp4 src 198.18.0.0/16 random sport 1024-65535 seq dst 198.18.0.2 dport 53 "
+		 "size 60-128"},
+		{"udp6 dst-ip fd00::2 src-ip fd00::1-fd00::ff dst-port 9-10 seq",
+		 "udp6 dst fd00::2 src fd00::1-fd00::ff dport 9-10 seq"},
+		{"ip4 proto udp dst-ip 198.18.0.2 dst-port 53", "udp4 dst 198.18.0.2 dport 53"},
+		{"ip4 dst-ip 198.18.0.2 proto 6 dst-port 80 flags SA", "tcp4 dst 198.18.0.2 dport 80 flags SA"},
+		{"ip4 proto icmp dst-ip 198.18.0.2 type 13", "icmp4 dst 198.18.0.2 type 13"},
+		{"ip6 proto icmpv6 dst-ip fd00::2", "icmp6 dst fd00::2"},
+		{"ip6 proto 17 dst-ip fd00::2 weight 3", "udp6 dst fd00::2 weight 3"},
+		{"tcp6 src-ip fd00::1 dst fd00::2 src-port 7 dport 443",
+		 "tcp6 src fd00::1 dst fd00::2 sport 7 dport 443"},
+	};
+	struct rxq_gen_flow a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		parse_ok(&a, pairs[i].keys);
+		parse_ok(&b, pairs[i].short_forms);
+		assert_int_equal(a.proto, b.proto);
+		assert_addr_range_equal(&a.src, &b.src);
+		assert_addr_range_equal(&a.dst, &b.dst);
+		assert_range_equal(&a.sport, &b.sport);
+		assert_range_equal(&a.dport, &b.dport);
+		assert_range_equal(&a.size, &b.size);
+		assert_int_equal(a.tcp_flags, b.tcp_flags);
+		assert_int_equal(a.icmp_type, b.icmp_type);
+		assert_int_equal(a.weight, b.weight);
+		rxq_gen_flow__free(&a);
+		rxq_gen_flow__free(&b);
+	}
+}
+
+/* A flow spec rxq-offload steers by, sent by rxq-gen: both read the same addresses and ports. */
+static void test_parse_same_as_flowspec(void **state)
+{
+	static const char *const specs[] = {
+		"udp4 dst-ip 198.18.0.2 dst-port 53",
+		"tcp6 src-ip fd00::1 dst-ip fd00::2 src-port 1000 dst-port 443",
+		"udp4 src-ip 198.19.0.7 dst-ip 198.18.0.2 src-port 9 dst-port 9",
+	};
+	struct rxq_parse_error err = {0};
+	struct rxq_flowspec fs;
+	struct rxq_gen_flow f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		assert_int_equal(rxq_flowspec__parse(&fs, specs[i], &err), 0);
+		parse_ok(&f, specs[i]);
+		assert_int_equal(rxq_gen_proto__family(f.proto), fs.family);
+		assert_memory_equal(f.dst.base.b, fs.dst_ip.b, fs.family == AF_INET ? 4 : 16);
+		assert_int_equal(f.dst.count, 1);
+		assert_int_equal(f.dport.lo, fs.dst_port);
+		assert_int_equal(f.dport.hi, fs.dst_port);
+		if (fs.fields & RXQ_FS_SRC_IP)
+			assert_memory_equal(f.src.base.b, fs.src_ip.b, fs.family == AF_INET ? 4 : 16);
+		if (fs.fields & RXQ_FS_SRC_PORT)
+			assert_int_equal(f.sport.lo, fs.src_port);
+		rxq_gen_flow__free(&f);
+	}
+}
+
 /* Every error: the text, the column blamed, a piece of the message. */
 static void test_parse_errors(void **state)
 {
@@ -96,7 +184,7 @@ static void test_parse_errors(void **state)
 		{"", 1, "empty flow"},
 		{"   ", 1, "empty flow"},
 		{"udp dst 1.2.3.4", 1, "unknown protocol 'udp'"},
-		{"udp4", 5, "missing 'dst ADDR'"},
+		{"udp4", 5, "missing 'dst-ip ADDR'"},
 		{"udp4 dst", 9, "'dst' needs a value (ADDR, ADDR-ADDR or PREFIX/LEN)"},
 		{"udp4 dst 1.2.3.4 dprt 5", 18, "unknown word 'dprt'"},
 		{"udp4 dst 1.2.3.4 dst 1.2.3.5", 18, "'dst' given twice"},
@@ -132,6 +220,20 @@ static void test_parse_errors(void **state)
 		{"udp4 dst 1.2.3.4 tos x", 22, "not a number from 0 to 255"},
 		{"udp4 dst 1.2.3.4 weight 0", 25, "from 1 to 1000000"},
 		{"udp4 dst 1.2.3.4 weight", 24, "'weight' needs a value"},
+		{"udp4 dst-ip 1.2.3.4 dst 1.2.3.5", 21, "'dst' given twice (as dst-ip or dst)"},
+		{"udp4 dst-ip 1.2.3.4 dport 1 dst-port 2", 29, "'dst-port' given twice"},
+		{"udp4 dst-ip", 12, "'dst-ip' needs a value (ADDR"},
+		{"udp4 dst-ip 1.2.3.4 src-prt 5", 21, "unknown word 'src-prt' (expected src-ip,"},
+		{"icmp4 dst-ip 1.2.3.4 src-port 5", 22, "'src-port' does not apply to icmp4"},
+		{"ip4 dst-ip 1.2.3.4", 19, "'ip4' needs 'proto udp', 'proto tcp' or 'proto icmp'"},
+		{"ip6 dst-ip fd00::1 proto", 25, "'proto' needs a value (udp, tcp, icmp6 or a number)"},
+		{"ip4 proto sctp dst-ip 1.2.3.4", 11, "UDP, TCP and ICMP over IPv4, not protocol sctp"},
+		{"ip4 proto bogus dst-ip 1.2.3.4", 11, "'bogus' is not a protocol"},
+		{"ip4 proto 256 dst-ip 1.2.3.4", 11, "'256' is not a protocol"},
+		{"ip4 proto 132 dst-ip 1.2.3.4", 11, "not protocol 132"},
+		{"ip6 proto icmp dst-ip fd00::1", 11, "UDP, TCP and ICMPv6 over IPv6, not protocol icmp"},
+		{"ip4 proto udp dst-ip fd00::1", 22, "is IPv6 but this flow needs IPv4"},
+		{"ip4 proto udp", 14, "missing 'dst-ip ADDR'"},
 	};
 	struct rxq_parse_error err;
 	struct rxq_gen_flow f;
@@ -366,7 +468,8 @@ static void test_random_spread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_full),      cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_full),      cmocka_unit_test(test_parse_flowspec_keys),
+		cmocka_unit_test(test_parse_same_as_flowspec), cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_finish_errors),   cmocka_unit_test(test_engine_frames),
 		cmocka_unit_test(test_engine_sequential), cmocka_unit_test(test_mix_weights),
 		cmocka_unit_test(test_random_spread),
