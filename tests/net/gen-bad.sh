@@ -9,7 +9,7 @@ tb_up 2
 
 GEN=$(tb_bin rxq-gen)
 # A receiver that would count any frame the cases below let through.
-tb_sink "$TB_TMP/sink.json" --class 'udp dport 9'
+tb_sink "$TB_TMP/sink.json" --class 'udp4 dst-port 9'
 OK='udp4 dst 198.18.0.2 dport 9'
 g() { tb_gen "$GEN" --quiet --count 10 "$@"; }
 

@@ -27,7 +27,7 @@ FLOOD='udp4 src 198.18.0.0/16 random sport 1024-65535 dst 198.18.0.2 dport 9 siz
 exact() {
 	local what=$1 count=$2
 	shift 2
-	sink_start 'udp dst 198.18.0.2/32 dport 9'
+	sink_start 'udp4 dst-ip 198.18.0.2/32 dst-port 9'
 	tb_rxq_gen "$@" --count "$count" --flow "$FLOOD"
 	sleep 0.2
 	tb_sink_stop
@@ -46,7 +46,7 @@ mode=$(jq -r 'select(.type == "start") | .xdp_mode' "$GEN_OUT")
 tb_pass "granted AF_XDP mode reported ($mode)"
 
 # --- mix proportions ----------------------------------------------------------------------------
-sink_start 'udp src 198.19.0.0/24 dport 53' 'udp src 198.18.0.0/16 dport 53'
+sink_start 'udp4 src-ip 198.19.0.0/24 dst-port 53' 'udp4 src-ip 198.18.0.0/16 dst-port 53'
 tb_rxq_gen packet:gen0 --count 100000 \
 	--flow 'udp4 src 198.18.0.0/16 dst 198.18.0.2 dport 53 payload random size 60-200 weight 90' \
 	--flow 'udp4 src 198.19.0.0/24 dst 198.18.0.2 dport 53 payload dns:example.com:A weight 10'
@@ -61,7 +61,7 @@ tb_assert_eq "$(sink_class 1)" "$(tb_gen_flow 0)" "mix: receiver and rxq-gen agr
 # rate_check PORT RATE: send for 8 s and measure the receiver over 5 full report periods.
 rate_check() {
 	local port=$1 rate=$2 measured
-	sink_start 'udp dst 198.18.0.2/32 dport 9'
+	sink_start 'udp4 dst-ip 198.18.0.2/32 dst-port 9'
 	tb_rxq_gen "$port" --rate "$rate" --duration 8 --flow "$FLOOD"
 	tb_sink_stop
 	# Report lines: skip the first one with packets (partial second), take the next five.
@@ -75,7 +75,7 @@ rate_check packet:gen0 50000
 rate_check xdp:gen0~0 2000
 
 # --- SIGINT stops cleanly, with an exact summary ------------------------------------------------
-sink_start 'udp dst 198.18.0.2/32 dport 9'
+sink_start 'udp4 dst-ip 198.18.0.2/32 dst-port 9'
 GEN_OUT=$TB_TMP/gen-sigint.json
 tb_seed
 tb_spawn gen "$GEN_OUT" "$GEN_OUT.err" "$GEN" packet:gen0 --json --rate 20000 --duration 30 \
