@@ -8,12 +8,8 @@ tb_require setpriv jq
 tb_up 2
 
 GEN=$(tb_bin rxq-gen)
-SINK=$(tb_bin rxq-sink)
 # A receiver that would count any frame the cases below let through.
-ip netns exec "$TB_DUT" "$SINK" dut0 --json --class 'udp dport 9' >"$TB_TMP/sink.json" 2>&1 &
-SINK_PID=$!
-TB_PIDS+=("$SINK_PID")
-tb_wait_for 10 grep -q '"ready"' "$TB_TMP/sink.json" || tb_fail "rxq-sink did not attach"
+tb_sink "$TB_TMP/sink.json" --class 'udp4 dst-port 9'
 OK='udp4 dst 198.18.0.2 dport 9'
 g() { tb_gen "$GEN" --quiet --count 10 "$@"; }
 
@@ -74,7 +70,6 @@ tb_expect_exit 2 "--dst-mac: 'zz' is not a MAC address" g packet:gen0 --dst-mac 
 tb_expect_exit 2 "unrecognized option|unknown option" g packet:gen0 --frobnicate --flow "$OK"
 
 # Nothing was sent by any of the above.
-kill -INT "$SINK_PID"
-wait "$SINK_PID" || tb_fail "rxq-sink failed"
-tb_assert_eq "$(jq -r 'select(.type == "summary") | .c0.packets' "$TB_TMP/sink.json")" 0 \
+tb_sink_stop
+tb_assert_eq "$(jq -r '.c0.packets' <<<"$TB_SINK_SUM")" 0 \
 	"no frame of the bad-input cases reached dut0"

@@ -20,6 +20,12 @@
 #   tb_gen CMD...              # run in the gen namespace (tb_dut likewise)
 #   tb_bg dut CMD... >LOG      # background process in a namespace, killed at exit; its PID is
 #                              # in $TB_LAST_PID (call it directly, not inside $(...))
+#   tb_spawn dut OUT ERR CMD...  # the same, with stdout in OUT and stderr in ERR
+#   tb_wait_json FILE TYPE 10  # wait until FILE holds a JSON record {"type":"TYPE",...}
+#   tb_sink OUT [ARGS...]      # rxq-sink on dut0 with --json, started and attached
+#   tb_rxq_gen ARGS...         # rxq-gen in gen with --json and the test's seed; tb_gen_field reads it
+#   tb_tshark ARGS...          # tshark without heuristic dissectors
+#   $TB_SEED                   # the seed of every random choice; RXQ_TEST_SEED=N replays a run
 #   tb_rx_packets dut dut0     # kernel RX packet counter of an interface
 #   tb_fail "message"          # fail the test (exit 1)
 #   tb_pass "message"          # one passed check, printed
@@ -46,6 +52,15 @@ TB_PIDS=()
 TB_CLEANUP_HOOKS=()
 TB_UP=0
 TB_CHECKS=0
+# One seed per run for everything random a test sends or checks; printed (by tb_seed) so that a
+# failure can be replayed with RXQ_TEST_SEED=N.
+TB_SEED=${RXQ_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' \n')}
+case $TB_SEED in
+'' | *[!0-9]*)
+	printf 'FAIL: RXQ_TEST_SEED=%s is not a non-negative integer\n' "$TB_SEED" >&2
+	exit 1 ;;
+esac
+TB_SEED_SHOWN=0
 
 tb_log() { printf '# %s\n' "$*" >&2; }
 
@@ -102,10 +117,39 @@ tb_cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 	if [ "$TB_UP" = 1 ]; then
-		ip netns del "$TB_GEN" 2>/dev/null || true
-		ip netns del "$TB_DUT" 2>/dev/null || true
+		tb_ns_del "$TB_GEN"
+		tb_ns_del "$TB_DUT"
 	fi
 	rm -rf "$TB_TMP"
+}
+
+# tb_ns_del NS: kill whatever still runs in namespace NS (daemons fork children that TB_PIDS does
+# not know, and a live process keeps the namespace's interfaces), then delete it. A failure is
+# reported on stderr: a namespace left behind must say why.
+tb_ns_del() {
+	local ns=$1 pids err
+	ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qxF -- "$ns" || return 0
+	pids=$(ip netns pids "$ns" 2>/dev/null)
+	if [ -n "$pids" ]; then
+		# shellcheck disable=SC2086
+		kill -TERM $pids 2>/dev/null
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			pids=$(ip netns pids "$ns" 2>/dev/null)
+			[ -z "$pids" ] && break
+			sleep 0.1
+		done
+		# shellcheck disable=SC2086
+		[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+			sleep 0.1
+		done
+	fi
+	if ! err=$(ip netns del "$ns" 2>&1); then
+		printf 'cleanup: cannot delete network namespace %s: %s\n' "$ns" "$err" >&2
+		pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+		[ -z "$pids" ] || printf 'cleanup: processes still in %s: %s\n' "$ns" "$pids" >&2
+	fi
 }
 trap tb_cleanup EXIT
 trap 'exit 130' INT
@@ -165,11 +209,130 @@ TB_LAST_PID=
 tb_bg() {
 	local ns=$1
 	shift
-	local nsname
-	[ "$ns" = gen ] && nsname=$TB_GEN || nsname=$TB_DUT
-	ip netns exec "$nsname" "$@" &
+	tb_spawn "$ns" - - "$@"
+}
+
+# tb_spawn NS OUT ERR CMD...: like tb_bg, with CMD's stdout in file OUT and its stderr in file ERR
+# ("-" leaves that stream as it is). TB_LAST_PID is CMD's own PID, so a signal reaches CMD.
+tb_spawn() {
+	local ns=$1 out=$2 err=$3 nsname
+	shift 3
+	case $ns in
+	gen) nsname=$TB_GEN ;;
+	dut) nsname=$TB_DUT ;;
+	*) tb_fail "tb_spawn: namespace '$ns' is neither gen nor dut" ;;
+	esac
+	(
+		[ "$out" = - ] || exec >"$out"
+		[ "$err" = - ] || exec 2>"$err"
+		exec ip netns exec "$nsname" "$@"
+	) &
 	TB_LAST_PID=$!
 	TB_PIDS+=("$TB_LAST_PID")
+}
+
+# tb_wait_json FILE TYPE TIMEOUT_S: wait until FILE (JSON lines) holds a record of type TYPE.
+# Returns 1 when the time runs out.
+tb_wait_json() {
+	local file=$1 type=$2 timeout=$3
+	tb_wait_for "$timeout" grep -qE "\"type\" *: *\"$type\"" "$file"
+}
+
+# tb_seed: prints the run's seed once, with how to replay it. Called by everything that uses it.
+tb_seed() {
+	[ "$TB_SEED_SHOWN" = 1 ] && return 0
+	TB_SEED_SHOWN=1
+	tb_log "seed $TB_SEED (replay with RXQ_TEST_SEED=$TB_SEED)"
+}
+
+# tb_sink OUT [ARGS...]: rxq-sink --json ARGS on dut0 (in the dut), stdout in OUT, stderr in
+# OUT.err; returns once its program is attached. PID in TB_SINK_PID; tb_sink_stop ends it.
+TB_SINK_PID=
+TB_SINK_OUT=
+tb_sink() {
+	local out=$1 sink
+	shift
+	sink=$(tb_bin rxq-sink) || exit 1
+	TB_SINK_OUT=$out
+	tb_spawn dut "$out" "$out.err" "$sink" "$TB_DUT_IF" --json "$@"
+	TB_SINK_PID=$TB_LAST_PID
+	tb_wait_json "$out" ready 10 || tb_fail "rxq-sink did not attach: $(cat "$out.err")"
+}
+
+# tb_sink_stop: SIGINT to the last tb_sink, which must exit 0 and print a summary; the summary is
+# left in TB_SINK_SUM.
+TB_SINK_SUM=
+tb_sink_stop() {
+	kill -INT "$TB_SINK_PID" || tb_fail "rxq-sink is gone: $(cat "$TB_SINK_OUT.err")"
+	wait "$TB_SINK_PID" || tb_fail "rxq-sink failed: $(cat "$TB_SINK_OUT.err")"
+	TB_SINK_SUM=$(grep -E '"type" *: *"summary"' "$TB_SINK_OUT") ||
+		tb_fail "rxq-sink printed no summary"
+}
+
+# tb_rxq_gen [-o OUT] ARGS...: rxq-gen --json --quiet ARGS in gen, with --seed $TB_SEED unless ARGS
+# give one. Its output goes to OUT (default: a new file under $TB_TMP), stderr to OUT.err; the
+# output file is left in GEN_OUT. Fails the test if rxq-gen fails.
+GEN_OUT=
+TB_GEN_RUNS=0
+tb_rxq_gen() {
+	local a gen seed=(--seed "$TB_SEED")
+	gen=$(tb_bin rxq-gen) || exit 1
+	if [ "${1:-}" = -o ]; then
+		GEN_OUT=$2
+		shift 2
+	else
+		TB_GEN_RUNS=$((TB_GEN_RUNS + 1))
+		GEN_OUT=$TB_TMP/gen.$TB_GEN_RUNS.json
+	fi
+	for a in "$@"; do
+		case $a in --seed | --seed=*) seed=() ;; esac
+	done
+	[ ${#seed[@]} = 0 ] || tb_seed
+	tb_gen "$gen" --json --quiet "${seed[@]}" "$@" >"$GEN_OUT" 2>"$GEN_OUT.err" ||
+		tb_fail "rxq-gen $* failed: $(cat "$GEN_OUT.err")"
+}
+# tb_gen_field FIELD [FILE]: a field of rxq-gen's summary (default: the last tb_rxq_gen's).
+tb_gen_field() { jq -r "select(.type == \"summary\") | .$1" "${2:-$GEN_OUT}"; }
+# tb_gen_flow INDEX [FILE]: the packets rxq-gen sent of flow INDEX.
+tb_gen_flow() { jq -r "select(.type == \"flow\" and .index == $1) | .packets" "${2:-$GEN_OUT}"; }
+
+# tb_tshark ARGS...: tshark -n with every heuristic dissector off. A heuristic guesses a protocol
+# from the bytes alone, so a random payload on a random port can pass for, say, an IP packet inside
+# UDP, and the dissection (and its checksum verdicts) then judges bytes that are no packet at all.
+# --disable-heuristic wants a heuristic's short name, which tshark -G heuristic-decodes does not
+# print (it lists table, protocol, enabled): the names tried are those the usual spellings make of
+# each enabled row, and tshark itself says which exist. An enabled heuristic left without a name has
+# its protocol disabled instead, unless the tests judge that protocol (TB_TSHARK_KEEP).
+# The options are worked out once per test and kept in a file, so that $(tb_tshark ...) finds them.
+TB_TSHARK_KEEP=' eth ethertype ip ipv6 udp tcp icmp icmpv6 dns data frame '
+tb_tshark() {
+	local opts=$TB_TMP/tshark-options rows=$TB_TMP/tshark-heuristics row cands=() bad o=()
+	if [ ! -s "$opts" ]; then
+		# Each enabled row as "PROTO CANDIDATE..." (a protocol is one word, a table may hold dots).
+		tshark -G heuristic-decodes 2>/dev/null | awk -F'\t' '$3 == "T" {
+			p = $2; lp = tolower(p); n = lp; gsub(/[-.]/, "_", n); t = $1; gsub(/[-.]/, "_", t)
+			print p, p, lp, n, n "_" t, lp "_" $1, n "_heur"
+		}' >"$rows"
+		[ -s "$rows" ] || tb_fail "tshark -G heuristic-decodes lists no heuristic dissectors"
+		while read -r -a row; do cands+=("${row[@]:1}"); done <"$rows"
+		mapfile -t cands < <(printf '%s\n' "${cands[@]}" | sort -u)
+		for row in "${cands[@]}"; do o+=(--disable-heuristic "$row"); done
+		bad=" $(tshark -n "${o[@]}" -r /nonexistent 2>&1 |
+			sed -n 's/.*No such protocol \(.*\), can.t disable.*/\1/p' | tr '\n' ' ') "
+		while read -r -a row; do
+			local hit=0 c
+			for c in "${row[@]:1}"; do
+				case $bad in *" $c "*) ;; *) echo "--disable-heuristic $c"; hit=1 ;; esac
+			done
+			[ $hit = 1 ] && continue
+			case $TB_TSHARK_KEEP in
+			*" ${row[0]} "*) tb_log "tshark: the ${row[0]} heuristic has no name to disable it by" ;;
+			*) echo "--disable-protocol ${row[0]}" ;;
+			esac
+		done <"$rows" | sort -u | tr ' ' '\n' >"$opts"
+	fi
+	mapfile -t o <"$opts"
+	tshark -n "${o[@]}" "$@"
 }
 
 # tb_stat NS IF FIELD: a kernel interface counter (rx.packets, rx.dropped, tx.packets, ...).

@@ -69,8 +69,8 @@ tb_pass "journal saved in the state directory"
 tb_assert_eq "$(stat -c %a "$STATE")" 700 "state directory is root only"
 
 # ---- watch: one report per interval, with the NIC's own counters ----
-tb_gen ping -q -c 20 -i 0.01 "$TB_DUT_IP4" >/dev/null 2>&1 &
-PING=$!
+tb_spawn gen /dev/null /dev/null ping -q -c 20 -i 0.01 "$TB_DUT_IP4"
+PING=$TB_LAST_PID
 out=$(nic --json watch dut0 --interval 300ms --count 2) || tb_fail "watch failed"
 wait "$PING" || true
 cols=$(jq -r 'select(.type=="watch") | .softnet_columns' <<<"$out")

@@ -94,11 +94,9 @@ clean "TAP errors"
 # --- another XDP program ------------------------------------------------------------------------
 start_first() {
 	FIRST_OUT=$TB_TMP/first.json
-	ip netns exec "$TB_DUT" "$OFF" --json xdp:dut0~0 --flow "$FLOW" --rules "$R" \
-		>"$FIRST_OUT" 2>"$FIRST_OUT.err" &
-	FIRST=$!
-	TB_PIDS+=("$FIRST")
-	tb_wait_for 10 grep -q '"type":"start"' "$FIRST_OUT" ||
+	tb_spawn dut "$FIRST_OUT" "$FIRST_OUT.err" "$OFF" --json xdp:dut0~0 --flow "$FLOW" --rules "$R"
+	FIRST=$TB_LAST_PID
+	tb_wait_json "$FIRST_OUT" start 10 ||
 		tb_fail "first rxq-offload did not start: $(cat "$FIRST_OUT.err")"
 }
 start_first
@@ -108,11 +106,9 @@ bad "dut0 already has an XDP program 'rxq_steer_dev' \(id $id1, native mode, bpf
 tb_assert_eq "$(tb_xdp_attached dut dut0)" "$id1" "the first program is still attached"
 
 SECOND_OUT=$TB_TMP/second.json
-ip netns exec "$TB_DUT" "$OFF" --json xdp:dut0~1 --flow "$FLOW" --rules "$R" --force \
-	>"$SECOND_OUT" 2>"$SECOND_OUT.err" &
-SECOND=$!
-TB_PIDS+=("$SECOND")
-tb_wait_for 10 grep -q '"type":"start"' "$SECOND_OUT" ||
+tb_spawn dut "$SECOND_OUT" "$SECOND_OUT.err" "$OFF" --json xdp:dut0~1 --flow "$FLOW" --rules "$R" --force
+SECOND=$TB_LAST_PID
+tb_wait_json "$SECOND_OUT" start 10 ||
 	tb_fail "--force did not start: $(cat "$SECOND_OUT.err")"
 grep -q "has an XDP program 'rxq_steer_dev' (id $id1.*detaching it (--force)" "$SECOND_OUT.err" ||
 	tb_fail "--force did not say what it replaced: $(cat "$SECOND_OUT.err")"

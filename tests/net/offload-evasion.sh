@@ -19,6 +19,7 @@
 source "$(dirname "$0")/lib.sh"
 tb_require jq python3 dig dnsmasq tc
 tb_up 2
+tb_seed
 
 OFF=$(tb_bin rxq-offload)
 GEN=$(tb_bin rxq-gen)
@@ -33,9 +34,9 @@ EOF
 off_start() {
 	N=$((N + 1))
 	OFF_OUT=$TB_TMP/off.$N.json
-	tb_bg dut "$OFF" --json --rules "$TB_TMP/names.rules" "$@" >"$OFF_OUT" 2>"$OFF_OUT.err"
+	tb_spawn dut "$OFF_OUT" "$OFF_OUT.err" "$OFF" --json --rules "$TB_TMP/names.rules" "$@"
 	OFF_PID=$TB_LAST_PID
-	tb_wait_for 10 grep -q '"type":"start"' "$OFF_OUT" ||
+	tb_wait_json "$OFF_OUT" start 10 ||
 		tb_fail "rxq-offload $* did not start: $(cat "$OFF_OUT.err")"
 }
 off_stop() {
@@ -201,17 +202,17 @@ tb_dut ip link set dut0 mtu 1500
 N=$((N + 1))
 OFF_OUT=$TB_TMP/off.$N.json
 # (user space must see the frames: the kernel tier would decide them all)
-RXQ_TEST_FAIL_QUEUE=1 tb_bg dut "$OFF" --json --rules "$TB_TMP/names.rules" xdp:dut0 \
-	--kernel-tier=off --flow 'udp4 dst-port 53' >"$OFF_OUT" 2>"$OFF_OUT.err"
+RXQ_TEST_FAIL_QUEUE=1 tb_spawn dut "$OFF_OUT" "$OFF_OUT.err" "$OFF" --json \
+	--rules "$TB_TMP/names.rules" xdp:dut0 --kernel-tier=off --flow 'udp4 dst-port 53'
 OFF_PID=$TB_LAST_PID
-tb_wait_for 10 grep -q '"type":"start"' "$OFF_OUT" || tb_fail "(e) did not start: $(cat "$OFF_OUT.err")"
-tb_gen "$GEN" --quiet xdp:gen0~1 --count 5 --flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 53 payload dns:q1trigger.example.com:A' >/dev/null ||
+tb_wait_json "$OFF_OUT" start 10 || tb_fail "(e) did not start: $(cat "$OFF_OUT.err")"
+tb_gen "$GEN" --quiet --seed "$TB_SEED" xdp:gen0~1 --count 5 --flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 53 payload dns:q1trigger.example.com:A' >/dev/null ||
 	tb_fail "(e) rxq-gen failed"
 tb_wait_for 5 grep -q '"type":"worker_stopped","queue":1' "$OFF_OUT" ||
 	tb_fail "(e) the stopped worker was not reported: $(cat "$OFF_OUT.err")"
 grep -q "queue 1 stopped.*go to the kernel" "$OFF_OUT.err" || tb_fail "(e) no message: $(cat "$OFF_OUT.err")"
 tb_pass "(e) reported: $(grep -m1 -o 'the worker of dut0 queue 1 stopped[^;]*' "$OFF_OUT.err")"
-gen_q() { tb_gen "$GEN" --quiet "xdp:gen0~$1" --count 10 --flow "udp4 src 198.18.0.1 dst 198.18.0.2 dport 53 payload dns:$2:A" >/dev/null; }
+gen_q() { tb_gen "$GEN" --quiet --seed "$TB_SEED" "xdp:gen0~$1" --count 10 --flow "udp4 src 198.18.0.1 dst 198.18.0.2 dport 53 payload dns:$2:A" >/dev/null; }
 gen_q 1 q1after.example.com
 gen_q 0 q0attack.attack.example
 tb_assert_eq "$(got q1after.example.com)/$(got q0attack.attack.example)" 10/0 \
@@ -226,8 +227,7 @@ tb_pass "(e) exit status 1 after a worker failed"
 # A mix of what a capture of a real link holds: DNS to port 53 (valid, attack names, chained,
 # tagged), other UDP ports, TCP, ICMP, ARP.
 MIX=$TB_TMP/mix.pcap
-gen() { tb_gen "$GEN" --quiet "$@" >/dev/null || tb_fail "rxq-gen $* failed"; }
-gen pcap:"$TB_TMP/m1.pcap" --count 3000 --seed 21 \
+tb_rxq_gen pcap:"$TB_TMP/m1.pcap" --count 3000 --seed 21 \
 	--flow 'udp4 src 198.18.0.1 sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:www.example.com:A weight 3' \
 	--flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 53 payload dns:x.attack.example:A weight 2' \
 	--flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 123 size 90 weight 2' \
@@ -298,12 +298,12 @@ off_start xdp:dut0~0 --flow 'udp4 dst-port 53' --flow 'udp6 dst-port 53' --rule-
 # queue's interrupt would have it.
 tb_napi_pin dut dut0 1
 gen_src() { # gen_src SRC NAME COUNT RATE: queries from one source on queue 0
-	tb_gen "$GEN" --quiet xdp:gen0~0 --count "$3" --rate "$4" \
+	tb_gen "$GEN" --quiet --seed "$TB_SEED" xdp:gen0~0 --count "$3" --rate "$4" \
 		--flow "udp4 src $1 sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:$2:A" >/dev/null ||
 		tb_fail "rxq-gen failed"
 }
 gen_src6() { # gen_src6 SRC NAME COUNT RATE
-	tb_gen "$GEN" --quiet xdp:gen0~0 --count "$3" --rate "$4" \
+	tb_gen "$GEN" --quiet --seed "$TB_SEED" xdp:gen0~0 --count "$3" --rate "$4" \
 		--flow "udp6 src $1 sport 1024-65535 random dst fd00::2 dport 53 payload dns:$2:A" >/dev/null ||
 		tb_fail "rxq-gen failed"
 }

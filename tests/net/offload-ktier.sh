@@ -23,10 +23,10 @@ N=0
 off_start() {
 	N=$((N + 1))
 	OFF_OUT=$TB_TMP/off.$N.json
-	tb_bg dut "$OFF" --json xdp:dut0~0 --flow 'udp4 dst-port 53' --flow 'udp6 dst-port 53' \
-		"$@" >"$OFF_OUT" 2>"$OFF_OUT.err"
+	tb_spawn dut "$OFF_OUT" "$OFF_OUT.err" "$OFF" --json xdp:dut0~0 --flow 'udp4 dst-port 53' \
+		--flow 'udp6 dst-port 53' "$@"
 	OFF_PID=$TB_LAST_PID
-	tb_wait_for 10 grep -q '"type":"start"' "$OFF_OUT" ||
+	tb_wait_json "$OFF_OUT" start 10 ||
 		tb_fail "rxq-offload $* did not start: $(cat "$OFF_OUT.err")"
 	# dut0's receive work on one CPU, as a NIC queue's interrupt would have it (limits are per CPU)
 	tb_napi_pin dut dut0 1
@@ -44,10 +44,9 @@ rule() { jq -r "select(.type == \"rule\" and .index == $1) | .$2" "$OFF_OUT"; }
 gen() { # gen OUT ARGS...: rxq-gen on gen0's queue 0, --json summary in OUT
 	local out=$1
 	shift
-	tb_gen "$GEN" --json --quiet xdp:gen0~0 "$@" >"$out" 2>"$out.err" ||
-		tb_fail "rxq-gen $* failed: $(cat "$out.err")"
+	tb_rxq_gen -o "$out" xdp:gen0~0 "$@"
 }
-sent() { jq -r "select(.type == \"flow\" and .index == $2) | .packets" "$1"; }
+sent() { tb_gen_flow "$2" "$1"; }
 # run_mix OUT: the mix through the running rxq-offload, then stop it. Fails (to be run again) when
 # veth dropped frames at the dut's ring before any filter saw them -- the dut's CPU was taken by
 # something else for longer than the ring lasts -- since then no two runs can be compared.
@@ -150,10 +149,10 @@ printf 'drop dns qname *.attack.example\ndefault pass\n' >"$TB_TMP/d.rules"
 xdp_seen() { tb_dut ethtool -S dut0 | awk '/rx_queue_0_xdp_packets/ { print $2 }'; }
 x0=$(xdp_seen)
 off_start --rules "$TB_TMP/d.rules"
-tb_bg gen "$GEN" --json --quiet xdp:gen0~0 --count 100000 --rate 25000 --seed 9 \
+tb_spawn gen "$TB_TMP/d.json" "$TB_TMP/d.err" "$GEN" --json --quiet xdp:gen0~0 --count 100000 \
+	--rate 25000 --seed 9 \
 	--flow 'udp4 src 198.18.128.0/17 random dst 198.18.0.2 dport 53 payload dns:r.attack.example:A weight 1' \
-	--flow 'udp4 src 198.18.128.0/17 random dst 198.18.0.2 dport 53 payload dns:r.example.com:A weight 1' \
-	>"$TB_TMP/d.json" 2>"$TB_TMP/d.err"
+	--flow 'udp4 src 198.18.128.0/17 random dst 198.18.0.2 dport 53 payload dns:r.example.com:A weight 1'
 DPID=$TB_LAST_PID
 for i in 1 2 3 4 5 6; do
 	sleep 0.5
@@ -187,11 +186,11 @@ tb_pass "(d) both rule sets judged: $(off dropped) dropped, $(off passed) passed
 # valid query now and then: it must never be learned.
 printf 'drop dns qname ?.attack.example\ndefault pass\n' >"$TB_TMP/e.rules"
 off_start --rules "$TB_TMP/e.rules" --learn 50 --learn-ttl 3s
-tb_bg gen "$GEN" --json --quiet xdp:gen0~0 --duration 4s --rate 20000 --seed 3 \
+tb_spawn gen "$TB_TMP/e.json" "$TB_TMP/e.err" "$GEN" --json --quiet xdp:gen0~0 --duration 4s \
+	--rate 20000 --seed 3 \
 	--flow 'udp4 src 198.18.201.0/27 random sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:z.attack.example:A weight 98' \
 	--flow 'udp4 src 198.18.200.1 sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:z.attack.example:A weight 1' \
-	--flow 'udp4 src 198.18.200.1 sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:ok.example.com:A weight 1' \
-	>"$TB_TMP/e.json" 2>"$TB_TMP/e.err"
+	--flow 'udp4 src 198.18.200.1 sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:ok.example.com:A weight 1'
 EPID=$TB_LAST_PID
 wait "$EPID" || tb_fail "(e) rxq-gen failed: $(cat "$TB_TMP/e.err")"
 # the per-second reports: what reached user space, against what was decided in XDP

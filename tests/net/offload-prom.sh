@@ -14,7 +14,8 @@ GEN=$(tb_bin rxq-gen)
 R=$TB_TMP/pass.rules
 printf 'default pass\n' >"$R"
 CAP=$TB_TMP/in.pcap
-"$GEN" --quiet pcap:"$CAP" --count 100 --flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 53' \
+tb_seed
+"$GEN" --quiet --seed "$TB_SEED" pcap:"$CAP" --count 100 --flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 53' \
 	>/dev/null || tb_fail "rxq-gen could not write the capture"
 
 DIR=$TB_TMP/collector

@@ -31,10 +31,10 @@ got() { sleep 0.3; grep -c " $1 from" "$TB_TMP/dnsmasq5.log" || true; }
 raw() { tb_gen python3 "$HERE/raw-dns.py" gen0 "$TB_GEN_MAC" "$TB_DUT_MAC" "$@" || tb_fail "raw-dns.py $*"; }
 
 printf 'drop dns qname *.attack.example\ndefault pass\n' >"$TB_TMP/r"
-tb_bg dut "$OFF" --json xdp:dut0~0 --flow 'udp4 dst-port 53' --vlan 5 --rules "$TB_TMP/r" \
-	>"$TB_TMP/off.json" 2>"$TB_TMP/off.err"
+tb_spawn dut "$TB_TMP/off.json" "$TB_TMP/off.err" "$OFF" --json xdp:dut0~0 --flow 'udp4 dst-port 53' \
+	--vlan 5 --rules "$TB_TMP/r"
 OFF_PID=$TB_LAST_PID
-tb_wait_for 10 grep -q '"type":"start"' "$TB_TMP/off.json" || tb_fail "did not start: $(cat "$TB_TMP/off.err")"
+tb_wait_json "$TB_TMP/off.json" start 10 || tb_fail "did not start: $(cat "$TB_TMP/off.err")"
 tap=$(jq -r 'select(.type == "start") | .tap' "$TB_TMP/off.json")
 tb_dut ip link show "$tap.5" >/dev/null 2>&1 || tb_fail "no VLAN interface $tap.5 on the TAP"
 tb_pass "the TAP has $tap.5"

@@ -42,11 +42,10 @@ EOF
 srv_start() {
 	SRV_STATE=$TB_TMP/srv.json
 	rm -f "$SRV_STATE"
-	ip netns exec "$TB_DUT" python3 "$HERE/offload-server.py" 198.18.0.2 "$SRV_STATE" \
-		53,9000 8080 >"$TB_TMP/srv.log" 2>&1 &
-	SRV_PID=$!
-	TB_PIDS+=("$SRV_PID")
-	tb_wait_for 10 test -s "$SRV_STATE" || tb_fail "server did not start: $(cat "$TB_TMP/srv.log")"
+	tb_spawn dut "$TB_TMP/srv.log" "$TB_TMP/srv.log.err" python3 "$HERE/offload-server.py" \
+		198.18.0.2 "$SRV_STATE" 53,9000 8080
+	SRV_PID=$TB_LAST_PID
+	tb_wait_for 10 test -s "$SRV_STATE" || tb_fail "server did not start: $(cat "$TB_TMP/srv.log"{,.err})"
 }
 # srv PORT dns|other: datagrams the server got on PORT.
 srv() { jq -r ".udp[\"$1\"].$2" "$SRV_STATE"; }
@@ -61,10 +60,9 @@ srv_wait() {
 off_start() {
 	N=$((N + 1))
 	OFF_OUT=$TB_TMP/off.$N.json
-	ip netns exec "$TB_DUT" "$OFF" --json --kernel-tier=off "$@" >"$OFF_OUT" 2>"$OFF_OUT.err" &
-	OFF_PID=$!
-	TB_PIDS+=("$OFF_PID")
-	tb_wait_for 10 grep -q '"type":"start"' "$OFF_OUT" ||
+	tb_spawn dut "$OFF_OUT" "$OFF_OUT.err" "$OFF" --json --kernel-tier=off "$@"
+	OFF_PID=$TB_LAST_PID
+	tb_wait_json "$OFF_OUT" start 10 ||
 		tb_fail "rxq-offload did not start: $(cat "$OFF_OUT.err")"
 }
 # off_stop: SIGINT, exit 0, summary in $OFF_SUM.
@@ -76,16 +74,6 @@ off_stop() {
 	OFF_SUM=$(grep '"type":"summary"' "$OFF_OUT") || tb_fail "rxq-offload printed no summary"
 }
 off() { echo "$OFF_SUM" | jq -r ".$1"; }
-
-# gen ARGS...: rxq-gen in the gen namespace, --json; output in $GEN_OUT.
-gen() {
-	N=$((N + 1))
-	GEN_OUT=$TB_TMP/gen.$N.json
-	tb_gen "$GEN" --json --quiet "$@" >"$GEN_OUT" 2>"$GEN_OUT.err" ||
-		tb_fail "rxq-gen $* failed: $(cat "$GEN_OUT.err")"
-}
-gen_field() { jq -r "select(.type == \"summary\") | .$1" "${2:-$GEN_OUT}"; }
-gen_flow() { jq -r "select(.type == \"flow\" and .index == $1) | .packets" "${2:-$GEN_OUT}"; }
 
 # reconcile WHAT: the summary's own books balance, and the program's.
 reconcile() {
@@ -105,8 +93,8 @@ tap=$(jq -r 'select(.type == "start") | .tap' "$OFF_OUT")
 tb_dut ip link show "$tap" >/dev/null 2>&1 || tb_fail "(a) TAP $tap does not exist"
 tb_pass "(a) TAP $tap exists"
 
-gen xdp:gen0~0 --count 50000 --rate 20000 --seed 1 --flow "$FLOOD weight 90" --flow "$VALID weight 10"
-sent=$(gen_field tx_packets) flood=$(gen_flow 0) valid=$(gen_flow 1)
+tb_rxq_gen xdp:gen0~0 --count 50000 --rate 20000 --seed 1 --flow "$FLOOD weight 90" --flow "$VALID weight 10"
+sent=$(tb_gen_field tx_packets) flood=$(tb_gen_flow 0) valid=$(tb_gen_flow 1)
 tb_assert_eq "$sent" 50000 "(a) rxq-gen sent 50000"
 tb_assert_eq "$valid" 5000 "(a) of which 10% valid DNS"
 srv_wait 53 dns "$valid"
@@ -133,11 +121,11 @@ tb_pass "(a) XDP program detached on exit"
 off_start xdp:dut0~0 --flow "$FLOW" --rules "$TB_TMP/dns.rules"
 # a flood on queue 0 all along, from sources the checks below do not use
 N=$((N + 1))
-BG_OUT=$TB_TMP/gen.$N.json
-ip netns exec "$TB_GEN" "$GEN" --json --quiet xdp:gen0~0 --count 16000 --rate 4000 \
-	--flow "$FLOOD" >"$BG_OUT" 2>"$BG_OUT.err" &
-BG_PID=$!
-TB_PIDS+=("$BG_PID")
+BG_OUT=$TB_TMP/gen.bg.$N.json
+tb_seed
+tb_spawn gen "$BG_OUT" "$BG_OUT.err" "$GEN" --json --quiet --seed "$TB_SEED" xdp:gen0~0 \
+	--count 16000 --rate 4000 --flow "$FLOOD"
+BG_PID=$TB_LAST_PID
 sleep 0.3
 tb_gen ping -c 3 -i 0.2 -W 1 -q 198.18.0.2 >/dev/null || tb_fail "(b) IPv4 ping during the offload"
 tb_pass "(b) IPv4 ping works during the offload"
@@ -150,19 +138,19 @@ c.sendall(b"hello\n")
 print(c.recv(64).decode().strip())') || tb_fail "(b) TCP connection to the dut failed"
 tb_assert_eq "$reply" "echo hello" "(b) TCP connection to the dut works"
 before=$(srv_total 9000)
-gen packet:gen0 --count 2000 --rate 10000 --flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 9000 size 100'
+tb_rxq_gen packet:gen0 --count 2000 --rate 10000 --flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 9000 size 100'
 srv_wait 9000 other $((before + 2000))
 tb_assert_eq "$(($(srv_total 9000) - before))" 2000 "(b) UDP to another port reaches its server"
 d0=$(srv 53 dns) o0=$(srv 53 other)
-gen xdp:gen0~1 --count 3000 --rate 10000 --seed 2 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
-srv_wait 53 other $((o0 + $(gen_flow 0)))
-tb_assert_eq "$(($(srv 53 dns) - d0))" "$(gen_flow 1)" "(b) queue 1: valid queries reach the server"
-tb_assert_eq "$(($(srv 53 other) - o0))" "$(gen_flow 0)" \
+tb_rxq_gen xdp:gen0~1 --count 3000 --rate 10000 --seed 2 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
+srv_wait 53 other $((o0 + $(tb_gen_flow 0)))
+tb_assert_eq "$(($(srv 53 dns) - d0))" "$(tb_gen_flow 1)" "(b) queue 1: valid queries reach the server"
+tb_assert_eq "$(($(srv 53 other) - o0))" "$(tb_gen_flow 0)" \
 	"(b) queue 1: its 'flood' is untouched too (kernel path)"
 wait "$BG_PID" || tb_fail "(b) background flood failed: $(cat "$BG_OUT.err")"
 sleep 0.3
 off_stop
-tb_assert_eq "$(off rx)" "$(gen_field tx_packets "$BG_OUT")" \
+tb_assert_eq "$(off rx)" "$(tb_gen_field tx_packets "$BG_OUT")" \
 	"(b) rxq-offload saw only the queue-0 flood, nothing of the other traffic"
 reconcile "(b)"
 
@@ -170,11 +158,11 @@ reconcile "(b)"
 off_start xdp:dut0~0 --flow "$FLOW" --rules "$TB_TMP/dns.rules"
 tap=$(jq -r 'select(.type == "start") | .tap' "$OFF_OUT")
 N=$((N + 1))
-BG_OUT=$TB_TMP/gen.$N.json
-ip netns exec "$TB_GEN" "$GEN" --json --quiet xdp:gen0~0 --duration 4s --rate 5000 \
-	--flow "$FLOOD weight 9" --flow "$VALID weight 1" >"$BG_OUT" 2>"$BG_OUT.err" &
-BG_PID=$!
-TB_PIDS+=("$BG_PID")
+BG_OUT=$TB_TMP/gen.bg.$N.json
+tb_seed
+tb_spawn gen "$BG_OUT" "$BG_OUT.err" "$GEN" --json --quiet --seed "$TB_SEED" xdp:gen0~0 \
+	--duration 4s --rate 5000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
+BG_PID=$TB_LAST_PID
 d0=$(srv 53 dns)
 tb_wait_until 3 '[ "$(srv 53 dns)" -gt "$d0" ]' || tb_fail "(c) no valid query reached the server"
 o0=$(srv 53 other)
@@ -197,7 +185,7 @@ wait "$OFF_PID" 2>/dev/null || true
 wait "$BG_PID" || tb_fail "(c) background traffic failed: $(cat "$BG_OUT.err")"
 sleep 0.3
 t0=$(srv_total 53)
-gen xdp:gen0~0 --count 5000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
+tb_rxq_gen xdp:gen0~0 --count 5000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
 srv_wait 53 other $((o0 + 1))
 tb_wait_until 3 '[ "$(srv_total 53)" -ge $((t0 + 5000)) ]' || true
 tb_assert_eq "$(($(srv_total 53) - t0))" 5000 "(c) afterwards the server gets all traffic"
@@ -206,7 +194,7 @@ tb_assert_eq "$(($(srv_total 53) - t0))" 5000 "(c) afterwards the server gets al
 printf 'pass dns qname www.example.com\ndefault drop\n' >"$TB_TMP/hup.rules"
 off_start xdp:dut0~0 --flow "$FLOW" --rules "$TB_TMP/hup.rules"
 d0=$(srv 53 dns)
-gen xdp:gen0~0 --count 1000 --rate 20000 --flow "$VALID"
+tb_rxq_gen xdp:gen0~0 --count 1000 --rate 20000 --flow "$VALID"
 srv_wait 53 dns $((d0 + 1000))
 tb_assert_eq "$(($(srv 53 dns) - d0))" 1000 "(d) rules v1 pass the queries"
 printf 'drop dns qname www.example.com\ndefault pass\n' >"$TB_TMP/hup.rules"
@@ -214,7 +202,7 @@ kill -HUP "$OFF_PID"
 tb_wait_for 5 grep -q '"type":"reload","rules":.*"ok":true' "$OFF_OUT" ||
 	tb_fail "(d) no successful reload reported: $(cat "$OFF_OUT.err")"
 d0=$(srv 53 dns)
-gen xdp:gen0~0 --count 1000 --rate 20000 --flow "$VALID"
+tb_rxq_gen xdp:gen0~0 --count 1000 --rate 20000 --flow "$VALID"
 sleep 1
 tb_assert_eq "$(($(srv 53 dns) - d0))" 0 "(d) after SIGHUP with v2 the same queries are dropped"
 printf 'drop dns qname www.example.com\ndorp src net 198.19.0.0/16\ndefault pass\n' \
@@ -224,7 +212,7 @@ tb_wait_for 5 grep -q '"ok":false' "$OFF_OUT" || tb_fail "(d) the broken file wa
 grep -qE 'hup.rules:2:1: .*dorp' "$OFF_OUT.err" ||
 	tb_fail "(d) the error does not say FILE:LINE:COL: $(cat "$OFF_OUT.err")"
 tb_pass "(d) broken file reported: $(grep -m1 'hup.rules:2' "$OFF_OUT.err")"
-gen xdp:gen0~0 --count 1000 --rate 20000 --flow "$VALID"
+tb_rxq_gen xdp:gen0~0 --count 1000 --rate 20000 --flow "$VALID"
 sleep 1
 tb_assert_eq "$(($(srv 53 dns) - d0))" 0 "(d) with the broken file the v2 verdicts stay"
 off_stop
@@ -246,14 +234,14 @@ MIX=(--flow "$FLOOD weight 60"
 	--flow 'udp4 src 198.18.0.1 sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:x.attack.example:A weight 10'
 	--flow "$VALID weight 15"
 	--flow 'udp4 src 198.18.0.1 dst 198.18.0.2 dport 53 size 80 weight 5')
-gen pcap:"$TB_TMP/mix.pcap" --count 20000 --seed 7 "${MIX[@]}"
+tb_rxq_gen pcap:"$TB_TMP/mix.pcap" --count 20000 --seed 7 "${MIX[@]}"
 PCAP_OUT=$TB_TMP/off.pcap.json
 ip netns exec "$TB_DUT" "$OFF" --json pcap:"$TB_TMP/mix.pcap" --rules "$TB_TMP/f.rules" \
 	--rule-stats --out-pass pcap:"$TB_TMP/pass.pcap" >"$PCAP_OUT" 2>&1 ||
 	tb_fail "(f) pcap: run failed: $(cat "$PCAP_OUT")"
 PCAP_SUM=$(grep '"type":"summary"' "$PCAP_OUT")
 off_start xdp:dut0~0 --flow "$FLOW" --rules "$TB_TMP/f.rules"
-gen xdp:gen0~0 --count 20000 --rate 20000 --seed 7 "${MIX[@]}"
+tb_rxq_gen xdp:gen0~0 --count 20000 --rate 20000 --seed 7 "${MIX[@]}"
 sleep 0.5
 off_stop
 for f in rx dropped passed limited errors; do
@@ -274,8 +262,8 @@ PROM=$TB_TMP/rxq.prom
 off_start xdp:dut0 --flow "$FLOW" --rules "$TB_TMP/dns.rules" --cpu 0,1 --prom "$PROM" --rule-stats
 tb_assert_eq "$(jq -r 'select(.type == "start") | .queues' "$OFF_OUT")" 2 "(g) xdp:dut0 opens both queues"
 d0=$(srv 53 dns)
-gen xdp:gen0~0 --count 10000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
-gen xdp:gen0~1 --count 6000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
+tb_rxq_gen xdp:gen0~0 --count 10000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
+tb_rxq_gen xdp:gen0~1 --count 6000 --rate 20000 --flow "$FLOOD weight 9" --flow "$VALID weight 1"
 srv_wait 53 dns $((d0 + 1600))
 tb_assert_eq "$(($(srv 53 dns) - d0))" 1600 "(g) valid queries of both queues reach the server"
 tb_wait_for 3 grep -q 'rxq_offload_rx_packets_total{port="xdp:dut0",queue="1"} 6000' "$PROM" ||
@@ -298,13 +286,13 @@ tb_pass "(g) no temporary Prometheus file left"
 
 # --- (h) IPv6: a udp6 flow steered next to the udp4 one, valid queries back through the TAP ----
 STATE6=$TB_TMP/srv6.json
-ip netns exec "$TB_DUT" python3 "$HERE/offload-server.py" fd00::2 "$STATE6" 53 \
-	>"$TB_TMP/srv6.log" 2>&1 &
-TB_PIDS+=("$!")
-tb_wait_for 10 test -s "$STATE6" || tb_fail "(h) IPv6 server did not start: $(cat "$TB_TMP/srv6.log")"
+tb_spawn dut "$TB_TMP/srv6.log" "$TB_TMP/srv6.log.err" python3 "$HERE/offload-server.py" \
+	fd00::2 "$STATE6" 53
+tb_wait_for 10 test -s "$STATE6" ||
+	tb_fail "(h) IPv6 server did not start: $(cat "$TB_TMP/srv6.log"{,.err})"
 printf 'drop src net fd19::/16\npass dns qname *.example.com\ndefault drop\n' >"$TB_TMP/v6.rules"
 off_start xdp:dut0~0 --flow 'udp6 dst-port 53' --flow "$FLOW" --rules "$TB_TMP/v6.rules"
-gen xdp:gen0~0 --count 10000 --rate 20000 \
+tb_rxq_gen xdp:gen0~0 --count 10000 --rate 20000 \
 	--flow 'udp6 src fd19::/64 random sport 1024-65535 random dst fd00::2 dport 53 size 80 weight 9' \
 	--flow 'udp6 src fd00::1 sport 1024-65535 random dst fd00::2 dport 53 payload dns:www.example.com:AAAA weight 1'
 tb_wait_until 5 '[ "$(jq -r ".udp[\"53\"].dns" "$STATE6")" -ge 1000 ]' || true

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * rxq-sink: the receiver of the network tests and benchmarks. Attaches bpf/sink.bpf.c to an
- * interface through a bpf_link (gone with the process, even after SIGKILL), counts frames per class
- * and prints the cumulative counts once per interval and at exit:
+ * rxq-sink: a helper of the network tests and benchmarks, not a tool: it is built here, next to
+ * the tests, and never installed. It attaches bpf/sink.bpf.c to an interface through a bpf_link
+ * (gone with the process, even after SIGKILL), counts frames per class and prints the cumulative
+ * counts once per interval and at exit:
  *
- *   rxq-sink dut0 --class 'udp dport 53 src 198.19.0.0/24' --class 'udp' --json
+ *   rxq-sink dut0 --class 'udp4 dst-port 53 src-ip 198.19.0.0/24' --class 'ip6' --json
  *   {"type":"ready","ifname":"dut0","mode":"native"}
  *   {"type":"report","t":1.000,"packets":..,"bytes":..,"c0":{"packets":..,"bytes":..},...,"other":{...}}
  *   {"type":"summary",...same fields...}
  *
- * Class rule words: udp tcp icmp icmp6 ip4 ip6 | proto N | src PREFIX | dst PREFIX |
- * sport N[-M] | dport N[-M]. A frame counts in the first class it matches, else in "other".
+ * A class is a flow spec, the language of rxq-offload --flow and rxq-nic (rxq/flowspec.h):
+ * TYPE [src-ip ADDR[/LEN]] [dst-ip ADDR[/LEN]] [src-port N] [dst-port N] [proto N], TYPE one of
+ * udp4 tcp4 udp6 tcp6 ip4 ip6. A frame counts in the first class it matches, else in "other".
  */
 #include <errno.h>
 #include <linux/if_link.h>
@@ -25,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "rxq/cli.h"
+#include "rxq/flowspec.h"
 #include "rxq/log.h"
 #include "rxq/output.h"
 #include "rxq/parse.h"
@@ -35,7 +38,9 @@
 enum { OPT_CLASS = 1, OPT_PASS, OPT_GENERIC, OPT_INTERVAL, OPT_DURATION, OPT_JSON };
 
 static const struct rxq_opt opts[] = {
-	{"class", 'c', "RULE", "count frames matching RULE separately (up to 8, first match wins)",
+	{"class", 'c', "FLOWSPEC",
+	 "count frames matching FLOWSPEC (e.g. 'udp4 dst-port 53') separately (up to 8, first "
+	 "match wins)",
 	 OPT_CLASS},
 	{"pass", 0, NULL, "XDP_PASS every frame instead of dropping it", OPT_PASS},
 	{"generic", 0, NULL, "attach in generic (skb) mode instead of native", OPT_GENERIC},
@@ -45,102 +50,53 @@ static const struct rxq_opt opts[] = {
 	{NULL, 0, NULL, NULL, 0},
 };
 
-static int parse_port_range(const char *s, __u16 *lo, __u16 *hi)
+/* Sets the rule's address match to @a/@plen (host bits cleared). */
+static void set_prefix(struct rxq_sink_rule *r, bool src, const struct rxq_addr *a, unsigned plen)
 {
-	char buf[32], *dash;
-	uint64_t a, b;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	dash = strchr(buf, '-');
-	if (dash)
-		*dash = '\0';
-	if (rxq_parse_u64(buf, 0, 65535, &a))
-		return -EINVAL;
-	b = a;
-	if (dash && rxq_parse_u64(dash + 1, a, 65535, &b))
-		return -EINVAL;
-	*lo = (__u16)a;
-	*hi = (__u16)b;
-	return 0;
-}
-
-static int parse_prefix(const char *s, struct rxq_sink_rule *r, bool src)
-{
-	struct rxq_addr a;
-	unsigned plen, fam;
 	__u32 *net = src ? r->src : r->dst, *mask = src ? r->src_mask : r->dst_mask;
 	uint8_t m[16] = {0};
 
-	if (rxq_parse_prefix(s, false, &a, &plen))
-		return -EINVAL;
-	fam = a.family == AF_INET ? 4 : 6;
-	if ((r->match & RXQ_SINK_M_FAMILY) && r->family != fam)
-		return -EINVAL;
-	r->match |= RXQ_SINK_M_FAMILY | (src ? RXQ_SINK_M_SRC : RXQ_SINK_M_DST);
-	r->family = (__u8)fam;
+	r->match |= src ? RXQ_SINK_M_SRC : RXQ_SINK_M_DST;
 	for (unsigned i = 0; i < plen; i++)
 		m[i / 8] |= (uint8_t)(0x80 >> (i % 8));
 	memcpy(mask, m, 16);
-	memcpy(net, a.b, fam == 4 ? 4 : 16);
+	memset(net, 0, 16);
+	memcpy(net, a->b, a->family == AF_INET ? 4 : 16);
 	for (int i = 0; i < 4; i++)
 		net[i] &= mask[i];
-	return 0;
 }
 
+/* A class is a flow spec, as rxq-offload's and rxq-nic's --flow take it (rxq/flowspec.h). */
 static int parse_rule(const char *spec, struct rxq_sink_rule *r)
 {
-	char buf[512], *save = NULL, *w, *arg;
-	int err = 0;
+	struct rxq_parse_error err = {0};
+	struct rxq_flowspec fs;
 
 	memset(r, 0, sizeof(*r));
-	if (strlen(spec) >= sizeof(buf))
+	if (rxq_flowspec__parse(&fs, spec, &err)) {
+		fprintf(stderr, "rxq-sink: bad --class: %s\n    %s\n    %*s^\n", err.msg, spec,
+			err.col ? (int)err.col - 1 : 0, "");
 		return -EINVAL;
-	strcpy(buf, spec);
-	for (w = strtok_r(buf, " ", &save); w && !err; w = strtok_r(NULL, " ", &save)) {
-		uint64_t v;
-
-		if (!strcmp(w, "udp") || !strcmp(w, "tcp") || !strcmp(w, "icmp") ||
-		    !strcmp(w, "icmp6")) {
-			r->match |= RXQ_SINK_M_PROTO;
-			r->proto = !strcmp(w, "udp")    ? IPPROTO_UDP
-				   : !strcmp(w, "tcp")  ? IPPROTO_TCP
-				   : !strcmp(w, "icmp") ? IPPROTO_ICMP
-							: IPPROTO_ICMPV6;
-			continue;
-		}
-		if (!strcmp(w, "ip4") || !strcmp(w, "ip6")) {
-			r->match |= RXQ_SINK_M_FAMILY;
-			r->family = w[2] == '4' ? 4 : 6;
-			continue;
-		}
-		arg = strtok_r(NULL, " ", &save);
-		if (!arg) {
-			fprintf(stderr, "rxq-sink: '%s' needs a value in rule '%s'\n", w, spec);
-			return -EINVAL;
-		}
-		if (!strcmp(w, "proto")) {
-			err = rxq_parse_u64(arg, 0, 255, &v);
-			r->match |= RXQ_SINK_M_PROTO;
-			r->proto = (__u8)v;
-		} else if (!strcmp(w, "src") || !strcmp(w, "dst")) {
-			err = parse_prefix(arg, r, w[0] == 's');
-		} else if (!strcmp(w, "sport")) {
-			err = parse_port_range(arg, &r->sport_lo, &r->sport_hi);
-			r->match |= RXQ_SINK_M_SPORT;
-		} else if (!strcmp(w, "dport")) {
-			err = parse_port_range(arg, &r->dport_lo, &r->dport_hi);
-			r->match |= RXQ_SINK_M_DPORT;
-		} else {
-			fprintf(stderr, "rxq-sink: unknown word '%s' in rule '%s'\n", w, spec);
-			return -EINVAL;
-		}
-		if (err)
-			fprintf(stderr, "rxq-sink: bad value '%s' for '%s' in rule '%s'\n", arg, w,
-				spec);
 	}
-	return err ? -EINVAL : 0;
+	r->match = RXQ_SINK_M_FAMILY;
+	r->family = fs.family == AF_INET ? 4 : 6;
+	if (!fs.any_proto) {
+		r->match |= RXQ_SINK_M_PROTO;
+		r->proto = fs.proto;
+	}
+	if (fs.fields & RXQ_FS_SRC_IP)
+		set_prefix(r, true, &fs.src_ip, fs.src_plen);
+	if (fs.fields & RXQ_FS_DST_IP)
+		set_prefix(r, false, &fs.dst_ip, fs.dst_plen);
+	if (fs.fields & RXQ_FS_SRC_PORT) {
+		r->match |= RXQ_SINK_M_SPORT;
+		r->sport_lo = r->sport_hi = fs.src_port;
+	}
+	if (fs.fields & RXQ_FS_DST_PORT) {
+		r->match |= RXQ_SINK_M_DPORT;
+		r->dport_lo = r->dport_hi = fs.dst_port;
+	}
+	return 0;
 }
 
 static int read_counts(int map_fd, unsigned ncpu, struct rxq_sink_count *out)

@@ -30,9 +30,9 @@ tb_assert_eq "$(tb_xdp_attached dut "$TB_DUT_IF")" "$other" \
 	"without --force the other program stays attached"
 
 # --force: the server takes the interface over and answers.
-tb_bg dut sh -c 'exec "$0" "$@" >"'"$TB_TMP"'/force.json" 2>"'"$TB_TMP"'/force.err"' \
-	"$SERVER" --listen=:4321 --xdp="$TB_DUT_IF~0" --force --json --duration=4 >/dev/null
-server_pid=${TB_PIDS[-1]}
+tb_spawn dut "$TB_TMP/force.json" "$TB_TMP/force.err" "$SERVER" --listen=:4321 \
+	--xdp="$TB_DUT_IF~0" --force --json --duration=4
+server_pid=$TB_LAST_PID
 echoing() { grep -q "echoing UDP port 4321" "$TB_TMP/force.err"; }
 tb_wait_for 10 echoing || tb_fail "--force did not start: $(cat "$TB_TMP/force.err")"
 grep -q "has an XDP program .*(id $other.*detaching it (--force)" "$TB_TMP/force.err" ||

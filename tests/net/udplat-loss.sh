@@ -16,8 +16,7 @@ tb_up 1
 start_server() {
 	local name=$1
 	shift
-	tb_bg dut sh -c 'out=$1 err=$2; shift 2; exec "$@" >"$out" 2>"$err"' sh \
-		"$TB_TMP/$name.json" "$TB_TMP/$name.err" "$SERVER" "$@" >/dev/null
+	tb_spawn dut "$TB_TMP/$name.json" "$TB_TMP/$name.err" "$SERVER" "$@"
 }
 server_up() { tb_dut ss -Hlun "sport = :4321" | grep -q .; }
 start_server server --listen=:4321 --json
@@ -80,9 +79,9 @@ jq -e '.lost == 0 and .dup == 0 and .replies == 2000' <<<"$s" >/dev/null || tb_f
 tb_assert_eq "$(jq .reordered <<<"$s")" 1000 "reordered echoes counted"
 
 # ---- the server dies mid-run and comes back -------------------------------------------------------
-tb_gen "$CLIENT" --json --duration=5 --timeout=100ms 198.18.0.2:4321 >"$TB_TMP/c.json" \
-	2>"$TB_TMP/c.err" &
-cpid=$!
+tb_spawn gen "$TB_TMP/c.json" "$TB_TMP/c.err" "$CLIENT" --json --duration=5 --timeout=100ms \
+	198.18.0.2:4321
+cpid=$TB_LAST_PID
 sleep 1
 server_pid=${TB_PIDS[0]}
 kill -KILL "$server_pid"

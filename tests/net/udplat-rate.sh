@@ -45,9 +45,9 @@ tb_pass "closed loop is held to $(jq .pps <<<"$s") round trips/s by 20 ms echoes
 
 # ---- the server stops for 0.3 s mid-run ---------------------------------------------------------
 # (150 probes wait in its socket buffer meanwhile: the default buffer holds them.)
-tb_gen "$CLIENT" --json --rate=500 --duration=3 --interval=500ms 198.18.0.2:4321 \
-	>"$TB_TMP/c.json" 2>"$TB_TMP/c.err" &
-cpid=$!
+tb_spawn gen "$TB_TMP/c.json" "$TB_TMP/c.err" "$CLIENT" --json --rate=500 --duration=3 \
+	--interval=500ms 198.18.0.2:4321
+cpid=$TB_LAST_PID
 sleep 1.2
 kill -STOP "$server_pid"
 sleep 0.3

@@ -26,9 +26,8 @@ tb_expect_exit 2 "--xdp-mode: 'turbo' is not a known value \(expected auto, nati
 [ -z "$(tb_xdp_attached dut "$TB_DUT_IF")" ] || tb_fail "an XDP program stayed attached after bad input"
 
 # ---- the AF_XDP echo, next to a kernel echo on another port -----------------------------------
-tb_bg dut sh -c 'exec "$0" "$@" >"'"$TB_TMP"'/xdp.json" 2>"'"$TB_TMP"'/xdp.err"' \
-	"$SERVER" --listen=:4321 --xdp="$TB_DUT_IF~0" --json >/dev/null
-xdp_pid=${TB_PIDS[-1]}
+tb_spawn dut "$TB_TMP/xdp.json" "$TB_TMP/xdp.err" "$SERVER" --listen=:4321 --xdp="$TB_DUT_IF~0" --json
+xdp_pid=$TB_LAST_PID
 tb_bg dut "$SERVER" --listen=:4322 >/dev/null 2>&1
 tb_wait_for 5 port_up 4322 || tb_fail "kernel rxq-udpserver did not start"
 attached() { [ -n "$(tb_xdp_attached dut "$TB_DUT_IF")" ] && grep -q "echoing UDP port 4321" "$TB_TMP/xdp.err"; }

@@ -22,8 +22,7 @@ tb_gen ip neigh replace fd00::3 lladdr "$TB_DUT_MAC" dev "$TB_GEN_IF" nud perman
 start_server() {
 	local name=$1
 	shift
-	tb_bg dut sh -c 'out=$1 err=$2; shift 2; exec "$@" >"$out" 2>"$err"' sh \
-		"$TB_TMP/$name.json" "$TB_TMP/$name.err" "$SERVER" "$@" >/dev/null
+	tb_spawn dut "$TB_TMP/$name.json" "$TB_TMP/$name.err" "$SERVER" "$@"
 }
 start_server server --listen=:4321 --json
 # A pinned, multi-threaded server with one SO_REUSEPORT socket per thread.
@@ -150,9 +149,9 @@ check_summary "$TB_TMP/client.json" "--warmup=1 --duration=1: summary covers the
 
 # SIGINT: the client stops sending, collects the echoes in flight, prints the summary, exits 0.
 # (A script's background jobs start with SIGINT ignored; env puts the default action back.)
-ip netns exec "$TB_GEN" env --default-signal=INT "$CLIENT" --json 198.18.0.2:4321 \
-	>"$TB_TMP/client.json" 2>"$TB_TMP/client.err" &
-cpid=$!
+tb_spawn gen "$TB_TMP/client.json" "$TB_TMP/client.err" env --default-signal=INT "$CLIENT" --json \
+	198.18.0.2:4321
+cpid=$TB_LAST_PID
 sleep 1.5
 kill -INT "$cpid"
 rc=0

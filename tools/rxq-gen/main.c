@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * rxq-gen: a packet flood generator. Options and wiring live here; the traffic description and the
- * frame engine in traffic.c; sockets in librxq's port module.
+ * frame engine in librxq's traffic module; sockets in its port module.
  */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -22,7 +22,7 @@
 #include "rxq/parse.h"
 #include "rxq/port.h"
 #include "rxq/stats.h"
-#include "traffic.h"
+#include "rxq/traffic.h"
 
 #define PROG        "rxq-gen"
 #define MAX_THREADS 256
@@ -39,8 +39,8 @@ enum {
 
 struct config {
 	struct rxq_port_spec port;
-	struct gen_flow flows[GEN_MAX_FLOWS];
-	const char *flow_text[GEN_MAX_FLOWS];
+	struct rxq_gen_flow flows[RXQ_GEN_MAX_FLOWS];
+	const char *flow_text[RXQ_GEN_MAX_FLOWS];
 	unsigned nflows;
 	uint64_t count, duration_ns, rate, seed, interval_ns;
 	unsigned threads, batch, ring;
@@ -99,7 +99,7 @@ static const struct rxq_cli_opt options[] = {
 
 struct shared {
 	const struct config *cfg;
-	struct gen_mix *mix;
+	struct rxq_gen_mix *mix;
 	struct rxq_counters *counters;
 	struct rxq_ticker *ticker;
 	uint64_t start_ns;
@@ -144,15 +144,15 @@ static void *sender(void *arg)
 	struct worker *w = arg;
 	struct shared *sh = w->sh;
 	const struct config *cfg = sh->cfg;
-	unsigned nflows = gen_mix__nflows(sh->mix);
+	unsigned nflows = rxq_gen_mix__nflows(sh->mix);
 	uint64_t *row = rxq_counters__row(sh->counters, w->index);
-	uint64_t flow_pkts[GEN_MAX_FLOWS] = {0}, flow_bytes[GEN_MAX_FLOWS] = {0};
+	uint64_t flow_pkts[RXQ_GEN_MAX_FLOWS] = {0}, flow_bytes[RXQ_GEN_MAX_FLOWS] = {0};
 	struct rxq_tx_buf bufs[MAX_BATCH];
 	unsigned flow_of[MAX_BATCH];
 	uint64_t sent = 0, deadline = 0, seed;
 	double ns_per_pkt = w->rate > 0 ? 1e9 / w->rate : 0;
 	struct rxq_tx_stats st;
-	struct gen_thread gt;
+	struct rxq_gen_thread gt;
 	int err;
 
 	if (w->cpu >= 0) {
@@ -166,7 +166,7 @@ static void *sender(void *arg)
 				 strerror(err));
 	}
 	seed = cfg->seed_set ? cfg->seed : sh->start_ns;
-	if (gen_thread__init(&gt, sh->mix, w->index, cfg->threads, seed)) {
+	if (rxq_gen_thread__init(&gt, sh->mix, w->index, cfg->threads, seed)) {
 		atomic_store(&sh->fatal, -ENOMEM);
 		goto done;
 	}
@@ -216,7 +216,7 @@ static void *sender(void *arg)
 		}
 		for (unsigned i = 0; i < got; i++) {
 			unsigned f;
-			uint32_t len = gen_mix__next(sh->mix, &gt, bufs[i].data, &f);
+			uint32_t len = rxq_gen_mix__next(sh->mix, &gt, bufs[i].data, &f);
 
 			bufs[i].len = len;
 			flow_of[i] = f;
@@ -255,7 +255,7 @@ static void *sender(void *arg)
 		atomic_store(&sh->fatal, err);
 	rxq_tx__stats(w->tx, &st);
 	publish(row, &st, flow_pkts, flow_bytes, nflows);
-	gen_thread__fini(&gt);
+	rxq_gen_thread__fini(&gt);
 done:
 	rxq_ticker__done(sh->ticker);
 	return NULL;
@@ -270,11 +270,11 @@ static int parse_flow(const struct rxq_cli_opt *o, const char *text, void *dst)
 	struct rxq_parse_error err = {0};
 
 	(void)o;
-	if (cfg->nflows == GEN_MAX_FLOWS) {
-		rxq_cli__error("at most %d --flow descriptions", GEN_MAX_FLOWS);
+	if (cfg->nflows == RXQ_GEN_MAX_FLOWS) {
+		rxq_cli__error("at most %d --flow descriptions", RXQ_GEN_MAX_FLOWS);
 		return -E2BIG;
 	}
-	if (gen_flow__parse(&cfg->flows[cfg->nflows], text, &err)) {
+	if (rxq_gen_flow__parse(&cfg->flows[cfg->nflows], text, &err)) {
 		rxq_cli__error("bad --flow: %s\n    %s\n    %*s^", err.msg, text,
 			       err.col > 1 ? (int)err.col - 1 : 0, "");
 		return -EINVAL;
@@ -373,8 +373,8 @@ static int setup_flows(struct config *cfg, const struct rxq_netdev *dev,
 	int err;
 
 	for (unsigned i = 0; i < cfg->nflows; i++) {
-		struct gen_flow *f = &cfg->flows[i];
-		uint8_t fam = gen_proto__family(f->proto);
+		struct rxq_gen_flow *f = &cfg->flows[i];
+		uint8_t fam = rxq_gen_proto__family(f->proto);
 		struct rxq_addr via;
 
 		if (!f->src.set) {
@@ -390,12 +390,12 @@ static int setup_flows(struct config *cfg, const struct rxq_netdev *dev,
 			f->src.set = true;
 			f->src.count = 1;
 		}
-		if (gen_flow__finish(f, &perr))
+		if (rxq_gen_flow__finish(f, &perr))
 			return rxq_cli__error("--flow '%s': %s", cfg->flow_text[i], perr.msg);
-		if (dev && gen_flow__max_len(f) > dev->mtu + 14u)
+		if (dev && rxq_gen_flow__max_len(f) > dev->mtu + 14u)
 			return rxq_cli__error("--flow '%s': frames of %u bytes do not fit the MTU of %s (%u: "
 				   "frames up to %u bytes)",
-				   cfg->flow_text[i], gen_flow__max_len(f), dev->name, dev->mtu,
+				   cfg->flow_text[i], rxq_gen_flow__max_len(f), dev->name, dev->mtu,
 				   dev->mtu + 14);
 		if (cfg->dst_mac_set || !dev) {
 			memcpy(dst_macs[i], cfg->dst_mac, 6);
@@ -427,7 +427,7 @@ static int check_rate(const struct config *cfg, const struct rxq_netdev *dev)
 	if (!cfg->rate || !dev || !dev->speed_mbps)
 		return 0;
 	for (unsigned i = 0; i < cfg->nflows; i++) {
-		double len = gen_flow__avg_len(&cfg->flows[i]);
+		double len = rxq_gen_flow__avg_len(&cfg->flows[i]);
 
 		if (len < RXQ_FRAME_MIN)
 			len = RXQ_FRAME_MIN;
@@ -490,10 +490,10 @@ static void print_summary(struct rxq_out *out, const struct config *cfg, const u
 
 static int run(struct config *cfg)
 {
-	static uint8_t dst_macs[GEN_MAX_FLOWS][6];
+	static uint8_t dst_macs[RXQ_GEN_MAX_FLOWS][6];
 	struct rxq_netdev dev, *devp = NULL;
 	struct rxq_parse_error perr = {0};
-	struct gen_mix_opts mopts = {0};
+	struct rxq_gen_mix_opts mopts = {0};
 	struct shared sh = {.cfg = cfg};
 	struct worker *workers = NULL;
 	struct rxq_tx_opts topts = {0};
@@ -557,7 +557,7 @@ static int run(struct config *cfg)
 
 	memcpy(mopts.src_mac, cfg->src_mac, 6);
 	mopts.dst_macs = (const uint8_t(*)[6])dst_macs;
-	err = gen_mix__new(&sh.mix, cfg->flows, cfg->nflows, &mopts);
+	err = rxq_gen_mix__new(&sh.mix, cfg->flows, cfg->nflows, &mopts);
 	if (err)
 		return rxq_cli__exit_status(err);
 	nfields = C_FLOW0 + 2 * cfg->nflows;
@@ -572,7 +572,7 @@ static int run(struct config *cfg)
 	}
 
 	topts.batch = cfg->batch;
-	topts.frame_max = gen_mix__max_len(sh.mix);
+	topts.frame_max = rxq_gen_mix__max_len(sh.mix);
 	topts.qdisc = cfg->qdisc;
 	/*
 	 * sendmmsg() over the TX ring by default: on veth and small frames it measured 10-15%
@@ -693,7 +693,7 @@ free_all:
 	free(prev);
 	free(tot);
 	rxq_out__free(out);
-	gen_mix__free(sh.mix);
+	rxq_gen_mix__free(sh.mix);
 	return ret;
 }
 
@@ -711,6 +711,6 @@ int main(int argc, char **argv)
 	else if (ret == RXQ_CLI_EXIT)
 		ret = 0;
 	for (unsigned i = 0; i < cfg.nflows; i++)
-		gen_flow__free(&cfg.flows[i]);
+		rxq_gen_flow__free(&cfg.flows[i]);
 	return ret;
 }

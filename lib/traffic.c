@@ -11,7 +11,7 @@
 
 #include "rxq/dns.h"
 #include "rxq/log.h"
-#include "traffic.h"
+#include "rxq/traffic.h"
 
 #define ETH_HLEN 14
 
@@ -19,13 +19,13 @@
 
 static const struct {
 	const char *name;
-	enum gen_proto proto;
+	enum rxq_gen_proto proto;
 } protos[] = {
-	{"udp4", GEN_UDP4}, {"udp6", GEN_UDP6},   {"tcp4", GEN_TCP4},
-	{"tcp6", GEN_TCP6}, {"icmp4", GEN_ICMP4}, {"icmp6", GEN_ICMP6},
+	{"udp4", RXQ_GEN_UDP4}, {"udp6", RXQ_GEN_UDP6},   {"tcp4", RXQ_GEN_TCP4},
+	{"tcp6", RXQ_GEN_TCP6}, {"icmp4", RXQ_GEN_ICMP4}, {"icmp6", RXQ_GEN_ICMP6},
 };
 
-const char *gen_proto__str(enum gen_proto p)
+const char *rxq_gen_proto__str(enum rxq_gen_proto p)
 {
 	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
 		if (protos[i].proto == p)
@@ -33,38 +33,38 @@ const char *gen_proto__str(enum gen_proto p)
 	return "unknown";
 }
 
-uint8_t gen_proto__family(enum gen_proto p)
+uint8_t rxq_gen_proto__family(enum rxq_gen_proto p)
 {
-	return (p == GEN_UDP6 || p == GEN_TCP6 || p == GEN_ICMP6) ? AF_INET6 : AF_INET;
+	return (p == RXQ_GEN_UDP6 || p == RXQ_GEN_TCP6 || p == RXQ_GEN_ICMP6) ? AF_INET6 : AF_INET;
 }
 
-static bool is_tcp(enum gen_proto p)
+static bool is_tcp(enum rxq_gen_proto p)
 {
-	return p == GEN_TCP4 || p == GEN_TCP6;
+	return p == RXQ_GEN_TCP4 || p == RXQ_GEN_TCP6;
 }
 
-static bool is_udp(enum gen_proto p)
+static bool is_udp(enum rxq_gen_proto p)
 {
-	return p == GEN_UDP4 || p == GEN_UDP6;
+	return p == RXQ_GEN_UDP4 || p == RXQ_GEN_UDP6;
 }
 
-static bool is_icmp(enum gen_proto p)
+static bool is_icmp(enum rxq_gen_proto p)
 {
-	return p == GEN_ICMP4 || p == GEN_ICMP6;
+	return p == RXQ_GEN_ICMP4 || p == RXQ_GEN_ICMP6;
 }
 
-static uint8_t ip_proto(enum gen_proto p)
+static uint8_t ip_proto(enum rxq_gen_proto p)
 {
 	if (is_udp(p))
 		return IPPROTO_UDP;
 	if (is_tcp(p))
 		return IPPROTO_TCP;
-	return p == GEN_ICMP4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	return p == RXQ_GEN_ICMP4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 }
 
-uint32_t gen_flow__hdr_len(const struct gen_flow *f)
+uint32_t rxq_gen_flow__hdr_len(const struct rxq_gen_flow *f)
 {
-	uint32_t l3 = gen_proto__family(f->proto) == AF_INET6 ? 40 : 20;
+	uint32_t l3 = rxq_gen_proto__family(f->proto) == AF_INET6 ? 40 : 20;
 
 	return ETH_HLEN + l3 + (is_tcp(f->proto) ? 20 : 8);
 }
@@ -151,7 +151,7 @@ static void addr_split(const struct rxq_addr *a, uint64_t *hi, uint64_t *lo)
 }
 
 static int parse_addrs(struct parser *p, const struct word *w, uint8_t family,
-		       struct gen_addr_range *r)
+		       struct rxq_gen_addr_range *r)
 {
 	char tmp[128];
 	const char *s = w->s, *dash;
@@ -228,7 +228,7 @@ wrong_family:
 
 /* N or N-M within [min, max]. */
 static int parse_range(struct parser *p, const struct word *w, const char *what, uint32_t min,
-		       uint32_t max, struct gen_range *r)
+		       uint32_t max, struct rxq_gen_range *r)
 {
 	char tmp[64];
 	const char *dash = strchr(w->s, '-');
@@ -260,16 +260,16 @@ static int parse_range(struct parser *p, const struct word *w, const char *what,
 	return 0;
 }
 
-static void parse_order(struct parser *p, enum gen_order *order)
+static void parse_order(struct parser *p, enum rxq_gen_order *order)
 {
 	if (p->i < p->n) {
 		const char *s = p->w[p->i].s;
 
 		if (!strcmp(s, "random") || !strcmp(s, "rand")) {
-			*order = GEN_RANDOM;
+			*order = RXQ_GEN_RANDOM;
 			p->i++;
 		} else if (!strcmp(s, "seq") || !strcmp(s, "sequential")) {
-			*order = GEN_SEQ;
+			*order = RXQ_GEN_SEQ;
 			p->i++;
 		}
 	}
@@ -285,16 +285,16 @@ static int hexval(int c)
 	return -1;
 }
 
-static int parse_payload(struct parser *p, const struct word *w, struct gen_flow *f)
+static int parse_payload(struct parser *p, const struct word *w, struct rxq_gen_flow *f)
 {
 	const char *s = w->s;
 
 	if (!strcmp(s, "zeros") || !strcmp(s, "zero")) {
-		f->payload = GEN_PL_ZEROS;
+		f->payload = RXQ_GEN_PL_ZEROS;
 	} else if (!strcmp(s, "none")) {
-		f->payload = GEN_PL_NONE;
+		f->payload = RXQ_GEN_PL_NONE;
 	} else if (!strcmp(s, "random")) {
-		f->payload = GEN_PL_RANDOM;
+		f->payload = RXQ_GEN_PL_RANDOM;
 	} else if (!strncmp(s, "hex:", 4)) {
 		const char *h = s + 4;
 		size_t n = strlen(h);
@@ -304,9 +304,9 @@ static int parse_payload(struct parser *p, const struct word *w, struct gen_flow
 		if (n % 2)
 			return perr(p, w->col + 4, "hex payload has an odd number of digits (%zu)",
 				    n);
-		if (n / 2 > GEN_MAX_PAYLOAD)
+		if (n / 2 > RXQ_GEN_MAX_PAYLOAD)
 			return perr(p, w->col + 4, "hex payload longer than %d bytes",
-				    GEN_MAX_PAYLOAD);
+				    RXQ_GEN_MAX_PAYLOAD);
 		f->bytes = malloc(n / 2);
 		if (!f->bytes)
 			return -ENOMEM;
@@ -319,7 +319,7 @@ static int parse_payload(struct parser *p, const struct word *w, struct gen_flow
 			f->bytes[i / 2] = (uint8_t)(a << 4 | b);
 		}
 		f->nbytes = (uint32_t)(n / 2);
-		f->payload = GEN_PL_HEX;
+		f->payload = RXQ_GEN_PL_HEX;
 	} else if (!strncmp(s, "dns:", 4)) {
 		const char *name = s + 4, *colon = strrchr(name, ':');
 		uint8_t msg[512];
@@ -328,7 +328,7 @@ static int parse_payload(struct parser *p, const struct word *w, struct gen_flow
 
 		if (!is_udp(f->proto))
 			return perr(p, w->col, "a dns: payload needs udp4 or udp6, not %s",
-				    gen_proto__str(f->proto));
+				    rxq_gen_proto__str(f->proto));
 		if (nlen == 0 || nlen >= sizeof(f->dns_name))
 			return perr(p, w->col + 4, "dns: payload needs a name (dns:NAME[:TYPE])");
 		memcpy(f->dns_name, name, nlen);
@@ -350,7 +350,7 @@ static int parse_payload(struct parser *p, const struct word *w, struct gen_flow
 			return -ENOMEM;
 		memcpy(f->bytes, msg, (size_t)len);
 		f->nbytes = (uint32_t)len;
-		f->payload = GEN_PL_DNS;
+		f->payload = RXQ_GEN_PL_DNS;
 	} else {
 		return perr(p, w->col,
 			    "unknown payload '%s' (expected zeros, none, random, hex:BYTES or "
@@ -391,10 +391,81 @@ static int parse_u8_value(struct parser *p, const struct word *w, const char *wh
 	return 0;
 }
 
-static const char keywords[] =
-	"src, dst, sport, dport, size, payload, ttl, tos, flags, type, code or weight";
+static const char keywords[] = "src-ip, dst-ip, src-port, dst-port, size, payload, ttl, tos, "
+			       "flags, type, code or weight";
 
-int gen_flow__parse(struct gen_flow *f, const char *text, struct rxq_parse_error *err)
+/*
+ * The keys of the flow specs of rxq-offload and rxq-nic (rxq/flowspec.h) name the same fields here;
+ * the short forms came first and stay, so that existing command lines keep working.
+ */
+static const struct {
+	const char *name;
+	int key;
+} key_names[] = {
+	{"src-ip", 0},	{"src", 0},     {"dst-ip", 1}, {"dst", 1},   {"src-port", 2},
+	{"sport", 2},	{"dst-port", 3}, {"dport", 3},  {"size", 4},  {"payload", 5},
+	{"ttl", 6},	{"tos", 7},      {"flags", 8},  {"type", 9},  {"code", 10},
+	{"weight", 11},
+};
+
+/* The primary spelling of key @k, for messages. */
+static const char *key_name(int k)
+{
+	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++)
+		if (key_names[i].key == k)
+			return key_names[i].name;
+	return "?";
+}
+
+/*
+ * A flow spec's "ip4 proto P" / "ip6 proto P": the protocol word of rxq-gen that sends P. The
+ * pair may stand anywhere among the words; it is taken out, so the rest parses as after "udp4".
+ */
+static int parse_ip_type(struct parser *p, enum rxq_gen_proto *proto)
+{
+	static const struct {
+		const char *name;
+		uint8_t ipproto;
+	} names[] = {
+		{"udp", IPPROTO_UDP},	 {"tcp", IPPROTO_TCP},       {"icmp", IPPROTO_ICMP},
+		{"icmp6", IPPROTO_ICMPV6}, {"icmpv6", IPPROTO_ICMPV6}, {"sctp", IPPROTO_SCTP},
+	};
+	bool v6 = !strcmp(p->w[0].s, "ip6");
+	const struct word *val;
+	uint64_t num = 256;
+	unsigned j;
+
+	for (j = 1; j < p->n && strcmp(p->w[j].s, "proto"); j++)
+		;
+	if (j == p->n)
+		return perr(p, p->end_col,
+			    "'%s' needs 'proto udp', 'proto tcp' or 'proto %s' to say what to send",
+			    p->w[0].s, v6 ? "icmp6" : "icmp");
+	if (j + 1 == p->n)
+		return perr(p, p->end_col, "'proto' needs a value (udp, tcp, %s or a number)",
+			    v6 ? "icmp6" : "icmp");
+	val = &p->w[j + 1];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(val->s, names[i].name))
+			num = names[i].ipproto;
+	if (num == 256 && rxq_parse_u64(val->s, 0, 255, &num))
+		return perr(p, val->col, "'%s' is not a protocol (udp, tcp, %s or a number 0-255)",
+			    val->s, v6 ? "icmp6" : "icmp");
+	if (num == IPPROTO_UDP)
+		*proto = v6 ? RXQ_GEN_UDP6 : RXQ_GEN_UDP4;
+	else if (num == IPPROTO_TCP)
+		*proto = v6 ? RXQ_GEN_TCP6 : RXQ_GEN_TCP4;
+	else if (num == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP))
+		*proto = v6 ? RXQ_GEN_ICMP6 : RXQ_GEN_ICMP4;
+	else
+		return perr(p, val->col, "rxq-gen sends UDP, TCP and %s over %s, not protocol %s",
+			    v6 ? "ICMPv6" : "ICMP", v6 ? "IPv6" : "IPv4", val->s);
+	memmove(&p->w[j], &p->w[j + 2], (p->n - j - 2) * sizeof(p->w[0]));
+	p->n -= 2;
+	return 0;
+}
+
+int rxq_gen_flow__parse(struct rxq_gen_flow *f, const char *text, struct rxq_parse_error *err)
 {
 	struct parser *p;
 	bool seen[16] = {0};
@@ -420,40 +491,45 @@ int gen_flow__parse(struct gen_flow *f, const char *text, struct rxq_parse_error
 			ret = 0;
 		}
 	}
-	if (ret) {
+	if (ret && (!strcmp(p->w[0].s, "ip4") || !strcmp(p->w[0].s, "ip6")))
+		ret = parse_ip_type(p, &f->proto);
+	else if (ret)
 		ret = perr(p, 1,
-			   "unknown protocol '%s' (expected udp4, udp6, tcp4, tcp6, icmp4 or icmp6)",
+			   "unknown protocol '%s' (expected udp4, udp6, tcp4, tcp6, icmp4, icmp6, or "
+			   "ip4/ip6 with proto)",
 			   p->w[0].s);
+	if (ret)
 		goto out;
-	}
 	f->text = strdup(text);
 	if (!f->text) {
 		ret = -ENOMEM;
 		goto out;
 	}
 
-	static const char *keys[] = {"src",   "dst", "sport", "dport", "size", "payload",
-				     "ttl",   "tos", "flags", "type",  "code", "weight"};
 	for (p->i = 1; p->i < p->n && !ret;) {
 		const struct word *key = &p->w[p->i++], *val;
-		uint8_t family = gen_proto__family(f->proto);
+		uint8_t family = rxq_gen_proto__family(f->proto);
 		int k = -1;
 
-		for (int j = 0; j < (int)(sizeof(keys) / sizeof(keys[0])); j++)
-			if (!strcmp(key->s, keys[j]))
-				k = j;
+		for (size_t j = 0; j < sizeof(key_names) / sizeof(key_names[0]); j++)
+			if (!strcmp(key->s, key_names[j].name))
+				k = key_names[j].key;
 		if (k < 0) {
 			ret = perr(p, key->col, "unknown word '%s' (expected %s)", key->s, keywords);
 			break;
 		}
 		if (seen[k]) {
-			ret = perr(p, key->col, "'%s' given twice", key->s);
+			if (strcmp(key->s, key_name(k)))
+				ret = perr(p, key->col, "'%s' given twice (as %s or %s)", key->s,
+					   key_name(k), key->s);
+			else
+				ret = perr(p, key->col, "'%s' given twice", key->s);
 			break;
 		}
 		seen[k] = true;
 		if ((k == 2 || k == 3) && is_icmp(f->proto)) {
 			ret = perr(p, key->col, "'%s' does not apply to %s (it has no ports)", key->s,
-				   gen_proto__str(f->proto));
+				   rxq_gen_proto__str(f->proto));
 			break;
 		}
 		if (k == 8 && !is_tcp(f->proto)) {
@@ -484,7 +560,7 @@ int gen_flow__parse(struct gen_flow *f, const char *text, struct rxq_parse_error
 		switch (k) {
 		case 0:
 		case 1: {
-			struct gen_addr_range *r = k == 0 ? &f->src : &f->dst;
+			struct rxq_gen_addr_range *r = k == 0 ? &f->src : &f->dst;
 
 			ret = parse_addrs(p, val, family, r);
 			r->set = true;
@@ -493,7 +569,7 @@ int gen_flow__parse(struct gen_flow *f, const char *text, struct rxq_parse_error
 		}
 		case 2:
 		case 3: {
-			struct gen_range *r = k == 2 ? &f->sport : &f->dport;
+			struct rxq_gen_range *r = k == 2 ? &f->sport : &f->dport;
 
 			ret = parse_range(p, val, "port", 0, 65535, r);
 			r->set = true;
@@ -531,24 +607,25 @@ int gen_flow__parse(struct gen_flow *f, const char *text, struct rxq_parse_error
 		case 11: {
 			uint64_t v;
 
-			if (rxq_parse_u64(val->s, 1, GEN_MAX_WEIGHT_SUM, &v))
+			if (rxq_parse_u64(val->s, 1, RXQ_GEN_MAX_WEIGHT_SUM, &v))
 				ret = perr(p, val->col, "weight '%s' is not a number from 1 to %d",
-					   val->s, GEN_MAX_WEIGHT_SUM);
+					   val->s, RXQ_GEN_MAX_WEIGHT_SUM);
 			f->weight = (uint32_t)v;
 			break;
 		}
 		}
 	}
 	if (!ret && !f->dst.set)
-		ret = perr(p, p->end_col, "missing 'dst ADDR' (the destination address or range)");
+		ret = perr(p, p->end_col,
+			   "missing 'dst-ip ADDR' (the destination address or range)");
 out:
 	free(p);
 	if (ret)
-		gen_flow__free(f);
+		rxq_gen_flow__free(f);
 	return ret;
 }
 
-void gen_flow__free(struct gen_flow *f)
+void rxq_gen_flow__free(struct rxq_gen_flow *f)
 {
 	free(f->bytes);
 	free(f->text);
@@ -556,28 +633,28 @@ void gen_flow__free(struct gen_flow *f)
 	f->text = NULL;
 }
 
-static bool payload_fills(const struct gen_flow *f)
+static bool payload_fills(const struct rxq_gen_flow *f)
 {
-	return f->payload == GEN_PL_ZEROS || f->payload == GEN_PL_RANDOM;
+	return f->payload == RXQ_GEN_PL_ZEROS || f->payload == RXQ_GEN_PL_RANDOM;
 }
 
-int gen_flow__finish(struct gen_flow *f, struct rxq_parse_error *err)
+int rxq_gen_flow__finish(struct rxq_gen_flow *f, struct rxq_parse_error *err)
 {
-	uint32_t hdr = gen_flow__hdr_len(f), need;
+	uint32_t hdr = rxq_gen_flow__hdr_len(f), need;
 
 	if (!is_icmp(f->proto)) {
 		if (!f->sport.set) {
 			f->sport.lo = 1024;
 			f->sport.hi = 65535;
-			f->sport.order = GEN_RANDOM;
+			f->sport.order = RXQ_GEN_RANDOM;
 		}
 		if (!f->dport.set)
 			f->dport.lo = f->dport.hi = is_tcp(f->proto) ? 80 : 9;
 	}
-	if (f->payload == GEN_PL_DEFAULT)
-		f->payload = is_tcp(f->proto) ? GEN_PL_NONE : GEN_PL_ZEROS;
+	if (f->payload == RXQ_GEN_PL_DEFAULT)
+		f->payload = is_tcp(f->proto) ? RXQ_GEN_PL_NONE : RXQ_GEN_PL_ZEROS;
 	if (!f->icmp_type_set)
-		f->icmp_type = f->proto == GEN_ICMP6 ? 128 : 8; /* echo request */
+		f->icmp_type = f->proto == RXQ_GEN_ICMP6 ? 128 : 8; /* echo request */
 	if (!f->tcp_flags_set)
 		f->tcp_flags = 0x02; /* SYN */
 	need = hdr + (payload_fills(f) ? 0 : f->nbytes);
@@ -596,17 +673,17 @@ int gen_flow__finish(struct gen_flow *f, struct rxq_parse_error *err)
 	return 0;
 }
 
-uint32_t gen_flow__min_len(const struct gen_flow *f)
+uint32_t rxq_gen_flow__min_len(const struct rxq_gen_flow *f)
 {
 	return f->size.lo;
 }
 
-uint32_t gen_flow__max_len(const struct gen_flow *f)
+uint32_t rxq_gen_flow__max_len(const struct rxq_gen_flow *f)
 {
 	return f->size.hi;
 }
 
-double gen_flow__avg_len(const struct gen_flow *f)
+double rxq_gen_flow__avg_len(const struct rxq_gen_flow *f)
 {
 	return ((double)f->size.lo + f->size.hi) / 2;
 }
@@ -622,13 +699,13 @@ struct tmpl {
 	uint16_t l4_csum_off;
 	uint64_t ip_sum0, l4_sum0;
 	bool v6, vary_len, pseudo, udp, tcp, random_pl, dns;
-	enum gen_order size_order;
-	struct gen_addr_range src, dst;
+	enum rxq_gen_order size_order;
+	struct rxq_gen_addr_range src, dst;
 	uint64_t src_hi, src_lo, dst_hi, dst_lo;
-	struct gen_range sport, dport;
+	struct rxq_gen_range sport, dport;
 };
 
-struct gen_mix {
+struct rxq_gen_mix {
 	unsigned nflows;
 	struct tmpl *t;
 	uint8_t *order; /* the weight cycle */
@@ -669,20 +746,20 @@ static inline uint64_t be16_mem(uint16_t host)
 	return htons(host);
 }
 
-static int build_tmpl(struct tmpl *t, const struct gen_flow *f, const uint8_t src_mac[6],
+static int build_tmpl(struct tmpl *t, const struct rxq_gen_flow *f, const uint8_t src_mac[6],
 		      const uint8_t dst_mac[6])
 {
 	struct rxq_pkt_spec sp = {0};
-	uint32_t hdr = gen_flow__hdr_len(f);
+	uint32_t hdr = rxq_gen_flow__hdr_len(f);
 	uint8_t *fr;
 	int len;
 
-	t->v6 = gen_proto__family(f->proto) == AF_INET6;
+	t->v6 = rxq_gen_proto__family(f->proto) == AF_INET6;
 	t->udp = is_udp(f->proto);
 	t->tcp = is_tcp(f->proto);
-	t->pseudo = f->proto != GEN_ICMP4;
-	t->random_pl = f->payload == GEN_PL_RANDOM;
-	t->dns = f->payload == GEN_PL_DNS;
+	t->pseudo = f->proto != RXQ_GEN_ICMP4;
+	t->random_pl = f->payload == RXQ_GEN_PL_RANDOM;
+	t->dns = f->payload == RXQ_GEN_PL_DNS;
 	t->min_len = f->size.lo;
 	t->max_len = f->size.hi;
 	t->size_order = f->size.order;
@@ -780,29 +857,29 @@ static int build_tmpl(struct tmpl *t, const struct gen_flow *f, const uint8_t sr
 	return 0;
 }
 
-static void free_tmpls(struct gen_mix *m)
+static void free_tmpls(struct rxq_gen_mix *m)
 {
 	for (unsigned i = 0; i < m->nflows; i++)
 		free(m->t[i].frame);
 	free(m->t);
 }
 
-int gen_mix__new(struct gen_mix **out, const struct gen_flow *flows, unsigned nflows,
-		 const struct gen_mix_opts *opts)
+int rxq_gen_mix__new(struct rxq_gen_mix **out, const struct rxq_gen_flow *flows, unsigned nflows,
+		 const struct rxq_gen_mix_opts *opts)
 {
-	struct gen_mix *m;
+	struct rxq_gen_mix *m;
 	int64_t *cur;
 	uint64_t wsum = 0;
 	int err;
 
 	*out = NULL;
-	if (!nflows || nflows > GEN_MAX_FLOWS)
+	if (!nflows || nflows > RXQ_GEN_MAX_FLOWS)
 		return -EINVAL;
 	for (unsigned i = 0; i < nflows; i++)
 		wsum += flows[i].weight;
-	if (wsum > GEN_MAX_WEIGHT_SUM) {
+	if (wsum > RXQ_GEN_MAX_WEIGHT_SUM) {
 		rxq_err("the weights add up to %llu; keep the sum at most %d",
-			(unsigned long long)wsum, GEN_MAX_WEIGHT_SUM);
+			(unsigned long long)wsum, RXQ_GEN_MAX_WEIGHT_SUM);
 		return -EINVAL;
 	}
 	m = calloc(1, sizeof(*m));
@@ -854,7 +931,7 @@ fail:
 	return err;
 }
 
-void gen_mix__free(struct gen_mix *m)
+void rxq_gen_mix__free(struct rxq_gen_mix *m)
 {
 	if (!m)
 		return;
@@ -863,22 +940,22 @@ void gen_mix__free(struct gen_mix *m)
 	free(m);
 }
 
-unsigned gen_mix__nflows(const struct gen_mix *m)
+unsigned rxq_gen_mix__nflows(const struct rxq_gen_mix *m)
 {
 	return m->nflows;
 }
 
-uint32_t gen_mix__max_len(const struct gen_mix *m)
+uint32_t rxq_gen_mix__max_len(const struct rxq_gen_mix *m)
 {
 	return m->max_len;
 }
 
-uint32_t gen_mix__cycle(const struct gen_mix *m)
+uint32_t rxq_gen_mix__cycle(const struct rxq_gen_mix *m)
 {
 	return m->cycle;
 }
 
-uint8_t gen_mix__at(const struct gen_mix *m, uint32_t pos)
+uint8_t rxq_gen_mix__at(const struct rxq_gen_mix *m, uint32_t pos)
 {
 	return m->order[pos % m->cycle];
 }
@@ -890,7 +967,7 @@ struct cursor {
 	uint16_t icmp_seq;
 };
 
-int gen_thread__init(struct gen_thread *t, const struct gen_mix *m, unsigned index,
+int rxq_gen_thread__init(struct rxq_gen_thread *t, const struct rxq_gen_mix *m, unsigned index,
 		     unsigned nthreads, uint64_t seed)
 {
 	struct cursor *c;
@@ -917,7 +994,7 @@ int gen_thread__init(struct gen_thread *t, const struct gen_mix *m, unsigned ind
 	return 0;
 }
 
-void gen_thread__fini(struct gen_thread *t)
+void rxq_gen_thread__fini(struct rxq_gen_thread *t)
 {
 	free(t->seq);
 	t->seq = NULL;
@@ -963,22 +1040,22 @@ static inline uint32_t step32(uint32_t *cur, uint64_t stride, uint32_t n)
 	return (uint32_t)v;
 }
 
-static inline uint64_t pick_off(const struct gen_addr_range *r, uint64_t *cur, uint64_t stride,
+static inline uint64_t pick_off(const struct rxq_gen_addr_range *r, uint64_t *cur, uint64_t stride,
 				uint64_t *rng)
 {
 	if (r->count == 1)
 		return 0;
-	return r->order == GEN_SEQ ? step(cur, stride, r->count) : rng_below(rng, r->count);
+	return r->order == RXQ_GEN_SEQ ? step(cur, stride, r->count) : rng_below(rng, r->count);
 }
 
-static inline uint32_t pick_range(const struct gen_range *r, uint32_t *cur, uint64_t stride,
+static inline uint32_t pick_range(const struct rxq_gen_range *r, uint32_t *cur, uint64_t stride,
 				  uint64_t *rng)
 {
 	uint32_t n = r->hi - r->lo + 1;
 
 	if (n == 1)
 		return r->lo;
-	if (r->order == GEN_SEQ)
+	if (r->order == RXQ_GEN_SEQ)
 		return r->lo + step32(cur, stride, n);
 	return r->lo + (uint32_t)rng_below(rng, n);
 }
@@ -1004,7 +1081,8 @@ static inline uint64_t put_addr(uint8_t *p, bool v6, uint64_t hi, uint64_t lo, u
 	return s;
 }
 
-uint32_t gen_mix__fill(const struct gen_mix *m, struct gen_thread *th, unsigned flow, uint8_t *buf)
+uint32_t rxq_gen_mix__fill(const struct rxq_gen_mix *m, struct rxq_gen_thread *th, unsigned flow,
+			   uint8_t *buf)
 {
 	const struct tmpl *t = &m->t[flow];
 	struct cursor *c = (struct cursor *)th->seq + flow;
@@ -1013,7 +1091,7 @@ uint32_t gen_mix__fill(const struct gen_mix *m, struct gen_thread *th, unsigned 
 	uint16_t v16;
 
 	if (t->max_len != t->min_len)
-		len = pick_range(&(struct gen_range){.lo = t->min_len,
+		len = pick_range(&(struct rxq_gen_range){.lo = t->min_len,
 						     .hi = t->max_len,
 						     .order = t->size_order},
 				 &c->size, th->stride, &th->rng);
@@ -1104,12 +1182,13 @@ uint32_t gen_mix__fill(const struct gen_mix *m, struct gen_thread *th, unsigned 
 	return len;
 }
 
-uint32_t gen_mix__next(const struct gen_mix *m, struct gen_thread *t, uint8_t *buf, unsigned *flow)
+uint32_t rxq_gen_mix__next(const struct rxq_gen_mix *m, struct rxq_gen_thread *t, uint8_t *buf,
+			   unsigned *flow)
 {
 	unsigned f = m->order[t->pos];
 
 	if (++t->pos == m->cycle)
 		t->pos = 0;
 	*flow = f;
-	return gen_mix__fill(m, t, f, buf);
+	return rxq_gen_mix__fill(m, t, f, buf);
 }
