@@ -128,18 +128,28 @@ tb_assert_eq "$(csum_errors)" "$before_csum" "(b) still no checksum error in the
 
 # --- (c) under a flood ---------------------------------------------------------------------------
 for i in $(seq 1000); do echo "f$i.example.com A"; done >"$TB_TMP/qf"
-off_start --flow 'udp4 dst-port 53'
-N=$((N + 1))
-FLOOD_OUT=$TB_TMP/gen.$N.json
-tb_bg gen "$GEN" --json --quiet xdp:gen0~0 --count 150000 --rate 50000 --seed 11 \
-	--flow 'udp4 src 198.19.0.0/16 random sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:www.example.com:A' \
-	>"$FLOOD_OUT" 2>"$FLOOD_OUT.err"
-FLOOD_PID=$TB_LAST_PID
-sleep 0.3
-tb_dnsperf "$TB_TMP/dpf" -s "$TB_DUT_IP4" -p 53 -d "$TB_TMP/qf" -n 1 -Q 1000 -t 2
-wait "$FLOOD_PID" || tb_fail "(c) the flood failed: $(cat "$FLOOD_OUT.err")"
-sleep 0.3
-off_stop
+# Frames veth drops at the dut's ring, or the AF_XDP ring overflows with (its CPU busy elsewhere
+# for longer than a ring lasts), get no verdict: such a run judges the machine, not rxq-offload's
+# verdicts, and is run again (3 at most).
+for try in 1 2 3; do
+	vdrop=$(tb_stat gen gen0 tx.dropped)
+	off_start --flow 'udp4 dst-port 53'
+	N=$((N + 1))
+	FLOOD_OUT=$TB_TMP/gen.$N.json
+	tb_bg gen "$GEN" --json --quiet xdp:gen0~0 --count 150000 --rate 50000 --seed 11 \
+		--flow 'udp4 src 198.19.0.0/16 random sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:www.example.com:A' \
+		>"$FLOOD_OUT" 2>"$FLOOD_OUT.err"
+	FLOOD_PID=$TB_LAST_PID
+	sleep 0.3
+	tb_dnsperf "$TB_TMP/dpf" -s "$TB_DUT_IP4" -p 53 -d "$TB_TMP/qf" -n 1 -Q 1000 -t 2
+	wait "$FLOOD_PID" || tb_fail "(c) the flood failed: $(cat "$FLOOD_OUT.err")"
+	sleep 0.3
+	off_stop
+	vdrop=$(($(tb_stat gen gen0 tx.dropped) - vdrop))
+	[ "$vdrop" = 0 ] && [ "$(off ring_drops)" = 0 ] && break
+	tb_log "(c) frames lost before a verdict (veth $vdrop, AF_XDP ring $(off ring_drops)): the dut's CPU was busy; run $try again"
+	[ "$try" -lt 3 ] || tb_fail "(c) frames lost before the filter in 3 runs: the machine is too busy"
+done
 tb_assert_eq "$(tb_dnsperf_get "$TB_TMP/dpf" completed)" 1000 \
 	"(c) during a 50 kpps flood of queries from blocked sources, every dnsperf query answered"
 tb_assert_eq "$(off dropped)" 150000 "(c) the whole flood dropped"
