@@ -744,6 +744,9 @@ static int run(struct offload *o, const struct args *a)
 			rxq_err("reading the capture stopped: %s", strerror(-ret));
 	}
 	offload_snapshot(o, now);
+	/* The part of a period before the stop gets its report too, so the reports add up. */
+	if (now->t_ns - prev->t_ns >= 10000000ull)
+		offload_report_tick(o, prev, now);
 	offload_report_summary(o, now);
 	if (o->prom_path)
 		offload_prom_write(o, now);
