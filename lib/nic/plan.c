@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <pthread.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <linux/ethtool.h>
 
@@ -434,25 +437,105 @@ static void rollback(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned up
 	}
 }
 
+/* Puts the journal back as it was before this plan (prev), or removes it if there was none. */
+static void journal_restore(struct rxq_nic *nic, const char *prev, struct rxq_nic_plan *plan)
+{
+	if (prev) {
+		journal_write(nic, prev, plan); /* every step is rolled back: prev alone */
+		return;
+	}
+	if (unlink(nic->journal) < 0 && errno != ENOENT)
+		rxq_err("cannot remove %s: %s", nic->journal, strerror(errno));
+}
+
+/*
+ * One change or undo of an interface at a time: a lock file next to the journal, held (flock)
+ * from reading the journal to writing it, so two runs never lose each other's records.
+ */
+static int lock_interface(struct rxq_nic *nic, int *fd)
+{
+	char path[sizeof(nic->journal) + 8];
+	size_t n = strlen(nic->journal);
+
+	/* IF.journal -> IF.lock */
+	snprintf(path, sizeof(path), "%.*s.lock", (int)(n > 8 ? n - 8 : n), nic->journal);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		int err = -errno;
+
+		rxq_err("cannot open %s: %s", path, strerror(-err));
+		return err == -EACCES ? -EPERM : err;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			int err = -errno;
+
+			rxq_err("cannot lock %s: %s", path, strerror(-err));
+			close(*fd);
+			return err;
+		}
+		rxq_info("%s: another rxq-nic is changing it; waiting", nic->name);
+		if (flock(*fd, LOCK_EX) < 0) {
+			int err = -errno;
+
+			rxq_err("cannot lock %s: %s", path, strerror(-err));
+			close(*fd);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The journal holds the undo record of a step before the step runs (written and fsynced), so a
+ * kill at any point, even SIGKILL, leaves every change made with its record. SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT are held while the plan runs; one that came meanwhile rolls the plan back
+ * (and the journal with it) and is then delivered.
+ */
 int rxq_nic__apply(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned flags)
 {
+	bool journal = flags & RXQ_NIC_APPLY_JOURNAL, any = false;
+	sigset_t stop, old, pending;
 	char *prev = NULL;
+	int err = 0, lock = -1;
 	unsigned i;
-	bool any = false;
-	int err = 0;
 
 	for (i = 0; i < plan->n; i++)
 		plan->steps[i].result = 1;
 	if (!plan->n && !(flags & RXQ_NIC_APPLY_UNDO))
 		return 0;
-	if (flags & RXQ_NIC_APPLY_JOURNAL) {
-		err = journal_probe(nic, &prev);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	if (journal || (flags & RXQ_NIC_APPLY_UNDO)) {
+		err = ensure_state_dir(nic);
+		if (!err)
+			err = lock_interface(nic, &lock);
 		if (err)
 			return err;
 	}
+	if (journal) {
+		err = journal_probe(nic, &prev);
+		if (err)
+			goto unlock;
+	}
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	for (i = 0; i < plan->n; i++) {
 		struct rxq_nic_step *s = &plan->steps[i];
 
+		if (journal) {
+			/* The record first: this step counts as done for the journal. */
+			s->result = 0;
+			err = journal_write(nic, prev, plan);
+			s->result = 1;
+			if (err) {
+				rollback(nic, plan, i);
+				journal_restore(nic, prev, plan);
+				goto out;
+			}
+		}
 		err = step_do(nic, s, true);
 		if (err && s->best_effort && refusal(err)) {
 			struct rxq_nic_step_text t;
@@ -471,15 +554,32 @@ int rxq_nic__apply(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned flag
 			if (i)
 				rxq_err("rolled back the %u step%s before it; nothing was changed", i,
 					i == 1 ? "" : "s");
+			if (journal)
+				journal_restore(nic, prev, plan);
 			goto out;
 		}
 		s->result = 0;
 		any = true;
 	}
-	if ((flags & RXQ_NIC_APPLY_JOURNAL) && any) {
-		err = journal_write(nic, prev, plan);
+	if (sigpending(&pending) == 0 &&
+	    (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
+	     sigismember(&pending, SIGHUP) || sigismember(&pending, SIGQUIT))) {
+		rxq_err("%s: interrupted: rolling back the %u step%s done", nic->name, plan->n,
+			plan->n == 1 ? "" : "s");
+		rollback(nic, plan, plan->n);
+		if (journal)
+			journal_restore(nic, prev, plan);
+		err = -EINTR;
+		goto out;
+	}
+	if (journal) {
+		/* The final journal leaves out the steps a driver refused. */
+		err = any ? journal_write(nic, prev, plan) : 0;
+		if (!any)
+			journal_restore(nic, prev, plan);
 		if (err) {
 			rollback(nic, plan, plan->n);
+			journal_restore(nic, prev, plan);
 			goto out;
 		}
 	}
@@ -490,6 +590,10 @@ int rxq_nic__apply(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned flag
 		}
 	}
 out:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+unlock:
+	if (lock >= 0)
+		close(lock);
 	free(prev);
 	return err;
 }

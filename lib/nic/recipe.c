@@ -11,6 +11,10 @@
 
 #include "nic_internal.h"
 #include "rxq/log.h"
+#include "sys.h"
+
+/* A journal this large was not written by rxq-nic: even every knob of a NIC is a few KiB. */
+#define JOURNAL_MAX (64u << 20)
 
 static int cpu_nth(const cpu_set_t *set, unsigned n)
 {
@@ -1042,13 +1046,19 @@ int rxq_nic__plan_undo(struct rxq_nic *nic, struct rxq_nic_plan *plan)
 				err == -EACCES ? " (undo needs root)" : "");
 		return err == -EACCES ? -EPERM : err;
 	}
-	text = malloc(1 << 20);
-	if (!text) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	len = fread(text, 1, (1 << 20) - 1, f);
+	/* All of it or nothing: an undo that read part of the journal would restore part. */
+	err = rxq_sys__read_fd(fileno(f), JOURNAL_MAX, &text, &len);
 	fclose(f);
+	if (err == -EFBIG) {
+		rxq_err("%s is %u MiB or larger: not an rxq-nic journal this tool wrote; refusing "
+			"to undo from it (look at it, then remove it)",
+			nic->journal, JOURNAL_MAX >> 20);
+		return err;
+	}
+	if (err) {
+		rxq_err("cannot read %s: %s", nic->journal, strerror(-err));
+		return err;
+	}
 	err = rxq_nic_plan__new(&journal);
 	if (err)
 		goto out;
