@@ -330,6 +330,8 @@ struct rxq_tx {
 	uint32_t nxres, nxpend, xcap;
 	struct rxq_pcap_writer *pcap;
 	uint32_t frame_cap;
+	uint32_t backoff_us; /* packet: the next wait after the device refused frames */
+	int err;	     /* a fatal error met while retrying in rxq_tx__reserve() */
 	struct rxq_tx_stats st;
 	char name[IF_NAMESIZE];
 };
@@ -646,6 +648,7 @@ static int ring_kick(struct rxq_tx *t)
 	t->st.syscalls++;
 	if (sendto(t->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0) {
 		t->ring.kick_needed = false;
+		t->backoff_us = 0;
 		return 0;
 	}
 	switch (errno) {
@@ -658,6 +661,7 @@ static int ring_kick(struct rxq_tx *t)
 		 * so it goes with the next kick.
 		 */
 		t->st.retries++;
+		t->st.last_refusal = errno;
 		t->ring.kick_needed = true;
 		return 0;
 	case EINVAL:
@@ -718,10 +722,23 @@ static int ring_submit(struct rxq_tx *t, struct rxq_tx_buf *bufs, unsigned n)
 
 /* ---- packet: sendmmsg, and pcap: ---- */
 
+static int mmsg_push(struct rxq_tx *t);
+
 static unsigned array_reserve(struct rxq_tx *t, struct rxq_tx_buf *bufs, unsigned n)
 {
 	struct tx_array *a = &t->arr;
 
+	/*
+	 * Frames the device refused are still queued: send them first. Nothing else would: the
+	 * caller only waits and asks again, and without this retry one refusal stalled the
+	 * sender for good (a veth whose peer runs XDP refuses while the peer's ring is full).
+	 */
+	if (a->count && t->type != RXQ_PORT_PCAP && !t->err) {
+		int err = mmsg_push(t);
+
+		if (err)
+			t->err = err;
+	}
 	if (a->count)
 		return 0;
 	if (n > a->nframes)
@@ -750,6 +767,7 @@ static int mmsg_push(struct rxq_tx *t)
 			case EINTR:
 				/* The device refused the first frame for now: it is sent again. */
 				t->st.retries++;
+				t->st.last_refusal = errno;
 				return 0;
 			case EMSGSIZE:
 			case EINVAL:
@@ -763,6 +781,8 @@ static int mmsg_push(struct rxq_tx *t)
 				return -errno;
 			}
 		}
+		if (sent)
+			t->backoff_us = 0;
 		for (int i = 0; i < sent; i++)
 			t->st.bytes += a->len[a->first + i];
 		t->st.packets += (uint64_t)sent;
@@ -890,13 +910,40 @@ int rxq_tx__submit(struct rxq_tx *t, struct rxq_tx_buf *bufs, unsigned n)
 	return array_submit(t, bufs, n);
 }
 
+/* The longest pause between two retries of refused frames: a veth peer's ring drains in less. */
+#define TX_BACKOFF_MAX_US 1000
+
 int rxq_tx__wait(struct rxq_tx *t, int timeout_ms)
 {
 	struct pollfd pfd = {.events = POLLOUT};
 	int n;
 
+	if (t->err)
+		return t->err;
 	if (t->type == RXQ_PORT_PCAP)
 		return 1;
+	if ((t->use_ring && t->ring.kick_needed) || (!t->use_ring && !t->xsk && t->arr.count)) {
+		/*
+		 * Frames the device refused wait to be sent again, and POLLOUT cannot say when:
+		 * it is about the socket's send buffer (or free ring frames), not the device, and
+		 * a refused sendmmsg() leaves the socket writable. Back off instead, 10 us doubling
+		 * up to 1 ms, so a busy device is retried soon but not in a spin.
+		 */
+		struct timespec ts;
+		uint32_t us;
+
+		t->backoff_us = t->backoff_us ? t->backoff_us * 2 : 10;
+		if (t->backoff_us > TX_BACKOFF_MAX_US)
+			t->backoff_us = TX_BACKOFF_MAX_US;
+		us = t->backoff_us;
+		if (timeout_ms >= 0 && us > (uint32_t)timeout_ms * 1000)
+			us = (uint32_t)timeout_ms * 1000;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)us * 1000;
+		if (nanosleep(&ts, NULL) && errno != EINTR)
+			return -errno;
+		return 1;
+	}
 	pfd.fd = t->xsk ? rxq_xsk__fd(t->xsk) : t->fd;
 	n = poll(&pfd, 1, timeout_ms);
 	if (n < 0)
@@ -955,4 +1002,10 @@ void rxq_tx__stats(const struct rxq_tx *t, struct rxq_tx_stats *st)
 		xsk_account(t, st);
 	else
 		*st = t->st;
+	if (t->use_ring)
+		st->pending = t->ring.head - t->ring.tail;
+	else if (t->xsk)
+		st->pending = t->nxpend;
+	else
+		st->pending = t->arr.count;
 }

@@ -125,13 +125,14 @@ uint64_t rxq_now_ns(void)
 
 struct rxq_ticker {
 	int timer_fd;
+	int deadline_fd;
 	int signal_fd;
 	int done_fd;
 	int signo;
 	sigset_t old_mask;
 };
 
-enum { TICK_SIGNAL, TICK_DONE, TICK_TIMER, TICK_NFDS };
+enum { TICK_SIGNAL, TICK_DONE, TICK_DEADLINE, TICK_TIMER, TICK_NFDS };
 
 int rxq_ticker__open(struct rxq_ticker **out, uint64_t interval_ns)
 {
@@ -196,9 +197,19 @@ int rxq_ticker__open(struct rxq_ticker **out, uint64_t interval_ns)
 		goto close_timer;
 	}
 
+	/* Disarmed until rxq_ticker__set_deadline(). */
+	t->deadline_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->deadline_fd < 0) {
+		err = -errno;
+		rxq_err("timerfd_create: %s", strerror(-err));
+		goto close_done;
+	}
+
 	*out = t;
 	return 0;
 
+close_done:
+	close(t->done_fd);
 close_timer:
 	close(t->timer_fd);
 close_signal:
@@ -241,6 +252,7 @@ int rxq_ticker__wait(struct rxq_ticker *t)
 	struct pollfd pfd[TICK_NFDS] = {
 		[TICK_SIGNAL] = {.fd = t->signal_fd, .events = POLLIN},
 		[TICK_DONE] = {.fd = t->done_fd, .events = POLLIN},
+		[TICK_DEADLINE] = {.fd = t->deadline_fd, .events = POLLIN},
 		[TICK_TIMER] = {.fd = t->timer_fd, .events = POLLIN},
 	};
 	int ret;
@@ -267,6 +279,14 @@ int rxq_ticker__wait(struct rxq_ticker *t)
 			if (ret)
 				return RXQ_TICK_DONE;
 		}
+		/* Before the period: a tick due at the same moment would only delay the end. */
+		if (pfd[TICK_DEADLINE].revents) {
+			ret = ticker_read_counter(t->deadline_fd);
+			if (ret < 0)
+				return ret;
+			if (ret)
+				return RXQ_TICK_DEADLINE;
+		}
 		if (pfd[TICK_TIMER].revents) {
 			/* The value read counts expirations; missed periods count once. */
 			ret = ticker_read_counter(t->timer_fd);
@@ -276,6 +296,18 @@ int rxq_ticker__wait(struct rxq_ticker *t)
 				return RXQ_TICK_TIMER;
 		}
 	}
+}
+
+int rxq_ticker__set_deadline(struct rxq_ticker *t, uint64_t at_ns)
+{
+	struct itimerspec its = {0};
+
+	/* An absolute time already past expires at once; 0 (it_value zero) disarms. */
+	its.it_value.tv_sec = (time_t)(at_ns / 1000000000ull);
+	its.it_value.tv_nsec = (long)(at_ns % 1000000000ull);
+	if (timerfd_settime(t->deadline_fd, TFD_TIMER_ABSTIME, &its, NULL))
+		return -errno;
+	return 0;
 }
 
 void rxq_ticker__done(struct rxq_ticker *t)
@@ -299,6 +331,7 @@ void rxq_ticker__close(struct rxq_ticker *t)
 {
 	if (!t)
 		return;
+	close(t->deadline_fd);
 	close(t->done_fd);
 	close(t->timer_fd);
 	close(t->signal_fd);

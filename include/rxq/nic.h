@@ -141,6 +141,13 @@ struct rxq_nic_stat {
 /** @brief The driver's statistics (ETHTOOL_GSTATS) into a malloc'ed array (free() it). */
 int rxq_nic__stats(struct rxq_nic *nic, struct rxq_nic_stat **out, unsigned *n);
 
+/**
+ * @brief Every feature name a features plan takes, into a malloc'ed array (free() it; the values
+ * are 0): the kernel's (ETH_SS_FEATURES strings, the same for every device, whether its driver
+ * has the feature or not), then the short aliases (gro, lro, ntuple ...).
+ */
+int rxq_nic__feature_names(struct rxq_nic *nic, struct rxq_nic_stat **out, unsigned *n);
+
 /* ---- queues and IRQs ---- */
 
 enum rxq_nic_irq_source {

@@ -102,6 +102,8 @@ struct rxq_tx_stats {
 	uint64_t retries; /* transient refusals that were retried */
 	uint64_t errors;  /* frames rejected and dropped */
 	uint64_t syscalls;
+	uint64_t pending;  /* frames handed over but not yet taken by the kernel */
+	int last_refusal;  /* errno of the last transient refusal (ENOBUFS, EAGAIN ...), 0: none */
 };
 
 struct rxq_tx;
@@ -137,7 +139,13 @@ unsigned rxq_tx__reserve(struct rxq_tx *t, struct rxq_tx_buf *bufs, unsigned n);
  */
 int rxq_tx__submit(struct rxq_tx *t, struct rxq_tx_buf *bufs, unsigned n);
 
-/** @brief Waits until rxq_tx__reserve() can return a buffer, at most @p timeout_ms: 1, 0, -errno. */
+/**
+ * @brief Waits until rxq_tx__reserve() can return a buffer, at most @p timeout_ms: 1, 0, -errno.
+ * packet: with sendmmsg(), frames the device refused (ENOBUFS from a full queue) are retried by
+ * the next rxq_tx__reserve(); POLLOUT on the socket says nothing about the device, so this
+ * waits a short, growing time (at most @p timeout_ms) instead. A fatal error of that retry is
+ * returned here.
+ */
 int rxq_tx__wait(struct rxq_tx *t, int timeout_ms);
 
 /**

@@ -51,6 +51,7 @@ enum rxq_tick {
 	RXQ_TICK_STOP,      /* SIGINT or SIGTERM */
 	RXQ_TICK_RELOAD,    /* SIGHUP */
 	RXQ_TICK_DONE,      /* rxq_ticker__done() was called */
+	RXQ_TICK_DEADLINE,  /* the time set with rxq_ticker__set_deadline() came */
 };
 
 struct rxq_ticker;
@@ -60,6 +61,13 @@ int rxq_ticker__open(struct rxq_ticker **out, uint64_t interval_ns);
 
 /** @brief Blocks until the next event; returns enum rxq_tick or -errno. */
 int rxq_ticker__wait(struct rxq_ticker *t);
+
+/**
+ * @brief Makes a wait return RXQ_TICK_DEADLINE once, at @p at_ns on the rxq_now_ns() clock (at
+ * once if that is past), whatever the period: a run of a given length ends on time, not at the
+ * next tick. 0 cancels it. 0 or -errno.
+ */
+int rxq_ticker__set_deadline(struct rxq_ticker *t, uint64_t at_ns);
 
 /** @brief Thread-safe: makes a wait return RXQ_TICK_DONE (once per call). */
 void rxq_ticker__done(struct rxq_ticker *t);

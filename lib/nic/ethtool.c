@@ -616,3 +616,53 @@ out:
 	free(stats);
 	return err;
 }
+
+int rxq_nic__feature_names(struct rxq_nic *nic, struct rxq_nic_stat **out, unsigned *n)
+{
+	uint64_t sset_buf[(sizeof(struct ethtool_sset_info) + sizeof(uint32_t) + 7) / 8] = { 0 };
+	struct ethtool_sset_info *sset = (struct ethtool_sset_info *)sset_buf;
+	struct ethtool_gstrings *strings;
+	struct rxq_nic_stat *res;
+	uint32_t count, naliases = 0, i, got;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	while (nic_feature_alias(naliases))
+		naliases++;
+	sset->cmd = ETHTOOL_GSSET_INFO;
+	sset->sset_mask = 1ull << ETH_SS_FEATURES;
+	err = nic_ioctl(nic, sset);
+	if (err)
+		return err;
+	count = sset->sset_mask ? sset->data[0] : 0;
+	if (count > 4096)
+		return -E2BIG;
+	strings = calloc(1, sizeof(*strings) + (size_t)count * ETH_GSTRING_LEN);
+	if (!strings)
+		return -ENOMEM;
+	res = calloc(count + naliases, sizeof(*res));
+	if (!res) {
+		err = -ENOMEM;
+		goto free_strings;
+	}
+	if (count) {
+		strings->cmd = ETHTOOL_GSTRINGS;
+		strings->string_set = ETH_SS_FEATURES;
+		strings->len = count;
+		err = nic_ioctl(nic, strings);
+		if (err) {
+			free(res);
+			goto free_strings;
+		}
+	}
+	for (got = 0; got < count && got < strings->len; got++)
+		memcpy(res[got].name, strings->data + got * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+	for (i = 0; i < naliases; i++)
+		snprintf(res[got + i].name, sizeof(res[got + i].name), "%s", nic_feature_alias(i));
+	*out = res;
+	*n = got + naliases;
+free_strings:
+	free(strings);
+	return err;
+}

@@ -94,6 +94,8 @@ const char *nic_ioctl_name(uint32_t cmd);
 const char *nic_genl_cmd_name(const char *family, uint8_t cmd);
 /* Maps the user-facing feature names (gro, lro, ntuple, gro-hw, rxhash) to the kernel's. */
 const char *nic_feature_kernel_name(const char *name);
+/* The user-facing alias @p i (gro, lro, ...), NULL past the last one. */
+const char *nic_feature_alias(unsigned i);
 
 /* rule.c: ntuple rules to and from flow specs */
 bool nic_rule_to_spec(const struct ethtool_rx_flow_spec *fs, struct rxq_flowspec *s);

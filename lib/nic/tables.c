@@ -158,6 +158,11 @@ static const struct {
 	{ "rx-gro-list", "rx-gro-list" },
 };
 
+const char *nic_feature_alias(unsigned i)
+{
+	return i < RXQ_ARRAY_SIZE(feature_aliases) ? feature_aliases[i].user : NULL;
+}
+
 const char *nic_feature_kernel_name(const char *name)
 {
 	unsigned i;

@@ -109,8 +109,12 @@ tb_pass "outage survived: $(jq -r '"\(.sent) sent, \(.lost) lost, \(.refused) re
 
 # ---- no server at all: probes are refused and lost, the client still ends on time ---------------
 start=$(date +%s%N)
+rc=0
 tb_gen "$CLIENT" --json --count=50 --timeout=50ms 198.18.0.2:4999 >"$TB_TMP/c.json" 2>"$TB_TMP/c.err" ||
-	tb_fail "client without a server failed: $(cat "$TB_TMP/c.err")"
+	rc=$?
+[ "$rc" = 1 ] || tb_fail "client without a server: exit $rc, expected 1 (all lost)"
+grep -q "no reply to any of the 50 probes" "$TB_TMP/c.err" ||
+	tb_fail "client without a server did not say why it failed: $(cat "$TB_TMP/c.err")"
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 s=$(summary "$TB_TMP/c.json")
 jq -e '.sent == 50 and .replies == 0 and .lost == 50 and .refused > 0' <<<"$s" \

@@ -192,6 +192,42 @@ static void test_ticker_done(void **state)
 	rxq_ticker__close(t);
 }
 
+static void test_ticker_deadline(void **state)
+{
+	struct rxq_ticker *t = NULL;
+	uint64_t start, elapsed;
+	pthread_t tid;
+
+	(void)state;
+	/* A long period: only the deadline can end the wait, and it must not wait for a tick. */
+	assert_int_equal(rxq_ticker__open(&t, 10ull * 1000000000ull), 0);
+	start = rxq_now_ns();
+	assert_int_equal(rxq_ticker__set_deadline(t, start + 30000000ull), 0);
+	assert_int_equal(rxq_ticker__wait(t), RXQ_TICK_DEADLINE);
+	elapsed = rxq_now_ns() - start;
+	assert_true(elapsed >= 30000000ull - 1000000ull);
+	assert_true(elapsed < 2000000000ull);
+
+	/* Once only: the next wait lasts until another thread pokes it 30 ms later. */
+	start = rxq_now_ns();
+	assert_int_equal(pthread_create(&tid, NULL, poke_done, t), 0);
+	assert_int_equal(rxq_ticker__wait(t), RXQ_TICK_DONE);
+	assert_int_equal(pthread_join(tid, NULL), 0);
+	assert_true(rxq_now_ns() - start >= 25000000ull);
+
+	/* A deadline already past ends the wait at once. */
+	assert_int_equal(rxq_ticker__set_deadline(t, rxq_now_ns() - 1000000ull), 0);
+	assert_int_equal(rxq_ticker__wait(t), RXQ_TICK_DEADLINE);
+
+	/* 0 cancels: the period's tick comes first. */
+	rxq_ticker__close(t);
+	assert_int_equal(rxq_ticker__open(&t, 20000000ull), 0);
+	assert_int_equal(rxq_ticker__set_deadline(t, rxq_now_ns() + 5000000ull), 0);
+	assert_int_equal(rxq_ticker__set_deadline(t, 0), 0);
+	assert_int_equal(rxq_ticker__wait(t), RXQ_TICK_TIMER);
+	rxq_ticker__close(t);
+}
+
 static void test_ticker_signals(void **state)
 {
 	struct rxq_ticker *t = NULL;
@@ -251,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_now_ns),
 		cmocka_unit_test(test_ticker_timer),
 		cmocka_unit_test(test_ticker_done),
+		cmocka_unit_test(test_ticker_deadline),
 		cmocka_unit_test(test_ticker_signals),
 		cmocka_unit_test(test_ticker_keeps_other_mask),
 	};

@@ -42,7 +42,7 @@ struct config {
 	struct rxq_gen_flow flows[RXQ_GEN_MAX_FLOWS];
 	const char *flow_text[RXQ_GEN_MAX_FLOWS];
 	unsigned nflows;
-	uint64_t count, duration_ns, rate, seed, interval_ns;
+	uint64_t count, duration_ns, rate, seed, interval_ns, stall_ns;
 	unsigned threads, batch, ring;
 	bool threads_set, json, quiet, tx_ring, qdisc, nanosec, seed_set;
 	cpu_set_t cpus;
@@ -94,6 +94,9 @@ static const struct rxq_cli_opt options[] = {
 	 RXQ_OPT_UINT_AT(struct config, seed, 0, UINT64_MAX)},
 	{"nanosec", 0, NULL, "pcap: nanosecond timestamps", RXQ_OPT_FLAG_AT(struct config, nanosec)},
 	{"verbose", 'v', NULL, "more messages on stderr", RXQ_OPT_COUNT_AT(struct config, verbose)},
+	{"stall-timeout", 0, "TIME",
+	 "give up (exit 1) when no frame is sent for TIME while frames wait (default 2s)",
+	 RXQ_OPT_DURATION_AT(struct config, stall_ns, 10000000, 0)},
 	{NULL},
 };
 
@@ -104,7 +107,8 @@ struct shared {
 	struct rxq_ticker *ticker;
 	uint64_t start_ns;
 	atomic_bool stop;
-	atomic_int fatal; /* first fatal -errno of a thread */
+	atomic_int fatal;     /* first fatal -errno of a thread */
+	atomic_bool stalled; /* a thread gave up: nothing went out for cfg->stall_ns */
 };
 
 struct worker {
@@ -139,6 +143,51 @@ static void publish(uint64_t *row, const struct rxq_tx_stats *st, const uint64_t
 	}
 }
 
+/* The watchdog's view of a sender: when it last got a frame out (or had one rejected). */
+struct progress {
+	uint64_t done; /* packets + errors at that moment */
+	uint64_t ns;
+};
+
+/*
+ * True when the sender wants to send and the count of frames the kernel took or rejected has not
+ * moved for cfg->stall_ns. Whatever the cause (a device queue that stays stopped, a peer that
+ * takes nothing, a qdisc that drops all), a generator must not wait or spin for ever.
+ */
+static bool stalled(const struct worker *w, struct progress *p, struct rxq_tx_stats *st)
+{
+	uint64_t now = rxq_now_ns();
+
+	rxq_tx__stats(w->tx, st);
+	if (st->packets + st->errors != p->done) {
+		p->done = st->packets + st->errors;
+		p->ns = now;
+		return false;
+	}
+	return now - p->ns >= w->sh->cfg->stall_ns;
+}
+
+/* Says what is stuck, with the numbers that show it, and stops every thread. */
+static void report_stall(const struct worker *w, const struct progress *p,
+			 const struct rxq_tx_stats *st)
+{
+	const struct config *cfg = w->sh->cfg;
+	char port[RXQ_PORT_PATH_MAX + 16], thread[32] = "", refusal[96] = "";
+
+	rxq_port_spec__format(&cfg->port, port, sizeof(port));
+	if (cfg->threads > 1)
+		snprintf(thread, sizeof(thread), " (thread %u)", w->index);
+	if (st->last_refusal)
+		snprintf(refusal, sizeof(refusal), ", last refusal: %s", strerror(st->last_refusal));
+	rxq_err("%s%s: no frame sent for %.1f s (%" PRIu64 " sent, %" PRIu64 " waiting, %" PRIu64
+		" retries%s, %" PRIu64 " errors); the device takes nothing: see 'ip -s link show %s' "
+		"and its peer",
+		port, thread, (double)(rxq_now_ns() - p->ns) / 1e9, st->packets, st->pending,
+		st->retries, refusal, st->errors, cfg->port.ifname);
+	atomic_store(&w->sh->stalled, true);
+	atomic_store(&w->sh->stop, true);
+}
+
 static void *sender(void *arg)
 {
 	struct worker *w = arg;
@@ -152,7 +201,9 @@ static void *sender(void *arg)
 	uint64_t sent = 0, deadline = 0, seed;
 	double ns_per_pkt = w->rate > 0 ? 1e9 / w->rate : 0;
 	struct rxq_tx_stats st;
+	struct progress prog = {0};
 	struct rxq_gen_thread gt;
+	bool stuck = false;
 	int err;
 
 	if (w->cpu >= 0) {
@@ -174,6 +225,7 @@ static void *sender(void *arg)
 		deadline = sh->start_ns + cfg->duration_ns;
 	/* Every thread's schedule counts from the same instant. */
 	sleep_until(sh->start_ns);
+	prog.ns = sh->start_ns;
 
 	while (!atomic_load_explicit(&sh->stop, memory_order_relaxed)) {
 		uint64_t n = cfg->batch, now = 0;
@@ -200,6 +252,8 @@ static void *sender(void *arg)
 				if (deadline && next > deadline)
 					next = deadline;
 				sleep_until(next);
+				/* Waiting for the schedule is not waiting for the device. */
+				prog.ns = next;
 				continue;
 			}
 			if (n > due - sent)
@@ -210,6 +264,11 @@ static void *sender(void *arg)
 			err = rxq_tx__wait(w->tx, 10);
 			if (err < 0 && err != -EINTR) {
 				atomic_store(&sh->fatal, err);
+				break;
+			}
+			if (stalled(w, &prog, &st)) {
+				report_stall(w, &prog, &st);
+				stuck = true;
 				break;
 			}
 			continue;
@@ -247,12 +306,19 @@ static void *sender(void *arg)
 		sent += got;
 		publish(row, &st, flow_pkts, flow_bytes, nflows);
 	}
-	err = rxq_tx__flush(w->tx, 2000);
-	if (err == -ETIMEDOUT)
-		rxq_warn("thread %u: frames still queued after 2 s; they are not counted",
-			 w->index);
-	else if (err)
-		atomic_store(&sh->fatal, err);
+	/* What is still queued goes out, as long as it keeps going out. */
+	while (!stuck) {
+		err = rxq_tx__flush(w->tx, 100);
+		if (err != -ETIMEDOUT) {
+			if (err)
+				atomic_store(&sh->fatal, err);
+			break;
+		}
+		if (stalled(w, &prog, &st)) {
+			report_stall(w, &prog, &st);
+			break;
+		}
+	}
 	rxq_tx__stats(w->tx, &st);
 	publish(row, &st, flow_pkts, flow_bytes, nflows);
 	rxq_gen_thread__fini(&gt);
@@ -302,6 +368,7 @@ static int parse_options(struct config *cfg, int argc, char **argv)
 	cfg->batch = 256;
 	cfg->threads = 1;
 	cfg->interval_ns = 1000000000ull;
+	cfg->stall_ns = 2000000000ull;
 	ret = rxq_cli__parse(&cli, cfg);
 	if (ret)
 		return ret > 0 ? ret : RXQ_EXIT_USAGE;
@@ -682,6 +749,8 @@ static int run(struct config *cfg)
 		rxq_err("sending stopped: %s", strerror(-err));
 		ret = 1;
 	}
+	if (atomic_load(&sh.stalled))
+		ret = 1; /* the thread said what is stuck */
 	rxq_ticker__close(sh.ticker);
 
 close_ports:

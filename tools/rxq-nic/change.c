@@ -223,7 +223,7 @@ static int parse_spec(const char *what, int n, char **words, struct rxq_flowspec
 	return err;
 }
 
-static int flow_add(struct tool *t)
+static int flow_add_words(struct tool *t, int nargs, char **args)
 {
 	struct rxq_nic_plan *plan;
 	struct rxq_flowspec fs;
@@ -232,39 +232,39 @@ static int flow_add(struct tool *t)
 	int i, spec_end = -1, err;
 	uint64_t v;
 
-	/* flow IF add SPEC... action Q|drop [loc N] */
-	for (i = 1; i < t->nargs; i++)
-		if (!strcmp(t->args[i], "action")) {
+	/* SPEC... action Q|drop [loc N] */
+	for (i = 0; i < nargs; i++)
+		if (!strcmp(args[i], "action")) {
 			spec_end = i;
 			break;
 		}
-	if (spec_end < 0 || spec_end + 1 >= t->nargs) {
+	if (spec_end < 0 || spec_end + 1 >= nargs) {
 		rxq_err("flow add: expected SPEC action QUEUE|drop [loc N] (e.g. udp4 dst-port 53 "
 			"action 4)");
 		return -EINVAL;
 	}
-	if (spec_end == 1) {
+	if (spec_end == 0) {
 		rxq_err("flow add: missing the flow spec before 'action' (e.g. udp4 dst-port 53)");
 		return -EINVAL;
 	}
-	err = parse_spec("flow add", spec_end - 1, t->args + 1, &fs);
+	err = parse_spec("flow add", spec_end, args, &fs);
 	if (err)
 		return err;
-	if (!strcmp(t->args[spec_end + 1], "drop")) {
+	if (!strcmp(args[spec_end + 1], "drop")) {
 		drop = true;
-	} else if (rxq_parse_u64(t->args[spec_end + 1], 0, 4095, &v)) {
+	} else if (rxq_parse_u64(args[spec_end + 1], 0, 4095, &v)) {
 		rxq_err("flow add: action '%s' is neither a queue number nor drop",
-			t->args[spec_end + 1]);
+			args[spec_end + 1]);
 		return -EINVAL;
 	} else {
 		queue = (uint32_t)v;
 	}
 	i = spec_end + 2;
-	if (i < t->nargs) {
-		if (strcmp(t->args[i], "loc") || i + 1 >= t->nargs ||
-		    rxq_parse_u64(t->args[i + 1], 0, 0xfffffffe, &v) || i + 2 != t->nargs) {
+	if (i < nargs) {
+		if (strcmp(args[i], "loc") || i + 1 >= nargs ||
+		    rxq_parse_u64(args[i + 1], 0, 0xfffffffe, &v) || i + 2 != nargs) {
 			rxq_err("flow add: after the action only 'loc N' may follow (got '%s')",
-				t->args[i]);
+				args[i]);
 			return -EINVAL;
 		}
 		loc = (uint32_t)v;
@@ -275,6 +275,54 @@ static int flow_add(struct tool *t)
 	return run_plan(t, plan, err, 0);
 }
 
+/*
+ * The words of @p n arguments, split at blanks, so that a spec given as one quoted argument
+ * ('udp4 dst-port 53', as --flow takes it) reads the same as one given as several words.
+ * *words and *text are malloc'ed; free both.
+ */
+static int split_words(int n, char **args, char ***words, int *nwords, char **text)
+{
+	size_t len = 0, max = 1;
+	char *p, *save;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		len += strlen(args[i]) + 1;
+		max += strlen(args[i]) / 2 + 1;
+	}
+	*text = malloc(len + 1);
+	*words = calloc(max, sizeof(**words));
+	if (!*text || !*words) {
+		free(*text);
+		free(*words);
+		rxq_err("out of memory");
+		return -ENOMEM;
+	}
+	(*text)[0] = '\0';
+	for (i = 0; i < n; i++) {
+		strcat(*text, args[i]);
+		strcat(*text, " ");
+	}
+	*nwords = 0;
+	for (p = strtok_r(*text, " \t\n", &save); p; p = strtok_r(NULL, " \t\n", &save))
+		(*words)[(*nwords)++] = p;
+	return 0;
+}
+
+static int flow_add(struct tool *t)
+{
+	char **args, *text;
+	int nargs, err;
+
+	/* args[0] is "add"; the rest may come in any grouping of words. */
+	err = split_words(t->nargs - 1, t->args + 1, &args, &nargs, &text);
+	if (err)
+		return err;
+	err = flow_add_words(t, nargs, args);
+	free(args);
+	free(text);
+	return err;
+}
 int cmd_flow(struct tool *t)
 {
 	struct rxq_nic_plan *plan;
@@ -431,8 +479,106 @@ int cmd_coalesce(struct tool *t)
 	return cmd_knobs(t, RXQ_NIC_COALESCE, false);
 }
 
+/* Edit distance counting a swap of two neighbours as one edit ("gor" is one away from "gro"). */
+static unsigned name_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	unsigned d[RXQ_NIC_KNOB_NAME + 1][RXQ_NIC_KNOB_NAME + 1];
+
+	if (la > RXQ_NIC_KNOB_NAME || lb > RXQ_NIC_KNOB_NAME)
+		return UINT32_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			unsigned best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+static void add_suggestion(char *buf, size_t len, const char *name)
+{
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+}
+
+/*
+ * Names close to @p name among @p known (the kernel's and the aliases), at most two edits away
+ * (one for names of three letters or less, where two edits reach half the alphabet soup).
+ */
+static void close_feature_names(const char *name, const struct rxq_nic_stat *known, unsigned n,
+				char *buf, size_t len)
+{
+	unsigned max = strlen(name) <= 3 ? 1 : 2, d, i, j;
+
+	buf[0] = '\0';
+	for (d = 0; d <= max; d++)
+		for (i = 0; i < n; i++) {
+			if (name_distance(name, known[i].name) != d)
+				continue;
+			/* an alias may spell a kernel name (rx-gro-list) */
+			for (j = 0; j < i && strcmp(known[j].name, known[i].name); j++)
+				;
+			if (j == i)
+				add_suggestion(buf, len, known[i].name);
+		}
+}
+
+/*
+ * A name that is neither an alias nor one of the kernel's feature names is a typo, not a
+ * feature this driver lacks: say so, with the names it may have meant.
+ */
+static int check_feature_names(struct tool *t)
+{
+	struct rxq_nic_stat *known;
+	unsigned n, i, j;
+	char close[256];
+	int err = rxq_nic__feature_names(t->nic, &known, &n);
+
+	if (err) {
+		rxq_err("%s: cannot read the kernel's feature names (ETHTOOL_GSTRINGS): %s",
+			rxq_nic__name(t->nic), strerror(-err));
+		return err;
+	}
+	for (i = 0; i < (unsigned)t->nargs; i += 2) {
+		for (j = 0; j < n; j++)
+			if (!strcmp(known[j].name, t->args[i]))
+				break;
+		if (j < n)
+			continue;
+		close_feature_names(t->args[i], known, n, close, sizeof(close));
+		if (close[0])
+			rxq_err("features: unknown feature '%s' (did you mean %s?)", t->args[i],
+				close);
+		else
+			rxq_err("features: unknown feature '%s' (rxq-nic features %s lists them)",
+				t->args[i], rxq_nic__name(t->nic));
+		err = -EINVAL;
+		break;
+	}
+	free(known);
+	return err;
+}
+
 int cmd_features(struct tool *t)
 {
+	int err;
+
+	/* An odd count is a missing value, which cmd_knobs reports. */
+	if (t->nargs && !(t->nargs % 2) && (err = check_feature_names(t)))
+		return err;
 	return cmd_knobs(t, RXQ_NIC_FEATURES, true);
 }
 

@@ -695,13 +695,16 @@ static int run(struct offload *o, const struct args *a)
 	offload_snapshot(o, prev);
 	offload_report_start(o);
 	ret = start_workers(o);
+	/* The run ends at its time, not at the first report tick after it. */
+	if (!ret && o->duration_ns)
+		ret = rxq_ticker__set_deadline(o->ticker, o->start_ns + o->duration_ns);
 	while (!ret) {
 		ev = rxq_ticker__wait(o->ticker);
 		if (ev < 0) {
 			ret = ev;
 			break;
 		}
-		if (ev == RXQ_TICK_STOP || ev == RXQ_TICK_DONE)
+		if (ev == RXQ_TICK_STOP || ev == RXQ_TICK_DONE || ev == RXQ_TICK_DEADLINE)
 			break;
 		if (ev == RXQ_TICK_RELOAD) {
 			reload_rules(o, a);
@@ -716,7 +719,8 @@ static int run(struct offload *o, const struct args *a)
 		tmp = prev;
 		prev = now;
 		now = tmp;
-		if (o->duration_ns && now->t_ns - o->start_ns >= o->duration_ns)
+		/* prev is the snapshot just taken */
+		if (o->duration_ns && prev->t_ns - o->start_ns >= o->duration_ns)
 			break;
 	}
 

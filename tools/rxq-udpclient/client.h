@@ -90,6 +90,7 @@ struct target {
 
 	/* The reporter's own state. */
 	struct period *spare;
+	uint64_t period_start_ns; /* when cur began: the start, or its last swap */
 	bool refusing; /* the last period saw ECONNREFUSED and no reply */
 	bool warned_cpu;
 };

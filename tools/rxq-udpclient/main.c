@@ -125,7 +125,8 @@ static void fill_report(struct rxq_latrep *r, const struct target *t, const stru
 			double seconds, unsigned ntargets)
 {
 	memset(r, 0, sizeof(*r));
-	r->target = ntargets > 1 ? t->name : NULL;
+	/* JSON lines always say whose they are; text lines only when there is a choice. */
+	r->target = ntargets > 1 || t->cfg->json ? t->name : NULL;
 	r->seconds = seconds;
 	rxq_latrep__set_rtt(r, p->rtt);
 	if (p->packet) {
@@ -176,9 +177,14 @@ static void watch(struct target *t, const struct period *p)
 	}
 }
 
-static void report_period(struct rxq_out *out, struct target *t, double seconds, bool warmup,
+/*
+ * Reports the target's current period, which ran from its own start to @p now, or to the
+ * moment the worker finished when it did: the rate is over the time the counts were made in.
+ */
+static void report_period(struct rxq_out *out, struct target *t, uint64_t now, bool warmup,
 			  unsigned ntargets)
 {
+	uint64_t end = now;
 	struct rxq_latrep r;
 	struct period *p;
 
@@ -189,8 +195,12 @@ static void report_period(struct rxq_out *out, struct target *t, double seconds,
 	__atomic_add_fetch(&t->period_gen, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&t->lock);
 
+	if (t->done && t->total_end_ns > t->period_start_ns && t->total_end_ns < now)
+		end = t->total_end_ns;
 	watch(t, p);
-	fill_report(&r, t, p, seconds, ntargets);
+	fill_report(&r, t, p, end > t->period_start_ns ? (double)(end - t->period_start_ns) / 1e9 : 0,
+		    ntargets);
+	t->period_start_ns = now;
 	r.type = warmup ? "warmup" : "report";
 	r.label = warmup ? "warm-up" : NULL;
 	rxq_latrep__print(out, &r);
@@ -321,7 +331,7 @@ int main(int argc, char **argv)
 	struct rxq_out *out = NULL;
 	FILE *hist = NULL;
 	unsigned n = 0, i, running;
-	uint64_t start, prev, now;
+	uint64_t start, now;
 	int first = 0, status, ret, ev;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -361,7 +371,7 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	start = prev = rxq_now_ns();
+	start = rxq_now_ns();
 	for (i = 0; i < n; i++) {
 		struct target *t = &targets[i];
 		pthread_attr_t attr;
@@ -369,6 +379,7 @@ int main(int argc, char **argv)
 		t->ticker = ticker;
 		t->stop = &stop_level;
 		t->start_ns = start;
+		t->period_start_ns = start;
 		t->warmup_end_ns = start + cfg.warmup_ns;
 		t->total_start_ns = t->warmup_end_ns;
 		t->end_ns = cfg.duration_ns ? start + cfg.warmup_ns + cfg.duration_ns : 0;
@@ -411,9 +422,8 @@ int main(int argc, char **argv)
 			now = rxq_now_ns();
 			for (i = 0; i < n; i++)
 				if (targets[i].started && !targets[i].done)
-					report_period(out, &targets[i], (double)(now - prev) / 1e9,
+					report_period(out, &targets[i], now,
 						      now <= start + cfg.warmup_ns, n);
-			prev = now;
 		}
 		running = 0;
 		for (i = 0; i < n; i++)
@@ -434,11 +444,20 @@ int main(int argc, char **argv)
 	now = rxq_now_ns();
 	for (i = 0; i < n; i++)
 		if (targets[i].started && period__active(targets[i].cur))
-			report_period(out, &targets[i], (double)(now - prev) / 1e9,
-				      now <= start + cfg.warmup_ns, n);
+			report_period(out, &targets[i], now, now <= start + cfg.warmup_ns, n);
 	for (i = 0; i < n; i++)
 		if (targets[i].started)
 			report_summary(out, &targets[i], n);
+	/* A target that answered nothing measured nothing: a failed run, not a result. */
+	for (i = 0; i < n; i++) {
+		const struct period *total = targets[i].total;
+
+		if (!targets[i].started || !total->sent || rxq_hist__count(total->rtt))
+			continue;
+		rxq_err("%s: no reply to any of the %llu probes (all lost)", targets[i].name,
+			(unsigned long long)total->sent);
+		status = 1;
+	}
 	if (hist && write_hist(cfg.hist_path, hist, targets, n))
 		status = 1;
 

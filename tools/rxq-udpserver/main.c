@@ -307,6 +307,13 @@ static int run_kernel(const struct config *cfg, struct rxq_out *out)
 		 cfg->polling ? ", polling" : "");
 
 	start = prev = rxq_now_ns();
+	/* The run ends at its time, not at the first report tick after it. */
+	ret = cfg->duration_ns ? rxq_ticker__set_deadline(ticker, start + cfg->duration_ns) : 0;
+	if (ret) {
+		rxq_err("cannot set the --duration timer: %s", strerror(-ret));
+		status = 1;
+		goto out_threads;
+	}
 	status = 0;
 	for (;;) {
 		ev = rxq_ticker__wait(ticker);

@@ -281,6 +281,17 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 
 	status = 0;
 	start = prev = rxq_now_ns();
+	/* The run ends at its time, not at the first report tick after it. */
+	if (cfg->duration_ns) {
+		int err = rxq_ticker__set_deadline(e.ticker, start + cfg->duration_ns);
+
+		if (err) {
+			/* not bad input: keep ret out of it */
+			rxq_err("cannot set the --duration timer: %s", strerror(-err));
+			status = 1;
+			goto out;
+		}
+	}
 	for (;;) {
 		ev = rxq_ticker__wait(e.ticker);
 		now = rxq_now_ns();
