@@ -2,7 +2,7 @@
 # Installs what rxq needs to build, test, benchmark and run its demo on Debian 12 (as root).
 set -euo pipefail
 packages=(
-	build-essential meson ninja-build pkg-config clang llvm libclang-rt-14-dev bpftool
+	build-essential meson ninja-build pkg-config clang clang-format llvm libclang-rt-14-dev bpftool
 	libbpf-dev libxdp-dev libpcap-dev libmnl-dev libcmocka-dev
 	iproute2 iputils-ping nftables ethtool jq xdp-tools netsniff-ng sockperf tshark
 	python3 procps kmod dnsmasq-base nsd dnsperf bind9-dnsutils gnuplot-nox

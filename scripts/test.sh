@@ -45,6 +45,14 @@ run_suite() {
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
+echo "=== format: scripts/check-format.sh"
+if bash scripts/check-format.sh; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	failures+=("format: files not in the house style (scripts/check-format.sh --fix)")
+fi
+
 run_suite build plain ""
 # The VM lane runs once, with the plain build: its guests take minutes under TCG, and what it
 # proves is the driver's behaviour, not the tools' memory safety (the other suites give that).

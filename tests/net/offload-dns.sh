@@ -126,6 +126,21 @@ tb_assert_eq "$(off dropped)/$(off passed)" 400/3600 "(b) dropped/passed"
 tb_assert_eq "$(off csum_completed)" 3600 "(b) every passed query's checksum completed"
 tb_assert_eq "$(csum_errors)" "$before_csum" "(b) still no checksum error in the dut kernel"
 
+# dnsperf_under_flood OUT COUNT SEED WHAT: 1000 queries from $TB_TMP/qf while rxq-gen floods port 53
+# with COUNT queries at 50 kpps from the blocked 198.19.0.0/16.
+dnsperf_under_flood() {
+	local out=$1 count=$2 seed=$3 what=$4 flood pid
+	N=$((N + 1))
+	flood=$TB_TMP/gen.$N.json
+	tb_bg gen "$GEN" --json --quiet xdp:gen0~0 --count "$count" --rate 50000 --seed "$seed" \
+		--flow 'udp4 src 198.19.0.0/16 random sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:www.example.com:A' \
+		>"$flood" 2>"$flood.err"
+	pid=$TB_LAST_PID
+	sleep 0.3
+	tb_dnsperf "$out" -s "$TB_DUT_IP4" -p 53 -d "$TB_TMP/qf" -n 1 -Q 1000 -t 2
+	wait "$pid" || tb_fail "$what the flood failed: $(cat "$flood.err")"
+}
+
 # --- (c) under a flood ---------------------------------------------------------------------------
 for i in $(seq 1000); do echo "f$i.example.com A"; done >"$TB_TMP/qf"
 # Frames veth drops at the dut's ring, or the AF_XDP ring overflows with (its CPU busy elsewhere
@@ -134,15 +149,7 @@ for i in $(seq 1000); do echo "f$i.example.com A"; done >"$TB_TMP/qf"
 for try in 1 2 3; do
 	vdrop=$(tb_stat gen gen0 tx.dropped)
 	off_start --flow 'udp4 dst-port 53'
-	N=$((N + 1))
-	FLOOD_OUT=$TB_TMP/gen.$N.json
-	tb_bg gen "$GEN" --json --quiet xdp:gen0~0 --count 150000 --rate 50000 --seed 11 \
-		--flow 'udp4 src 198.19.0.0/16 random sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:www.example.com:A' \
-		>"$FLOOD_OUT" 2>"$FLOOD_OUT.err"
-	FLOOD_PID=$TB_LAST_PID
-	sleep 0.3
-	tb_dnsperf "$TB_TMP/dpf" -s "$TB_DUT_IP4" -p 53 -d "$TB_TMP/qf" -n 1 -Q 1000 -t 2
-	wait "$FLOOD_PID" || tb_fail "(c) the flood failed: $(cat "$FLOOD_OUT.err")"
+	dnsperf_under_flood "$TB_TMP/dpf" 150000 11 "(c)"
 	sleep 0.3
 	off_stop
 	vdrop=$(($(tb_stat gen gen0 tx.dropped) - vdrop))
@@ -239,14 +246,7 @@ c0=$(csum_errors)
 off_start --flow 'udp4 dst-port 53' --flow 'udp6 dst-port 53'
 tb_dnsperf "$TB_TMP/kp4" -s "$TB_DUT_IP4" -p 53 -d "$TB_TMP/q4" -n 1 -Q 2000 -t 2
 tb_dnsperf "$TB_TMP/kp6" -s "$NSD6" -p 53 -d "$TB_TMP/q6" -n 1 -Q 2000 -t 2
-N=$((N + 1))
-tb_bg gen "$GEN" --json --quiet xdp:gen0~0 --count 100000 --rate 50000 --seed 12 \
-	--flow 'udp4 src 198.19.0.0/16 random sport 1024-65535 random dst 198.18.0.2 dport 53 payload dns:www.example.com:A' \
-	>"$TB_TMP/kflood.json" 2>"$TB_TMP/kflood.err"
-FLOOD_PID=$TB_LAST_PID
-sleep 0.3
-tb_dnsperf "$TB_TMP/kpf" -s "$TB_DUT_IP4" -p 53 -d "$TB_TMP/qf" -n 1 -Q 1000 -t 2
-wait "$FLOOD_PID" || tb_fail "(k) the flood failed: $(cat "$TB_TMP/kflood.err")"
+dnsperf_under_flood "$TB_TMP/kpf" 100000 12 "(k)"
 tb_assert_eq "$(ask www.example.com "$TB_DUT_IP4" 53 +tcp)" "$TB_DNS_V4" "(k) TCP DNS untouched"
 sleep 0.3
 off_stop

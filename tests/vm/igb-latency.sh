@@ -5,21 +5,11 @@
 # peer namespace, rxq-udpclient on rxqigb0. The receive IRQs of rxqigb0 are pinned by rxq-nic (irq
 # --spread --cpus C), and --incoming-cpu must then report C for every echo: the CPU that ran the
 # queue's interrupt and NAPI (the kernel's SO_INCOMING_CPU), read against /proc/interrupts.
-source "$RXQ_TREE/tests/net/lib.sh"
+source "$RXQ_TREE/tests/vm/guestlib.sh"
 NIC=$(tb_bin rxq-nic)
 SERVER=$(tb_bin rxq-udpserver)
 CLIENT=$(tb_bin rxq-udpclient)
-IF=rxqigb0
-
-ip link set "$IF" up
-ip addr add 198.18.1.1/24 dev "$IF"
-ip -n peer link set rxqigb1 up
-ip -n peer addr add 198.18.1.2/24 dev rxqigb1
-ip neigh replace 198.18.1.2 lladdr 52:54:00:52:51:11 dev "$IF" nud permanent
-ip -n peer neigh replace 198.18.1.1 lladdr 52:54:00:52:51:10 dev rxqigb1 nud permanent
-tb_wait_for 10 sh -c "ip -j link show $IF | grep -q '\"operstate\":\"UP\"'" || tb_fail "$IF has no carrier"
-tb_wait_for 10 sh -c "ip -n peer -j link show rxqigb1 | grep -q '\"operstate\":\"UP\"'" ||
-	tb_fail "rxqigb1 has no carrier"
+vm_link_up
 
 ip netns exec peer "$SERVER" --listen=198.18.1.2:4321 >"$TB_TMP/server.out" 2>&1 &
 TB_PIDS+=($!)

@@ -13,20 +13,10 @@
 #   undo      everything back byte for byte (channels, RSS, IRQ affinities, coalescing, pause,
 #             features, rings)
 #   isolate / flow on a driver without ntuple: refused with the reason, nothing changed
-source "$RXQ_TREE/tests/net/lib.sh"
+source "$RXQ_TREE/tests/vm/guestlib.sh"
 NIC=$(tb_bin rxq-nic)
 GEN=$(tb_bin rxq-gen)
-IF=rxqigb0
-PEER_MAC=52:54:00:52:51:11
-IF_MAC=52:54:00:52:51:10
-
-ip link set "$IF" up
-ip addr add 198.18.1.1/24 dev "$IF"
-ip -n peer link set rxqigb1 up
-ip -n peer addr add 198.18.1.2/24 dev rxqigb1
-tb_wait_for 10 sh -c "ip -j link show $IF | grep -q '\"operstate\":\"UP\"'" || tb_fail "$IF has no carrier"
-tb_wait_for 10 sh -c "ip -n peer -j link show rxqigb1 | grep -q '\"operstate\":\"UP\"'" ||
-	tb_fail "rxqigb1 has no carrier"
+vm_link_up
 
 # vectors KIND: "QUEUE IRQ" for each rxqigb0-KIND-QUEUE line of /proc/interrupts.
 vectors() {
@@ -59,7 +49,7 @@ queue_packets() {
 
 # udp_from_peer N: N UDP frames from the peer, random source ports, 5 kpps (TCG loses bursts).
 udp_from_peer() {
-	ip netns exec peer "$GEN" --quiet --json --tx-ring packet:rxqigb1 --count "$1" --rate 5000 --seed 7 \
+	ip netns exec peer "$GEN" --quiet --json packet:rxqigb1 --count "$1" --rate 5000 --seed 7 \
 		--dst-mac "$IF_MAC" --src-mac "$PEER_MAC" \
 		--flow 'udp4 src 198.18.1.2 sport 1024-65535 random dst 198.18.1.1 dport 5000-5999 random' \
 		>"$TB_TMP/gen.json" 2>"$TB_TMP/gen.err" || tb_fail "rxq-gen failed: $(cat "$TB_TMP/gen.err")"

@@ -8,24 +8,11 @@
 #   - on queue 1 the flood was dropped and the valid queries were passed through the TAP;
 #   - queue 0's traffic, flood included, reached the server untouched (the kernel's queue);
 #   - counters reconcile; with the kernel tier on, the same verdicts come from XDP in the driver.
-source "$RXQ_TREE/tests/net/lib.sh"
+source "$RXQ_TREE/tests/vm/guestlib.sh"
 OFF=$(tb_bin rxq-offload)
 GEN=$(tb_bin rxq-gen)
-IF=rxqigb0
-IF_MAC=52:54:00:52:51:10
-PEER_MAC=52:54:00:52:51:11
-
-ip link set "$IF" up
-ip addr add 198.18.1.1/24 dev "$IF"
-ip -n peer link set rxqigb1 up
-ip -n peer addr add 198.18.1.2/24 dev rxqigb1
-# No ARP during the counts: both ends know each other.
-ip neigh replace 198.18.1.2 lladdr "$PEER_MAC" dev "$IF" nud permanent
-ip -n peer neigh replace 198.18.1.1 lladdr "$IF_MAC" dev rxqigb1 nud permanent
+vm_link_up
 ip route add 198.19.0.0/16 via 198.18.1.2 dev "$IF"
-tb_wait_for 10 sh -c "ip -j link show $IF | grep -q '\"operstate\":\"UP\"'" || tb_fail "$IF has no carrier"
-tb_wait_for 10 sh -c "ip -n peer -j link show rxqigb1 | grep -q '\"operstate\":\"UP\"'" ||
-	tb_fail "rxqigb1 has no carrier"
 ethtool -N "$IF" rx-flow-hash udp4 sdfn || tb_fail "ethtool -N $IF rx-flow-hash udp4 sdfn"
 tb_assert_eq "$(ethtool -l "$IF" | sed -n '/Current/,$p' | awk '/Combined/ { print $2 }')" 2 "igb runs 2 queue pairs"
 
