@@ -444,8 +444,8 @@ static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct st
 	if (err) {
 		if (err == -EPERM || err == -EACCES) {
 			err = -EPERM;
-			rxq_err("loading the XDP steering program needs CAP_BPF and CAP_NET_ADMIN "
-				"(or CAP_SYS_ADMIN): run as root");
+			rxq_err("loading the XDP steering program needs CAP_BPF, CAP_PERFMON and "
+				"CAP_NET_ADMIN (or CAP_SYS_ADMIN): run as root");
 		} else {
 			rxq_err("cannot load the XDP steering program: %s (run with -v for the "
 				"verifier's log)",
