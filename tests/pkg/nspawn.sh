@@ -84,6 +84,16 @@ cp $prom /results/metrics.prom
 systemctl stop rxq-offload@test || fail "systemctl stop"
 ip -j link show dut0 | grep -q '"xdp"' && fail "XDP still attached after stop"
 echo "ok systemctl stop: XDP detached"
+# ProtectKernelTunables is left off on purpose: with it the TAP's sysctls cannot be written.
+mkdir -p /run/systemd/system/rxq-offload@test.service.d
+printf '[Service]\nProtectKernelTunables=yes\nRestart=no\n' >/run/systemd/system/rxq-offload@test.service.d/t.conf
+systemctl daemon-reload
+since=$(date '+%Y-%m-%d %H:%M:%S')
+systemctl start rxq-offload@test
+wait_for 50 "systemctl is-failed -q rxq-offload@test" || fail "runs with ProtectKernelTunables=yes: the exception is not needed"
+echo "ok ProtectKernelTunables=yes breaks it: $(journalctl -u rxq-offload@test --since "$since" -o cat | grep -m1 'rxq-offload:')"
+rm -r /run/systemd/system/rxq-offload@test.service.d
+systemctl daemon-reload
 echo DONE
 systemctl poweroff
 CHECK
@@ -137,6 +147,9 @@ printf '%s\n' "$log" | grep -q '^DONE$' || tb_fail "the check in the container d
 printf '%s\n' "$log" | grep -q '^FAIL' && tb_fail "the check in the container failed"
 tb_pass "rxq-offload@test: active, dropped rxq-gen's 100 frames, counted in the textfile"
 tb_pass "systemctl reload: rules reloaded by the same process; stop detached XDP"
+printf '%s\n' "$log" | grep -q '^ok ProtectKernelTunables=yes breaks it' ||
+	tb_fail "the ProtectKernelTunables check did not run"
+tb_pass "ProtectKernelTunables=yes would break it (the unit leaves it off)"
 cp "$TB_TMP/results/status.txt" "$TB_TMP/results/metrics.prom" "$RXQ_BUILD/tests/pkg/" 2>/dev/null || true
 eff=$(printf '%s\n' "$log" | sed -n 's/^caps CapEff=\([0-9a-f]*\) .*/\1/p')
 bnd=$(printf '%s\n' "$log" | sed -n 's/^caps .*CapBnd=\([0-9a-f]*\)$/\1/p')
