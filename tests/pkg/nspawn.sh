@@ -84,16 +84,25 @@ cp $prom /results/metrics.prom
 systemctl stop rxq-offload@test || fail "systemctl stop"
 ip -j link show dut0 | grep -q '"xdp"' && fail "XDP still attached after stop"
 echo "ok systemctl stop: XDP detached"
-# ProtectKernelTunables is left off on purpose: with it the TAP's sysctls cannot be written.
-mkdir -p /run/systemd/system/rxq-offload@test.service.d
-printf '[Service]\nProtectKernelTunables=yes\nRestart=no\n' >/run/systemd/system/rxq-offload@test.service.d/t.conf
-systemctl daemon-reload
-since=$(date '+%Y-%m-%d %H:%M:%S')
-systemctl start rxq-offload@test
-wait_for 50 "systemctl is-failed -q rxq-offload@test" || fail "runs with ProtectKernelTunables=yes: the exception is not needed"
-echo "ok ProtectKernelTunables=yes breaks it: $(journalctl -u rxq-offload@test --since "$since" -o cat | grep -m1 'rxq-offload:')"
-rm -r /run/systemd/system/rxq-offload@test.service.d
-systemctl daemon-reload
+# must_break SETTING: with SETTING added by a drop-in the service must fail; the unit's
+# exceptions and additions are there for a reason, and its filters are really in force.
+must_break() {
+	local d=/run/systemd/system/rxq-offload@test.service.d since
+	mkdir -p $d
+	printf '[Service]\n%s\nRestart=no\n' "$1" >$d/t.conf
+	systemctl daemon-reload
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	systemctl start rxq-offload@test
+	wait_for 50 "systemctl is-failed -q rxq-offload@test" || fail "still runs with $1"
+	echo "ok $1 breaks it: $(journalctl -u rxq-offload@test --since "$since" -o cat | grep -m1 'rxq-offload:')"
+	rm -r $d
+	systemctl daemon-reload
+	systemctl reset-failed rxq-offload@test
+}
+# ProtectKernelTunables is left off: the TAP's sysctls are written.
+must_break ProtectKernelTunables=yes
+# The seccomp filter is in force: without bpf(2) in it the program cannot load.
+must_break SystemCallFilter=~bpf
 echo DONE
 systemctl poweroff
 CHECK
@@ -150,6 +159,9 @@ tb_pass "systemctl reload: rules reloaded by the same process; stop detached XDP
 printf '%s\n' "$log" | grep -q '^ok ProtectKernelTunables=yes breaks it' ||
 	tb_fail "the ProtectKernelTunables check did not run"
 tb_pass "ProtectKernelTunables=yes would break it (the unit leaves it off)"
+printf '%s\n' "$log" | grep -q '^ok SystemCallFilter=~bpf breaks it' ||
+	tb_fail "the SystemCallFilter check did not run"
+tb_pass "the unit's system call filter is in force (without bpf it fails)"
 cp "$TB_TMP/results/status.txt" "$TB_TMP/results/metrics.prom" "$RXQ_BUILD/tests/pkg/" 2>/dev/null || true
 eff=$(printf '%s\n' "$log" | sed -n 's/^caps CapEff=\([0-9a-f]*\) .*/\1/p')
 bnd=$(printf '%s\n' "$log" | sed -n 's/^caps .*CapBnd=\([0-9a-f]*\)$/\1/p')
