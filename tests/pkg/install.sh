@@ -71,6 +71,8 @@ expect() {
 got=$(cd "$tmp/dest" && find . ! -type d | sed 's/^\.//' | sort)
 diff -u <(expect | sort) <(echo "$got") >&2 || fail "the installed files differ from the list (- expected, + got)"
 pass "the installed file list is exactly the expected one ($(echo "$got" | wc -l) files)"
+[ -d "$tmp/dest/etc/rxq/offload" ] || fail "/etc/rxq/offload was not created"
+pass "/etc/rxq/offload is created for the settings files"
 
 for f in /usr/bin/rxq-gen /usr/bin/rxq-udpclient /usr/bin/rxq-udpserver /usr/sbin/rxq-nic \
 	/usr/sbin/rxq-offload /usr/libexec/rxq/rxq-offload-service; do

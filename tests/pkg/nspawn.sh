@@ -23,7 +23,7 @@ if [ ! -x "$ROOT/lib/systemd/systemd" ]; then
 	command -v debootstrap >/dev/null || tb_skip "no Debian tree at $ROOT and debootstrap is not installed"
 	tb_log "making a minimal bookworm tree in $ROOT (debootstrap, once)"
 	mkdir -p "$(dirname "$ROOT")"
-	timeout 900 debootstrap --variant=minbase \
+	timeout 600 debootstrap --variant=minbase \
 		--include=systemd,systemd-sysv,dbus,iproute2,libbpf1,libxdp1,libpcap0.8,libmnl0 \
 		bookworm "$ROOT.new" http://deb.debian.org/debian >"$TB_TMP/debootstrap.log" 2>&1 ||
 		tb_skip "debootstrap of bookworm failed (no mirror?): $(tail -3 "$TB_TMP/debootstrap.log")"
