@@ -81,6 +81,7 @@ echo "ok systemctl reload: rules reloaded by the same process"
 # For the README: what an administrator sees.
 SYSTEMD_COLORS=0 systemctl status --no-pager --lines=4 rxq-offload@test >/results/status.txt 2>&1
 cp $prom /results/metrics.prom
+SYSTEMD_COLORS=0 systemd-analyze security --no-pager rxq-offload@test >/results/security.txt 2>&1
 systemctl stop rxq-offload@test || fail "systemctl stop"
 ip -j link show dut0 | grep -q '"xdp"' && fail "XDP still attached after stop"
 echo "ok systemctl stop: XDP detached"
@@ -162,7 +163,9 @@ tb_pass "ProtectKernelTunables=yes would break it (the unit leaves it off)"
 printf '%s\n' "$log" | grep -q '^ok SystemCallFilter=~bpf breaks it' ||
 	tb_fail "the SystemCallFilter check did not run"
 tb_pass "the unit's system call filter is in force (without bpf it fails)"
-cp "$TB_TMP/results/status.txt" "$TB_TMP/results/metrics.prom" "$RXQ_BUILD/tests/pkg/" 2>/dev/null || true
+cp "$TB_TMP/results/status.txt" "$TB_TMP/results/metrics.prom" "$TB_TMP/results/security.txt" \
+	"$RXQ_BUILD/tests/pkg/" 2>/dev/null || true
+tb_log "systemd-analyze security: $(tail -1 "$TB_TMP/results/security.txt" 2>/dev/null)"
 eff=$(printf '%s\n' "$log" | sed -n 's/^caps CapEff=\([0-9a-f]*\) .*/\1/p')
 bnd=$(printf '%s\n' "$log" | sed -n 's/^caps .*CapBnd=\([0-9a-f]*\)$/\1/p')
 tb_assert_eq "$((16#${eff:-0}))" "$capmask" "the service's effective capabilities are the unit's ($caps)"
