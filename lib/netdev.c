@@ -306,7 +306,8 @@ int rxq_cap__first_missing(const int *caps, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		if (rxq_cap__has(caps[i]))
 			continue;
-		if (caps[i] == RXQ_CAP_BPF && rxq_cap__has(RXQ_CAP_SYS_ADMIN))
+		if ((caps[i] == RXQ_CAP_BPF || caps[i] == RXQ_CAP_PERFMON) &&
+		    rxq_cap__has(RXQ_CAP_SYS_ADMIN))
 			continue;
 		return caps[i];
 	}
@@ -324,6 +325,8 @@ const char *rxq_cap__name(int cap)
 		return "CAP_IPC_LOCK";
 	case RXQ_CAP_SYS_ADMIN:
 		return "CAP_SYS_ADMIN";
+	case RXQ_CAP_PERFMON:
+		return "CAP_PERFMON";
 	case RXQ_CAP_BPF:
 		return "CAP_BPF";
 	}

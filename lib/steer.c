@@ -16,6 +16,7 @@
 #include "rxq/kdns.h"
 #include "rxq/ktier.h"
 #include "rxq/log.h"
+#include "rxq/netdev.h"
 #include "rxq/steer.h"
 #include "internal.h"
 #include "sys.h"
@@ -439,10 +440,20 @@ static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct st
 		dev_bound = false;
 	}
 	if (err) {
-		if (err == -EPERM || err == -EACCES) {
+		static const int load_caps[] = {RXQ_CAP_BPF, RXQ_CAP_PERFMON, RXQ_CAP_NET_ADMIN};
+
+		if ((err == -EPERM || err == -EACCES) && rxq_cap__first_missing(load_caps, 3) < 0) {
+			/* With every capability it takes, EPERM comes from a seccomp filter or an LSM. */
+			rxq_err("loading the XDP steering program was refused (%s) although the process "
+				"has CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN: a seccomp filter (systemd's "
+				"SystemCallFilter=) or a security module blocks bpf(); run with -v for "
+				"the verifier's log",
+				strerror(-err));
 			err = -EPERM;
-			rxq_err("loading the XDP steering program needs CAP_BPF and CAP_NET_ADMIN "
-				"(or CAP_SYS_ADMIN): run as root");
+		} else if (err == -EPERM || err == -EACCES) {
+			err = -EPERM;
+			rxq_err("loading the XDP steering program needs CAP_BPF, CAP_PERFMON and "
+				"CAP_NET_ADMIN (or CAP_SYS_ADMIN): run as root");
 		} else {
 			rxq_err("cannot load the XDP steering program: %s (run with -v for the "
 				"verifier's log)",

@@ -550,8 +550,11 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 			rxq_err("/dev/net/tun is missing: load the tun module (modprobe tun)");
 			return -ENODEV;
 		}
+		/* A file permission, not a capability: Debian's udev makes the node 0666. */
 		if (err == -EACCES || err == -EPERM) {
-			rxq_err("opening /dev/net/tun needs CAP_NET_ADMIN: run as root");
+			rxq_err("cannot open /dev/net/tun: %s (its file mode does not let this user "
+				"open it: run as root, or make it 0666 as udev does)",
+				strerror(-err));
 			return -EPERM;
 		}
 		rxq_err("cannot open /dev/net/tun: %s", strerror(-err));
@@ -564,7 +567,8 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 	if (err) {
 		close(fd);
 		if (err == -EPERM) {
-			rxq_err("creating TAP %s needs CAP_NET_ADMIN: run as root", t->name);
+			rxq_err("creating TAP %s needs CAP_NET_ADMIN: run as root or grant it",
+				t->name);
 		} else if (err == -EBUSY || err == -EEXIST) {
 			rxq_err(
 			    "cannot create TAP %s: the name is in use by an existing interface (a "

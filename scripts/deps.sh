@@ -6,6 +6,7 @@ packages=(
 	libbpf-dev libxdp-dev libpcap-dev libmnl-dev libcmocka-dev
 	iproute2 iputils-ping nftables ethtool jq xdp-tools netsniff-ng sockperf tshark
 	python3 procps kmod dnsmasq-base nsd dnsperf bind9-dnsutils gnuplot-nox
+	debhelper dpkg-dev fakeroot lintian man-db systemd systemd-container debootstrap
 )
 if [ "$(id -u)" != 0 ]; then
 	echo "deps.sh: run as root (apt-get install, network namespaces and XDP need it)" >&2

@@ -85,14 +85,15 @@ int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac
 #define RXQ_CAP_NET_RAW   13
 #define RXQ_CAP_IPC_LOCK  14
 #define RXQ_CAP_SYS_ADMIN 21
+#define RXQ_CAP_PERFMON   38
 #define RXQ_CAP_BPF       39
 
 /** @brief True when @p cap is in the effective set. */
 bool rxq_cap__has(int cap);
 
 /**
- * @brief The first of @p caps (n entries) that is not effective, or -1 when all are. For CAP_BPF,
- * CAP_SYS_ADMIN counts as well (kernels before 5.8 and the kernel's own fallback).
+ * @brief The first of @p caps (n entries) that is not effective, or -1 when all are. For CAP_BPF
+ * and CAP_PERFMON, CAP_SYS_ADMIN counts as well (kernels before 5.8 and the kernel's own fallback).
  */
 int rxq_cap__first_missing(const int *caps, unsigned n);
 

@@ -417,17 +417,23 @@ static void reload_rules(struct offload *o, const struct args *a)
 
 static int check_privileges(void)
 {
-	static const int caps[] = {RXQ_CAP_NET_ADMIN, RXQ_CAP_NET_RAW, RXQ_CAP_BPF};
-	int missing = rxq_cap__first_missing(caps, 3);
+	/*
+	 * CAP_PERFMON: without it the verifier treats the program as unprivileged code in its
+	 * pointer checks and refuses the steering program (EACCES), even with CAP_BPF.
+	 */
+	static const int caps[] = {RXQ_CAP_NET_ADMIN, RXQ_CAP_NET_RAW, RXQ_CAP_BPF,
+				   RXQ_CAP_PERFMON};
+	int missing = rxq_cap__first_missing(caps, 4);
 
 	if (missing < 0)
 		return 0;
 	rxq_err("missing %s: it is needed to %s; run as root (or grant CAP_NET_ADMIN, "
-		"CAP_NET_RAW, CAP_BPF)",
+		"CAP_NET_RAW, CAP_BPF, CAP_PERFMON)",
 		rxq_cap__name(missing),
-		missing == RXQ_CAP_NET_ADMIN ? "attach XDP programs and create the TAP"
-		: missing == RXQ_CAP_NET_RAW ? "open AF_XDP sockets"
-					     : "load the XDP steering program");
+		missing == RXQ_CAP_NET_ADMIN  ? "attach XDP programs and create the TAP"
+		: missing == RXQ_CAP_NET_RAW  ? "open AF_XDP sockets"
+		: missing == RXQ_CAP_BPF      ? "load the XDP steering program"
+					      : "have the verifier accept the XDP steering program");
 	return -EPERM;
 }
 
