@@ -87,7 +87,7 @@ MIX=(--count 60000 --rate 15000 --seed 41
 
 # --- (a) in XDP -----------------------------------------------------------------------------------
 for try in 1 2 3; do
-	off_start --rules "$RULES" --rule-stats -v
+	off_start --rules "$RULES" --rule-stats -v --prom "$TB_TMP/a.prom"
 	grep -q 'all 4117 rules run in XDP' "$OFF_OUT.err" || tb_fail "(a) not all rules in XDP: $(cat "$OFF_OUT.err")"
 	a=$(tb_gen dig +short +tries=1 +time=2 @"$TB_DUT_IP4" www.example.com | head -n1)
 	valid_before=$(tb_dnsmasq_queries 'k\.example\.com from')
@@ -99,6 +99,9 @@ tb_assert_eq "$(off xdp_dropped)" $(($(sent "$TB_TMP/a.json" 0) + $(sent "$TB_TM
 	"(a) the blocked sources, the port, the names and the responses: dropped in XDP"
 tb_assert_eq "$(off xdp_passed)" $(($(sent "$TB_TMP/a.json" 4) + 1)) "(a) the valid queries (and dig's): passed in XDP"
 tb_assert_eq "$(off user_rx)/$(off reinjected)" 0/0 "(a) nothing through user space and the TAP"
+prom_sum() { awk -v m="rxq_offload_$1" '$1 ~ "^" m "{" { s += $2 } END { print s + 0 }' "$TB_TMP/a.prom"; }
+tb_assert_eq "$(prom_sum rx_packets_total)/$(prom_sum dropped_packets_total)/$(prom_sum passed_packets_total)" \
+	"$(off rx)/$(off dropped)/$(off passed)" "(a) the --prom textfile counts XDP's verdicts too (queue=\"xdp\")"
 tb_assert_eq "$(($(tb_dnsmasq_queries 'k\.example\.com from') - valid_before))" "$(sent "$TB_TMP/a.json" 4)" \
 	"(a) dnsmasq got every valid query"
 tb_assert_eq "$(tb_dnsmasq_queries 'attack\.example')" 0 "(a) and no attack name"

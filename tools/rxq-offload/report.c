@@ -306,13 +306,37 @@ static int prom_create_temp(const char *path, char *tmp, size_t size)
  * @now NULL writes the file with every counter at zero: main() calls it once before starting, so
  * that a path that cannot be written is an error at start rather than a message every second.
  */
+/* What XDP decided, for the counters that both tiers have. */
+static bool prom_xdp_value(const struct offload_snapshot *snap, int field, uint64_t *v)
+{
+	switch (field) {
+	case C_RX:
+		*v = snap->xdp.dropped + snap->xdp.passed + snap->xdp.limited + snap->xdp.learned;
+		return true;
+	case C_DROPPED:
+		*v = snap->xdp.dropped + snap->xdp.learned;
+		return true;
+	case C_PASSED:
+		*v = snap->xdp.passed;
+		return true;
+	case C_LIMITED:
+		*v = snap->xdp.limited;
+		return true;
+	default:
+		return false;
+	}
+}
+
 int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 {
 	static const struct {
 		const char *name, *help;
 		int field; /* -1: ring drops */
 	} metrics[] = {
-	    {"rx_packets_total", "Frames received from the AF_XDP sockets (or the capture).", C_RX},
+	    {"rx_packets_total",
+	     "Frames judged: per queue in user space (AF_XDP or the capture); queue=\"xdp\": by the "
+	     "kernel tier in XDP.",
+	     C_RX},
 	    {"dropped_packets_total", "Frames dropped by a drop rule.", C_DROPPED},
 	    {"passed_packets_total", "Frames given verdict pass.", C_PASSED},
 	    {"limited_packets_total", "Frames dropped by a limit rule's empty bucket.", C_LIMITED},
@@ -337,6 +361,7 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 	struct offload_snapshot *zero = NULL;
 	char tmp[4096 + 32], port[RXQ_PORT_PATH_MAX + 16];
 	unsigned m, i;
+	uint64_t xv;
 	FILE *f;
 	int fd, err = 0;
 
@@ -372,6 +397,14 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 			fputs("{port=\"", f);
 			prom_label(f, port);
 			fprintf(f, "\",queue=\"%u\"} %" PRIu64 "\n", o->workers[i].queue, v);
+		}
+		if (o->steer && prom_xdp_value(snap, metrics[m].field, &xv)) {
+			/* The kernel tier's verdicts, for all queues: the sum over a metric is both tiers. */
+			fputs("rxq_offload_", f);
+			fputs(metrics[m].name, f);
+			fputs("{port=\"", f);
+			prom_label(f, port);
+			fprintf(f, "\",queue=\"xdp\"} %" PRIu64 "\n", xv);
 		}
 	}
 	if (o->steer) {
