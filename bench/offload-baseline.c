@@ -42,14 +42,14 @@
 enum { O_LISTEN = 1, O_RULES, O_QNAME, O_CPU, O_DURATION, O_BATCH };
 
 static const struct rxq_opt opts[] = {
-    {"listen", 'l', "ADDR:PORT", "IPv4 address and UDP port to read", O_LISTEN},
-    {"rules", 'r', "FILE", "classify with these rules (default: count only)", O_RULES},
-    {"qname", 'q', "NAME", "count only queries for NAME as dns (lower case, no trailing dot)",
-     O_QNAME},
-    {"cpu", 'c', "N", "pin to this CPU", O_CPU},
-    {"duration", 'd', "TIME", "stop after TIME (default: on SIGINT/SIGTERM)", O_DURATION},
-    {"batch", 'b', "N", "datagrams per recvmmsg (default 64)", O_BATCH},
-    {NULL, 0, NULL, NULL, 0},
+	{ "listen", 'l', "ADDR:PORT", "IPv4 address and UDP port to read", O_LISTEN },
+	{ "rules", 'r', "FILE", "classify with these rules (default: count only)", O_RULES },
+	{ "qname", 'q', "NAME", "count only queries for NAME as dns (lower case, no trailing dot)",
+	  O_QNAME },
+	{ "cpu", 'c', "N", "pin to this CPU", O_CPU },
+	{ "duration", 'd', "TIME", "stop after TIME (default: on SIGINT/SIGTERM)", O_DURATION },
+	{ "batch", 'b', "N", "datagrams per recvmmsg (default 64)", O_BATCH },
+	{ NULL, 0, NULL, NULL, 0 },
 };
 
 static volatile sig_atomic_t stop;
@@ -81,13 +81,13 @@ static uint64_t cpu_ns(void)
 int main(int argc, char **argv)
 {
 	struct rxq_cli cli = {
-	    .prog = PROG,
-	    .usage = "--listen ADDR:PORT [--rules FILE] [options]",
-	    .summary = "Reads UDP with recvmmsg() and classifies each datagram, rebuilt as a "
-		       "frame, with librxq's rules.",
-	    .opts = opts,
-	    .argc = argc,
-	    .argv = argv,
+		.prog = PROG,
+		.usage = "--listen ADDR:PORT [--rules FILE] [options]",
+		.summary = "Reads UDP with recvmmsg() and classifies each datagram, rebuilt as a "
+			   "frame, with librxq's rules.",
+		.opts = opts,
+		.argc = argc,
+		.argv = argv,
 	};
 	static uint8_t bufs[BATCH_MAX][DGRAM_MAX];
 	static uint8_t frame[DGRAM_MAX + 64];
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	char ctrl[BATCH_MAX][64];
 	const char *listen = NULL, *rules_path = NULL, *qname = NULL, *v;
 	uint64_t duration_ns = 0, start, received = 0, dns = 0, passed_dns = 0;
-	uint64_t verdicts[RXQ_VERDICT__COUNT] = {0};
+	uint64_t verdicts[RXQ_VERDICT__COUNT] = { 0 };
 	struct rxq_rules *rules = NULL;
 	struct rxq_rules_ctx *ctx = NULL;
 	struct sockaddr_in local;
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 	unsigned batch = 64, i;
 	uint64_t u;
 	int id, fd, one = 1, cpu = -1, rcvbuf = 32 << 20;
-	struct timeval tv = {.tv_sec = 0, .tv_usec = 100000};
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
 	char host[64], msg[512];
 	char *colon;
 
@@ -232,7 +232,7 @@ int main(int argc, char **argv)
 			if (!ctx)
 				continue;
 
-			struct rxq_pkt_spec spec = {0};
+			struct rxq_pkt_spec spec = { 0 };
 			struct cmsghdr *cm;
 			struct rxq_pkt pkt;
 			enum rxq_pkt_result pr;
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 			     cm = CMSG_NXTHDR(&msgs[i].msg_hdr, cm))
 				if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO)
 					spec.dst.v4 =
-					    ((struct in_pktinfo *)CMSG_DATA(cm))->ipi_addr;
+						((struct in_pktinfo *)CMSG_DATA(cm))->ipi_addr;
 			spec.src_port = ntohs(from[i].sin_port);
 			spec.dst_port = ntohs(local.sin_port);
 			spec.payload = payload;

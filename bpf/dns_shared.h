@@ -38,8 +38,8 @@
 #endif
 
 #define RXQ_KDNS_NAME_MAX    128 /* bytes of a presentation-form name the kernel judges */
-#define RXQ_KDNS_LABELS_MAX  32	 /* labels of a stored key; longer patterns stay in user space */
-#define RXQ_KDNS_VALUE_RULES 4	 /* rules one key holds (struct rxq_kdns_value) */
+#define RXQ_KDNS_LABELS_MAX  32 /* labels of a stored key; longer patterns stay in user space */
+#define RXQ_KDNS_VALUE_RULES 4 /* rules one key holds (struct rxq_kdns_value) */
 #define RXQ_KDNS_RULE_NONE   0xffffffffu
 
 /* rxq_kdns_parse() and rxq_kdns_decide() answers */
@@ -103,7 +103,7 @@ struct rxq_kdns_name {
 	__u8 nlabels;
 	__u8 pad;
 	__u16 wire; /* parser: octets of the name so far, the root's included */
-	__u32 pos;  /* parser: offset of the next length octet */
+	__u32 pos; /* parser: offset of the next length octet */
 	__u32 pad2;
 	__u8 start[RXQ_KDNS_NAME_MAX / 2];
 	char name[RXQ_KDNS_NAME_MAX + 4]; /* the parser writes up to 3 bytes past the name */
@@ -126,7 +126,7 @@ struct rxq_kdns_name {
 #define RXQ_KDNS_OPAQUE(v) ((void)0)
 #endif
 
-#define RXQ_KDNS_HLEN	  12  /* DNS header */
+#define RXQ_KDNS_HLEN	  12 /* DNS header */
 #define RXQ_KDNS_WIRE_MAX 255 /* octets of a wire-form name, length octets included */
 /* A label, or the root, per step: at most 127 one-octet labels fit in 255 octets. */
 #define RXQ_KDNS_STEPS 128
@@ -303,11 +303,11 @@ static __attribute__((always_inline)) inline int rxq_kdns_parse(const void *msg,
 								__u32 len, struct rxq_kdns_name *nm)
 {
 	struct rxq_kdns_parser ps = {
-	    .msg = msg,
-	    .end = end,
-	    .nm = nm,
-	    .len = len,
-	    .result = RXQ_KDNS_UNDECIDED,
+		.msg = msg,
+		.end = end,
+		.nm = nm,
+		.len = len,
+		.result = RXQ_KDNS_UNDECIDED,
 	};
 	const __u8 *h = msg;
 

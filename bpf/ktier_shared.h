@@ -22,17 +22,17 @@
 #include "rxq/wire.h"
 
 #define RXQ_KT_STEPS_MAX  256 /* steps of the kernel tier (a run of prefix rules is one step) */
-#define RXQ_KT_TERMS_MAX  8   /* address and port terms of a native step (as the rules have) */
-#define RXQ_KT_PCAP_MAX	  15  /* pcap steps: two tail calls each, within the kernel's 33 */
-#define RXQ_KT_LIMITS_MAX 64  /* limit steps */
+#define RXQ_KT_TERMS_MAX  8 /* address and port terms of a native step (as the rules have) */
+#define RXQ_KT_PCAP_MAX	  15 /* pcap steps: two tail calls each, within the kernel's 33 */
+#define RXQ_KT_LIMITS_MAX 64 /* limit steps */
 
 /* rxq_kt_step.kind */
 enum {
 	RXQ_KT_NATIVE = 0, /* a conjunction of family, protocol, address and port terms */
-	RXQ_KT_GROUP,	   /* a run of single-prefix rules: LPM lookups (rxq_kt_lpm_key) */
-	RXQ_KT_DNS,	   /* dns qname: the kdns lookup (bpf/dns_shared.h) */
-	RXQ_KT_PCAP,	   /* a pcap filter, translated (lib/cbpf.c) and tail-called */
-	RXQ_KT_ALL,	   /* the default rule */
+	RXQ_KT_GROUP, /* a run of single-prefix rules: LPM lookups (rxq_kt_lpm_key) */
+	RXQ_KT_DNS, /* dns qname: the kdns lookup (bpf/dns_shared.h) */
+	RXQ_KT_PCAP, /* a pcap filter, translated (lib/cbpf.c) and tail-called */
+	RXQ_KT_ALL, /* the default rule */
 };
 
 /* rxq_kt_step.action: as enum rxq_rule_action */
@@ -44,7 +44,7 @@ enum { RXQ_KT_PASS = 0, RXQ_KT_DROP, RXQ_KT_LIMIT };
 #define RXQ_KT_FAM6    2
 
 struct rxq_kt_addr_term {
-	__u8 dir;    /* RXQ_KT_DIR_SRC | RXQ_KT_DIR_DST */
+	__u8 dir; /* RXQ_KT_DIR_SRC | RXQ_KT_DIR_DST */
 	__u8 family; /* 4 or 6 */
 	__u8 pad[2];
 	__be32 net[4], mask[4];
@@ -57,18 +57,18 @@ struct rxq_kt_port_term {
 };
 
 struct rxq_kt_step {
-	__u8 kind;   /* RXQ_KT_* */
+	__u8 kind; /* RXQ_KT_* */
 	__u8 action; /* RXQ_KT_PASS/DROP/LIMIT */
-	__u8 fam;    /* NATIVE: RXQ_KT_FAM4 | RXQ_KT_FAM6, the families that may match */
+	__u8 fam; /* NATIVE: RXQ_KT_FAM4 | RXQ_KT_FAM6, the families that may match */
 	__u8 has_proto, proto;
 	__u8 naddr, nport;
-	__u8 pcap_slot;	 /* PCAP: its prog array slot (1..) */
+	__u8 pcap_slot; /* PCAP: its prog array slot (1..) */
 	__u8 group_dirs; /* GROUP: which trie lookups exist (1 << dir, dir 1..3) */
 	__u8 group_hosts; /* GROUP: which whole-address (host) lookups exist, likewise */
 	__u8 limit_slot; /* LIMIT: its rxq_kt_limit */
-	__u16 group;	 /* GROUP: its tag in the LPM keys */
-	__u32 rule;	 /* the rule (GROUP: the first of the run; the LPM value says which) */
-	__u32 last;	 /* GROUP: the last rule of the run */
+	__u16 group; /* GROUP: its tag in the LPM keys */
+	__u32 rule; /* the rule (GROUP: the first of the run; the LPM value says which) */
+	__u32 last; /* GROUP: the last rule of the run */
 	struct rxq_kt_addr_term addr[RXQ_KT_TERMS_MAX];
 	struct rxq_kt_port_term port[RXQ_KT_TERMS_MAX];
 };
@@ -132,7 +132,7 @@ struct rxq_kt_hits {
 /* Per-CPU totals of the kernel tier. */
 struct rxq_kt_counters {
 	__u64 dropped; /* drop verdicts in XDP */
-	__u64 passed;  /* pass verdicts (limit rules with a token included): XDP_PASS */
+	__u64 passed; /* pass verdicts (limit rules with a token included): XDP_PASS */
 	__u64 limited; /* limit rules without a token: XDP_DROP */
 	__u64 learned; /* dropped as learned sources */
 	__u64 to_user; /* judged in user space (steered), by reason below */
@@ -143,7 +143,7 @@ struct rxq_kt_counters {
 struct rxq_kt_config {
 	__u32 nsteps; /* 0: the kernel tier is off; every steered frame goes to user space */
 	__u32 nrules; /* rules covered by the steps (hit counters) */
-	__u8 learn;   /* look sources up in the learned map */
+	__u8 learn; /* look sources up in the learned map */
 	__u8 learn_plen4, learn_plen6;
 	__u8 pad[5];
 };
@@ -153,17 +153,17 @@ enum { RXQ_KT_FACTS_OK = 0, RXQ_KT_USER };
 
 /* What the rules need of a frame, as rxq_pkt__parse() would give it. */
 struct rxq_kt_facts {
-	__u8 l3;	/* 4 or 6 */
-	__u8 proto;	/* upper-layer protocol after extension headers */
+	__u8 l3; /* 4 or 6 */
+	__u8 proto; /* upper-layer protocol after extension headers */
 	__u8 has_ports; /* UDP/TCP with their header, or SCTP with 4 bytes in the frame */
-	__u8 udp;	/* UDP: payload_off/payload_len are its payload */
+	__u8 udp; /* UDP: payload_off/payload_len are its payload */
 	__u16 sport, dport;
 	__u16 payload_off, payload_len;
 	__be32 src[4], dst[4];
 };
 
 #ifdef __bpf__
-#define RXQ_KT_RO const volatile
+#define RXQ_KT_RO     const volatile
 #define RXQ_KT_UNROLL _Pragma("unroll")
 #else
 #define RXQ_KT_RO const
@@ -310,15 +310,14 @@ static __attribute__((always_inline)) inline int rxq_kt_facts(const void *data, 
 }
 
 static __attribute__((always_inline)) inline int
-rxq_kt_addr_in(RXQ_KT_RO struct rxq_kt_addr_term *t, const struct rxq_kt_facts *f,
-	       const __be32 *a)
+rxq_kt_addr_in(RXQ_KT_RO struct rxq_kt_addr_term *t, const struct rxq_kt_facts *f, const __be32 *a)
 {
 	if (t->family != f->l3)
 		return 0;
 	if ((a[0] & t->mask[0]) != t->net[0])
 		return 0;
-	return f->l3 == 4 || ((a[1] & t->mask[1]) == t->net[1] && (a[2] & t->mask[2]) == t->net[2] &&
-			      (a[3] & t->mask[3]) == t->net[3]);
+	return f->l3 == 4 || ((a[1] & t->mask[1]) == t->net[1] &&
+			      (a[2] & t->mask[2]) == t->net[2] && (a[3] & t->mask[3]) == t->net[3]);
 }
 
 /* A NATIVE step: the conjunction of its terms, as the rules' native matcher takes it. */

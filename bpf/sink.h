@@ -13,15 +13,15 @@
 /* Match flags: which fields of a rule take part. */
 #define RXQ_SINK_M_FAMILY (1u << 0)
 #define RXQ_SINK_M_PROTO  (1u << 1)
-#define RXQ_SINK_M_SRC    (1u << 2)
-#define RXQ_SINK_M_DST    (1u << 3)
+#define RXQ_SINK_M_SRC	  (1u << 2)
+#define RXQ_SINK_M_DST	  (1u << 3)
 #define RXQ_SINK_M_SPORT  (1u << 4)
 #define RXQ_SINK_M_DPORT  (1u << 5)
 
 struct rxq_sink_rule {
-	__u32 match;     /* RXQ_SINK_M_* */
-	__u8 family;     /* 4 or 6 */
-	__u8 proto;      /* IP protocol */
+	__u32 match; /* RXQ_SINK_M_* */
+	__u8 family; /* 4 or 6 */
+	__u8 proto; /* IP protocol */
 	__u16 pad;
 	__u16 sport_lo, sport_hi; /* host order, inclusive */
 	__u16 dport_lo, dport_hi;

@@ -67,7 +67,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1); /* sized before loading */
 	__type(key, struct rxq_kt_lpm_key); /* prefixlen: the whole address */
-	__type(value, __u32);		    /* rule | action << 30 */
+	__type(value, __u32); /* rule | action << 30 */
 } kt_hosts SEC(".maps");
 
 struct {
@@ -181,15 +181,15 @@ enum { DNS_UNKNOWN = 0, DNS_NOT, DNS_UNDECIDED, DNS_BEST };
 
 struct kt_state {
 	struct rxq_kt_facts f;
-	__u32 at;	 /* first step of this round of the loop */
-	__u32 stop;	 /* KT_* */
-	__u32 step;	 /* where it stopped */
-	__u32 rule;	 /* KT_MATCH: the rule */
-	__u8 action;	 /* KT_MATCH: its action */
-	__u8 slot;	 /* KT_MATCH: limit slot; KT_PCAP: prog array slot */
-	__u8 dns;	 /* DNS_* */
+	__u32 at; /* first step of this round of the loop */
+	__u32 stop; /* KT_* */
+	__u32 step; /* where it stopped */
+	__u32 rule; /* KT_MATCH: the rule */
+	__u8 action; /* KT_MATCH: its action */
+	__u8 slot; /* KT_MATCH: limit slot; KT_PCAP: prog array slot */
+	__u8 dns; /* DNS_* */
 	__u8 pcap_verdict; /* for pcap_step, back from the filter */
-	__u32 dns_rule;	 /* DNS_BEST: the first dns rule that matches (RXQ_KDNS_RULE_NONE: none) */
+	__u32 dns_rule; /* DNS_BEST: the first dns rule that matches (RXQ_KDNS_RULE_NONE: none) */
 	__u32 pcap_step; /* the pcap step whose verdict is known, ~0: none */
 };
 
@@ -603,8 +603,8 @@ static __always_inline int steer(struct xdp_md *ctx, const int dev_bound)
 
 		r = bpf_xdp_metadata_rx_vlan_tag(ctx, &vproto, &tci);
 		if (!r)
-			meta_vid = vproto == bpf_htons(0x8100) ? (int)(tci & 0xfff)
-							       : RXQ_STEER_META_QINQ;
+			meta_vid = vproto == bpf_htons(0x8100) ? (int)(tci & 0xfff) :
+								 RXQ_STEER_META_QINQ;
 		else if (r == -EOPNOTSUPP)
 			c->vlan_unseen++;
 	}

@@ -22,9 +22,9 @@
 #define RXQ_STEER_K_PROTO    (1u << 2)
 
 struct rxq_steer_flow {
-	__u8 ipv6;  /* 0: IPv4 (only word 0 of the addresses is used), 1: IPv6 */
+	__u8 ipv6; /* 0: IPv4 (only word 0 of the addresses is used), 1: IPv6 */
 	__u8 proto; /* IPPROTO_*; compared only with RXQ_STEER_K_PROTO */
-	__u8 keys;  /* RXQ_STEER_K_* */
+	__u8 keys; /* RXQ_STEER_K_* */
 	__u8 pad;
 	__be16 src_port;
 	__be16 dst_port;
@@ -57,16 +57,16 @@ struct rxq_steer_config {
 
 /* One per CPU (BPF_MAP_TYPE_PERCPU_ARRAY, key 0); user space sums the CPUs. */
 struct rxq_steer_counters {
-	__u64 steered;	 /* matched a flow and redirected to the queue's AF_XDP socket */
-	__u64 passed;	 /* matched no flow: XDP_PASS (includes the kinds below) */
+	__u64 steered; /* matched a flow and redirected to the queue's AF_XDP socket */
+	__u64 passed; /* matched no flow: XDP_PASS (includes the kinds below) */
 	__u64 no_socket; /* matched a flow but arrived on a queue without a socket: XDP_PASS */
-	__u64 not_ip;	 /* not IPv4/IPv6 after the VLAN tags (ARP, LLDP, ...): XDP_PASS */
-	__u64 neigh;	 /* ICMPv6 neighbour/router discovery: never steered, XDP_PASS */
-	__u64 vlan;	 /* tagged with a VID not steered, or stacked tags: left to the kernel */
+	__u64 not_ip; /* not IPv4/IPv6 after the VLAN tags (ARP, LLDP, ...): XDP_PASS */
+	__u64 neigh; /* ICMPv6 neighbour/router discovery: never steered, XDP_PASS */
+	__u64 vlan; /* tagged with a VID not steered, or stacked tags: left to the kernel */
 	__u64 short_frame; /* a header cut short or impossible: left to the kernel, which drops it */
 	__u64 vlan_unseen; /* the driver cannot tell XDP whether it stripped a tag (see steer.h) */
-	__u64 frags;	   /* steered fragments (matched on addresses and protocol) */
-	__u64 open_chain;  /* steered IPv6 frames whose extension chain was too long to follow */
+	__u64 frags; /* steered fragments (matched on addresses and protocol) */
+	__u64 open_chain; /* steered IPv6 frames whose extension chain was too long to follow */
 	__u64 flow_hits[RXQ_STEER_MAX_FLOWS]; /* first matching flow, whatever the queue */
 };
 
@@ -78,7 +78,7 @@ struct rxq_steer_keys {
 	__u8 proto; /* upper-layer protocol (for fragments: of the datagram) */
 	__u8 flags; /* RXQ_STEER_F_* */
 	__u8 pad;
-	__u16 vid;  /* 802.1Q VID of the frame, 0 when untagged or priority-tagged */
+	__u16 vid; /* 802.1Q VID of the frame, 0 when untagged or priority-tagged */
 	__be16 src_port, dst_port;
 	__be32 src[4], dst[4];
 };
@@ -92,9 +92,9 @@ struct rxq_steer_keys {
 enum {
 	RXQ_STEER_P_IP = 0, /* keys filled: match them against the flows */
 	RXQ_STEER_P_NOT_IP, /* not IPv4/IPv6 */
-	RXQ_STEER_P_SHORT,  /* a header cut short or impossible */
-	RXQ_STEER_P_NEIGH,  /* ICMPv6 neighbour/router discovery */
-	RXQ_STEER_P_VLAN,   /* a tag rxq does not steer: VID not configured, 802.1ad, stacked tags */
+	RXQ_STEER_P_SHORT, /* a header cut short or impossible */
+	RXQ_STEER_P_NEIGH, /* ICMPv6 neighbour/router discovery */
+	RXQ_STEER_P_VLAN, /* a tag rxq does not steer: VID not configured, 802.1ad, stacked tags */
 };
 
 #define RXQ_STEER_META_NONE (-1) /* no tag in the metadata (or the driver cannot tell) */
@@ -132,9 +132,9 @@ static inline int rxq_steer_ext_hdr(__u8 nexthdr)
  * (RXQ_STEER_META_NONE when none). Every read is checked against @end in the form the verifier
  * understands.
  */
-static __attribute__((always_inline)) inline int
-rxq_steer_parse(const void *data, const void *end, RXQ_STEER_CFG *cfg, int meta_vid,
-		struct rxq_steer_keys *k)
+static __attribute__((always_inline)) inline int rxq_steer_parse(const void *data, const void *end,
+								 RXQ_STEER_CFG *cfg, int meta_vid,
+								 struct rxq_steer_keys *k)
 {
 	const __u8 *p = data;
 	const __u8 *l4 = 0;
@@ -147,7 +147,7 @@ rxq_steer_parse(const void *data, const void *end, RXQ_STEER_CFG *cfg, int meta_
 		return RXQ_STEER_P_SHORT;
 	__builtin_memcpy(&proto, p + 12, 2);
 	p += 14;
-RXQ_STEER_UNROLL
+	RXQ_STEER_UNROLL
 	for (i = 0; i < RXQ_MAX_VLANS + 1; i++) {
 		__u16 tci;
 
@@ -215,7 +215,7 @@ RXQ_STEER_UNROLL
 		__builtin_memcpy(k->dst, p + 24, 16);
 		nexthdr = p[6];
 		p += 40;
-RXQ_STEER_UNROLL
+		RXQ_STEER_UNROLL
 		for (i = 0; i < RXQ_MAX_IP6EXT; i++) {
 			if (!rxq_steer_ext_hdr(nexthdr))
 				break;
@@ -259,8 +259,7 @@ RXQ_STEER_UNROLL
 }
 
 static __attribute__((always_inline)) inline int
-rxq_steer_addr_match(RXQ_STEER_RO __be32 *net, RXQ_STEER_RO __be32 *mask, const __be32 *a,
-		     int ipv6)
+rxq_steer_addr_match(RXQ_STEER_RO __be32 *net, RXQ_STEER_RO __be32 *mask, const __be32 *a, int ipv6)
 {
 	if ((a[0] & mask[0]) != net[0])
 		return 0;

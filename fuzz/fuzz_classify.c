@@ -30,9 +30,9 @@ static const char rules_text[] = "drop src net 198.19.0.0/16\n"
 				 "limit 5/s per src new 20/s udp dst port 53\n"
 				 "pass tcp dst port 80\n"
 				 "default drop\n";
-static const char *const flows_text[] = {"udp4 dst-port 53", "udp6 dst-port 53",
-					 "tcp4 dst-port 80"};
-static const uint16_t vlans[] = {5};
+static const char *const flows_text[] = { "udp4 dst-port 53", "udp6 dst-port 53",
+					  "tcp4 dst-port 80" };
+static const uint16_t vlans[] = { 5 };
 
 static struct rxq_rules *rules;
 static struct rxq_steer_sel *sel;
@@ -45,8 +45,8 @@ static void check(int ok)
 
 static void setup(void)
 {
-	struct rxq_steer_opts so = {.sz = sizeof(so), .vlans = vlans, .nvlans = 1};
-	struct rxq_rules_opts ro = {.sz = sizeof(ro), .limit_entries = 64, .hash_seed = 1};
+	struct rxq_steer_opts so = { .sz = sizeof(so), .vlans = vlans, .nvlans = 1 };
+	struct rxq_rules_opts ro = { .sz = sizeof(ro), .limit_entries = 64, .hash_seed = 1 };
 	struct rxq_flowspec flows[3];
 	struct rxq_parse_error pe;
 	unsigned i;
@@ -107,8 +107,10 @@ static void one_frame(struct rxq_frag_table *ft, struct rxq_rules_ctx *ctx, uint
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rxq_frag_opts fo = {.sz = sizeof(fo), .mem_max = RXQ_FRAG_MEM_MIN,
-				   .timeout_ns = 50000000, .hash_seed = 1};
+	struct rxq_frag_opts fo = { .sz = sizeof(fo),
+				    .mem_max = RXQ_FRAG_MEM_MIN,
+				    .timeout_ns = 50000000,
+				    .hash_seed = 1 };
 	struct rxq_frag_table *ft;
 	struct rxq_frag_stats st;
 	struct books b;

@@ -114,8 +114,9 @@ static uint32_t tpl_build(struct tpl *tp, uint8_t *buf, uint32_t cap, uint32_t o
 	if (s.l3 == RXQ_L3_IPV6) {
 		s.nip6ext = 0;
 		if (tp->hbh)
-			s.ip6ext[s.nip6ext++] = (struct rxq_ip6_ext){IPPROTO_HOPOPTS, 8, hbh_opts};
-		s.ip6ext[s.nip6ext++] = (struct rxq_ip6_ext){IPPROTO_FRAGMENT, 8, NULL};
+			s.ip6ext[s.nip6ext++] =
+				(struct rxq_ip6_ext){ IPPROTO_HOPOPTS, 8, hbh_opts };
+		s.ip6ext[s.nip6ext++] = (struct rxq_ip6_ext){ IPPROTO_FRAGMENT, 8, NULL };
 	}
 	len = rxq_pkt__build(buf, cap, &s);
 	return len > 0 ? (uint32_t)len : 0;
@@ -138,7 +139,7 @@ static void tpl_mutate(struct tpl *tp, uint8_t what, uint8_t v)
 		tp->s.nvlan = v % 3;
 		break;
 	case 4: {
-		static const uint8_t protos[] = {IPPROTO_UDP, IPPROTO_TCP, 253, 0};
+		static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP, 253, 0 };
 
 		tp->s.ip_proto = protos[v % 4];
 		break;
@@ -151,7 +152,7 @@ static void tpl_mutate(struct tpl *tp, uint8_t what, uint8_t v)
 		tp->s.src.b[3] = v;
 		break;
 	default: {
-		static const uint8_t opts[8] = {0x94, 0x04, 0, 0, 1, 1, 1, 0};
+		static const uint8_t opts[8] = { 0x94, 0x04, 0, 0, 1, 1, 1, 0 };
 
 		tp->s.ip4_options = opts;
 		tp->s.ip4_options_len = (uint8_t)(4 * (v % 3));
@@ -172,7 +173,7 @@ static void check_books(const struct rxq_frag_table *t)
 
 	rxq_frag__stats(t, &st);
 	check(st.offered_frames == st.completed_frames + st.error_frames + st.timeout_frames +
-				       st.evicted_frames + st.flushed_frames + st.held_frames);
+					   st.evicted_frames + st.flushed_frames + st.held_frames);
 	check(st.held_frames == rxq_frag__held_frames(t));
 	check(st.held_datagrams <= st.held_frames);
 	check(st.arena_used <= st.arena_size);
@@ -289,10 +290,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t frame[RXQ_FRAG_FRAME_MAX + 1024];
-	struct input in = {data, size, 0};
-	struct rxq_frag_opts opts = {.sz = sizeof(opts), .hash_seed = 1};
+	struct input in = { data, size, 0 };
+	struct rxq_frag_opts opts = { .sz = sizeof(opts), .hash_seed = 1 };
 	struct tpl tpl[4];
-	struct run r = {0};
+	struct run r = { 0 };
 	unsigned ops = 0;
 
 	if (!payload[1])

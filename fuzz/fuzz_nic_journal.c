@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct rxq_nic_step *s = rxq_nic_plan__step(plan, i);
 
 			if (s->kind == RXQ_NIC_STEP_FILE) {
-				check(!strncmp(s->path, "/proc/", 6) || !strncmp(s->path, "/sys/", 5));
+				check(!strncmp(s->path, "/proc/", 6) ||
+				      !strncmp(s->path, "/sys/", 5));
 				check(!strstr(s->path, "/../"));
 				check(strlen(s->value) < sizeof(s->value));
 			}

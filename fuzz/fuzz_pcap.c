@@ -42,7 +42,7 @@ static void check(int ok)
 
 static int open_reader(struct rxq_pcap_reader **r, const char *path, enum rxq_pcap_read_mode mode)
 {
-	struct rxq_pcap_reader_opts opts = {.sz = sizeof(opts), .mode = mode};
+	struct rxq_pcap_reader_opts opts = { .sz = sizeof(opts), .mode = mode };
 
 	return rxq_pcap_reader__open_opts(r, path, &opts);
 }
@@ -74,7 +74,7 @@ static int read_mapped(const char *path, const uint8_t *data, size_t size, struc
 			check(f->ts.tv_nsec >= 0 && f->ts.tv_nsec < 1000000000);
 			check(off + 16 + f->len <= size);
 			check(!memcmp(f->data, data + off + 16, f->len));
-			seen[*nseen] = (struct seen){off + 16, f->len, f->wire_len, f->ts};
+			seen[*nseen] = (struct seen){ off + 16, f->len, f->wire_len, f->ts };
 			(*nseen)++;
 			off += 16 + f->len;
 		}

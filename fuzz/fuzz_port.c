@@ -21,7 +21,7 @@ static void check(int ok)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct rxq_port_spec a, b;
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 	char text[RXQ_PORT_PATH_MAX + 64], out[RXQ_PORT_PATH_MAX + 2048];
 	unsigned allowed = size ? (data[0] & ALL) : ALL;
 

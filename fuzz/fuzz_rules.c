@@ -154,8 +154,8 @@ static uint64_t classify_frames(struct rxq_rules *rs, unsigned rounds, uint64_t 
 		uint32_t rule;
 		enum rxq_verdict verdict;
 
-		verdict =
-		    rxq_rules__classify(ctx, f->buf, f->len, &f->pkt, f->res, t0 + i * 1000, &rule);
+		verdict = rxq_rules__classify(ctx, f->buf, f->len, &f->pkt, f->res, t0 + i * 1000,
+					      &rule);
 		check(verdict < RXQ_VERDICT__COUNT);
 		check(verdict == RXQ_VERDICT_ERROR ? rule == RXQ_RULE_NONE : rule < n);
 	}
@@ -184,7 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
 	struct rxq_rules_opts opts = {
-	    .sz = sizeof(opts), .nthreads = 1, .limit_entries = 8, .hash_seed = 1};
+		.sz = sizeof(opts), .nthreads = 1, .limit_entries = 8, .hash_seed = 1
+	};
 	struct rxq_parse_error err;
 	struct rxq_rules *rs = NULL, *next = NULL;
 	unsigned i, n, nlimits = 0;

@@ -51,8 +51,8 @@
  */
 enum {
 	R_CTX = BPF_REG_1,
-	R_PTR = BPF_REG_2,    /* address of the packet bytes being loaded */
-	R_CHK = BPF_REG_3,    /* that address + size, compared with data_end */
+	R_PTR = BPF_REG_2, /* address of the packet bytes being loaded */
+	R_CHK = BPF_REG_3, /* that address + size, compared with data_end */
 	R_BUDGET = BPF_REG_4, /* backward jumps left */
 	R_A = BPF_REG_6,
 	R_X = BPF_REG_7,
@@ -61,12 +61,12 @@ enum {
 };
 
 /* eBPF instruction builders (the kernel's are not UAPI). Jump offsets are patched later. */
-#define INSN(c, d, s, o, i)                                                                        \
-	((struct bpf_insn){.code = (uint8_t)(c),                                                   \
-			   .dst_reg = (d),                                                         \
-			   .src_reg = (s),                                                         \
-			   .off = (int16_t)(o),                                                    \
-			   .imm = (int32_t)(i)})
+#define INSN(c, d, s, o, i)                       \
+	((struct bpf_insn){ .code = (uint8_t)(c), \
+			    .dst_reg = (d),       \
+			    .src_reg = (s),       \
+			    .off = (int16_t)(o),  \
+			    .imm = (int32_t)(i) })
 #define ALU32_IMM(op, d, i)  INSN(BPF_ALU | (op) | BPF_K, d, 0, 0, i)
 #define ALU32_REG(op, d, s)  INSN(BPF_ALU | (op) | BPF_X, d, s, 0, 0)
 #define ALU64_IMM(op, d, i)  INSN(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i)
@@ -94,12 +94,12 @@ enum {
 	LBL_MATCH = -1,
 	LBL_NOMATCH = -2,
 	LBL_UNDECIDED = -3, /* out of backward jumps */
-	LBL_VERDICT = -4,   /* TAIL_CALL: where the verdicts join to write the metadata byte */
+	LBL_VERDICT = -4, /* TAIL_CALL: where the verdicts join to write the metadata byte */
 	LBL_COUNT = 4,
 };
 
 struct fixup {
-	uint32_t at;	/* jump instruction */
+	uint32_t at; /* jump instruction */
 	int32_t target; /* cBPF instruction index, or LBL_* */
 };
 
@@ -113,7 +113,7 @@ struct xlat {
 	struct fixup *fix;
 	uint32_t nfix, fixcap;
 	uint32_t *start; /* eBPF index of each cBPF instruction */
-	uint8_t *reach;	 /* cBPF instruction reachable from the first one */
+	uint8_t *reach; /* cBPF instruction reachable from the first one */
 	uint32_t label[LBL_COUNT];
 	uint32_t label_uses[LBL_COUNT];
 	int err;
@@ -629,9 +629,9 @@ static void emit_epilogue(struct xlat *x)
 		int32_t label;
 		uint32_t action, verdict;
 	} ends[] = {
-	    {LBL_NOMATCH, RXQ_CBPF_XDP_NOMATCH, RXQ_CBPF_VERDICT_NOMATCH},
-	    {LBL_UNDECIDED, RXQ_CBPF_XDP_UNDECIDED, RXQ_CBPF_VERDICT_UNDECIDED},
-	    {LBL_MATCH, RXQ_CBPF_XDP_MATCH, RXQ_CBPF_VERDICT_MATCH},
+		{ LBL_NOMATCH, RXQ_CBPF_XDP_NOMATCH, RXQ_CBPF_VERDICT_NOMATCH },
+		{ LBL_UNDECIDED, RXQ_CBPF_XDP_UNDECIDED, RXQ_CBPF_VERDICT_UNDECIDED },
+		{ LBL_MATCH, RXQ_CBPF_XDP_MATCH, RXQ_CBPF_VERDICT_MATCH },
 	};
 	const struct rxq_cbpf_opts *o = &x->opts;
 	unsigned int i, last = 0;
@@ -1014,7 +1014,7 @@ static bool run_cond(uint8_t op, uint32_t a, uint32_t v)
 unsigned int rxq_cbpf__run(const struct sock_filter *f, unsigned int len, const uint8_t *pkt,
 			   uint32_t pkt_len)
 {
-	uint32_t a = 0, x = 0, m[BPF_MEMWORDS] = {0}, v;
+	uint32_t a = 0, x = 0, m[BPF_MEMWORDS] = { 0 }, v;
 	unsigned int pc = 0, budget = RXQ_CBPF_MAX_BACKWARD_JUMPS;
 	bool fail = false;
 
@@ -1034,7 +1034,7 @@ unsigned int rxq_cbpf__run(const struct sock_filter *f, unsigned int len, const 
 			case BPF_IND:
 				if (!run_load(pkt, pkt_len,
 					      (uint64_t)ins->k +
-						  (BPF_MODE(ins->code) == BPF_IND ? x : 0),
+						      (BPF_MODE(ins->code) == BPF_IND ? x : 0),
 					      load_size(ins->code), dst))
 					return RXQ_CBPF_VERDICT_NOMATCH;
 				break;
@@ -1072,8 +1072,8 @@ unsigned int rxq_cbpf__run(const struct sock_filter *f, unsigned int len, const 
 				pc = (uint32_t)(pc + ins->k);
 				break;
 			}
-			pc += run_cond(op, a, BPF_SRC(ins->code) == BPF_X ? x : ins->k) ? ins->jt
-											: ins->jf;
+			pc += run_cond(op, a, BPF_SRC(ins->code) == BPF_X ? x : ins->k) ? ins->jt :
+											  ins->jf;
 			break;
 		default: /* BPF_MISC */
 			if (BPF_MISCOP(ins->code) == BPF_TAX)

@@ -40,17 +40,17 @@ int rxq_cli__next(struct rxq_cli *cli, const char **arg)
 	for (i = 0; i < n; i++) {
 		const struct rxq_opt *o = &cli->opts[i];
 
-		longopts[i] =
-		    (struct option){o->name, o->arg ? required_argument : no_argument, NULL, 0};
+		longopts[i] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+					       NULL, 0 };
 		if (o->short_name) {
 			shortopts[s++] = (char)o->short_name;
 			if (o->arg)
 				shortopts[s++] = ':';
 		}
 	}
-	longopts[n] = (struct option){"help", no_argument, NULL, 0};
-	longopts[n + 1] = (struct option){"version", no_argument, NULL, 0};
-	longopts[n + 2] = (struct option){NULL, 0, NULL, 0};
+	longopts[n] = (struct option){ "help", no_argument, NULL, 0 };
+	longopts[n + 1] = (struct option){ "version", no_argument, NULL, 0 };
+	longopts[n + 2] = (struct option){ NULL, 0, NULL, 0 };
 	memcpy(shortopts + s, "hV", 3);
 
 	opterr = 0;
@@ -142,8 +142,9 @@ static int flatten(struct flat *fl, const struct rxq_cli_opt *const *tables,
 		size_t j;
 		bool dup = false;
 
-		fl->longopts[i] =
-		    (struct option){o->name, o->arg ? required_argument : no_argument, NULL, 0};
+		fl->longopts[i] = (struct option){ o->name,
+						   o->arg ? required_argument : no_argument, NULL,
+						   0 };
 		for (j = 0; j < i; j++)
 			dup |= o->short_name && fl->opt[j]->short_name == o->short_name;
 		if (o->short_name && !dup) {
@@ -152,9 +153,9 @@ static int flatten(struct flat *fl, const struct rxq_cli_opt *const *tables,
 				fl->shortopts[s++] = ':';
 		}
 	}
-	fl->longopts[fl->n] = (struct option){"help", no_argument, NULL, 0};
-	fl->longopts[fl->n + 1] = (struct option){"version", no_argument, NULL, 0};
-	fl->longopts[fl->n + 2] = (struct option){NULL, 0, NULL, 0};
+	fl->longopts[fl->n] = (struct option){ "help", no_argument, NULL, 0 };
+	fl->longopts[fl->n + 1] = (struct option){ "version", no_argument, NULL, 0 };
+	fl->longopts[fl->n + 2] = (struct option){ NULL, 0, NULL, 0 };
 	memcpy(fl->shortopts + s, "hV", 3);
 	return 0;
 }
@@ -193,8 +194,8 @@ static void format_ns(uint64_t ns, char *buf, size_t len)
 	static const struct {
 		const char *unit;
 		uint64_t ns;
-	} units[] = {{"h", 3600000000000ull}, {"m", 60000000000ull}, {"s", 1000000000ull},
-		     {"ms", 1000000ull},      {"us", 1000ull},	     {"ns", 1ull}};
+	} units[] = { { "h", 3600000000000ull }, { "m", 60000000000ull }, { "s", 1000000000ull },
+		      { "ms", 1000000ull },	 { "us", 1000ull },	  { "ns", 1ull } };
 	size_t i;
 
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
@@ -283,8 +284,8 @@ static int parse_uint(const struct rxq_cli_opt *o, const char *arg, void *dst)
 	if (o->size && o->size < 8 && capped.max > (1ull << (8 * o->size)) - 1)
 		capped.max = (1ull << (8 * o->size)) - 1;
 	expected_range(&capped, expected, sizeof(expected));
-	err = o->flags & RXQ_OPT_SI ? rxq_parse_si(arg, o->min, capped.max, &v)
-				    : rxq_parse_u64(arg, o->min, capped.max, &v);
+	err = o->flags & RXQ_OPT_SI ? rxq_parse_si(arg, o->min, capped.max, &v) :
+				      rxq_parse_u64(arg, o->min, capped.max, &v);
 	if (err == -ERANGE)
 		return out_of_range(o, arg, expected);
 	if (err)
@@ -391,7 +392,7 @@ static void list_names(const char *const *names, char *buf, size_t len)
 
 static int parse_enum(const struct rxq_cli_opt *o, const char *arg, void *dst)
 {
-	static const char *const onoff[] = {"on", "off", NULL};
+	static const char *const onoff[] = { "on", "off", NULL };
 	const char *const *names = o->type == RXQ_OPT_BOOL ? onoff : o->names;
 	char expected[256];
 	size_t i;
@@ -441,9 +442,9 @@ int rxq_cli__cpulist(const char *opt, const char *arg, const char *sysroot, cpu_
 		err = rxq_cpus_online(set, sysroot, &bad);
 	if (err == -EINVAL) {
 		rxq_cli__error(
-		    "--%s: '%s' is not a CPU list (expected a CPU number or list such as "
-		    "1 or 0-3,6)",
-		    opt, arg);
+			"--%s: '%s' is not a CPU list (expected a CPU number or list such as "
+			"1 or 0-3,6)",
+			opt, arg);
 		return -EINVAL;
 	}
 	if (err) {
@@ -764,14 +765,14 @@ int rxq_cli__exit_status(int err)
 	switch (err < 0 ? -err : err) {
 	case 0:
 		return 0;
-	case EINVAL:	    /* bad input */
-	case ERANGE:	    /* a number out of range */
-	case E2BIG:	    /* more than a limit */
-	case EMSGSIZE:	    /* a frame larger than the device takes */
-	case ENOENT:	    /* no such file, rule, saved state */
-	case ENODEV:	    /* no such interface, queue or CPU */
+	case EINVAL: /* bad input */
+	case ERANGE: /* a number out of range */
+	case E2BIG: /* more than a limit */
+	case EMSGSIZE: /* a frame larger than the device takes */
+	case ENOENT: /* no such file, rule, saved state */
+	case ENODEV: /* no such interface, queue or CPU */
 	case EADDRNOTAVAIL: /* no interface has that address */
-	case EPERM:	    /* missing a capability */
+	case EPERM: /* missing a capability */
 	case EACCES:
 	case EOPNOTSUPP: /* the device or kernel cannot do it */
 	case EAFNOSUPPORT:

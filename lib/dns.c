@@ -238,10 +238,11 @@ static const struct {
 	const char *name;
 	uint16_t type;
 } qtypes[] = {
-    {"A", 1},	   {"NS", 2},	 {"CNAME", 5},	 {"SOA", 6},   {"PTR", 12},   {"HINFO", 13},
-    {"MX", 15},	   {"TXT", 16},	 {"AAAA", 28},	 {"SRV", 33},  {"NAPTR", 35}, {"DS", 43},
-    {"RRSIG", 46}, {"NSEC", 47}, {"DNSKEY", 48}, {"SVCB", 64}, {"HTTPS", 65}, {"IXFR", 251},
-    {"AXFR", 252}, {"ANY", 255}, {"CAA", 257},
+	{ "A", 1 },	 { "NS", 2 },	  { "CNAME", 5 },  { "SOA", 6 },    { "PTR", 12 },
+	{ "HINFO", 13 }, { "MX", 15 },	  { "TXT", 16 },   { "AAAA", 28 },  { "SRV", 33 },
+	{ "NAPTR", 35 }, { "DS", 43 },	  { "RRSIG", 46 }, { "NSEC", 47 },  { "DNSKEY", 48 },
+	{ "SVCB", 64 },	 { "HTTPS", 65 }, { "IXFR", 251 }, { "AXFR", 252 }, { "ANY", 255 },
+	{ "CAA", 257 },
 };
 
 int rxq_dns__qtype_parse(const char *s, uint16_t *out)

@@ -23,28 +23,29 @@ struct fs_type {
 };
 
 static const struct fs_type fs_types[] = {
-    {"udp4", AF_INET, IPPROTO_UDP},
-    {"tcp4", AF_INET, IPPROTO_TCP},
-    {"udp6", AF_INET6, IPPROTO_UDP},
-    {"tcp6", AF_INET6, IPPROTO_TCP},
-    {"ip4", AF_INET, 0},
-    {"ip6", AF_INET6, 0},
+	{ "udp4", AF_INET, IPPROTO_UDP },
+	{ "tcp4", AF_INET, IPPROTO_TCP },
+	{ "udp6", AF_INET6, IPPROTO_UDP },
+	{ "tcp6", AF_INET6, IPPROTO_TCP },
+	{ "ip4", AF_INET, 0 },
+	{ "ip6", AF_INET6, 0 },
 };
 
 static const struct {
 	const char *name;
 	uint32_t field;
 } fs_keys[] = {
-    {"src-ip", RXQ_FS_SRC_IP},	   {"dst-ip", RXQ_FS_DST_IP}, {"src-port", RXQ_FS_SRC_PORT},
-    {"dst-port", RXQ_FS_DST_PORT}, {"proto", RXQ_FS_PROTO},
+	{ "src-ip", RXQ_FS_SRC_IP },	 { "dst-ip", RXQ_FS_DST_IP },
+	{ "src-port", RXQ_FS_SRC_PORT }, { "dst-port", RXQ_FS_DST_PORT },
+	{ "proto", RXQ_FS_PROTO },
 };
 
 static const struct {
 	const char *name;
 	uint8_t proto;
 } fs_proto_names[] = {
-    {"icmp", IPPROTO_ICMP},    {"tcp", IPPROTO_TCP},	   {"udp", IPPROTO_UDP},
-    {"icmp6", IPPROTO_ICMPV6}, {"icmpv6", IPPROTO_ICMPV6}, {"sctp", IPPROTO_SCTP},
+	{ "icmp", IPPROTO_ICMP },    { "tcp", IPPROTO_TCP },	   { "udp", IPPROTO_UDP },
+	{ "icmp6", IPPROTO_ICMPV6 }, { "icmpv6", IPPROTO_ICMPV6 }, { "sctp", IPPROTO_SCTP },
 };
 
 #define fs_error(err, col, ...) rxq_parse_error__set(err, 0, col, __VA_ARGS__)
@@ -58,8 +59,8 @@ static const char *fs_type_name(const struct rxq_flowspec *fs)
 
 		if (fs_types[i].family != fs->family)
 			continue;
-		if (ip_only ? (fs->any_proto || (fs->fields & RXQ_FS_PROTO))
-			    : (!fs->any_proto && !(fs->fields & RXQ_FS_PROTO) &&
+		if (ip_only ? (fs->any_proto || (fs->fields & RXQ_FS_PROTO)) :
+			      (!fs->any_proto && !(fs->fields & RXQ_FS_PROTO) &&
 			       fs_types[i].proto == fs->proto))
 			return fs_types[i].name;
 	}
@@ -84,8 +85,9 @@ static int fs_parse_addr(const struct rxq_flowspec *fs, const char *type, const 
 				fs->family == AF_INET ? 32 : 128, fam);
 	if (ret)
 		return fs_error(
-		    err, col, "bad address '%s' for %s (expected an %s address or prefix, e.g. %s)",
-		    word, key, fam, example);
+			err, col,
+			"bad address '%s' for %s (expected an %s address or prefix, e.g. %s)", word,
+			key, fam, example);
 	if (addr->family != fs->family)
 		return fs_error(err, col, "'%s' is not an %s address (the type is %s)", word, fam,
 				type);
@@ -140,14 +142,15 @@ static int fs_parse(struct rxq_flowspec *fs, int nwords, char *const *words, con
 			return fs_error(err, cols[w], "'%s' given twice", key);
 		if ((field & (RXQ_FS_SRC_PORT | RXQ_FS_DST_PORT)) && !type->proto)
 			return fs_error(
-			    err, cols[w],
-			    "'%s' needs a udp or tcp type (%s matches any protocol; use %s)", key,
-			    type->name, type->family == AF_INET ? "udp4 or tcp4" : "udp6 or tcp6");
+				err, cols[w],
+				"'%s' needs a udp or tcp type (%s matches any protocol; use %s)",
+				key, type->name,
+				type->family == AF_INET ? "udp4 or tcp4" : "udp6 or tcp6");
 		if (field == RXQ_FS_PROTO && type->proto)
 			return fs_error(
-			    err, cols[w],
-			    "'proto' is only allowed with ip4 or ip6 (%s implies the protocol)",
-			    type->name);
+				err, cols[w],
+				"'proto' is only allowed with ip4 or ip6 (%s implies the protocol)",
+				type->name);
 		if (w + 1 >= nwords)
 			return fs_error(err, cols[w], "missing value after '%s'", key);
 		val = words[w + 1];
@@ -215,8 +218,8 @@ int rxq_flowspec__parse_words(struct rxq_flowspec *fs, int nwords, char *const *
 int rxq_flowspec__parse(struct rxq_flowspec *fs, const char *s, struct rxq_parse_error *err)
 {
 	char buf[512];
-	char *words[FS_WORDS_MAX] = {0};
-	unsigned cols[FS_WORDS_MAX] = {0};
+	char *words[FS_WORDS_MAX] = { 0 };
+	unsigned cols[FS_WORDS_MAX] = { 0 };
 	size_t len = strlen(s), i = 0;
 	int n = 0;
 
@@ -251,12 +254,12 @@ int rxq_flowspec__format(const struct rxq_flowspec *fs, char *buf, size_t len)
 	size_t off = 0;
 	int n;
 
-#define FS_APPEND(...)                                                                             \
-	do {                                                                                       \
-		n = snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__);                   \
-		if (n < 0)                                                                         \
-			return -EINVAL;                                                            \
-		off += (size_t)n;                                                                  \
+#define FS_APPEND(...)                                                           \
+	do {                                                                     \
+		n = snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__); \
+		if (n < 0)                                                       \
+			return -EINVAL;                                          \
+		off += (size_t)n;                                                \
 	} while (0)
 
 	if (!type)

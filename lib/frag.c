@@ -47,7 +47,7 @@ struct frag_key {
 	uint8_t src[16], dst[16];
 	uint32_t id;
 	uint8_t family; /* 4 or 6 */
-	uint8_t proto;	/* IPv4 only */
+	uint8_t proto; /* IPv4 only */
 	uint8_t nvlan;
 	uint8_t zero;
 	uint16_t vlan[RXQ_MAX_VLANS][2]; /* TPID, TCI */
@@ -55,8 +55,8 @@ struct frag_key {
 
 /* At the start of a fragment's block; the frame copy follows. */
 struct frag_piece {
-	uint32_t next;	   /* next piece in arrival order */
-	uint16_t len;	   /* frame length */
+	uint32_t next; /* next piece in arrival order */
+	uint16_t len; /* frame length */
 	uint16_t data_off; /* where the fragment's data starts in the frame */
 	uint16_t off, end; /* the data's place in the datagram */
 	uint8_t order;
@@ -65,21 +65,21 @@ struct frag_piece {
 
 struct frag_dgram {
 	struct frag_key key;
-	uint64_t first_ns;     /* arrival of the first fragment (in time, not in offset) */
-	uint32_t hash;	       /* low bits of the key hash */
-	uint32_t hnext;	       /* hash chain */
+	uint64_t first_ns; /* arrival of the first fragment (in time, not in offset) */
+	uint32_t hash; /* low bits of the key hash */
+	uint32_t hnext; /* hash chain */
 	uint32_t older, newer; /* age list */
-	uint32_t head, tail;   /* pieces in arrival order */
-	uint32_t first;	       /* the piece at offset 0, NIL until it arrives */
-	uint32_t bytes;	       /* arena bytes: this block and the pieces' */
-	uint32_t rcvd;	       /* data bytes held */
-	uint32_t max_end;      /* the datagram's length once last_seen */
+	uint32_t head, tail; /* pieces in arrival order */
+	uint32_t first; /* the piece at offset 0, NIL until it arrives */
+	uint32_t bytes; /* arena bytes: this block and the pieces' */
+	uint32_t rcvd; /* data bytes held */
+	uint32_t max_end; /* the datagram's length once last_seen */
 	uint16_t nfrags;
 	uint16_t l3_off;
 	uint16_t hdr_len; /* of the first fragment: IPv4 IHL; IPv6 40 + unfragmentable headers */
-	uint16_t nh_off;  /* IPv6: offset from the IP header of the byte that names the fragment
+	uint16_t nh_off; /* IPv6: offset from the IP header of the byte that names the fragment
 			   * header in the first fragment */
-	uint8_t nexthdr;  /* IPv6: the first fragment's fragment header's next header */
+	uint8_t nexthdr; /* IPv6: the first fragment's fragment header's next header */
 	uint8_t ecn_seen; /* ECN_* bits */
 	bool last_seen;
 	bool hashed; /* false for IPv6 atomic fragments, which no other fragment may join */
@@ -782,10 +782,9 @@ size_t rxq_frag__memory(const struct rxq_frag_table *t)
 
 /* ---- life cycle ---- */
 
-
 int rxq_frag__new(struct rxq_frag_table **out, const struct rxq_frag_opts *opts)
 {
-	struct rxq_frag_opts o = {0};
+	struct rxq_frag_opts o = { 0 };
 	struct rxq_frag_table *t;
 	size_t arena_size;
 	uint32_t nbuckets = 16, max_dgrams;
@@ -875,10 +874,10 @@ void rxq_frag__free(struct rxq_frag_table *t)
  * For the tests and the fuzzer: walks every structure and checks it against the counters. 0, or
  * the (negative) line of the first check that failed.
  */
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			return -__LINE__;                                                          \
+#define CHECK(cond)                       \
+	do {                              \
+		if (!(cond))              \
+			return -__LINE__; \
 	} while (0)
 
 __attribute__((unused)) RXQ_STATIC int rxq_frag__check(const struct rxq_frag_table *t)
@@ -888,7 +887,7 @@ __attribute__((unused)) RXQ_STATIC int rxq_frag__check(const struct rxq_frag_tab
 	uint32_t prev = NIL;
 
 	CHECK(s->offered_frames == s->completed_frames + s->error_frames + s->timeout_frames +
-				       s->evicted_frames + s->flushed_frames + s->held_frames);
+					   s->evicted_frames + s->flushed_frames + s->held_frames);
 	for (uint32_t u = t->oldest; u != NIL; u = dgram(t, u)->newer) {
 		const struct frag_dgram *d = dgram(t, u);
 		uint32_t n = 0, b = BLK_MIN << DGRAM_ORDER, rcvd = 0;

@@ -17,8 +17,8 @@
  */
 #define SUB_BITS  8
 #define SUB_COUNT (1u << SUB_BITS) /* 256 */
-#define HALF	  (SUB_COUNT / 2)  /* 128 */
-#define MAX_SHIFT (36 - SUB_BITS)  /* values below 2^36 = RXQ_HIST_MAX_NS */
+#define HALF	  (SUB_COUNT / 2) /* 128 */
+#define MAX_SHIFT (36 - SUB_BITS) /* values below 2^36 = RXQ_HIST_MAX_NS */
 #define NBINS	  (MAX_SHIFT * HALF + SUB_COUNT)
 /* The bucket count as HdrHistogram would state it: bucket 0 plus one per shift. */
 #define NBUCKETS (MAX_SHIFT + 1)
@@ -30,7 +30,7 @@ struct rxq_hist {
 	uint64_t min;
 	uint64_t max;
 	uint64_t saturated;
-	u128 sum;    /* exact: 2^64 samples of 2^64 ns still fit */
+	u128 sum; /* exact: 2^64 samples of 2^64 ns still fit */
 	u128 sum_sq; /* exact while it fits 128 bits, e.g. 2^56 samples of 68 s */
 	uint64_t counts[NBINS];
 };
@@ -239,8 +239,7 @@ static double next_level(double level, unsigned ticks)
 	return level + 100.0 / (ticks * ldexp(1.0, (int)halvings + 1));
 }
 
-int rxq_hist__write_percentiles(const struct rxq_hist *h, FILE *f,
-				unsigned ticks_per_half_distance)
+int rxq_hist__write_percentiles(const struct rxq_hist *h, FILE *f, unsigned ticks_per_half_distance)
 {
 	const double us = 1000.0;
 	unsigned ticks = ticks_per_half_distance ? ticks_per_half_distance : 5;

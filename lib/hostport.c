@@ -72,8 +72,9 @@ int rxq_hostport__split(const char *s, unsigned flags, struct rxq_hostport *out,
 		if (!colon) {
 			if (!(flags & RXQ_HOSTPORT_WILDCARD))
 				return fail(
-				    err, -EINVAL, 1,
-				    "'%.64s' has no port (expected HOST:PORT or [IPv6]:PORT)", s);
+					err, -EINVAL, 1,
+					"'%.64s' has no port (expected HOST:PORT or [IPv6]:PORT)",
+					s);
 			host = s;
 			hostlen = 0;
 			port = s;
@@ -168,9 +169,9 @@ int rxq_hostport__resolve(const char *s, int family, unsigned flags, struct rxq_
 				return fail(err, -EAGAIN, 1, "cannot resolve '%.64s': %s",
 					    out->host, strerror(errno));
 			return fail(err, -ENOENT, 1, "unknown host '%.64s'%s", out->host,
-				    family == AF_INET	 ? " (no IPv4 address)"
-				    : family == AF_INET6 ? " (no IPv6 address)"
-							 : "");
+				    family == AF_INET  ? " (no IPv4 address)" :
+				    family == AF_INET6 ? " (no IPv6 address)" :
+							 "");
 		}
 	}
 	for (ai = res; ai; ai = ai->ai_next)

@@ -163,7 +163,7 @@ static struct rxq_kdns_entry *entry_new(struct rxq_kdns_table *t, const struct r
 	e = &t->entries[t->n];
 	e->key = *key;
 	for (unsigned i = 0; i < RXQ_KDNS_VALUE_RULES; i++)
-		e->value.r[i] = (struct rxq_kdns_rule){.rule = RXQ_KDNS_RULE_NONE};
+		e->value.r[i] = (struct rxq_kdns_rule){ .rule = RXQ_KDNS_RULE_NONE };
 	t->slots[slot_find(t, key)] = (uint32_t)++t->n;
 	return e;
 }
@@ -195,7 +195,7 @@ static void value_append(struct rxq_kdns_value *v, const struct rxq_kdns_rule *r
 int rxq_kdns_table__add(struct rxq_kdns_table *t, uint32_t rule, const char *pattern,
 			bool has_qtype, uint16_t qtype)
 {
-	struct rxq_kdns_rule r = {.rule = rule, .qtype = has_qtype ? qtype : 0};
+	struct rxq_kdns_rule r = { .rule = rule, .qtype = has_qtype ? qtype : 0 };
 	struct rxq_kdns_pattern pat;
 	struct rxq_kdns_entry *e;
 	size_t s;

@@ -58,7 +58,7 @@ struct rxq_ktier {
  */
 struct trie_node {
 	uint32_t child[2]; /* 0: none */
-	uint32_t rule;	   /* smallest rule ending here, UINT32_MAX: none */
+	uint32_t rule; /* smallest rule ending here, UINT32_MAX: none */
 	uint8_t action;
 };
 
@@ -157,7 +157,7 @@ static int lpm_build(struct rxq_ktier *kt)
 	if (!kt->lpm || !kt->hosts)
 		return -ENOMEM;
 	for (i = 0; i < kt->nprefixes && !err; i = j) {
-		struct trie t = {0};
+		struct trie t = { 0 };
 		uint32_t root;
 
 		for (j = i; j < kt->nprefixes && !prefix_order(&kt->prefixes[i], &kt->prefixes[j]);
@@ -169,8 +169,8 @@ static int lpm_build(struct rxq_ktier *kt)
 		for (k = i; k < j && !err; k++) {
 			const struct group_prefix *p = &kt->prefixes[k];
 			bool host = p->plen == (p->family == 4 ? 32 : 128);
-			struct rxq_kt_lpm_entry *e = host ? &kt->hosts[kt->nhosts++]
-							  : &kt->lpm[kt->nlpm++];
+			struct rxq_kt_lpm_entry *e = host ? &kt->hosts[kt->nhosts++] :
+							    &kt->lpm[kt->nlpm++];
 			uint32_t rule;
 			uint8_t action = 0;
 
@@ -247,9 +247,9 @@ static void native_step(struct rxq_kt_step *s, const struct rxq_rule_view *v)
 		memcpy(t->net, v->addr[i].prefix.b, bits / 8);
 		for (w = 0; w < bits / 32; w++) {
 			unsigned lo = w * 32, plen = v->addr[i].plen;
-			uint32_t m = plen >= lo + 32 ? 0xffffffffu
-				     : plen <= lo    ? 0
-						     : ~0u << (32 - (plen - lo));
+			uint32_t m = plen >= lo + 32 ? 0xffffffffu :
+				     plen <= lo	     ? 0 :
+						       ~0u << (32 - (plen - lo));
 
 			t->mask[w] = htonl(m);
 			t->net[w] &= t->mask[w];
@@ -264,7 +264,7 @@ static void native_step(struct rxq_kt_step *s, const struct rxq_rule_view *v)
 /* Can the translation run this filter? (Its program is built again by lib/steer.c.) */
 static bool pcap_translates(const struct rxq_rule_view *v)
 {
-	struct rxq_cbpf_opts o = {.sz = sizeof(o), .epilogue = RXQ_CBPF_RETURN};
+	struct rxq_cbpf_opts o = { .sz = sizeof(o), .epilogue = RXQ_CBPF_RETURN };
 	struct bpf_insn *insns = NULL;
 	unsigned cnt = 0;
 	int err;
@@ -351,7 +351,8 @@ int rxq_ktier__compile(struct rxq_ktier **out, const struct rxq_rules *rules,
 			err = rxq_kdns_table__add(kt->dns, i, v.pattern, v.has_qtype, v.qtype);
 			if (err == -EOPNOTSUPP || err == -EINVAL) {
 				err = 0;
-				stop(kt, i, "its dns pattern is neither an exact name nor *.SUFFIX");
+				stop(kt, i,
+				     "its dns pattern is neither an exact name nor *.SUFFIX");
 				goto done;
 			}
 			s->kind = RXQ_KT_DNS;

@@ -22,7 +22,7 @@ struct bucket {
 	uint64_t key; /* 0: free */
 	uint64_t credit : 62;
 	uint64_t seen_again : 1; /* a packet of the key came after the one that inserted it */
-	uint64_t last_ns;	 /* last refill: when the key was last seen */
+	uint64_t last_ns; /* last refill: when the key was last seen */
 };
 
 struct rxq_limit_table {

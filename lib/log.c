@@ -23,8 +23,8 @@ static void stderr_log(enum rxq_log_level level, const char *msg, void *ctx)
 	(void)ctx;
 	if (level == RXQ_LOG_DEBUG && !stderr_sink.verbose)
 		return;
-	fprintf(stderr, "%s: %s%s\n", stderr_sink.prog,
-		level == RXQ_LOG_WARN ? "warning: " : "", msg);
+	fprintf(stderr, "%s: %s%s\n", stderr_sink.prog, level == RXQ_LOG_WARN ? "warning: " : "",
+		msg);
 }
 
 void rxq_log__stderr(const char *prog, int verbose)

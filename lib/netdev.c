@@ -33,8 +33,7 @@ static int sysfs_read(struct rxq_sys *sys, const char *ifname, const char *attr,
 	return 0;
 }
 
-static int sysfs_read_u64(struct rxq_sys *sys, const char *ifname, const char *attr,
-			  uint64_t *out)
+static int sysfs_read_u64(struct rxq_sys *sys, const char *ifname, const char *attr, uint64_t *out)
 {
 	char buf[64], *end;
 	int err;
@@ -128,7 +127,7 @@ int rxq_netdev__read_sysfs(const char *sysroot, const char *ifname, struct rxq_n
 
 int rxq_netdev__get(const char *ifname, struct rxq_netdev *dev)
 {
-	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
 	struct rxq_sys sys;
 	int err;
 
@@ -196,7 +195,8 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *arg)
 		return 0;
 	res->found = true;
 	res->state = ndm->ndm_state;
-	mnl_attr_for_each(attr, nlh, sizeof(*ndm)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*ndm))
+	{
 		if (mnl_attr_get_type(attr) == NDA_LLADDR && mnl_attr_get_payload_len(attr) == 6) {
 			memcpy(res->mac, mnl_attr_get_payload(attr), 6);
 			res->has_mac = true;
@@ -208,7 +208,7 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *arg)
 int rxq_netdev__neigh(int ifindex, const struct rxq_addr *addr, uint8_t mac[6])
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct neigh_result res = {0};
+	struct neigh_result res = { 0 };
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
 	int err;
@@ -249,7 +249,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type != RTM_NEWROUTE || res->found)
 		return 0;
 	res->found = true;
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
+	{
 		if (mnl_attr_get_type(attr) == RTA_GATEWAY &&
 		    mnl_attr_get_payload_len(attr) == alen) {
 			res->gw.family = rtm->rtm_family;
@@ -263,7 +264,7 @@ int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac
 			    struct rxq_addr *via)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct route_result res = {0};
+	struct route_result res = { 0 };
 	const struct rxq_addr *target = dst;
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
@@ -291,8 +292,8 @@ int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac
 
 bool rxq_cap__has(int cap)
 {
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-	struct __user_cap_data_struct data[2] = {0};
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
 
 	if (cap < 0 || cap >= 64)
 		return false;

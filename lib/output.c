@@ -16,7 +16,7 @@
 struct rxq_out {
 	FILE *f;
 	enum rxq_out_format fmt;
-	bool need_sep;	/* a field was printed since the last '{' / "key[" / begin */
+	bool need_sep; /* a field was printed since the last '{' / "key[" / begin */
 	unsigned depth; /* open nested objects */
 };
 

@@ -161,9 +161,9 @@ static enum rxq_pkt_result parse_l4(struct rxq_pkt *pkt, const uint8_t *frame, u
 		type = l4[0];
 		pkt->icmp_type = type;
 		pkt->icmp_code = l4[1];
-		echo = pkt->l3 == RXQ_L3_IPV4
-			   ? type == ICMP_ECHO || type == ICMP_ECHOREPLY
-			   : type == ICMP6_ECHO_REQUEST || type == ICMP6_ECHO_REPLY;
+		echo = pkt->l3 == RXQ_L3_IPV4 ?
+			       type == ICMP_ECHO || type == ICMP_ECHOREPLY :
+			       type == ICMP6_ECHO_REQUEST || type == ICMP6_ECHO_REPLY;
 		if (echo) {
 			pkt->icmp_id = rd16(l4 + 4);
 			pkt->icmp_seq = rd16(l4 + 6);
@@ -411,7 +411,7 @@ uint32_t rxq_csum_add(uint32_t sum, const void *data, size_t len)
 	}
 	if (len) {
 		/* RFC 1071: an odd byte is padded with a zero byte after it. */
-		uint8_t last[2] = {p[0], 0};
+		uint8_t last[2] = { p[0], 0 };
 
 		memcpy(&w16, last, 2);
 		acc += w16;
@@ -586,7 +586,7 @@ bool rxq_pkt__csum_is_partial(const uint8_t *frame, const struct rxq_pkt *pkt)
 		dst6 = ip6_final_dst(ip, pkt->ip6ext, pkt->nip6ext);
 	/* The field holds the folded pseudo-header sum, uncomplemented: ~csum_fold of it. */
 	partial = (uint16_t)~rxq_csum_fold(
-	    pseudo_sum(ip, pkt->l3 == RXQ_L3_IPV6, dst6, pkt->ip_proto, len));
+		pseudo_sum(ip, pkt->l3 == RXQ_L3_IPV6, dst6, pkt->ip_proto, len));
 	return field == partial;
 }
 

@@ -105,8 +105,8 @@ int rxq_parse_duration_ns(const char *s, uint64_t *out_ns)
 	static const struct {
 		const char *suffix;
 		double ns;
-	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
-		      { "h", 3600e9 } };
+	} units[] = { { "ns", 1 },  { "us", 1e3 }, { "ms", 1e6 },
+		      { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 } };
 	char num[64];
 	double v, mult = 1e9;
 	size_t len, i;
@@ -211,7 +211,8 @@ static bool cpu_online(const char *sysroot, int cpu)
 
 	if (cpu >= CPU_SETSIZE)
 		return false;
-	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d", sysroot ? sysroot : "", cpu);
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d", sysroot ? sysroot : "",
+		 cpu);
 	f = fopen(path, "r");
 	if (!f && errno == ENOENT)
 		return false;

@@ -46,10 +46,10 @@ struct rxq_pcap_writer {
 	int fd;
 	char *path;
 	bool nanosec;
-	int err;	 /* first write error, -errno: every later call returns it */
-	uint8_t *buf;	 /* whole records not yet written */
-	size_t len;	 /* bytes in buf */
-	size_t done;	 /* of which a short write already wrote this many */
+	int err; /* first write error, -errno: every later call returns it */
+	uint8_t *buf; /* whole records not yet written */
+	size_t len; /* bytes in buf */
+	size_t done; /* of which a short write already wrote this many */
 	uint64_t frames; /* records the file holds in full, and their frame bytes */
 	uint64_t bytes;
 	off_t file_len; /* the file header and those records */
@@ -115,11 +115,11 @@ static int writer_drain(struct rxq_pcap_writer *w)
 int rxq_pcap_writer__open(struct rxq_pcap_writer **out, const char *path, bool nanosec)
 {
 	struct pcap_file_header_v24 fh = {
-	    .magic = nanosec ? PCAP_MAGIC_NSEC : PCAP_MAGIC_USEC,
-	    .version_major = PCAP_VERSION_MAJOR,
-	    .version_minor = PCAP_VERSION_MINOR,
-	    .snaplen = RXQ_PCAP_SNAPLEN,
-	    .linktype = DLT_EN10MB,
+		.magic = nanosec ? PCAP_MAGIC_NSEC : PCAP_MAGIC_USEC,
+		.version_major = PCAP_VERSION_MAJOR,
+		.version_minor = PCAP_VERSION_MINOR,
+		.snaplen = RXQ_PCAP_SNAPLEN,
+		.linktype = DLT_EN10MB,
 	};
 	struct rxq_pcap_writer *w;
 	int err;
@@ -238,11 +238,11 @@ int rxq_pcap_writer__close(struct rxq_pcap_writer *w)
  * classification), and a file cut shorter after the open is an error rather than a SIGBUS where
  * the kernel can tell. Measured as fast as leaving it to page faults.
  */
-#define MAP_WINDOW (4u << 20)
-#define RECORD_MAX (sizeof(struct pcap_record_header) + RXQ_PCAP_SNAPLEN)
+#define MAP_WINDOW     (4u << 20)
+#define RECORD_MAX     (sizeof(struct pcap_record_header) + RXQ_PCAP_SNAPLEN)
 #define PREFETCH_AHEAD 4096
 /* libpcap's path: the copies of one batch's frames, 64-byte aligned (the parser's first line). */
-#define ARENA_MIN  (2u << 20)
+#define ARENA_MIN      (2u << 20)
 #define ARENA_ALIGN(x) (((x) + 63) & ~(size_t)63)
 
 #ifndef MADV_POPULATE_READ
@@ -257,15 +257,15 @@ struct rxq_pcap_reader {
 
 	/* mapped */
 	const uint8_t *map; /* NULL: libpcap's path */
-	size_t size;	    /* of the file when it was opened, and of the mapping */
-	size_t off;	    /* of the next record */
-	size_t populated;   /* the mapping is populated up to here */
-	uint64_t records;   /* handed out so far: for messages */
-	uint32_t snaplen;   /* the file's; RXQ_PCAP_SNAPLEN if it says 0 or more */
+	size_t size; /* of the file when it was opened, and of the mapping */
+	size_t off; /* of the next record */
+	size_t populated; /* the mapping is populated up to here */
+	uint64_t records; /* handed out so far: for messages */
+	uint32_t snaplen; /* the file's; RXQ_PCAP_SNAPLEN if it says 0 or more */
 	uint32_t frac_limit; /* timestamp fractions are below this */
 	uint32_t frac_scale; /* to nanoseconds */
-	bool swapped;	     /* the file's byte order is not ours */
-	bool populate;	     /* MADV_POPULATE_READ works */
+	bool swapped; /* the file's byte order is not ours */
+	bool populate; /* MADV_POPULATE_READ works */
 
 	/* libpcap */
 	pcap_t *pcap;
@@ -318,8 +318,7 @@ static int map_next_batch(struct rxq_pcap_reader *r, struct rxq_pcap_frame *fram
 	/* in locals: the compiler cannot tell the frames from the reader's fields */
 	const uint8_t *map = r->map;
 	const size_t size = r->size;
-	const uint32_t snaplen = r->snaplen, frac_limit = r->frac_limit,
-		       frac_scale = r->frac_scale;
+	const uint32_t snaplen = r->snaplen, frac_limit = r->frac_limit, frac_scale = r->frac_scale;
 	struct pcap_record_header h;
 	size_t off = r->off, left;
 	unsigned i;
@@ -487,7 +486,7 @@ static int libpcap_open(struct rxq_pcap_reader *r, FILE *file)
 	if (pread(fileno(file), &magic, sizeof(magic), 0) == sizeof(magic))
 		r->nanosec = magic == PCAP_MAGIC_NSEC || magic == PCAP_MAGIC_NSEC_SWAPPED;
 	r->pcap =
-	    pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+		pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!r->pcap) {
 		rxq_err("%s: not a readable pcap file: %s", r->path, errbuf);
 		return -EINVAL;
@@ -513,7 +512,7 @@ static enum rxq_pcap_read_mode mode_from_env(void)
 int rxq_pcap_reader__open_opts(struct rxq_pcap_reader **out, const char *path,
 			       const struct rxq_pcap_reader_opts *opts)
 {
-	struct rxq_pcap_reader_opts o = {0};
+	struct rxq_pcap_reader_opts o = { 0 };
 	struct rxq_pcap_reader *r;
 	char why[160];
 	FILE *file;
@@ -605,8 +604,7 @@ static void libpcap_frame(struct rxq_pcap_reader *r, struct rxq_pcap_frame *f, c
 }
 
 /* libpcap reuses its buffer on every read: a batch is copied into the reader's arena. */
-static int libpcap_next_batch(struct rxq_pcap_reader *r, struct rxq_pcap_frame *frames,
-			      unsigned n)
+static int libpcap_next_batch(struct rxq_pcap_reader *r, struct rxq_pcap_frame *frames, unsigned n)
 {
 	size_t used = 0, need;
 	unsigned i;

@@ -37,7 +37,7 @@ const char *rxq_port_type__str(enum rxq_port_type type)
 /* "packet:IF, xdp:IF~Q or pcap:FILE" restricted to what the caller accepts. */
 static const char *accepted(unsigned allowed, char *buf, size_t len)
 {
-	const char *forms[3] = {"", "", ""};
+	const char *forms[3] = { "", "", "" };
 	unsigned n = 0;
 
 	if (allowed & RXQ_PORT_PACKET)
@@ -160,9 +160,9 @@ int rxq_port_spec__parse(struct rxq_port_spec *spec, const char *s, unsigned all
 		const char *prefix;
 		enum rxq_port_type type;
 	} types[] = {
-		{"packet:", RXQ_PORT_PACKET},
-		{"xdp:", RXQ_PORT_XDP},
-		{"pcap:", RXQ_PORT_PCAP},
+		{ "packet:", RXQ_PORT_PACKET },
+		{ "xdp:", RXQ_PORT_XDP },
+		{ "pcap:", RXQ_PORT_PCAP },
 	};
 	char forms[64];
 	const char *rest = NULL, *colon;
@@ -207,8 +207,9 @@ int rxq_port_spec__parse(struct rxq_port_spec *spec, const char *s, unsigned all
 	case RXQ_PORT_PACKET:
 		len = strlen(rest);
 		if (memchr(rest, '~', len))
-			return spec_error(err, col + (unsigned)(strchr(rest, '~') - rest),
-					  "packet: ports take no queue (use xdp:IF~Q for one queue)");
+			return spec_error(
+				err, col + (unsigned)(strchr(rest, '~') - rest),
+				"packet: ports take no queue (use xdp:IF~Q for one queue)");
 		if (check_ifname(rest, len, col, err))
 			return -EINVAL;
 		memcpy(spec->ifname, rest, len + 1);
@@ -302,10 +303,10 @@ struct tx_ring {
 	uint8_t *map;
 	size_t map_len;
 	uint32_t frame_size, nframes;
-	uint32_t head;    /* next frame to reserve */
-	uint32_t tail;    /* oldest frame handed to the kernel and not yet seen back */
-	uint32_t nres;    /* frames reserved by the caller, starting at head */
-	uint32_t *len;    /* length of each frame in flight (for the byte counter) */
+	uint32_t head; /* next frame to reserve */
+	uint32_t tail; /* oldest frame handed to the kernel and not yet seen back */
+	uint32_t nres; /* frames reserved by the caller, starting at head */
+	uint32_t *len; /* length of each frame in flight (for the byte counter) */
 	bool kick_needed; /* SEND_REQUEST frames the kernel may not have seen yet */
 };
 
@@ -331,7 +332,7 @@ struct rxq_tx {
 	struct rxq_pcap_writer *pcap;
 	uint32_t frame_cap;
 	uint32_t backoff_us; /* packet: the next wait after the device refused frames */
-	int err;	     /* a fatal error met while retrying in rxq_tx__reserve() */
+	int err; /* a fatal error met while retrying in rxq_tx__reserve() */
 	struct rxq_tx_stats st;
 	char name[IF_NAMESIZE];
 };
@@ -365,9 +366,10 @@ static int setsockopt_int(int fd, int level, int name, int v)
 	return setsockopt(fd, level, name, &v, sizeof(v)) ? -errno : 0;
 }
 
-static int packet_socket(struct rxq_tx *t, const struct rxq_netdev *dev, const struct rxq_tx_opts *o)
+static int packet_socket(struct rxq_tx *t, const struct rxq_netdev *dev,
+			 const struct rxq_tx_opts *o)
 {
-	struct sockaddr_ll sll = {0};
+	struct sockaddr_ll sll = { 0 };
 	int err;
 
 	/* Protocol 0: the socket transmits only and never receives a copy of anything. */
@@ -379,7 +381,8 @@ static int packet_socket(struct rxq_tx *t, const struct rxq_netdev *dev, const s
 				"or grant cap_net_raw)",
 				dev->name);
 		else
-			rxq_err("cannot open a packet socket on %s: %s", dev->name, strerror(errno));
+			rxq_err("cannot open a packet socket on %s: %s", dev->name,
+				strerror(errno));
 		return err == -EACCES ? -EPERM : err;
 	}
 	sll.sll_family = AF_PACKET;
@@ -407,7 +410,7 @@ static int packet_socket(struct rxq_tx *t, const struct rxq_netdev *dev, const s
 static int packet_ring_setup(struct rxq_tx *t, const struct rxq_tx_opts *o)
 {
 	struct tx_ring *r = &t->ring;
-	struct tpacket_req req = {0};
+	struct tpacket_req req = { 0 };
 	uint32_t need = TPACKET2_HDRLEN - sizeof(struct sockaddr_ll) + t->frame_cap;
 	uint32_t block = 1u << 16;
 	int err;
@@ -436,8 +439,8 @@ static int packet_ring_setup(struct rxq_tx *t, const struct rxq_tx_opts *o)
 		return err;
 	}
 	r->map_len = (size_t)req.tp_block_size * req.tp_block_nr;
-	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, t->fd,
-		      0);
+	r->map =
+		mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, t->fd, 0);
 	if (r->map == MAP_FAILED) {
 		err = -errno;
 		r->map = NULL;
@@ -915,7 +918,7 @@ int rxq_tx__submit(struct rxq_tx *t, struct rxq_tx_buf *bufs, unsigned n)
 
 int rxq_tx__wait(struct rxq_tx *t, int timeout_ms)
 {
-	struct pollfd pfd = {.events = POLLOUT};
+	struct pollfd pfd = { .events = POLLOUT };
 	int n;
 
 	if (t->err)
@@ -987,7 +990,7 @@ int rxq_tx__flush(struct rxq_tx *t, int timeout_ms)
 		if (now_ms() >= deadline)
 			return -ETIMEDOUT;
 		if (t->use_ring && !t->ring.kick_needed) {
-			struct timespec ts = {0, 200000};
+			struct timespec ts = { 0, 200000 };
 
 			nanosleep(&ts, NULL);
 		} else {

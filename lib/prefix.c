@@ -35,7 +35,7 @@ struct slot6 {
 struct table {
 	uint8_t family;
 	uint8_t plen;
-	uint32_t mask;	/* slots - 1 */
+	uint32_t mask; /* slots - 1 */
 	unsigned shift; /* 64 - log2(slots) */
 	uint64_t hi_mask, lo_mask;
 	void *slots;
@@ -45,7 +45,7 @@ struct rxq_prefix_set {
 	struct prefix_entry *entries;
 	size_t nentries, cap;
 	uint32_t zero4, zero6; /* values of 0.0.0.0/0 and ::/0 */
-	struct table *tables;  /* IPv4 tables first, then IPv6 */
+	struct table *tables; /* IPv4 tables first, then IPv6 */
 	unsigned ntables4, ntables6;
 	size_t ntables_alloc; /* entries of tables[], for freeing after a failed build */
 	bool built;

@@ -81,7 +81,7 @@ RXQ_STATIC int rpcheck_ask_kernel(struct rxq_rpcheck *c, const uint8_t *src, con
 
 int rxq_rpcheck__new(struct rxq_rpcheck **out, int ifindex, const struct rxq_rpcheck_opts *opts)
 {
-	struct rxq_rpcheck_opts o = {0};
+	struct rxq_rpcheck_opts o = { 0 };
 	struct rxq_rpcheck *c;
 	unsigned entries = 8;
 	int err;

@@ -58,9 +58,9 @@ struct nm_port {
 
 /* A conjunction of plain predicates. */
 struct native {
-	uint8_t fam;   /* FAM4 | FAM6 the packet may be */
+	uint8_t fam; /* FAM4 | FAM6 the packet may be */
 	int16_t proto; /* required upper-layer protocol, -1: any */
-	bool never;    /* contradictory protocols */
+	bool never; /* contradictory protocols */
 	uint8_t naddr, nport;
 	struct nm_addr addr[NM_TERMS_MAX];
 	struct nm_port port[NM_TERMS_MAX];
@@ -68,7 +68,7 @@ struct native {
 
 struct rule {
 	uint8_t action; /* enum rxq_rule_action */
-	uint8_t kind;	/* enum rxq_rule_kind */
+	uint8_t kind; /* enum rxq_rule_kind */
 	bool match_all; /* the default rule */
 	unsigned line;
 	char *text;
@@ -78,11 +78,11 @@ struct rule {
 	char *pattern; /* dns */
 	bool has_qtype;
 	uint16_t qtype;
-	uint64_t rate;	   /* limit */
+	uint64_t rate; /* limit */
 	uint64_t new_rate; /* limit: admissions of new keys per second */
 	uint8_t key;
 	unsigned limit_idx;
-	char *limit_def;     /* limit: key, rates and match words: its identity across reloads */
+	char *limit_def; /* limit: key, rates and match words: its identity across reloads */
 	uint32_t prev_limit; /* limit: index of the tables taken over from opts.prev, or NO_PREV */
 };
 
@@ -349,9 +349,9 @@ static int nm_parse(struct loader *ld, struct native *nm, const struct word *w, 
 		const char *t = w[i].s;
 
 		if (!strcmp(t, "udp") || !strcmp(t, "tcp") || !strcmp(t, "sctp")) {
-			nm_set_proto(nm, t[0] == 'u'   ? IPPROTO_UDP
-					 : t[0] == 't' ? IPPROTO_TCP
-						       : IPPROTO_SCTP);
+			nm_set_proto(nm, t[0] == 'u' ? IPPROTO_UDP :
+					 t[0] == 't' ? IPPROTO_TCP :
+						       IPPROTO_SCTP);
 			i++;
 			/* "udp dst port 53": a protocol qualifying a port predicate */
 			if (i < n && strcmp(w[i].s, "and") && strcmp(w[i].s, "&&")) {
@@ -534,9 +534,9 @@ static int dns_parse(struct loader *ld, struct rule *r, const struct word *w, in
 	for (i = 3; i < n; i += 2) {
 		if (strcmp(w[i].s, "qtype"))
 			return load_error(
-			    ld, w[i].col,
-			    "unexpected '%s' after the name pattern (only 'qtype TYPE' may follow)",
-			    w[i].s);
+				ld, w[i].col,
+				"unexpected '%s' after the name pattern (only 'qtype TYPE' may follow)",
+				w[i].s);
 		if (r->has_qtype)
 			return load_error(ld, w[i].col, "'qtype' given twice");
 		if (i + 1 >= n)
@@ -783,9 +783,9 @@ static int line_parse(struct loader *ld, const char *content, unsigned col0)
 				  action);
 	if (ld->default_line)
 		return load_error(
-		    ld, w[0].col,
-		    "rule after 'default' (line %u): the default must be the last rule",
-		    ld->default_line);
+			ld, w[0].col,
+			"rule after 'default' (line %u): the default must be the last rule",
+			ld->default_line);
 	ret = rule_add(ld, &r);
 	if (ret)
 		return ret;
@@ -847,9 +847,9 @@ static int group_build(struct rxq_rules *rs, unsigned first, unsigned end, struc
 		goto fail;
 	for (i = first; i < end; i++) {
 		const struct nm_addr *a = &rs->rules[i].nm->addr[0];
-		struct rxq_prefix_set *set = a->dir == DIR_SRC	 ? g->src
-					     : a->dir == DIR_DST ? g->dst
-								 : g->any;
+		struct rxq_prefix_set *set = a->dir == DIR_SRC ? g->src :
+					     a->dir == DIR_DST ? g->dst :
+								 g->any;
 
 		ret = rxq_prefix_set__add(set, &a->prefix, a->plen, i);
 		if (ret)
@@ -947,7 +947,7 @@ static int limits_inherit(struct rxq_rules *rs, const struct rxq_rules *prev)
 	}
 	for (i = 0; i < prev->nrules; i++)
 		if (prev->rules[i].action == RXQ_RULE_LIMIT)
-			refs[n++] = (struct def_ref){prev->rules[i].limit_def, i};
+			refs[n++] = (struct def_ref){ prev->rules[i].limit_def, i };
 	qsort(refs, n, sizeof(*refs), def_ref_cmp);
 	for (i = 0; i < rs->nrules; i++) {
 		struct rule *r = &rs->rules[i];
@@ -1022,7 +1022,7 @@ static int ctx_new(struct rxq_rules *rs, unsigned thread, const struct rxq_rules
 			continue;
 		if (r->prev_limit != NO_PREV && thread < prev->nthreads) {
 			c->tables[r->limit_idx] =
-			    rxq_limit__get(prev->ctx[thread]->tables[r->prev_limit]);
+				rxq_limit__get(prev->ctx[thread]->tables[r->prev_limit]);
 			continue;
 		}
 		ret = rxq_limit__new(&c->tables[r->limit_idx], r->rate, r->rate, rs->limit_entries);
@@ -1038,7 +1038,6 @@ fail:
 	ctx_free(c, rs->nlimits);
 	return ret;
 }
-
 
 /* For the tests: how many steps the classifier walks (merged groups count as one). */
 __attribute__((unused)) RXQ_STATIC unsigned rxq_rules_nsteps(const struct rxq_rules *rs)
@@ -1128,7 +1127,7 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 {
 	const struct rxq_rules *prev = NULL;
 	struct rxq_parse_error scratch;
-	struct loader ld = {0};
+	struct loader ld = { 0 };
 	struct rxq_rules *rs;
 	unsigned i;
 	int ret;
@@ -1147,7 +1146,7 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 		rs->nthreads = opts->nthreads;
 	if (opts &&
 	    opts->sz >=
-		offsetof(struct rxq_rules_opts, limit_entries) + sizeof(opts->limit_entries) &&
+		    offsetof(struct rxq_rules_opts, limit_entries) + sizeof(opts->limit_entries) &&
 	    opts->limit_entries)
 		rs->limit_entries = opts->limit_entries;
 	if (opts &&
@@ -1186,8 +1185,8 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 	if (!rs->nrules) {
 		ld.line = 1;
 		ret = load_error(
-		    &ld, 1,
-		    "no rules (the file needs at least a final 'default pass' or 'default drop')");
+			&ld, 1,
+			"no rules (the file needs at least a final 'default pass' or 'default drop')");
 		goto fail;
 	}
 	if (!ld.default_line) {
@@ -1360,9 +1359,9 @@ int rxq_rules__view(const struct rxq_rules *rs, unsigned idx, struct rxq_rule_vi
 	out->pattern = r->pattern;
 	out->has_qtype = r->has_qtype;
 	out->qtype = r->qtype;
-	out->key = r->key == KEY_SRC   ? RXQ_RULE_KEY_SRC
-		   : r->key == KEY_DST ? RXQ_RULE_KEY_DST
-				       : RXQ_RULE_KEY_FLOW;
+	out->key = r->key == KEY_SRC ? RXQ_RULE_KEY_SRC :
+		   r->key == KEY_DST ? RXQ_RULE_KEY_DST :
+				       RXQ_RULE_KEY_FLOW;
 	out->rate = r->rate;
 	out->new_rate = r->new_rate;
 	out->limit_def = r->limit_def;
@@ -1480,8 +1479,8 @@ static int rule_match(const struct rule *r, const uint8_t *frame, uint32_t len,
 		 * Not libpcap's bpf_filter(): libpcap 1.10 loops forever on "ip6 protochain"
 		 * over an extension header that points back at itself.
 		 */
-		switch (rxq_cbpf__run((const struct sock_filter *)r->prog.bf_insns,
-				      r->prog.bf_len, frame, len)) {
+		switch (rxq_cbpf__run((const struct sock_filter *)r->prog.bf_insns, r->prog.bf_len,
+				      frame, len)) {
 		case RXQ_CBPF_VERDICT_MATCH:
 			return MATCH;
 		case RXQ_CBPF_VERDICT_NOMATCH:

@@ -136,7 +136,7 @@ enum { TICK_SIGNAL, TICK_DONE, TICK_DEADLINE, TICK_TIMER, TICK_NFDS };
 
 int rxq_ticker__open(struct rxq_ticker **out, uint64_t interval_ns)
 {
-	struct itimerspec its = {0};
+	struct itimerspec its = { 0 };
 	struct rxq_ticker *t;
 	sigset_t set;
 	int err;
@@ -250,10 +250,10 @@ static int ticker_read_counter(int fd)
 int rxq_ticker__wait(struct rxq_ticker *t)
 {
 	struct pollfd pfd[TICK_NFDS] = {
-		[TICK_SIGNAL] = {.fd = t->signal_fd, .events = POLLIN},
-		[TICK_DONE] = {.fd = t->done_fd, .events = POLLIN},
-		[TICK_DEADLINE] = {.fd = t->deadline_fd, .events = POLLIN},
-		[TICK_TIMER] = {.fd = t->timer_fd, .events = POLLIN},
+		[TICK_SIGNAL] = { .fd = t->signal_fd, .events = POLLIN },
+		[TICK_DONE] = { .fd = t->done_fd, .events = POLLIN },
+		[TICK_DEADLINE] = { .fd = t->deadline_fd, .events = POLLIN },
+		[TICK_TIMER] = { .fd = t->timer_fd, .events = POLLIN },
 	};
 	int ret;
 
@@ -300,7 +300,7 @@ int rxq_ticker__wait(struct rxq_ticker *t)
 
 int rxq_ticker__set_deadline(struct rxq_ticker *t, uint64_t at_ns)
 {
-	struct itimerspec its = {0};
+	struct itimerspec its = { 0 };
 
 	/* An absolute time already past expires at once; 0 (it_value zero) disarms. */
 	its.it_value.tv_sec = (time_t)(at_ns / 1000000000ull);

@@ -40,14 +40,14 @@ struct rxq_steer_sel {
 };
 
 struct rxq_steer {
-	struct steer *skel;	   /* the current rule set's program and tables */
+	struct steer *skel; /* the current rule set's program and tables */
 	int pcap_fd[RXQ_KT_PCAP_MAX + 1]; /* its translated pcap filters (slot 1..) */
 	struct rxq_steer_config cfg;
-	unsigned kt_nrules;	   /* rules the current program decides */
+	unsigned kt_nrules; /* rules the current program decides */
 	struct rxq_kt_hits *kt_percpu_hits;
 	struct rxq_kt_counters *kt_percpu;
-	bool dev_bound;		   /* rxq_steer_dev loaded: it can read stripped VLAN tags */
-	struct bpf_program *prog;  /* the program attached (or to attach) */
+	bool dev_bound; /* rxq_steer_dev loaded: it can read stripped VLAN tags */
+	struct bpf_program *prog; /* the program attached (or to attach) */
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	unsigned nqueues;
@@ -286,7 +286,8 @@ static int map_fill(struct bpf_map *map, uint32_t key, const void *value)
 }
 
 /* The kernel tier's tables and filters into a loaded instance. */
-static int kt_fill(struct rxq_steer *s, struct steer *skel, const struct rxq_ktier *kt, int *pcap_fd)
+static int kt_fill(struct rxq_steer *s, struct steer *skel, const struct rxq_ktier *kt,
+		   int *pcap_fd)
 {
 	const struct rxq_kt_lpm_entry *lpm;
 	const struct rxq_kt_limit *lim;
@@ -330,12 +331,12 @@ static int kt_fill(struct rxq_steer *s, struct steer *skel, const struct rxq_kti
 	}
 	for (i = 1; i <= rxq_ktier__npcap(kt); i++) {
 		struct rxq_cbpf_opts o = {
-		    .sz = sizeof(o),
-		    .epilogue = RXQ_CBPF_TAIL_CALL,
-		    .meta_off = 2, /* struct kt_meta.verdict */
-		    .prog_array_fd = bpf_map__fd(skel->maps.kt_progs),
-		    .prog_index = 0,
-		    .fallback_action = XDP_DROP, /* the way back is gone: never hand it over */
+			.sz = sizeof(o),
+			.epilogue = RXQ_CBPF_TAIL_CALL,
+			.meta_off = 2, /* struct kt_meta.verdict */
+			.prog_array_fd = bpf_map__fd(skel->maps.kt_progs),
+			.prog_index = 0,
+			.fallback_action = XDP_DROP, /* the way back is gone: never hand it over */
 		};
 		const void *f = rxq_ktier__pcap(kt, i, &n);
 
@@ -361,7 +362,7 @@ static int kt_fill(struct rxq_steer *s, struct steer *skel, const struct rxq_kti
 static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct steer *prev,
 		      struct steer **out, int *pcap_fd)
 {
-	struct rxq_kt_config ktc = {0};
+	struct rxq_kt_config ktc = { 0 };
 	const struct rxq_kdns_table *dns = kt ? rxq_ktier__dns(kt) : NULL;
 	struct steer *skel;
 	size_t nlpm = 0, nhosts = 0, ndns = 0;
@@ -393,26 +394,36 @@ static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct st
 			       sizeof(skel->rodata->kdns_cfg));
 		err = bpf_map__set_max_entries(skel->maps.xsks, s->nqueues);
 		err = err ?: bpf_map__set_max_entries(skel->maps.kt_lpm, nlpm ? (uint32_t)nlpm : 1);
-		err = err ?: bpf_map__set_max_entries(skel->maps.kt_hosts,
-						      nhosts ? (uint32_t)nhosts : 1);
+		err = err   ?:
+			      bpf_map__set_max_entries(skel->maps.kt_hosts,
+						       nhosts ? (uint32_t)nhosts : 1);
 		err = err ?: bpf_map__set_max_entries(skel->maps.kt_dns, ndns ? (uint32_t)ndns : 1);
-		err = err ?: bpf_map__set_max_entries(skel->maps.kt_hits,
-						      ktc.nrules ? ktc.nrules : 1);
+		err = err   ?:
+			      bpf_map__set_max_entries(skel->maps.kt_hits,
+						       ktc.nrules ? ktc.nrules : 1);
 		if (s->opts.limit_entries)
-			err = err ?: bpf_map__set_max_entries(skel->maps.kt_buckets,
-							      s->opts.limit_entries);
+			err = err   ?:
+				      bpf_map__set_max_entries(skel->maps.kt_buckets,
+							       s->opts.limit_entries);
 		if (prev) {
-			err = err ?: bpf_map__reuse_fd(skel->maps.xsks, bpf_map__fd(prev->maps.xsks));
-			err = err ?: bpf_map__reuse_fd(skel->maps.counters,
-						       bpf_map__fd(prev->maps.counters));
-			err = err ?: bpf_map__reuse_fd(skel->maps.kt_counters,
-						       bpf_map__fd(prev->maps.kt_counters));
-			err = err ?: bpf_map__reuse_fd(skel->maps.kt_buckets,
-						       bpf_map__fd(prev->maps.kt_buckets));
-			err = err ?: bpf_map__reuse_fd(skel->maps.kt_admit,
-						       bpf_map__fd(prev->maps.kt_admit));
-			err = err ?: bpf_map__reuse_fd(skel->maps.kt_learned,
-						       bpf_map__fd(prev->maps.kt_learned));
+			err = err   ?:
+				      bpf_map__reuse_fd(skel->maps.xsks,
+							bpf_map__fd(prev->maps.xsks));
+			err = err   ?:
+				      bpf_map__reuse_fd(skel->maps.counters,
+							bpf_map__fd(prev->maps.counters));
+			err = err   ?:
+				      bpf_map__reuse_fd(skel->maps.kt_counters,
+							bpf_map__fd(prev->maps.kt_counters));
+			err = err   ?:
+				      bpf_map__reuse_fd(skel->maps.kt_buckets,
+							bpf_map__fd(prev->maps.kt_buckets));
+			err = err   ?:
+				      bpf_map__reuse_fd(skel->maps.kt_admit,
+							bpf_map__fd(prev->maps.kt_admit));
+			err = err   ?:
+				      bpf_map__reuse_fd(skel->maps.kt_learned,
+							bpf_map__fd(prev->maps.kt_learned));
 		}
 		if (err) {
 			steer__destroy(skel);
@@ -440,7 +451,7 @@ static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct st
 		dev_bound = false;
 	}
 	if (err) {
-		static const int load_caps[] = {RXQ_CAP_BPF, RXQ_CAP_PERFMON, RXQ_CAP_NET_ADMIN};
+		static const int load_caps[] = { RXQ_CAP_BPF, RXQ_CAP_PERFMON, RXQ_CAP_NET_ADMIN };
 
 		if ((err == -EPERM || err == -EACCES) && rxq_cap__first_missing(load_caps, 3) < 0) {
 			/* With every capability it takes, EPERM comes from a seccomp filter or an LSM. */
@@ -553,9 +564,9 @@ int rxq_steer__retier(struct rxq_steer *s, const struct rxq_ktier *kt)
 		return err;
 	if (s->link_fd >= 0) {
 		/* one atomic swap: every frame meets the old program or the new one, whole */
-		struct bpf_program *p =
-		    s->prog == s->skel->progs.rxq_steer_dev ? next->progs.rxq_steer_dev
-							    : next->progs.rxq_steer;
+		struct bpf_program *p = s->prog == s->skel->progs.rxq_steer_dev ?
+						next->progs.rxq_steer_dev :
+						next->progs.rxq_steer;
 
 		err = bpf_link_update(s->link_fd, bpf_program__fd(p), NULL);
 		if (err) {
@@ -626,7 +637,7 @@ unsigned rxq_steer__kt_nrules(const struct rxq_steer *s)
 
 int rxq_steer__learn(struct rxq_steer *s, const struct rxq_addr *src, uint64_t expires_ns)
 {
-	struct rxq_kt_learn_key key = {0};
+	struct rxq_kt_learn_key key = { 0 };
 	unsigned plen, b;
 
 	key.family = src->family == AF_INET ? 4 : 6;
@@ -813,8 +824,8 @@ static int detach_other(struct rxq_steer *s)
 		return err;
 	}
 	return bpf_xdp_detach(
-	    s->ifindex, o->mode == RXQ_XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE,
-	    NULL);
+		s->ifindex,
+		o->mode == RXQ_XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE, NULL);
 }
 
 int rxq_steer__attach(struct rxq_steer *s)
@@ -902,9 +913,9 @@ int rxq_steer__attach(struct rxq_steer *s)
 	}
 	s->opts.ktier = NULL; /* the caller may free it now */
 	s->link_fd = fd;
-	s->attached_mode = lopts.flags == XDP_FLAGS_SKB_MODE ? RXQ_XDP_MODE_GENERIC
-			   : lopts.flags == XDP_FLAGS_DRV_MODE ? RXQ_XDP_MODE_NATIVE
-							       : s->opts.xdp_mode;
+	s->attached_mode = lopts.flags == XDP_FLAGS_SKB_MODE ? RXQ_XDP_MODE_GENERIC :
+			   lopts.flags == XDP_FLAGS_DRV_MODE ? RXQ_XDP_MODE_NATIVE :
+							       s->opts.xdp_mode;
 	if (!rxq_xdp__query(s->ifindex, &now) && now.prog_id == rxq_steer__prog_id(s))
 		s->attached_mode = now.mode;
 	return 0;
@@ -934,9 +945,9 @@ uint32_t rxq_steer__prog_id(const struct rxq_steer *s)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
-	struct bpf_program *p = s->prog ? s->prog
-				: s->dev_bound ? s->skel->progs.rxq_steer_dev
-					       : s->skel->progs.rxq_steer;
+	struct bpf_program *p = s->prog	     ? s->prog :
+				s->dev_bound ? s->skel->progs.rxq_steer_dev :
+					       s->skel->progs.rxq_steer;
 
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))

@@ -249,7 +249,7 @@ static int real_family(struct rxq_sys *sys, const char *family)
 	char buf[256];
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
-	struct rxq_sys_run run = {0};
+	struct rxq_sys_run run = { 0 };
 	unsigned i;
 	int err;
 
@@ -284,7 +284,8 @@ static int real_genl(struct rxq_sys *sys, const char *family, struct nlmsghdr *r
 		     rxq_sys_msg_fn cb, void *arg)
 {
 	struct rxq_sys_run run = {
-	    .cb = cb, .arg = arg, .extack = sys->extack, .extack_len = sizeof(sys->extack)};
+		.cb = cb, .arg = arg, .extack = sys->extack, .extack_len = sizeof(sys->extack)
+	};
 	int id, err;
 
 	err = real_open(NETLINK_GENERIC, &sys->genl_sock, &sys->genl_portid);
@@ -301,7 +302,8 @@ static int real_genl(struct rxq_sys *sys, const char *family, struct nlmsghdr *r
 static int real_rtnl(struct rxq_sys *sys, struct nlmsghdr *req, rxq_sys_msg_fn cb, void *arg)
 {
 	struct rxq_sys_run run = {
-	    .cb = cb, .arg = arg, .extack = sys->extack, .extack_len = sizeof(sys->extack)};
+		.cb = cb, .arg = arg, .extack = sys->extack, .extack_len = sizeof(sys->extack)
+	};
 	int err;
 
 	err = real_open(NETLINK_ROUTE, &sys->rtnl_sock, &sys->rtnl_portid);

@@ -22,7 +22,7 @@ struct mnl_socket;
 
 struct rxq_sys {
 	char root[PATH_MAX]; /* "" for the real /proc and /sys */
-	bool root_too_long;  /* then every path under it is -ENAMETOOLONG */
+	bool root_too_long; /* then every path under it is -ENAMETOOLONG */
 	struct rxq_sys_ops ops;
 	/* the real kernel */
 	int ioctl_fd;

@@ -51,7 +51,7 @@ struct tap_vlan {
 struct rxq_tap {
 	char name[IF_NAMESIZE];
 	int ifindex;
-	int for_ifindex;	/* IF */
+	int for_ifindex; /* IF */
 	struct tap_mirror from; /* IF */
 	unsigned nvlans;
 	struct tap_vlan *vlans;
@@ -351,24 +351,24 @@ static int attr_table_cb(const struct nlattr *a, void *data)
  */
 RXQ_STATIC int tap_vlan_of(const struct nlmsghdr *nlh, int lower, char name[IF_NAMESIZE])
 {
-	const struct nlattr *tb[IFLA_MAX + 1] = {0}, *info[IFLA_INFO_MAX + 1] = {0};
-	const struct nlattr *vlan[IFLA_VLAN_MAX + 1] = {0};
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 }, *info[IFLA_INFO_MAX + 1] = { 0 };
+	const struct nlattr *vlan[IFLA_VLAN_MAX + 1] = { 0 };
 
 	if (nlh->nlmsg_type != RTM_NEWLINK ||
 	    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), attr_table_cb,
-			   &(struct attr_table){tb, IFLA_MAX}) < 0)
+			   &(struct attr_table){ tb, IFLA_MAX }) < 0)
 		return 0;
 	if (tb[IFLA_LINK_NETNSID] || !tb[IFLA_LINK] ||
 	    mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32) ||
 	    mnl_attr_get_u32(tb[IFLA_LINK]) != (uint32_t)lower || !tb[IFLA_IFNAME] ||
 	    mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) || !tb[IFLA_LINKINFO] ||
 	    mnl_attr_parse_nested(tb[IFLA_LINKINFO], attr_table_cb,
-				  &(struct attr_table){info, IFLA_INFO_MAX}) < 0)
+				  &(struct attr_table){ info, IFLA_INFO_MAX }) < 0)
 		return 0;
 	if (!info[IFLA_INFO_KIND] || mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) ||
 	    strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "vlan") || !info[IFLA_INFO_DATA] ||
 	    mnl_attr_parse_nested(info[IFLA_INFO_DATA], attr_table_cb,
-				  &(struct attr_table){vlan, IFLA_VLAN_MAX}) < 0)
+				  &(struct attr_table){ vlan, IFLA_VLAN_MAX }) < 0)
 		return 0;
 	if (!vlan[IFLA_VLAN_ID] || mnl_attr_validate(vlan[IFLA_VLAN_ID], MNL_TYPE_U16) ||
 	    !vlan[IFLA_VLAN_PROTOCOL] ||
@@ -446,8 +446,8 @@ static void vlan_name(char *out, const char *tap, uint16_t vid)
 }
 
 /* Checks the VIDs, finds IF's VLAN interface for each and reads what the new one copies. */
-static int tap_vlans_prepare(struct rxq_tap *t, struct rxq_sys *sys, int sock,
-			     const uint16_t *vids, unsigned n)
+static int tap_vlans_prepare(struct rxq_tap *t, struct rxq_sys *sys, int sock, const uint16_t *vids,
+			     unsigned n)
 {
 	struct tap_vlan_query q;
 	unsigned i, j;
@@ -477,7 +477,7 @@ static int tap_vlans_prepare(struct rxq_tap *t, struct rxq_sys *sys, int sock,
 	for (i = 0; i < n; i++)
 		t->vlans[i].vid = vids[i];
 
-	q = (struct tap_vlan_query){.lower = t->for_ifindex, .vlans = t->vlans, .nvlans = n};
+	q = (struct tap_vlan_query){ .lower = t->for_ifindex, .vlans = t->vlans, .nvlans = n };
 	err = tap_find_vlans(sys, &q);
 	if (err) {
 		rxq_err("cannot list the interfaces to find the VLAN interfaces of %s: %s",
@@ -488,10 +488,9 @@ static int tap_vlans_prepare(struct rxq_tap *t, struct rxq_sys *sys, int sock,
 		struct tap_vlan *v = &t->vlans[i];
 
 		if (!v->from.ifname[0]) {
-			rxq_err(
-			    "%s has no VLAN interface for VID %u: the kernel drops such frames; "
-			    "create one or leave VID %u out",
-			    t->from.ifname, v->vid, v->vid);
+			rxq_err("%s has no VLAN interface for VID %u: the kernel drops such frames; "
+				"create one or leave VID %u out",
+				t->from.ifname, v->vid, v->vid);
 			return -ENOENT;
 		}
 		err = tap_read_mirror(sock, &v->from);
@@ -570,11 +569,10 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 			rxq_err("creating TAP %s needs CAP_NET_ADMIN: run as root or grant it",
 				t->name);
 		} else if (err == -EBUSY || err == -EEXIST) {
-			rxq_err(
-			    "cannot create TAP %s: the name is in use by an existing interface (a "
-			    "persistent TAP, or the TAP of another rxq-offload); choose another "
-			    "name with --tap, or remove the interface if it is stale",
-			    t->name);
+			rxq_err("cannot create TAP %s: the name is in use by an existing interface (a "
+				"persistent TAP, or the TAP of another rxq-offload); choose another "
+				"name with --tap, or remove the interface if it is stale",
+				t->name);
 			err = -EBUSY;
 		} else {
 			rxq_err("cannot create TAP %s: %s", t->name, strerror(-err));
@@ -588,7 +586,7 @@ static int tap_open_queue(struct rxq_tap *t, short flags)
 
 int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *opts)
 {
-	struct rxq_tap_opts o = {0};
+	struct rxq_tap_opts o = { 0 };
 	struct rxq_sys sys;
 	struct rxq_tap *t;
 	int err, fd, sock = -1;

@@ -21,8 +21,8 @@ static const struct {
 	const char *name;
 	enum rxq_gen_proto proto;
 } protos[] = {
-	{"udp4", RXQ_GEN_UDP4}, {"udp6", RXQ_GEN_UDP6},   {"tcp4", RXQ_GEN_TCP4},
-	{"tcp6", RXQ_GEN_TCP6}, {"icmp4", RXQ_GEN_ICMP4}, {"icmp6", RXQ_GEN_ICMP6},
+	{ "udp4", RXQ_GEN_UDP4 }, { "udp6", RXQ_GEN_UDP6 },   { "tcp4", RXQ_GEN_TCP4 },
+	{ "tcp6", RXQ_GEN_TCP6 }, { "icmp4", RXQ_GEN_ICMP4 }, { "icmp6", RXQ_GEN_ICMP6 },
 };
 
 const char *rxq_gen_proto__str(enum rxq_gen_proto p)
@@ -167,8 +167,9 @@ static int parse_addrs(struct parser *p, const struct word *w, uint8_t family,
 			struct rxq_addr masked = r->base;
 
 			for (unsigned b = plen; b < rxq_addr_bits(masked.family); b++)
-				masked.b[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
-			return perr(p, w->col, "prefix '%s' has host bits set (did you mean %s/%u?)", s,
+				masked.b[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
+			return perr(p, w->col,
+				    "prefix '%s' has host bits set (did you mean %s/%u?)", s,
 				    rxq_addr_str(&masked, net, sizeof(net)), plen);
 		}
 		if (ret)
@@ -179,10 +180,11 @@ static int parse_addrs(struct parser *p, const struct word *w, uint8_t family,
 			r->count = 1ull << (32 - plen);
 		} else {
 			if (plen < 64)
-				return perr(p, w->col,
-					    "IPv6 prefix '%s' is too large: ranges span at most 2^64 "
-					    "addresses (use /64 or longer)",
-					    s);
+				return perr(
+					p, w->col,
+					"IPv6 prefix '%s' is too large: ranges span at most 2^64 "
+					"addresses (use /64 or longer)",
+					s);
 			r->count = plen == 64 ? 0 : 1ull << (128 - plen);
 		}
 		return 0;
@@ -208,9 +210,10 @@ static int parse_addrs(struct parser *p, const struct word *w, uint8_t family,
 		if (bhi < ahi || (bhi == ahi && blo < alo))
 			return perr(p, w->col, "range '%s' runs backwards", s);
 		if (bhi != ahi && !(bhi == ahi + 1 && blo < alo))
-			return perr(p, w->col,
-				    "IPv6 range '%s' is too large: ranges span at most 2^64 addresses",
-				    s);
+			return perr(
+				p, w->col,
+				"IPv6 range '%s' is too large: ranges span at most 2^64 addresses",
+				s);
 		r->count = blo - alo + 1; /* 0 when it spans exactly 2^64 */
 		return 0;
 	}
@@ -375,7 +378,8 @@ static int parse_tcp_flags(struct parser *p, const struct word *w, uint8_t *out)
 
 		if (!hit)
 			return perr(p, w->col + (unsigned)(c - w->s),
-				    "'%c' is not a TCP flag (letters of FSRPAUEC, or a number)", *c);
+				    "'%c' is not a TCP flag (letters of FSRPAUEC, or a number)",
+				    *c);
 		*out |= (uint8_t)(1u << (hit - letters));
 	}
 	return 0;
@@ -402,10 +406,10 @@ static const struct {
 	const char *name;
 	int key;
 } key_names[] = {
-	{"src-ip", 0},	{"src", 0},     {"dst-ip", 1}, {"dst", 1},   {"src-port", 2},
-	{"sport", 2},	{"dst-port", 3}, {"dport", 3},  {"size", 4},  {"payload", 5},
-	{"ttl", 6},	{"tos", 7},      {"flags", 8},  {"type", 9},  {"code", 10},
-	{"weight", 11},
+	{ "src-ip", 0 },   { "src", 0 },     { "dst-ip", 1 },	{ "dst", 1 },
+	{ "src-port", 2 }, { "sport", 2 },   { "dst-port", 3 }, { "dport", 3 },
+	{ "size", 4 },	   { "payload", 5 }, { "ttl", 6 },	{ "tos", 7 },
+	{ "flags", 8 },	   { "type", 9 },    { "code", 10 },	{ "weight", 11 },
 };
 
 /* The primary spelling of key @k, for messages. */
@@ -427,8 +431,8 @@ static int parse_ip_type(struct parser *p, enum rxq_gen_proto *proto)
 		const char *name;
 		uint8_t ipproto;
 	} names[] = {
-		{"udp", IPPROTO_UDP},	 {"tcp", IPPROTO_TCP},       {"icmp", IPPROTO_ICMP},
-		{"icmp6", IPPROTO_ICMPV6}, {"icmpv6", IPPROTO_ICMPV6}, {"sctp", IPPROTO_SCTP},
+		{ "udp", IPPROTO_UDP },	     { "tcp", IPPROTO_TCP },	   { "icmp", IPPROTO_ICMP },
+		{ "icmp6", IPPROTO_ICMPV6 }, { "icmpv6", IPPROTO_ICMPV6 }, { "sctp", IPPROTO_SCTP },
 	};
 	bool v6 = !strcmp(p->w[0].s, "ip6");
 	const struct word *val;
@@ -468,7 +472,7 @@ static int parse_ip_type(struct parser *p, enum rxq_gen_proto *proto)
 int rxq_gen_flow__parse(struct rxq_gen_flow *f, const char *text, struct rxq_parse_error *err)
 {
 	struct parser *p;
-	bool seen[16] = {0};
+	bool seen[16] = { 0 };
 	int ret = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -494,10 +498,11 @@ int rxq_gen_flow__parse(struct rxq_gen_flow *f, const char *text, struct rxq_par
 	if (ret && (!strcmp(p->w[0].s, "ip4") || !strcmp(p->w[0].s, "ip6")))
 		ret = parse_ip_type(p, &f->proto);
 	else if (ret)
-		ret = perr(p, 1,
-			   "unknown protocol '%s' (expected udp4, udp6, tcp4, tcp6, icmp4, icmp6, or "
-			   "ip4/ip6 with proto)",
-			   p->w[0].s);
+		ret = perr(
+			p, 1,
+			"unknown protocol '%s' (expected udp4, udp6, tcp4, tcp6, icmp4, icmp6, or "
+			"ip4/ip6 with proto)",
+			p->w[0].s);
 	if (ret)
 		goto out;
 	f->text = strdup(text);
@@ -515,7 +520,8 @@ int rxq_gen_flow__parse(struct rxq_gen_flow *f, const char *text, struct rxq_par
 			if (!strcmp(key->s, key_names[j].name))
 				k = key_names[j].key;
 		if (k < 0) {
-			ret = perr(p, key->col, "unknown word '%s' (expected %s)", key->s, keywords);
+			ret = perr(p, key->col, "unknown word '%s' (expected %s)", key->s,
+				   keywords);
 			break;
 		}
 		if (seen[k]) {
@@ -528,8 +534,8 @@ int rxq_gen_flow__parse(struct rxq_gen_flow *f, const char *text, struct rxq_par
 		}
 		seen[k] = true;
 		if ((k == 2 || k == 3) && is_icmp(f->proto)) {
-			ret = perr(p, key->col, "'%s' does not apply to %s (it has no ports)", key->s,
-				   rxq_gen_proto__str(f->proto));
+			ret = perr(p, key->col, "'%s' does not apply to %s (it has no ports)",
+				   key->s, rxq_gen_proto__str(f->proto));
 			break;
 		}
 		if (k == 8 && !is_tcp(f->proto)) {
@@ -541,18 +547,20 @@ int rxq_gen_flow__parse(struct rxq_gen_flow *f, const char *text, struct rxq_par
 			break;
 		}
 		if (p->i >= p->n) {
-			static const char *what[] = {"ADDR, ADDR-ADDR or PREFIX/LEN",
-						     "ADDR, ADDR-ADDR or PREFIX/LEN",
-						     "PORT or PORT-PORT",
-						     "PORT or PORT-PORT",
-						     "BYTES or BYTES-BYTES",
-						     "zeros, none, random, hex:BYTES or dns:NAME[:TYPE]",
-						     "a number",
-						     "a number",
-						     "flag letters such as S or SA",
-						     "a number",
-						     "a number",
-						     "a number"};
+			static const char *what[] = {
+				"ADDR, ADDR-ADDR or PREFIX/LEN",
+				"ADDR, ADDR-ADDR or PREFIX/LEN",
+				"PORT or PORT-PORT",
+				"PORT or PORT-PORT",
+				"BYTES or BYTES-BYTES",
+				"zeros, none, random, hex:BYTES or dns:NAME[:TYPE]",
+				"a number",
+				"a number",
+				"flag letters such as S or SA",
+				"a number",
+				"a number",
+				"a number"
+			};
 			ret = perr(p, p->end_col, "'%s' needs a value (%s)", key->s, what[k]);
 			break;
 		}
@@ -693,9 +701,9 @@ double rxq_gen_flow__avg_len(const struct rxq_gen_flow *f)
 struct tmpl {
 	uint8_t *frame; /* zero-padded to max_len + 8 */
 	uint32_t min_len, max_len;
-	uint32_t copy_len;     /* bytes to copy when the payload is generated */
-	uint16_t l3, l4, pl;   /* offsets */
-	uint16_t ip_csum_off;  /* 0 for IPv6 */
+	uint32_t copy_len; /* bytes to copy when the payload is generated */
+	uint16_t l3, l4, pl; /* offsets */
+	uint16_t ip_csum_off; /* 0 for IPv6 */
 	uint16_t l4_csum_off;
 	uint64_t ip_sum0, l4_sum0;
 	bool v6, vary_len, pseudo, udp, tcp, random_pl, dns;
@@ -724,7 +732,7 @@ static uint64_t sum_bytes(const uint8_t *p, size_t len)
 		s += w;
 	}
 	if (len) {
-		uint8_t last[2] = {p[0], 0};
+		uint8_t last[2] = { p[0], 0 };
 
 		memcpy(&w, last, 2);
 		s += w;
@@ -749,7 +757,7 @@ static inline uint64_t be16_mem(uint16_t host)
 static int build_tmpl(struct tmpl *t, const struct rxq_gen_flow *f, const uint8_t src_mac[6],
 		      const uint8_t dst_mac[6])
 {
-	struct rxq_pkt_spec sp = {0};
+	struct rxq_pkt_spec sp = { 0 };
 	uint32_t hdr = rxq_gen_flow__hdr_len(f);
 	uint8_t *fr;
 	int len;
@@ -865,7 +873,7 @@ static void free_tmpls(struct rxq_gen_mix *m)
 }
 
 int rxq_gen_mix__new(struct rxq_gen_mix **out, const struct rxq_gen_flow *flows, unsigned nflows,
-		 const struct rxq_gen_mix_opts *opts)
+		     const struct rxq_gen_mix_opts *opts)
 {
 	struct rxq_gen_mix *m;
 	int64_t *cur;
@@ -968,7 +976,7 @@ struct cursor {
 };
 
 int rxq_gen_thread__init(struct rxq_gen_thread *t, const struct rxq_gen_mix *m, unsigned index,
-		     unsigned nthreads, uint64_t seed)
+			 unsigned nthreads, uint64_t seed)
 {
 	struct cursor *c;
 
@@ -1091,9 +1099,9 @@ uint32_t rxq_gen_mix__fill(const struct rxq_gen_mix *m, struct rxq_gen_thread *t
 	uint16_t v16;
 
 	if (t->max_len != t->min_len)
-		len = pick_range(&(struct rxq_gen_range){.lo = t->min_len,
-						     .hi = t->max_len,
-						     .order = t->size_order},
+		len = pick_range(&(struct rxq_gen_range){ .lo = t->min_len,
+							  .hi = t->max_len,
+							  .order = t->size_order },
 				 &c->size, th->stride, &th->rng);
 	memcpy(buf, t->frame, t->random_pl ? t->copy_len : len);
 

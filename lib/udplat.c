@@ -156,9 +156,9 @@ enum slot_state {
 };
 
 struct rxq_seqwin {
-	uint64_t mask;	   /* window - 1 */
-	uint64_t next;	   /* sequence number of the next probe */
-	uint64_t oldest;   /* lowest sequence number neither replied nor lost (<= next) */
+	uint64_t mask; /* window - 1 */
+	uint64_t next; /* sequence number of the next probe */
+	uint64_t oldest; /* lowest sequence number neither replied nor lost (<= next) */
 	uint64_t answered; /* highest sequence number answered + 1 (0: none yet) */
 	uint64_t outstanding;
 	uint64_t *sent_ns;
@@ -300,7 +300,7 @@ struct strbuf {
 };
 
 static void sb_printf(struct strbuf *sb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 static void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
@@ -331,7 +331,7 @@ void rxq_latrep__set_rtt(struct rxq_latrep *r, const struct rxq_hist *rtt)
 
 int rxq_latrep__format(const struct rxq_latrep *r, char *buf, size_t len)
 {
-	struct strbuf sb = {buf, len, 0};
+	struct strbuf sb = { buf, len, 0 };
 	double pps = r->seconds > 0 ? (double)r->replies / r->seconds : 0;
 
 	if (len)

@@ -191,7 +191,7 @@ static int setup_busy_poll(struct rxq_xsk *x, const struct rxq_xsk_opts *o)
 
 static int read_mode(struct rxq_xsk *x)
 {
-	struct xdp_options xo = {0};
+	struct xdp_options xo = { 0 };
 	socklen_t len = sizeof(xo);
 
 	if (getsockopt(x->fd, SOL_XDP, XDP_OPTIONS, &xo, &len))
@@ -259,9 +259,9 @@ static void refill(struct rxq_xsk *x);
 int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 		  const struct rxq_xsk_opts *opts)
 {
-	static const struct rxq_xsk_opts defaults = {.tx = true};
-	struct xsk_umem_config ucfg = {0};
-	struct xsk_socket_config scfg = {0};
+	static const struct rxq_xsk_opts defaults = { .tx = true };
+	struct xsk_umem_config ucfg = { 0 };
+	struct xsk_socket_config scfg = { 0 };
 	const struct rxq_xsk_opts *o = opts ? opts : &defaults;
 	uint32_t ring, nframes;
 	unsigned tries;
@@ -308,8 +308,8 @@ int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 	x->npool = nframes;
 
 	x->area_len = (size_t)nframes * x->frame_size;
-	x->area = mmap(NULL, x->area_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	x->area =
+		mmap(NULL, x->area_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (x->area == MAP_FAILED) {
 		err = -errno;
 		rxq_err("cannot map %zu KiB of AF_XDP packet memory: %s", x->area_len >> 10,
@@ -345,8 +345,8 @@ int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 	 * returned: a program started right after another one finds the queue busy for a while.
 	 */
 	for (tries = 0;; tries++) {
-		err = xsk_socket__create(&x->xsk, ifname, queue, x->umem,
-					 x->rx_on ? &x->rx : NULL, x->tx_on ? &x->tx : NULL, &scfg);
+		err = xsk_socket__create(&x->xsk, ifname, queue, x->umem, x->rx_on ? &x->rx : NULL,
+					 x->tx_on ? &x->tx : NULL, &scfg);
 		if (err != -EBUSY || tries == XSK_BUSY_RETRIES)
 			break;
 		usleep(XSK_BUSY_WAIT_US);
@@ -599,7 +599,7 @@ unsigned rxq_xsk__complete(struct rxq_xsk *x)
 
 int rxq_xsk__wait(struct rxq_xsk *x, int timeout_ms)
 {
-	struct pollfd pfd = {.fd = x->fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = x->fd, .events = POLLIN };
 	int n;
 
 	n = poll(&pfd, 1, timeout_ms);
@@ -610,7 +610,7 @@ int rxq_xsk__wait(struct rxq_xsk *x, int timeout_ms)
 
 int rxq_xsk__stats(const struct rxq_xsk *x, struct rxq_xsk_stats *st)
 {
-	struct xdp_statistics ks = {0};
+	struct xdp_statistics ks = { 0 };
 	socklen_t len = sizeof(ks);
 
 	*st = x->st;

@@ -115,9 +115,9 @@ struct rxq_cbpf_opts {
 	size_t sz; /* sizeof(struct rxq_cbpf_opts) */
 	enum rxq_cbpf_epilogue epilogue;
 	/* RXQ_CBPF_TAIL_CALL only: */
-	uint32_t meta_off;	  /* offset of the verdict byte from ctx->data_meta */
-	int prog_array_fd;	  /* BPF_MAP_TYPE_PROG_ARRAY to continue in */
-	uint32_t prog_index;	  /* its slot to tail-call */
+	uint32_t meta_off; /* offset of the verdict byte from ctx->data_meta */
+	int prog_array_fd; /* BPF_MAP_TYPE_PROG_ARRAY to continue in */
+	uint32_t prog_index; /* its slot to tail-call */
 	uint32_t fallback_action; /* XDP action (0..4) when the tail call fails, e.g. XDP_PASS */
 	/*
 	 * rxq_cbpf__load() only: non-zero loads the program bound to this device
@@ -167,8 +167,8 @@ int rxq_cbpf__validate(const struct sock_filter *filter, unsigned int len);
  * forever on "ip6 protochain" over an extension header whose length points back at itself.
  * @return RXQ_CBPF_VERDICT_MATCH, _NOMATCH or _UNDECIDED (out of backward jumps).
  */
-unsigned int rxq_cbpf__run(const struct sock_filter *filter, unsigned int len,
-			   const uint8_t *pkt, uint32_t pkt_len);
+unsigned int rxq_cbpf__run(const struct sock_filter *filter, unsigned int len, const uint8_t *pkt,
+			   uint32_t pkt_len);
 
 /**
  * @brief Compiles a pcap-filter expression as tcpdump would for Ethernet frames

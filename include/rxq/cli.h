@@ -18,16 +18,16 @@
 
 enum rxq_opt_type {
 	RXQ_OPT_FLAG = 1, /* no value; sets a bool */
-	RXQ_OPT_COUNT,	  /* no value; adds one to an int (-v -v) */
-	RXQ_OPT_BOOL,	  /* on|off into a bool */
-	RXQ_OPT_UINT,	  /* unsigned integer of .size bytes within [.min, .max] */
-	RXQ_OPT_INT,	  /* signed integer of .size bytes within [.imin, .imax] */
-	RXQ_OPT_DOUBLE,	  /* double within [.fmin, .fmax] */
+	RXQ_OPT_COUNT, /* no value; adds one to an int (-v -v) */
+	RXQ_OPT_BOOL, /* on|off into a bool */
+	RXQ_OPT_UINT, /* unsigned integer of .size bytes within [.min, .max] */
+	RXQ_OPT_INT, /* signed integer of .size bytes within [.imin, .imax] */
+	RXQ_OPT_DOUBLE, /* double within [.fmin, .fmax] */
 	RXQ_OPT_DURATION, /* "10", "1.5s", "500ms", "2m" into uint64_t ns within [.min, .max] */
-	RXQ_OPT_STRING,	  /* const char *, the argument itself (the last one given wins) */
-	RXQ_OPT_ENUM,	  /* one of .names into an int: .values[i] if given, else i */
-	RXQ_OPT_CPULIST,  /* "0-3,6" into a cpu_set_t; every CPU must be online */
-	RXQ_OPT_CUSTOM,	  /* .parse does it */
+	RXQ_OPT_STRING, /* const char *, the argument itself (the last one given wins) */
+	RXQ_OPT_ENUM, /* one of .names into an int: .values[i] if given, else i */
+	RXQ_OPT_CPULIST, /* "0-3,6" into a cpu_set_t; every CPU must be online */
+	RXQ_OPT_CUSTOM, /* .parse does it */
 };
 
 /* RXQ_OPT_UINT flags */
@@ -45,22 +45,22 @@ typedef int (*rxq_opt_parse_fn)(const struct rxq_cli_opt *o, const char *arg, vo
 /* A typed option: what rxq_cli__parse() reads. Tables end with an entry whose name is NULL. */
 struct rxq_cli_opt {
 	const char *name; /* long name without "--" */
-	int short_name;	  /* 0 when there is none */
-	const char *arg;  /* metavariable shown in --help; NULL for an option without a value */
+	int short_name; /* 0 when there is none */
+	const char *arg; /* metavariable shown in --help; NULL for an option without a value */
 	const char *help; /* one line */
 
 	enum rxq_opt_type type;
-	size_t off;		  /* destination: this offset into the options struct ... */
-	void *ptr;		  /* ... or this pointer, when not NULL */
-	unsigned size;		  /* bytes of the destination (0: unchecked; UINT, INT: 1-8) */
-	unsigned flags;		  /* RXQ_OPT_SI, RXQ_OPT_POW2 */
-	uint64_t min, max;	  /* UINT; DURATION in ns (max 0: no limit) */
-	int64_t imin, imax;	  /* INT */
-	double fmin, fmax;	  /* DOUBLE */
+	size_t off; /* destination: this offset into the options struct ... */
+	void *ptr; /* ... or this pointer, when not NULL */
+	unsigned size; /* bytes of the destination (0: unchecked; UINT, INT: 1-8) */
+	unsigned flags; /* RXQ_OPT_SI, RXQ_OPT_POW2 */
+	uint64_t min, max; /* UINT; DURATION in ns (max 0: no limit) */
+	int64_t imin, imax; /* INT */
+	double fmin, fmax; /* DOUBLE */
 	const char *const *names; /* ENUM: NULL-terminated */
-	const int *values;	  /* ENUM: the value of each name (NULL: its index) */
-	rxq_opt_parse_fn parse;	  /* CUSTOM */
-	const char *hint;	  /* added to the "expected" part of messages, e.g. "e.g. 10k" */
+	const int *values; /* ENUM: the value of each name (NULL: its index) */
+	rxq_opt_parse_fn parse; /* CUSTOM */
+	const char *hint; /* added to the "expected" part of messages, e.g. "e.g. 10k" */
 };
 
 /* An untyped option, for the loop of rxq_cli__next() (programs outside tools/ still use it). */
@@ -82,34 +82,34 @@ struct rxq_opt {
 #define RXQ_OPT_BOOL_AT(st, field)    .type = RXQ_OPT_BOOL, RXQ_OPT_DST(st, field)
 #define RXQ_OPT_STRING_AT(st, field)  .type = RXQ_OPT_STRING, RXQ_OPT_DST(st, field)
 #define RXQ_OPT_CPULIST_AT(st, field) .type = RXQ_OPT_CPULIST, RXQ_OPT_DST(st, field)
-#define RXQ_OPT_UINT_AT(st, field, lo, hi)                                                         \
+#define RXQ_OPT_UINT_AT(st, field, lo, hi) \
 	.type = RXQ_OPT_UINT, RXQ_OPT_DST(st, field), .min = (lo), .max = (hi)
-#define RXQ_OPT_INT_AT(st, field, lo, hi)                                                          \
+#define RXQ_OPT_INT_AT(st, field, lo, hi) \
 	.type = RXQ_OPT_INT, RXQ_OPT_DST(st, field), .imin = (lo), .imax = (hi)
-#define RXQ_OPT_DURATION_AT(st, field, lo, hi)                                                     \
+#define RXQ_OPT_DURATION_AT(st, field, lo, hi) \
 	.type = RXQ_OPT_DURATION, RXQ_OPT_DST(st, field), .min = (lo), .max = (hi)
-#define RXQ_OPT_ENUM_AT(st, field, nm, vals)                                                       \
+#define RXQ_OPT_ENUM_AT(st, field, nm, vals) \
 	.type = RXQ_OPT_ENUM, RXQ_OPT_DST(st, field), .names = (nm), .values = (vals)
-#define RXQ_OPT_CUSTOM_AT(st, field, fn)                                                           \
+#define RXQ_OPT_CUSTOM_AT(st, field, fn) \
 	.type = RXQ_OPT_CUSTOM, RXQ_OPT_DST(st, field), .parse = (fn)
 
 /* Most options a parse can know (all tables together). */
 #define RXQ_CLI_MAX_OPTS 96
 
 enum {
-	RXQ_CLI_END = 0,      /* no more options; positionals start at cli->optind */
-	RXQ_CLI_HELP = -1,    /* --help/-h was given */
+	RXQ_CLI_END = 0, /* no more options; positionals start at cli->optind */
+	RXQ_CLI_HELP = -1, /* --help/-h was given */
 	RXQ_CLI_VERSION = -2, /* --version/-V was given */
-	RXQ_CLI_BAD = -3,     /* unknown option or missing argument; already reported via rxq_err */
+	RXQ_CLI_BAD = -3, /* unknown option or missing argument; already reported via rxq_err */
 };
 
 /* rxq_cli__parse(): --help or --version was given and printed; the tool exits with status 0. */
 #define RXQ_CLI_EXIT 1
 
 struct rxq_cli {
-	const char *prog;	    /* e.g. "rxq-gen" */
-	const char *usage;	    /* e.g. "PORT [options]" */
-	const char *summary;	    /* one paragraph shown under the usage line */
+	const char *prog; /* e.g. "rxq-gen" */
+	const char *usage; /* e.g. "PORT [options]" */
+	const char *summary; /* one paragraph shown under the usage line */
 	const struct rxq_opt *opts; /* rxq_cli__next(): terminated by an entry with name == NULL */
 	int argc;
 	char **argv;

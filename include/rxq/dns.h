@@ -10,7 +10,7 @@
 /* The first question of a DNS message (RFC 1035 4.1.2). */
 struct rxq_dns_question {
 	uint16_t id;
-	uint16_t flags;     /* QR, opcode, ... as on the wire, host order */
+	uint16_t flags; /* QR, opcode, ... as on the wire, host order */
 	uint16_t qdcount;
 	char qname[RXQ_DNS_NAME_MAX + 1]; /* lower-cased, dot-separated, no trailing dot ("" = root);
 					   * bytes outside [a-z0-9-_] are written as \DDD */

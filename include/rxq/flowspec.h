@@ -27,11 +27,11 @@ enum rxq_flowspec_field {
 };
 
 struct rxq_flowspec {
-	uint8_t family;   /* AF_INET or AF_INET6 */
-	uint8_t proto;    /* IPPROTO_UDP/IPPROTO_TCP for udp/tcp types; for ip4/ip6: the proto
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t proto; /* IPPROTO_UDP/IPPROTO_TCP for udp/tcp types; for ip4/ip6: the proto
 			   * key's value when RXQ_FS_PROTO is set */
-	bool any_proto;   /* ip4/ip6 without a proto key */
-	uint32_t fields;  /* RXQ_FS_* that are set */
+	bool any_proto; /* ip4/ip6 without a proto key */
+	uint32_t fields; /* RXQ_FS_* that are set */
 	struct rxq_addr src_ip, dst_ip;
 	uint8_t src_plen, dst_plen;
 	uint16_t src_port, dst_port; /* host order */

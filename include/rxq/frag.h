@@ -104,27 +104,27 @@
 #define RXQ_FRAG_FRAME_MAX 16368
 
 struct rxq_frag_opts {
-	size_t sz;	     /* sizeof(struct rxq_frag_opts) */
-	size_t mem_max;	     /* arena bytes, RXQ_FRAG_MEM_MIN .. RXQ_FRAG_MEM_MAX;
+	size_t sz; /* sizeof(struct rxq_frag_opts) */
+	size_t mem_max; /* arena bytes, RXQ_FRAG_MEM_MIN .. RXQ_FRAG_MEM_MAX;
 			      * 0: RXQ_FRAG_MEM_DEFAULT */
 	uint64_t timeout_ns; /* 0: RXQ_FRAG_TIMEOUT_DEFAULT_NS */
-	unsigned max_frags;  /* fragments per datagram, 1 .. RXQ_FRAG_MAX_FRAGS_LIMIT;
+	unsigned max_frags; /* fragments per datagram, 1 .. RXQ_FRAG_MAX_FRAGS_LIMIT;
 			      * 0: RXQ_FRAG_MAX_FRAGS_DEFAULT */
-	uint64_t hash_seed;  /* seed of the key hash; 0: random (getrandom) */
+	uint64_t hash_seed; /* seed of the key hash; 0: random (getrandom) */
 };
 
 enum rxq_frag_result {
 	RXQ_FRAG_HELD = 0, /* the fragment was copied; its datagram is not complete yet */
 	RXQ_FRAG_COMPLETE, /* the fragment completed its datagram: see struct rxq_frag_out */
-	RXQ_FRAG_ERROR,	   /* the datagram is an error (see above); nothing was kept */
+	RXQ_FRAG_ERROR, /* the datagram is an error (see above); nothing was kept */
 };
 
 /* A completed datagram. Everything it points to is owned by the table and stays valid until the
  * next call of rxq_frag__add(), rxq_frag__expire(), rxq_frag__flush() or rxq_frag__free(). */
 struct rxq_frag_out {
-	const uint8_t *frame;	   /* the reassembled frame */
-	uint32_t len;		   /* its length */
-	struct rxq_pkt pkt;	   /* rxq_pkt__parse() of it (RXQ_PKT_OK, not a fragment) */
+	const uint8_t *frame; /* the reassembled frame */
+	uint32_t len; /* its length */
+	struct rxq_pkt pkt; /* rxq_pkt__parse() of it (RXQ_PKT_OK, not a fragment) */
 	const struct iovec *frags; /* the original fragment frames, in arrival order */
 	unsigned nfrags;
 };
@@ -138,7 +138,7 @@ struct rxq_frag_stats {
 	uint64_t evicted_frames, evicted_datagrams;
 	uint64_t flushed_frames, flushed_datagrams;
 	uint64_t held_frames, held_datagrams; /* now */
-	size_t arena_used;		      /* arena bytes in blocks now */
+	size_t arena_used; /* arena bytes in blocks now */
 	size_t arena_size;
 };
 

@@ -22,13 +22,13 @@
 
 enum rxq_hostport_flags {
 	RXQ_HOSTPORT_WILDCARD = 1u << 0, /* an empty host means "any address" (listening sockets) */
-	RXQ_HOSTPORT_NUMERIC = 1u << 1,	 /* addresses only: never consult the resolver */
+	RXQ_HOSTPORT_NUMERIC = 1u << 1, /* addresses only: never consult the resolver */
 };
 
 struct rxq_hostport {
 	char host[RXQ_HOSTPORT_HOST_MAX]; /* as written, without brackets; "" for the wildcard */
-	uint16_t port;			  /* host order, 1..65535 */
-	struct sockaddr_storage sa;	  /* the resolved address, port included */
+	uint16_t port; /* host order, 1..65535 */
+	struct sockaddr_storage sa; /* the resolved address, port included */
 	socklen_t salen;
 };
 

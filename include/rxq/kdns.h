@@ -27,8 +27,8 @@
 /* A pattern as the kernel stores it. */
 struct rxq_kdns_pattern {
 	struct rxq_kdns_key key; /* "example.com" (exact) or ".example.com" (`*.example.com`) */
-	bool suffix;		 /* `*.SUFFIX` */
-	unsigned labels;	 /* labels of the key (of SUFFIX for a suffix; 0 for the root) */
+	bool suffix; /* `*.SUFFIX` */
+	unsigned labels; /* labels of the key (of SUFFIX for a suffix; 0 for the root) */
 };
 
 /**

@@ -30,7 +30,7 @@
 struct rxq_ktier;
 
 struct rxq_ktier_opts {
-	size_t sz;     /* sizeof(struct rxq_ktier_opts) */
+	size_t sz; /* sizeof(struct rxq_ktier_opts) */
 	bool disabled; /* no kernel tier (--kernel-tier=off): every steered frame to user space */
 };
 

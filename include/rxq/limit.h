@@ -64,8 +64,8 @@ int rxq_limit__set_admission(struct rxq_limit_table *t, uint64_t rate, uint64_t 
 
 enum rxq_limit_result {
 	RXQ_LIMIT_PASS = 0, /* the key's bucket had a token (a new key: it was admitted) */
-	RXQ_LIMIT_EMPTY,    /* the key is in the table and its bucket is empty */
-	RXQ_LIMIT_REFUSED,  /* the key is not in the table and the admission bucket is empty */
+	RXQ_LIMIT_EMPTY, /* the key is in the table and its bucket is empty */
+	RXQ_LIMIT_REFUSED, /* the key is not in the table and the admission bucket is empty */
 };
 
 /**

@@ -25,12 +25,12 @@ struct rxq_netdev {
 	int ifindex;
 	uint8_t mac[6];
 	uint32_t mtu;
-	uint32_t rx_queues;  /* real RX queues (queues/rx-N in sysfs) */
-	uint32_t tx_queues;  /* real TX queues (queues/tx-N) */
+	uint32_t rx_queues; /* real RX queues (queues/rx-N in sysfs) */
+	uint32_t tx_queues; /* real TX queues (queues/tx-N) */
 	uint32_t speed_mbps; /* link speed; 0 when unknown or the link is down */
-	bool up;             /* IFF_UP set */
-	bool carrier;        /* carrier present */
-	bool software;       /* no bus device behind it (veth, TUN/TAP, bridge...): frames from local
+	bool up; /* IFF_UP set */
+	bool carrier; /* carrier present */
+	bool software; /* no bus device behind it (veth, TUN/TAP, bridge...): frames from local
 			      * senders cross it with their checksums still partial */
 	struct rxq_netdev_channels channels;
 };
@@ -82,11 +82,11 @@ int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac
  * effective set (capget), so they also answer correctly for root without some capabilities.
  */
 #define RXQ_CAP_NET_ADMIN 12
-#define RXQ_CAP_NET_RAW   13
+#define RXQ_CAP_NET_RAW	  13
 #define RXQ_CAP_IPC_LOCK  14
 #define RXQ_CAP_SYS_ADMIN 21
-#define RXQ_CAP_PERFMON   38
-#define RXQ_CAP_BPF       39
+#define RXQ_CAP_PERFMON	  38
+#define RXQ_CAP_BPF	  39
 
 /** @brief True when @p cap is in the effective set. */
 bool rxq_cap__has(int cap);

@@ -25,9 +25,9 @@
  */
 
 struct rxq_nic_opts {
-	size_t sz;		       /* sizeof(struct rxq_nic_opts) */
-	const char *root;	       /* prefix for /proc and /sys; NULL or "" for the real ones */
-	const char *state_dir;	       /* journal directory; NULL for /run/rxq */
+	size_t sz; /* sizeof(struct rxq_nic_opts) */
+	const char *root; /* prefix for /proc and /sys; NULL or "" for the real ones */
+	const char *state_dir; /* journal directory; NULL for /run/rxq */
 	const struct rxq_sys_ops *sys; /* NULL for the real kernel */
 };
 
@@ -98,7 +98,7 @@ const struct rxq_nic_knob *rxq_nic_knobs__find(const struct rxq_nic_knobs *ks, c
 /* ---- RSS ---- */
 
 #define RXQ_NIC_INDIR_MAX 4096
-#define RXQ_NIC_KEY_MAX 256
+#define RXQ_NIC_KEY_MAX	  256
 
 struct rxq_nic_rss {
 	uint32_t hfunc; /* ETH_RSS_HASH_* bit, 0 if unknown */
@@ -121,7 +121,7 @@ const char *rxq_nic_hfunc__name(uint32_t hfunc);
 
 struct rxq_nic_rule {
 	struct ethtool_rx_flow_spec fs; /* exactly what the driver holds */
-	bool has_spec;			/* fs is expressible as a flow spec (spec valid) */
+	bool has_spec; /* fs is expressible as a flow spec (spec valid) */
 	struct rxq_flowspec spec;
 };
 
@@ -151,16 +151,16 @@ int rxq_nic__feature_names(struct rxq_nic *nic, struct rxq_nic_stat **out, unsig
 /* ---- queues and IRQs ---- */
 
 enum rxq_nic_irq_source {
-	RXQ_NIC_IRQ_NONE,    /* no IRQ found (virtual device, or no way to tell) */
+	RXQ_NIC_IRQ_NONE, /* no IRQ found (virtual device, or no way to tell) */
 	RXQ_NIC_IRQ_NETLINK, /* netdev family: queue -> NAPI -> IRQ */
-	RXQ_NIC_IRQ_MSI,     /* the device's msi_irqs, named in /proc/interrupts */
-	RXQ_NIC_IRQ_NAMES,   /* /proc/interrupts names that carry the interface name */
+	RXQ_NIC_IRQ_MSI, /* the device's msi_irqs, named in /proc/interrupts */
+	RXQ_NIC_IRQ_NAMES, /* /proc/interrupts names that carry the interface name */
 };
 
 const char *rxq_nic_irq_source__name(enum rxq_nic_irq_source s);
 
 #define RXQ_NIC_QUEUES_MAX 256
-#define RXQ_NIC_IRQ_NAME 64
+#define RXQ_NIC_IRQ_NAME   64
 
 struct rxq_nic_queue_irq {
 	int irq; /* the vector of RX queue i (or of queue pair i); -1: none */
@@ -181,7 +181,7 @@ int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 
 struct rxq_nic_queue_info {
 	char affinity[RXQ_NIC_IRQ_NAME * 4]; /* the queue IRQ's smp_affinity_list, "" without IRQ */
-	char rps_cpus[RXQ_NIC_IRQ_NAME * 4];  /* as the kernel prints them; "" when absent */
+	char rps_cpus[RXQ_NIC_IRQ_NAME * 4]; /* as the kernel prints them; "" when absent */
 	char xps_cpus[RXQ_NIC_IRQ_NAME * 4];
 	int64_t rps_flow_cnt; /* -1 when absent */
 };
@@ -213,7 +213,7 @@ struct rxq_irq_line {
 
 struct rxq_interrupts {
 	unsigned ncols;
-	int *cpu;	 /* CPU number of each column (offline CPUs have none) */
+	int *cpu; /* CPU number of each column (offline CPUs have none) */
 	unsigned nlines; /* numbered IRQs only */
 	struct rxq_irq_line *lines;
 };
@@ -234,7 +234,7 @@ struct rxq_softnet_cpu {
 
 struct rxq_softnet {
 	unsigned columns; /* 10, 11, 13 or 15 (or more on a newer kernel) */
-	bool cpu_column;  /* the CPU came from column 13; else from the list of online CPUs */
+	bool cpu_column; /* the CPU came from column 13; else from the list of online CPUs */
 	unsigned ncpu;
 	struct rxq_softnet_cpu cpu[RXQ_SOFTNET_CPUS];
 };
@@ -260,15 +260,15 @@ int rxq_cpumask__parse(const char *s, cpu_set_t *set);
 /* ---- plans: what a command would change, applied as one transaction ---- */
 
 enum rxq_nic_step_kind {
-	RXQ_NIC_STEP_FILE,     /* write a /proc or /sys file */
-	RXQ_NIC_STEP_KNOBS,    /* ethtool netlink <GROUP>_SET */
-	RXQ_NIC_STEP_INDIR,    /* RSS indirection table (netlink RSS_SET, else ETHTOOL_SRXFHINDIR) */
+	RXQ_NIC_STEP_FILE, /* write a /proc or /sys file */
+	RXQ_NIC_STEP_KNOBS, /* ethtool netlink <GROUP>_SET */
+	RXQ_NIC_STEP_INDIR, /* RSS indirection table (netlink RSS_SET, else ETHTOOL_SRXFHINDIR) */
 	RXQ_NIC_STEP_RULE_ADD, /* ETHTOOL_SRXCLSRLINS */
 	RXQ_NIC_STEP_RULE_DEL, /* ETHTOOL_SRXCLSRLDEL */
 };
 
 #define RXQ_NIC_STEP_KNOBS_MAX 16
-#define RXQ_NIC_VALUE_MAX 512
+#define RXQ_NIC_VALUE_MAX      512
 
 struct rxq_nic_step {
 	enum rxq_nic_step_kind kind;
@@ -319,7 +319,7 @@ int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, con
 
 enum rxq_nic_rss_mode {
 	RXQ_NIC_RSS_WEIGHTS, /* arg: weights[n] per queue */
-	RXQ_NIC_RSS_EQUAL,   /* arg: n, spread over queues 0..n-1 */
+	RXQ_NIC_RSS_EQUAL, /* arg: n, spread over queues 0..n-1 */
 	RXQ_NIC_RSS_ISOLATE, /* arg: queue q gets weight 0, the other entries stay as they are */
 };
 int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_nic_rss_mode mode,
@@ -327,7 +327,8 @@ int rxq_nic__plan_rss(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq_n
 
 /** @brief Adds a rule; @p loc RX_CLS_LOC_ANY picks a free location. */
 int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,
-			   const struct rxq_flowspec *spec, bool drop, uint32_t queue, uint32_t loc);
+			   const struct rxq_flowspec *spec, bool drop, uint32_t queue,
+			   uint32_t loc);
 int rxq_nic__plan_rule_del(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t loc);
 
 /**
@@ -372,7 +373,7 @@ int rxq_nic__plan_undo(struct rxq_nic *nic, struct rxq_nic_plan *plan);
 
 enum rxq_nic_apply_flags {
 	RXQ_NIC_APPLY_JOURNAL = 1u << 0, /* append what the plan replaces to the journal */
-	RXQ_NIC_APPLY_UNDO = 1u << 1,	 /* the plan came from rxq_nic__plan_undo(): drop the
+	RXQ_NIC_APPLY_UNDO = 1u << 1, /* the plan came from rxq_nic__plan_undo(): drop the
 					  * journal when it succeeds */
 };
 
@@ -392,9 +393,8 @@ const char *rxq_nic__journal_path(struct rxq_nic *nic);
  * @brief Parses a journal; each record becomes a step whose new value is the saved one (old
  * values are left empty). -EINVAL with @p err->line set on malformed text.
  */
-int rxq_nic_journal__parse(struct rxq_nic_plan *plan, const char *text, size_t len,
-			   char *ifname, size_t ifname_len, int *ifindex,
-			   struct rxq_parse_error *err);
+int rxq_nic_journal__parse(struct rxq_nic_plan *plan, const char *text, size_t len, char *ifname,
+			   size_t ifname_len, int *ifindex, struct rxq_parse_error *err);
 
 /* ---- preflight ---- */
 

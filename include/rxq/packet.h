@@ -15,15 +15,15 @@
  * All multi-byte fields of the structs below are in host byte order, except addresses (struct
  * rxq_addr, network order).
  */
-#define RXQ_ETH_ALEN   6
-#define RXQ_ETH_HLEN   14
-#define RXQ_FCS_LEN    4
-#define RXQ_FRAME_MIN  60
-#define RXQ_FRAME_MAX  9216
+#define RXQ_ETH_ALEN  6
+#define RXQ_ETH_HLEN  14
+#define RXQ_FCS_LEN   4
+#define RXQ_FRAME_MIN 60
+#define RXQ_FRAME_MAX 9216
 
-#define RXQ_ETH_P_IPV4   0x0800
-#define RXQ_ETH_P_IPV6   0x86dd
-#define RXQ_ETH_P_8021Q  0x8100
+#define RXQ_ETH_P_IPV4	 0x0800
+#define RXQ_ETH_P_IPV6	 0x86dd
+#define RXQ_ETH_P_8021Q	 0x8100
 #define RXQ_ETH_P_8021AD 0x88a8
 
 enum rxq_pkt_result {
@@ -33,20 +33,21 @@ enum rxq_pkt_result {
 };
 
 enum rxq_l3 {
-	RXQ_L3_NONE = 0, /* not IP (ARP, LLDP, ...): parsing stopped after the Ethernet/VLAN headers */
+	RXQ_L3_NONE =
+		0, /* not IP (ARP, LLDP, ...): parsing stopped after the Ethernet/VLAN headers */
 	RXQ_L3_IPV4 = 4,
 	RXQ_L3_IPV6 = 6,
 };
 
 struct rxq_vlan {
 	uint16_t tpid; /* 0x8100 (802.1Q) or 0x88a8 (802.1ad) */
-	uint16_t tci;  /* PCP:3 DEI:1 VID:12 */
+	uint16_t tci; /* PCP:3 DEI:1 VID:12 */
 };
 
 /* An IPv6 extension header as the builder writes it and the parser reports it. */
 struct rxq_ip6_ext {
-	uint8_t type;        /* IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_FRAGMENT, IPPROTO_DSTOPTS */
-	uint16_t len;        /* total bytes including the 2-byte (next header, length) prefix; 8n */
+	uint8_t type; /* IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_FRAGMENT, IPPROTO_DSTOPTS */
+	uint16_t len; /* total bytes including the 2-byte (next header, length) prefix; 8n */
 	const uint8_t *data; /* builder: bytes after that prefix (len - 2 of them); ignored for
 			      * IPPROTO_FRAGMENT, whose fields come from the frag_* members.
 			      * parser: points at the header itself within the frame */
@@ -61,14 +62,14 @@ struct rxq_pkt {
 	struct rxq_vlan vlan[RXQ_MAX_VLANS];
 	uint16_t ethertype; /* after the VLAN tags */
 
-	uint8_t l3;      /* enum rxq_l3 */
+	uint8_t l3; /* enum rxq_l3 */
 	uint16_t l3_off; /* start of the IP header */
 	uint16_t l3_len; /* IP packet length as the header states it (frame may be longer: padding) */
 	struct rxq_addr src, dst;
 	uint8_t ip_proto; /* upper-layer protocol, after any IPv6 extension headers */
-	uint8_t ttl;      /* hop limit for IPv6 */
-	uint8_t tos;      /* traffic class for IPv6 */
-	uint16_t ip_id;   /* IPv4 identification, or low 16 bits of the IPv6 fragment id */
+	uint8_t ttl; /* hop limit for IPv6 */
+	uint8_t tos; /* traffic class for IPv6 */
+	uint16_t ip_id; /* IPv4 identification, or low 16 bits of the IPv6 fragment id */
 	uint16_t ip_hlen; /* IPv4: IHL*4 (options = ip_hlen - 20); IPv6: 40 + extension headers */
 	uint8_t nip6ext;
 	struct rxq_ip6_ext ip6ext[RXQ_MAX_IP6EXT]; /* entries past nip6ext are left as they were */
@@ -84,9 +85,9 @@ struct rxq_pkt {
 	uint32_t tcp_seq, tcp_ack;
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id, icmp_seq; /* echo request/reply only */
-	uint16_t payload_off;       /* after the L4 header; when l4_off is 0 (non-first fragment,
+	uint16_t payload_off; /* after the L4 header; when l4_off is 0 (non-first fragment,
 				     * unknown protocol), after the IP header and extension headers */
-	uint16_t payload_len;       /* UDP: per the UDP length; others: up to the end of the IP packet */
+	uint16_t payload_len; /* UDP: per the UDP length; others: up to the end of the IP packet */
 };
 
 /**
@@ -107,30 +108,30 @@ struct rxq_pkt_spec {
 	uint8_t nvlan;
 	struct rxq_vlan vlan[RXQ_MAX_VLANS];
 
-	uint8_t l3;                  /* RXQ_L3_IPV4 or RXQ_L3_IPV6 */
-	struct rxq_addr src, dst;    /* family must match l3 */
-	uint8_t ip_proto;            /* IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
-	uint8_t ttl;                 /* 0 means 64 */
+	uint8_t l3; /* RXQ_L3_IPV4 or RXQ_L3_IPV6 */
+	struct rxq_addr src, dst; /* family must match l3 */
+	uint8_t ip_proto; /* IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
+	uint8_t ttl; /* 0 means 64 */
 	uint8_t tos;
 	uint16_t ip_id;
-	const uint8_t *ip4_options;  /* raw IPv4 options, ip4_options_len a multiple of 4, <= 40 */
+	const uint8_t *ip4_options; /* raw IPv4 options, ip4_options_len a multiple of 4, <= 40 */
 	uint8_t ip4_options_len;
 	uint8_t nip6ext;
 	struct rxq_ip6_ext ip6ext[RXQ_MAX_IP6EXT];
 	bool more_frags, dont_frag;
-	uint16_t frag_off;           /* bytes, multiple of 8; non-zero: no L4 header is written */
-	uint32_t frag_id;            /* IPv6 fragment header identification */
+	uint16_t frag_off; /* bytes, multiple of 8; non-zero: no L4 header is written */
+	uint32_t frag_id; /* IPv6 fragment header identification */
 
 	uint16_t src_port, dst_port;
-	uint8_t tcp_flags;           /* e.g. 0x02 for SYN */
+	uint8_t tcp_flags; /* e.g. 0x02 for SYN */
 	uint32_t tcp_seq, tcp_ack;
-	uint16_t tcp_window;         /* 0 means 64240 */
+	uint16_t tcp_window; /* 0 means 64240 */
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id, icmp_seq;
 
-	const uint8_t *payload;      /* NULL with payload_len > 0: zeros */
+	const uint8_t *payload; /* NULL with payload_len > 0: zeros */
 	uint32_t payload_len;
-	uint32_t min_len;            /* pad the frame with zeros to at least this (e.g. RXQ_FRAME_MIN);
+	uint32_t min_len; /* pad the frame with zeros to at least this (e.g. RXQ_FRAME_MIN);
 				      * the IP length fields do not include the padding */
 };
 

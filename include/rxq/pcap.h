@@ -62,7 +62,7 @@ enum rxq_pcap_read_mode {
 	 * comparisons).
 	 */
 	RXQ_PCAP_READ_AUTO = 0,
-	RXQ_PCAP_READ_MAP,     /* mapped only: a file it cannot map is refused (-EINVAL) */
+	RXQ_PCAP_READ_MAP, /* mapped only: a file it cannot map is refused (-EINVAL) */
 	RXQ_PCAP_READ_LIBPCAP, /* libpcap's per-record reads only */
 };
 
@@ -74,9 +74,9 @@ struct rxq_pcap_reader_opts {
 /** One frame of a capture, as rxq_pcap_reader__next_batch() hands it out. */
 struct rxq_pcap_frame {
 	const uint8_t *data; /* read-only: in the file's mapping, or the reader's copy */
-	uint32_t len;	     /* captured length, at most RXQ_PCAP_SNAPLEN */
-	uint32_t wire_len;   /* length on the wire, as the file says (not checked against len) */
-	struct timespec ts;  /* capture time, in nanoseconds whatever the file's resolution */
+	uint32_t len; /* captured length, at most RXQ_PCAP_SNAPLEN */
+	uint32_t wire_len; /* length on the wire, as the file says (not checked against len) */
+	struct timespec ts; /* capture time, in nanoseconds whatever the file's resolution */
 };
 
 /**

@@ -33,11 +33,11 @@ enum rxq_port_type {
 
 struct rxq_port_spec {
 	enum rxq_port_type type;
-	char ifname[IF_NAMESIZE];          /* packet:, xdp: */
-	bool all_queues;                   /* xdp:IF; nqueues is 0 until resolved */
+	char ifname[IF_NAMESIZE]; /* packet:, xdp: */
+	bool all_queues; /* xdp:IF; nqueues is 0 until resolved */
 	unsigned nqueues;
 	uint16_t queues[RXQ_PORT_MAX_QUEUES]; /* in the order given, no duplicates */
-	char path[RXQ_PORT_PATH_MAX];      /* pcap: */
+	char path[RXQ_PORT_PATH_MAX]; /* pcap: */
 };
 
 /** @brief "packet", "xdp" or "pcap". */
@@ -81,18 +81,18 @@ int rxq_port_spec__resolve(struct rxq_port_spec *spec, const struct rxq_netdev *
  */
 
 struct rxq_tx_opts {
-	uint32_t batch;           /* frames per submit the caller intends (default 64); sizes rings */
-	uint32_t frame_max;       /* largest frame the caller will write (default 2048 - headers) */
-	bool qdisc;               /* packet: go through the qdisc instead of bypassing it */
-	bool sendmmsg;            /* packet: sendmmsg() instead of the TX ring */
-	uint32_t ring_frames;     /* packet: TX ring frames (default 4096) */
-	struct rxq_xsk_opts xsk;  /* xdp: socket options (rx/tx are forced to TX only) */
-	bool pcap_nanosec;        /* pcap: nanosecond timestamps */
+	uint32_t batch; /* frames per submit the caller intends (default 64); sizes rings */
+	uint32_t frame_max; /* largest frame the caller will write (default 2048 - headers) */
+	bool qdisc; /* packet: go through the qdisc instead of bypassing it */
+	bool sendmmsg; /* packet: sendmmsg() instead of the TX ring */
+	uint32_t ring_frames; /* packet: TX ring frames (default 4096) */
+	struct rxq_xsk_opts xsk; /* xdp: socket options (rx/tx are forced to TX only) */
+	bool pcap_nanosec; /* pcap: nanosecond timestamps */
 };
 
 struct rxq_tx_buf {
 	uint8_t *data; /* where to write the frame */
-	uint32_t len;  /* set by the caller before submit */
+	uint32_t len; /* set by the caller before submit */
 	uint64_t priv; /* owned by the port */
 };
 
@@ -100,10 +100,10 @@ struct rxq_tx_stats {
 	uint64_t packets; /* taken by the kernel (or written to the file) for good */
 	uint64_t bytes;
 	uint64_t retries; /* transient refusals that were retried */
-	uint64_t errors;  /* frames rejected and dropped */
+	uint64_t errors; /* frames rejected and dropped */
 	uint64_t syscalls;
-	uint64_t pending;  /* frames handed over but not yet taken by the kernel */
-	int last_refusal;  /* errno of the last transient refusal (ENOBUFS, EAGAIN ...), 0: none */
+	uint64_t pending; /* frames handed over but not yet taken by the kernel */
+	int last_refusal; /* errno of the last transient refusal (ENOBUFS, EAGAIN ...), 0: none */
 };
 
 struct rxq_tx;

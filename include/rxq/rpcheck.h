@@ -24,9 +24,9 @@
 struct rxq_rpcheck;
 
 struct rxq_rpcheck_opts {
-	size_t sz;	  /* sizeof(struct rxq_rpcheck_opts) */
+	size_t sz; /* sizeof(struct rxq_rpcheck_opts) */
 	unsigned entries; /* cached answers, rounded up to a power of two; 0: 4096 */
-	uint64_t ttl_ns;  /* how long an answer is reused; 0: 1 s */
+	uint64_t ttl_ns; /* how long an answer is reused; 0: 1 s */
 };
 
 /**
@@ -46,10 +46,10 @@ int rxq_rpcheck__ipv4(struct rxq_rpcheck *c, const uint8_t *src, const uint8_t *
 		      uint64_t now_ns);
 
 struct rxq_rpcheck_stats {
-	uint64_t asked;	  /* lookups sent to the kernel */
-	uint64_t cached;  /* answers taken from the cache */
+	uint64_t asked; /* lookups sent to the kernel */
+	uint64_t cached; /* answers taken from the cache */
 	uint64_t refused; /* answers "refused" (from either) */
-	uint64_t errors;  /* lookups that failed */
+	uint64_t errors; /* lookups that failed */
 };
 
 void rxq_rpcheck__stats(const struct rxq_rpcheck *c, struct rxq_rpcheck_stats *out);

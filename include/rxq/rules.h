@@ -113,7 +113,7 @@
  * the load (with rxq_rules_ref, rxq_rules_ref__current() on the control thread is).
  */
 
-#define RXQ_RULES_LINE_MAX 1024	      /* bytes per line, without the newline */
+#define RXQ_RULES_LINE_MAX 1024 /* bytes per line, without the newline */
 #define RXQ_RULES_MAX	   (1u << 18) /* rules per file */
 #define RXQ_RULE_NONE	   UINT32_MAX /* rule index of a frame that got RXQ_VERDICT_ERROR */
 
@@ -136,19 +136,19 @@ enum rxq_rule_action {
 
 enum rxq_rule_kind {
 	RXQ_RULE_NATIVE = 0, /* plain predicates, native path (also the default rule) */
-	RXQ_RULE_PCAP,	     /* pcap-filter expression, BPF */
-	RXQ_RULE_DNS,	     /* dns qname ... */
+	RXQ_RULE_PCAP, /* pcap-filter expression, BPF */
+	RXQ_RULE_DNS, /* dns qname ... */
 };
 
 struct rxq_rules;
 struct rxq_rules_ctx;
 
 struct rxq_rules_opts {
-	size_t sz;		/* sizeof(struct rxq_rules_opts), for growing the struct */
-	unsigned nthreads;	/* number of per-thread contexts; 0 means 1 */
+	size_t sz; /* sizeof(struct rxq_rules_opts), for growing the struct */
+	unsigned nthreads; /* number of per-thread contexts; 0 means 1 */
 	unsigned limit_entries; /* buckets per limit rule and thread; rounded up to a power of two,
 				 * at least 8; 0 means 65536 */
-	uint64_t hash_seed;	/* seed of the bucket key hash; 0: prev's seed when prev is given,
+	uint64_t hash_seed; /* seed of the bucket key hash; 0: prev's seed when prev is given,
 				 * else random (getrandom) */
 	const struct rxq_rules *prev; /* the set this one replaces (reload): limit rules that are
 				       * unchanged take over its buckets; NULL: all start fresh */
@@ -228,7 +228,7 @@ struct rxq_rule_view {
 	bool match_all; /* the default rule */
 	/* RXQ_RULE_NATIVE: a conjunction */
 	uint8_t fam; /* RXQ_RULE_FAM4 | RXQ_RULE_FAM6: the families the packet may be */
-	int proto;   /* required upper-layer protocol, -1: any */
+	int proto; /* required upper-layer protocol, -1: any */
 	unsigned naddr, nport;
 	struct {
 		uint8_t dir; /* RXQ_RULE_DIR_* */

@@ -48,10 +48,10 @@ uint64_t rxq_now_ns(void);
 
 enum rxq_tick {
 	RXQ_TICK_TIMER = 1, /* a period elapsed (several missed periods count once) */
-	RXQ_TICK_STOP,      /* SIGINT or SIGTERM */
-	RXQ_TICK_RELOAD,    /* SIGHUP */
-	RXQ_TICK_DONE,      /* rxq_ticker__done() was called */
-	RXQ_TICK_DEADLINE,  /* the time set with rxq_ticker__set_deadline() came */
+	RXQ_TICK_STOP, /* SIGINT or SIGTERM */
+	RXQ_TICK_RELOAD, /* SIGHUP */
+	RXQ_TICK_DONE, /* rxq_ticker__done() was called */
+	RXQ_TICK_DEADLINE, /* the time set with rxq_ticker__set_deadline() came */
 };
 
 struct rxq_ticker;

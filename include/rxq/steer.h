@@ -29,7 +29,7 @@
 enum rxq_xdp_mode {
 	/* let the kernel choose: native if the driver has it, else generic */
 	RXQ_XDP_MODE_AUTO = 0,
-	RXQ_XDP_MODE_NATIVE,  /* driver mode (XDP_FLAGS_DRV_MODE) */
+	RXQ_XDP_MODE_NATIVE, /* driver mode (XDP_FLAGS_DRV_MODE) */
 	RXQ_XDP_MODE_GENERIC, /* skb mode (XDP_FLAGS_SKB_MODE): works everywhere, slower */
 };
 
@@ -42,7 +42,7 @@ int rxq_xdp_mode__parse(const char *s, enum rxq_xdp_mode *out);
 struct rxq_steer_opts {
 	size_t sz; /* sizeof(struct rxq_steer_opts) */
 	enum rxq_xdp_mode xdp_mode;
-	bool force;	  /* detach another XDP program attached to the interface */
+	bool force; /* detach another XDP program attached to the interface */
 	unsigned nqueues; /* XSKMAP size; 0: the interface's RX queue count */
 	/*
 	 * 802.1Q VIDs (1..4094) whose tagged frames are steered too. Without them only untagged
@@ -61,19 +61,19 @@ struct rxq_steer_opts {
 	/* Learned sources (rxq_steer__learn): dropped in XDP, by prefix; 0: no learning. */
 	uint8_t learn_plen4, learn_plen6;
 	bool test_any_queue; /* tests (BPF_PROG_TEST_RUN): act as if every queue had a socket */
-	bool test_run;	     /* tests: also load the variant BPF_PROG_TEST_RUN accepts */
+	bool test_run; /* tests: also load the variant BPF_PROG_TEST_RUN accepts */
 };
 
 struct rxq_ktier;
 
 /* An XDP program found on an interface. */
 struct rxq_xdp_attached {
-	uint32_t prog_id;	/* 0: nothing attached (in native or generic mode) */
-	char name[16];		/* program name as the kernel knows it ("" if unreadable) */
+	uint32_t prog_id; /* 0: nothing attached (in native or generic mode) */
+	char name[16]; /* program name as the kernel knows it ("" if unreadable) */
 	enum rxq_xdp_mode mode; /* NATIVE or GENERIC */
-	uint32_t link_id;	/* bpf_link holding it, 0 if attached through netlink */
-	int holder_pid;		/* a process holding that bpf_link open (0: unknown) */
-	char holder_comm[16];	/* its command name */
+	uint32_t link_id; /* bpf_link holding it, 0 if attached through netlink */
+	int holder_pid; /* a process holding that bpf_link open (0: unknown) */
+	char holder_comm[16]; /* its command name */
 };
 
 /**
@@ -85,16 +85,16 @@ int rxq_xdp__query(int ifindex, struct rxq_xdp_attached *out);
 
 /* Counters of the steering program, summed over all CPUs. */
 struct rxq_steer_stats {
-	uint64_t steered;   /* redirected to an AF_XDP socket */
-	uint64_t passed;    /* matched no flow (includes not_ip, neigh, vlan and short_frame) */
+	uint64_t steered; /* redirected to an AF_XDP socket */
+	uint64_t passed; /* matched no flow (includes not_ip, neigh, vlan and short_frame) */
 	uint64_t no_socket; /* matched, but on a queue without a socket: passed to the kernel */
-	uint64_t not_ip;    /* neither IPv4 nor IPv6 */
-	uint64_t neigh;	    /* ICMPv6 neighbour/router discovery, never steered */
-	uint64_t vlan;	    /* tagged with a VID not steered, 802.1ad or stacked tags */
+	uint64_t not_ip; /* neither IPv4 nor IPv6 */
+	uint64_t neigh; /* ICMPv6 neighbour/router discovery, never steered */
+	uint64_t vlan; /* tagged with a VID not steered, 802.1ad or stacked tags */
 	uint64_t short_frame; /* a header cut short or impossible */
 	uint64_t vlan_unseen; /* the driver could not say whether it stripped a VLAN tag */
-	uint64_t frags;	      /* fragments steered */
-	uint64_t open_chain;  /* IPv6 frames with a longer extension chain than followed, steered */
+	uint64_t frags; /* fragments steered */
+	uint64_t open_chain; /* IPv6 frames with a longer extension chain than followed, steered */
 	uint64_t flow_hits[RXQ_STEER_MAX]; /* per flow spec, in the order given */
 };
 
@@ -189,12 +189,12 @@ int rxq_steer__counters(struct rxq_steer *s, struct rxq_steer_stats *out);
 /* What the kernel tier decided, summed over all CPUs (across reloads). */
 struct rxq_steer_kt_stats {
 	uint64_t dropped; /* drop verdicts in XDP */
-	uint64_t passed;  /* pass verdicts (limit rules with a token too): up the stack as they came */
+	uint64_t passed; /* pass verdicts (limit rules with a token too): up the stack as they came */
 	uint64_t limited; /* limit rules without a token */
 	uint64_t learned; /* dropped as learned sources */
 	uint64_t to_user; /* sent to user space, because: */
-	uint64_t user_parse;	 /* the kernel does not parse them as user space would */
-	uint64_t user_rules;	 /* no rule the kernel decides matched */
+	uint64_t user_parse; /* the kernel does not parse them as user space would */
+	uint64_t user_rules; /* no rule the kernel decides matched */
 	uint64_t user_undecided; /* a filter or a dns name the kernel would not judge */
 };
 

@@ -39,7 +39,7 @@
  */
 
 struct rxq_tap_opts {
-	size_t sz;	  /* sizeof(struct rxq_tap_opts) */
+	size_t sz; /* sizeof(struct rxq_tap_opts) */
 	const char *name; /* NULL: "rxq<IF's ifindex>q<first_queue>" */
 	unsigned first_queue;
 	unsigned nqueues; /* fds (IFF_MULTI_QUEUE when > 1), one per writing thread; 0 means 1 */

@@ -50,17 +50,17 @@ enum rxq_gen_order {
 
 enum rxq_gen_payload {
 	RXQ_GEN_PL_DEFAULT = 0, /* zeros, or none for tcp */
-	RXQ_GEN_PL_ZEROS,       /* zero bytes filling the frame up to its size */
-	RXQ_GEN_PL_NONE,        /* no L4 payload; the frame is padded to its size after the IP packet */
-	RXQ_GEN_PL_RANDOM,      /* fresh random bytes in every frame, filling it up to its size */
-	RXQ_GEN_PL_HEX,         /* the given bytes; the frame is padded to its size after the IP packet */
-	RXQ_GEN_PL_DNS,         /* a DNS query (random id per frame); padded like hex */
+	RXQ_GEN_PL_ZEROS, /* zero bytes filling the frame up to its size */
+	RXQ_GEN_PL_NONE, /* no L4 payload; the frame is padded to its size after the IP packet */
+	RXQ_GEN_PL_RANDOM, /* fresh random bytes in every frame, filling it up to its size */
+	RXQ_GEN_PL_HEX, /* the given bytes; the frame is padded to its size after the IP packet */
+	RXQ_GEN_PL_DNS, /* a DNS query (random id per frame); padded like hex */
 };
 
 struct rxq_gen_addr_range {
 	bool set;
 	struct rxq_addr base; /* first address */
-	uint64_t count;       /* addresses in the range; 0 means 2^64 */
+	uint64_t count; /* addresses in the range; 0 means 2^64 */
 	enum rxq_gen_order order;
 };
 
@@ -127,7 +127,7 @@ struct rxq_gen_mix_opts {
 
 /** @brief Builds the templates of @p nflows finished flows. 0, -EINVAL (logged), -ENOMEM. */
 int rxq_gen_mix__new(struct rxq_gen_mix **out, const struct rxq_gen_flow *flows, unsigned nflows,
-		 const struct rxq_gen_mix_opts *opts);
+		     const struct rxq_gen_mix_opts *opts);
 void rxq_gen_mix__free(struct rxq_gen_mix *m);
 unsigned rxq_gen_mix__nflows(const struct rxq_gen_mix *m);
 uint32_t rxq_gen_mix__max_len(const struct rxq_gen_mix *m);
@@ -139,9 +139,9 @@ uint8_t rxq_gen_mix__at(const struct rxq_gen_mix *m, uint32_t pos);
 /* Per-thread generator state. */
 struct rxq_gen_thread {
 	uint64_t rng;
-	uint32_t pos;       /* in the weight cycle */
-	uint64_t *seq;      /* per flow: sequence counter (for seq fields) */
-	uint64_t stride;    /* sequences advance by this (number of threads) */
+	uint32_t pos; /* in the weight cycle */
+	uint64_t *seq; /* per flow: sequence counter (for seq fields) */
+	uint64_t stride; /* sequences advance by this (number of threads) */
 	uint16_t ip_id;
 };
 
@@ -150,7 +150,7 @@ struct rxq_gen_thread {
  * threads; each thread starts its weight cycle at a different place). 0 or -ENOMEM.
  */
 int rxq_gen_thread__init(struct rxq_gen_thread *t, const struct rxq_gen_mix *m, unsigned index,
-		     unsigned nthreads, uint64_t seed);
+			 unsigned nthreads, uint64_t seed);
 void rxq_gen_thread__fini(struct rxq_gen_thread *t);
 
 /**

@@ -86,11 +86,11 @@ bool rxq_udp__reflect(uint8_t *frame, uint32_t len, uint16_t port, const struct 
 /* ---- sequence window ------------------------------------------------------------------------ */
 
 enum rxq_reply {
-	RXQ_REPLY_OK,	     /* first reply to an outstanding probe, in order */
+	RXQ_REPLY_OK, /* first reply to an outstanding probe, in order */
 	RXQ_REPLY_REORDERED, /* first reply, but a later probe was answered before it */
 	RXQ_REPLY_DUPLICATE, /* the probe was already answered */
-	RXQ_REPLY_LATE,	     /* the probe had already been counted lost (timeout) */
-	RXQ_REPLY_UNKNOWN,   /* never sent, or too old to remember */
+	RXQ_REPLY_LATE, /* the probe had already been counted lost (timeout) */
+	RXQ_REPLY_UNKNOWN, /* never sent, or too old to remember */
 };
 
 /*
@@ -133,22 +133,22 @@ uint64_t rxq_seqwin__next(const struct rxq_seqwin *w);
  * field is only meaningful when replies > 0.
  */
 struct rxq_latrep {
-	const char *label;  /* text only: printed first ("summary", "warm-up"); may be NULL */
+	const char *label; /* text only: printed first ("summary", "warm-up"); may be NULL */
 	const char *target; /* "198.18.0.2:4321"; text starts with "target: " when not NULL */
-	const char *type;   /* JSON "type": "report" or "summary" */
-	double seconds;	    /* length of the period */
-	uint64_t replies;   /* RTT samples (first replies) */
+	const char *type; /* JSON "type": "report" or "summary" */
+	double seconds; /* length of the period */
+	uint64_t replies; /* RTT samples (first replies) */
 	double avg_us, dev_us, min_us, max_us;
 	double p50_us, p99_us, p999_us;
 	bool has_packet; /* --timestamp: kernel RX timestamp to user space */
 	double packet_avg_us, packet_dev_us;
-	bool has_split;		  /* --hwtstamp: send path, wire+peer, receive path averages */
+	bool has_split; /* --hwtstamp: send path, wire+peer, receive path averages */
 	const char *split_source; /* "hardware" or "software" */
 	double tx_path_us, wire_us, rx_path_us;
 	uint64_t sent, lost, dup, reordered, late;
 	uint64_t refused; /* sends or receives that failed with ECONNREFUSED */
-	uint64_t errors;  /* sends or receives that failed otherwise */
-	int last_error;	  /* errno of the last of those (0: none) */
+	uint64_t errors; /* sends or receives that failed otherwise */
+	int last_error; /* errno of the last of those (0: none) */
 	int incoming_cpu; /* SO_INCOMING_CPU of the last reply; -1: not asked */
 };
 

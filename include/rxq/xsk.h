@@ -24,9 +24,9 @@
  */
 
 enum rxq_xsk_mode {
-	RXQ_XSK_MODE_AUTO = 0,     /* zero-copy when the driver can, copy otherwise */
-	RXQ_XSK_MODE_COPY,         /* XDP_COPY */
-	RXQ_XSK_MODE_ZEROCOPY,     /* XDP_ZEROCOPY; fails with -EOPNOTSUPP when unsupported */
+	RXQ_XSK_MODE_AUTO = 0, /* zero-copy when the driver can, copy otherwise */
+	RXQ_XSK_MODE_COPY, /* XDP_COPY */
+	RXQ_XSK_MODE_ZEROCOPY, /* XDP_ZEROCOPY; fails with -EOPNOTSUPP when unsupported */
 };
 
 /** @brief "auto", "copy" or "zero-copy". */
@@ -38,16 +38,16 @@ int rxq_xsk_mode__parse(const char *s, enum rxq_xsk_mode *out);
 /* Zero-initialise and set what matters: every zero field means its default. */
 struct rxq_xsk_opts {
 	enum rxq_xsk_mode mode;
-	bool rx;                   /* create the RX ring and fill the fill ring (receive) */
-	bool tx;                   /* create the TX ring (transmit or forward) */
-	uint32_t ring_size;        /* entries of each ring, a power of two (default 2048) */
-	uint32_t nframes;          /* UMEM frames (default: 2 * ring_size when rx and tx, else
+	bool rx; /* create the RX ring and fill the fill ring (receive) */
+	bool tx; /* create the TX ring (transmit or forward) */
+	uint32_t ring_size; /* entries of each ring, a power of two (default 2048) */
+	uint32_t nframes; /* UMEM frames (default: 2 * ring_size when rx and tx, else
 				    * ring_size + ring_size / 2) */
-	uint32_t frame_size;       /* 2048 or 4096 (default 4096) */
-	uint32_t busy_poll_usec;   /* > 0: SO_PREFER_BUSY_POLL + SO_BUSY_POLL; recv() then drives
+	uint32_t frame_size; /* 2048 or 4096 (default 4096) */
+	uint32_t busy_poll_usec; /* > 0: SO_PREFER_BUSY_POLL + SO_BUSY_POLL; recv() then drives
 				    * the poll with a system call per batch */
 	uint32_t busy_poll_budget; /* SO_BUSY_POLL_BUDGET (default 64) */
-	uint32_t tx_budget;        /* copy mode: frames the kernel sends per wakeup
+	uint32_t tx_budget; /* copy mode: frames the kernel sends per wakeup
 				    * (XDP_MAX_TX_SKB_BUDGET where the kernel has it; 0: kernel default) */
 };
 
@@ -55,23 +55,23 @@ struct rxq_xsk_opts {
 struct rxq_xsk_buf {
 	uint64_t addr; /* UMEM address: opaque to the caller, keep it with the buffer */
 	uint8_t *data; /* the frame */
-	uint32_t len;  /* recv: bytes received; alloc: 0, set it before send */
+	uint32_t len; /* recv: bytes received; alloc: 0, set it before send */
 };
 
 /* XDP_STATISTICS from the kernel plus what the socket counted itself. */
 struct rxq_xsk_stats {
-	uint64_t rx_dropped;               /* kernel: dropped for other reasons (e.g. no frame) */
+	uint64_t rx_dropped; /* kernel: dropped for other reasons (e.g. no frame) */
 	uint64_t rx_invalid_descs;
 	uint64_t tx_invalid_descs;
-	uint64_t rx_ring_full;             /* kernel: dropped because the RX ring was full */
+	uint64_t rx_ring_full; /* kernel: dropped because the RX ring was full */
 	uint64_t rx_fill_ring_empty_descs; /* kernel: fill ring was empty when a frame came */
 	uint64_t tx_ring_empty_descs;
-	uint64_t rx_packets;               /* handed out by rxq_xsk__recv() */
-	uint64_t tx_packets;               /* completed by the kernel */
-	uint64_t tx_wakeups;               /* sendto() kicks */
-	uint64_t tx_wakeup_retries;        /* kicks answered with EAGAIN/EBUSY/ENOBUFS (retried) */
-	uint64_t tx_wakeup_errors;         /* kicks that failed otherwise */
-	uint64_t tx_dropped;               /* copy mode: the driver dropped a frame (EBUSY); it was
+	uint64_t rx_packets; /* handed out by rxq_xsk__recv() */
+	uint64_t tx_packets; /* completed by the kernel */
+	uint64_t tx_wakeups; /* sendto() kicks */
+	uint64_t tx_wakeup_retries; /* kicks answered with EAGAIN/EBUSY/ENOBUFS (retried) */
+	uint64_t tx_wakeup_errors; /* kicks that failed otherwise */
+	uint64_t tx_dropped; /* copy mode: the driver dropped a frame (EBUSY); it was
 					    * completed without being sent */
 };
 

@@ -47,8 +47,8 @@ static struct rxq_nic_finding *finding(struct rxq_nic_finding *out, unsigned max
 	return f;
 }
 
-static void check_irqs(struct rxq_nic *nic, int app_cpu, struct rxq_nic_finding *out,
-		       unsigned max, unsigned *n)
+static void check_irqs(struct rxq_nic *nic, int app_cpu, struct rxq_nic_finding *out, unsigned max,
+		       unsigned *n)
 {
 	struct rxq_nic_queue_irq irqs[RXQ_NIC_QUEUES_MAX];
 	struct rxq_nic_finding *f;
@@ -79,7 +79,7 @@ static void check_irqs(struct rxq_nic *nic, int app_cpu, struct rxq_nic_finding 
 				 "the application's CPU %d also takes IRQ %d (queue %u)", app_cpu,
 				 irqs[i].irq, i);
 			nic_fmt(f->fix, sizeof(f->fix), "rxq-nic irq %s --spread --cpus %s",
-				 nic->name, list);
+				nic->name, list);
 			return;
 		}
 	}
@@ -130,26 +130,27 @@ int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 			k = rxq_nic_knobs__find(ks, "rx-usecs");
 			k2 = rxq_nic_knobs__find(ks, "adaptive-rx");
 			f = finding(out, max, n, "coalesce",
-				    (k && k->value) || (k2 && k2->value) ? RXQ_NIC_WARN
-									 : RXQ_NIC_OK);
+				    (k && k->value) || (k2 && k2->value) ? RXQ_NIC_WARN :
+									   RXQ_NIC_OK);
 			snprintf(f->detail, sizeof(f->detail),
 				 "interrupt coalescing: rx-usecs %u, adaptive-rx %s",
 				 k ? k->value : 0, k2 && k2->value ? "on" : "off");
 			if (f->verdict == RXQ_NIC_WARN)
-				snprintf(f->fix, sizeof(f->fix),
-					 "rxq-nic coalesce %s %srx-usecs 0", nic->name,
-					 k2 ? "adaptive-rx off " : "");
+				snprintf(f->fix, sizeof(f->fix), "rxq-nic coalesce %s %srx-usecs 0",
+					 nic->name, k2 ? "adaptive-rx off " : "");
 		}
 	}
 
 	err = rxq_nic__get(nic, RXQ_NIC_PAUSE, ks);
 	if (err) {
-		f = finding(out, max, n, "pause", err == -EOPNOTSUPP ? RXQ_NIC_OK : RXQ_NIC_UNKNOWN);
+		f = finding(out, max, n, "pause",
+			    err == -EOPNOTSUPP ? RXQ_NIC_OK : RXQ_NIC_UNKNOWN);
 		if (err == -EOPNOTSUPP)
-			snprintf(f->detail, sizeof(f->detail), "%s has no flow control", nic->driver);
+			snprintf(f->detail, sizeof(f->detail), "%s has no flow control",
+				 nic->driver);
 		else
-			snprintf(f->detail, sizeof(f->detail), "cannot read the pause settings (%s)",
-				 nic_errname(err));
+			snprintf(f->detail, sizeof(f->detail),
+				 "cannot read the pause settings (%s)", nic_errname(err));
 	} else {
 		k = rxq_nic_knobs__find(ks, "rx");
 		k2 = rxq_nic_knobs__find(ks, "tx");
@@ -182,10 +183,11 @@ int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 			used += (size_t)snprintf(on + used, sizeof(on) - used, "%s%s",
 						 used ? ", " : "", list[i]);
 			if (!k->fixed)
-				fused += (size_t)snprintf(fix + fused, sizeof(fix) - fused, " %s off",
-							  !strcmp(list[i], "rx-gro")   ? "gro"
-							  : !strcmp(list[i], "rx-lro") ? "lro"
-										       : "gro-hw");
+				fused += (size_t)snprintf(fix + fused, sizeof(fix) - fused,
+							  " %s off",
+							  !strcmp(list[i], "rx-gro") ? "gro" :
+							  !strcmp(list[i], "rx-lro") ? "lro" :
+										       "gro-hw");
 		}
 		f = finding(out, max, n, "offloads", used ? RXQ_NIC_WARN : RXQ_NIC_OK);
 		if (used) {
@@ -231,8 +233,8 @@ int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 					 nic->driver);
 			else
 				snprintf(f->detail, sizeof(f->detail),
-					 "RSS indirection table of %u entries (%s)", rss->indir_size,
-					 rxq_nic_hfunc__name(rss->hfunc));
+					 "RSS indirection table of %u entries (%s)",
+					 rss->indir_size, rxq_nic_hfunc__name(rss->hfunc));
 			free(rss);
 		}
 	}
@@ -253,8 +255,8 @@ int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 		f = finding(out, max, n, "rps", rps ? RXQ_NIC_WARN : RXQ_NIC_OK);
 		if (rps) {
 			snprintf(f->detail, sizeof(f->detail),
-				 "RPS hands packets of %u queue%s to another CPU (one more hop)", rps,
-				 rps == 1 ? "" : "s");
+				 "RPS hands packets of %u queue%s to another CPU (one more hop)",
+				 rps, rps == 1 ? "" : "s");
 			snprintf(f->fix, sizeof(f->fix),
 				 "for f in /sys/class/net/%s/queues/rx-*/rps_cpus; do echo 0 > $f; "
 				 "done",

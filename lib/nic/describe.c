@@ -261,8 +261,7 @@ static int describe_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf,
-				 size_t len)
+int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf, size_t len)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	struct describe d = { .buf = buf, .len = len, .family = family };

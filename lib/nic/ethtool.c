@@ -443,8 +443,7 @@ int nic_rx_rings(struct rxq_nic *nic, uint32_t *n)
 
 /* ---- ntuple rules ---- */
 
-int nic_rule_table(struct rxq_nic *nic, uint32_t *size, bool *any_loc, uint32_t **locs,
-		   unsigned *n)
+int nic_rule_table(struct rxq_nic *nic, uint32_t *size, bool *any_loc, uint32_t **locs, unsigned *n)
 {
 	struct ethtool_rxnfc cnt = { .cmd = ETHTOOL_GRXCLSRLCNT };
 	struct ethtool_rxnfc *all;
@@ -545,8 +544,8 @@ int rxq_nic__rules(struct rxq_nic *nic, struct rxq_nic_rule **out, unsigned *n)
 	for (i = 0; i < cnt; i++) {
 		err = nic_rule_get(nic, locs[i], &rules[i].fs);
 		if (err) {
-			rxq_err("%s: cannot read ntuple rule %u (ETHTOOL_GRXCLSRULE: %s)", nic->name,
-				locs[i], nic_errname(err));
+			rxq_err("%s: cannot read ntuple rule %u (ETHTOOL_GRXCLSRULE: %s)",
+				nic->name, locs[i], nic_errname(err));
 			free(rules);
 			free(locs);
 			return err;

@@ -412,7 +412,8 @@ int rxq_nic__queue_irqs(struct rxq_nic *nic, struct rxq_nic_queue_irq *irqs,
 		for (i = 0; i < nic->nrx; i++) {
 			const struct rxq_irq_line *l;
 
-			if (irqs[i].irq >= 0 && (l = rxq_interrupts__find(&in, (unsigned)irqs[i].irq)))
+			if (irqs[i].irq >= 0 &&
+			    (l = rxq_interrupts__find(&in, (unsigned)irqs[i].irq)))
 				nic_strlcpy(irqs[i].name, l->name, sizeof(irqs[i].name));
 			/* A TX queue on its RX queue's NAPI has no vector of its own. */
 			if (irqs[i].tx_irq == irqs[i].irq)

@@ -15,30 +15,30 @@
  * Constants of newer kernels than the uapi headers this builds against (Debian 12: 6.1). The
  * values are fixed uapi: appended to their enums upstream, never renumbered.
  */
-#define RXQ_ETHTOOL_MSG_RSS_GET 38 /* 6.3 */
-#define RXQ_ETHTOOL_MSG_RSS_SET 48 /* 6.17 */
-#define RXQ_ETHTOOL_A_RSS_HEADER 1
+#define RXQ_ETHTOOL_MSG_RSS_GET	  38 /* 6.3 */
+#define RXQ_ETHTOOL_MSG_RSS_SET	  48 /* 6.17 */
+#define RXQ_ETHTOOL_A_RSS_HEADER  1
 #define RXQ_ETHTOOL_A_RSS_CONTEXT 2
-#define RXQ_ETHTOOL_A_RSS_HFUNC 3
-#define RXQ_ETHTOOL_A_RSS_INDIR 4
-#define RXQ_ETHTOOL_A_RSS_HKEY 5
+#define RXQ_ETHTOOL_A_RSS_HFUNC	  3
+#define RXQ_ETHTOOL_A_RSS_INDIR	  4
+#define RXQ_ETHTOOL_A_RSS_HKEY	  5
 
 /* RSS hash functions: bits in the order of the kernel's ETH_SS_RSS_HASH_FUNCS strings. */
-#define RXQ_RSS_HASH_TOP (1u << 0)
-#define RXQ_RSS_HASH_XOR (1u << 1)
+#define RXQ_RSS_HASH_TOP   (1u << 0)
+#define RXQ_RSS_HASH_XOR   (1u << 1)
 #define RXQ_RSS_HASH_CRC32 (1u << 2)
 
-#define RXQ_NETDEV_CMD_QUEUE_GET 10 /* 6.8 */
-#define RXQ_NETDEV_CMD_NAPI_GET 11  /* 6.8 */
-#define RXQ_NETDEV_A_NAPI_IFINDEX 1
-#define RXQ_NETDEV_A_NAPI_ID 2
-#define RXQ_NETDEV_A_NAPI_IRQ 3
-#define RXQ_NETDEV_A_QUEUE_ID 1
+#define RXQ_NETDEV_CMD_QUEUE_GET   10 /* 6.8 */
+#define RXQ_NETDEV_CMD_NAPI_GET	   11 /* 6.8 */
+#define RXQ_NETDEV_A_NAPI_IFINDEX  1
+#define RXQ_NETDEV_A_NAPI_ID	   2
+#define RXQ_NETDEV_A_NAPI_IRQ	   3
+#define RXQ_NETDEV_A_QUEUE_ID	   1
 #define RXQ_NETDEV_A_QUEUE_IFINDEX 2
-#define RXQ_NETDEV_A_QUEUE_TYPE 3
+#define RXQ_NETDEV_A_QUEUE_TYPE	   3
 #define RXQ_NETDEV_A_QUEUE_NAPI_ID 4
-#define RXQ_NETDEV_QUEUE_TYPE_RX 0
-#define RXQ_NETDEV_QUEUE_TYPE_TX 1
+#define RXQ_NETDEV_QUEUE_TYPE_RX   0
+#define RXQ_NETDEV_QUEUE_TYPE_TX   1
 
 struct rxq_nic {
 	char name[IFNAMSIZ];

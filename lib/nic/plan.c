@@ -185,16 +185,16 @@ void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
 		break;
 	case RXQ_NIC_STEP_INDIR:
 		snprintf(t->op, sizeof(t->op), "%s",
-			 nic->rss_set_netlink < 0 ? "ETHTOOL_SRXFHINDIR"
-			 : nic->rss_set_netlink > 0
-				 ? "ETHTOOL_MSG_RSS_SET"
-				 : "ETHTOOL_MSG_RSS_SET|ETHTOOL_SRXFHINDIR");
+			 nic->rss_set_netlink < 0 ? "ETHTOOL_SRXFHINDIR" :
+			 nic->rss_set_netlink > 0 ? "ETHTOOL_MSG_RSS_SET" :
+						    "ETHTOOL_MSG_RSS_SET|ETHTOOL_SRXFHINDIR");
 		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
 		if (s->indir)
 			format_indir(t->value, sizeof(t->value), s->indir, s->indir_size);
 		else
 			snprintf(t->value, sizeof(t->value), "the driver's default");
-		format_indir(t->old, sizeof(t->old), s->old_indir, s->old_indir ? s->indir_size : 0);
+		format_indir(t->old, sizeof(t->old), s->old_indir,
+			     s->old_indir ? s->indir_size : 0);
 		break;
 	case RXQ_NIC_STEP_RULE_ADD:
 		snprintf(t->op, sizeof(t->op), "ETHTOOL_SRXCLSRLINS");
@@ -552,8 +552,8 @@ int rxq_nic__apply(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned flag
 			log_step_failure(nic, s, i, plan->n, err, "");
 			rollback(nic, plan, i);
 			if (i)
-				rxq_err("rolled back the %u step%s before it; nothing was changed", i,
-					i == 1 ? "" : "s");
+				rxq_err("rolled back the %u step%s before it; nothing was changed",
+					i, i == 1 ? "" : "s");
 			if (journal)
 				journal_restore(nic, prev, plan);
 			goto out;
@@ -743,7 +743,8 @@ static int parse_record(struct rxq_nic_plan *plan, char *line, unsigned lineno,
 		s = nic_plan_add(plan, RXQ_NIC_STEP_RULE_ADD);
 		if (!s)
 			return -ENOMEM;
-		if (hex_get(hex, &s->rule.fs, sizeof(s->rule.fs), &len) || len != sizeof(s->rule.fs))
+		if (hex_get(hex, &s->rule.fs, sizeof(s->rule.fs), &len) ||
+		    len != sizeof(s->rule.fs))
 			return jerr(err, lineno, "rule-add: bad rule");
 		return 0;
 	}
@@ -781,7 +782,8 @@ int rxq_nic_journal__parse(struct rxq_nic_plan *plan, const char *text, size_t l
 			int idx, used = 0;
 
 			if (sscanf(line, "interface %16s %d%n", name, &idx, &used) != 2 ||
-			    (size_t)used != ll || strlen(name) >= IFNAMSIZ || strlen(name) >= ifname_len)
+			    (size_t)used != ll || strlen(name) >= IFNAMSIZ ||
+			    strlen(name) >= ifname_len)
 				ret = jerr(err, 2, "expected 'interface NAME IFINDEX'");
 			else {
 				nic_strlcpy(ifname, name, ifname_len);

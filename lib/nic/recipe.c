@@ -269,7 +269,8 @@ int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,
 	/* igb on an 82576 answers the count with a table of no entries: it has no ntuple rules. */
 	if (!size && !any) {
 		rxq_err("%s (driver %s) has no ntuple rules on this device: its rule table has no "
-			"entries", nic->name, nic->driver);
+			"entries",
+			nic->name, nic->driver);
 		free(locs);
 		return -EOPNOTSUPP;
 	}
@@ -414,8 +415,8 @@ int rxq_nic__plan_knobs(struct rxq_nic *nic, struct rxq_nic_plan *plan, enum rxq
 	}
 	s->group = g;
 	for (i = 0; i < n; i++) {
-		const char *name = g == RXQ_NIC_FEATURES ? nic_feature_kernel_name(names[i])
-							 : names[i];
+		const char *name = g == RXQ_NIC_FEATURES ? nic_feature_kernel_name(names[i]) :
+							   names[i];
 		const struct rxq_nic_knob *k = rxq_nic_knobs__find(cur, name);
 		uint32_t old;
 
@@ -585,8 +586,8 @@ int rxq_nic__plan_xps(struct rxq_nic *nic, struct rxq_nic_plan *plan, const cpu_
 		}
 		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/tx-%u/xps_cpus", nic->name,
 			 i);
-		if (nic_read(nic, path, cur, sizeof(cur)) >= 0 && !rxq_cpumask__parse(cur, &curset) &&
-		    CPU_EQUAL(&curset, &set))
+		if (nic_read(nic, path, cur, sizeof(cur)) >= 0 &&
+		    !rxq_cpumask__parse(cur, &curset) && CPU_EQUAL(&curset, &set))
 			continue;
 		err = rxq_cpumask__format(&set, nic->possible_bits, mask, sizeof(mask));
 		if (err)
@@ -617,7 +618,8 @@ int rxq_nic__plan_rfs(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t e
 		per_queue = 1;
 	snprintf(value, sizeof(value), "%u", entries);
 	if (nic_exists(nic, global)) {
-		if (nic_read(nic, global, cur, sizeof(cur)) < 0 || strtoul(cur, NULL, 10) != entries) {
+		if (nic_read(nic, global, cur, sizeof(cur)) < 0 ||
+		    strtoul(cur, NULL, 10) != entries) {
 			err = add_file_step(nic, plan, global, value, false, NULL);
 			if (err)
 				return err;
@@ -1039,8 +1041,8 @@ int rxq_nic__plan_undo(struct rxq_nic *nic, struct rxq_nic_plan *plan)
 	if (!f) {
 		err = -errno;
 		if (err == -ENOENT)
-			rxq_err("nothing saved for %s (no %s): there is no change to undo", nic->name,
-				nic->journal);
+			rxq_err("nothing saved for %s (no %s): there is no change to undo",
+				nic->name, nic->journal);
 		else
 			rxq_err("cannot read %s: %s%s", nic->journal, strerror(-err),
 				err == -EACCES ? " (undo needs root)" : "");

@@ -188,7 +188,8 @@ bool nic_rule_to_spec(const struct ethtool_rx_flow_spec *fs, struct rxq_flowspec
 	switch (type) {
 	case TCP_V4_FLOW:
 	case UDP_V4_FLOW: {
-		const struct ethtool_tcpip4_spec *h = &fs->h_u.tcp_ip4_spec, *m = &fs->m_u.tcp_ip4_spec;
+		const struct ethtool_tcpip4_spec *h = &fs->h_u.tcp_ip4_spec,
+						 *m = &fs->m_u.tcp_ip4_spec;
 
 		s->family = AF_INET;
 		s->proto = type == TCP_V4_FLOW ? IPPROTO_TCP : IPPROTO_UDP;
@@ -198,7 +199,8 @@ bool nic_rule_to_spec(const struct ethtool_rx_flow_spec *fs, struct rxq_flowspec
 		       take_port(s, RXQ_FS_DST_PORT, h->pdst, m->pdst);
 	}
 	case IPV4_USER_FLOW: {
-		const struct ethtool_usrip4_spec *h = &fs->h_u.usr_ip4_spec, *m = &fs->m_u.usr_ip4_spec;
+		const struct ethtool_usrip4_spec *h = &fs->h_u.usr_ip4_spec,
+						 *m = &fs->m_u.usr_ip4_spec;
 
 		s->family = AF_INET;
 		if (m->tos || m->l4_4_bytes || (m->proto && m->proto != 0xff))
@@ -214,7 +216,8 @@ bool nic_rule_to_spec(const struct ethtool_rx_flow_spec *fs, struct rxq_flowspec
 	}
 	case TCP_V6_FLOW:
 	case UDP_V6_FLOW: {
-		const struct ethtool_tcpip6_spec *h = &fs->h_u.tcp_ip6_spec, *m = &fs->m_u.tcp_ip6_spec;
+		const struct ethtool_tcpip6_spec *h = &fs->h_u.tcp_ip6_spec,
+						 *m = &fs->m_u.tcp_ip6_spec;
 
 		s->family = AF_INET6;
 		s->proto = type == TCP_V6_FLOW ? IPPROTO_TCP : IPPROTO_UDP;
@@ -225,7 +228,8 @@ bool nic_rule_to_spec(const struct ethtool_rx_flow_spec *fs, struct rxq_flowspec
 		       take_port(s, RXQ_FS_DST_PORT, h->pdst, m->pdst);
 	}
 	case IPV6_USER_FLOW: {
-		const struct ethtool_usrip6_spec *h = &fs->h_u.usr_ip6_spec, *m = &fs->m_u.usr_ip6_spec;
+		const struct ethtool_usrip6_spec *h = &fs->h_u.usr_ip6_spec,
+						 *m = &fs->m_u.usr_ip6_spec;
 
 		s->family = AF_INET6;
 		if (m->tclass || m->l4_4_bytes || (m->l4_proto && m->l4_proto != 0xff))

@@ -60,9 +60,8 @@ int nic_write(struct rxq_nic *nic, const char *abs, const char *buf, size_t len)
 
 	err = rxq_sys__write(&nic->sys, abs, buf, len);
 	rxq_sys__path(&nic->sys, abs, path, sizeof(path));
-	rxq_debug("write %s: %.*s: %s", path,
-		  (int)(len && buf[len - 1] == '\n' ? len - 1 : len), buf,
-		  err ? strerror(-err) : "ok");
+	rxq_debug("write %s: %.*s: %s", path, (int)(len && buf[len - 1] == '\n' ? len - 1 : len),
+		  buf, err ? strerror(-err) : "ok");
 	return err;
 }
 

@@ -265,7 +265,8 @@ int rxq_softnet__parse(struct rxq_softnet *out, const char *text, size_t len,
 		} else {
 			do
 				next_online++;
-			while (online && next_online < RXQ_CPUS_MAX && !CPU_ISSET(next_online, online));
+			while (online && next_online < RXQ_CPUS_MAX &&
+			       !CPU_ISSET(next_online, online));
 			if (next_online >= RXQ_CPUS_MAX)
 				return -EINVAL;
 			c->cpu = next_online;

@@ -38,23 +38,24 @@
 enum { OPT_CLASS = 1, OPT_PASS, OPT_GENERIC, OPT_INTERVAL, OPT_DURATION, OPT_JSON };
 
 static const struct rxq_opt opts[] = {
-	{"class", 'c', "FLOWSPEC",
-	 "count frames matching FLOWSPEC (e.g. 'udp4 dst-port 53') separately (up to 8, first "
-	 "match wins)",
-	 OPT_CLASS},
-	{"pass", 0, NULL, "XDP_PASS every frame instead of dropping it", OPT_PASS},
-	{"generic", 0, NULL, "attach in generic (skb) mode instead of native", OPT_GENERIC},
-	{"interval", 'i', "SECONDS", "report period (default 1)", OPT_INTERVAL},
-	{"duration", 'd', "SECONDS", "stop after this long (default: at SIGINT/SIGTERM)", OPT_DURATION},
-	{"json", 'j', NULL, "one JSON object per line", OPT_JSON},
-	{NULL, 0, NULL, NULL, 0},
+	{ "class", 'c', "FLOWSPEC",
+	  "count frames matching FLOWSPEC (e.g. 'udp4 dst-port 53') separately (up to 8, first "
+	  "match wins)",
+	  OPT_CLASS },
+	{ "pass", 0, NULL, "XDP_PASS every frame instead of dropping it", OPT_PASS },
+	{ "generic", 0, NULL, "attach in generic (skb) mode instead of native", OPT_GENERIC },
+	{ "interval", 'i', "SECONDS", "report period (default 1)", OPT_INTERVAL },
+	{ "duration", 'd', "SECONDS", "stop after this long (default: at SIGINT/SIGTERM)",
+	  OPT_DURATION },
+	{ "json", 'j', NULL, "one JSON object per line", OPT_JSON },
+	{ NULL, 0, NULL, NULL, 0 },
 };
 
 /* Sets the rule's address match to @a/@plen (host bits cleared). */
 static void set_prefix(struct rxq_sink_rule *r, bool src, const struct rxq_addr *a, unsigned plen)
 {
 	__u32 *net = src ? r->src : r->dst, *mask = src ? r->src_mask : r->dst_mask;
-	uint8_t m[16] = {0};
+	uint8_t m[16] = { 0 };
 
 	r->match |= src ? RXQ_SINK_M_SRC : RXQ_SINK_M_DST;
 	for (unsigned i = 0; i < plen; i++)
@@ -69,7 +70,7 @@ static void set_prefix(struct rxq_sink_rule *r, bool src, const struct rxq_addr 
 /* A class is a flow spec, as rxq-offload's and rxq-nic's --flow take it (rxq/flowspec.h). */
 static int parse_rule(const char *spec, struct rxq_sink_rule *r)
 {
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 	struct rxq_flowspec fs;
 
 	memset(r, 0, sizeof(*r));
@@ -123,7 +124,7 @@ static int read_counts(int map_fd, unsigned ncpu, struct rxq_sink_count *out)
 static void report(struct rxq_out *o, const char *type, double t, unsigned nclasses,
 		   const struct rxq_sink_count *c)
 {
-	struct rxq_sink_count total = {0};
+	struct rxq_sink_count total = { 0 };
 	char key[16];
 
 	for (unsigned k = 0; k <= RXQ_SINK_MAX_CLASSES; k++) {
@@ -153,13 +154,14 @@ int main(int argc, char **argv)
 	struct rxq_cli cli = {
 		.prog = "rxq-sink",
 		.usage = "IF [options]",
-		.summary = "Counts the frames arriving on IF with an XDP program, per class, and drops "
-			   "them.",
+		.summary =
+			"Counts the frames arriving on IF with an XDP program, per class, and drops "
+			"them.",
 		.opts = opts,
 		.argc = argc,
 		.argv = argv,
 	};
-	struct rxq_sink_config cfg = {0};
+	struct rxq_sink_config cfg = { 0 };
 	struct rxq_sink_count counts[RXQ_SINK_MAX_CLASSES + 1];
 	uint64_t interval_ns = 1000000000ull, duration_ns = 0, start;
 	LIBBPF_OPTS(bpf_link_create_opts, lopts);
@@ -241,8 +243,9 @@ int main(int argc, char **argv)
 	memcpy((void *)&skel->rodata->cfg, &cfg, sizeof(cfg));
 	err = sink__load(skel);
 	if (err) {
-		fprintf(stderr, "rxq-sink: cannot load the XDP program: %s (needs CAP_BPF and "
-				"CAP_NET_ADMIN)\n",
+		fprintf(stderr,
+			"rxq-sink: cannot load the XDP program: %s (needs CAP_BPF and "
+			"CAP_NET_ADMIN)\n",
 			strerror(-err));
 		goto destroy;
 	}
@@ -275,7 +278,8 @@ int main(int argc, char **argv)
 			ret = 0;
 		}
 		if (read_counts(bpf_map__fd(skel->maps.counts), ncpu, counts)) {
-			fprintf(stderr, "rxq-sink: cannot read the counters: %s\n", strerror(errno));
+			fprintf(stderr, "rxq-sink: cannot read the counters: %s\n",
+				strerror(errno));
 			ret = 1;
 			break;
 		}

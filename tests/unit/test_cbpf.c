@@ -75,9 +75,9 @@ static unsigned int bpf_filter_verdict(const struct sock_filter *f, const uint8_
 /* The XDP return value the translation gives for rxq_cbpf__run()'s verdict. */
 static uint32_t xdp_of(unsigned int verdict)
 {
-	return verdict == RXQ_CBPF_VERDICT_MATCH	 ? RXQ_CBPF_XDP_MATCH
-	       : verdict == RXQ_CBPF_VERDICT_NOMATCH ? RXQ_CBPF_XDP_NOMATCH
-						     : RXQ_CBPF_XDP_UNDECIDED;
+	return verdict == RXQ_CBPF_VERDICT_MATCH   ? RXQ_CBPF_XDP_MATCH :
+	       verdict == RXQ_CBPF_VERDICT_NOMATCH ? RXQ_CBPF_XDP_NOMATCH :
+						     RXQ_CBPF_XDP_UNDECIDED;
 }
 
 static int translate(const struct sock_filter *f, unsigned int len,
@@ -132,76 +132,76 @@ static const struct {
 	const char *expr;
 	bool rare;
 } exprs[] = {
-    {"host 198.18.0.1", false},
-    {"src net 198.18.0.0/16", false},
-    {"dst host fd00::2", false},
-    {"ip6 net fd00::/16", false},
-    {"port 53", false},
-    {"udp dst port 53", false},
-    {"tcp src port 80", false},
-    {"portrange 1000-2000", false},
-    {"tcp portrange 50-90", false},
-    {"len >= 100", false},
-    {"greater 200", false},
-    {"less 80", false},
-    {"udp[10:2] & 0x8000 != 0", false},
-    {"ip[6:2] & 0x1fff = 0", false},
-    {"ip and not ip[6:2] & 0x1fff = 0", false},
-    {"tcp[tcpflags] & tcp-syn != 0", false},
-    {"tcp[tcpflags] & (tcp-syn|tcp-ack) = tcp-syn", false},
-    {"ip6 protochain 6", false},
-    {"ip6 protochain 17 or ip6 protochain 58", false},
-    {"ip protochain 17", false},
-    {"vlan", false},
-    {"vlan 100", false},
-    {"vlan 100 and udp", false},
-    {"vlan and vlan 5", false},
-    {"icmp[icmptype] = icmp-echo", false},
-    {"icmp6[icmp6type] = icmp6-echo", false},
-    {"icmp6 and ip6[40] = 128", false},
-    {"ether host 02:00:00:00:00:01", false},
-    {"ether src 02:00:00:00:00:02", false},
-    {"ether broadcast", false},
-    {"ether multicast", false},
-    {"ether[0] & 1 = 1", false},
-    {"ether proto 0x88cc", false},
-    {"arp", false},
-    {"ip[2:2] / 4 > 10", false},
-    {"ip[2:2] % 7 = 3", false},
-    {"ip[2:2] << 2 > 500", false},
-    {"ip[2:2] >> 3 = 10", false},
-    {"ip[2:2] / ip[8] > 3", false},
-    {"ip[2:2] % ip[8] = 1", false},
-    {"ip[2:2] - ip[8] > 3", false},
-    {"ip[2:2] * 3 > 1000", false},
-    {"ip[8] * ip[9] > 1000", false},
-    {"ip[8] + ip[9] > 100", false},
-    {"ip[8] & ip[9] != 0", false},
-    {"ip[8] | 1 = 65", false},
-    {"ip[8] ^ ip[9] = 0", true},
-    {"-ip[8] > 100", false},
-    {"ip[8] << ip[9] > 1", false},
-    {"ip[2:2] >> ip[9] = 0", false},
-    {"len - 14 > ip[2:2]", false},
-    {"ip[2:2] = len - 14", false},
-    {"ether[len - 1] = 0", false},
-    {"ether[len - 4:4] != 0", false},
-    {"udp[8:4] = 0x12345678", true},
-    {"tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420", true},
-    {"ip[ip[0] & 0xf] = 1", false},
-    {"ip and ip[12:4] = ip[16:4]", true},
-    {"udp and udp[4:2] > ip[2:2]", false},
-    {"udp and udp[4:2] >= ip[2:2] - 20", false},
-    {"ip[0] & 0xf != 5", false},
-    {"ip6[6] = 17", false},
-    {"ip multicast", false},
-    {"ip6 multicast", false},
-    {"mpls 100 and ip", true},
-    {"pppoes and ip", true},
-    {"geneve", true},
-    {"decnet host 1.2", true},
-    {"atalk", true},
-    {"llc", false},
+	{ "host 198.18.0.1", false },
+	{ "src net 198.18.0.0/16", false },
+	{ "dst host fd00::2", false },
+	{ "ip6 net fd00::/16", false },
+	{ "port 53", false },
+	{ "udp dst port 53", false },
+	{ "tcp src port 80", false },
+	{ "portrange 1000-2000", false },
+	{ "tcp portrange 50-90", false },
+	{ "len >= 100", false },
+	{ "greater 200", false },
+	{ "less 80", false },
+	{ "udp[10:2] & 0x8000 != 0", false },
+	{ "ip[6:2] & 0x1fff = 0", false },
+	{ "ip and not ip[6:2] & 0x1fff = 0", false },
+	{ "tcp[tcpflags] & tcp-syn != 0", false },
+	{ "tcp[tcpflags] & (tcp-syn|tcp-ack) = tcp-syn", false },
+	{ "ip6 protochain 6", false },
+	{ "ip6 protochain 17 or ip6 protochain 58", false },
+	{ "ip protochain 17", false },
+	{ "vlan", false },
+	{ "vlan 100", false },
+	{ "vlan 100 and udp", false },
+	{ "vlan and vlan 5", false },
+	{ "icmp[icmptype] = icmp-echo", false },
+	{ "icmp6[icmp6type] = icmp6-echo", false },
+	{ "icmp6 and ip6[40] = 128", false },
+	{ "ether host 02:00:00:00:00:01", false },
+	{ "ether src 02:00:00:00:00:02", false },
+	{ "ether broadcast", false },
+	{ "ether multicast", false },
+	{ "ether[0] & 1 = 1", false },
+	{ "ether proto 0x88cc", false },
+	{ "arp", false },
+	{ "ip[2:2] / 4 > 10", false },
+	{ "ip[2:2] % 7 = 3", false },
+	{ "ip[2:2] << 2 > 500", false },
+	{ "ip[2:2] >> 3 = 10", false },
+	{ "ip[2:2] / ip[8] > 3", false },
+	{ "ip[2:2] % ip[8] = 1", false },
+	{ "ip[2:2] - ip[8] > 3", false },
+	{ "ip[2:2] * 3 > 1000", false },
+	{ "ip[8] * ip[9] > 1000", false },
+	{ "ip[8] + ip[9] > 100", false },
+	{ "ip[8] & ip[9] != 0", false },
+	{ "ip[8] | 1 = 65", false },
+	{ "ip[8] ^ ip[9] = 0", true },
+	{ "-ip[8] > 100", false },
+	{ "ip[8] << ip[9] > 1", false },
+	{ "ip[2:2] >> ip[9] = 0", false },
+	{ "len - 14 > ip[2:2]", false },
+	{ "ip[2:2] = len - 14", false },
+	{ "ether[len - 1] = 0", false },
+	{ "ether[len - 4:4] != 0", false },
+	{ "udp[8:4] = 0x12345678", true },
+	{ "tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420", true },
+	{ "ip[ip[0] & 0xf] = 1", false },
+	{ "ip and ip[12:4] = ip[16:4]", true },
+	{ "udp and udp[4:2] > ip[2:2]", false },
+	{ "udp and udp[4:2] >= ip[2:2] - 20", false },
+	{ "ip[0] & 0xf != 5", false },
+	{ "ip6[6] = 17", false },
+	{ "ip multicast", false },
+	{ "ip6 multicast", false },
+	{ "mpls 100 and ip", true },
+	{ "pppoes and ip", true },
+	{ "geneve", true },
+	{ "decnet host 1.2", true },
+	{ "atalk", true },
+	{ "llc", false },
 };
 
 /* ---- the frames --------------------------------------------------------------------------- */
@@ -240,25 +240,25 @@ static struct rxq_addr addr(const char *s)
 }
 
 static const uint8_t macs[][6] = {
-    {0x02, 0, 0, 0, 0, 0x01},
-    {0x02, 0, 0, 0, 0, 0x02},
-    {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-    {0x01, 0x00, 0x5e, 0x00, 0x00, 0x05},
-    {0x33, 0x33, 0, 0, 0, 0x01},
+	{ 0x02, 0, 0, 0, 0, 0x01 },
+	{ 0x02, 0, 0, 0, 0, 0x02 },
+	{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+	{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x05 },
+	{ 0x33, 0x33, 0, 0, 0, 0x01 },
 };
 
 /* A valid frame of random kind; its length, or 0. */
 static uint32_t random_valid_frame(uint8_t *b)
 {
-	static const char *v4[] = {"198.18.0.1", "198.18.0.2", "198.18.77.1", "10.0.0.1",
-				   "224.0.0.5"};
-	static const char *v6[] = {"fd00::1", "fd00::2", "fd19::1", "ff02::1", "2001:db8::9"};
-	static const uint16_t ports[] = {53, 80, 1000, 1500, 2000, 2001, 60, 90, 443};
-	static const uint8_t icmp4_types[] = {0, 8, 3, 11};
-	static const uint8_t icmp6_types[] = {128, 129, 135, 1};
-	static const uint8_t ext_types[] = {IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
-					    IPPROTO_FRAGMENT};
-	static const uint8_t ip4_opts[8] = {0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00};
+	static const char *v4[] = { "198.18.0.1", "198.18.0.2", "198.18.77.1", "10.0.0.1",
+				    "224.0.0.5" };
+	static const char *v6[] = { "fd00::1", "fd00::2", "fd19::1", "ff02::1", "2001:db8::9" };
+	static const uint16_t ports[] = { 53, 80, 1000, 1500, 2000, 2001, 60, 90, 443 };
+	static const uint8_t icmp4_types[] = { 0, 8, 3, 11 };
+	static const uint8_t icmp6_types[] = { 128, 129, 135, 1 };
+	static const uint8_t ext_types[] = { IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
+					     IPPROTO_FRAGMENT };
+	static const uint8_t ip4_opts[8] = { 0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00 };
 	static const uint8_t ext_body[22];
 	static const uint8_t http_get[] = "GET / HTTP/1.1\r\n";
 	struct rxq_pkt_spec s;
@@ -277,7 +277,7 @@ static uint32_t random_valid_frame(uint8_t *b)
 	if (s.l3 == RXQ_L3_IPV4) {
 		s.src = addr(v4[rnd() % ARRAY_SIZE(v4)]);
 		s.dst = addr(v4[rnd() % ARRAY_SIZE(v4)]);
-		s.ip_proto = (const uint8_t[]){IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP}[rnd() % 3];
+		s.ip_proto = (const uint8_t[]){ IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP }[rnd() % 3];
 		if (rnd() % 6 == 0) {
 			s.ip4_options = ip4_opts;
 			s.ip4_options_len = sizeof(ip4_opts);
@@ -286,7 +286,8 @@ static uint32_t random_valid_frame(uint8_t *b)
 	} else {
 		s.src = addr(v6[rnd() % ARRAY_SIZE(v6)]);
 		s.dst = addr(v6[rnd() % ARRAY_SIZE(v6)]);
-		s.ip_proto = (const uint8_t[]){IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMPV6}[rnd() % 3];
+		s.ip_proto =
+			(const uint8_t[]){ IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMPV6 }[rnd() % 3];
 		s.nip6ext = rnd() % 3 ? 0 : (uint8_t)(rnd() % 4);
 		for (i = 0; i < s.nip6ext; i++) {
 			s.ip6ext[i].type = ext_types[rnd() % 3];
@@ -338,22 +339,23 @@ static uint32_t ah_frame(uint8_t *b, uint8_t ah_len, uint8_t ah_next)
 	s.payload_len = 200;
 	len = rxq_pkt__build(b, FRAME_CAP, &s);
 	assert_true(len > 54 + 8);
-	b[20] = 51;	 /* next header: AH */
+	b[20] = 51; /* next header: AH */
 	b[54] = ah_next; /* AH: next header */
-	b[55] = ah_len;	 /* AH: length in 4-byte units, minus 2 */
+	b[55] = ah_len; /* AH: length in 4-byte units, minus 2 */
 	return (uint32_t)len;
 }
 
 static void corpus_build(void)
 {
-	static const uint8_t arp[] = {
-	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,    0,	  0, 0,	  0x01, 0x08, 0x06,
-	    0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x02, 0, 0,	  0,	0,    0x01,
-	    198,  18,	0,    1,    0,	  0,	0,    0,    0,	  0, 198, 18,	0,    2};
-	static const uint8_t lldp[] = {0x01, 0x80, 0xc2, 0,    0,    0x0e, 0x02, 0,    0,
-				       0,    0,	   0x01, 0x88, 0xcc, 0x02, 0x07, 0x04, 0x02,
-				       0,    0,	   0,	 0,    0x01, 0x04, 0x02, 0x07, 0x31,
-				       0x06, 0x02, 0x00, 0x78, 0x00, 0x00};
+	static const uint8_t arp[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,    0,
+				       0,    0,	   0x01, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00,
+				       0x06, 0x04, 0x00, 0x01, 0x02, 0,	   0,	 0,    0,
+				       0x01, 198,  18,	 0,    1,    0,	   0,	 0,    0,
+				       0,    0,	   198,	 18,   0,    2 };
+	static const uint8_t lldp[] = { 0x01, 0x80, 0xc2, 0,	0,    0x0e, 0x02, 0,	0,
+					0,    0,    0x01, 0x88, 0xcc, 0x02, 0x07, 0x04, 0x02,
+					0,    0,    0,	  0,	0x01, 0x04, 0x02, 0x07, 0x31,
+					0x06, 0x02, 0x00, 0x78, 0x00, 0x00 };
 	uint8_t b[FRAME_CAP];
 	uint32_t len, cut, i, j, n;
 	unsigned int nvalid;
@@ -391,7 +393,7 @@ static void corpus_build(void)
 		n = 1 + rnd() % 4;
 		for (j = 0; j < n; j++)
 			b[rnd() % (rnd() % 2 ? (f->len < 64 ? f->len : 64) : f->len)] =
-			    (uint8_t)rnd();
+				(uint8_t)rnd();
 		corpus_add(b, f->len);
 	}
 	/* random bytes, half of them with a common ethertype */
@@ -400,7 +402,7 @@ static void corpus_build(void)
 		for (j = 0; j < len; j++)
 			b[j] = (uint8_t)rnd();
 		if (rnd() % 2) {
-			static const uint16_t types[] = {0x0800, 0x86dd, 0x8100, 0x0806, 0x88a8};
+			static const uint16_t types[] = { 0x0800, 0x86dd, 0x8100, 0x0806, 0x88a8 };
 			uint16_t t = types[rnd() % ARRAY_SIZE(types)];
 
 			b[12] = (uint8_t)(t >> 8);
@@ -430,7 +432,7 @@ static int run(int prog_fd, const uint8_t *frame, uint32_t len, uint32_t *retval
 
 static int load(const struct sock_filter *f, unsigned int len)
 {
-	struct rxq_cbpf_opts opts = {.sz = sizeof(opts), .epilogue = RXQ_CBPF_RETURN};
+	struct rxq_cbpf_opts opts = { .sz = sizeof(opts), .epilogue = RXQ_CBPF_RETURN };
 
 	return rxq_cbpf__load(f, len, &opts);
 }
@@ -468,8 +470,9 @@ static unsigned int compare_on_corpus(const char *name, const struct sock_filter
 		    (!want && retval != RXQ_CBPF_XDP_NOMATCH)) {
 			print_insns(f, len);
 			fail_msg(
-			    "%s: frame %u (%u bytes, seed %#llx): bpf_filter %u, XDP returns %u",
-			    name, i, corpus[i].len, (unsigned long long)seed_get(), want, retval);
+				"%s: frame %u (%u bytes, seed %#llx): bpf_filter %u, XDP returns %u",
+				name, i, corpus[i].len, (unsigned long long)seed_get(), want,
+				retval);
 		}
 		/* and the user-space run of the same program decides as XDP does */
 		if (xdp_of(rxq_cbpf__run(f, len, corpus[i].b, corpus[i].len)) != retval)
@@ -490,45 +493,49 @@ static void test_refuses_invalid(void **state)
 		struct sock_filter f[4];
 		unsigned int len;
 	} bad[] = {
-	    {"unknown opcode", {{0x0e, 0, 0, 0}, BPF_STMT(BPF_RET | BPF_K, 1)}, 2},
-	    {"LDX W ABS (libpcap 1.10 validates it, bpf_filter aborts)",
-	     {BPF_STMT(BPF_LDX | BPF_W | BPF_ABS, 1), BPF_STMT(BPF_RET | BPF_A, 0)},
-	     2},
-	    {"NEG with X",
-	     {BPF_STMT(BPF_ALU | BPF_NEG | BPF_X, 0), BPF_STMT(BPF_RET | BPF_A, 0)},
-	     2},
-	    {"RET X", {BPF_STMT(BPF_RET | BPF_X, 0)}, 1},
-	    {"scratch 16", {BPF_STMT(BPF_LD | BPF_MEM, 16), BPF_STMT(BPF_RET | BPF_A, 0)}, 2},
-	    {"store scratch 16", {BPF_STMT(BPF_ST, 16), BPF_STMT(BPF_RET | BPF_A, 0)}, 2},
-	    {"division by constant 0",
-	     {BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0), BPF_STMT(BPF_RET | BPF_A, 0)},
-	     2},
-	    {"modulo by constant 0",
-	     {BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 0), BPF_STMT(BPF_RET | BPF_A, 0)},
-	     2},
-	    {"LSH by constant 40",
-	     {BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 40), BPF_STMT(BPF_RET | BPF_A, 0)},
-	     2},
-	    {"RSH by constant 32",
-	     {BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 32), BPF_STMT(BPF_RET | BPF_A, 0)},
-	     2},
-	    {"jt past the end",
-	     {BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0), BPF_STMT(BPF_RET | BPF_A, 0)},
-	     2},
-	    {"jf past the end",
-	     {BPF_JUMP(BPF_JMP | BPF_JGT | BPF_X, 0, 0, 1), BPF_STMT(BPF_RET | BPF_A, 0)},
-	     2},
-	    {"JA past the end", {BPF_STMT(BPF_JMP | BPF_JA, 1), BPF_STMT(BPF_RET | BPF_A, 0)}, 2},
-	    {"JA before the start",
-	     {BPF_STMT(BPF_LD | BPF_IMM, 1), BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)-3),
-	      BPF_STMT(BPF_RET | BPF_A, 0)},
-	     3},
-	    {"JA to itself",
-	     {BPF_STMT(BPF_LD | BPF_IMM, 1), BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)-1),
-	      BPF_STMT(BPF_RET | BPF_A, 0)},
-	     3},
-	    {"no RET at the end", {BPF_STMT(BPF_LD | BPF_IMM, 1)}, 1},
-	    {"empty", {BPF_STMT(BPF_RET | BPF_A, 0)}, 0},
+		{ "unknown opcode", { { 0x0e, 0, 0, 0 }, BPF_STMT(BPF_RET | BPF_K, 1) }, 2 },
+		{ "LDX W ABS (libpcap 1.10 validates it, bpf_filter aborts)",
+		  { BPF_STMT(BPF_LDX | BPF_W | BPF_ABS, 1), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "NEG with X",
+		  { BPF_STMT(BPF_ALU | BPF_NEG | BPF_X, 0), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "RET X", { BPF_STMT(BPF_RET | BPF_X, 0) }, 1 },
+		{ "scratch 16",
+		  { BPF_STMT(BPF_LD | BPF_MEM, 16), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "store scratch 16", { BPF_STMT(BPF_ST, 16), BPF_STMT(BPF_RET | BPF_A, 0) }, 2 },
+		{ "division by constant 0",
+		  { BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "modulo by constant 0",
+		  { BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 0), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "LSH by constant 40",
+		  { BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 40), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "RSH by constant 32",
+		  { BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 32), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "jt past the end",
+		  { BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "jf past the end",
+		  { BPF_JUMP(BPF_JMP | BPF_JGT | BPF_X, 0, 0, 1), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "JA past the end",
+		  { BPF_STMT(BPF_JMP | BPF_JA, 1), BPF_STMT(BPF_RET | BPF_A, 0) },
+		  2 },
+		{ "JA before the start",
+		  { BPF_STMT(BPF_LD | BPF_IMM, 1), BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)-3),
+		    BPF_STMT(BPF_RET | BPF_A, 0) },
+		  3 },
+		{ "JA to itself",
+		  { BPF_STMT(BPF_LD | BPF_IMM, 1), BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)-1),
+		    BPF_STMT(BPF_RET | BPF_A, 0) },
+		  3 },
+		{ "no RET at the end", { BPF_STMT(BPF_LD | BPF_IMM, 1) }, 1 },
+		{ "empty", { BPF_STMT(BPF_RET | BPF_A, 0) }, 0 },
 	};
 	unsigned int i;
 
@@ -541,14 +548,15 @@ static void test_refuses_invalid(void **state)
 
 static void test_refuses_unsupported(void **state)
 {
-	static const uint32_t kernel_offsets[] = {(uint32_t)SKF_AD_OFF + SKF_AD_PROTOCOL,
-						  (uint32_t)SKF_AD_OFF + SKF_AD_VLAN_TAG,
-						  (uint32_t)SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT,
-						  (uint32_t)SKF_NET_OFF, (uint32_t)SKF_LL_OFF + 12};
-	static const uint16_t loads[] = {BPF_LD | BPF_W | BPF_ABS, BPF_LD | BPF_H | BPF_ABS,
-					 BPF_LD | BPF_B | BPF_ABS, BPF_LD | BPF_W | BPF_IND,
-					 BPF_LD | BPF_B | BPF_IND, BPF_LDX | BPF_MSH | BPF_B};
-	struct sock_filter f[2] = {BPF_STMT(0, 0), BPF_STMT(BPF_RET | BPF_A, 0)};
+	static const uint32_t kernel_offsets[] = { (uint32_t)SKF_AD_OFF + SKF_AD_PROTOCOL,
+						   (uint32_t)SKF_AD_OFF + SKF_AD_VLAN_TAG,
+						   (uint32_t)SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT,
+						   (uint32_t)SKF_NET_OFF,
+						   (uint32_t)SKF_LL_OFF + 12 };
+	static const uint16_t loads[] = { BPF_LD | BPF_W | BPF_ABS, BPF_LD | BPF_H | BPF_ABS,
+					  BPF_LD | BPF_B | BPF_ABS, BPF_LD | BPF_W | BPF_IND,
+					  BPF_LD | BPF_B | BPF_IND, BPF_LDX | BPF_MSH | BPF_B };
+	struct sock_filter f[2] = { BPF_STMT(0, 0), BPF_STMT(BPF_RET | BPF_A, 0) };
 	struct sock_filter *longer;
 	unsigned int i, j;
 
@@ -575,7 +583,7 @@ static void test_refuses_unsupported(void **state)
 
 static void test_refuses_bad_opts(void **state)
 {
-	struct sock_filter f[] = {BPF_STMT(BPF_RET | BPF_K, 1)};
+	struct sock_filter f[] = { BPF_STMT(BPF_RET | BPF_K, 1) };
 	struct rxq_cbpf_opts o;
 
 	(void)state;
@@ -619,12 +627,12 @@ static void test_compile_expr(void **state)
 /* Every expression translates, with both epilogues, into structurally sound code. */
 static void test_structure(void **state)
 {
-	struct rxq_cbpf_opts tail = {.sz = sizeof(tail),
-				     .epilogue = RXQ_CBPF_TAIL_CALL,
-				     .meta_off = 3,
-				     .prog_array_fd = 100,
-				     .prog_index = 1,
-				     .fallback_action = XDP_PASS};
+	struct rxq_cbpf_opts tail = { .sz = sizeof(tail),
+				      .epilogue = RXQ_CBPF_TAIL_CALL,
+				      .meta_off = 3,
+				      .prog_array_fd = 100,
+				      .prog_index = 1,
+				      .fallback_action = XDP_PASS };
 	struct sock_filter *f;
 	unsigned int i, len;
 
@@ -642,13 +650,13 @@ static void test_structure(void **state)
 static void test_unreachable_left_out(void **state)
 {
 	struct sock_filter f[] = {
-	    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-	    BPF_STMT(BPF_JMP | BPF_JA, 3),
-	    BPF_STMT(BPF_LD | BPF_IMM, 1),		 /* dead */
-	    BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0),	 /* dead */
-	    BPF_STMT(BPF_RET | BPF_A, 0),		 /* dead */
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0x10000), /* never succeeds */
-	    BPF_STMT(BPF_RET | BPF_K, 1),		 /* dead: after a load that always fails */
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		BPF_STMT(BPF_JMP | BPF_JA, 3),
+		BPF_STMT(BPF_LD | BPF_IMM, 1), /* dead */
+		BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0), /* dead */
+		BPF_STMT(BPF_RET | BPF_A, 0), /* dead */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0x10000), /* never succeeds */
+		BPF_STMT(BPF_RET | BPF_K, 1), /* dead: after a load that always fails */
 	};
 	struct bpf_insn *insns;
 	unsigned int cnt, i;
@@ -671,7 +679,7 @@ static bool root;
 
 static int setup_root(void **state)
 {
-	struct sock_filter f[] = {BPF_STMT(BPF_RET | BPF_K, 1)};
+	struct sock_filter f[] = { BPF_STMT(BPF_RET | BPF_K, 1) };
 	int fd;
 
 	(void)state;
@@ -706,10 +714,10 @@ static int teardown_root(void **state)
 	return 0;
 }
 
-#define NEED_ROOT()                                                                                \
-	do {                                                                                       \
-		if (!root)                                                                         \
-			skip();                                                                    \
+#define NEED_ROOT()             \
+	do {                    \
+		if (!root)      \
+			skip(); \
 	} while (0)
 
 static void test_expressions(void **state)
@@ -739,148 +747,152 @@ static const struct {
 	struct sock_filter f[PROG_MAX];
 	unsigned int len;
 } handwritten[] = {
-    {"div by X = packet byte (may be 0)",
-     {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 15), BPF_STMT(BPF_MISC | BPF_TAX, 0),
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12), BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0),
-      BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1), BPF_STMT(BPF_RET | BPF_A, 0)},
-     6},
-    {"mod by X = packet byte (may be 0)",
-     {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 15), BPF_STMT(BPF_MISC | BPF_TAX, 0),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16), BPF_STMT(BPF_ALU | BPF_MOD | BPF_X, 0),
-      BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1), BPF_STMT(BPF_RET | BPF_A, 0)},
-     6},
-    {"div by X = 0", /* fails before RET #1 */
-     {BPF_STMT(BPF_LDX | BPF_IMM, 0), BPF_STMT(BPF_LD | BPF_IMM, 7),
-      BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0), BPF_STMT(BPF_RET | BPF_K, 1)},
-     4},
-    {"mod by X = 0",
-     {BPF_STMT(BPF_LD | BPF_IMM, 7), BPF_STMT(BPF_ALU | BPF_MOD | BPF_X, 0),
-      BPF_STMT(BPF_RET | BPF_K, 1)},
-     3},
-    {"lsh by X = 40",
-     {BPF_STMT(BPF_LDX | BPF_IMM, 40), BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
-      BPF_STMT(BPF_ALU | BPF_OR | BPF_K, 1), BPF_STMT(BPF_ALU | BPF_LSH | BPF_X, 0),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), BPF_STMT(BPF_RET | BPF_K, 1),
-      BPF_STMT(BPF_RET | BPF_K, 0)},
-     7},
-    {"lsh/rsh by X = packet byte & 63",
-     {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 63),
-      BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 20),
-      BPF_STMT(BPF_ALU | BPF_LSH | BPF_X, 0), BPF_STMT(BPF_ST, 0),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 24), BPF_STMT(BPF_ALU | BPF_RSH | BPF_X, 0),
-      BPF_STMT(BPF_LDX | BPF_MEM, 0), BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
-      BPF_STMT(BPF_RET | BPF_A, 0)},
-     11},
-    {"shifts by constants 0 and 31",
-     {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 26), BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 31),
-      BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 30),
-      BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 31), BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 0),
-      BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0), BPF_STMT(BPF_RET | BPF_A, 0)},
-     8},
-    {"scratch memory: words 0, 3 and 15",
-     {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 14), BPF_STMT(BPF_ST, 3),
-      BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14), BPF_STMT(BPF_STX, 15),
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20), BPF_STMT(BPF_ST, 0), BPF_STMT(BPF_LDX | BPF_MEM, 3),
-      BPF_STMT(BPF_LD | BPF_MEM, 15), BPF_STMT(BPF_ALU | BPF_SUB | BPF_X, 0),
-      BPF_STMT(BPF_LDX | BPF_MEM, 0), BPF_STMT(BPF_ALU | BPF_MUL | BPF_X, 0), BPF_STMT(BPF_ST, 15),
-      BPF_STMT(BPF_LD | BPF_MEM, 15), BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 0x80000000u, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, 1), BPF_STMT(BPF_RET | BPF_K, 0)},
-     16},
-    {"jset/jeq/jgt/jge with X",
-     {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_MISC | BPF_TAX, 0),
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 15), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_X, 0, 0, 5),
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 16), BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 0, 3),
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 17), BPF_JUMP(BPF_JMP | BPF_JGT | BPF_X, 0, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, 1), BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 18),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0), BPF_STMT(BPF_RET | BPF_K, 0),
-      BPF_STMT(BPF_RET | BPF_K, 2)},
-     13},
-    {"jumps with jt = 0 (inverted), jt = jf, JSET jt = 0",
-     {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 6),
-      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 3, 2, 2), BPF_STMT(BPF_RET | BPF_K, 5),
-      BPF_STMT(BPF_RET | BPF_K, 6), BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 15),
-      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x80, 0, 1), BPF_STMT(BPF_RET | BPF_K, 0),
-      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x10, 0, 1), BPF_STMT(BPF_RET | BPF_K, 0),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 0, 0), BPF_STMT(BPF_RET | BPF_K, 7)},
-     12},
-    {"RET A of a packet byte",
-     {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_RET | BPF_A, 0)},
-     2},
-    {"RET A of a word, RET K 0x80000000",
-     {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 26), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, 0x80000000u), BPF_STMT(BPF_RET | BPF_A, 0)},
-     4},
-    {"NEG, XOR K, OR X, AND X",
-     {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_MISC | BPF_TAX, 0),
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 16), BPF_STMT(BPF_ALU | BPF_NEG, 0),
-      BPF_STMT(BPF_ALU | BPF_XOR | BPF_K, 0xdeadbeefu), BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0),
-      BPF_STMT(BPF_ALU | BPF_AND | BPF_X, 0), BPF_STMT(BPF_MISC | BPF_TXA, 0),
-      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x11, 0, 1), BPF_STMT(BPF_RET | BPF_K, 1),
-      BPF_STMT(BPF_RET | BPF_K, 0)},
-     11},
-    {"large constants: DIV/MOD/ADD/SUB/MUL",
-     {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 26), BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0x80000001u),
-      BPF_STMT(BPF_ST, 1), BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 30),
-      BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 0xfffffff0u),
-      BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 0xfffffffeu),
-      BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, 0x90000000u),
-      BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b9u), BPF_STMT(BPF_LDX | BPF_MEM, 1),
-      BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0),
-      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 0xc0000000u, 0, 1), BPF_STMT(BPF_RET | BPF_K, 1),
-      BPF_STMT(BPF_RET | BPF_K, 0)},
-     13},
-    {"LEN into A and X",
-     {BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0), BPF_STMT(BPF_LD | BPF_IMM, 200),
-      BPF_STMT(BPF_ALU | BPF_SUB | BPF_X, 0), BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 100, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, 1), BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
-      BPF_STMT(BPF_RET | BPF_A, 0)},
-     7},
-    {"indexed loads at large offsets",
-     {BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14), BPF_STMT(BPF_LD | BPF_H | BPF_IND, 14),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 53, 0, 2), BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0xfff0),
-      BPF_STMT(BPF_RET | BPF_K, 1), BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 1000, 0, 1),
-      BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0xfffc), BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0x7fff),
-      BPF_STMT(BPF_RET | BPF_K, 2)},
-     9},
-    {"X from a word, indexed load past any frame",
-     {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 14), BPF_STMT(BPF_MISC | BPF_TAX, 0),
-      BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0), BPF_STMT(BPF_RET | BPF_K, 1)},
-     4},
-    {"X small, indexed loads of every size",
-     {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x7f),
-      BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_W | BPF_IND, 10), BPF_STMT(BPF_ST, 2),
-      BPF_STMT(BPF_LD | BPF_H | BPF_IND, 40), BPF_STMT(BPF_LDX | BPF_MEM, 2),
-      BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0), BPF_STMT(BPF_RET | BPF_A, 0)},
-     9},
-    {"absolute loads beyond 32767 and at the 64 KiB edge",
-     {BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 40000), BPF_STMT(BPF_RET | BPF_K, 1)},
-     2},
-    {"absolute word load at 0xfffc",
-     {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0xfffc), BPF_STMT(BPF_RET | BPF_K, 1)},
-     2},
-    {"absolute word load at 0xfffd (never fits)",
-     {BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0xfffd), BPF_STMT(BPF_RET | BPF_K, 1)},
-     2},
-    {"load at the last byte, and one past it",
-     {BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, 1),
-      BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0), BPF_STMT(BPF_ST, 4),
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 59), BPF_STMT(BPF_LD | BPF_H | BPF_IND, 0),
-      BPF_STMT(BPF_RET | BPF_K, 1)},
-     8},
-    {"unreachable instructions",
-     {BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12), BPF_STMT(BPF_JMP | BPF_JA, 2),
-      BPF_STMT(BPF_LD | BPF_IMM, 1), BPF_STMT(BPF_RET | BPF_A, 0),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 0, 1), BPF_STMT(BPF_RET | BPF_K, 1),
-      BPF_STMT(BPF_RET | BPF_K, 0)},
-     7},
-    {"a bounded loop (8 backward jumps)",
-     {BPF_STMT(BPF_LD | BPF_IMM, 0), BPF_STMT(BPF_ST, 0), BPF_STMT(BPF_LD | BPF_MEM, 0),
-      BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1), BPF_STMT(BPF_ST, 0), BPF_STMT(BPF_MISC | BPF_TAX, 0),
-      BPF_STMT(BPF_LD | BPF_B | BPF_IND, 13), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 4, 0),
-      BPF_STMT(BPF_LD | BPF_MEM, 0), BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 9, 1, 0),
-      BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)-9), BPF_STMT(BPF_RET | BPF_K, 0),
-      BPF_STMT(BPF_RET | BPF_A, 0)},
-     13},
+	{ "div by X = packet byte (may be 0)",
+	  { BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 15), BPF_STMT(BPF_MISC | BPF_TAX, 0),
+	    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12), BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0),
+	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1), BPF_STMT(BPF_RET | BPF_A, 0) },
+	  6 },
+	{ "mod by X = packet byte (may be 0)",
+	  { BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 15), BPF_STMT(BPF_MISC | BPF_TAX, 0),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 16), BPF_STMT(BPF_ALU | BPF_MOD | BPF_X, 0),
+	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1), BPF_STMT(BPF_RET | BPF_A, 0) },
+	  6 },
+	{ "div by X = 0", /* fails before RET #1 */
+	  { BPF_STMT(BPF_LDX | BPF_IMM, 0), BPF_STMT(BPF_LD | BPF_IMM, 7),
+	    BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0), BPF_STMT(BPF_RET | BPF_K, 1) },
+	  4 },
+	{ "mod by X = 0",
+	  { BPF_STMT(BPF_LD | BPF_IMM, 7), BPF_STMT(BPF_ALU | BPF_MOD | BPF_X, 0),
+	    BPF_STMT(BPF_RET | BPF_K, 1) },
+	  3 },
+	{ "lsh by X = 40",
+	  { BPF_STMT(BPF_LDX | BPF_IMM, 40), BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+	    BPF_STMT(BPF_ALU | BPF_OR | BPF_K, 1), BPF_STMT(BPF_ALU | BPF_LSH | BPF_X, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), BPF_STMT(BPF_RET | BPF_K, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0) },
+	  7 },
+	{ "lsh/rsh by X = packet byte & 63",
+	  { BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 63),
+	    BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 20),
+	    BPF_STMT(BPF_ALU | BPF_LSH | BPF_X, 0), BPF_STMT(BPF_ST, 0),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 24), BPF_STMT(BPF_ALU | BPF_RSH | BPF_X, 0),
+	    BPF_STMT(BPF_LDX | BPF_MEM, 0), BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),
+	    BPF_STMT(BPF_RET | BPF_A, 0) },
+	  11 },
+	{ "shifts by constants 0 and 31",
+	  { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 26), BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 31),
+	    BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 30),
+	    BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 31), BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 0),
+	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0), BPF_STMT(BPF_RET | BPF_A, 0) },
+	  8 },
+	{ "scratch memory: words 0, 3 and 15",
+	  { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 14), BPF_STMT(BPF_ST, 3),
+	    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14), BPF_STMT(BPF_STX, 15),
+	    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20), BPF_STMT(BPF_ST, 0),
+	    BPF_STMT(BPF_LDX | BPF_MEM, 3), BPF_STMT(BPF_LD | BPF_MEM, 15),
+	    BPF_STMT(BPF_ALU | BPF_SUB | BPF_X, 0), BPF_STMT(BPF_LDX | BPF_MEM, 0),
+	    BPF_STMT(BPF_ALU | BPF_MUL | BPF_X, 0), BPF_STMT(BPF_ST, 15),
+	    BPF_STMT(BPF_LD | BPF_MEM, 15), BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 0x80000000u, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 1), BPF_STMT(BPF_RET | BPF_K, 0) },
+	  16 },
+	{ "jset/jeq/jgt/jge with X",
+	  { BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_MISC | BPF_TAX, 0),
+	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 15), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_X, 0, 0, 5),
+	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 16), BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 17), BPF_JUMP(BPF_JMP | BPF_JGT | BPF_X, 0, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 1), BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 18),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0), BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_STMT(BPF_RET | BPF_K, 2) },
+	  13 },
+	{ "jumps with jt = 0 (inverted), jt = jf, JSET jt = 0",
+	  { BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 6),
+	    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 3, 2, 2), BPF_STMT(BPF_RET | BPF_K, 5),
+	    BPF_STMT(BPF_RET | BPF_K, 6), BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 15),
+	    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x80, 0, 1), BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x10, 0, 1), BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 0, 0), BPF_STMT(BPF_RET | BPF_K, 7) },
+	  12 },
+	{ "RET A of a packet byte",
+	  { BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_RET | BPF_A, 0) },
+	  2 },
+	{ "RET A of a word, RET K 0x80000000",
+	  { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 26), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0x80000000u), BPF_STMT(BPF_RET | BPF_A, 0) },
+	  4 },
+	{ "NEG, XOR K, OR X, AND X",
+	  { BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_MISC | BPF_TAX, 0),
+	    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 16), BPF_STMT(BPF_ALU | BPF_NEG, 0),
+	    BPF_STMT(BPF_ALU | BPF_XOR | BPF_K, 0xdeadbeefu), BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0),
+	    BPF_STMT(BPF_ALU | BPF_AND | BPF_X, 0), BPF_STMT(BPF_MISC | BPF_TXA, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x11, 0, 1), BPF_STMT(BPF_RET | BPF_K, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0) },
+	  11 },
+	{ "large constants: DIV/MOD/ADD/SUB/MUL",
+	  { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 26),
+	    BPF_STMT(BPF_ALU | BPF_DIV | BPF_K, 0x80000001u), BPF_STMT(BPF_ST, 1),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 30),
+	    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 0xfffffff0u),
+	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 0xfffffffeu),
+	    BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, 0x90000000u),
+	    BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b9u), BPF_STMT(BPF_LDX | BPF_MEM, 1),
+	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 0xc0000000u, 0, 1), BPF_STMT(BPF_RET | BPF_K, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0) },
+	  13 },
+	{ "LEN into A and X",
+	  { BPF_STMT(BPF_LDX | BPF_W | BPF_LEN, 0), BPF_STMT(BPF_LD | BPF_IMM, 200),
+	    BPF_STMT(BPF_ALU | BPF_SUB | BPF_X, 0), BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 100, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 1), BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+	    BPF_STMT(BPF_RET | BPF_A, 0) },
+	  7 },
+	{ "indexed loads at large offsets",
+	  { BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14), BPF_STMT(BPF_LD | BPF_H | BPF_IND, 14),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 53, 0, 2),
+	    BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0xfff0), BPF_STMT(BPF_RET | BPF_K, 1),
+	    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 1000, 0, 1),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0xfffc), BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0x7fff),
+	    BPF_STMT(BPF_RET | BPF_K, 2) },
+	  9 },
+	{ "X from a word, indexed load past any frame",
+	  { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 14), BPF_STMT(BPF_MISC | BPF_TAX, 0),
+	    BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0), BPF_STMT(BPF_RET | BPF_K, 1) },
+	  4 },
+	{ "X small, indexed loads of every size",
+	  { BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14), BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x7f),
+	    BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_W | BPF_IND, 10),
+	    BPF_STMT(BPF_ST, 2), BPF_STMT(BPF_LD | BPF_H | BPF_IND, 40),
+	    BPF_STMT(BPF_LDX | BPF_MEM, 2), BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0),
+	    BPF_STMT(BPF_RET | BPF_A, 0) },
+	  9 },
+	{ "absolute loads beyond 32767 and at the 64 KiB edge",
+	  { BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 40000), BPF_STMT(BPF_RET | BPF_K, 1) },
+	  2 },
+	{ "absolute word load at 0xfffc",
+	  { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0xfffc), BPF_STMT(BPF_RET | BPF_K, 1) },
+	  2 },
+	{ "absolute word load at 0xfffd (never fits)",
+	  { BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0xfffd), BPF_STMT(BPF_RET | BPF_K, 1) },
+	  2 },
+	{ "load at the last byte, and one past it",
+	  { BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, 1),
+	    BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),
+	    BPF_STMT(BPF_ST, 4), BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 59),
+	    BPF_STMT(BPF_LD | BPF_H | BPF_IND, 0), BPF_STMT(BPF_RET | BPF_K, 1) },
+	  8 },
+	{ "unreachable instructions",
+	  { BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12), BPF_STMT(BPF_JMP | BPF_JA, 2),
+	    BPF_STMT(BPF_LD | BPF_IMM, 1), BPF_STMT(BPF_RET | BPF_A, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 0, 1), BPF_STMT(BPF_RET | BPF_K, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0) },
+	  7 },
+	{ "a bounded loop (8 backward jumps)",
+	  { BPF_STMT(BPF_LD | BPF_IMM, 0), BPF_STMT(BPF_ST, 0), BPF_STMT(BPF_LD | BPF_MEM, 0),
+	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1), BPF_STMT(BPF_ST, 0),
+	    BPF_STMT(BPF_MISC | BPF_TAX, 0), BPF_STMT(BPF_LD | BPF_B | BPF_IND, 13),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 4, 0), BPF_STMT(BPF_LD | BPF_MEM, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 9, 1, 0), BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)-9),
+	    BPF_STMT(BPF_RET | BPF_K, 0), BPF_STMT(BPF_RET | BPF_A, 0) },
+	  13 },
 };
 
 static void test_handwritten(void **state)
@@ -908,9 +920,10 @@ static void test_handwritten(void **state)
 static void test_scratch_starts_zero(void **state)
 {
 	struct sock_filter f[] = {
-	    BPF_STMT(BPF_LDX | BPF_MEM, 9),	   BPF_STMT(BPF_LD | BPF_MEM, 7),
-	    BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, 1),	   BPF_STMT(BPF_RET | BPF_K, 0)};
+		BPF_STMT(BPF_LDX | BPF_MEM, 9),	       BPF_STMT(BPF_LD | BPF_MEM, 7),
+		BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0), BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 1),	       BPF_STMT(BPF_RET | BPF_K, 0)
+	};
 	uint32_t retval;
 	int fd;
 
@@ -931,14 +944,14 @@ static void test_scratch_starts_zero(void **state)
 static void test_backward_jump_budget(void **state)
 {
 	struct sock_filter count[] = {
-	    BPF_STMT(BPF_LD | BPF_IMM, 0),
-	    BPF_STMT(BPF_ST, 0),
-	    BPF_STMT(BPF_LD | BPF_MEM, 0), /* head */
-	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1),
-	    BPF_STMT(BPF_ST, 0),
-	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0 /* iterations */, 1, 0),
-	    BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)-5),
-	    BPF_STMT(BPF_RET | BPF_A, 0),
+		BPF_STMT(BPF_LD | BPF_IMM, 0),
+		BPF_STMT(BPF_ST, 0),
+		BPF_STMT(BPF_LD | BPF_MEM, 0), /* head */
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1),
+		BPF_STMT(BPF_ST, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0 /* iterations */, 1, 0),
+		BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)-5),
+		BPF_STMT(BPF_RET | BPF_A, 0),
 	};
 	struct sock_filter *f;
 	uint8_t b[FRAME_CAP];
@@ -975,8 +988,8 @@ static void test_backward_jump_budget(void **state)
 	/* a proper AH chain to TCP: decided, and as bpf_filter() decides */
 	flen = ah_frame(b, 2, IPPROTO_TCP);
 	assert_int_equal(run(fd, b, flen, &retval), 0);
-	assert_int_equal(retval, bpf_filter_verdict(f, b, flen) ? RXQ_CBPF_XDP_MATCH
-								: RXQ_CBPF_XDP_NOMATCH);
+	assert_int_equal(retval, bpf_filter_verdict(f, b, flen) ? RXQ_CBPF_XDP_MATCH :
+								  RXQ_CBPF_XDP_NOMATCH);
 	close(fd);
 	free(f);
 }
@@ -988,58 +1001,58 @@ static void test_backward_jump_budget(void **state)
 static unsigned int random_program(struct sock_filter *f, unsigned int cap, bool loops)
 {
 	static const uint16_t ops[] = {
-	    BPF_LD | BPF_W | BPF_ABS,
-	    BPF_LD | BPF_H | BPF_ABS,
-	    BPF_LD | BPF_B | BPF_ABS,
-	    BPF_LD | BPF_W | BPF_IND,
-	    BPF_LD | BPF_H | BPF_IND,
-	    BPF_LD | BPF_B | BPF_IND,
-	    BPF_LDX | BPF_MSH | BPF_B,
-	    BPF_LD | BPF_W | BPF_LEN,
-	    BPF_LDX | BPF_W | BPF_LEN,
-	    BPF_LD | BPF_IMM,
-	    BPF_LDX | BPF_IMM,
-	    BPF_LD | BPF_MEM,
-	    BPF_LDX | BPF_MEM,
-	    BPF_ST,
-	    BPF_STX,
-	    BPF_ALU | BPF_ADD | BPF_K,
-	    BPF_ALU | BPF_SUB | BPF_K,
-	    BPF_ALU | BPF_MUL | BPF_K,
-	    BPF_ALU | BPF_DIV | BPF_K,
-	    BPF_ALU | BPF_MOD | BPF_K,
-	    BPF_ALU | BPF_AND | BPF_K,
-	    BPF_ALU | BPF_OR | BPF_K,
-	    BPF_ALU | BPF_XOR | BPF_K,
-	    BPF_ALU | BPF_LSH | BPF_K,
-	    BPF_ALU | BPF_RSH | BPF_K,
-	    BPF_ALU | BPF_ADD | BPF_X,
-	    BPF_ALU | BPF_SUB | BPF_X,
-	    BPF_ALU | BPF_MUL | BPF_X,
-	    BPF_ALU | BPF_DIV | BPF_X,
-	    BPF_ALU | BPF_MOD | BPF_X,
-	    BPF_ALU | BPF_AND | BPF_X,
-	    BPF_ALU | BPF_OR | BPF_X,
-	    BPF_ALU | BPF_XOR | BPF_X,
-	    BPF_ALU | BPF_LSH | BPF_X,
-	    BPF_ALU | BPF_RSH | BPF_X,
-	    BPF_ALU | BPF_NEG,
-	    BPF_JMP | BPF_JA,
-	    BPF_JMP | BPF_JEQ | BPF_K,
-	    BPF_JMP | BPF_JGT | BPF_K,
-	    BPF_JMP | BPF_JGE | BPF_K,
-	    BPF_JMP | BPF_JSET | BPF_K,
-	    BPF_JMP | BPF_JEQ | BPF_X,
-	    BPF_JMP | BPF_JGT | BPF_X,
-	    BPF_JMP | BPF_JGE | BPF_X,
-	    BPF_JMP | BPF_JSET | BPF_X,
-	    BPF_MISC | BPF_TAX,
-	    BPF_MISC | BPF_TXA,
-	    BPF_RET | BPF_K,
-	    BPF_RET | BPF_A,
+		BPF_LD | BPF_W | BPF_ABS,
+		BPF_LD | BPF_H | BPF_ABS,
+		BPF_LD | BPF_B | BPF_ABS,
+		BPF_LD | BPF_W | BPF_IND,
+		BPF_LD | BPF_H | BPF_IND,
+		BPF_LD | BPF_B | BPF_IND,
+		BPF_LDX | BPF_MSH | BPF_B,
+		BPF_LD | BPF_W | BPF_LEN,
+		BPF_LDX | BPF_W | BPF_LEN,
+		BPF_LD | BPF_IMM,
+		BPF_LDX | BPF_IMM,
+		BPF_LD | BPF_MEM,
+		BPF_LDX | BPF_MEM,
+		BPF_ST,
+		BPF_STX,
+		BPF_ALU | BPF_ADD | BPF_K,
+		BPF_ALU | BPF_SUB | BPF_K,
+		BPF_ALU | BPF_MUL | BPF_K,
+		BPF_ALU | BPF_DIV | BPF_K,
+		BPF_ALU | BPF_MOD | BPF_K,
+		BPF_ALU | BPF_AND | BPF_K,
+		BPF_ALU | BPF_OR | BPF_K,
+		BPF_ALU | BPF_XOR | BPF_K,
+		BPF_ALU | BPF_LSH | BPF_K,
+		BPF_ALU | BPF_RSH | BPF_K,
+		BPF_ALU | BPF_ADD | BPF_X,
+		BPF_ALU | BPF_SUB | BPF_X,
+		BPF_ALU | BPF_MUL | BPF_X,
+		BPF_ALU | BPF_DIV | BPF_X,
+		BPF_ALU | BPF_MOD | BPF_X,
+		BPF_ALU | BPF_AND | BPF_X,
+		BPF_ALU | BPF_OR | BPF_X,
+		BPF_ALU | BPF_XOR | BPF_X,
+		BPF_ALU | BPF_LSH | BPF_X,
+		BPF_ALU | BPF_RSH | BPF_X,
+		BPF_ALU | BPF_NEG,
+		BPF_JMP | BPF_JA,
+		BPF_JMP | BPF_JEQ | BPF_K,
+		BPF_JMP | BPF_JGT | BPF_K,
+		BPF_JMP | BPF_JGE | BPF_K,
+		BPF_JMP | BPF_JSET | BPF_K,
+		BPF_JMP | BPF_JEQ | BPF_X,
+		BPF_JMP | BPF_JGT | BPF_X,
+		BPF_JMP | BPF_JGE | BPF_X,
+		BPF_JMP | BPF_JSET | BPF_X,
+		BPF_MISC | BPF_TAX,
+		BPF_MISC | BPF_TXA,
+		BPF_RET | BPF_K,
+		BPF_RET | BPF_A,
 	};
 	struct sock_filter body[64];
-	bool read[BPF_MEMWORDS] = {false};
+	bool read[BPF_MEMWORDS] = { false };
 	unsigned int nbody = 4 + rnd() % 40, i, n = 0, left;
 	uint32_t k;
 
@@ -1102,8 +1115,8 @@ static unsigned int random_program(struct sock_filter *f, unsigned int cap, bool
 	for (i = 0; i < BPF_MEMWORDS; i++) {
 		if (!read[i])
 			continue;
-		f[n++] =
-		    (struct sock_filter)BPF_STMT(BPF_LD | BPF_IMM, rnd() % 4 ? rnd() % 256 : rnd());
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_IMM,
+						      rnd() % 4 ? rnd() % 256 : rnd());
 		f[n++] = (struct sock_filter)BPF_STMT(BPF_ST, i);
 	}
 	memcpy(f + n, body, nbody * sizeof(*body));
@@ -1192,8 +1205,8 @@ static void test_random_loops(void **state)
 
 /* ---- with root: the tail-call epilogue -------------------------------------------------- */
 
-#define E(c, d, s, o, i)                                                                           \
-	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define E(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 
 #define META_LEN 8
 #define META_OFF 5
@@ -1202,8 +1215,8 @@ static void test_random_loops(void **state)
 static int load_next_stage(void)
 {
 	const struct bpf_insn insns[] = {
-	    E(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_TX),
-	    E(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		E(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_TX),
+		E(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = BPF_XDP);
 
@@ -1218,24 +1231,25 @@ static int load_next_stage(void)
 static int load_main(int map_fd, uint32_t ifindex)
 {
 	const struct bpf_insn insns[] = {
-	    E(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0),
-	    E(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, -META_LEN),
-	    E(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_xdp_adjust_meta),
-	    E(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 11, 0),
-	    E(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_6, offsetof(struct xdp_md, data_meta),
-	      0),
-	    E(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_6, offsetof(struct xdp_md, data), 0),
-	    E(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0),
-	    E(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, META_LEN),
-	    E(BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 6, 0),
-	    E(BPF_ST | BPF_MEM | BPF_B, BPF_REG_2, 0, META_OFF, 0xaa),
-	    E(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0),
-	    E(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_2, BPF_PSEUDO_MAP_FD, 0, map_fd),
-	    E(0, 0, 0, 0, 0),
-	    E(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 0),
-	    E(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call),
-	    E(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_DROP),
-	    E(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		E(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0),
+		E(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, -META_LEN),
+		E(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_xdp_adjust_meta),
+		E(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_0, 0, 11, 0),
+		E(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_6,
+		  offsetof(struct xdp_md, data_meta), 0),
+		E(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_6, offsetof(struct xdp_md, data),
+		  0),
+		E(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_4, BPF_REG_2, 0, 0),
+		E(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_4, 0, 0, META_LEN),
+		E(BPF_JMP | BPF_JGT | BPF_X, BPF_REG_4, BPF_REG_3, 6, 0),
+		E(BPF_ST | BPF_MEM | BPF_B, BPF_REG_2, 0, META_OFF, 0xaa),
+		E(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_6, 0, 0),
+		E(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_2, BPF_PSEUDO_MAP_FD, 0, map_fd),
+		E(0, 0, 0, 0, 0),
+		E(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 0),
+		E(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call),
+		E(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_DROP),
+		E(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = BPF_XDP,
 		    .prog_ifindex = ifindex, .prog_flags = ifindex ? BPF_F_XDP_DEV_BOUND_ONLY : 0);
@@ -1269,11 +1283,11 @@ static int run_with_meta(int prog_fd, const uint8_t *frame, uint32_t len, uint32
 
 static void test_tail_call(void **state)
 {
-	struct rxq_cbpf_opts o = {.sz = sizeof(o),
-				  .epilogue = RXQ_CBPF_TAIL_CALL,
-				  .meta_off = META_OFF,
-				  .prog_index = 1,
-				  .fallback_action = XDP_PASS};
+	struct rxq_cbpf_opts o = { .sz = sizeof(o),
+				   .epilogue = RXQ_CBPF_TAIL_CALL,
+				   .meta_off = META_OFF,
+				   .prog_index = 1,
+				   .fallback_action = XDP_PASS };
 	struct sock_filter *f;
 	int map_fd, next_fd, filter_fd, main_fd, verdict;
 	unsigned int i, len, slot;
@@ -1333,17 +1347,17 @@ static void test_tail_call(void **state)
  * lo refuses device-bound programs (it has no XDP metadata support), so a child process makes a
  * veth pair in a network namespace of its own, which disappears with it.
  */
-#define CHILD_CHECK(cond)                                                                          \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "test_dev_bound: line %d: %s\n", __LINE__, #cond);         \
-			_exit(1);                                                                  \
-		}                                                                                  \
+#define CHILD_CHECK(cond)                                                                  \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			fprintf(stderr, "test_dev_bound: line %d: %s\n", __LINE__, #cond); \
+			_exit(1);                                                          \
+		}                                                                          \
 	} while (0)
 
 static void dev_bound_child(void)
 {
-	struct rxq_cbpf_opts o = {.sz = sizeof(o), .epilogue = RXQ_CBPF_RETURN};
+	struct rxq_cbpf_opts o = { .sz = sizeof(o), .epilogue = RXQ_CBPF_RETURN };
 	struct sock_filter *f;
 	int map_fd, bound_fd, plain_fd, main_fd;
 	unsigned int len, slot = 0, ifindex;
@@ -1403,8 +1417,10 @@ static void test_dev_bound(void **state)
 /* A refused program comes back as a clean -errno, with the verifier's reason in the debug log. */
 static void test_verifier_log(void **state)
 {
-	struct rxq_cbpf_opts o = {.sz = sizeof(o), .epilogue = RXQ_CBPF_TAIL_CALL, .prog_index = 0};
-	struct sock_filter f[] = {BPF_STMT(BPF_RET | BPF_K, 1)};
+	struct rxq_cbpf_opts o = { .sz = sizeof(o),
+				   .epilogue = RXQ_CBPF_TAIL_CALL,
+				   .prog_index = 0 };
+	struct sock_filter f[] = { BPF_STMT(BPF_RET | BPF_K, 1) };
 	int map_fd, fd;
 
 	(void)state;
@@ -1426,16 +1442,23 @@ static void test_verifier_log(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_refuses_invalid),  cmocka_unit_test(test_refuses_unsupported),
-	    cmocka_unit_test(test_refuses_bad_opts), cmocka_unit_test(test_compile_expr),
-	    cmocka_unit_test(test_structure),	     cmocka_unit_test(test_unreachable_left_out),
+		cmocka_unit_test(test_refuses_invalid),
+		cmocka_unit_test(test_refuses_unsupported),
+		cmocka_unit_test(test_refuses_bad_opts),
+		cmocka_unit_test(test_compile_expr),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_unreachable_left_out),
 	};
 	const struct CMUnitTest root_tests[] = {
-	    cmocka_unit_test(test_expressions),		cmocka_unit_test(test_handwritten),
-	    cmocka_unit_test(test_scratch_starts_zero), cmocka_unit_test(test_backward_jump_budget),
-	    cmocka_unit_test(test_random_programs),	cmocka_unit_test(test_random_loops),
-	    cmocka_unit_test(test_tail_call),		cmocka_unit_test(test_dev_bound),
-	    cmocka_unit_test(test_verifier_log),
+		cmocka_unit_test(test_expressions),
+		cmocka_unit_test(test_handwritten),
+		cmocka_unit_test(test_scratch_starts_zero),
+		cmocka_unit_test(test_backward_jump_budget),
+		cmocka_unit_test(test_random_programs),
+		cmocka_unit_test(test_random_loops),
+		cmocka_unit_test(test_tail_call),
+		cmocka_unit_test(test_dev_bound),
+		cmocka_unit_test(test_verifier_log),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -47,8 +47,8 @@ struct opts {
 	char last_word[16];
 };
 
-static const char *const colors[] = {"red", "green", "blue", NULL};
-static const int color_values[] = {10, 20, 30};
+static const char *const colors[] = { "red", "green", "blue", NULL };
+static const int color_values[] = { 10, 20, 30 };
 
 /* A custom option: a word of at most 15 letters, counted. */
 static int parse_word(const struct rxq_cli_opt *o, const char *arg, void *dst)
@@ -63,31 +63,32 @@ static int parse_word(const struct rxq_cli_opt *o, const char *arg, void *dst)
 }
 
 static const struct rxq_cli_opt table[] = {
-    {"flag", 'f', NULL, "a flag", RXQ_OPT_FLAG_AT(struct opts, flag)},
-    {"verbose", 'v', NULL, "more", RXQ_OPT_COUNT_AT(struct opts, verbose)},
-    {"onoff", 0, "on|off", "a switch", RXQ_OPT_BOOL_AT(struct opts, onoff)},
-    {"rate", 'r', "N", "a rate", RXQ_OPT_UINT_AT(struct opts, u32, 1, 100000000),
-     .flags = RXQ_OPT_SI},
-    {"small", 0, "N", "one byte", RXQ_OPT_UINT_AT(struct opts, u8, 0, 1000)},
-    {"big", 0, "N", "no useful maximum", RXQ_OPT_UINT_AT(struct opts, big, 1, UINT64_MAX)},
-    {"ring", 0, "N", "a power of two", RXQ_OPT_UINT_AT(struct opts, pow2, 64, 4096),
-     .flags = RXQ_OPT_POW2},
-    {"offset", 'o', "N", "signed", RXQ_OPT_INT_AT(struct opts, i64, -5, 5)},
-    {"tiny", 0, "N", "signed byte", RXQ_OPT_INT_AT(struct opts, i8, -1000, 1000)},
-    {"ratio", 0, "X", "a fraction", .type = RXQ_OPT_DOUBLE, RXQ_OPT_DST(struct opts, ratio),
-     .fmin = 0, .fmax = 1},
-    {"interval", 'i', "TIME", "a duration",
-     RXQ_OPT_DURATION_AT(struct opts, ns, 1000000, 60000000000ull)},
-    {"timeout", 0, "TIME", "not zero", RXQ_OPT_DURATION_AT(struct opts, timeout_ns, 1, 0)},
-    {"seed", 0, "N", "any number", RXQ_OPT_UINT_AT(struct opts, seed, 0, UINT64_MAX)},
-    {"name", 'n', "NAME", "a string", RXQ_OPT_STRING_AT(struct opts, name)},
-    {"color", 'c', "COLOR", "an enum", RXQ_OPT_ENUM_AT(struct opts, color, colors, color_values)},
-    {"cpu", 0, "LIST", "CPUs", RXQ_OPT_CPULIST_AT(struct opts, cpus)},
-    {"word", 'w', "WORD", "custom, repeatable", .type = RXQ_OPT_CUSTOM, .parse = parse_word},
-    {NULL},
+	{ "flag", 'f', NULL, "a flag", RXQ_OPT_FLAG_AT(struct opts, flag) },
+	{ "verbose", 'v', NULL, "more", RXQ_OPT_COUNT_AT(struct opts, verbose) },
+	{ "onoff", 0, "on|off", "a switch", RXQ_OPT_BOOL_AT(struct opts, onoff) },
+	{ "rate", 'r', "N", "a rate", RXQ_OPT_UINT_AT(struct opts, u32, 1, 100000000),
+	  .flags = RXQ_OPT_SI },
+	{ "small", 0, "N", "one byte", RXQ_OPT_UINT_AT(struct opts, u8, 0, 1000) },
+	{ "big", 0, "N", "no useful maximum", RXQ_OPT_UINT_AT(struct opts, big, 1, UINT64_MAX) },
+	{ "ring", 0, "N", "a power of two", RXQ_OPT_UINT_AT(struct opts, pow2, 64, 4096),
+	  .flags = RXQ_OPT_POW2 },
+	{ "offset", 'o', "N", "signed", RXQ_OPT_INT_AT(struct opts, i64, -5, 5) },
+	{ "tiny", 0, "N", "signed byte", RXQ_OPT_INT_AT(struct opts, i8, -1000, 1000) },
+	{ "ratio", 0, "X", "a fraction", .type = RXQ_OPT_DOUBLE, RXQ_OPT_DST(struct opts, ratio),
+	  .fmin = 0, .fmax = 1 },
+	{ "interval", 'i', "TIME", "a duration",
+	  RXQ_OPT_DURATION_AT(struct opts, ns, 1000000, 60000000000ull) },
+	{ "timeout", 0, "TIME", "not zero", RXQ_OPT_DURATION_AT(struct opts, timeout_ns, 1, 0) },
+	{ "seed", 0, "N", "any number", RXQ_OPT_UINT_AT(struct opts, seed, 0, UINT64_MAX) },
+	{ "name", 'n', "NAME", "a string", RXQ_OPT_STRING_AT(struct opts, name) },
+	{ "color", 'c', "COLOR", "an enum",
+	  RXQ_OPT_ENUM_AT(struct opts, color, colors, color_values) },
+	{ "cpu", 0, "LIST", "CPUs", RXQ_OPT_CPULIST_AT(struct opts, cpus) },
+	{ "word", 'w', "WORD", "custom, repeatable", .type = RXQ_OPT_CUSTOM, .parse = parse_word },
+	{ NULL },
 };
 
-static const struct rxq_cli_opt *const tables[] = {table, NULL};
+static const struct rxq_cli_opt *const tables[] = { table, NULL };
 
 /* Runs the parser over a copy of the words (getopt reorders them). */
 static int run(struct opts *o, struct rxq_cli *cli, int argc, ...)
@@ -377,30 +378,30 @@ static void test_help_version(void **state)
 
 /* Commands: the tool's table, the command's, and the options of other commands refused. */
 static const struct rxq_cli_opt cmd_a[] = {
-    {"alpha", 'a', "N", "a's", RXQ_OPT_UINT_AT(struct opts, u32, 0, 9)},
-    {NULL},
+	{ "alpha", 'a', "N", "a's", RXQ_OPT_UINT_AT(struct opts, u32, 0, 9) },
+	{ NULL },
 };
 static const struct rxq_cli_opt cmd_b[] = {
-    {"beta", 0, NULL, "b's", RXQ_OPT_FLAG_AT(struct opts, onoff)},
-    {NULL},
+	{ "beta", 0, NULL, "b's", RXQ_OPT_FLAG_AT(struct opts, onoff) },
+	{ NULL },
 };
 
 static void test_commands(void **state)
 {
-	const struct rxq_cli_opt *const all[] = {table, cmd_a, cmd_b, NULL};
-	const struct rxq_cli_opt *const others[] = {cmd_a, cmd_b, NULL};
+	const struct rxq_cli_opt *const all[] = { table, cmd_a, cmd_b, NULL };
+	const struct rxq_cli_opt *const others[] = { cmd_a, cmd_b, NULL };
 	char w0[] = "t", w1[] = "--name", w2[] = "n", w3[] = "-a3", w4[] = "a", w5[] = "IF",
 	     w6[] = "--beta";
-	char *argv[] = {w0, w1, w2, w3, w4, w5, w6, NULL};
+	char *argv[] = { w0, w1, w2, w3, w4, w5, w6, NULL };
 	struct rxq_cli cli = {
-	    .prog = "rxq-test",
-	    .tables = (const struct rxq_cli_opt *const[]){table, cmd_a, NULL},
-	    .refuse = others,
-	    .command = "a",
-	    .argc = 7,
-	    .argv = argv,
+		.prog = "rxq-test",
+		.tables = (const struct rxq_cli_opt *const[]){ table, cmd_a, NULL },
+		.refuse = others,
+		.command = "a",
+		.argc = 7,
+		.argv = argv,
 	};
-	struct opts o = {0};
+	struct opts o = { 0 };
 
 	(void)state;
 	/* the command is the first word that is no option and no option's value */
@@ -410,8 +411,8 @@ static void test_commands(void **state)
 		/* getopt_long takes "--na" for --name: so does the search for the command */
 		char v0[] = "t", v1[] = "--na", v2[] = "n", v3[] = "--b", v4[] = "cmd", v5[] = "-c",
 		     v6[] = "red";
-		char *abbrev[] = {v0, v1, v2, v3, v4, NULL};
-		char *shorts[] = {v0, v5, v6, v4, NULL};
+		char *abbrev[] = { v0, v1, v2, v3, v4, NULL };
+		char *shorts[] = { v0, v5, v6, v4, NULL };
 
 		assert_int_equal(rxq_cli__first_positional(5, abbrev, all), 4);
 		assert_int_equal(rxq_cli__first_positional(4, shorts, all), 3);
@@ -435,19 +436,19 @@ static void test_commands(void **state)
 static void test_table_mistake(void **state)
 {
 	static const struct rxq_cli_opt wrong[] = {
-	    /* a flag writes a bool: not an int */
-	    {"verbose", 'v', NULL, "more", RXQ_OPT_FLAG_AT(struct opts, verbose)},
-	    {NULL},
+		/* a flag writes a bool: not an int */
+		{ "verbose", 'v', NULL, "more", RXQ_OPT_FLAG_AT(struct opts, verbose) },
+		{ NULL },
 	};
 	char w0[] = "t", w1[] = "-v";
-	char *argv[] = {w0, w1, NULL};
+	char *argv[] = { w0, w1, NULL };
 	struct rxq_cli cli = {
-	    .prog = "rxq-test",
-	    .tables = (const struct rxq_cli_opt *const[]){wrong, NULL},
-	    .argc = 2,
-	    .argv = argv,
+		.prog = "rxq-test",
+		.tables = (const struct rxq_cli_opt *const[]){ wrong, NULL },
+		.argc = 2,
+		.argv = argv,
 	};
-	struct opts o = {.verbose = 7};
+	struct opts o = { .verbose = 7 };
 
 	(void)state;
 	last_msg[0] = '\0';
@@ -480,11 +481,11 @@ static void test_exit_status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_flags_and_strings),	cmocka_unit_test(test_uint),
-	    cmocka_unit_test(test_int_double),		cmocka_unit_test(test_duration),
-	    cmocka_unit_test(test_enum_cpulist_custom), cmocka_unit_test(test_bad_words),
-	    cmocka_unit_test(test_help_version),	cmocka_unit_test(test_commands),
-	    cmocka_unit_test(test_table_mistake),	cmocka_unit_test(test_exit_status),
+		cmocka_unit_test(test_flags_and_strings),   cmocka_unit_test(test_uint),
+		cmocka_unit_test(test_int_double),	    cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_enum_cpulist_custom), cmocka_unit_test(test_bad_words),
+		cmocka_unit_test(test_help_version),	    cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_table_mistake),	    cmocka_unit_test(test_exit_status),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

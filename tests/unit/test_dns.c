@@ -13,9 +13,9 @@
 
 /* A query for www.example.com A as Linux sent it (payload of a captured UDP frame). */
 static const uint8_t real_query[] = {
-    0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x03, 'w',  'w',  'w',  0x07, 'e',  'x',  'a',  'm',	'p',
-    'l',  'e',	0x03, 'c',  'o',  'm',	0x00, 0x00, 0x01, 0x00, 0x01,
+	0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x03, 'w',  'w',	'w',  0x07, 'e',  'x',	'a',  'm',  'p',
+	'l',  'e',  0x03, 'c',	'o',  'm',  0x00, 0x00, 0x01, 0x00, 0x01,
 };
 
 /* Parses from an exactly-sized heap copy, so ASan sees any read past the end. */
@@ -34,7 +34,7 @@ static enum rxq_dns_result parse(const uint8_t *msg, size_t len, struct rxq_dns_
 /* A message: 12-byte header with QDCOUNT 1, then @p body. */
 static size_t message(uint8_t *buf, const uint8_t *body, size_t blen)
 {
-	static const uint8_t hdr[12] = {0xab, 0xcd, 0x01, 0x00, 0x00, 0x01};
+	static const uint8_t hdr[12] = { 0xab, 0xcd, 0x01, 0x00, 0x00, 0x01 };
 
 	memcpy(buf, hdr, 12);
 	memcpy(buf + 12, body, blen);
@@ -64,14 +64,14 @@ static void test_build_roundtrip(void **state)
 		const char *in, *out;
 		uint16_t type;
 	} cases[] = {
-	    {"www.example.com", "www.example.com", 1},
-	    {"WWW.Example.COM.", "www.example.com", 28},
-	    {"", "", 2},
-	    {".", "", 2},
-	    {"_sip._udp.example", "_sip._udp.example", 33},
-	    {"a\\.b.c", "a\\046b.c", 16},
-	    {"sp\\032ace.x", "sp\\032ace.x", 255},
-	    {"\\255\\000.x", "\\255\\000.x", 65},
+		{ "www.example.com", "www.example.com", 1 },
+		{ "WWW.Example.COM.", "www.example.com", 28 },
+		{ "", "", 2 },
+		{ ".", "", 2 },
+		{ "_sip._udp.example", "_sip._udp.example", 33 },
+		{ "a\\.b.c", "a\\046b.c", 16 },
+		{ "sp\\032ace.x", "sp\\032ace.x", 255 },
+		{ "\\255\\000.x", "\\255\\000.x", 65 },
 	};
 	uint8_t buf[512];
 	struct rxq_dns_question q;
@@ -93,7 +93,7 @@ static void test_build_roundtrip(void **state)
 		{
 			uint8_t again[512];
 			int len2 =
-			    rxq_dns__build_query(again, sizeof(again), q.id, q.qname, q.qtype);
+				rxq_dns__build_query(again, sizeof(again), q.id, q.qname, q.qtype);
 
 			assert_int_equal(len2, len);
 		}
@@ -314,13 +314,13 @@ static void test_qtype(void **state)
 		const char *s;
 		uint16_t type;
 	} ok[] = {
-	    {"A", 1},	    {"aaaa", 28}, {"AAAA", 28}, {"ANY", 255},
-	    {"TXT", 16},    {"MX", 15},	  {"NS", 2},	{"CNAME", 5},
-	    {"SOA", 6},	    {"PTR", 12},  {"SRV", 33},	{"TYPE65", 65},
-	    {"type65", 65}, {"65", 65},	  {"0", 0},	{"65535", 65535},
+		{ "A", 1 },	  { "aaaa", 28 }, { "AAAA", 28 }, { "ANY", 255 },
+		{ "TXT", 16 },	  { "MX", 15 },	  { "NS", 2 },	  { "CNAME", 5 },
+		{ "SOA", 6 },	  { "PTR", 12 },  { "SRV", 33 },  { "TYPE65", 65 },
+		{ "type65", 65 }, { "65", 65 },	  { "0", 0 },	  { "65535", 65535 },
 	};
-	static const char *const bad[] = {"",	"B",  "TYPE",	"TYPEx", "65536",
-					  "-1", "A ", "TYPE-1", "1e3"};
+	static const char *const bad[] = { "",	 "B",  "TYPE",	 "TYPEx", "65536",
+					   "-1", "A ", "TYPE-1", "1e3" };
 	uint16_t t;
 
 	(void)state;
@@ -336,10 +336,10 @@ static void test_qtype(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_real_query),	 cmocka_unit_test(test_build_roundtrip),
-	    cmocka_unit_test(test_build_limits), cmocka_unit_test(test_malformed_header),
-	    cmocka_unit_test(test_pointers),	 cmocka_unit_test(test_labels),
-	    cmocka_unit_test(test_qtype),
+		cmocka_unit_test(test_real_query),   cmocka_unit_test(test_build_roundtrip),
+		cmocka_unit_test(test_build_limits), cmocka_unit_test(test_malformed_header),
+		cmocka_unit_test(test_pointers),     cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_qtype),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

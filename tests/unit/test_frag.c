@@ -31,8 +31,8 @@ struct orig {
 	uint32_t len;
 	struct rxq_pkt pkt;
 	uint16_t hdr_len; /* unfragmentable part: IPv4 IHL; IPv6 40 + the extension headers kept */
-	uint16_t nh_at;	  /* IPv6: frame offset of the next-header byte naming what follows it */
-	uint32_t id;	  /* identification of the fragments */
+	uint16_t nh_at; /* IPv6: frame offset of the next-header byte naming what follows it */
+	uint32_t id; /* identification of the fragments */
 };
 
 struct frame {
@@ -42,7 +42,7 @@ struct frame {
 
 static struct rxq_addr addr(const char *s)
 {
-	struct rxq_addr a = {0};
+	struct rxq_addr a = { 0 };
 
 	if (strchr(s, ':')) {
 		a.family = AF_INET6;
@@ -58,7 +58,8 @@ static uint8_t pattern[65536];
 
 static struct rxq_pkt_spec spec(int l3, uint8_t proto, uint32_t payload_len)
 {
-	static const uint8_t dmac[6] = {0x02, 0, 0, 0, 0, 0x02}, smac[6] = {0x02, 0, 0, 0, 0, 0x01};
+	static const uint8_t dmac[6] = { 0x02, 0, 0, 0, 0, 0x02 },
+			     smac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 	struct rxq_pkt_spec s;
 
 	if (!pattern[1])
@@ -127,8 +128,8 @@ static void frag_cut(struct frame *f, const struct orig *o, uint32_t off, uint32
 	memset(f->b, 0, sizeof(f->b));
 	memcpy(f->b, o->frame, hdr_end);
 	if (o->pkt.l3 == RXQ_L3_IPV4) {
-		uint16_t c,
-		    fo = (uint16_t)((o->frame[l3 + 6] & 0x40) << 8 | (more ? 0x2000 : 0) | off / 8);
+		uint16_t c, fo = (uint16_t)((o->frame[l3 + 6] & 0x40) << 8 | (more ? 0x2000 : 0) |
+					    off / 8);
 
 		ip[2] = (uint8_t)((o->hdr_len + len) >> 8);
 		ip[3] = (uint8_t)(o->hdr_len + len);
@@ -195,8 +196,8 @@ static void check_books(const struct rxq_frag_table *t)
 
 	rxq_frag__stats(t, &st);
 	assert_int_equal(st.offered_frames, st.completed_frames + st.error_frames +
-						st.timeout_frames + st.evicted_frames +
-						st.flushed_frames + st.held_frames);
+						    st.timeout_frames + st.evicted_frames +
+						    st.flushed_frames + st.held_frames);
 	assert_int_equal(st.held_frames, rxq_frag__held_frames(t));
 	assert_int_equal(st.held_datagrams, rxq_frag__held_datagrams(t));
 	assert_true(st.arena_used <= st.arena_size);
@@ -223,10 +224,10 @@ static int add(struct rxq_frag_table *t, const struct frame *f, uint64_t now,
 static struct rxq_frag_table *table(size_t mem_max, uint64_t timeout_ns, unsigned max_frags)
 {
 	struct rxq_frag_opts opts = {
-	    .sz = sizeof(opts),
-	    .mem_max = mem_max,
-	    .timeout_ns = timeout_ns,
-	    .max_frags = max_frags,
+		.sz = sizeof(opts),
+		.mem_max = mem_max,
+		.timeout_ns = timeout_ns,
+		.max_frags = max_frags,
 	};
 	struct rxq_frag_table *t = NULL;
 
@@ -297,7 +298,7 @@ static struct frame f1[80], f2[80], f3[80];
 
 static void test_ipv4_in_order_and_reversed(void **state)
 {
-	static const uint8_t opts[8] = {0x94, 0x04, 0, 0, 0x01, 0x01, 0x01, 0x00};
+	static const uint8_t opts[8] = { 0x94, 0x04, 0, 0, 0x01, 0x01, 0x01, 0x00 };
 	struct rxq_pkt_spec s = spec(4, IPPROTO_UDP, 4000);
 	struct rxq_frag_table *t = table(0, 0, 0);
 	unsigned order[8], n;
@@ -334,12 +335,12 @@ static void test_ipv4_in_order_and_reversed(void **state)
 
 static void test_ipv6_ext_headers(void **state)
 {
-	static const uint8_t hbh[6] = {0x05, 0x02, 0x00, 0x00, 0x01, 0x00};
-	static const uint8_t rh[22] = {0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x00};
-	static const uint8_t dopt[14] = {0x01, 0x0c};
+	static const uint8_t hbh[6] = { 0x05, 0x02, 0x00, 0x00, 0x01, 0x00 };
+	static const uint8_t rh[22] = { 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x00 };
+	static const uint8_t dopt[14] = { 0x01, 0x0c };
 	struct rxq_pkt_spec s = spec(6, IPPROTO_UDP, 3000);
 	struct rxq_frag_table *t = table(0, 0, 0);
-	unsigned order[8] = {1, 0, 2}, n;
+	unsigned order[8] = { 1, 0, 2 }, n;
 
 	(void)state;
 	/* No extension headers: the fragment header follows the IPv6 header. */
@@ -352,9 +353,9 @@ static void test_ipv6_ext_headers(void **state)
 	/* Hop-by-hop and routing before the fragment header, destination options after it (in the
 	 * fragmentable part). */
 	s.nip6ext = 3;
-	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_HOPOPTS, 8, hbh};
-	s.ip6ext[1] = (struct rxq_ip6_ext){IPPROTO_ROUTING, 24, rh};
-	s.ip6ext[2] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 16, dopt};
+	s.ip6ext[0] = (struct rxq_ip6_ext){ IPPROTO_HOPOPTS, 8, hbh };
+	s.ip6ext[1] = (struct rxq_ip6_ext){ IPPROTO_ROUTING, 24, rh };
+	s.ip6ext[2] = (struct rxq_ip6_ext){ IPPROTO_DSTOPTS, 16, dopt };
 	s.ip_id = 0x1111;
 	orig_build(&o2, &s, 2);
 	assert_int_equal(o2.hdr_len, 40 + 32);
@@ -404,19 +405,19 @@ static void test_interleaved(void **state)
 	assert_int_equal(rxq_frag__held_datagrams(t), 3);
 	assert_int_equal(add(t, &f2[1], 0, &out), RXQ_FRAG_COMPLETE);
 	{
-		static const unsigned order[3] = {2, 0, 1};
+		static const unsigned order[3] = { 2, 0, 1 };
 
 		assert_complete(&out, &o2, f2, order, 3);
 	}
 	assert_int_equal(add(t, &f3[2], 0, &out), RXQ_FRAG_COMPLETE);
 	{
-		static const unsigned order[3] = {1, 0, 2};
+		static const unsigned order[3] = { 1, 0, 2 };
 
 		assert_complete(&out, &o3, f3, order, 3);
 	}
 	assert_int_equal(add(t, &f1[1], 0, &out), RXQ_FRAG_COMPLETE);
 	{
-		static const unsigned order[3] = {0, 2, 1};
+		static const unsigned order[3] = { 0, 2, 1 };
 
 		assert_complete(&out, &o1, f1, order, 3);
 	}
@@ -454,14 +455,14 @@ static void test_vlan_keyed_apart(void **state)
 	frag_cut(g, &o3, 504, 1008 - 504, false);
 	assert_int_equal(add(t, g, 0, &out), RXQ_FRAG_HELD);
 	s.nvlan = 2;
-	s.vlan[0] = (struct rxq_vlan){RXQ_ETH_P_8021AD, 10};
-	s.vlan[1] = (struct rxq_vlan){RXQ_ETH_P_8021Q, 11};
+	s.vlan[0] = (struct rxq_vlan){ RXQ_ETH_P_8021AD, 10 };
+	s.vlan[1] = (struct rxq_vlan){ RXQ_ETH_P_8021Q, 11 };
 	orig_build(&o3, &s, 0);
 	frag_cut(g, &o3, 504, 1008 - 504, false);
 	assert_int_equal(add(t, g, 0, &out), RXQ_FRAG_HELD);
 	/* Other PCP bits on VLAN 10: apart too (the whole TCI is the key). */
 	s.nvlan = 1;
-	s.vlan[0] = (struct rxq_vlan){RXQ_ETH_P_8021Q, 0x2000 | 10};
+	s.vlan[0] = (struct rxq_vlan){ RXQ_ETH_P_8021Q, 0x2000 | 10 };
 	orig_build(&o3, &s, 0);
 	frag_cut(g, &o3, 504, 1008 - 504, false);
 	assert_int_equal(add(t, g, 0, &out), RXQ_FRAG_HELD);
@@ -473,7 +474,7 @@ static void test_vlan_keyed_apart(void **state)
 	assert_int_equal(out.pkt.vlan[0].tci, 10);
 	assert_int_equal(add(t, &f2[0], 0, &out), RXQ_FRAG_COMPLETE);
 	{
-		static const unsigned order[2] = {1, 0};
+		static const unsigned order[2] = { 1, 0 };
 
 		assert_complete(&out, &o2, f2, order, 2);
 	}
@@ -577,7 +578,7 @@ static void test_oversize(void **state)
 	assert_int_equal(add(t, &g[1], 0, &out), RXQ_FRAG_HELD);
 	/* The first fragment brings 40 bytes of options: now it is too long. */
 	{
-		static const uint8_t opts[40] = {1, 1, 1, 1};
+		static const uint8_t opts[40] = { 1, 1, 1, 1 };
 
 		s.ip4_options = opts;
 		s.ip4_options_len = sizeof(opts);
@@ -773,7 +774,7 @@ static void test_atomic_fragment(void **state)
 	assert_complete(&out, &o1, atomic, NULL, 1);
 	assert_int_equal(rxq_frag__held_frames(t), 1);
 	assert_int_equal(add(t, &f1[0], 0, &out), RXQ_FRAG_COMPLETE);
-	assert_complete(&out, &o1, f1, (const unsigned[]){1, 0}, 2);
+	assert_complete(&out, &o1, f1, (const unsigned[]){ 1, 0 }, 2);
 	assert_int_equal(stats(t).completed_datagrams, 2);
 	rxq_frag__free(t);
 }
@@ -865,7 +866,7 @@ static void test_refused(void **state)
 
 static void test_opts(void **state)
 {
-	struct rxq_frag_opts opts = {.sz = sizeof(opts)};
+	struct rxq_frag_opts opts = { .sz = sizeof(opts) };
 	struct rxq_frag_table *t = NULL;
 
 	(void)state;
@@ -931,7 +932,7 @@ static void test_books_balance_random(void **state)
 
 		for (unsigned d = 0; d < NDGRAM; d++) {
 			struct rxq_pkt_spec s = spec(
-			    rnd(2) ? 4 : 6, rnd(2) ? IPPROTO_UDP : IPPROTO_TCP, 64 + rnd(6000));
+				rnd(2) ? 4 : 6, rnd(2) ? IPPROTO_UDP : IPPROTO_TCP, 64 + rnd(6000));
 			uint32_t total, off = 0;
 
 			s.ip_id = (uint16_t)(round * NDGRAM + d);
@@ -1001,22 +1002,22 @@ static void test_books_balance_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ipv4_in_order_and_reversed),
-	    cmocka_unit_test(test_ipv6_ext_headers),
-	    cmocka_unit_test(test_interleaved),
-	    cmocka_unit_test(test_vlan_keyed_apart),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_oversize),
-	    cmocka_unit_test(test_max_frags_and_frame_len),
-	    cmocka_unit_test(test_timeout),
-	    cmocka_unit_test(test_eviction),
-	    cmocka_unit_test(test_too_big_for_the_table),
-	    cmocka_unit_test(test_atomic_fragment),
-	    cmocka_unit_test(test_ecn),
-	    cmocka_unit_test(test_unparsable_result),
-	    cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_opts),
-	    cmocka_unit_test(test_books_balance_random),
+		cmocka_unit_test(test_ipv4_in_order_and_reversed),
+		cmocka_unit_test(test_ipv6_ext_headers),
+		cmocka_unit_test(test_interleaved),
+		cmocka_unit_test(test_vlan_keyed_apart),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_oversize),
+		cmocka_unit_test(test_max_frags_and_frame_len),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_too_big_for_the_table),
+		cmocka_unit_test(test_atomic_fragment),
+		cmocka_unit_test(test_ecn),
+		cmocka_unit_test(test_unparsable_result),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_opts),
+		cmocka_unit_test(test_books_balance_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

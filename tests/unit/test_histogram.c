@@ -77,7 +77,7 @@ static void test_relative_error_whole_range(void **state)
 	(void)state;
 	/* 1 us .. 10 s in 0.3% steps, and both sides of every power of two. */
 	for (long double v = 1000; v <= 10 * S; v *= 1.003L) {
-		uint64_t values[3] = {(uint64_t)v, 0, 0};
+		uint64_t values[3] = { (uint64_t)v, 0, 0 };
 		int n = 1;
 
 		if ((uint64_t)v >= 1024 && ((uint64_t)v & ((uint64_t)v - 1)) == 0) {
@@ -118,10 +118,10 @@ struct pct_rank {
 static void test_uniform(void **state)
 {
 	static const struct pct_rank cases[] = {
-		{0.001, 1},	  {0.1, 100},	    {1, 1000},	       {10, 10000},
-		{25, 25000},	  {33.3333, 33334}, {50, 50000},       {75, 75000},
-		{90, 90000},	  {99, 99000},	    {99.9, 99900},     {99.99, 99990},
-		{99.999, 99999},  {99.9999, 100000}, {100, 100000},
+		{ 0.001, 1 },	   { 0.1, 100 },	{ 1, 1000 },	 { 10, 10000 },
+		{ 25, 25000 },	   { 33.3333, 33334 },	{ 50, 50000 },	 { 75, 75000 },
+		{ 90, 90000 },	   { 99, 99000 },	{ 99.9, 99900 }, { 99.99, 99990 },
+		{ 99.999, 99999 }, { 99.9999, 100000 }, { 100, 100000 },
 	};
 	const uint64_t n = 100000;
 	struct rxq_hist *h = hist_new();
@@ -149,7 +149,7 @@ static void test_uniform(void **state)
 
 static void test_constant(void **state)
 {
-	static const double ps[] = {0, 0.5, 50, 99, 99.999, 100};
+	static const double ps[] = { 0, 0.5, 50, 99, 99.999, 100 };
 	struct rxq_hist *h = hist_new();
 
 	(void)state;
@@ -244,7 +244,7 @@ static void test_sums_do_not_overflow(void **state)
 
 static void test_merge(void **state)
 {
-	static const double ps[] = {0, 1, 10, 50, 90, 99, 99.9, 99.99, 100};
+	static const double ps[] = { 0, 1, 10, 50, 90, 99, 99.9, 99.99, 100 };
 	struct rxq_hist *a = hist_new(), *b = hist_new(), *all = hist_new(), *empty = hist_new();
 	uint64_t seed = 42;
 

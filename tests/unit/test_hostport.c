@@ -182,8 +182,9 @@ static void test_resolve(void **state)
 	assert_non_null(strstr(err.msg, "cannot resolve 'flaky.test' now"));
 	/* Numeric-only mode never consults the resolver for names. */
 	fake_calls = 0;
-	assert_int_equal(
-	    rxq_hostport__resolve("dut.test:7", AF_INET, RXQ_HOSTPORT_NUMERIC, &hp, &err), -EINVAL);
+	assert_int_equal(rxq_hostport__resolve("dut.test:7", AF_INET, RXQ_HOSTPORT_NUMERIC, &hp,
+					       &err),
+			 -EINVAL);
 	assert_int_equal(fake_calls, 1); /* the numeric attempt only */
 	rxq_hostport__resolver = getaddrinfo;
 
@@ -199,7 +200,7 @@ static void test_resolve(void **state)
 
 static void test_sockaddr_str_mapped(void **state)
 {
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(53)};
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
 	char buf[64];
 
 	(void)state;
@@ -211,9 +212,9 @@ static void test_sockaddr_str_mapped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_split_ipv4),	 cmocka_unit_test(test_split_ipv6),
-	    cmocka_unit_test(test_split_errors), cmocka_unit_test(test_split_wildcard),
-	    cmocka_unit_test(test_resolve),	 cmocka_unit_test(test_sockaddr_str_mapped),
+		cmocka_unit_test(test_split_ipv4),   cmocka_unit_test(test_split_ipv6),
+		cmocka_unit_test(test_split_errors), cmocka_unit_test(test_split_wildcard),
+		cmocka_unit_test(test_resolve),	     cmocka_unit_test(test_sockaddr_str_mapped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

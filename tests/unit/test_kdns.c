@@ -64,15 +64,17 @@ struct msg {
 	bool plain; /* generated, not mutated */
 };
 
-static const char *const vocab[] = {"www",  "attack", "example",       "a",   "b",
-				    "mail", "x",      "com",	       "net", "_srv",
-				    "tcp",  "victim", "xn--bcher-kva", "ns1"};
+static const char *const vocab[] = { "www",  "attack", "example",	"a",   "b",
+				     "mail", "x",      "com",		"net", "_srv",
+				     "tcp",  "victim", "xn--bcher-kva", "ns1" };
 #define NVOCAB (sizeof(vocab) / sizeof(vocab[0]))
 
 /* One byte of a label: mostly what names hold, sometimes what needs a \DDD escape. */
 static uint8_t label_byte(void)
 {
-	static const uint8_t odd[] = {0, '.', ' ', '\\', '*', '?', 0x7f, 0x80, 0xff, '@', '"', ';'};
+	static const uint8_t odd[] = {
+		0, '.', ' ', '\\', '*', '?', 0x7f, 0x80, 0xff, '@', '"', ';'
+	};
 	unsigned r = rnd_below(100);
 
 	if (r < 60)
@@ -123,10 +125,10 @@ static bool put_name(struct msg *m, bool odd_bytes)
 		for (j = 0; j < len; j++) {
 			if (w) /* sometimes upper case */
 				m->b[m->len++] =
-				    (uint8_t)(w[j] >= 'a' && !rnd_below(5) ? w[j] - 32 : w[j]);
+					(uint8_t)(w[j] >= 'a' && !rnd_below(5) ? w[j] - 32 : w[j]);
 			else
-				m->b[m->len++] =
-				    odd_bytes ? label_byte() : (uint8_t)('a' + rnd_below(26));
+				m->b[m->len++] = odd_bytes ? label_byte() :
+							     (uint8_t)('a' + rnd_below(26));
 		}
 	}
 	m->b[m->len++] = 0;
@@ -141,7 +143,7 @@ static void put16(uint8_t *p, uint16_t v)
 
 static uint16_t rnd_qtype(void)
 {
-	static const uint16_t common[] = {1, 28, 255, 16, 15, 2, 5, 12, 33, 65};
+	static const uint16_t common[] = { 1, 28, 255, 16, 15, 2, 5, 12, 33, 65 };
 
 	return rnd_below(5) ? common[rnd_below(10)] : (uint16_t)rnd();
 }
@@ -278,8 +280,8 @@ static void gen(struct msg *m)
 enum ref {
 	REF_OK,
 	REF_REFUSED,
-	REF_POINTER,   /* the walk reaches a compression pointer */
-	REF_LONG,      /* the presentation form outgrows RXQ_KDNS_NAME_MAX first */
+	REF_POINTER, /* the walk reaches a compression pointer */
+	REF_LONG, /* the presentation form outgrows RXQ_KDNS_NAME_MAX first */
 	REF_FRAME_END, /* the walk needs a byte the message has but the frame lacks */
 };
 
@@ -328,9 +330,9 @@ static enum ref ref_walk(const uint8_t *msg, size_t have, size_t len)
 			if (c >= 'A' && c <= 'Z')
 				c = (uint8_t)(c + 32);
 			out += ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-				c == '_')
-				   ? 1
-				   : 4;
+				c == '_') ?
+				       1 :
+				       4;
 		}
 		if (out > RXQ_KDNS_NAME_MAX)
 			return REF_LONG;
@@ -402,7 +404,7 @@ static int check_msg(const uint8_t *msg, size_t have, uint32_t len, struct tally
 
 static void test_parse_matches_user_space(void **state)
 {
-	struct tally t = {0};
+	struct tally t = { 0 };
 	unsigned plain_decided = 0;
 	struct msg m;
 
@@ -431,14 +433,14 @@ static void test_parse_matches_user_space(void **state)
 
 static void test_parse_examples(void **state)
 {
-	static const uint8_t upper[] = {0x12, 0x34, 0x81, 0x80, 0,   2,	  0,  0,   0,	0,
-					0,    0,    3,	  'W',	'w', 'W', 7,  'E', 'x', 'A',
-					'm',  'p',  'L',  'e',	0,   0,	  28, 0,   1};
-	static const uint8_t escapes[] = {0, 0,	  0,   0,    0, 1, 0, 0, 0,  0, 0, 0,
-					  3, 'a', '.', 0xff, 1, 0, 0, 0, 16, 0, 1};
-	static const uint8_t pointer[] = {0, 0, 0, 0,	0,    1,  0, 0, 0, 0,
-					  0, 0, 1, 'a', 0xc0, 12, 0, 1, 0, 1};
-	static const uint8_t root[] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1};
+	static const uint8_t upper[] = { 0x12, 0x34, 0x81, 0x80, 0,   2,   0,  0,   0,	 0,
+					 0,    0,    3,	   'W',	 'w', 'W', 7,  'E', 'x', 'A',
+					 'm',  'p',  'L',  'e',	 0,   0,   28, 0,   1 };
+	static const uint8_t escapes[] = { 0, 0,   0,	0,    0, 1, 0, 0, 0,  0, 0, 0,
+					   3, 'a', '.', 0xff, 1, 0, 0, 0, 16, 0, 1 };
+	static const uint8_t pointer[] = { 0, 0, 0, 0,	 0,    1,  0, 0, 0, 0,
+					   0, 0, 1, 'a', 0xc0, 12, 0, 1, 0, 1 };
+	static const uint8_t root[] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1 };
 	struct rxq_kdns_name nm;
 
 	(void)state;
@@ -525,27 +527,27 @@ static void test_pattern(void **state)
 		bool suffix;
 		unsigned labels;
 	} cases[] = {
-	    {"example.com", 0, "example.com", false, 2},
-	    {"Example.COM.", 0, "example.com", false, 2},
-	    {"*.example.com", 0, ".example.com", true, 2},
-	    {"**.example.com", 0, ".example.com", true, 2},
-	    {"*.com", 0, ".com", true, 1},
-	    {"com", 0, "com", false, 1},
-	    {".", 0, "", false, 0},
-	    {"_dmarc.x-y.example", 0, "_dmarc.x-y.example", false, 3},
-	    {"*", -EOPNOTSUPP, NULL, false, 0},
-	    {"*.", -EOPNOTSUPP, NULL, false, 0},
-	    {"**", -EOPNOTSUPP, NULL, false, 0},
-	    {"*example.com", -EOPNOTSUPP, NULL, false, 0},
-	    {"www.*.com", -EOPNOTSUPP, NULL, false, 0},
-	    {"*.*.com", -EOPNOTSUPP, NULL, false, 0},
-	    {"example.*", -EOPNOTSUPP, NULL, false, 0},
-	    {"ex?mple.com", -EOPNOTSUPP, NULL, false, 0},
-	    {"?.com", -EOPNOTSUPP, NULL, false, 0},
-	    {"a..b", -EINVAL, NULL, false, 0},
-	    {".a", -EINVAL, NULL, false, 0},
-	    {"a b", -EINVAL, NULL, false, 0},
-	    {"a\\046b", -EINVAL, NULL, false, 0},
+		{ "example.com", 0, "example.com", false, 2 },
+		{ "Example.COM.", 0, "example.com", false, 2 },
+		{ "*.example.com", 0, ".example.com", true, 2 },
+		{ "**.example.com", 0, ".example.com", true, 2 },
+		{ "*.com", 0, ".com", true, 1 },
+		{ "com", 0, "com", false, 1 },
+		{ ".", 0, "", false, 0 },
+		{ "_dmarc.x-y.example", 0, "_dmarc.x-y.example", false, 3 },
+		{ "*", -EOPNOTSUPP, NULL, false, 0 },
+		{ "*.", -EOPNOTSUPP, NULL, false, 0 },
+		{ "**", -EOPNOTSUPP, NULL, false, 0 },
+		{ "*example.com", -EOPNOTSUPP, NULL, false, 0 },
+		{ "www.*.com", -EOPNOTSUPP, NULL, false, 0 },
+		{ "*.*.com", -EOPNOTSUPP, NULL, false, 0 },
+		{ "example.*", -EOPNOTSUPP, NULL, false, 0 },
+		{ "ex?mple.com", -EOPNOTSUPP, NULL, false, 0 },
+		{ "?.com", -EOPNOTSUPP, NULL, false, 0 },
+		{ "a..b", -EINVAL, NULL, false, 0 },
+		{ ".a", -EINVAL, NULL, false, 0 },
+		{ "a b", -EINVAL, NULL, false, 0 },
+		{ "a\\046b", -EINVAL, NULL, false, 0 },
 	};
 	struct rxq_kdns_pattern p;
 	char buf[300];
@@ -612,8 +614,8 @@ static void test_table_values(void **state)
 	assert_int_equal(rxq_kdns_table__add(t, 3, "www.example.com", true, 1), 0); /* shadowed */
 	assert_int_equal(rxq_kdns_table__add(t, 4, "www.example.com", false, 0), 0);
 	assert_int_equal(rxq_kdns_table__add(t, 5, "www.example.com", true, 16), 0); /* shadowed */
-	assert_int_equal(rxq_kdns_table__add(t, 6, "*.example.com", true, 1), 0);    /* shadowed */
-	assert_int_equal(rxq_kdns_table__add(t, 6, "x.com", false, 0), -EINVAL);     /* order */
+	assert_int_equal(rxq_kdns_table__add(t, 6, "*.example.com", true, 1), 0); /* shadowed */
+	assert_int_equal(rxq_kdns_table__add(t, 6, "x.com", false, 0), -EINVAL); /* order */
 	assert_int_equal(rxq_kdns_table__add(t, 7, "a b", false, 0), -EINVAL);
 
 	e = rxq_kdns_table__entries(t, &n);
@@ -683,51 +685,51 @@ struct rule_spec {
 
 /* Every pattern the kernel judges; no key holds more rules than fit. */
 static const struct rule_spec rules_a[] = {
-    {"www.attack.example", true, 1},
-    {"*.attack.example", true, 28},
-    {"attack.example", false, 0},
-    {"*.example", true, 16},
-    {"www.attack.example", false, 0},
-    {"*.attack.example", false, 0},
-    {"mail.x.com", true, 15},
-    {"*.com", true, 255},
-    {"", false, 0},
-    {"*.x.com", false, 0},
-    {"x.com", true, 1},
-    {"*.tcp.victim.net", false, 0},
-    {"_srv.tcp.victim.net", true, 33},
-    {"*.net", true, 1},
-    {"a.b.a.b", false, 0},
-    {"*.a.b", true, 1},
-    {"*.b", false, 0},
-    {"xn--bcher-kva.example", false, 0},
-    {"*.example", false, 0},
-    {"example", true, 2},
-    {"*.www.www.www", false, 0},
-    {"ns1", false, 0},
-    {"*.ns1", true, 65},
-    {"com", false, 0},
+	{ "www.attack.example", true, 1 },
+	{ "*.attack.example", true, 28 },
+	{ "attack.example", false, 0 },
+	{ "*.example", true, 16 },
+	{ "www.attack.example", false, 0 },
+	{ "*.attack.example", false, 0 },
+	{ "mail.x.com", true, 15 },
+	{ "*.com", true, 255 },
+	{ "", false, 0 },
+	{ "*.x.com", false, 0 },
+	{ "x.com", true, 1 },
+	{ "*.tcp.victim.net", false, 0 },
+	{ "_srv.tcp.victim.net", true, 33 },
+	{ "*.net", true, 1 },
+	{ "a.b.a.b", false, 0 },
+	{ "*.a.b", true, 1 },
+	{ "*.b", false, 0 },
+	{ "xn--bcher-kva.example", false, 0 },
+	{ "*.example", false, 0 },
+	{ "example", true, 2 },
+	{ "*.www.www.www", false, 0 },
+	{ "ns1", false, 0 },
+	{ "*.ns1", true, 65 },
+	{ "com", false, 0 },
 };
 
 /* More rules per key than fit (punts), and patterns the kernel leaves to user space. */
 static const struct rule_spec rules_b[] = {
-    {"*.x.com", true, 1},
-    {"*.x.com", true, 28},
-    {"*.x.com", true, 16},
-    {"*.x.com", true, 15},
-    {"*.x.com", true, 2},
-    {"*.x.com", false, 0},
-    {"www.attack.example", true, 1},
-    {"www.attack.example", true, 1},
-    {"www.attack.example", true, 28},
-    {"www.attack.example", true, 255},
-    {"www.attack.example", true, 16},
-    {"www.attack.example", true, 15},
-    {"a.com", false, 0},
-    {"*.b", true, 1},
-    {"w?w.attack.example", false, 0},
-    {"*.attack.example", false, 0},
-    {"*", false, 0},
+	{ "*.x.com", true, 1 },
+	{ "*.x.com", true, 28 },
+	{ "*.x.com", true, 16 },
+	{ "*.x.com", true, 15 },
+	{ "*.x.com", true, 2 },
+	{ "*.x.com", false, 0 },
+	{ "www.attack.example", true, 1 },
+	{ "www.attack.example", true, 1 },
+	{ "www.attack.example", true, 28 },
+	{ "www.attack.example", true, 255 },
+	{ "www.attack.example", true, 16 },
+	{ "www.attack.example", true, 15 },
+	{ "a.com", false, 0 },
+	{ "*.b", true, 1 },
+	{ "w?w.attack.example", false, 0 },
+	{ "*.attack.example", false, 0 },
+	{ "*", false, 0 },
 };
 
 static int table_build(struct rxq_kdns_table **out, const struct rule_spec *rules, size_t n)
@@ -759,14 +761,15 @@ static uint32_t ref_first_match(const struct rule_spec *rules, size_t n,
 /* Names over the vocabulary of the rules, so that they often match. */
 static void gen_vocab(struct msg *m)
 {
-	static const uint16_t qtypes[] = {1, 28, 16, 15, 2, 255, 33, 65, 5};
+	static const uint16_t qtypes[] = { 1, 28, 16, 15, 2, 255, 33, 65, 5 };
 
 	memset(m, 0, sizeof(*m));
 	put16(m->b + 2, 0x0100);
 	put16(m->b + 4, 1);
 	static const char *const tails[] = {
-	    "attack.example", "x.com",		"com",	   "b",	      "a.b",
-	    "victim.net",     "tcp.victim.net", "example", "www.www", "ns1"};
+		"attack.example", "x.com",	    "com",     "b",	  "a.b",
+		"victim.net",	  "tcp.victim.net", "example", "www.www", "ns1"
+	};
 	const char *tail = rnd_below(2) ? tails[rnd_below(sizeof(tails) / sizeof(tails[0]))] : "";
 	unsigned n = rnd_below(*tail ? 4 : 7);
 
@@ -848,7 +851,7 @@ static void test_match_first_rule(void **state)
 				&rule);
 		if (d >= 0) {
 			assert_int_equal(
-			    d, RXQ_KDNS_OK); /* nothing in rules_a is left to user space */
+				d, RXQ_KDNS_OK); /* nothing in rules_a is left to user space */
 			hits += rule != RXQ_KDNS_RULE_NONE;
 		}
 		d = check_match(tb, rules_b, sizeof(rules_b) / sizeof(rules_b[0]), m.b, m.len,
@@ -976,8 +979,8 @@ static void test_bpf_matches_user_space(void **state)
 		size_t n;
 		unsigned min_decided; /* most of rules_b's matches come after its '?' rule */
 	} sets[] = {
-	    {rules_a, sizeof(rules_a) / sizeof(rules_a[0]), 1000},
-	    {rules_b, sizeof(rules_b) / sizeof(rules_b[0]), 30},
+		{ rules_a, sizeof(rules_a) / sizeof(rules_a[0]), 1000 },
+		{ rules_b, sizeof(rules_b) / sizeof(rules_b[0]), 30 },
 	};
 	struct msg m;
 
@@ -986,7 +989,7 @@ static void test_bpf_matches_user_space(void **state)
 		skip();
 	rng_seed();
 	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
-		struct bpf_tally bt = {0};
+		struct bpf_tally bt = { 0 };
 		struct rxq_kdns_table *t;
 		struct kdns_test *skel;
 
@@ -1027,8 +1030,9 @@ static void test_bpf_many_labels(void **state)
 	table_build(&t, rules_a, sizeof(rules_a) / sizeof(rules_a[0]));
 	skel = prog_open(t);
 	memset(&info, 0, sizeof(info));
-	assert_int_equal(
-	    bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.kdns_test), &info, &info_len), 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.kdns_test), &info,
+						&info_len),
+			 0);
 	print_message("kdns bpf: %u instructions verified\n", info.verified_insns);
 	for (unsigned nl = 64; nl <= 127; nl += 63) {
 		memset(&m, 0, sizeof(m));
@@ -1062,9 +1066,9 @@ static void test_bpf_many_labels(void **state)
  */
 static void bench_one(struct kdns_test *skel, const char *name, uint16_t qtype, unsigned repeat)
 {
-	static const uint32_t modes[3] = {1, 2, 0}; /* harness, + parse, + lookups */
+	static const uint32_t modes[3] = { 1, 2, 0 }; /* harness, + parse, + lookups */
 	uint8_t frame[600], msg[300];
-	double best[3] = {1e18, 1e18, 1e18};
+	double best[3] = { 1e18, 1e18, 1e18 };
 	size_t flen;
 	int len;
 
@@ -1079,9 +1083,9 @@ static void bench_one(struct kdns_test *skel, const char *name, uint16_t qtype, 
 			opts.data_in = frame;
 			opts.data_size_in = (uint32_t)flen;
 			opts.repeat = repeat;
-			assert_int_equal(
-			    bpf_prog_test_run_opts(bpf_program__fd(skel->progs.kdns_test), &opts),
-			    0);
+			assert_int_equal(bpf_prog_test_run_opts(
+						 bpf_program__fd(skel->progs.kdns_test), &opts),
+					 0);
 			if (opts.duration < best[m])
 				best[m] = opts.duration;
 		}
@@ -1128,16 +1132,16 @@ static void test_bpf_cost(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_examples),
-	    cmocka_unit_test(test_parse_length_limit),
-	    cmocka_unit_test(test_parse_matches_user_space),
-	    cmocka_unit_test(test_pattern),
-	    cmocka_unit_test(test_table_values),
-	    cmocka_unit_test(test_table_punt_and_unexpressed),
-	    cmocka_unit_test(test_match_first_rule),
-	    cmocka_unit_test(test_bpf_matches_user_space),
-	    cmocka_unit_test(test_bpf_many_labels),
-	    cmocka_unit_test(test_bpf_cost),
+		cmocka_unit_test(test_parse_examples),
+		cmocka_unit_test(test_parse_length_limit),
+		cmocka_unit_test(test_parse_matches_user_space),
+		cmocka_unit_test(test_pattern),
+		cmocka_unit_test(test_table_values),
+		cmocka_unit_test(test_table_punt_and_unexpressed),
+		cmocka_unit_test(test_match_first_rule),
+		cmocka_unit_test(test_bpf_matches_user_space),
+		cmocka_unit_test(test_bpf_many_labels),
+		cmocka_unit_test(test_bpf_cost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,15 +47,17 @@ static uint64_t seed_get(uint64_t dflt)
 	return s ? strtoull(s, NULL, 0) : dflt;
 }
 
-static const char *const names[] = {"www.example.com", "x.attack.example", "a.b.attack.example",
-				    "attack.example",  "mail.example.org", "WWW.Example.COM",
-				    "deep.x.y.z.example.net"};
+static const char *const names[] = { "www.example.com",	      "x.attack.example",
+				     "a.b.attack.example",    "attack.example",
+				     "mail.example.org",      "WWW.Example.COM",
+				     "deep.x.y.z.example.net" };
 
 /* A frame of many shapes: DNS queries and other UDP, TCP, ICMP, fragments, chains, tags, cuts. */
 static uint32_t random_frame(uint8_t *b, uint32_t cap)
 {
-	static const char *const src4[] = {"198.18.0.1", "198.19.7.9", "198.19.200.1", "198.18.77.3"};
-	static const char *const src6[] = {"fd00::1", "fd19::7", "fd19:1::5", "fd00::77"};
+	static const char *const src4[] = { "198.18.0.1", "198.19.7.9", "198.19.200.1",
+					    "198.18.77.3" };
+	static const char *const src6[] = { "fd00::1", "fd19::7", "fd19:1::5", "fd00::77" };
 	struct rxq_pkt_spec s;
 	uint8_t payload[300];
 	int len, plen = 0;
@@ -66,7 +68,8 @@ static uint32_t random_frame(uint8_t *b, uint32_t cap)
 	memcpy(s.src_mac, "\x02\x00\x00\x00\x00\x01", 6);
 	s.l3 = v6 ? RXQ_L3_IPV6 : RXQ_L3_IPV4;
 	rxq_parse_addr(v6 ? src6[rnd() % 4] : src4[rnd() % 4], &s.src);
-	rxq_parse_addr(v6 ? (rnd() % 4 ? "fd00::2" : "fd00::3") : (rnd() % 4 ? "198.18.0.2" : "198.18.0.3"),
+	rxq_parse_addr(v6 ? (rnd() % 4 ? "fd00::2" : "fd00::3") :
+			    (rnd() % 4 ? "198.18.0.2" : "198.18.0.3"),
 		       &s.dst);
 	switch (rnd() % 8) {
 	case 0:
@@ -107,11 +110,11 @@ static uint32_t random_frame(uint8_t *b, uint32_t cap)
 		}
 	}
 	if (v6 && !s.nip6ext && rnd() % 8 == 0) {
-		static const uint8_t pad[6] = {1, 4, 0, 0, 0, 0};
+		static const uint8_t pad[6] = { 1, 4, 0, 0, 0, 0 };
 		unsigned i, n = 1 + rnd() % (RXQ_MAX_IP6EXT + 2);
 
 		for (i = 0; i < n && i < RXQ_MAX_IP6EXT; i++)
-			s.ip6ext[i] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 8, pad};
+			s.ip6ext[i] = (struct rxq_ip6_ext){ IPPROTO_DSTOPTS, 8, pad };
 		s.nip6ext = (uint8_t)(i);
 	}
 	s.min_len = RXQ_FRAME_MIN;
@@ -183,8 +186,8 @@ static void test_facts_equal_parser(void **state)
 
 static struct rxq_rules *load(const char *text)
 {
-	struct rxq_rules_opts o = {.sz = sizeof(o), .hash_seed = 7};
-	struct rxq_parse_error pe = {0};
+	struct rxq_rules_opts o = { .sz = sizeof(o), .hash_seed = 7 };
+	struct rxq_parse_error pe = { 0 };
 	struct rxq_rules *rs = NULL;
 
 	if (rxq_rules__load_buf(&rs, text, strlen(text), &o, &pe))
@@ -198,15 +201,16 @@ static void test_coverage(void **state)
 		const char *text;
 		unsigned nrules; /* covered */
 	} cases[] = {
-	    {"drop src net 198.19.0.0/16\ndrop src net 198.20.0.0/16\ndefault pass\n", 3},
-	    {"drop dns qname *.attack.example\npass dns qname www.example.com qtype A\n"
-	     "default drop\n",
-	     3},
-	    {"drop udp and udp[10:2] & 0x8000 != 0\nlimit 10/s per src udp dst port 53\n"
-	     "default drop\n",
-	     3},
-	    {"drop src net 198.19.0.0/16\ndrop dns qname ?.attack.example\ndefault pass\n", 1},
-	    {"drop dns qname x*y.example\ndefault pass\n", 0},
+		{ "drop src net 198.19.0.0/16\ndrop src net 198.20.0.0/16\ndefault pass\n", 3 },
+		{ "drop dns qname *.attack.example\npass dns qname www.example.com qtype A\n"
+		  "default drop\n",
+		  3 },
+		{ "drop udp and udp[10:2] & 0x8000 != 0\nlimit 10/s per src udp dst port 53\n"
+		  "default drop\n",
+		  3 },
+		{ "drop src net 198.19.0.0/16\ndrop dns qname ?.attack.example\ndefault pass\n",
+		  1 },
+		{ "drop dns qname x*y.example\ndefault pass\n", 0 },
 	};
 	unsigned i;
 
@@ -232,30 +236,30 @@ static void test_coverage(void **state)
 static void random_rules(char *text, size_t cap)
 {
 	static const char *const lines[] = {
-	    "drop src net 198.19.0.0/16",
-	    "drop src net 198.19.7.0/24",
-	    "pass src host 198.19.200.1",
-	    "drop net fd19::/16",
-	    "pass src net fd19:1::/32",
-	    "drop dst host 198.18.0.3",
-	    "drop src host 198.19.7.9",
-	    "pass host 198.19.7.9",
-	    "drop src host fd19::7",
-	    "pass dst host fd00::3",
-	    "drop udp dst port 123",
-	    "pass tcp",
-	    "drop icmp",
-	    "pass ip6 proto 58",
-	    "drop src net 198.18.0.0/16 and udp dst port 53",
-	    "drop dns qname *.attack.example",
-	    "pass dns qname www.example.com qtype A",
-	    "drop dns qname mail.example.org",
-	    "drop dns qname ?.attack.example",
-	    "drop udp and udp[10:2] & 0x8000 != 0",
-	    "drop len > 300",
-	    "pass ip6 protochain 17",
-	    "limit 1000000/s per src udp dst port 53",
-	    "limit 1000000/s per flow new 1000000/s tcp",
+		"drop src net 198.19.0.0/16",
+		"drop src net 198.19.7.0/24",
+		"pass src host 198.19.200.1",
+		"drop net fd19::/16",
+		"pass src net fd19:1::/32",
+		"drop dst host 198.18.0.3",
+		"drop src host 198.19.7.9",
+		"pass host 198.19.7.9",
+		"drop src host fd19::7",
+		"pass dst host fd00::3",
+		"drop udp dst port 123",
+		"pass tcp",
+		"drop icmp",
+		"pass ip6 proto 58",
+		"drop src net 198.18.0.0/16 and udp dst port 53",
+		"drop dns qname *.attack.example",
+		"pass dns qname www.example.com qtype A",
+		"drop dns qname mail.example.org",
+		"drop dns qname ?.attack.example",
+		"drop udp and udp[10:2] & 0x8000 != 0",
+		"drop len > 300",
+		"pass ip6 protochain 17",
+		"limit 1000000/s per src udp dst port 53",
+		"limit 1000000/s per flow new 1000000/s tcp",
 	};
 	size_t off = 0;
 	unsigned i, n = 1 + rnd() % 8;
@@ -266,15 +270,15 @@ static void random_rules(char *text, size_t cap)
 	snprintf(text + off, cap - off, "default %s\n", rnd() % 2 ? "pass" : "drop");
 }
 
-#define NEED_ROOT()                                                                                \
-	do {                                                                                       \
-		if (geteuid() != 0)                                                                \
-			skip();                                                                    \
+#define NEED_ROOT()                 \
+	do {                        \
+		if (geteuid() != 0) \
+			skip();     \
 	} while (0)
 
 static void test_tier_equals_user_space(void **state)
 {
-	static const char *const flows_text[] = {"ip4", "ip6"};
+	static const char *const flows_text[] = { "ip4", "ip6" };
 	struct rxq_flowspec flows[2];
 	struct rxq_parse_error pe;
 	unsigned set, i, kernel_decided = 0, total = 0, with_kernel_rules = 0;
@@ -292,7 +296,8 @@ static void test_tier_equals_user_space(void **state)
 	rng = seed;
 	for (set = 0; set < nsets; set++) {
 		struct rxq_steer_opts so = {
-		    .sz = sizeof(so), .nqueues = 1, .test_any_queue = true, .test_run = true};
+			.sz = sizeof(so), .nqueues = 1, .test_any_queue = true, .test_run = true
+		};
 		struct rxq_rules *alone, *mixed;
 		struct rxq_steer_kt_stats before, after;
 		struct rxq_ktier *kt;
@@ -373,9 +378,9 @@ static void test_tier_equals_user_space(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_facts_equal_parser),
-	    cmocka_unit_test(test_coverage),
-	    cmocka_unit_test(test_tier_equals_user_space),
+		cmocka_unit_test(test_facts_equal_parser),
+		cmocka_unit_test(test_coverage),
+		cmocka_unit_test(test_tier_equals_user_space),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

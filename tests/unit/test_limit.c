@@ -121,8 +121,8 @@ static void test_eviction_order(void **state)
 	assert_int_equal(rxq_limit__evictions(t), 1);
 	/* Key 1 kept its (empty) bucket; key 2 comes back as new, with a full one. */
 	assert_false(rxq_limit__take(t, 1ull << 32, 11));
-	assert_true(rxq_limit__take(t, 2ull << 32, 12));  /* evicts key 3 */
-	assert_true(rxq_limit__take(t, 3ull << 32, 13));  /* evicts key 4 */
+	assert_true(rxq_limit__take(t, 2ull << 32, 12)); /* evicts key 3 */
+	assert_true(rxq_limit__take(t, 3ull << 32, 13)); /* evicts key 4 */
 	assert_false(rxq_limit__take(t, 5ull << 32, 14)); /* key 5 still there, empty */
 	assert_int_equal(rxq_limit__evictions(t), 3);
 	assert_int_equal(rxq_limit__used(t), 8);
@@ -304,7 +304,7 @@ static void test_shared_references(void **state)
 static void test_args_and_hash(void **state)
 {
 	struct rxq_limit_table *t = NULL;
-	uint8_t a[37] = {1, 2, 3}, b[37] = {1, 2, 4};
+	uint8_t a[37] = { 1, 2, 3 }, b[37] = { 1, 2, 4 };
 
 	(void)state;
 	assert_int_equal(rxq_limit__new(&t, 0, 1, 8), -EINVAL);
@@ -326,18 +326,18 @@ static void test_args_and_hash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_burst_and_refill),
-	    cmocka_unit_test(test_high_rate_precision),
-	    cmocka_unit_test(test_clock_backwards),
-	    cmocka_unit_test(test_keys_independent),
-	    cmocka_unit_test(test_eviction_order),
-	    cmocka_unit_test(test_eviction_seen_once_first),
-	    cmocka_unit_test(test_fill_beyond_capacity),
-	    cmocka_unit_test(test_admission_flood),
-	    cmocka_unit_test(test_admission_no_eviction),
-	    cmocka_unit_test(test_admission_args),
-	    cmocka_unit_test(test_shared_references),
-	    cmocka_unit_test(test_args_and_hash),
+		cmocka_unit_test(test_burst_and_refill),
+		cmocka_unit_test(test_high_rate_precision),
+		cmocka_unit_test(test_clock_backwards),
+		cmocka_unit_test(test_keys_independent),
+		cmocka_unit_test(test_eviction_order),
+		cmocka_unit_test(test_eviction_seen_once_first),
+		cmocka_unit_test(test_fill_beyond_capacity),
+		cmocka_unit_test(test_admission_flood),
+		cmocka_unit_test(test_admission_no_eviction),
+		cmocka_unit_test(test_admission_args),
+		cmocka_unit_test(test_shared_references),
+		cmocka_unit_test(test_args_and_hash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,12 +100,12 @@ static void test_stderr_sink(void **state)
 {
 	(void)state;
 	assert_string_equal(stderr_output(0), "rxq-test: cannot open eth9\n"
-					       "rxq-test: warning: ring is small\n"
-					       "rxq-test: started\n");
+					      "rxq-test: warning: ring is small\n"
+					      "rxq-test: started\n");
 	assert_string_equal(stderr_output(1), "rxq-test: cannot open eth9\n"
-					       "rxq-test: warning: ring is small\n"
-					       "rxq-test: started\n"
-					       "rxq-test: detail 7\n");
+					      "rxq-test: warning: ring is small\n"
+					      "rxq-test: started\n"
+					      "rxq-test: detail 7\n");
 }
 
 int main(void)

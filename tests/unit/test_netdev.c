@@ -24,7 +24,7 @@ static int setup(void **state)
 
 static void test_sysfs(void **state)
 {
-	static const uint8_t mac[6] = {0x02, 0x52, 0x51, 0xaa, 0xbb, 0xcc};
+	static const uint8_t mac[6] = { 0x02, 0x52, 0x51, 0xaa, 0xbb, 0xcc };
 	struct rxq_netdev d;
 
 	(void)state;
@@ -72,7 +72,7 @@ static void test_errors(void **state)
 
 static void test_line_rate(void **state)
 {
-	struct rxq_netdev d = {.speed_mbps = 10000};
+	struct rxq_netdev d = { .speed_mbps = 10000 };
 
 	(void)state;
 	/* 64-byte frames on the wire (60 + FCS) plus 20 bytes of preamble and gap. */
@@ -85,7 +85,7 @@ static void test_line_rate(void **state)
 
 static void test_caps(void **state)
 {
-	int none[] = {RXQ_CAP_NET_RAW};
+	int none[] = { RXQ_CAP_NET_RAW };
 
 	(void)state;
 	assert_string_equal(rxq_cap__name(RXQ_CAP_NET_ADMIN), "CAP_NET_ADMIN");
@@ -100,7 +100,7 @@ static void test_caps(void **state)
 
 static void test_neigh_bad_family(void **state)
 {
-	struct rxq_addr a = {0};
+	struct rxq_addr a = { 0 };
 	uint8_t mac[6];
 
 	(void)state;
@@ -111,9 +111,9 @@ static void test_neigh_bad_family(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sysfs),      cmocka_unit_test(test_down_link),
-		cmocka_unit_test(test_errors),     cmocka_unit_test(test_line_rate),
-		cmocka_unit_test(test_caps),       cmocka_unit_test(test_neigh_bad_family),
+		cmocka_unit_test(test_sysfs),  cmocka_unit_test(test_down_link),
+		cmocka_unit_test(test_errors), cmocka_unit_test(test_line_rate),
+		cmocka_unit_test(test_caps),   cmocka_unit_test(test_neigh_bad_family),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

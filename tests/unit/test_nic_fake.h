@@ -96,8 +96,8 @@ static int fake_scripted(struct fake *f, const char *desc)
 	if (f->pos >= f->nscript)
 		fail_msg("unexpected request: %s", desc);
 	if (strcmp(f->script[f->pos].req, desc))
-		fail_msg("request %u:\n  expected %s\n  got      %s", f->pos + 1, f->script[f->pos].req,
-			 desc);
+		fail_msg("request %u:\n  expected %s\n  got      %s", f->pos + 1,
+			 f->script[f->pos].req, desc);
 	return f->script[f->pos++].err;
 }
 
@@ -196,7 +196,7 @@ static int fake_ioctl(void *ctx, const char *ifname, void *cmdp)
 	}
 	case ETHTOOL_GSTRINGS: {
 		static const char names[4][ETH_GSTRING_LEN] = { "rx_packets", "fdir_match",
-								 "fdir_miss", "rx_queue_4_packets" };
+								"fdir_miss", "rx_queue_4_packets" };
 		struct ethtool_gstrings *s = cmdp;
 
 		memcpy(s->data, names, sizeof(names));
@@ -408,7 +408,8 @@ static int fake_set_cb(const struct nlattr *a, void *data)
 		return MNL_CB_OK;
 	switch (s->cmd) {
 	case ETHTOOL_MSG_CHANNELS_SET:
-		assert_true(t >= ETHTOOL_A_CHANNELS_RX_COUNT && t <= ETHTOOL_A_CHANNELS_COMBINED_COUNT);
+		assert_true(t >= ETHTOOL_A_CHANNELS_RX_COUNT &&
+			    t <= ETHTOOL_A_CHANNELS_COMBINED_COUNT);
 		f->ch[t - ETHTOOL_A_CHANNELS_RX_MAX] = mnl_attr_get_u32(a);
 		break;
 	case ETHTOOL_MSG_COALESCE_SET:
@@ -565,10 +566,9 @@ static int fake_write(void *ctx, const char *path, const char *buf, size_t len)
 
 static inline struct rxq_sys_ops fake_sys(struct fake *f)
 {
-	struct rxq_sys_ops sys = { .ethtool_ioctl = fake_ioctl,
-				   .genl = fake_genl,
-				   .write_file = fake_write,
-				   .ctx = f };
+	struct rxq_sys_ops sys = {
+		.ethtool_ioctl = fake_ioctl, .genl = fake_genl, .write_file = fake_write, .ctx = f
+	};
 	return sys;
 }
 
@@ -603,11 +603,11 @@ static inline bool fake_logged(const char *needle)
 	return false;
 }
 
-#define assert_logged(s)                                                                          \
-	do {                                                                                      \
-		if (!fake_logged(s))                                                              \
-			fail_msg("expected a message containing '%s'; got '%s'", s,              \
-				 fake_nlog ? fake_log[0] : "(nothing)");                          \
+#define assert_logged(s)                                                            \
+	do {                                                                        \
+		if (!fake_logged(s))                                                \
+			fail_msg("expected a message containing '%s'; got '%s'", s, \
+				 fake_nlog ? fake_log[0] : "(nothing)");            \
 	} while (0)
 
 /* ---- fixture copies ---- */
@@ -629,8 +629,8 @@ static inline bool fixture_same(const char *name, const char *dir)
 {
 	char cmd[4096];
 
-	snprintf(cmd, sizeof(cmd), "diff -rq --no-dereference '%s/%s' '%s' >&2", getenv("RXQ_FIXTURES"),
-		 name, dir);
+	snprintf(cmd, sizeof(cmd), "diff -rq --no-dereference '%s/%s' '%s' >&2",
+		 getenv("RXQ_FIXTURES"), name, dir);
 	return system(cmd) == 0;
 }
 

@@ -94,7 +94,8 @@ static const char *indir_text(const uint32_t *t, unsigned n)
 
 	buf[0] = '\0';
 	for (i = 0; i < n; i++)
-		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%u", i ? "," : "", t[i]);
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%u", i ? "," : "",
+					 t[i]);
 	return buf;
 }
 
@@ -333,9 +334,8 @@ static void test_rss(void **state)
 		want[i] = i / 32;
 	assert_memory_equal(s->indir, want, sizeof(want));
 	/* No netlink RSS_SET (kernel < 6.17): the ioctl carries the table. */
-	fake_expect(&e->fake, expect_text("ETHTOOL_SRXFHINDIR size=128 indir=%s",
-					  indir_text(want, 128)),
-		    0);
+	fake_expect(&e->fake,
+		    expect_text("ETHTOOL_SRXFHINDIR size=128 indir=%s", indir_text(want, 128)), 0);
 	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
 	assert_memory_equal(e->fake.indir, want, sizeof(want));
 
@@ -384,9 +384,8 @@ static void test_rss_netlink(void **state)
 	assert_int_equal(rxq_nic__plan_rss(e->nic, e->plan, RXQ_NIC_RSS_EQUAL, NULL, 2), 0);
 	for (i = 0; i < 128; i++)
 		want[i] = i % 2;
-	fake_expect(&e->fake, expect_text("ETHTOOL_MSG_RSS_SET dev=eth3 indir=%s",
-					  indir_text(want, 128)),
-		    0);
+	fake_expect(&e->fake,
+		    expect_text("ETHTOOL_MSG_RSS_SET dev=eth3 indir=%s", indir_text(want, 128)), 0);
 	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
 	assert_memory_equal(e->fake.indir, want, sizeof(want));
 	/* --equal 9 on 8 queues */
@@ -420,7 +419,8 @@ static void test_flow(void **state)
 	char text[256];
 
 	(void)state;
-	assert_int_equal(rxq_flowspec__parse(&fs, "udp4 dst-ip 198.18.0.0/15 dst-port 53", &perr), 0);
+	assert_int_equal(rxq_flowspec__parse(&fs, "udp4 dst-ip 198.18.0.0/15 dst-port 53", &perr),
+			 0);
 	/* The driver wants a location: the last free one. */
 	e->fake.rule_used[63] = true;
 	e->fake.rules[63].flow_type = TCP_V4_FLOW;
@@ -521,8 +521,8 @@ static void test_knobs(void **state)
 	/* adaptive-rx is off already: only rx-usecs goes out. */
 	assert_int_equal(rxq_nic_plan__step(e->plan, 0)->nknobs, 1);
 	assert_int_equal(rxq_nic__plan_knobs(e->nic, e->plan, RXQ_NIC_PAUSE, pause, zero, 2), 0);
-	assert_int_equal(rxq_nic__plan_knobs(e->nic, e->plan, RXQ_NIC_FEATURES, feat, gro_ntuple, 2),
-			 0);
+	assert_int_equal(
+		rxq_nic__plan_knobs(e->nic, e->plan, RXQ_NIC_FEATURES, feat, gro_ntuple, 2), 0);
 	assert_int_equal(rxq_nic__plan_channels(e->nic, e->plan, 4), 0);
 	assert_int_equal(rxq_nic_plan__len(e->plan), 4);
 	fake_expect(&e->fake, "ETHTOOL_MSG_COALESCE_SET dev=eth3 rx-usecs=0", 0);
@@ -556,7 +556,8 @@ static void test_knobs(void **state)
 	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
 	/* Nothing to change. */
 	assert_int_equal(rxq_nic__plan_channels(e->nic, e->plan, 4), 0);
-	assert_int_equal(rxq_nic__plan_knobs(e->nic, e->plan, RXQ_NIC_FEATURES, feat + 1, one, 1), 0);
+	assert_int_equal(rxq_nic__plan_knobs(e->nic, e->plan, RXQ_NIC_FEATURES, feat + 1, one, 1),
+			 0);
 	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
 
 	/* A failing request is reported with the step and nothing stays half-done. */
@@ -650,8 +651,7 @@ static void test_xps_rfs(void **state)
 	assert_string_equal(rxq_nic_plan__step(e->plan, 0)->value, "32768\n");
 	assert_string_equal(rxq_nic_plan__step(e->plan, 4)->value, "8192\n");
 	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
-	assert_string_equal(root_file(e, "/sys/class/net/eth0/queues/rx-3/rps_flow_cnt"),
-			    "8192\n");
+	assert_string_equal(root_file(e, "/sys/class/net/eth0/queues/rx-3/rps_flow_cnt"), "8192\n");
 
 	/* Undo both, byte for byte. */
 	new_plan(e);
@@ -696,8 +696,8 @@ static void expect_isolate(struct env *e, const uint32_t *isolated, int fail_rul
 
 	for (i = 0; i < 128; i++)
 		orig[i] = i % 8;
-	fake_expect(&e->fake, expect_text("ETHTOOL_SRXFHINDIR size=128 indir=%s",
-					  indir_text(isolated, 128)),
+	fake_expect(&e->fake,
+		    expect_text("ETHTOOL_SRXFHINDIR size=128 indir=%s", indir_text(isolated, 128)),
 		    0);
 	fake_expect(&e->fake, "ETHTOOL_MSG_FEATURES_SET dev=eth3 flags=2 wanted=rx-ntuple-filter:1",
 		    0);
@@ -705,9 +705,11 @@ static void expect_isolate(struct env *e, const uint32_t *isolated, int fail_rul
 	if (fail_rule) {
 		/* Rollback, newest first. */
 		fake_expect(&e->fake,
-			    "ETHTOOL_MSG_FEATURES_SET dev=eth3 flags=2 wanted=rx-ntuple-filter:0", 0);
-		fake_expect(&e->fake, expect_text("ETHTOOL_SRXFHINDIR size=128 indir=%s",
-						  indir_text(orig, 128)),
+			    "ETHTOOL_MSG_FEATURES_SET dev=eth3 flags=2 wanted=rx-ntuple-filter:0",
+			    0);
+		fake_expect(&e->fake,
+			    expect_text("ETHTOOL_SRXFHINDIR size=128 indir=%s",
+					indir_text(orig, 128)),
 			    0);
 		return;
 	}

@@ -63,12 +63,13 @@ static void test_interrupts_ixgbe(void **state)
 
 static void test_interrupts_shapes(void **state)
 {
-	static const char shared[] = "           CPU0       CPU1\n"
-				     "  16:          3          4   IO-APIC  16-fasteoi   ehci, eth5\n"
-				     "  17:          1\n"
-				     " 120:          0          7   PCI-MSIX-0000:00:03.0   1-edge      "
-				     "virtio2-input.0\n"
-				     " LOC:      30611      30209   Local timer interrupts\n";
+	static const char shared[] =
+		"           CPU0       CPU1\n"
+		"  16:          3          4   IO-APIC  16-fasteoi   ehci, eth5\n"
+		"  17:          1\n"
+		" 120:          0          7   PCI-MSIX-0000:00:03.0   1-edge      "
+		"virtio2-input.0\n"
+		" LOC:      30611      30209   Local timer interrupts\n";
 	struct rxq_interrupts in;
 	const struct rxq_irq_line *l;
 

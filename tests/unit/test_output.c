@@ -195,9 +195,9 @@ static int json_lines_valid(const char *text)
 static void test_json_checker_rejects(void **state)
 {
 	static const char *const bad[] = {
-		"{\"a\":1,}",	"{\"a\":nan}",	   "{\"a\":01}", "{\"a\":\"x\ty\"}",
-		"{\"a\":\"\\x\"}", "{\"a\":1.}",	   "{a:1}",	 "{\"a\":1",
-		"{\"a\":inf}",	"{\"a\":\"\\u12\"}", "{\"a\" 1}",
+		"{\"a\":1,}",	   "{\"a\":nan}",	"{\"a\":01}", "{\"a\":\"x\ty\"}",
+		"{\"a\":\"\\x\"}", "{\"a\":1.}",	"{a:1}",      "{\"a\":1",
+		"{\"a\":inf}",	   "{\"a\":\"\\u12\"}", "{\"a\" 1}",
 	};
 
 	(void)state;
@@ -208,7 +208,8 @@ static void test_json_checker_rejects(void **state)
 		if (end && !*json_ws(end))
 			fail_msg("checker accepted %s", bad[i]);
 	}
-	assert_int_equal(json_lines_valid("{\"a\":[1,-2.5e3,true,null,{}],\"b\":\"\\u0001\"}\n"), 1);
+	assert_int_equal(json_lines_valid("{\"a\":[1,-2.5e3,true,null,{}],\"b\":\"\\u0001\"}\n"),
+			 1);
 }
 
 static void emit_all_kinds(struct rxq_out *o)
@@ -271,7 +272,9 @@ static void test_json_escaping(void **state)
 	rxq_out__begin(c.o, "we\"ird");
 	rxq_out__str(c.o, "s", "q\"b\\s\n\t\x01\x1f\x7f/\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 	rxq_out__str(c.o, "k\\ey", "");
-	rxq_out__str(c.o, "bad", "a\xff" "b\xc3");		 /* stray byte, truncated sequence */
+	rxq_out__str(c.o, "bad",
+		     "a\xff"
+		     "b\xc3"); /* stray byte, truncated sequence */
 	rxq_out__str(c.o, "overlong", "\xc0\xaf\xed\xa0\x80"); /* overlong '/', a surrogate */
 	rxq_out__str(c.o, "null", NULL);
 	rxq_out__end(c.o);
@@ -301,8 +304,9 @@ static void test_text_strings(void **state)
 	rxq_out__str(c.o, "both", "a \\b");
 	rxq_out__str(c.o, "null", NULL);
 	rxq_out__end(c.o);
-	assert_string_equal(c.buf, "plain=a-b/c:d empty=\"\" quote=\"say \\\"hi\\\"\" "
-				   "ctl=\"a\\nb\\tc\\x01\" slash=C:\\x both=\"a \\\\b\" null=\"\"\n");
+	assert_string_equal(c.buf,
+			    "plain=a-b/c:d empty=\"\" quote=\"say \\\"hi\\\"\" "
+			    "ctl=\"a\\nb\\tc\\x01\" slash=C:\\x both=\"a \\\\b\" null=\"\"\n");
 	capture_close(&c);
 }
 

@@ -151,7 +151,7 @@ static void check_prefixes(const uint8_t *frame, uint32_t len)
 static void test_csum_rfc1071(void **state)
 {
 	/* RFC 1071 section 3: these bytes sum to ddf2, so the checksum field is 220d. */
-	static const uint8_t bytes[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+	static const uint8_t bytes[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
 	uint8_t field[2];
 	uint16_t c;
 
@@ -274,49 +274,49 @@ struct real_frame {
 };
 
 static const struct real_frame real_frames[] = {
-    {"udp4 dns query",
-     "02000000000202000000000108004500003dd7c540004011d6c2c6120001c61200029c40003500297a6e12340100"
-     "000100000000000003777777076578616d706c6503636f6d0000010001",
-     4, IPPROTO_UDP, 14, 34, 61, 41, 40000, 53, 33, "198.18.0.1", "198.18.0.2", false, 6},
-    {"udp6 dns query",
-     "02000000000202000000000186dd600e49c900291140fd000000000000000000000000000001fd00000000000000"
-     "00000000000000029c41003500290c9112340100000100000000000003777777076578616d706c6503636f6d0000"
-     "010001",
-     6, IPPROTO_UDP, 14, 54, 81, 41, 40001, 53, 33, "fd00::1", "fd00::2", false, 6},
-    {"udp4 odd length, unpadded",
-     "02000000000202000000000108004500001fd7c640004011d6dfc6120001c61200029c400007000b04046f6464",
-     4, IPPROTO_UDP, 14, 34, 31, 11, 40000, 7, 3, "198.18.0.1", "198.18.0.2", false, 6},
-    {"tcp4 syn with options",
-     "02000000000202000000000108004500003cac6a40004006022ac6120001c61200029c43005093056f2e00000000"
-     "a002faf0bf480000020405b40402080aac30b6a3000000000103030a",
-     4, IPPROTO_TCP, 14, 34, 60, 40, 40003, 80, 0, "198.18.0.1", "198.18.0.2", false, 16},
-    {"icmp4 echo with record-route option",
-     "02000000000202000000000108004f00007c1f674000400196cfc6120001c612000201072708c612000100000000"
-     "000000000000000000000000000000000000000000000000000000000800502b34a300018404046b0000000028ee"
-     "030000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
-     4, IPPROTO_ICMP, 14, 74, 124, 64, 0, 0, 56, "198.18.0.1", "198.18.0.2", false, 2},
-    {"icmp6 echo",
-     "02000000000202000000000186dd600e9b0000403a40fd000000000000000000000000000001fd00000000000000"
-     "00000000000000028000408734a400018404046b00000000c511040000000000101112131415161718191a1b1c1d"
-     "1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
-     6, IPPROTO_ICMPV6, 14, 54, 104, 64, 0, 0, 56, "fd00::1", "fd00::2", false, 2},
-    {"icmp6 mld report after hop-by-hop header",
-     "33330000001602000000000286dd600000000024000100000000000000000000000000000000ff02000000000000"
-     "00000000000000163a000502000001008f006f880000000104000000ff0200000000000000000001ff000002",
-     6, IPPROTO_ICMPV6, 14, 62, 76, 28, 0, 0, 20, "::", "ff02::16", false, 2},
-    {"ipv4 last fragment",
-     "0200000000020200000000010800450000941f6900b94001ce1fc6120001c6120002c0c1c2c3c4c5c6c7c8c9cacb"
-     "cccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9"
-     "fafbfcfdfeff000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627"
-     "28292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
-     4, IPPROTO_ICMP, 14, 0, 148, 0, 0, 0, 128, "198.18.0.1", "198.18.0.2", true, 0},
-    {"ipv6 last fragment",
-     "02000000000202000000000186dd600e9b0000a82c40fd000000000000000000000000000001fd00000000000000"
-     "00000000000000023a0005a8d42e57e5a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbd"
-     "bebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaeb"
-     "ecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff000102030405060708090a0b0c0d0e0f10111213141516171819"
-     "1a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
-     6, IPPROTO_ICMPV6, 14, 0, 208, 0, 0, 0, 160, "fd00::1", "fd00::2", true, 0},
+	{ "udp4 dns query",
+	  "02000000000202000000000108004500003dd7c540004011d6c2c6120001c61200029c40003500297a6e12340100"
+	  "000100000000000003777777076578616d706c6503636f6d0000010001",
+	  4, IPPROTO_UDP, 14, 34, 61, 41, 40000, 53, 33, "198.18.0.1", "198.18.0.2", false, 6 },
+	{ "udp6 dns query",
+	  "02000000000202000000000186dd600e49c900291140fd000000000000000000000000000001fd00000000000000"
+	  "00000000000000029c41003500290c9112340100000100000000000003777777076578616d706c6503636f6d0000"
+	  "010001",
+	  6, IPPROTO_UDP, 14, 54, 81, 41, 40001, 53, 33, "fd00::1", "fd00::2", false, 6 },
+	{ "udp4 odd length, unpadded",
+	  "02000000000202000000000108004500001fd7c640004011d6dfc6120001c61200029c400007000b04046f6464",
+	  4, IPPROTO_UDP, 14, 34, 31, 11, 40000, 7, 3, "198.18.0.1", "198.18.0.2", false, 6 },
+	{ "tcp4 syn with options",
+	  "02000000000202000000000108004500003cac6a40004006022ac6120001c61200029c43005093056f2e00000000"
+	  "a002faf0bf480000020405b40402080aac30b6a3000000000103030a",
+	  4, IPPROTO_TCP, 14, 34, 60, 40, 40003, 80, 0, "198.18.0.1", "198.18.0.2", false, 16 },
+	{ "icmp4 echo with record-route option",
+	  "02000000000202000000000108004f00007c1f674000400196cfc6120001c612000201072708c612000100000000"
+	  "000000000000000000000000000000000000000000000000000000000800502b34a300018404046b0000000028ee"
+	  "030000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
+	  4, IPPROTO_ICMP, 14, 74, 124, 64, 0, 0, 56, "198.18.0.1", "198.18.0.2", false, 2 },
+	{ "icmp6 echo",
+	  "02000000000202000000000186dd600e9b0000403a40fd000000000000000000000000000001fd00000000000000"
+	  "00000000000000028000408734a400018404046b00000000c511040000000000101112131415161718191a1b1c1d"
+	  "1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
+	  6, IPPROTO_ICMPV6, 14, 54, 104, 64, 0, 0, 56, "fd00::1", "fd00::2", false, 2 },
+	{ "icmp6 mld report after hop-by-hop header",
+	  "33330000001602000000000286dd600000000024000100000000000000000000000000000000ff02000000000000"
+	  "00000000000000163a000502000001008f006f880000000104000000ff0200000000000000000001ff000002",
+	  6, IPPROTO_ICMPV6, 14, 62, 76, 28, 0, 0, 20, "::", "ff02::16", false, 2 },
+	{ "ipv4 last fragment",
+	  "0200000000020200000000010800450000941f6900b94001ce1fc6120001c6120002c0c1c2c3c4c5c6c7c8c9cacb"
+	  "cccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9"
+	  "fafbfcfdfeff000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627"
+	  "28292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+	  4, IPPROTO_ICMP, 14, 0, 148, 0, 0, 0, 128, "198.18.0.1", "198.18.0.2", true, 0 },
+	{ "ipv6 last fragment",
+	  "02000000000202000000000186dd600e9b0000a82c40fd000000000000000000000000000001fd00000000000000"
+	  "00000000000000023a0005a8d42e57e5a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbd"
+	  "bebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaeb"
+	  "ecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff000102030405060708090a0b0c0d0e0f10111213141516171819"
+	  "1a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+	  6, IPPROTO_ICMPV6, 14, 0, 208, 0, 0, 0, 160, "fd00::1", "fd00::2", true, 0 },
 };
 
 static void test_parse_real_frames(void **state)
@@ -440,7 +440,8 @@ static void test_parse_real_details(void **state)
 static struct rxq_pkt_spec base_spec(int l3, uint8_t proto)
 {
 	struct rxq_pkt_spec s;
-	static const uint8_t dmac[6] = {0x02, 0, 0, 0, 0, 0x02}, smac[6] = {0x02, 0, 0, 0, 0, 0x01};
+	static const uint8_t dmac[6] = { 0x02, 0, 0, 0, 0, 0x02 },
+			     smac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
 	memset(&s, 0, sizeof(s));
 	memcpy(s.dst_mac, dmac, 6);
@@ -514,9 +515,9 @@ static int roundtrip(const struct rxq_pkt_spec *s, uint8_t *frame, struct rxq_pk
 		ip_hdr = pkt->ip_hlen;
 	}
 	assert_int_equal(
-	    pkt->l3_len,
-	    ip_hdr + (first && s->ip_proto != 253 ? (s->ip_proto == IPPROTO_TCP ? 20 : 8) : 0) +
-		s->payload_len);
+		pkt->l3_len,
+		ip_hdr + (first && s->ip_proto != 253 ? (s->ip_proto == IPPROTO_TCP ? 20 : 8) : 0) +
+			s->payload_len);
 	if (first && s->ip_proto != 253) {
 		assert_int_equal(pkt->l4_off, pkt->l3_off + ip_hdr);
 		assert_int_equal(pkt->l4_len, pkt->l3_len - ip_hdr);
@@ -564,9 +565,9 @@ static int roundtrip(const struct rxq_pkt_spec *s, uint8_t *frame, struct rxq_pk
 				const uint8_t *rh = pkt->ip6ext[i].data;
 
 				if (s->ip6ext[i].type == IPPROTO_ROUTING && rh[3])
-					want =
-					    ref_l4_csum(frame, pkt->l3_off, 6, rh + 8, s->ip_proto,
-							pkt->l4_off, pkt->l4_len, at);
+					want = ref_l4_csum(frame, pkt->l3_off, 6, rh + 8,
+							   s->ip_proto, pkt->l4_off, pkt->l4_len,
+							   at);
 			}
 		}
 		assert_int_equal(be16(frame + pkt->l4_off + at), want);
@@ -580,7 +581,7 @@ static int roundtrip(const struct rxq_pkt_spec *s, uint8_t *frame, struct rxq_pk
 
 static void test_build_udp4(void **state)
 {
-	static const uint8_t opts[8] = {0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00};
+	static const uint8_t opts[8] = { 0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00 };
 	static const uint8_t payload[] = "hello, rxq";
 	struct rxq_pkt_spec s = base_spec(4, IPPROTO_UDP);
 	uint8_t frame[4096];
@@ -622,9 +623,9 @@ static void test_build_udp6_ext(void **state)
 {
 	/* Hop-by-hop with a router alert and PadN; a routing header with no segments left; a
 	 * destination options header with PadN. */
-	static const uint8_t hbh[6] = {0x05, 0x02, 0x00, 0x00, 0x01, 0x00};
-	static const uint8_t rh[22] = {0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x00};
-	static const uint8_t dopt[14] = {0x01, 0x0c};
+	static const uint8_t hbh[6] = { 0x05, 0x02, 0x00, 0x00, 0x01, 0x00 };
+	static const uint8_t rh[22] = { 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x00 };
+	static const uint8_t dopt[14] = { 0x01, 0x0c };
 	struct rxq_pkt_spec s = base_spec(6, IPPROTO_UDP);
 	uint8_t frame[4096];
 	struct rxq_pkt pkt;
@@ -635,9 +636,9 @@ static void test_build_udp6_ext(void **state)
 	len = roundtrip(&s, frame, &pkt);
 	assert_int_equal(len, 14 + 40 + 8 + 100);
 	s.nip6ext = 3;
-	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_HOPOPTS, 8, hbh};
-	s.ip6ext[1] = (struct rxq_ip6_ext){IPPROTO_ROUTING, 24, rh};
-	s.ip6ext[2] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 16, dopt};
+	s.ip6ext[0] = (struct rxq_ip6_ext){ IPPROTO_HOPOPTS, 8, hbh };
+	s.ip6ext[1] = (struct rxq_ip6_ext){ IPPROTO_ROUTING, 24, rh };
+	s.ip6ext[2] = (struct rxq_ip6_ext){ IPPROTO_DSTOPTS, 16, dopt };
 	s.nvlan = 1;
 	s.vlan[0].tci = 7;
 	len = roundtrip(&s, frame, &pkt);
@@ -653,7 +654,7 @@ static void test_build_udp6_routing_in_flight(void **state)
 {
 	/* Segment routing header, one segment left: the checksum uses Segment List[0], the final
 	 * destination (RFC 8200 8.1). */
-	uint8_t srh[22] = {0x04, 0x01, 0x00, 0x00, 0x00, 0x00};
+	uint8_t srh[22] = { 0x04, 0x01, 0x00, 0x00, 0x00, 0x00 };
 	struct rxq_pkt_spec s = base_spec(6, IPPROTO_UDP);
 	uint8_t frame[4096];
 	struct rxq_pkt pkt;
@@ -662,13 +663,13 @@ static void test_build_udp6_routing_in_flight(void **state)
 	(void)state;
 	memcpy(srh + 6, &final.v6, 16);
 	s.nip6ext = 1;
-	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_ROUTING, 24, srh};
+	s.ip6ext[0] = (struct rxq_ip6_ext){ IPPROTO_ROUTING, 24, srh };
 	s.payload_len = 20;
 	roundtrip(&s, frame, &pkt);
 	/* The same frame checksummed against the IPv6 destination would differ. */
-	assert_int_not_equal(
-	    be16(frame + pkt.l4_off + 6),
-	    ref_l4_csum(frame, pkt.l3_off, 6, NULL, IPPROTO_UDP, pkt.l4_off, pkt.l4_len, 6));
+	assert_int_not_equal(be16(frame + pkt.l4_off + 6),
+			     ref_l4_csum(frame, pkt.l3_off, 6, NULL, IPPROTO_UDP, pkt.l4_off,
+					 pkt.l4_len, 6));
 }
 
 static void test_build_tcp4(void **state)
@@ -696,7 +697,7 @@ static void test_build_tcp4(void **state)
 
 static void test_build_icmp(void **state)
 {
-	static const uint8_t payload[] = {1, 2, 3, 4, 5, 6, 7};
+	static const uint8_t payload[] = { 1, 2, 3, 4, 5, 6, 7 };
 	struct rxq_pkt_spec s = base_spec(4, IPPROTO_ICMP);
 	uint8_t frame[4096];
 	struct rxq_pkt pkt;
@@ -726,7 +727,7 @@ static void test_build_icmp(void **state)
 
 static void test_build_fragments(void **state)
 {
-	static const uint8_t opts[4] = {0x01, 0x01, 0x01, 0x00};
+	static const uint8_t opts[4] = { 0x01, 0x01, 0x01, 0x00 };
 	struct rxq_pkt_spec s = base_spec(4, IPPROTO_UDP);
 	uint8_t frame[4096];
 	struct rxq_pkt pkt;
@@ -753,7 +754,7 @@ static void test_build_fragments(void **state)
 
 	s = base_spec(6, IPPROTO_TCP);
 	s.nip6ext = 1;
-	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_FRAGMENT, 8, NULL};
+	s.ip6ext[0] = (struct rxq_ip6_ext){ IPPROTO_FRAGMENT, 8, NULL };
 	s.frag_id = 0xa5a5c3c3;
 	s.more_frags = true;
 	s.payload_len = 48;
@@ -770,7 +771,7 @@ static void test_build_fragments(void **state)
 
 static void test_build_other_proto(void **state)
 {
-	static const uint8_t payload[] = {0xaa, 0xbb, 0xcc};
+	static const uint8_t payload[] = { 0xaa, 0xbb, 0xcc };
 	struct rxq_pkt_spec s = base_spec(4, 253); /* experimental protocol number */
 	uint8_t frame[4096];
 	struct rxq_pkt pkt;
@@ -784,7 +785,7 @@ static void test_build_other_proto(void **state)
 
 static void test_build_errors(void **state)
 {
-	static const uint8_t opts[4] = {1, 1, 1, 0};
+	static const uint8_t opts[4] = { 1, 1, 1, 0 };
 	static const uint8_t hbh[6];
 	struct rxq_pkt_spec s = base_spec(4, IPPROTO_UDP);
 	uint8_t frame[4096];
@@ -825,14 +826,14 @@ static void test_build_errors(void **state)
 	assert_int_equal(rxq_pkt__build(frame, sizeof(frame), &s), -EINVAL);
 	s = base_spec(6, IPPROTO_UDP);
 	s.nip6ext = 2;
-	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 8, hbh};
-	s.ip6ext[1] = (struct rxq_ip6_ext){IPPROTO_HOPOPTS, 8, hbh};
+	s.ip6ext[0] = (struct rxq_ip6_ext){ IPPROTO_DSTOPTS, 8, hbh };
+	s.ip6ext[1] = (struct rxq_ip6_ext){ IPPROTO_HOPOPTS, 8, hbh };
 	assert_int_equal(rxq_pkt__build(frame, sizeof(frame), &s), -EINVAL);
-	s.ip6ext[1] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 12, hbh};
+	s.ip6ext[1] = (struct rxq_ip6_ext){ IPPROTO_DSTOPTS, 12, hbh };
 	assert_int_equal(rxq_pkt__build(frame, sizeof(frame), &s), -EINVAL);
-	s.ip6ext[1] = (struct rxq_ip6_ext){IPPROTO_TCP, 8, hbh};
+	s.ip6ext[1] = (struct rxq_ip6_ext){ IPPROTO_TCP, 8, hbh };
 	assert_int_equal(rxq_pkt__build(frame, sizeof(frame), &s), -EINVAL);
-	s.ip6ext[1] = (struct rxq_ip6_ext){IPPROTO_FRAGMENT, 8, NULL};
+	s.ip6ext[1] = (struct rxq_ip6_ext){ IPPROTO_FRAGMENT, 8, NULL };
 	assert_int_equal(rxq_pkt__build(frame, sizeof(frame), &s), 14 + 56 + 8);
 }
 
@@ -949,28 +950,28 @@ static const struct {
 	const char *name, *hex;
 	bool partial;
 } kernel_frames[] = {
-    {"udp4 dns query, partial",
-     "02525100000202525100000108004500003db2cd40004011fbbac6120001c6120002edb1003500298c6212340100"
-     "000100000000000003777777076578616d706c6503636f6d0000010001",
-     true},
-    {"udp6 dns query, partial",
-     "02525100000202525100000186dd600f758700291140fd000000000000000000000000000001fd00000000000000"
-     "0000000000000002a72b00350029fa3e12340100000100000000000003777777076578616d706c6503636f6d0000"
-     "010001",
-     true},
-    {"tcp4 syn, partial",
-     "02525100000202525100000108004500003c851540004006297fc6120001c612000289840035b69f5a0f00000000"
-     "a002faf08c560000020405b40402080a4d8d6362000000000103030a",
-     true},
-    {"tcp6 syn, partial",
-     "02525100000202525100000186dd6000221c00280640fd000000000000000000000000000001fd00000000000000"
-     "0000000000000002a6800035d0624d9400000000a002fd20fa320000020405a00402080abe23d3fa000000000103"
-     "030a",
-     true},
-    {"tcp4 rst from the kernel's reply path, complete",
-     "025251000001025251000002080045000028000040004006aea8c6120002c61200010035898400000000b69f5a10"
-     "50140000893f0000",
-     false},
+	{ "udp4 dns query, partial",
+	  "02525100000202525100000108004500003db2cd40004011fbbac6120001c6120002edb1003500298c6212340100"
+	  "000100000000000003777777076578616d706c6503636f6d0000010001",
+	  true },
+	{ "udp6 dns query, partial",
+	  "02525100000202525100000186dd600f758700291140fd000000000000000000000000000001fd00000000000000"
+	  "0000000000000002a72b00350029fa3e12340100000100000000000003777777076578616d706c6503636f6d0000"
+	  "010001",
+	  true },
+	{ "tcp4 syn, partial",
+	  "02525100000202525100000108004500003c851540004006297fc6120001c612000289840035b69f5a0f00000000"
+	  "a002faf08c560000020405b40402080a4d8d6362000000000103030a",
+	  true },
+	{ "tcp6 syn, partial",
+	  "02525100000202525100000186dd6000221c00280640fd000000000000000000000000000001fd00000000000000"
+	  "0000000000000002a6800035d0624d9400000000a002fd20fa320000020405a00402080abe23d3fa000000000103"
+	  "030a",
+	  true },
+	{ "tcp4 rst from the kernel's reply path, complete",
+	  "025251000001025251000002080045000028000040004006aea8c6120002c61200010035898400000000b69f5a10"
+	  "50140000893f0000",
+	  false },
 };
 
 static void test_csum_partial_kernel_frames(void **state)
@@ -991,9 +992,9 @@ static void test_csum_partial_kernel_frames(void **state)
 		assert_true(rxq_pkt__csum_complete(frame, &pkt) == kernel_frames[i].partial);
 		/* complete afterwards, and only the two checksum bytes changed */
 		assert_true(rxq_pkt__csum_ok(frame, &pkt));
-		assert_int_equal(be16(frame + at), ref_l4_csum(frame, pkt.l3_off, pkt.l3, NULL,
-							       pkt.ip_proto, pkt.l4_off, pkt.l4_len,
-							       (size_t)(at - pkt.l4_off)));
+		assert_int_equal(be16(frame + at),
+				 ref_l4_csum(frame, pkt.l3_off, pkt.l3, NULL, pkt.ip_proto,
+					     pkt.l4_off, pkt.l4_len, (size_t)(at - pkt.l4_off)));
 		assert_memory_equal(frame, orig, (size_t)at);
 		assert_memory_equal(frame + at + 2, orig + at + 2, len - (size_t)at - 2);
 		/* a second pass finds nothing to do */
@@ -1028,9 +1029,10 @@ static void test_csum_partial_built(void **state)
 		uint32_t payload;
 		uint8_t nvlan;
 	} cases[] = {
-	    {4, IPPROTO_UDP, 0, 0},   {4, IPPROTO_UDP, 33, 1},  {6, IPPROTO_UDP, 1, 2},
-	    {6, IPPROTO_UDP, 1400, 0}, {4, IPPROTO_TCP, 0, 0},  {4, IPPROTO_TCP, 999, 2},
-	    {6, IPPROTO_TCP, 4, 1},   {6, IPPROTO_TCP, 3000, 0},
+		{ 4, IPPROTO_UDP, 0, 0 }, { 4, IPPROTO_UDP, 33, 1 },
+		{ 6, IPPROTO_UDP, 1, 2 }, { 6, IPPROTO_UDP, 1400, 0 },
+		{ 4, IPPROTO_TCP, 0, 0 }, { 4, IPPROTO_TCP, 999, 2 },
+		{ 6, IPPROTO_TCP, 4, 1 }, { 6, IPPROTO_TCP, 3000, 0 },
 	};
 	uint8_t frame[4096], good[4096];
 
@@ -1117,7 +1119,7 @@ static void test_csum_partial_other_states_untouched(void **state)
 static void test_csum_partial_routing_header(void **state)
 {
 	/* The sender's pseudo-header holds the final destination (RFC 8200 8.1), not the IPv6 one. */
-	uint8_t srh[22] = {0x04, 0x01, 0x00, 0x00, 0x00, 0x00};
+	uint8_t srh[22] = { 0x04, 0x01, 0x00, 0x00, 0x00, 0x00 };
 	struct rxq_pkt_spec s = base_spec(6, IPPROTO_UDP);
 	struct rxq_addr final = addr("fd00::99");
 	uint8_t frame[4096], good[4096];
@@ -1127,7 +1129,7 @@ static void test_csum_partial_routing_header(void **state)
 	(void)state;
 	memcpy(srh + 6, &final.v6, 16);
 	s.nip6ext = 1;
-	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_ROUTING, 24, srh};
+	s.ip6ext[0] = (struct rxq_ip6_ext){ IPPROTO_ROUTING, 24, srh };
 	s.payload_len = 20;
 	assert_true(rxq_pkt__build(good, sizeof(good), &s) > 0);
 	len = build_partial(&s, frame, &pkt, final.b);
@@ -1353,8 +1355,8 @@ static void test_malformed_ipv6(void **state)
 
 	/* Hop-by-hop in second place. */
 	s.nip6ext = 2;
-	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 8, pad};
-	s.ip6ext[1] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 8, pad};
+	s.ip6ext[0] = (struct rxq_ip6_ext){ IPPROTO_DSTOPTS, 8, pad };
+	s.ip6ext[1] = (struct rxq_ip6_ext){ IPPROTO_DSTOPTS, 8, pad };
 	len = build(&s, frame);
 	assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_OK);
 	frame[14 + 40] = IPPROTO_HOPOPTS;
@@ -1364,8 +1366,8 @@ static void test_malformed_ipv6(void **state)
 	frame[14 + 40 + 8 + 1] = 5;
 	assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_MALFORMED);
 	/* Two fragment headers. */
-	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_FRAGMENT, 8, NULL};
-	s.ip6ext[1] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 8, pad};
+	s.ip6ext[0] = (struct rxq_ip6_ext){ IPPROTO_FRAGMENT, 8, NULL };
+	s.ip6ext[1] = (struct rxq_ip6_ext){ IPPROTO_DSTOPTS, 8, pad };
 	len = build(&s, frame);
 	assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_OK);
 	frame[14 + 40] = IPPROTO_FRAGMENT;
@@ -1376,13 +1378,13 @@ static void test_malformed_ipv6(void **state)
 	 * would make a valid ninth.
 	 */
 	{
-		static const uint8_t two[16] = {IPPROTO_NONE, 0, 0, 0, 0, 0, 0, 0,
-						IPPROTO_NONE, 0, 0, 0, 0, 0, 0, 0};
+		static const uint8_t two[16] = { IPPROTO_NONE, 0, 0, 0, 0, 0, 0, 0,
+						 IPPROTO_NONE, 0, 0, 0, 0, 0, 0, 0 };
 		struct rxq_pkt_spec m = base_spec(6, IPPROTO_DSTOPTS);
 
 		m.nip6ext = RXQ_MAX_IP6EXT - 1;
 		for (int i = 0; i < RXQ_MAX_IP6EXT - 1; i++)
-			m.ip6ext[i] = (struct rxq_ip6_ext){IPPROTO_DSTOPTS, 8, pad};
+			m.ip6ext[i] = (struct rxq_ip6_ext){ IPPROTO_DSTOPTS, 8, pad };
 		m.payload = two;
 		m.payload_len = sizeof(two);
 		len = build(&m, frame);
@@ -1399,7 +1401,7 @@ static void test_malformed_ipv6(void **state)
 	ip[5] = 4;
 	assert_int_equal(parse(frame, len, &pkt), RXQ_PKT_MALFORMED);
 	/* Non-first fragment that would reassemble beyond 65535 bytes. */
-	s.ip6ext[0] = (struct rxq_ip6_ext){IPPROTO_FRAGMENT, 8, NULL};
+	s.ip6ext[0] = (struct rxq_ip6_ext){ IPPROTO_FRAGMENT, 8, NULL };
 	s.frag_off = 65528;
 	s.payload_len = 7;
 	len = build(&s, frame);
@@ -1412,30 +1414,30 @@ static void test_malformed_ipv6(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_csum_rfc1071),
-	    cmocka_unit_test(test_csum_random_vs_reference),
-	    cmocka_unit_test(test_csum_replace16),
-	    cmocka_unit_test(test_parse_real_frames),
-	    cmocka_unit_test(test_parse_real_details),
-	    cmocka_unit_test(test_build_udp4),
-	    cmocka_unit_test(test_build_udp6_ext),
-	    cmocka_unit_test(test_build_udp6_routing_in_flight),
-	    cmocka_unit_test(test_build_tcp4),
-	    cmocka_unit_test(test_build_icmp),
-	    cmocka_unit_test(test_build_fragments),
-	    cmocka_unit_test(test_build_other_proto),
-	    cmocka_unit_test(test_build_errors),
-	    cmocka_unit_test(test_fix_csum_after_rewrite),
-	    cmocka_unit_test(test_udp_csum_never_zero),
-	    cmocka_unit_test(test_csum_partial_kernel_frames),
-	    cmocka_unit_test(test_csum_partial_built),
-	    cmocka_unit_test(test_csum_partial_other_states_untouched),
-	    cmocka_unit_test(test_csum_partial_routing_header),
-	    cmocka_unit_test(test_csum_partial_udp_zero),
-	    cmocka_unit_test(test_malformed_eth),
-	    cmocka_unit_test(test_malformed_ipv4),
-	    cmocka_unit_test(test_malformed_l4),
-	    cmocka_unit_test(test_malformed_ipv6),
+		cmocka_unit_test(test_csum_rfc1071),
+		cmocka_unit_test(test_csum_random_vs_reference),
+		cmocka_unit_test(test_csum_replace16),
+		cmocka_unit_test(test_parse_real_frames),
+		cmocka_unit_test(test_parse_real_details),
+		cmocka_unit_test(test_build_udp4),
+		cmocka_unit_test(test_build_udp6_ext),
+		cmocka_unit_test(test_build_udp6_routing_in_flight),
+		cmocka_unit_test(test_build_tcp4),
+		cmocka_unit_test(test_build_icmp),
+		cmocka_unit_test(test_build_fragments),
+		cmocka_unit_test(test_build_other_proto),
+		cmocka_unit_test(test_build_errors),
+		cmocka_unit_test(test_fix_csum_after_rewrite),
+		cmocka_unit_test(test_udp_csum_never_zero),
+		cmocka_unit_test(test_csum_partial_kernel_frames),
+		cmocka_unit_test(test_csum_partial_built),
+		cmocka_unit_test(test_csum_partial_other_states_untouched),
+		cmocka_unit_test(test_csum_partial_routing_header),
+		cmocka_unit_test(test_csum_partial_udp_zero),
+		cmocka_unit_test(test_malformed_eth),
+		cmocka_unit_test(test_malformed_ipv4),
+		cmocka_unit_test(test_malformed_l4),
+		cmocka_unit_test(test_malformed_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,9 +148,9 @@ static void test_cpus_online_nth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_u64),     cmocka_unit_test(test_si_and_duration),
+		cmocka_unit_test(test_u64),	    cmocka_unit_test(test_si_and_duration),
 		cmocka_unit_test(test_addr_prefix), cmocka_unit_test(test_mac),
-		cmocka_unit_test(test_cpulist), cmocka_unit_test(test_cpus_online_nth),
+		cmocka_unit_test(test_cpulist),	    cmocka_unit_test(test_cpus_online_nth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,10 +63,10 @@ static void write_file(const char *path, const void *bytes, size_t len)
 }
 
 #define NFRAMES 5
-static const uint32_t frame_lens[NFRAMES] = {60, 1, 1514, 9018, 262144};
+static const uint32_t frame_lens[NFRAMES] = { 60, 1, 1514, 9018, 262144 };
 static const struct timespec frame_ts[NFRAMES] = {
-	{1700000000, 123456789}, {1700000000, 999999999}, {1700000001, 0},
-	{0, 1},			 {4000000000, 500000500},
+	{ 1700000000, 123456789 }, { 1700000000, 999999999 }, { 1700000001, 0 }, { 0, 1 },
+	{ 4000000000, 500000500 },
 };
 
 static uint8_t frame_byte(unsigned frame, uint32_t i)
@@ -90,20 +90,20 @@ static void write_frames(const char *path, bool nanosec)
 	/* Longer than any reader accepts: refused, and the file stays valid. */
 	assert_int_equal(rxq_pcap_writer__write(w, buf, 262145, &frame_ts[0]), -EMSGSIZE);
 	/* Outside what the format holds: refused rather than wrapped. */
-	assert_int_equal(rxq_pcap_writer__write(w, buf, 60, &(struct timespec){-1, 0}), -ERANGE);
-	assert_int_equal(rxq_pcap_writer__write(w, buf, 60, &(struct timespec){1ll << 32, 0}),
+	assert_int_equal(rxq_pcap_writer__write(w, buf, 60, &(struct timespec){ -1, 0 }), -ERANGE);
+	assert_int_equal(rxq_pcap_writer__write(w, buf, 60, &(struct timespec){ 1ll << 32, 0 }),
 			 -ERANGE);
-	assert_int_equal(rxq_pcap_writer__write(w, buf, 60, &(struct timespec){1, 1000000000}),
+	assert_int_equal(rxq_pcap_writer__write(w, buf, 60, &(struct timespec){ 1, 1000000000 }),
 			 -ERANGE);
 	assert_int_equal(rxq_pcap_writer__close(w), 0);
 	free(buf);
 }
 
-static const enum rxq_pcap_read_mode modes[] = {RXQ_PCAP_READ_MAP, RXQ_PCAP_READ_LIBPCAP};
+static const enum rxq_pcap_read_mode modes[] = { RXQ_PCAP_READ_MAP, RXQ_PCAP_READ_LIBPCAP };
 
 static void open_mode(struct rxq_pcap_reader **r, const char *path, enum rxq_pcap_read_mode mode)
 {
-	struct rxq_pcap_reader_opts opts = {.sz = sizeof(opts), .mode = mode};
+	struct rxq_pcap_reader_opts opts = { .sz = sizeof(opts), .mode = mode };
 
 	assert_int_equal(rxq_pcap_reader__open_opts(r, path, &opts), 0);
 	assert_non_null(*r);
@@ -204,7 +204,7 @@ static void test_timestamp_now(void **state)
 {
 	struct rxq_pcap_writer *w = NULL;
 	struct rxq_pcap_reader *r = NULL;
-	static const uint8_t frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct timespec before, after, ts;
 	const uint8_t *got;
 	uint32_t len;
@@ -364,7 +364,7 @@ static void test_byte_orders(void **state)
 		cap_header(&c, swapped, nanosec, 65535, 1);
 		cap_record(&c, 1700000000, nanosec ? 999999999 : 999999, 60, 60, 0);
 		cap_record(&c, 4000000000u, 1, 14, 1514, 1); /* cut short by the capture */
-		cap_record(&c, 0, 0, 0, 0, 2);		      /* empty */
+		cap_record(&c, 0, 0, 0, 0, 2); /* empty */
 		cap_write(&c, "orders.pcap", path, sizeof(path));
 		for (unsigned m = 0; m < RXQ_ARRAY_SIZE(modes); m++) {
 			open_mode(&r, path, modes[m]);
@@ -476,7 +476,7 @@ static void test_damaged(void **state)
 /* Headers the mapped reader does not take: refused when it must map, libpcap's otherwise. */
 static void test_headers(void **state)
 {
-	struct rxq_pcap_reader_opts map = {.sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP};
+	struct rxq_pcap_reader_opts map = { .sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP };
 	struct rxq_pcap_reader *r = NULL;
 	struct capture c;
 	const uint8_t *frame;
@@ -559,10 +559,10 @@ static void put_le32(struct capture *c, uint32_t v)
 /* pcapng stays on libpcap's path, as before the mapped reader. */
 static void test_pcapng(void **state)
 {
-	struct rxq_pcap_reader_opts map = {.sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP};
+	struct rxq_pcap_reader_opts map = { .sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP };
 	struct rxq_pcap_frame batch[2];
 	struct rxq_pcap_reader *r = NULL;
-	struct capture c = {0};
+	struct capture c = { 0 };
 	uint8_t frame[60];
 	char path[128];
 
@@ -573,7 +573,7 @@ static void test_pcapng(void **state)
 	put_le32(&c, 0x0a0d0d0a);
 	put_le32(&c, 28);
 	put_le32(&c, 0x1a2b3c4d);
-	put_le32(&c, 1);	  /* version 1.0 */
+	put_le32(&c, 1); /* version 1.0 */
 	put_le32(&c, 0xffffffff); /* section length: unknown */
 	put_le32(&c, 0xffffffff);
 	put_le32(&c, 28);
@@ -680,7 +680,7 @@ static void test_libpcap_batches(void **state)
 /* RXQ_PCAP_READER chooses the reader for the default mode only. */
 static void test_reader_env(void **state)
 {
-	struct rxq_pcap_reader_opts map = {.sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP};
+	struct rxq_pcap_reader_opts map = { .sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP };
 	struct rxq_pcap_reader *r;
 	struct capture c;
 	char path[128];
@@ -796,7 +796,7 @@ static void test_writer_full(void **state)
 {
 	static const uint8_t frame[100];
 	struct rxq_pcap_writer *w = NULL;
-	struct timespec ts = {1, 0};
+	struct timespec ts = { 1, 0 };
 	uint64_t frames, bytes;
 	struct stat st;
 	char path[128];
@@ -843,13 +843,13 @@ static void test_writer_full(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_usec),	cmocka_unit_test(test_roundtrip_nsec),
-		cmocka_unit_test(test_timestamp_now),	cmocka_unit_test(test_reader_errors),
+		cmocka_unit_test(test_roundtrip_usec),	 cmocka_unit_test(test_roundtrip_nsec),
+		cmocka_unit_test(test_timestamp_now),	 cmocka_unit_test(test_reader_errors),
 		cmocka_unit_test(test_truncated_record), cmocka_unit_test(test_writer_errors),
-		cmocka_unit_test(test_writer_full),	cmocka_unit_test(test_byte_orders),
-		cmocka_unit_test(test_damaged),		cmocka_unit_test(test_headers),
-		cmocka_unit_test(test_pcapng),		cmocka_unit_test(test_pipe),
-		cmocka_unit_test(test_libpcap_batches), cmocka_unit_test(test_reader_env),
+		cmocka_unit_test(test_writer_full),	 cmocka_unit_test(test_byte_orders),
+		cmocka_unit_test(test_damaged),		 cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_pcapng),		 cmocka_unit_test(test_pipe),
+		cmocka_unit_test(test_libpcap_batches),	 cmocka_unit_test(test_reader_env),
 		cmocka_unit_test(test_huge_file),
 	};
 

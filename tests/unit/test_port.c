@@ -54,26 +54,26 @@ static void test_errors(void **state)
 		unsigned col;
 		const char *msg;
 	} cases[] = {
-		{"", ALL, 1, "empty port"},
-		{"eth0", ALL, 1, "has no port type"},
-		{"xpd:eth0~1", ALL, 1, "unknown port type 'xpd'"},
-		{"packet:", ALL, 8, "missing interface name"},
-		{"packet:eth0~1", ALL, 12, "packet: ports take no queue"},
-		{"packet:averyveryverylongname0", ALL, 8, "longer than 15"},
-		{"packet:a/b", ALL, 9, "character '/'"},
-		{"xdp:~1", ALL, 5, "missing interface name"},
-		{"xdp:eth0~", ALL, 10, "missing queue after '~'"},
-		{"xdp:eth0~x", ALL, 10, "queue 'x' is not a number"},
-		{"xdp:eth0~1,,2", ALL, 12, "empty queue"},
-		{"xdp:eth0~1,1", ALL, 12, "queue 1 given twice"},
-		{"xdp:eth0~0-2,2", ALL, 14, "queue 2 given twice"},
-		{"xdp:eth0~3-1", ALL, 10, "runs backwards"},
-		{"xdp:eth0~1-", ALL, 12, "missing queue number"},
-		{"xdp:eth0~70000", ALL, 10, "too large"},
-		{"xdp:eth0~0-999", ALL, 10, "more than 256 queues"},
-		{"pcap:", ALL, 6, "missing file name"},
-		{"packet:eth0", RXQ_PORT_XDP | RXQ_PORT_PCAP, 1, "use xdp:IF~Q or pcap:FILE"},
-		{"pcap:x", RXQ_PORT_XDP, 1, "use xdp:IF~Q"},
+		{ "", ALL, 1, "empty port" },
+		{ "eth0", ALL, 1, "has no port type" },
+		{ "xpd:eth0~1", ALL, 1, "unknown port type 'xpd'" },
+		{ "packet:", ALL, 8, "missing interface name" },
+		{ "packet:eth0~1", ALL, 12, "packet: ports take no queue" },
+		{ "packet:averyveryverylongname0", ALL, 8, "longer than 15" },
+		{ "packet:a/b", ALL, 9, "character '/'" },
+		{ "xdp:~1", ALL, 5, "missing interface name" },
+		{ "xdp:eth0~", ALL, 10, "missing queue after '~'" },
+		{ "xdp:eth0~x", ALL, 10, "queue 'x' is not a number" },
+		{ "xdp:eth0~1,,2", ALL, 12, "empty queue" },
+		{ "xdp:eth0~1,1", ALL, 12, "queue 1 given twice" },
+		{ "xdp:eth0~0-2,2", ALL, 14, "queue 2 given twice" },
+		{ "xdp:eth0~3-1", ALL, 10, "runs backwards" },
+		{ "xdp:eth0~1-", ALL, 12, "missing queue number" },
+		{ "xdp:eth0~70000", ALL, 10, "too large" },
+		{ "xdp:eth0~0-999", ALL, 10, "more than 256 queues" },
+		{ "pcap:", ALL, 6, "missing file name" },
+		{ "packet:eth0", RXQ_PORT_XDP | RXQ_PORT_PCAP, 1, "use xdp:IF~Q or pcap:FILE" },
+		{ "pcap:x", RXQ_PORT_XDP, 1, "use xdp:IF~Q" },
 	};
 	struct rxq_port_spec sp;
 	struct rxq_parse_error err;
@@ -94,8 +94,8 @@ static void test_errors(void **state)
 
 static void test_format_roundtrip(void **state)
 {
-	static const char *specs[] = {"packet:eth0", "xdp:gen0~3", "xdp:gen0~2,0,1", "xdp:eth1",
-				      "pcap:/tmp/x.pcap"};
+	static const char *specs[] = { "packet:eth0", "xdp:gen0~3", "xdp:gen0~2,0,1", "xdp:eth1",
+				       "pcap:/tmp/x.pcap" };
 	struct rxq_port_spec a, b;
 	char buf[256];
 
@@ -112,7 +112,7 @@ static void test_format_roundtrip(void **state)
 
 static void test_resolve(void **state)
 {
-	struct rxq_netdev dev = {.name = "dut0", .rx_queues = 4, .tx_queues = 4};
+	struct rxq_netdev dev = { .name = "dut0", .rx_queues = 4, .tx_queues = 4 };
 	struct rxq_port_spec sp;
 	struct rxq_parse_error err;
 

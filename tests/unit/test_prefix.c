@@ -119,7 +119,8 @@ static void test_host_bits_duplicates_and_defaults(void **state)
 	a = addr6("fd00:1:2:3::ffff"); /* host bits beyond /48 are ignored */
 	assert_int_equal(rxq_prefix_set__add(set, &a, 48, 20), 0);
 	a = addr6("fd00:1:2::");
-	assert_int_equal(rxq_prefix_set__add(set, &a, 48, 10), 0); /* the same prefix: smaller wins */
+	assert_int_equal(rxq_prefix_set__add(set, &a, 48, 10),
+			 0); /* the same prefix: smaller wins */
 	assert_int_equal(rxq_prefix_set__add(set, &a, 48, 30), 0);
 	a = addr6("::");
 	assert_int_equal(rxq_prefix_set__add(set, &a, 0, 40), 0);
@@ -214,7 +215,8 @@ static void test_random_against_model(void **state)
 		assert_int_equal(rxq_prefix_set__build(set), 0);
 		for (i = 0; i < PROBES; i++) {
 			struct rxq_addr a = random_probe(ps, n, rng() % 3 ? AF_INET : AF_INET6);
-			uint32_t want = model_lookup(ps, n, &a), got = rxq_prefix_set__lookup(set, &a);
+			uint32_t want = model_lookup(ps, n, &a),
+				 got = rxq_prefix_set__lookup(set, &a);
 
 			if (want != got) {
 				char text[INET6_ADDRSTRLEN];

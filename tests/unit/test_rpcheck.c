@@ -36,9 +36,9 @@ static int fake_ask(struct rxq_rpcheck *c, const uint8_t *src, const uint8_t *ds
 
 static void test_cache(void **state)
 {
-	static const uint8_t good[4] = {198, 18, 0, 1}, bad[4] = {198, 19, 0, 1},
-			     dst[4] = {198, 18, 0, 2};
-	struct rxq_rpcheck_opts o = {.sz = sizeof(o), .entries = 64, .ttl_ns = 1000};
+	static const uint8_t good[4] = { 198, 18, 0, 1 }, bad[4] = { 198, 19, 0, 1 },
+			     dst[4] = { 198, 18, 0, 2 };
+	struct rxq_rpcheck_opts o = { .sz = sizeof(o), .entries = 64, .ttl_ns = 1000 };
 	struct rxq_rpcheck_stats st;
 	struct rxq_rpcheck *c;
 
@@ -75,8 +75,8 @@ static void test_cache(void **state)
 
 static void test_flood_of_sources(void **state)
 {
-	static const uint8_t dst[4] = {198, 18, 0, 2};
-	struct rxq_rpcheck_opts o = {.sz = sizeof(o), .entries = 16};
+	static const uint8_t dst[4] = { 198, 18, 0, 2 };
+	struct rxq_rpcheck_opts o = { .sz = sizeof(o), .entries = 16 };
 	struct rxq_rpcheck *c;
 	unsigned i;
 
@@ -87,7 +87,7 @@ static void test_flood_of_sources(void **state)
 	next_answer = 0;
 	/* every new source is one question and every answer is right, however small the cache */
 	for (i = 0; i < 5000; i++) {
-		uint8_t src[4] = {198, (uint8_t)(18 + i % 2), (uint8_t)(i >> 8), (uint8_t)i};
+		uint8_t src[4] = { 198, (uint8_t)(18 + i % 2), (uint8_t)(i >> 8), (uint8_t)i };
 
 		assert_int_equal(rxq_rpcheck__ipv4(c, src, dst, 0, 10), i % 2 == 0);
 	}
@@ -114,9 +114,9 @@ static void test_rp_filter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cache),
-	    cmocka_unit_test(test_flood_of_sources),
-	    cmocka_unit_test(test_rp_filter),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_flood_of_sources),
+		cmocka_unit_test(test_rp_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,12 +57,14 @@ static void frame_build(struct frame *f, const struct fspec *fs)
 
 	memset(&s, 0, sizeof(s));
 	s.l3 = fs->l3 == 6 ? RXQ_L3_IPV6 : RXQ_L3_IPV4;
-	assert_int_equal(
-	    rxq_parse_addr(fs->src ? fs->src : (fs->l3 == 6 ? "fd00::1" : "198.18.0.1"), &s.src),
-	    0);
-	assert_int_equal(
-	    rxq_parse_addr(fs->dst ? fs->dst : (fs->l3 == 6 ? "fd00::2" : "198.18.0.2"), &s.dst),
-	    0);
+	assert_int_equal(rxq_parse_addr(fs->src ? fs->src :
+						  (fs->l3 == 6 ? "fd00::1" : "198.18.0.1"),
+					&s.src),
+			 0);
+	assert_int_equal(rxq_parse_addr(fs->dst ? fs->dst :
+						  (fs->l3 == 6 ? "fd00::2" : "198.18.0.2"),
+					&s.dst),
+			 0);
 	s.ip_proto = fs->proto ? fs->proto : IPPROTO_UDP;
 	s.src_port = fs->sport;
 	s.dst_port = fs->dport;
@@ -92,7 +94,7 @@ static void frame_build(struct frame *f, const struct fspec *fs)
 	assert_int_equal(f->res, RXQ_PKT_OK);
 }
 
-#define FRAME(f, ...) frame_build((f), &(struct fspec){__VA_ARGS__})
+#define FRAME(f, ...) frame_build((f), &(struct fspec){ __VA_ARGS__ })
 
 /* A DNS query as a resolver sends it, built by hand so the rules tests stand on their own. */
 static uint32_t dns_query(uint8_t *b, size_t cap, const char *name, uint16_t qtype, uint16_t flags)
@@ -128,7 +130,7 @@ static uint32_t dns_query(uint8_t *b, size_t cap, const char *name, uint16_t qty
 
 static struct rxq_rules *load_opts(const char *text, const struct rxq_rules_opts *opts)
 {
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 	struct rxq_rules *rs = NULL;
 	int ret = rxq_rules__load_buf(&rs, text, strlen(text), opts, &err);
 
@@ -178,14 +180,14 @@ static bool native_matches(const char *expr, const struct frame *f)
 /* ---- parsing ---- */
 
 static const char example[] =
-    "# rxq-offload rules\n"
-    "drop   src net 198.51.100.0/24                  # plain prefix rule\n"
-    "drop   udp and udp[8:2] & 0x8000 != 0           # any tcpdump (pcap-filter) expression\n"
-    "drop   dns qname *.attack.example               # DNS question name, with * and ? wildcards\n"
-    "\n"
-    "pass   dns qname example.com qtype A\n"
-    "limit  100/s per src  udp dst port 53           # token bucket per source address\n"
-    "default pass\n";
+	"# rxq-offload rules\n"
+	"drop   src net 198.51.100.0/24                  # plain prefix rule\n"
+	"drop   udp and udp[8:2] & 0x8000 != 0           # any tcpdump (pcap-filter) expression\n"
+	"drop   dns qname *.attack.example               # DNS question name, with * and ? wildcards\n"
+	"\n"
+	"pass   dns qname example.com qtype A\n"
+	"limit  100/s per src  udp dst port 53           # token bucket per source address\n"
+	"default pass\n";
 
 static void test_parse_example(void **state)
 {
@@ -227,12 +229,12 @@ static void test_parse_example(void **state)
 	assert_string_equal(rxq_verdict__str(RXQ_VERDICT_LIMIT), "limit");
 	assert_string_equal(rxq_verdict__str(RXQ_VERDICT_ERROR), "error");
 	{
-		struct rxq_parse_error e = {.line = 12, .col = 7};
+		struct rxq_parse_error e = { .line = 12, .col = 7 };
 
 		strcpy(e.msg, "unknown action 'dorp' (expected drop, pass, limit)");
 		assert_string_equal(
-		    rxq_rules_error__format(buf, sizeof(buf), "rules.conf", &e),
-		    "rules.conf:12:7: unknown action 'dorp' (expected drop, pass, limit)");
+			rxq_rules_error__format(buf, sizeof(buf), "rules.conf", &e),
+			"rules.conf:12:7: unknown action 'dorp' (expected drop, pass, limit)");
 		e.line = 0;
 		strcpy(e.msg, "cannot open: No such file or directory");
 		assert_string_equal(rxq_rules_error__format(buf, sizeof(buf), "r", &e),
@@ -246,98 +248,104 @@ struct bad_case {
 	const char *msg;
 };
 
-#define NEVER                                                                                      \
-	"match expression can never match (it requires two different protocols or address "        \
+#define NEVER                                                                               \
+	"match expression can never match (it requires two different protocols or address " \
 	"families)"
 #define QTYPES	      "A, AAAA, ANY, TXT, MX, NS, CNAME, SOA, PTR, SRV, TYPEnn or a number"
 #define RATE_HELP     "(expected N/s with N from 1 to 1G, e.g. 100/s or 10k/s)"
 #define PATTERN_CHARS "(allowed: letters, digits, '-', '_', '.', '*', '?')"
 
 static const struct bad_case bad_cases[] = {
-    {"dorp src net 198.51.100.0/24\ndefault pass\n", 1, 1,
-     "unknown action 'dorp' (expected drop, pass, limit)"},
-    {"# c\n      dorp udp\ndefault pass\n", 2, 7,
-     "unknown action 'dorp' (expected drop, pass, limit)"},
-    {"default pass\ndefault drop\n", 2, 1, "second 'default' (the first is on line 1)"},
-    {"drop udp\ndefault\n", 2, 9, "expected 'pass' or 'drop' after 'default'"},
-    {"default limit\n", 1, 9, "unknown default action 'limit' (expected pass or drop)"},
-    {"default pass now\n", 1, 14, "unexpected 'now' after 'default pass'"},
-    {"default pass\ndrop udp\n", 2, 1,
-     "rule after 'default' (line 1): the default must be the last rule"},
-    {"limit\ndefault pass\n", 1, 7,
-     "missing rate after 'limit' (limit RATE/s per src|dst|flow [new N/s] MATCH)"},
-    {"limit 100 per src udp\ndefault pass\n", 1, 7, "bad rate '100' " RATE_HELP},
-    {"limit 0/s per src udp\ndefault pass\n", 1, 7, "bad rate '0/s' " RATE_HELP},
-    {"limit 100/m per src udp\ndefault pass\n", 1, 7, "bad rate '100/m' " RATE_HELP},
-    {"limit 2G/s per src udp\ndefault pass\n", 1, 7, "bad rate '2G/s' " RATE_HELP},
-    {"limit x/s per src udp\ndefault pass\n", 1, 7, "bad rate 'x/s' " RATE_HELP},
-    {"limit /s per src udp\ndefault pass\n", 1, 7, "bad rate '/s' " RATE_HELP},
-    {"limit 100/s src udp\ndefault pass\n", 1, 13,
-     "expected 'per src', 'per dst' or 'per flow' after the rate"},
-    {"limit 100/s\ndefault pass\n", 1, 13,
-     "expected 'per src', 'per dst' or 'per flow' after the rate"},
-    {"limit 100/s per\ndefault pass\n", 1, 17, "missing key after 'per' (expected src, dst, flow)"},
-    {"limit 100/s per port udp\ndefault pass\n", 1, 17,
-     "unknown limit key 'port' (expected src, dst, flow)"},
-    {"limit 100/s per src\ndefault pass\n", 1, 21, "missing match expression after 'per src'"},
-    {"limit 10/s per src new\ndefault pass\n", 1, 24,
-     "missing rate after 'new' (new N/s, e.g. new 1000/s)"},
-    {"limit 10/s per src new udp\ndefault pass\n", 1, 24, "bad new-key rate 'udp' " RATE_HELP},
-    {"limit 10/s per src new 0/s udp\ndefault pass\n", 1, 24, "bad new-key rate '0/s' " RATE_HELP},
-    {"limit 10/s per src new 2G/s udp\ndefault pass\n", 1, 24,
-     "bad new-key rate '2G/s' " RATE_HELP},
-    {"limit 10/s per src new 1000 udp\ndefault pass\n", 1, 24,
-     "bad new-key rate '1000' " RATE_HELP},
-    {"limit 10/s per src new 1k/m udp\ndefault pass\n", 1, 24,
-     "bad new-key rate '1k/m' " RATE_HELP},
-    {"limit 10/s per src new 1k/s new 2k/s udp\ndefault pass\n", 1, 29, "'new' given twice"},
-    {"limit 10/s per src new 1k/s\ndefault pass\n", 1, 29,
-     "missing match expression after 'new 1k/s'"},
-    {"limit 10/s new 1k/s per src udp\ndefault pass\n", 1, 12,
-     "'new N/s' goes after the key (limit RATE/s per src|dst|flow new N/s MATCH)"},
-    {"drop udp\n\tlimit 10/s per flow  new  -1/s udp\ndefault pass\n", 2, 28,
-     "bad new-key rate '-1/s' " RATE_HELP},
-    {"drop\ndefault pass\n", 1, 6, "missing match expression after 'drop'"},
-    {"pass   # nothing\ndefault pass\n", 1, 6, "missing match expression after 'pass'"},
-    {"drop src net 198.51.100.0/33\ndefault pass\n", 1, 14,
-     "bad prefix length in '198.51.100.0/33' (at most 32 for IPv4)"},
-    {"drop dst net fd00::/129\ndefault pass\n", 1, 14,
-     "bad prefix length in 'fd00::/129' (at most 128 for IPv6)"},
-    {"drop src net 198.51.100.1/24\ndefault pass\n", 1, 14,
-     "prefix '198.51.100.1/24' has host bits set (did you mean 198.51.100.0/24?)"},
-    {"drop udp and net fd00::1/8\ndefault pass\n", 1, 18,
-     "prefix 'fd00::1/8' has host bits set (did you mean fd00::/8?)"},
-    {"drop udp dst port 70000\ndefault pass\n", 1, 19, "bad port '70000' (expected 0-65535)"},
-    {"drop ip proto 300\ndefault pass\n", 1, 15, "bad protocol '300' (expected 0-255)"},
-    {"drop udp and tcp\ndefault pass\n", 1, 6, NEVER},
-    {"drop ip6 and src net 198.51.100.0/24\ndefault pass\n", 1, 6, NEVER},
-    {"drop icmp and port 53\ndefault pass\n", 1, 6, NEVER},
-    {"drop udp and and\ndefault pass\n", 1, 6,
-     "bad match expression: can't parse filter expression: syntax error"},
-    {"pass   host 198.51.100.0/24\ndefault pass\n", 1, 8,
-     "bad match expression: Mask syntax for networks only"},
-    {"drop dns\ndefault pass\n", 1, 10,
-     "expected 'qname' after 'dns' (dns qname PATTERN [qtype TYPE])"},
-    {"drop dns name x.example\ndefault pass\n", 1, 10,
-     "expected 'qname' after 'dns' (dns qname PATTERN [qtype TYPE])"},
-    {"drop dns qname\ndefault pass\n", 1, 16, "missing name pattern after 'qname'"},
-    {"drop dns qname a/b.example\ndefault pass\n", 1, 17,
-     "bad character '/' in name pattern " PATTERN_CHARS},
-    {"drop dns qname a..example\ndefault pass\n", 1, 18,
-     "empty label in name pattern 'a..example'"},
-    {"drop dns qname .example\ndefault pass\n", 1, 16, "empty label in name pattern '.example'"},
-    {"drop dns qname x.example foo\ndefault pass\n", 1, 26,
-     "unexpected 'foo' after the name pattern (only 'qtype TYPE' may follow)"},
-    {"drop dns qname x.example qtype A qtype AAAA\ndefault pass\n", 1, 34, "'qtype' given twice"},
-    {"drop dns qname x.example qtype\ndefault pass\n", 1, 32,
-     "missing type after 'qtype' (e.g. A, AAAA, ANY, TXT)"},
-    {"drop dns qname x.example qtype AAA\ndefault pass\n", 1, 32,
-     "unknown qtype 'AAA' (expected " QTYPES ")"},
-    {"", 1, 1, "no rules (the file needs at least a final 'default pass' or 'default drop')"},
-    {"# only comments\n\n   \n", 1, 1,
-     "no rules (the file needs at least a final 'default pass' or 'default drop')"},
-    {"drop udp\n\npass tcp\n# end\n", 3, 1,
-     "missing 'default pass' or 'default drop' after the last rule"},
+	{ "dorp src net 198.51.100.0/24\ndefault pass\n", 1, 1,
+	  "unknown action 'dorp' (expected drop, pass, limit)" },
+	{ "# c\n      dorp udp\ndefault pass\n", 2, 7,
+	  "unknown action 'dorp' (expected drop, pass, limit)" },
+	{ "default pass\ndefault drop\n", 2, 1, "second 'default' (the first is on line 1)" },
+	{ "drop udp\ndefault\n", 2, 9, "expected 'pass' or 'drop' after 'default'" },
+	{ "default limit\n", 1, 9, "unknown default action 'limit' (expected pass or drop)" },
+	{ "default pass now\n", 1, 14, "unexpected 'now' after 'default pass'" },
+	{ "default pass\ndrop udp\n", 2, 1,
+	  "rule after 'default' (line 1): the default must be the last rule" },
+	{ "limit\ndefault pass\n", 1, 7,
+	  "missing rate after 'limit' (limit RATE/s per src|dst|flow [new N/s] MATCH)" },
+	{ "limit 100 per src udp\ndefault pass\n", 1, 7, "bad rate '100' " RATE_HELP },
+	{ "limit 0/s per src udp\ndefault pass\n", 1, 7, "bad rate '0/s' " RATE_HELP },
+	{ "limit 100/m per src udp\ndefault pass\n", 1, 7, "bad rate '100/m' " RATE_HELP },
+	{ "limit 2G/s per src udp\ndefault pass\n", 1, 7, "bad rate '2G/s' " RATE_HELP },
+	{ "limit x/s per src udp\ndefault pass\n", 1, 7, "bad rate 'x/s' " RATE_HELP },
+	{ "limit /s per src udp\ndefault pass\n", 1, 7, "bad rate '/s' " RATE_HELP },
+	{ "limit 100/s src udp\ndefault pass\n", 1, 13,
+	  "expected 'per src', 'per dst' or 'per flow' after the rate" },
+	{ "limit 100/s\ndefault pass\n", 1, 13,
+	  "expected 'per src', 'per dst' or 'per flow' after the rate" },
+	{ "limit 100/s per\ndefault pass\n", 1, 17,
+	  "missing key after 'per' (expected src, dst, flow)" },
+	{ "limit 100/s per port udp\ndefault pass\n", 1, 17,
+	  "unknown limit key 'port' (expected src, dst, flow)" },
+	{ "limit 100/s per src\ndefault pass\n", 1, 21,
+	  "missing match expression after 'per src'" },
+	{ "limit 10/s per src new\ndefault pass\n", 1, 24,
+	  "missing rate after 'new' (new N/s, e.g. new 1000/s)" },
+	{ "limit 10/s per src new udp\ndefault pass\n", 1, 24,
+	  "bad new-key rate 'udp' " RATE_HELP },
+	{ "limit 10/s per src new 0/s udp\ndefault pass\n", 1, 24,
+	  "bad new-key rate '0/s' " RATE_HELP },
+	{ "limit 10/s per src new 2G/s udp\ndefault pass\n", 1, 24,
+	  "bad new-key rate '2G/s' " RATE_HELP },
+	{ "limit 10/s per src new 1000 udp\ndefault pass\n", 1, 24,
+	  "bad new-key rate '1000' " RATE_HELP },
+	{ "limit 10/s per src new 1k/m udp\ndefault pass\n", 1, 24,
+	  "bad new-key rate '1k/m' " RATE_HELP },
+	{ "limit 10/s per src new 1k/s new 2k/s udp\ndefault pass\n", 1, 29, "'new' given twice" },
+	{ "limit 10/s per src new 1k/s\ndefault pass\n", 1, 29,
+	  "missing match expression after 'new 1k/s'" },
+	{ "limit 10/s new 1k/s per src udp\ndefault pass\n", 1, 12,
+	  "'new N/s' goes after the key (limit RATE/s per src|dst|flow new N/s MATCH)" },
+	{ "drop udp\n\tlimit 10/s per flow  new  -1/s udp\ndefault pass\n", 2, 28,
+	  "bad new-key rate '-1/s' " RATE_HELP },
+	{ "drop\ndefault pass\n", 1, 6, "missing match expression after 'drop'" },
+	{ "pass   # nothing\ndefault pass\n", 1, 6, "missing match expression after 'pass'" },
+	{ "drop src net 198.51.100.0/33\ndefault pass\n", 1, 14,
+	  "bad prefix length in '198.51.100.0/33' (at most 32 for IPv4)" },
+	{ "drop dst net fd00::/129\ndefault pass\n", 1, 14,
+	  "bad prefix length in 'fd00::/129' (at most 128 for IPv6)" },
+	{ "drop src net 198.51.100.1/24\ndefault pass\n", 1, 14,
+	  "prefix '198.51.100.1/24' has host bits set (did you mean 198.51.100.0/24?)" },
+	{ "drop udp and net fd00::1/8\ndefault pass\n", 1, 18,
+	  "prefix 'fd00::1/8' has host bits set (did you mean fd00::/8?)" },
+	{ "drop udp dst port 70000\ndefault pass\n", 1, 19, "bad port '70000' (expected 0-65535)" },
+	{ "drop ip proto 300\ndefault pass\n", 1, 15, "bad protocol '300' (expected 0-255)" },
+	{ "drop udp and tcp\ndefault pass\n", 1, 6, NEVER },
+	{ "drop ip6 and src net 198.51.100.0/24\ndefault pass\n", 1, 6, NEVER },
+	{ "drop icmp and port 53\ndefault pass\n", 1, 6, NEVER },
+	{ "drop udp and and\ndefault pass\n", 1, 6,
+	  "bad match expression: can't parse filter expression: syntax error" },
+	{ "pass   host 198.51.100.0/24\ndefault pass\n", 1, 8,
+	  "bad match expression: Mask syntax for networks only" },
+	{ "drop dns\ndefault pass\n", 1, 10,
+	  "expected 'qname' after 'dns' (dns qname PATTERN [qtype TYPE])" },
+	{ "drop dns name x.example\ndefault pass\n", 1, 10,
+	  "expected 'qname' after 'dns' (dns qname PATTERN [qtype TYPE])" },
+	{ "drop dns qname\ndefault pass\n", 1, 16, "missing name pattern after 'qname'" },
+	{ "drop dns qname a/b.example\ndefault pass\n", 1, 17,
+	  "bad character '/' in name pattern " PATTERN_CHARS },
+	{ "drop dns qname a..example\ndefault pass\n", 1, 18,
+	  "empty label in name pattern 'a..example'" },
+	{ "drop dns qname .example\ndefault pass\n", 1, 16,
+	  "empty label in name pattern '.example'" },
+	{ "drop dns qname x.example foo\ndefault pass\n", 1, 26,
+	  "unexpected 'foo' after the name pattern (only 'qtype TYPE' may follow)" },
+	{ "drop dns qname x.example qtype A qtype AAAA\ndefault pass\n", 1, 34,
+	  "'qtype' given twice" },
+	{ "drop dns qname x.example qtype\ndefault pass\n", 1, 32,
+	  "missing type after 'qtype' (e.g. A, AAAA, ANY, TXT)" },
+	{ "drop dns qname x.example qtype AAA\ndefault pass\n", 1, 32,
+	  "unknown qtype 'AAA' (expected " QTYPES ")" },
+	{ "", 1, 1, "no rules (the file needs at least a final 'default pass' or 'default drop')" },
+	{ "# only comments\n\n   \n", 1, 1,
+	  "no rules (the file needs at least a final 'default pass' or 'default drop')" },
+	{ "drop udp\n\npass tcp\n# end\n", 3, 1,
+	  "missing 'default pass' or 'default drop' after the last rule" },
 };
 
 static void test_parse_errors(void **state)
@@ -347,7 +355,7 @@ static void test_parse_errors(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *c = &bad_cases[i];
-		struct rxq_parse_error err = {0};
+		struct rxq_parse_error err = { 0 };
 		struct rxq_rules *rs = NULL;
 
 		print_message("case %zu: %s\n", i, c->msg);
@@ -361,7 +369,7 @@ static void test_parse_errors(void **state)
 	/* As the tool shows them. */
 	{
 		static const char text[] = "drop udp\n\tlimit 10/s per flow  new  -1/s udp\n";
-		struct rxq_parse_error err = {0};
+		struct rxq_parse_error err = { 0 };
 		struct rxq_rules *rs = NULL;
 		char buf[256];
 
@@ -390,26 +398,27 @@ static void assert_escaped(const char *s)
 }
 
 static const struct bad_case escape_cases[] = {
-    /* A word that would turn the terminal red and set its title. */
-    {"dorp\x1b[31m\x1b]0;owned\x07 udp\ndefault pass\n", 1, 1,
-     "unknown action 'dorp\\x1b[31m\\x1b]0;owned\\x07' (expected drop, pass, limit)"},
-    /* A lone control byte where one character is reported. */
-    {"drop dns qname a\x01.example\ndefault pass\n", 1, 17,
-     "bad character '\\x01' in name pattern " PATTERN_CHARS},
-    /* The backslash itself, so that an escape in the file is not mistaken for one of ours. */
-    {"limit 10/s per src new 1\\x1bk/s udp\ndefault pass\n", 1, 24,
-     "bad new-key rate '1\\\\x1bk/s' " RATE_HELP},
-    /* Bytes above 0x7f: C1 controls (0x9b is CSI) and UTF-8 alike. */
-    {"default \x9b"
-     "2J\xc3\xa9\n",
-     1, 9, "unknown default action '\\x9b2J\\xc3\\xa9' (expected pass or drop)"},
-    /* Through libpcap's message (a backslash quotes a name in pcap-filter). */
-    {"drop port \\\x1b[2J\ndefault pass\n", 1, 6, "bad match expression: unknown port '\\x1b[2J'"},
+	/* A word that would turn the terminal red and set its title. */
+	{ "dorp\x1b[31m\x1b]0;owned\x07 udp\ndefault pass\n", 1, 1,
+	  "unknown action 'dorp\\x1b[31m\\x1b]0;owned\\x07' (expected drop, pass, limit)" },
+	/* A lone control byte where one character is reported. */
+	{ "drop dns qname a\x01.example\ndefault pass\n", 1, 17,
+	  "bad character '\\x01' in name pattern " PATTERN_CHARS },
+	/* The backslash itself, so that an escape in the file is not mistaken for one of ours. */
+	{ "limit 10/s per src new 1\\x1bk/s udp\ndefault pass\n", 1, 24,
+	  "bad new-key rate '1\\\\x1bk/s' " RATE_HELP },
+	/* Bytes above 0x7f: C1 controls (0x9b is CSI) and UTF-8 alike. */
+	{ "default \x9b"
+	  "2J\xc3\xa9\n",
+	  1, 9, "unknown default action '\\x9b2J\\xc3\\xa9' (expected pass or drop)" },
+	/* Through libpcap's message (a backslash quotes a name in pcap-filter). */
+	{ "drop port \\\x1b[2J\ndefault pass\n", 1, 6,
+	  "bad match expression: unknown port '\\x1b[2J'" },
 };
 
 static void test_error_escapes(void **state)
 {
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 	struct rxq_rules *rs = NULL;
 	char buf[600], line[1100], small[8];
 	size_t i;
@@ -461,7 +470,7 @@ static void test_error_escapes(void **state)
 
 static void test_parse_limits(void **state)
 {
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 	struct rxq_rules *rs = NULL;
 	char *text;
 	size_t i, off = 0, cap = (size_t)(RXQ_RULES_MAX + 2) * 10;
@@ -536,7 +545,7 @@ static void test_parse_limits(void **state)
 static void test_load_file(void **state)
 {
 	static const char bad[] = "drop udp\n  dorp tcp\ndefault pass\n";
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 	struct rxq_rules *rs = NULL;
 	char path[64], msg[512];
 	int fd;
@@ -568,9 +577,9 @@ static void test_load_file(void **state)
 	assert_int_equal(rxq_rules__load_file(&rs, "/nonexistent/rules.conf", NULL, &err), -ENOENT);
 	assert_string_equal(err.msg, "cannot open: No such file or directory");
 	assert_int_equal(err.line, 0);
-	assert_string_equal(
-	    rxq_rules_error__format(msg, sizeof(msg), "/nonexistent/rules.conf", &err),
-	    "/nonexistent/rules.conf: cannot open: No such file or directory");
+	assert_string_equal(rxq_rules_error__format(msg, sizeof(msg), "/nonexistent/rules.conf",
+						    &err),
+			    "/nonexistent/rules.conf: cannot open: No such file or directory");
 	assert_int_equal(rxq_rules__load_file(&rs, "/", NULL, &err), -EISDIR);
 	assert_string_equal(err.msg, "cannot read: Is a directory");
 	assert_null(rs);
@@ -723,41 +732,41 @@ static void test_port_proto_match(void **state)
 static void test_native_equals_pcap(void **state)
 {
 	static const char *const exprs[] = {
-	    "src net 198.51.100.0/24",
-	    "dst net 198.18.0.0/15",
-	    "net 198.51.100.0/24",
-	    "src host 198.51.100.7",
-	    "host 198.18.0.2",
-	    "src net fd00::/8",
-	    "dst host fd00::2",
-	    "net fd00:1::/32",
-	    "src net 0.0.0.0/0",
-	    "udp",
-	    "tcp",
-	    "icmp",
-	    "icmp6",
-	    "ip",
-	    "ip6",
-	    "sctp",
-	    "ip proto 17",
-	    "ip6 proto 17",
-	    "ip proto 6",
-	    "ip proto 132",
-	    "port 53",
-	    "src port 53",
-	    "dst port 53",
-	    "udp dst port 53",
-	    "tcp dst port 80",
-	    "udp port 53",
-	    "tcp src port 1024",
-	    "sctp dst port 9",
-	    "port 9",
-	    "udp and dst port 53",
-	    "src net 198.51.100.0/24 and udp dst port 53",
-	    "src net 198.51.100.0/24 && dst port 53",
-	    "ip and udp",
-	    "ip6 and tcp and port 443",
-	    "dst port 53 and src port 4000",
+		"src net 198.51.100.0/24",
+		"dst net 198.18.0.0/15",
+		"net 198.51.100.0/24",
+		"src host 198.51.100.7",
+		"host 198.18.0.2",
+		"src net fd00::/8",
+		"dst host fd00::2",
+		"net fd00:1::/32",
+		"src net 0.0.0.0/0",
+		"udp",
+		"tcp",
+		"icmp",
+		"icmp6",
+		"ip",
+		"ip6",
+		"sctp",
+		"ip proto 17",
+		"ip6 proto 17",
+		"ip proto 6",
+		"ip proto 132",
+		"port 53",
+		"src port 53",
+		"dst port 53",
+		"udp dst port 53",
+		"tcp dst port 80",
+		"udp port 53",
+		"tcp src port 1024",
+		"sctp dst port 9",
+		"port 9",
+		"udp and dst port 53",
+		"src net 198.51.100.0/24 and udp dst port 53",
+		"src net 198.51.100.0/24 && dst port 53",
+		"ip and udp",
+		"ip6 and tcp and port 443",
+		"dst port 53 and src port 4000",
 	};
 	struct frame frames[12];
 	size_t i, j, nframes = 0;
@@ -975,9 +984,9 @@ static void test_first_match_random(void **state)
 		for (k = r->plen; k < bits; k++)
 			r->prefix.b[k / 8] &= (uint8_t) ~(0x80 >> (k % 8));
 		off += (size_t)sprintf(text + off, "%s %snet %s/%u\n", r->drop ? "drop" : "pass",
-				       r->dir == 1   ? "src "
-				       : r->dir == 2 ? "dst "
-						     : "",
+				       r->dir == 1 ? "src " :
+				       r->dir == 2 ? "dst " :
+						     "",
 				       rxq_addr_str(&r->prefix, abuf, sizeof(abuf)), r->plen);
 	}
 	sprintf(text + off, "default pass\n");
@@ -986,7 +995,7 @@ static void test_first_match_random(void **state)
 
 	for (p = 0; p < NPKTS; p++) {
 		bool v6 = rand() % 4 == 0;
-		struct fspec fs = {.l3 = v6 ? 6 : 4, .sport = 1, .dport = (uint16_t)(rand() % 8)};
+		struct fspec fs = { .l3 = v6 ? 6 : 4, .sport = 1, .dport = (uint16_t)(rand() % 8) };
 		struct rxq_addr src, dst;
 		char sbuf[INET6_ADDRSTRLEN], dbuf[INET6_ADDRSTRLEN];
 		uint32_t expect = NRULES, rule;
@@ -1030,9 +1039,9 @@ static void test_first_match_random(void **state)
 			print_error("packet %s -> %s dport %u: rule %u, expected %u\n", fs.src,
 				    fs.dst, fs.dport, rule, expect);
 		assert_int_equal(rule, expect);
-		assert_int_equal(v, expect < NRULES && rr[expect].dir && rr[expect].drop
-					? RXQ_VERDICT_DROP
-					: RXQ_VERDICT_PASS);
+		assert_int_equal(v, expect < NRULES && rr[expect].dir && rr[expect].drop ?
+					    RXQ_VERDICT_DROP :
+					    RXQ_VERDICT_PASS);
 	}
 	rxq_rules__free(rs);
 	free(text);
@@ -1178,7 +1187,7 @@ static void test_dns_rules(void **state)
 /* DNS payloads built to hurt a parser: they must simply not match, and not crash. */
 static void test_dns_malicious(void **state)
 {
-	static const uint8_t hdr[12] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+	static const uint8_t hdr[12] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
 	struct rxq_rules *rs = load("drop dns qname *\ndefault pass\n");
 	uint8_t msg[600];
 	uint32_t rule, len, i;
@@ -1188,27 +1197,27 @@ static void test_dns_malicious(void **state)
 	/* Sanity: a good query matches '*'. */
 	assert_int_equal(dns_rule(rs, "a.b", 1, 53), 0);
 
-#define MALICIOUS(...)                                                                             \
-	do {                                                                                       \
-		static const uint8_t body[] = {__VA_ARGS__};                                       \
-		memcpy(msg, hdr, 12);                                                              \
-		memcpy(msg + 12, body, sizeof(body));                                              \
-		FRAME(&f, .sport = 4000, .dport = 53, .payload = msg,                              \
-		      .plen = 12 + (uint32_t)sizeof(body));                                        \
-		assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_PASS);                       \
-		assert_int_equal(rule, 1);                                                         \
+#define MALICIOUS(...)                                                       \
+	do {                                                                 \
+		static const uint8_t body[] = { __VA_ARGS__ };               \
+		memcpy(msg, hdr, 12);                                        \
+		memcpy(msg + 12, body, sizeof(body));                        \
+		FRAME(&f, .sport = 4000, .dport = 53, .payload = msg,        \
+		      .plen = 12 + (uint32_t)sizeof(body));                  \
+		assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_PASS); \
+		assert_int_equal(rule, 1);                                   \
 	} while (0)
 
-	MALICIOUS(0xc0, 0x0c, 0, 1, 0, 1);	   /* pointer to itself */
+	MALICIOUS(0xc0, 0x0c, 0, 1, 0, 1); /* pointer to itself */
 	MALICIOUS(1, 'a', 0xc0, 0x0c, 0, 1, 0, 1); /* pointer back to the start: a loop */
-	MALICIOUS(0xc0, 0x20, 0, 1, 0, 1);	   /* forward pointer past the end */
-	MALICIOUS(0xc0);			   /* half a pointer */
-	MALICIOUS(64, 'a', 'a', 'a');		   /* label of 64 bytes (and truncated) */
-	MALICIOUS(0x40, 0, 0, 1, 0, 1);		   /* reserved label type 01 */
-	MALICIOUS(0x80, 0, 0, 1, 0, 1);		   /* reserved label type 10 */
-	MALICIOUS(3, 'a', 'b');			   /* truncated label */
-	MALICIOUS(1, 'a', 0, 0);		   /* truncated type/class */
-	MALICIOUS(5, 'a', 'b', 'c', 'd', 'e');	   /* no terminating zero */
+	MALICIOUS(0xc0, 0x20, 0, 1, 0, 1); /* forward pointer past the end */
+	MALICIOUS(0xc0); /* half a pointer */
+	MALICIOUS(64, 'a', 'a', 'a'); /* label of 64 bytes (and truncated) */
+	MALICIOUS(0x40, 0, 0, 1, 0, 1); /* reserved label type 01 */
+	MALICIOUS(0x80, 0, 0, 1, 0, 1); /* reserved label type 10 */
+	MALICIOUS(3, 'a', 'b'); /* truncated label */
+	MALICIOUS(1, 'a', 0, 0); /* truncated type/class */
+	MALICIOUS(5, 'a', 'b', 'c', 'd', 'e'); /* no terminating zero */
 
 	/* qdcount 0. */
 	len = dns_query(msg, sizeof(msg), "a.b", 1, 0x0100);
@@ -1322,7 +1331,7 @@ static void test_limit_rule(void **state)
 
 static void test_limit_table_bounded(void **state)
 {
-	struct rxq_rules_opts opts = {.sz = sizeof(opts), .limit_entries = 64, .hash_seed = 99};
+	struct rxq_rules_opts opts = { .sz = sizeof(opts), .limit_entries = 64, .hash_seed = 99 };
 	struct rxq_rules *rs = load_opts("limit 1/s per src new 1G/s udp\ndefault drop\n", &opts);
 	struct rxq_rules_ctx *ctx = rxq_rules__ctx(rs, 0);
 	struct frame f, f2, g;
@@ -1501,7 +1510,7 @@ static void test_counter_reconciliation(void **state)
 				   "pass tcp dst port 80\n"
 				   "default drop\n";
 	enum { N = 3000 };
-	uint64_t verdicts[RXQ_VERDICT__COUNT] = {0}, hits[5] = {0}, limited = 0, sum = 0;
+	uint64_t verdicts[RXQ_VERDICT__COUNT] = { 0 }, hits[5] = { 0 }, limited = 0, sum = 0;
 	struct rxq_rules *rs = load(text);
 	struct rxq_rules_ctx *ctx = rxq_rules__ctx(rs, 0);
 	uint8_t msg[128];
@@ -1581,15 +1590,15 @@ static void test_counter_reconciliation(void **state)
 
 static void test_bad_options(void **state)
 {
-	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 5000};
-	struct rxq_parse_error err = {0};
+	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 5000 };
+	struct rxq_parse_error err = { 0 };
 	struct rxq_rules *rs = NULL;
 
 	(void)state;
 	assert_int_equal(rxq_rules__load_buf(&rs, "default pass", 12, &opts, &err), -EINVAL);
 	assert_string_equal(
-	    err.msg,
-	    "bad options: 5000 threads (at most 4096), 65536 limit entries (at most 67108864)");
+		err.msg,
+		"bad options: 5000 threads (at most 4096), 65536 limit entries (at most 67108864)");
 	assert_int_equal(err.line, 0);
 	assert_null(rs);
 	/* An old, smaller options struct: only the fields it has are read. */
@@ -1603,7 +1612,7 @@ static void test_bad_options(void **state)
 
 static void test_threads_contexts(void **state)
 {
-	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 3};
+	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 3 };
 	struct rxq_rules *rs = load_opts("limit 1/s per src udp\ndefault drop\n", &opts);
 	struct rxq_rules_ctx *c0 = rxq_rules__ctx(rs, 0), *c2 = rxq_rules__ctx(rs, 2);
 	struct frame f;
@@ -1637,7 +1646,7 @@ static void test_threads_contexts(void **state)
 static struct rxq_rules *load_prev(const char *text, unsigned nthreads,
 				   const struct rxq_rules *prev)
 {
-	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = nthreads, .prev = prev};
+	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = nthreads, .prev = prev };
 
 	return load_opts(text, &opts);
 }
@@ -1727,7 +1736,7 @@ static void test_reload_keeps_buckets(void **state)
 static void test_reload_fresh(void **state)
 {
 	static const char text[] = "limit 10/s per src udp\ndefault pass\n";
-	struct rxq_rules_opts opts = {.sz = sizeof(opts), .hash_seed = 5};
+	struct rxq_rules_opts opts = { .sz = sizeof(opts), .hash_seed = 5 };
 	struct rxq_rules *old, *cur, *next;
 	struct frame a;
 
@@ -1785,7 +1794,7 @@ static void test_reload_fresh(void **state)
 
 static void test_ref_sequence(void **state)
 {
-	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 2};
+	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 2 };
 	struct rxq_rules *a = load_opts("default pass\n", &opts);
 	struct rxq_rules *b = load_opts("default drop\n", &opts);
 	struct rxq_rules *c = load_opts("drop udp\ndefault drop\n", &opts);
@@ -1856,7 +1865,7 @@ static void *worker(void *p)
 /* Workers classify while the control thread swaps sets: under ASan a set freed too early shows. */
 static void test_ref_threads(void **state)
 {
-	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 2};
+	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 2 };
 	struct worker_arg args[2];
 	pthread_t tids[2];
 	volatile bool stop = false;
@@ -1868,12 +1877,12 @@ static void test_ref_threads(void **state)
 	FRAME(&f, .src = "198.51.100.1", .sport = 1, .dport = 53);
 	assert_int_equal(rxq_rules_ref__new(&ref, load_opts("default pass\n", &opts), 2), 0);
 	for (i = 0; i < 2; i++) {
-		args[i] = (struct worker_arg){.ref = ref, .thread = i, .f = &f, .stop = &stop};
+		args[i] = (struct worker_arg){ .ref = ref, .thread = i, .f = &f, .stop = &stop };
 		assert_int_equal(pthread_create(&tids[i], NULL, worker, &args[i]), 0);
 	}
 	for (i = 0; i < 200; i++) {
-		const char *text = i % 2 ? "drop src net 198.51.100.0/24\ndefault pass\n"
-					 : "pass udp\ndefault drop\n";
+		const char *text = i % 2 ? "drop src net 198.51.100.0/24\ndefault pass\n" :
+					   "pass udp\ndefault drop\n";
 
 		assert_int_equal(rxq_rules_ref__set(ref, load_opts(text, &opts)), 0);
 		rxq_rules_ref__reclaim(ref);
@@ -1899,7 +1908,7 @@ static void test_ref_threads(void **state)
 /* The same with limit rules whose tables pass from set to set while workers use them. */
 static void test_ref_threads_limits(void **state)
 {
-	struct rxq_rules_opts opts = {.sz = sizeof(opts), .nthreads = 2};
+	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 2 };
 	struct worker_arg args[2];
 	pthread_t tids[2];
 	volatile bool stop = false;
@@ -1909,17 +1918,18 @@ static void test_ref_threads_limits(void **state)
 
 	(void)state;
 	FRAME(&f, .src = "198.51.100.1", .sport = 1, .dport = 53);
-	assert_int_equal(rxq_rules_ref__new(
-			     &ref, load_opts("limit 100/s per src udp\ndefault drop\n", &opts), 2),
-			 0);
+	assert_int_equal(
+		rxq_rules_ref__new(&ref,
+				   load_opts("limit 100/s per src udp\ndefault drop\n", &opts), 2),
+		0);
 	for (i = 0; i < 2; i++) {
-		args[i] = (struct worker_arg){.ref = ref, .thread = i, .f = &f, .stop = &stop};
+		args[i] = (struct worker_arg){ .ref = ref, .thread = i, .f = &f, .stop = &stop };
 		assert_int_equal(pthread_create(&tids[i], NULL, worker, &args[i]), 0);
 	}
 	for (i = 0; i < 200; i++) {
 		const char *text = i % 2 ? "limit 7/s per dst tcp\nlimit 100/s per src udp\n"
-					   "default drop\n"
-					 : "limit 100/s per src udp\nlimit 8/s per dst tcp\n"
+					   "default drop\n" :
+					   "limit 100/s per src udp\nlimit 8/s per dst tcp\n"
 					   "default drop\n";
 		struct rxq_rules *rs;
 
@@ -1955,7 +1965,7 @@ static void test_pcap_loop_bounded(void **state)
 	FRAME(&f, .l3 = 6, .plen = 200);
 	f.buf[20] = 51; /* next header: AH */
 	f.buf[54] = 51; /* AH after AH */
-	f.buf[55] = 8;	/* length: back at itself */
+	f.buf[55] = 8; /* length: back at itself */
 	rs = load("drop ip6 protochain 6\ndefault pass\n");
 	assert_int_equal(rxq_rules__kind(rs, 0), RXQ_RULE_PCAP);
 	assert_int_equal(classify(rs, &f, &rule), RXQ_VERDICT_ERROR);
@@ -1969,37 +1979,37 @@ static void test_pcap_loop_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_example),
-	    cmocka_unit_test(test_parse_errors),
-	    cmocka_unit_test(test_error_escapes),
-	    cmocka_unit_test(test_parse_limits),
-	    cmocka_unit_test(test_load_file),
-	    cmocka_unit_test(test_examples),
-	    cmocka_unit_test(test_prefix_match),
-	    cmocka_unit_test(test_port_proto_match),
-	    cmocka_unit_test(test_native_equals_pcap),
-	    cmocka_unit_test(test_vlan),
-	    cmocka_unit_test(test_pcap_expression),
-	    cmocka_unit_test(test_first_match_merged),
-	    cmocka_unit_test(test_merged_extremes),
-	    cmocka_unit_test(test_first_match_random),
-	    cmocka_unit_test(test_thousand_prefixes),
-	    cmocka_unit_test(test_glob),
-	    cmocka_unit_test(test_dns_rules),
-	    cmocka_unit_test(test_dns_malicious),
-	    cmocka_unit_test(test_limit_rule),
-	    cmocka_unit_test(test_limit_table_bounded),
-	    cmocka_unit_test(test_limit_new_flood),
-	    cmocka_unit_test(test_limit_new_default),
-	    cmocka_unit_test(test_counter_reconciliation),
-	    cmocka_unit_test(test_bad_options),
-	    cmocka_unit_test(test_threads_contexts),
-	    cmocka_unit_test(test_reload_keeps_buckets),
-	    cmocka_unit_test(test_reload_fresh),
-	    cmocka_unit_test(test_ref_sequence),
-	    cmocka_unit_test(test_ref_threads),
-	    cmocka_unit_test(test_ref_threads_limits),
-	    cmocka_unit_test(test_pcap_loop_bounded),
+		cmocka_unit_test(test_parse_example),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_error_escapes),
+		cmocka_unit_test(test_parse_limits),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_prefix_match),
+		cmocka_unit_test(test_port_proto_match),
+		cmocka_unit_test(test_native_equals_pcap),
+		cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_pcap_expression),
+		cmocka_unit_test(test_first_match_merged),
+		cmocka_unit_test(test_merged_extremes),
+		cmocka_unit_test(test_first_match_random),
+		cmocka_unit_test(test_thousand_prefixes),
+		cmocka_unit_test(test_glob),
+		cmocka_unit_test(test_dns_rules),
+		cmocka_unit_test(test_dns_malicious),
+		cmocka_unit_test(test_limit_rule),
+		cmocka_unit_test(test_limit_table_bounded),
+		cmocka_unit_test(test_limit_new_flood),
+		cmocka_unit_test(test_limit_new_default),
+		cmocka_unit_test(test_counter_reconciliation),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_threads_contexts),
+		cmocka_unit_test(test_reload_keeps_buckets),
+		cmocka_unit_test(test_reload_fresh),
+		cmocka_unit_test(test_ref_sequence),
+		cmocka_unit_test(test_ref_threads),
+		cmocka_unit_test(test_ref_threads_limits),
+		cmocka_unit_test(test_pcap_loop_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,8 +16,8 @@
 #include "rxq/stats.h"
 
 #define NTHREADS 4
-#define NFIELDS  3
-#define ROUNDS   200000
+#define NFIELDS	 3
+#define ROUNDS	 200000
 
 struct adder {
 	struct rxq_counters *counters;
@@ -78,7 +78,7 @@ static void test_counters_concurrent(void **state)
 
 static void test_counters_layout(void **state)
 {
-	static const unsigned field_counts[] = {1, 7, 8, 9, 17, 100};
+	static const unsigned field_counts[] = { 1, 7, 8, 9, 17, 100 };
 	struct rxq_counters *c = NULL;
 	unsigned i, t;
 
@@ -113,7 +113,7 @@ static void test_counters_layout(void **state)
 
 static void test_now_ns(void **state)
 {
-	struct timespec nap = {.tv_nsec = 2000000};
+	struct timespec nap = { .tv_nsec = 2000000 };
 	uint64_t a, b;
 
 	(void)state;

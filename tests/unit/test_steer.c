@@ -190,8 +190,8 @@ struct frame_spec {
 	const char *src, *dst;
 	uint16_t sport, dport;
 	uint16_t frag_off; /* IPv4: offset in 8-byte units */
-	int v6_ext_hop;	   /* IPv6: put a hop-by-hop header first */
-	int v6_frag;	   /* IPv6: a fragment header with this offset (8-byte units), -1 none */
+	int v6_ext_hop; /* IPv6: put a hop-by-hop header first */
+	int v6_frag; /* IPv6: a fragment header with this offset (8-byte units), -1 none */
 	uint8_t icmp6_type;
 	uint16_t ethertype; /* non-zero: use it instead of IP */
 };
@@ -306,7 +306,7 @@ static int setup_prog(void **state)
 {
 	struct run_ctx *rc = calloc(1, sizeof(*rc));
 	struct rxq_flowspec flows[5];
-	struct rxq_steer_opts opts = {.sz = sizeof(opts), .nqueues = 4, .test_run = true};
+	struct rxq_steer_opts opts = { .sz = sizeof(opts), .nqueues = 4, .test_run = true };
 
 	if (!rc)
 		return -1;
@@ -352,21 +352,21 @@ static int teardown_prog(void **state)
 	return 0;
 }
 
-#define NEED_ROOT(rc)                                                                              \
-	do {                                                                                       \
-		if (!(rc)->steer)                                                                  \
-			skip();                                                                    \
+#define NEED_ROOT(rc)             \
+	do {                      \
+		if (!(rc)->steer) \
+			skip();   \
 	} while (0)
 
 static void test_prog_ipv4(void **state)
 {
 	struct run_ctx *rc = *state;
-	struct frame_spec f = {.proto = IPPROTO_UDP,
-			       .src = "198.18.0.1",
-			       .dst = "198.18.0.2",
-			       .sport = 1234,
-			       .dport = 53,
-			       .v6_frag = -1};
+	struct frame_spec f = { .proto = IPPROTO_UDP,
+				.src = "198.18.0.1",
+				.dst = "198.18.0.2",
+				.sport = 1234,
+				.dport = 53,
+				.v6_frag = -1 };
 	int v;
 
 	NEED_ROOT(rc);
@@ -409,13 +409,13 @@ static void test_prog_ipv4(void **state)
 static void test_prog_ipv6(void **state)
 {
 	struct run_ctx *rc = *state;
-	struct frame_spec f = {.ipv6 = 1,
-			       .proto = IPPROTO_UDP,
-			       .src = "fd00::1",
-			       .dst = "fd00::2",
-			       .sport = 1234,
-			       .dport = 53,
-			       .v6_frag = -1};
+	struct frame_spec f = { .ipv6 = 1,
+				.proto = IPPROTO_UDP,
+				.src = "fd00::1",
+				.dst = "fd00::2",
+				.sport = 1234,
+				.dport = 53,
+				.v6_frag = -1 };
 	int v;
 
 	NEED_ROOT(rc);
@@ -438,12 +438,12 @@ static void test_prog_ipv6(void **state)
 static void test_prog_never_steers(void **state)
 {
 	struct run_ctx *rc = *state;
-	struct frame_spec f = {.ipv6 = 1,
-			       .proto = IPPROTO_ICMPV6,
-			       .src = "fd00::1",
-			       .dst = "fd00::2",
-			       .icmp6_type = 135,
-			       .v6_frag = -1};
+	struct frame_spec f = { .ipv6 = 1,
+				.proto = IPPROTO_ICMPV6,
+				.src = "fd00::1",
+				.dst = "fd00::2",
+				.icmp6_type = 135,
+				.v6_frag = -1 };
 	struct rxq_steer_stats before, after;
 	int v;
 
@@ -522,9 +522,9 @@ static uint32_t rnd(void)
 /* A random frame, built to reach the parser's corners: tags, IHL, fragments, chains, cuts. */
 static uint32_t random_frame(uint8_t *b, uint32_t cap)
 {
-	static const uint16_t vids[] = {0, 5, 100, 4094};
-	static const uint8_t exts[] = {0, 43, 44, 60, 51, 59};
-	static const uint8_t protos[] = {17, 6, 132, 1, 58, 47, 17, 17};
+	static const uint16_t vids[] = { 0, 5, 100, 4094 };
+	static const uint8_t exts[] = { 0, 43, 44, 60, 51, 59 };
+	static const uint8_t protos[] = { 17, 6, 132, 1, 58, 47, 17, 17 };
 	uint32_t o = 12, len, i, ntags = rnd() % 8 < 5 ? 0 : 1 + rnd() % 3;
 	const char *src, *dst;
 	struct rxq_addr a, d;
@@ -608,18 +608,21 @@ static uint32_t random_frame(uint8_t *b, uint32_t cap)
  */
 static void test_prog_equals_user_space(void **state)
 {
-	static const uint16_t vlans[] = {5, 100};
+	static const uint16_t vlans[] = { 5, 100 };
 	struct run_ctx *rc = *state;
 	struct rxq_steer_opts opts = {
-	    .sz = sizeof(opts), .nqueues = 4, .vlans = vlans, .nvlans = 2, .test_run = true};
+		.sz = sizeof(opts), .nqueues = 4, .vlans = vlans, .nvlans = 2, .test_run = true
+	};
 	struct rxq_flowspec flows[6];
 	struct rxq_steer_sel *sel;
 	struct rxq_steer *s;
 	struct rxq_parse_error pe;
-	static const char *specs[] = {
-	    "udp4 dst-ip 198.18.0.2 dst-port 53", "tcp4 src-ip 198.18.0.0/16 dst-port 80",
-	    "udp6 dst-port 53",			  "ip4 proto 47",
-	    "udp6 src-ip fd19::/16",		  "ip6 dst-ip fd00::3"};
+	static const char *specs[] = { "udp4 dst-ip 198.18.0.2 dst-port 53",
+				       "tcp4 src-ip 198.18.0.0/16 dst-port 80",
+				       "udp6 dst-port 53",
+				       "ip4 proto 47",
+				       "udp6 src-ip fd19::/16",
+				       "ip6 dst-ip fd00::3" };
 	unsigned i, n, selected = 0;
 	uint64_t seed = 0x5eed0001;
 
@@ -666,28 +669,30 @@ static void test_prog_equals_user_space(void **state)
 
 static void test_prog_vlans(void **state)
 {
-	static const uint16_t vlans[] = {100};
+	static const uint16_t vlans[] = { 100 };
 	struct run_ctx *rc = *state;
-	struct rxq_steer_opts opts = {.sz = sizeof(opts), .nqueues = 4, .vlans = vlans, .nvlans = 1, .test_run = true};
+	struct rxq_steer_opts opts = {
+		.sz = sizeof(opts), .nqueues = 4, .vlans = vlans, .nvlans = 1, .test_run = true
+	};
 	struct rxq_flowspec fs = udp4_dport(53);
-	struct frame_spec f = {.proto = IPPROTO_UDP,
-			       .src = "198.18.0.1",
-			       .dst = "198.18.0.2",
-			       .sport = 1234,
-			       .dport = 53,
-			       .v6_frag = -1};
+	struct frame_spec f = { .proto = IPPROTO_UDP,
+				.src = "198.18.0.1",
+				.dst = "198.18.0.2",
+				.sport = 1234,
+				.dport = 53,
+				.v6_frag = -1 };
 	struct rxq_steer *s;
 	int v;
 
 	NEED_ROOT(rc);
 	assert_int_equal(rxq_steer__open(&s, (int)if_nametoindex("lo"), &fs, 1, &opts), 0);
-	assert_int_equal(run_frame(s, &f, &v), 0);  /* untagged */
-	f.vlans = 1;				    /* VID 100, configured */
+	assert_int_equal(run_frame(s, &f, &v), 0); /* untagged */
+	f.vlans = 1; /* VID 100, configured */
 	assert_int_equal(run_frame(s, &f, &v), 0);
 	f.vlans = 2; /* 802.1ad outer tag: never */
 	assert_int_equal(run_frame(s, &f, &v), -1);
 	rxq_steer__close(s);
-	opts.vlans = (const uint16_t[]){4095};
+	opts.vlans = (const uint16_t[]){ 4095 };
 	assert_int_equal(rxq_steer__open(&s, (int)if_nametoindex("lo"), &fs, 1, &opts), -EINVAL);
 }
 
@@ -718,21 +723,21 @@ static void test_prog_short_frames(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_compile_udp4),
-	    cmocka_unit_test(test_compile_prefix_masks_host_bits),
-	    cmocka_unit_test(test_compile_ip_any_and_proto),
-	    cmocka_unit_test(test_compile_rejects_inconsistent),
-	    cmocka_unit_test(test_config_limits),
-	    cmocka_unit_test(test_xdp_mode_parse),
+		cmocka_unit_test(test_compile_udp4),
+		cmocka_unit_test(test_compile_prefix_masks_host_bits),
+		cmocka_unit_test(test_compile_ip_any_and_proto),
+		cmocka_unit_test(test_compile_rejects_inconsistent),
+		cmocka_unit_test(test_config_limits),
+		cmocka_unit_test(test_xdp_mode_parse),
 	};
 	const struct CMUnitTest prog_tests[] = {
-	    cmocka_unit_test(test_prog_ipv4),
-	    cmocka_unit_test(test_prog_ipv6),
-	    cmocka_unit_test(test_prog_never_steers),
-	    cmocka_unit_test(test_prog_short_frames),
-	    cmocka_unit_test(test_prog_long_ext_chain),
-	    cmocka_unit_test(test_prog_vlans),
-	    cmocka_unit_test(test_prog_equals_user_space),
+		cmocka_unit_test(test_prog_ipv4),
+		cmocka_unit_test(test_prog_ipv6),
+		cmocka_unit_test(test_prog_never_steers),
+		cmocka_unit_test(test_prog_short_frames),
+		cmocka_unit_test(test_prog_long_ext_chain),
+		cmocka_unit_test(test_prog_vlans),
+		cmocka_unit_test(test_prog_equals_user_space),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -93,9 +93,10 @@ static void test_read_write_under_root(void **state)
 	rxq_sys__init(&sys, tmproot, NULL);
 
 	assert_int_equal(
-	    rxq_sys__write_str(&sys, "/proc/sys/net/core/rps_sock_flow_entries", "32768\n"), 0);
-	assert_int_equal(
-	    rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf, sizeof(buf)), 6);
+		rxq_sys__write_str(&sys, "/proc/sys/net/core/rps_sock_flow_entries", "32768\n"), 0);
+	assert_int_equal(rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf,
+				       sizeof(buf)),
+			 6);
 	assert_string_equal(buf, "32768\n");
 	/* at most len - 1 bytes, always terminated */
 	assert_int_equal(rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf, 4),
@@ -118,9 +119,9 @@ static void test_read_write_under_root(void **state)
 	memset(longroot, '/', sizeof(longroot) - 1);
 	longroot[sizeof(longroot) - 1] = '\0';
 	rxq_sys__init(&sys, longroot, NULL);
-	assert_int_equal(
-	    rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf, sizeof(buf)),
-	    -ENAMETOOLONG);
+	assert_int_equal(rxq_sys__read(&sys, "/proc/sys/net/core/rps_sock_flow_entries", buf,
+				       sizeof(buf)),
+			 -ENAMETOOLONG);
 	assert_int_equal(rxq_sys__queues(&sys, "eth3", NULL, NULL), -ENAMETOOLONG);
 	assert_false(rxq_sys__exists(&sys, "/proc"));
 	rxq_sys__fini(&sys);
@@ -179,7 +180,7 @@ static int fake_write(void *ctx, const char *path, const char *buf, size_t len)
 
 static void test_write_goes_to_the_fake(void **state)
 {
-	struct rxq_sys_ops ops = {.write_file = fake_write};
+	struct rxq_sys_ops ops = { .write_file = fake_write };
 	struct rxq_sys sys;
 	char want[256];
 	int calls = 0;
@@ -276,8 +277,8 @@ static int count_cb(const struct nlmsghdr *nlh, void *arg)
 
 static void test_genl_fake(void **state)
 {
-	struct fake_nl f = {0};
-	struct rxq_sys_ops ops = {.genl = fake_genl, .ctx = &f};
+	struct fake_nl f = { 0 };
+	struct rxq_sys_ops ops = { .genl = fake_genl, .ctx = &f };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *req;
 	struct rxq_sys sys;
@@ -363,7 +364,7 @@ static size_t put_ack(char *buf, int error, const char *msg)
 static void test_replies(void **state)
 {
 	char buf[4096], extack[64] = "";
-	struct rxq_sys_run run = {.cb = count_cb, .extack = extack, .extack_len = sizeof(extack)};
+	struct rxq_sys_run run = { .cb = count_cb, .extack = extack, .extack_len = sizeof(extack) };
 	struct nlmsghdr *nlh;
 	unsigned n = 0;
 	size_t len;
@@ -406,7 +407,7 @@ static void test_replies(void **state)
 static int fake_rtnl_neigh(void *ctx, struct nlmsghdr *req, rxq_sys_msg_fn cb, void *arg,
 			   char *extack, size_t extack_len)
 {
-	static const uint8_t mac[6] = {2, 0, 0, 0, 0, 9};
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 9 };
 	char reply[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm;
@@ -427,8 +428,8 @@ static int fake_rtnl_neigh(void *ctx, struct nlmsghdr *req, rxq_sys_msg_fn cb, v
 static void test_default_seam(void **state)
 {
 	unsigned calls = 0;
-	struct rxq_sys_ops ops = {.rtnl = fake_rtnl_neigh, .ctx = &calls};
-	struct rxq_addr a = {.family = AF_INET, .b = {198, 18, 0, 9}};
+	struct rxq_sys_ops ops = { .rtnl = fake_rtnl_neigh, .ctx = &calls };
+	struct rxq_addr a = { .family = AF_INET, .b = { 198, 18, 0, 9 } };
 	struct rxq_netdev dev;
 	uint8_t mac[6];
 	char root[600];
@@ -488,7 +489,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *arg)
 static void test_rtnl_dump_real(void **state)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct links l = {0};
+	struct links l = { 0 };
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	struct rxq_sys sys;
@@ -521,15 +522,15 @@ static void test_rtnl_dump_real(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_read_write_under_root, restore),
-	    cmocka_unit_test_teardown(test_read_all_limit, restore),
-	    cmocka_unit_test_teardown(test_write_goes_to_the_fake, restore),
-	    cmocka_unit_test_teardown(test_queues, restore),
-	    cmocka_unit_test_teardown(test_genl_fake, restore),
-	    cmocka_unit_test_teardown(test_no_kernel_under_root, restore),
-	    cmocka_unit_test_teardown(test_replies, restore),
-	    cmocka_unit_test_teardown(test_default_seam, restore),
-	    cmocka_unit_test_teardown(test_rtnl_dump_real, restore),
+		cmocka_unit_test_teardown(test_read_write_under_root, restore),
+		cmocka_unit_test_teardown(test_read_all_limit, restore),
+		cmocka_unit_test_teardown(test_write_goes_to_the_fake, restore),
+		cmocka_unit_test_teardown(test_queues, restore),
+		cmocka_unit_test_teardown(test_genl_fake, restore),
+		cmocka_unit_test_teardown(test_no_kernel_under_root, restore),
+		cmocka_unit_test_teardown(test_replies, restore),
+		cmocka_unit_test_teardown(test_default_seam, restore),
+		cmocka_unit_test_teardown(test_rtnl_dump_real, restore),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

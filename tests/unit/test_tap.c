@@ -134,11 +134,11 @@ static void test_read_sysctls(void **state)
 	(void)state;
 	fake_proc();
 	log_reset();
-	proc[0] = (typeof(proc[0])){"/proc/sys/net/ipv4/conf/all/rp_filter", "0", 0};
-	proc[1] = (typeof(proc[0])){"/proc/sys/net/ipv4/conf/eth3.5/rp_filter", "1", 0};
-	proc[2] = (typeof(proc[0])){"/proc/sys/net/ipv4/conf/eth3.5/accept_local", "1", 0};
-	proc[3] = (typeof(proc[0])){"/proc/sys/net/ipv6/conf/all/disable_ipv6", "0", 0};
-	proc[4] = (typeof(proc[0])){"/proc/sys/net/ipv6/conf/eth3.5/disable_ipv6", "1", 0};
+	proc[0] = (typeof(proc[0])){ "/proc/sys/net/ipv4/conf/all/rp_filter", "0", 0 };
+	proc[1] = (typeof(proc[0])){ "/proc/sys/net/ipv4/conf/eth3.5/rp_filter", "1", 0 };
+	proc[2] = (typeof(proc[0])){ "/proc/sys/net/ipv4/conf/eth3.5/accept_local", "1", 0 };
+	proc[3] = (typeof(proc[0])){ "/proc/sys/net/ipv6/conf/all/disable_ipv6", "0", 0 };
+	proc[4] = (typeof(proc[0])){ "/proc/sys/net/ipv6/conf/eth3.5/disable_ipv6", "1", 0 };
 	assert_int_equal(tap_read_sysctls("eth3.5", 1500, &rpf, &local, &v6), 0);
 	assert_int_equal(rpf, 2);
 	assert_int_equal(local, 1);
@@ -148,7 +148,7 @@ static void test_read_sysctls(void **state)
 	proc[1].err = -EACCES;
 	assert_int_equal(tap_read_sysctls("eth3.5", 1500, &rpf, &local, &v6), -EACCES);
 	assert_non_null(
-	    strstr(logged, "cannot read net.ipv4.conf.eth3.5.rp_filter: Permission denied"));
+		strstr(logged, "cannot read net.ipv4.conf.eth3.5.rp_filter: Permission denied"));
 	proc[1].err = 0;
 	proc[2].err = -EIO;
 	assert_int_equal(tap_read_sysctls("eth3.5", 1500, &rpf, &local, &v6), -EIO);
@@ -188,7 +188,7 @@ static int fake_setiff(int fd, struct ifreq *ifr)
 /* The TAP is created, never attached to: the first queue asks IFF_TUN_EXCL; the others attach. */
 static void test_tun_excl(void **state)
 {
-	struct rxq_tap_opts opts = {.sz = sizeof(opts), .name = "rxq-fake", .nqueues = 2};
+	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-fake", .nqueues = 2 };
 	struct rxq_tap *tap = NULL;
 	int fd;
 
@@ -389,8 +389,8 @@ static size_t udp_frame(uint8_t *b, int ipv6, const char *src, const char *dst, 
 
 static int udp_listener(int family, uint16_t port)
 {
-	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 
 	assert_true(fd >= 0);
@@ -403,7 +403,7 @@ static int udp_listener(int family, uint16_t port)
 
 static int received(int fd)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char buf[64];
 	int n = 0;
 
@@ -414,7 +414,7 @@ static int received(int fd)
 
 static void test_tap_delivers(void **state)
 {
-	struct rxq_tap_opts opts = {.sz = sizeof(opts), .first_queue = 3, .nqueues = 2};
+	struct rxq_tap_opts opts = { .sz = sizeof(opts), .first_queue = 3, .nqueues = 2 };
 	struct rxq_tap *tap = NULL;
 	struct iovec iov[3];
 	uint8_t f4[128], f6[128], other[128];
@@ -478,7 +478,7 @@ static void test_tap_delivers(void **state)
 
 static void test_tap_errors(void **state)
 {
-	struct rxq_tap_opts opts = {.sz = sizeof(opts), .name = "rxq-dup"};
+	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-dup" };
 	struct rxq_tap *a = NULL, *b = NULL;
 
 	(void)state;
@@ -526,7 +526,7 @@ static int sysctl_of(const char *family, const char *dev, const char *key)
 /* An existing interface of the name, a persistent TAP in particular, is never taken over. */
 static void test_tap_excl_real(void **state)
 {
-	struct rxq_tap_opts opts = {.sz = sizeof(opts), .name = "rxq-pers"};
+	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-pers" };
 	struct rxq_tap *tap = NULL;
 	uint8_t mac[6], mac_after[6];
 	short flags, flags_after;
@@ -561,7 +561,7 @@ static void test_tap_excl_real(void **state)
 /* IF with a dot in its name: the TAP copies IF's own values, read from conf/d0.7/. */
 static void test_tap_on_dotted_if(void **state)
 {
-	struct rxq_tap_opts opts = {.sz = sizeof(opts), .name = "rxq-d"};
+	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-d" };
 	struct rxq_tap *tap = NULL;
 	uint8_t mac[6], vmac[6];
 	short flags;
@@ -571,13 +571,13 @@ static void test_tap_on_dotted_if(void **state)
 	need_vlan();
 	/* where the old path (conf/d0/7/) was a missing file, read as 0 for everything */
 	assert_int_equal(
-	    sh("ip link add link d0 name d0.7 address 02:00:00:00:07:02 type vlan id 7 && "
-	       "ip addr add 198.19.7.2/24 dev d0.7 && ip link set d0.7 up && "
-	       "echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter && "
-	       "echo 1 > /proc/sys/net/ipv4/conf/d0.7/rp_filter && "
-	       "echo 1 > /proc/sys/net/ipv4/conf/d0.7/accept_local && "
-	       "echo 1 > /proc/sys/net/ipv6/conf/d0.7/disable_ipv6"),
-	    0);
+		sh("ip link add link d0 name d0.7 address 02:00:00:00:07:02 type vlan id 7 && "
+		   "ip addr add 198.19.7.2/24 dev d0.7 && ip link set d0.7 up && "
+		   "echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter && "
+		   "echo 1 > /proc/sys/net/ipv4/conf/d0.7/rp_filter && "
+		   "echo 1 > /proc/sys/net/ipv4/conf/d0.7/accept_local && "
+		   "echo 1 > /proc/sys/net/ipv6/conf/d0.7/disable_ipv6"),
+		0);
 	assert_int_equal(rxq_tap__open(&tap, (int)if_nametoindex("d0.7"), &opts), 0);
 	assert_int_equal(sysctl_of("ipv4", "rxq-d", "rp_filter"), 2);
 	assert_int_equal(sysctl_of("ipv4", "rxq-d", "accept_local"), 1);
@@ -606,8 +606,8 @@ static size_t tag_frame(uint8_t *b, size_t len, uint16_t vid, const char *dst)
 
 static int udp_listener_on(int family, const char *addr, uint16_t port)
 {
-	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0), one = 1;
 
 	assert_true(fd >= 0);
@@ -627,9 +627,9 @@ static int udp_listener_on(int family, const char *addr, uint16_t port)
 /* Datagrams waiting on @fd; *ifindex is the interface the last one arrived on. */
 static int received_on(int fd, int *ifindex)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char buf[64], cbuf[256];
-	struct iovec iov = {buf, sizeof(buf)};
+	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr mh;
 	struct cmsghdr *c;
 	int n = 0;
@@ -661,9 +661,10 @@ static int received_on(int fd, int *ifindex)
  */
 static void test_tap_vlans(void **state)
 {
-	static const uint16_t vids[] = {5};
+	static const uint16_t vids[] = { 5 };
 	struct rxq_tap_opts opts = {
-	    .sz = sizeof(opts), .name = "rxq-v", .vlans = vids, .nvlans = 1};
+		.sz = sizeof(opts), .name = "rxq-v", .vlans = vids, .nvlans = 1
+	};
 	const char *vmac = "\x02\x00\x00\x00\x05\x02";
 	uint8_t f4[160], f6[160], fu[160], f9[160], mac[6], lmac[6];
 	struct rxq_tap *tap = NULL;
@@ -743,9 +744,10 @@ static void test_tap_vlans(void **state)
 /* Killed, the process leaves neither the TAP nor its VLAN interfaces behind. */
 static void test_tap_vlans_gone_on_kill(void **state)
 {
-	static const uint16_t vids[] = {5};
+	static const uint16_t vids[] = { 5 };
 	struct rxq_tap_opts opts = {
-	    .sz = sizeof(opts), .name = "rxq-k", .nqueues = 2, .vlans = vids, .nvlans = 1};
+		.sz = sizeof(opts), .name = "rxq-k", .nqueues = 2, .vlans = vids, .nvlans = 1
+	};
 	int ready[2], status, i;
 	pid_t pid;
 	char c;
@@ -778,9 +780,9 @@ static void test_tap_vlans_gone_on_kill(void **state)
 
 static void test_tap_vlan_errors(void **state)
 {
-	static const uint16_t missing[] = {5, 9}, qinq[] = {10}, zero[] = {0}, twice[] = {5, 5},
-			      five[] = {5};
-	struct rxq_tap_opts opts = {.sz = sizeof(opts), .name = "rxq-e"};
+	static const uint16_t missing[] = { 5, 9 }, qinq[] = { 10 }, zero[] = { 0 },
+			      twice[] = { 5, 5 }, five[] = { 5 };
+	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-e" };
 	int d0 = (int)if_nametoindex("d0");
 	struct rxq_tap *tap = NULL;
 	char name[IF_NAMESIZE];
@@ -828,18 +830,18 @@ static void test_tap_vlan_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_rp_filter_choice, restore),
-	    cmocka_unit_test_teardown(test_sysctl_dotted_name, restore),
-	    cmocka_unit_test_teardown(test_read_sysctls, restore),
-	    cmocka_unit_test_teardown(test_tun_excl, restore),
-	    cmocka_unit_test_teardown(test_vlan_of, restore),
-	    cmocka_unit_test_teardown(test_tap_delivers, restore),
-	    cmocka_unit_test_teardown(test_tap_errors, restore),
-	    cmocka_unit_test_teardown(test_tap_excl_real, restore),
-	    cmocka_unit_test_teardown(test_tap_on_dotted_if, restore),
-	    cmocka_unit_test_teardown(test_tap_vlans, restore),
-	    cmocka_unit_test_teardown(test_tap_vlans_gone_on_kill, restore),
-	    cmocka_unit_test_teardown(test_tap_vlan_errors, restore),
+		cmocka_unit_test_teardown(test_rp_filter_choice, restore),
+		cmocka_unit_test_teardown(test_sysctl_dotted_name, restore),
+		cmocka_unit_test_teardown(test_read_sysctls, restore),
+		cmocka_unit_test_teardown(test_tun_excl, restore),
+		cmocka_unit_test_teardown(test_vlan_of, restore),
+		cmocka_unit_test_teardown(test_tap_delivers, restore),
+		cmocka_unit_test_teardown(test_tap_errors, restore),
+		cmocka_unit_test_teardown(test_tap_excl_real, restore),
+		cmocka_unit_test_teardown(test_tap_on_dotted_if, restore),
+		cmocka_unit_test_teardown(test_tap_vlans, restore),
+		cmocka_unit_test_teardown(test_tap_vlans_gone_on_kill, restore),
+		cmocka_unit_test_teardown(test_tap_vlan_errors, restore),
 	};
 
 	real_proc_rw = tap_proc_rw;

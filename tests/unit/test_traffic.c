@@ -15,11 +15,11 @@
 #include "rxq/packet.h"
 #include "rxq/traffic.h"
 
-static const uint8_t smac[6] = {2, 0, 0, 0, 0, 1}, dmac[6] = {2, 0, 0, 0, 0, 2};
+static const uint8_t smac[6] = { 2, 0, 0, 0, 0, 1 }, dmac[6] = { 2, 0, 0, 0, 0, 2 };
 
 static void parse_ok(struct rxq_gen_flow *f, const char *text)
 {
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 
 	if (rxq_gen_flow__parse(f, text, &err))
 		fail_msg("'%s' rejected at column %u: %s", text, err.col, err.msg);
@@ -110,19 +110,20 @@ static void test_parse_flowspec_keys(void **state)
 	static const struct {
 		const char *keys, *short_forms;
 	} pairs[] = {
-		{"udp4 src-ip 198.18.0.0/16 random src-port 1024-65535 seq dst-ip 198.18.0.2 "
-		 "dst-port 53 size 60-128",
-		 "udp4 src 198.18.0.0/16 random sport 1024-65535 seq dst 198.18.0.2 dport 53 "
-		 "size 60-128"},
-		{"udp6 dst-ip fd00::2 src-ip fd00::1-fd00::ff dst-port 9-10 seq",
-		 "udp6 dst fd00::2 src fd00::1-fd00::ff dport 9-10 seq"},
-		{"ip4 proto udp dst-ip 198.18.0.2 dst-port 53", "udp4 dst 198.18.0.2 dport 53"},
-		{"ip4 dst-ip 198.18.0.2 proto 6 dst-port 80 flags SA", "tcp4 dst 198.18.0.2 dport 80 flags SA"},
-		{"ip4 proto icmp dst-ip 198.18.0.2 type 13", "icmp4 dst 198.18.0.2 type 13"},
-		{"ip6 proto icmpv6 dst-ip fd00::2", "icmp6 dst fd00::2"},
-		{"ip6 proto 17 dst-ip fd00::2 weight 3", "udp6 dst fd00::2 weight 3"},
-		{"tcp6 src-ip fd00::1 dst fd00::2 src-port 7 dport 443",
-		 "tcp6 src fd00::1 dst fd00::2 sport 7 dport 443"},
+		{ "udp4 src-ip 198.18.0.0/16 random src-port 1024-65535 seq dst-ip 198.18.0.2 "
+		  "dst-port 53 size 60-128",
+		  "udp4 src 198.18.0.0/16 random sport 1024-65535 seq dst 198.18.0.2 dport 53 "
+		  "size 60-128" },
+		{ "udp6 dst-ip fd00::2 src-ip fd00::1-fd00::ff dst-port 9-10 seq",
+		  "udp6 dst fd00::2 src fd00::1-fd00::ff dport 9-10 seq" },
+		{ "ip4 proto udp dst-ip 198.18.0.2 dst-port 53", "udp4 dst 198.18.0.2 dport 53" },
+		{ "ip4 dst-ip 198.18.0.2 proto 6 dst-port 80 flags SA",
+		  "tcp4 dst 198.18.0.2 dport 80 flags SA" },
+		{ "ip4 proto icmp dst-ip 198.18.0.2 type 13", "icmp4 dst 198.18.0.2 type 13" },
+		{ "ip6 proto icmpv6 dst-ip fd00::2", "icmp6 dst fd00::2" },
+		{ "ip6 proto 17 dst-ip fd00::2 weight 3", "udp6 dst fd00::2 weight 3" },
+		{ "tcp6 src-ip fd00::1 dst fd00::2 src-port 7 dport 443",
+		  "tcp6 src fd00::1 dst fd00::2 sport 7 dport 443" },
 	};
 	struct rxq_gen_flow a, b;
 
@@ -152,7 +153,7 @@ static void test_parse_same_as_flowspec(void **state)
 		"tcp6 src-ip fd00::1 dst-ip fd00::2 src-port 1000 dst-port 443",
 		"udp4 src-ip 198.19.0.7 dst-ip 198.18.0.2 src-port 9 dst-port 9",
 	};
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 	struct rxq_flowspec fs;
 	struct rxq_gen_flow f;
 
@@ -166,7 +167,8 @@ static void test_parse_same_as_flowspec(void **state)
 		assert_int_equal(f.dport.lo, fs.dst_port);
 		assert_int_equal(f.dport.hi, fs.dst_port);
 		if (fs.fields & RXQ_FS_SRC_IP)
-			assert_memory_equal(f.src.base.b, fs.src_ip.b, fs.family == AF_INET ? 4 : 16);
+			assert_memory_equal(f.src.base.b, fs.src_ip.b,
+					    fs.family == AF_INET ? 4 : 16);
 		if (fs.fields & RXQ_FS_SRC_PORT)
 			assert_int_equal(f.sport.lo, fs.src_port);
 		rxq_gen_flow__free(&f);
@@ -181,59 +183,64 @@ static void test_parse_errors(void **state)
 		unsigned col;
 		const char *msg;
 	} cases[] = {
-		{"", 1, "empty flow"},
-		{"   ", 1, "empty flow"},
-		{"udp dst 1.2.3.4", 1, "unknown protocol 'udp'"},
-		{"udp4", 5, "missing 'dst-ip ADDR'"},
-		{"udp4 dst", 9, "'dst' needs a value (ADDR, ADDR-ADDR or PREFIX/LEN)"},
-		{"udp4 dst 1.2.3.4 dprt 5", 18, "unknown word 'dprt'"},
-		{"udp4 dst 1.2.3.4 dst 1.2.3.5", 18, "'dst' given twice"},
-		{"udp4 dst 198.18.0.300", 10, "'198.18.0.300' is not an address"},
-		{"udp4 dst fd00::1", 10, "'fd00::1' is IPv6 but this flow needs IPv4"},
-		{"udp6 dst 198.18.0.1", 10, "is IPv4 but this flow needs IPv6"},
-		{"udp4 dst 198.18.0.9-198.18.0.1", 10, "runs backwards"},
-		{"udp4 dst 198.18.0.1-fd00::1", 10, "mixes IPv4 and IPv6"},
-		{"udp4 dst 198.18.0.1-x", 21, "'x' is not an address"},
-		{"udp4 dst 198.18.0.1/24", 10, "host bits set (did you mean 198.18.0.0/24?)"},
-		{"udp4 dst 198.18.0.0/33", 10, "is not an address, range or prefix"},
-		{"udp6 dst fd00::/48", 10, "use /64 or longer"},
-		{"udp6 dst fd00::1-fd01::1", 10, "at most 2^64"},
-		{"udp4 dst 1.2.3.4 sport 70000", 24, "outside 0-65535"},
-		{"udp4 dst 1.2.3.4 sport 9-1", 24, "runs backwards"},
-		{"udp4 dst 1.2.3.4 sport x", 24, "not a number or range"},
-		{"udp4 dst 1.2.3.4 dport 1-y", 26, "not a number or range"},
-		{"udp4 dst 1.2.3.4 size 59", 23, "below the 60-byte minimum"},
-		{"udp4 dst 1.2.3.4 size 9217", 23, "outside 60-9216"},
-		{"udp4 dst 1.2.3.4 payload junk", 26, "unknown payload 'junk'"},
-		{"udp4 dst 1.2.3.4 payload hex:", 30, "hex payload is empty"},
-		{"udp4 dst 1.2.3.4 payload hex:abc", 30, "odd number of digits"},
-		{"udp4 dst 1.2.3.4 payload hex:abzz", 32, "'z' is not a hex digit"},
-		{"udp4 dst 1.2.3.4 payload dns:", 30, "needs a name"},
-		{"udp4 dst 1.2.3.4 payload dns:a..b", 30, "not a valid DNS name"},
-		{"udp4 dst 1.2.3.4 payload dns:example.com:BOGUS", 42, "unknown DNS type 'BOGUS'"},
-		{"tcp4 dst 1.2.3.4 payload dns:example.com", 26, "needs udp4 or udp6"},
-		{"icmp4 dst 1.2.3.4 dport 5", 19, "'dport' does not apply to icmp4"},
-		{"udp4 dst 1.2.3.4 flags S", 18, "'flags' applies to tcp4 and tcp6 only"},
-		{"tcp4 dst 1.2.3.4 flags SX", 25, "'X' is not a TCP flag"},
-		{"udp4 dst 1.2.3.4 type 3", 18, "applies to icmp4 and icmp6 only"},
-		{"udp4 dst 1.2.3.4 ttl 256", 22, "not a number from 0 to 255"},
-		{"udp4 dst 1.2.3.4 tos x", 22, "not a number from 0 to 255"},
-		{"udp4 dst 1.2.3.4 weight 0", 25, "from 1 to 1000000"},
-		{"udp4 dst 1.2.3.4 weight", 24, "'weight' needs a value"},
-		{"udp4 dst-ip 1.2.3.4 dst 1.2.3.5", 21, "'dst' given twice (as dst-ip or dst)"},
-		{"udp4 dst-ip 1.2.3.4 dport 1 dst-port 2", 29, "'dst-port' given twice"},
-		{"udp4 dst-ip", 12, "'dst-ip' needs a value (ADDR"},
-		{"udp4 dst-ip 1.2.3.4 src-prt 5", 21, "unknown word 'src-prt' (expected src-ip,"},
-		{"icmp4 dst-ip 1.2.3.4 src-port 5", 22, "'src-port' does not apply to icmp4"},
-		{"ip4 dst-ip 1.2.3.4", 19, "'ip4' needs 'proto udp', 'proto tcp' or 'proto icmp'"},
-		{"ip6 dst-ip fd00::1 proto", 25, "'proto' needs a value (udp, tcp, icmp6 or a number)"},
-		{"ip4 proto sctp dst-ip 1.2.3.4", 11, "UDP, TCP and ICMP over IPv4, not protocol sctp"},
-		{"ip4 proto bogus dst-ip 1.2.3.4", 11, "'bogus' is not a protocol"},
-		{"ip4 proto 256 dst-ip 1.2.3.4", 11, "'256' is not a protocol"},
-		{"ip4 proto 132 dst-ip 1.2.3.4", 11, "not protocol 132"},
-		{"ip6 proto icmp dst-ip fd00::1", 11, "UDP, TCP and ICMPv6 over IPv6, not protocol icmp"},
-		{"ip4 proto udp dst-ip fd00::1", 22, "is IPv6 but this flow needs IPv4"},
-		{"ip4 proto udp", 14, "missing 'dst-ip ADDR'"},
+		{ "", 1, "empty flow" },
+		{ "   ", 1, "empty flow" },
+		{ "udp dst 1.2.3.4", 1, "unknown protocol 'udp'" },
+		{ "udp4", 5, "missing 'dst-ip ADDR'" },
+		{ "udp4 dst", 9, "'dst' needs a value (ADDR, ADDR-ADDR or PREFIX/LEN)" },
+		{ "udp4 dst 1.2.3.4 dprt 5", 18, "unknown word 'dprt'" },
+		{ "udp4 dst 1.2.3.4 dst 1.2.3.5", 18, "'dst' given twice" },
+		{ "udp4 dst 198.18.0.300", 10, "'198.18.0.300' is not an address" },
+		{ "udp4 dst fd00::1", 10, "'fd00::1' is IPv6 but this flow needs IPv4" },
+		{ "udp6 dst 198.18.0.1", 10, "is IPv4 but this flow needs IPv6" },
+		{ "udp4 dst 198.18.0.9-198.18.0.1", 10, "runs backwards" },
+		{ "udp4 dst 198.18.0.1-fd00::1", 10, "mixes IPv4 and IPv6" },
+		{ "udp4 dst 198.18.0.1-x", 21, "'x' is not an address" },
+		{ "udp4 dst 198.18.0.1/24", 10, "host bits set (did you mean 198.18.0.0/24?)" },
+		{ "udp4 dst 198.18.0.0/33", 10, "is not an address, range or prefix" },
+		{ "udp6 dst fd00::/48", 10, "use /64 or longer" },
+		{ "udp6 dst fd00::1-fd01::1", 10, "at most 2^64" },
+		{ "udp4 dst 1.2.3.4 sport 70000", 24, "outside 0-65535" },
+		{ "udp4 dst 1.2.3.4 sport 9-1", 24, "runs backwards" },
+		{ "udp4 dst 1.2.3.4 sport x", 24, "not a number or range" },
+		{ "udp4 dst 1.2.3.4 dport 1-y", 26, "not a number or range" },
+		{ "udp4 dst 1.2.3.4 size 59", 23, "below the 60-byte minimum" },
+		{ "udp4 dst 1.2.3.4 size 9217", 23, "outside 60-9216" },
+		{ "udp4 dst 1.2.3.4 payload junk", 26, "unknown payload 'junk'" },
+		{ "udp4 dst 1.2.3.4 payload hex:", 30, "hex payload is empty" },
+		{ "udp4 dst 1.2.3.4 payload hex:abc", 30, "odd number of digits" },
+		{ "udp4 dst 1.2.3.4 payload hex:abzz", 32, "'z' is not a hex digit" },
+		{ "udp4 dst 1.2.3.4 payload dns:", 30, "needs a name" },
+		{ "udp4 dst 1.2.3.4 payload dns:a..b", 30, "not a valid DNS name" },
+		{ "udp4 dst 1.2.3.4 payload dns:example.com:BOGUS", 42,
+		  "unknown DNS type 'BOGUS'" },
+		{ "tcp4 dst 1.2.3.4 payload dns:example.com", 26, "needs udp4 or udp6" },
+		{ "icmp4 dst 1.2.3.4 dport 5", 19, "'dport' does not apply to icmp4" },
+		{ "udp4 dst 1.2.3.4 flags S", 18, "'flags' applies to tcp4 and tcp6 only" },
+		{ "tcp4 dst 1.2.3.4 flags SX", 25, "'X' is not a TCP flag" },
+		{ "udp4 dst 1.2.3.4 type 3", 18, "applies to icmp4 and icmp6 only" },
+		{ "udp4 dst 1.2.3.4 ttl 256", 22, "not a number from 0 to 255" },
+		{ "udp4 dst 1.2.3.4 tos x", 22, "not a number from 0 to 255" },
+		{ "udp4 dst 1.2.3.4 weight 0", 25, "from 1 to 1000000" },
+		{ "udp4 dst 1.2.3.4 weight", 24, "'weight' needs a value" },
+		{ "udp4 dst-ip 1.2.3.4 dst 1.2.3.5", 21, "'dst' given twice (as dst-ip or dst)" },
+		{ "udp4 dst-ip 1.2.3.4 dport 1 dst-port 2", 29, "'dst-port' given twice" },
+		{ "udp4 dst-ip", 12, "'dst-ip' needs a value (ADDR" },
+		{ "udp4 dst-ip 1.2.3.4 src-prt 5", 21, "unknown word 'src-prt' (expected src-ip," },
+		{ "icmp4 dst-ip 1.2.3.4 src-port 5", 22, "'src-port' does not apply to icmp4" },
+		{ "ip4 dst-ip 1.2.3.4", 19,
+		  "'ip4' needs 'proto udp', 'proto tcp' or 'proto icmp'" },
+		{ "ip6 dst-ip fd00::1 proto", 25,
+		  "'proto' needs a value (udp, tcp, icmp6 or a number)" },
+		{ "ip4 proto sctp dst-ip 1.2.3.4", 11,
+		  "UDP, TCP and ICMP over IPv4, not protocol sctp" },
+		{ "ip4 proto bogus dst-ip 1.2.3.4", 11, "'bogus' is not a protocol" },
+		{ "ip4 proto 256 dst-ip 1.2.3.4", 11, "'256' is not a protocol" },
+		{ "ip4 proto 132 dst-ip 1.2.3.4", 11, "not protocol 132" },
+		{ "ip6 proto icmp dst-ip fd00::1", 11,
+		  "UDP, TCP and ICMPv6 over IPv6, not protocol icmp" },
+		{ "ip4 proto udp dst-ip fd00::1", 22, "is IPv6 but this flow needs IPv4" },
+		{ "ip4 proto udp", 14, "missing 'dst-ip ADDR'" },
 	};
 	struct rxq_parse_error err;
 	struct rxq_gen_flow f;
@@ -254,13 +261,14 @@ static void test_parse_errors(void **state)
 
 static void test_finish_errors(void **state)
 {
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 	struct rxq_gen_flow f;
 
 	(void)state;
-	assert_int_equal(rxq_gen_flow__parse(&f, "udp4 src 1.1.1.1 dst 1.2.3.4 size 60 payload "
+	assert_int_equal(rxq_gen_flow__parse(&f,
+					     "udp4 src 1.1.1.1 dst 1.2.3.4 size 60 payload "
 					     "dns:a-very-long-label.example.com",
-					 &err),
+					     &err),
 			 0);
 	assert_int_equal(rxq_gen_flow__finish(&f, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "size 60 is too small for this flow: its headers and "
@@ -323,7 +331,7 @@ static void test_engine_frames(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		struct rxq_gen_mix_opts o = {0};
+		struct rxq_gen_mix_opts o = { 0 };
 		struct rxq_gen_mix *m;
 		struct rxq_gen_thread t;
 		struct rxq_gen_flow f;
@@ -349,7 +357,7 @@ static void test_engine_frames(void **state)
 /* Sequential fields walk their range in order; threads interleave. */
 static void test_engine_sequential(void **state)
 {
-	struct rxq_gen_mix_opts o = {0};
+	struct rxq_gen_mix_opts o = { 0 };
 	struct rxq_gen_thread t0, t1;
 	struct rxq_gen_mix *m;
 	struct rxq_gen_flow f;
@@ -377,7 +385,7 @@ static void test_engine_sequential(void **state)
 	assert_int_equal(rxq_gen_thread__init(&t0, m, 0, 2, 1), 0);
 	assert_int_equal(rxq_gen_thread__init(&t1, m, 1, 2, 1), 0);
 	{
-		unsigned seen[3] = {0};
+		unsigned seen[3] = { 0 };
 
 		for (int k = 0; k < 3; k++) {
 			uint32_t len = rxq_gen_mix__next(m, &t0, buf, &flow);
@@ -402,11 +410,11 @@ static void test_engine_sequential(void **state)
 static void test_mix_weights(void **state)
 {
 	struct rxq_gen_flow f[3];
-	struct rxq_gen_mix_opts o = {0};
+	struct rxq_gen_mix_opts o = { 0 };
 	struct rxq_gen_mix *m;
 	struct rxq_gen_thread t;
 	uint8_t buf[2048];
-	unsigned counts[3] = {0}, flow, run = 0, maxrun = 0, last = 9;
+	unsigned counts[3] = { 0 }, flow, run = 0, maxrun = 0, last = 9;
 
 	(void)state;
 	parse_ok(&f[0], "udp4 src 198.18.0.0/16 dst 198.18.0.2 weight 90");
@@ -439,13 +447,13 @@ static void test_mix_weights(void **state)
 
 static void test_random_spread(void **state)
 {
-	struct rxq_gen_mix_opts o = {0};
+	struct rxq_gen_mix_opts o = { 0 };
 	struct rxq_gen_mix *m;
 	struct rxq_gen_thread t;
 	struct rxq_gen_flow f;
 	struct rxq_pkt pkt;
 	uint8_t buf[2048];
-	unsigned hist[16] = {0}, flow;
+	unsigned hist[16] = { 0 }, flow;
 
 	(void)state;
 	parse_ok(&f, "udp4 src 198.18.0.0/28 dst 198.18.0.2");
@@ -468,10 +476,14 @@ static void test_random_spread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_full),      cmocka_unit_test(test_parse_flowspec_keys),
-		cmocka_unit_test(test_parse_same_as_flowspec), cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_finish_errors),   cmocka_unit_test(test_engine_frames),
-		cmocka_unit_test(test_engine_sequential), cmocka_unit_test(test_mix_weights),
+		cmocka_unit_test(test_parse_full),
+		cmocka_unit_test(test_parse_flowspec_keys),
+		cmocka_unit_test(test_parse_same_as_flowspec),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_finish_errors),
+		cmocka_unit_test(test_engine_frames),
+		cmocka_unit_test(test_engine_sequential),
+		cmocka_unit_test(test_mix_weights),
 		cmocka_unit_test(test_random_spread),
 	};
 

@@ -16,7 +16,7 @@
 static void test_probe_roundtrip(void **state)
 {
 	uint8_t buf[32];
-	struct rxq_probe in = {.flow = 0xdeadbeef, .seq = 0x0102030405060708ull, .tx_ns = 42};
+	struct rxq_probe in = { .flow = 0xdeadbeef, .seq = 0x0102030405060708ull, .tx_ns = 42 };
 	struct rxq_probe out;
 
 	(void)state;
@@ -37,7 +37,7 @@ static void test_probe_roundtrip(void **state)
 static void test_probe_sockperf(void **state)
 {
 	uint8_t buf[32];
-	struct rxq_probe in = {.flow = 0xabcdef01, .seq = 7, .tx_ns = 99};
+	struct rxq_probe in = { .flow = 0xabcdef01, .seq = 7, .tx_ns = 99 };
 	struct rxq_probe out;
 
 	(void)state;
@@ -156,17 +156,17 @@ static int starts_with(const char *s, const char *prefix)
 static void test_format_classic_widths(void **state)
 {
 	struct rxq_latrep r = {
-	    .seconds = 1.0,
-	    .replies = 16815,
-	    .avg_us = 57.224,
-	    .dev_us = 24.970,
-	    .min_us = 45.594,
-	    .p50_us = 55.1,
-	    .p99_us = 120.25,
-	    .p999_us = 300,
-	    .max_us = 1234.5678,
-	    .sent = 16815,
-	    .incoming_cpu = -1,
+		.seconds = 1.0,
+		.replies = 16815,
+		.avg_us = 57.224,
+		.dev_us = 24.970,
+		.min_us = 45.594,
+		.p50_us = 55.1,
+		.p99_us = 120.25,
+		.p999_us = 300,
+		.max_us = 1234.5678,
+		.sent = 16815,
+		.incoming_cpu = -1,
 	};
 	char line[512];
 	int n;
@@ -196,22 +196,22 @@ static void test_format_classic_widths(void **state)
 static void test_format_extras(void **state)
 {
 	struct rxq_latrep r = {
-	    .target = "[fd00::2]:4321",
-	    .seconds = 2.0,
-	    .replies = 900,
-	    .avg_us = 10,
-	    .dev_us = 1,
-	    .min_us = 9,
-	    .p50_us = 10,
-	    .p99_us = 12,
-	    .p999_us = 13,
-	    .max_us = 14,
-	    .sent = 1000,
-	    .lost = 100,
-	    .dup = 3,
-	    .reordered = 4,
-	    .refused = 7,
-	    .incoming_cpu = 1,
+		.target = "[fd00::2]:4321",
+		.seconds = 2.0,
+		.replies = 900,
+		.avg_us = 10,
+		.dev_us = 1,
+		.min_us = 9,
+		.p50_us = 10,
+		.p99_us = 12,
+		.p999_us = 13,
+		.max_us = 14,
+		.sent = 1000,
+		.lost = 100,
+		.dup = 3,
+		.reordered = 4,
+		.refused = 7,
+		.incoming_cpu = 1,
 	};
 	char line[512], small[16];
 
@@ -252,7 +252,7 @@ static void test_format_extras(void **state)
  */
 static void test_stats_deviation_and_first_min(void **state)
 {
-	struct rxq_latrep r = {.seconds = 1, .incoming_cpu = -1};
+	struct rxq_latrep r = { .seconds = 1, .incoming_cpu = -1 };
 	struct rxq_hist *h;
 	char line[512];
 
@@ -294,7 +294,7 @@ static void test_stats_deviation_and_first_min(void **state)
 /* Percentiles through the report: 1..1000 us uniform; bins are at most 0.8% wide. */
 static void test_stats_percentiles(void **state)
 {
-	struct rxq_latrep r = {.seconds = 1, .incoming_cpu = -1};
+	struct rxq_latrep r = { .seconds = 1, .incoming_cpu = -1 };
 	struct rxq_hist *h;
 	uint64_t v;
 
@@ -315,14 +315,14 @@ static int build_probe_frame(uint8_t *buf, size_t cap, int family, uint8_t ttl)
 {
 	static const uint8_t payload[32] = "RQL1 the rest of a probe";
 	struct rxq_pkt_spec spec = {
-	    .dst_mac = {0x02, 0x52, 0x51, 0, 0, 2},
-	    .src_mac = {0x02, 0x52, 0x51, 0, 0, 1},
-	    .ip_proto = IPPROTO_UDP,
-	    .ttl = ttl,
-	    .src_port = 65500,
-	    .dst_port = 4321,
-	    .payload = payload,
-	    .payload_len = sizeof(payload),
+		.dst_mac = { 0x02, 0x52, 0x51, 0, 0, 2 },
+		.src_mac = { 0x02, 0x52, 0x51, 0, 0, 1 },
+		.ip_proto = IPPROTO_UDP,
+		.ttl = ttl,
+		.src_port = 65500,
+		.dst_port = 4321,
+		.payload = payload,
+		.payload_len = sizeof(payload),
 	};
 
 	spec.l3 = family == AF_INET ? RXQ_L3_IPV4 : RXQ_L3_IPV6;
@@ -335,7 +335,7 @@ static int build_probe_frame(uint8_t *buf, size_t cap, int family, uint8_t ttl)
 
 static void test_reflect(void **state)
 {
-	static const int families[] = {AF_INET, AF_INET6};
+	static const int families[] = { AF_INET, AF_INET6 };
 	uint8_t frame[256], orig[256];
 	struct rxq_addr want, other;
 	struct rxq_pkt in, out;
@@ -394,16 +394,16 @@ static void test_reflect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_probe_roundtrip),
-	    cmocka_unit_test(test_probe_sockperf),
-	    cmocka_unit_test(test_seqwin_in_order),
-	    cmocka_unit_test(test_seqwin_loss_reorder),
-	    cmocka_unit_test(test_seqwin_every_tenth),
-	    cmocka_unit_test(test_format_classic_widths),
-	    cmocka_unit_test(test_format_extras),
-	    cmocka_unit_test(test_stats_deviation_and_first_min),
-	    cmocka_unit_test(test_stats_percentiles),
-	    cmocka_unit_test(test_reflect),
+		cmocka_unit_test(test_probe_roundtrip),
+		cmocka_unit_test(test_probe_sockperf),
+		cmocka_unit_test(test_seqwin_in_order),
+		cmocka_unit_test(test_seqwin_loss_reorder),
+		cmocka_unit_test(test_seqwin_every_tenth),
+		cmocka_unit_test(test_format_classic_widths),
+		cmocka_unit_test(test_format_extras),
+		cmocka_unit_test(test_stats_deviation_and_first_min),
+		cmocka_unit_test(test_stats_percentiles),
+		cmocka_unit_test(test_reflect),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,12 +45,13 @@ static int setup_netns(void **state)
 	if (geteuid() != 0 || unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
 		return 0;
 	/* As ip-netns(8) does: a /sys of this namespace, where the queues of x0 and x1 are. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || umount2("/sys", MNT_DETACH) < 0 ||
-	    mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    umount2("/sys", MNT_DETACH) < 0 || mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
 		return 0;
 	if (system("ip link add x0 address 02:00:00:00:00:01 type veth peer name x1 "
 		   "address 02:00:00:00:00:02 && sysctl -qw net.ipv6.conf.x0.disable_ipv6=1 "
-		   "net.ipv6.conf.x1.disable_ipv6=1 && ip link set x0 up && ip link set x1 up") != 0)
+		   "net.ipv6.conf.x1.disable_ipv6=1 && ip link set x0 up && ip link set x1 up") !=
+	    0)
 		return -1;
 	in_netns = 1;
 	return 0;
@@ -59,7 +60,8 @@ static int setup_netns(void **state)
 static void need_netns(void)
 {
 	if (!in_netns) {
-		print_message("needs root and a network namespace (unshare) with a veth pair: skipped\n");
+		print_message(
+			"needs root and a network namespace (unshare) with a veth pair: skipped\n");
 		skip();
 	}
 }
@@ -108,10 +110,14 @@ static void test_open_errors(void **state)
 static int load_redirect(int map_fd)
 {
 	struct bpf_insn insns[] = {
-		{ .code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_1,
+		{ .code = BPF_LDX | BPF_MEM | BPF_W,
+		  .dst_reg = BPF_REG_2,
+		  .src_reg = BPF_REG_1,
 		  .off = offsetof(struct xdp_md, rx_queue_index) },
-		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
-		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = map_fd },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM,
+		  .dst_reg = BPF_REG_1,
+		  .src_reg = BPF_PSEUDO_MAP_FD,
+		  .imm = map_fd },
 		{ 0 },
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = XDP_PASS },
 		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_redirect_map },
@@ -208,8 +214,9 @@ static void test_send_and_receive(void **state)
 		rxq_xsk__stats(rx, &rs);
 		print_message("sent %u received %u in %u rounds; tx: completed %llu dropped %llu "
 			      "wakeup retries %llu; rx: %llu, dropped %llu, ring full %llu, "
-			      "fill empty %llu\n", sent, received, rounds,
-			      (unsigned long long)ts.tx_packets, (unsigned long long)ts.tx_dropped,
+			      "fill empty %llu\n",
+			      sent, received, rounds, (unsigned long long)ts.tx_packets,
+			      (unsigned long long)ts.tx_dropped,
 			      (unsigned long long)ts.tx_wakeup_retries,
 			      (unsigned long long)rs.rx_packets, (unsigned long long)rs.rx_dropped,
 			      (unsigned long long)rs.rx_ring_full,

@@ -24,7 +24,7 @@
 #include "rxq/stats.h"
 #include "rxq/traffic.h"
 
-#define PROG        "rxq-gen"
+#define PROG	    "rxq-gen"
 #define MAX_THREADS 256
 #define MAX_BATCH   1024
 
@@ -56,48 +56,52 @@ struct config {
 static int parse_flow(const struct rxq_cli_opt *o, const char *text, void *dst);
 
 static const struct rxq_cli_opt options[] = {
-	{"flow", 'f', "DESC", "traffic to send; repeat for a weighted mix (see rxq-gen(8))",
-	 .type = RXQ_OPT_CUSTOM, .parse = parse_flow}, /* into the whole config */
-	{"count", 'n', "N", "send exactly N frames in all, then stop (k/M/G suffixes)",
-	 RXQ_OPT_UINT_AT(struct config, count, 1, UINT64_MAX / 2), .flags = RXQ_OPT_SI,
-	 .hint = "e.g. 1000 or 10k"},
-	{"duration", 'd', "TIME", "stop after TIME (10, 10s, 500ms, 2m)",
-	 RXQ_OPT_DURATION_AT(struct config, duration_ns, 1, 0)},
-	{"rate", 'r', "PPS", "send N frames per second in all (k/M suffixes); default: as fast as "
-			     "possible",
-	 RXQ_OPT_UINT_AT(struct config, rate, 1, 1000000000000ull), .flags = RXQ_OPT_SI,
-	 .hint = "e.g. 10k or 1M"},
-	{"threads", 't', "N", "sending threads (default 1; xdp: one per queue of the port)",
-	 RXQ_OPT_UINT_AT(struct config, threads, 1, MAX_THREADS)},
-	{"cpu", 'c', "LIST", "pin the threads to these CPUs, in order (e.g. 2-3)",
-	 RXQ_OPT_CPULIST_AT(struct config, cpus)},
-	{"batch", 'b', "N", "frames per system call (default 256)",
-	 RXQ_OPT_UINT_AT(struct config, batch, 1, MAX_BATCH)},
-	{"dst-mac", 0, "MAC", "destination MAC (default: the neighbour entry of the destination)",
-	 RXQ_OPT_CUSTOM_AT(struct config, dst_mac, rxq_cli__mac)},
-	{"src-mac", 0, "MAC", "source MAC (default: the interface's)",
-	 RXQ_OPT_CUSTOM_AT(struct config, src_mac, rxq_cli__mac)},
-	{"mode", 'm', "MODE", "xdp: auto, copy or zero-copy (default auto)",
-	 RXQ_OPT_CUSTOM_AT(struct config, mode, rxq_cli__xsk_mode)},
-	{"ring", 0, "N", "frames in the TX ring (packet: --tx-ring 4096, xdp: 2048)",
-	 RXQ_OPT_UINT_AT(struct config, ring, 64, 65536), .flags = RXQ_OPT_POW2},
-	{"tx-ring", 0, NULL, "packet: send through a TPACKET_V2 ring instead of sendmmsg()",
-	 RXQ_OPT_FLAG_AT(struct config, tx_ring)},
-	{"qdisc", 0, NULL, "packet: go through the qdisc instead of bypassing it",
-	 RXQ_OPT_FLAG_AT(struct config, qdisc)},
-	{"interval", 'i', "TIME", "report period (default 1s)",
-	 RXQ_OPT_DURATION_AT(struct config, interval_ns, 10000000, 0)},
-	{"json", 'j', NULL, "print one JSON object per line", RXQ_OPT_FLAG_AT(struct config, json)},
-	{"quiet", 'q', NULL, "no periodic reports, only the summary",
-	 RXQ_OPT_FLAG_AT(struct config, quiet)},
-	{"seed", 0, "N", "seed of the random fields (default: from the clock)",
-	 RXQ_OPT_UINT_AT(struct config, seed, 0, UINT64_MAX)},
-	{"nanosec", 0, NULL, "pcap: nanosecond timestamps", RXQ_OPT_FLAG_AT(struct config, nanosec)},
-	{"verbose", 'v', NULL, "more messages on stderr", RXQ_OPT_COUNT_AT(struct config, verbose)},
-	{"stall-timeout", 0, "TIME",
-	 "give up (exit 1) when no frame is sent for TIME while frames wait (default 2s)",
-	 RXQ_OPT_DURATION_AT(struct config, stall_ns, 10000000, 0)},
-	{NULL},
+	{ "flow", 'f', "DESC", "traffic to send; repeat for a weighted mix (see rxq-gen(8))",
+	  .type = RXQ_OPT_CUSTOM, .parse = parse_flow }, /* into the whole config */
+	{ "count", 'n', "N", "send exactly N frames in all, then stop (k/M/G suffixes)",
+	  RXQ_OPT_UINT_AT(struct config, count, 1, UINT64_MAX / 2), .flags = RXQ_OPT_SI,
+	  .hint = "e.g. 1000 or 10k" },
+	{ "duration", 'd', "TIME", "stop after TIME (10, 10s, 500ms, 2m)",
+	  RXQ_OPT_DURATION_AT(struct config, duration_ns, 1, 0) },
+	{ "rate", 'r', "PPS",
+	  "send N frames per second in all (k/M suffixes); default: as fast as "
+	  "possible",
+	  RXQ_OPT_UINT_AT(struct config, rate, 1, 1000000000000ull), .flags = RXQ_OPT_SI,
+	  .hint = "e.g. 10k or 1M" },
+	{ "threads", 't', "N", "sending threads (default 1; xdp: one per queue of the port)",
+	  RXQ_OPT_UINT_AT(struct config, threads, 1, MAX_THREADS) },
+	{ "cpu", 'c', "LIST", "pin the threads to these CPUs, in order (e.g. 2-3)",
+	  RXQ_OPT_CPULIST_AT(struct config, cpus) },
+	{ "batch", 'b', "N", "frames per system call (default 256)",
+	  RXQ_OPT_UINT_AT(struct config, batch, 1, MAX_BATCH) },
+	{ "dst-mac", 0, "MAC", "destination MAC (default: the neighbour entry of the destination)",
+	  RXQ_OPT_CUSTOM_AT(struct config, dst_mac, rxq_cli__mac) },
+	{ "src-mac", 0, "MAC", "source MAC (default: the interface's)",
+	  RXQ_OPT_CUSTOM_AT(struct config, src_mac, rxq_cli__mac) },
+	{ "mode", 'm', "MODE", "xdp: auto, copy or zero-copy (default auto)",
+	  RXQ_OPT_CUSTOM_AT(struct config, mode, rxq_cli__xsk_mode) },
+	{ "ring", 0, "N", "frames in the TX ring (packet: --tx-ring 4096, xdp: 2048)",
+	  RXQ_OPT_UINT_AT(struct config, ring, 64, 65536), .flags = RXQ_OPT_POW2 },
+	{ "tx-ring", 0, NULL, "packet: send through a TPACKET_V2 ring instead of sendmmsg()",
+	  RXQ_OPT_FLAG_AT(struct config, tx_ring) },
+	{ "qdisc", 0, NULL, "packet: go through the qdisc instead of bypassing it",
+	  RXQ_OPT_FLAG_AT(struct config, qdisc) },
+	{ "interval", 'i', "TIME", "report period (default 1s)",
+	  RXQ_OPT_DURATION_AT(struct config, interval_ns, 10000000, 0) },
+	{ "json", 'j', NULL, "print one JSON object per line",
+	  RXQ_OPT_FLAG_AT(struct config, json) },
+	{ "quiet", 'q', NULL, "no periodic reports, only the summary",
+	  RXQ_OPT_FLAG_AT(struct config, quiet) },
+	{ "seed", 0, "N", "seed of the random fields (default: from the clock)",
+	  RXQ_OPT_UINT_AT(struct config, seed, 0, UINT64_MAX) },
+	{ "nanosec", 0, NULL, "pcap: nanosecond timestamps",
+	  RXQ_OPT_FLAG_AT(struct config, nanosec) },
+	{ "verbose", 'v', NULL, "more messages on stderr",
+	  RXQ_OPT_COUNT_AT(struct config, verbose) },
+	{ "stall-timeout", 0, "TIME",
+	  "give up (exit 1) when no frame is sent for TIME while frames wait (default 2s)",
+	  RXQ_OPT_DURATION_AT(struct config, stall_ns, 10000000, 0) },
+	{ NULL },
 };
 
 struct shared {
@@ -107,7 +111,7 @@ struct shared {
 	struct rxq_ticker *ticker;
 	uint64_t start_ns;
 	atomic_bool stop;
-	atomic_int fatal;     /* first fatal -errno of a thread */
+	atomic_int fatal; /* first fatal -errno of a thread */
 	atomic_bool stalled; /* a thread gave up: nothing went out for cfg->stall_ns */
 };
 
@@ -117,15 +121,15 @@ struct worker {
 	int cpu; /* -1: not pinned */
 	struct rxq_tx *tx;
 	uint64_t count; /* 0: no limit */
-	double rate;    /* frames per second of this thread; 0: no limit */
+	double rate; /* frames per second of this thread; 0: no limit */
 	pthread_t thread;
 	bool started;
 };
 
 static void sleep_until(uint64_t t_ns)
 {
-	struct timespec ts = {.tv_sec = (time_t)(t_ns / 1000000000u),
-			      .tv_nsec = (long)(t_ns % 1000000000u)};
+	struct timespec ts = { .tv_sec = (time_t)(t_ns / 1000000000u),
+			       .tv_nsec = (long)(t_ns % 1000000000u) };
 
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
@@ -178,9 +182,11 @@ static void report_stall(const struct worker *w, const struct progress *p,
 	if (cfg->threads > 1)
 		snprintf(thread, sizeof(thread), " (thread %u)", w->index);
 	if (st->last_refusal)
-		snprintf(refusal, sizeof(refusal), ", last refusal: %s", strerror(st->last_refusal));
+		snprintf(refusal, sizeof(refusal), ", last refusal: %s",
+			 strerror(st->last_refusal));
 	rxq_err("%s%s: no frame sent for %.1f s (%" PRIu64 " sent, %" PRIu64 " waiting, %" PRIu64
-		" retries%s, %" PRIu64 " errors); the device takes nothing: see 'ip -s link show %s' "
+		" retries%s, %" PRIu64
+		" errors); the device takes nothing: see 'ip -s link show %s' "
 		"and its peer",
 		port, thread, (double)(rxq_now_ns() - p->ns) / 1e9, st->packets, st->pending,
 		st->retries, refusal, st->errors, cfg->port.ifname);
@@ -195,13 +201,13 @@ static void *sender(void *arg)
 	const struct config *cfg = sh->cfg;
 	unsigned nflows = rxq_gen_mix__nflows(sh->mix);
 	uint64_t *row = rxq_counters__row(sh->counters, w->index);
-	uint64_t flow_pkts[RXQ_GEN_MAX_FLOWS] = {0}, flow_bytes[RXQ_GEN_MAX_FLOWS] = {0};
+	uint64_t flow_pkts[RXQ_GEN_MAX_FLOWS] = { 0 }, flow_bytes[RXQ_GEN_MAX_FLOWS] = { 0 };
 	struct rxq_tx_buf bufs[MAX_BATCH];
 	unsigned flow_of[MAX_BATCH];
 	uint64_t sent = 0, deadline = 0, seed;
 	double ns_per_pkt = w->rate > 0 ? 1e9 / w->rate : 0;
 	struct rxq_tx_stats st;
-	struct progress prog = {0};
+	struct progress prog = { 0 };
 	struct rxq_gen_thread gt;
 	bool stuck = false;
 	int err;
@@ -247,7 +253,8 @@ static void *sender(void *arg)
 			uint64_t due = (uint64_t)((double)(now - sh->start_ns) / ns_per_pkt) + 1;
 
 			if (due <= sent) {
-				uint64_t next = sh->start_ns + (uint64_t)((double)sent * ns_per_pkt);
+				uint64_t next =
+					sh->start_ns + (uint64_t)((double)sent * ns_per_pkt);
 
 				if (deadline && next > deadline)
 					next = deadline;
@@ -333,7 +340,7 @@ done:
 static int parse_flow(const struct rxq_cli_opt *o, const char *text, void *dst)
 {
 	struct config *cfg = dst;
-	struct rxq_parse_error err = {0};
+	struct rxq_parse_error err = { 0 };
 
 	(void)o;
 	if (cfg->nflows == RXQ_GEN_MAX_FLOWS) {
@@ -358,11 +365,11 @@ static int parse_options(struct config *cfg, int argc, char **argv)
 			   "ring), xdp:IF~Q[,Q...] (AF_XDP) or pcap:FILE. Each --flow describes "
 			   "one kind of traffic, e.g. 'udp4 src 198.18.0.0/16 random sport "
 			   "1024-65535 dst 198.18.0.2 dport 53 size 60 weight 9'.",
-		.tables = (const struct rxq_cli_opt *const[]){options, NULL},
+		.tables = (const struct rxq_cli_opt *const[]){ options, NULL },
 		.argc = argc,
 		.argv = argv,
 	};
-	struct rxq_parse_error perr = {0};
+	struct rxq_parse_error perr = { 0 };
 	int ret;
 
 	cfg->batch = 256;
@@ -378,7 +385,8 @@ static int parse_options(struct config *cfg, int argc, char **argv)
 	cfg->src_mac_set = rxq_cli__given(&cli, "src-mac");
 	cfg->cpus_set = rxq_cli__given(&cli, "cpu");
 	if (cli.optind >= argc)
-		return rxq_cli__error("no port given (packet:IF, xdp:IF~Q or pcap:FILE; see --help)");
+		return rxq_cli__error(
+			"no port given (packet:IF, xdp:IF~Q or pcap:FILE; see --help)");
 	if (cli.optind + 1 < argc)
 		return rxq_cli__error("one port only; '%s' is extra", argv[cli.optind + 1]);
 	if (rxq_port_spec__parse(&cfg->port, argv[cli.optind],
@@ -419,7 +427,7 @@ static int iface_addr(const char *ifname, uint8_t family, struct rxq_addr *out)
 
 static int check_privilege(const struct config *cfg)
 {
-	int need[] = {RXQ_CAP_NET_RAW};
+	int need[] = { RXQ_CAP_NET_RAW };
 	int missing;
 
 	if (cfg->port.type == RXQ_PORT_PCAP)
@@ -427,13 +435,13 @@ static int check_privilege(const struct config *cfg)
 	missing = rxq_cap__first_missing(need, 1);
 	if (missing < 0)
 		return 0;
-	return rxq_cli__error("%s: ports need %s to send raw frames: run as root, or grant it with 'setcap "
-		   "cap_net_raw,cap_net_admin+ep rxq-gen'",
-		   rxq_port_type__str(cfg->port.type), rxq_cap__name(missing));
+	return rxq_cli__error(
+		"%s: ports need %s to send raw frames: run as root, or grant it with 'setcap "
+		"cap_net_raw,cap_net_admin+ep rxq-gen'",
+		rxq_port_type__str(cfg->port.type), rxq_cap__name(missing));
 }
 
-static int setup_flows(struct config *cfg, const struct rxq_netdev *dev,
-		       uint8_t (*dst_macs)[6])
+static int setup_flows(struct config *cfg, const struct rxq_netdev *dev, uint8_t (*dst_macs)[6])
 {
 	char abuf[INET6_ADDRSTRLEN], vbuf[INET6_ADDRSTRLEN];
 	struct rxq_parse_error perr;
@@ -446,24 +454,27 @@ static int setup_flows(struct config *cfg, const struct rxq_netdev *dev,
 
 		if (!f->src.set) {
 			if (!dev)
-				return rxq_cli__error("--flow '%s' has no 'src': give 'src ADDR' (a pcap: port has "
-					   "no interface address to default to)",
-					   cfg->flow_text[i]);
+				return rxq_cli__error(
+					"--flow '%s' has no 'src': give 'src ADDR' (a pcap: port has "
+					"no interface address to default to)",
+					cfg->flow_text[i]);
 			if (iface_addr(dev->name, fam, &f->src.base))
-				return rxq_cli__error("--flow '%s' has no 'src' and %s has no %s address to "
-					   "default to: give 'src ADDR'",
-					   cfg->flow_text[i], dev->name,
-					   fam == AF_INET ? "IPv4" : "IPv6");
+				return rxq_cli__error(
+					"--flow '%s' has no 'src' and %s has no %s address to "
+					"default to: give 'src ADDR'",
+					cfg->flow_text[i], dev->name,
+					fam == AF_INET ? "IPv4" : "IPv6");
 			f->src.set = true;
 			f->src.count = 1;
 		}
 		if (rxq_gen_flow__finish(f, &perr))
 			return rxq_cli__error("--flow '%s': %s", cfg->flow_text[i], perr.msg);
 		if (dev && rxq_gen_flow__max_len(f) > dev->mtu + 14u)
-			return rxq_cli__error("--flow '%s': frames of %u bytes do not fit the MTU of %s (%u: "
-				   "frames up to %u bytes)",
-				   cfg->flow_text[i], rxq_gen_flow__max_len(f), dev->name, dev->mtu,
-				   dev->mtu + 14);
+			return rxq_cli__error(
+				"--flow '%s': frames of %u bytes do not fit the MTU of %s (%u: "
+				"frames up to %u bytes)",
+				cfg->flow_text[i], rxq_gen_flow__max_len(f), dev->name, dev->mtu,
+				dev->mtu + 14);
 		if (cfg->dst_mac_set || !dev) {
 			memcpy(dst_macs[i], cfg->dst_mac, 6);
 			continue;
@@ -472,16 +483,19 @@ static int setup_flows(struct config *cfg, const struct rxq_netdev *dev,
 		rxq_addr_str(&f->dst.base, abuf, sizeof(abuf));
 		rxq_addr_str(&via, vbuf, sizeof(vbuf));
 		if (err == -ENOENT)
-			return rxq_cli__error("no neighbour entry for %s on %s to take the destination MAC from: "
-				   "give --dst-mac, or add one (ip neigh replace %s lladdr MAC dev %s)",
-				   vbuf, dev->name, vbuf, dev->name);
+			return rxq_cli__error(
+				"no neighbour entry for %s on %s to take the destination MAC from: "
+				"give --dst-mac, or add one (ip neigh replace %s lladdr MAC dev %s)",
+				vbuf, dev->name, vbuf, dev->name);
 		if (err == -EHOSTUNREACH)
-			return rxq_cli__error("the neighbour entry for %s on %s is unresolved (incomplete or "
-				   "failed): ping %s first, or give --dst-mac",
-				   vbuf, dev->name, vbuf);
+			return rxq_cli__error(
+				"the neighbour entry for %s on %s is unresolved (incomplete or "
+				"failed): ping %s first, or give --dst-mac",
+				vbuf, dev->name, vbuf);
 		if (err)
-			return rxq_cli__error("cannot look up the MAC of %s on %s: %s (give --dst-mac)", abuf,
-				   dev->name, strerror(-err));
+			return rxq_cli__error(
+				"cannot look up the MAC of %s on %s: %s (give --dst-mac)", abuf,
+				dev->name, strerror(-err));
 	}
 	return 0;
 }
@@ -503,10 +517,11 @@ static int check_rate(const struct config *cfg, const struct rxq_netdev *dev)
 	}
 	limit = (double)dev->speed_mbps * 1e6 / (bits / wsum);
 	if ((double)cfg->rate > limit)
-		return rxq_cli__error("--rate %" PRIu64 " is above the line rate of %s: at %u Mb/s and %.0f "
-			   "bytes per frame on the wire (with FCS, preamble and gap) at most %.0f "
-			   "frames per second",
-			   cfg->rate, dev->name, dev->speed_mbps, bits / wsum / 8, limit);
+		return rxq_cli__error(
+			"--rate %" PRIu64 " is above the line rate of %s: at %u Mb/s and %.0f "
+			"bytes per frame on the wire (with FCS, preamble and gap) at most %.0f "
+			"frames per second",
+			cfg->rate, dev->name, dev->speed_mbps, bits / wsum / 8, limit);
 	return 0;
 }
 
@@ -559,11 +574,11 @@ static int run(struct config *cfg)
 {
 	static uint8_t dst_macs[RXQ_GEN_MAX_FLOWS][6];
 	struct rxq_netdev dev, *devp = NULL;
-	struct rxq_parse_error perr = {0};
-	struct rxq_gen_mix_opts mopts = {0};
-	struct shared sh = {.cfg = cfg};
+	struct rxq_parse_error perr = { 0 };
+	struct rxq_gen_mix_opts mopts = { 0 };
+	struct shared sh = { .cfg = cfg };
 	struct worker *workers = NULL;
-	struct rxq_tx_opts topts = {0};
+	struct rxq_tx_opts topts = { 0 };
 	struct rxq_out *out = NULL;
 	uint64_t *tot = NULL, *prev = NULL, last_ns, stop_ns = 0;
 	unsigned nfields, done = 0, ncpus = 0, started = 0;
@@ -576,11 +591,12 @@ static int run(struct config *cfg)
 	if (cfg->port.type != RXQ_PORT_PCAP) {
 		err = rxq_netdev__get(cfg->port.ifname, &dev);
 		if (err == -ENODEV || err == -EINVAL)
-			return rxq_cli__error("no interface '%s' in this network namespace (see 'ip link')",
-				   cfg->port.ifname);
+			return rxq_cli__error(
+				"no interface '%s' in this network namespace (see 'ip link')",
+				cfg->port.ifname);
 		if (err)
 			return rxq_cli__error("cannot read the facts of %s: %s", cfg->port.ifname,
-				   strerror(-err));
+					      strerror(-err));
 		devp = &dev;
 		if (rxq_port_spec__resolve(&cfg->port, &dev, &perr))
 			return rxq_cli__error("%s", perr.msg);
@@ -592,10 +608,11 @@ static int run(struct config *cfg)
 		if (!cfg->threads_set)
 			cfg->threads = cfg->port.nqueues;
 		else if (cfg->threads > cfg->port.nqueues)
-			return rxq_cli__error("%u threads but the port names %u queue%s of %s: each thread "
-				   "sends on its own queue (name more, e.g. xdp:%s~0-%u)",
-				   cfg->threads, cfg->port.nqueues, cfg->port.nqueues == 1 ? "" : "s",
-				   cfg->port.ifname, cfg->port.ifname, cfg->threads - 1);
+			return rxq_cli__error(
+				"%u threads but the port names %u queue%s of %s: each thread "
+				"sends on its own queue (name more, e.g. xdp:%s~0-%u)",
+				cfg->threads, cfg->port.nqueues, cfg->port.nqueues == 1 ? "" : "s",
+				cfg->port.ifname, cfg->port.ifname, cfg->threads - 1);
 	}
 	if (cfg->port.type == RXQ_PORT_PCAP && cfg->threads > 1)
 		return rxq_cli__error("pcap: writes one file from one thread; drop --threads");
@@ -607,8 +624,8 @@ static int run(struct config *cfg)
 	if (devp && cfg->src_mac_set == false)
 		memcpy(cfg->src_mac, dev.mac, 6);
 	if (!devp) {
-		static const uint8_t def_src[6] = {0x02, 0, 0, 0, 0, 0x01};
-		static const uint8_t def_dst[6] = {0x02, 0, 0, 0, 0, 0x02};
+		static const uint8_t def_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+		static const uint8_t def_dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 
 		if (!cfg->src_mac_set)
 			memcpy(cfg->src_mac, def_src, 6);
@@ -742,7 +759,8 @@ static int run(struct config *cfg)
 		if (workers[i].started)
 			pthread_join(workers[i].thread, NULL);
 	rxq_counters__sum(sh.counters, tot);
-	print_summary(out, cfg, tot, stop_ns > sh.start_ns ? (double)(stop_ns - sh.start_ns) / 1e9 : 0,
+	print_summary(out, cfg, tot,
+		      stop_ns > sh.start_ns ? (double)(stop_ns - sh.start_ns) / 1e9 : 0,
 		      interrupted);
 	err = atomic_load(&sh.fatal);
 	if (err) {

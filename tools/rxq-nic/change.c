@@ -80,7 +80,8 @@ static int run_plan(struct tool *t, struct rxq_nic_plan *plan, int build_err, un
 		print_plan(t, plan);
 		goto out;
 	}
-	err = rxq_nic__apply(t->nic, plan, flags | RXQ_NIC_APPLY_JOURNAL * !(flags & RXQ_NIC_APPLY_UNDO));
+	err = rxq_nic__apply(t->nic, plan,
+			     flags | RXQ_NIC_APPLY_JOURNAL * !(flags & RXQ_NIC_APPLY_UNDO));
 	print_plan(t, plan);
 	for (i = 0; i < n; i++) {
 		const struct rxq_nic_step *s = rxq_nic_plan__step(plan, i);
@@ -192,7 +193,8 @@ int cmd_rss(struct tool *t)
 			uint64_t w;
 
 			if (rxq_parse_u64(t->args[i], 0, 65535, &w)) {
-				rxq_err("rss --weights: '%s' is not a weight (0-65535)", t->args[i]);
+				rxq_err("rss --weights: '%s' is not a weight (0-65535)",
+					t->args[i]);
 				rxq_nic_plan__free(plan);
 				return -EINVAL;
 			}
@@ -447,8 +449,8 @@ static int parse_pairs(struct tool *t, bool all_onoff, const char **names, uint3
 			return -EINVAL;
 		}
 		if (rxq_parse_u64(v, 0, UINT32_MAX, &num)) {
-			rxq_err("%s: '%s %s': expected a number (or on/off)", t->command, t->args[i],
-				v);
+			rxq_err("%s: '%s %s': expected a number (or on/off)", t->command,
+				t->args[i], v);
 			return -EINVAL;
 		}
 		values[(*n)++] = (uint32_t)num;
@@ -598,10 +600,11 @@ static void pause_verify(struct tool *t, const uint32_t *want)
 	tx = rxq_nic_knobs__find(cur, "tx");
 	an = rxq_nic_knobs__find(cur, "autoneg");
 	if (rx && tx && (rx->value != want[0] || tx->value != want[1]))
-		rxq_warn("%s reports pause rx %s tx %s, not what was asked%s", rxq_nic__name(t->nic),
-			 rx->value ? "on" : "off", tx->value ? "on" : "off",
+		rxq_warn("%s reports pause rx %s tx %s, not what was asked%s",
+			 rxq_nic__name(t->nic), rx->value ? "on" : "off", tx->value ? "on" : "off",
 			 an && an->value ? ": autonegotiation is on, so the link partner decides "
-					   "(rxq-nic pause IF off also turns autoneg off)" : "");
+					   "(rxq-nic pause IF off also turns autoneg off)" :
+					   "");
 out:
 	free(cur);
 }

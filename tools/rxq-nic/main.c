@@ -88,14 +88,18 @@ static int parse_flow(const struct rxq_cli_opt *o, const char *arg, void *dst)
 	return 0;
 }
 
-#define CPU_OPT                                                                                  \
-	{ "cpu", 0, "C", "isolate: the CPU for the queue's IRQ; check: the application's CPU",  \
-	  RXQ_OPT_UINT_AT(struct tool, cpu, 0, CPU_SETSIZE - 1) }
+#define CPU_OPT                                                                               \
+	{                                                                                     \
+		"cpu", 0, "C",                                                                \
+			"isolate: the CPU for the queue's IRQ; check: the application's CPU", \
+			RXQ_OPT_UINT_AT(struct tool, cpu, 0, CPU_SETSIZE - 1)                 \
+	}
 
 static const struct rxq_cli_opt isolate_opts[] = {
 	{ "queue", 'q', "Q", "isolate: the queue to isolate",
 	  RXQ_OPT_UINT_AT(struct tool, queue, 0, 4095) },
-	{ "flow", 'f', "SPEC", "isolate: a flow for the queue, e.g. 'udp4 dst-port 53' (repeatable)",
+	{ "flow", 'f', "SPEC",
+	  "isolate: a flow for the queue, e.g. 'udp4 dst-port 53' (repeatable)",
 	  .type = RXQ_OPT_CUSTOM, .parse = parse_flow },
 	CPU_OPT,
 	{ NULL },
@@ -119,8 +123,8 @@ static const struct rxq_cli_opt *const command_tables[] = {
 };
 
 static const struct rxq_cli_opt *const all_tables[] = {
-	out_opts, irq_opts, rss_opts, xps_opts, rfs_opts, watch_opts, isolate_opts, check_opts,
-	env_opts, NULL,
+	out_opts,   irq_opts,	  rss_opts,   xps_opts, rfs_opts,
+	watch_opts, isolate_opts, check_opts, env_opts, NULL,
 };
 
 static const char summary[] =
@@ -182,20 +186,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "show", cmd_show, no_opts },
-	{ "irq", cmd_irq, irq_opts },
-	{ "rss", cmd_rss, rss_opts },
-	{ "flow", cmd_flow, no_opts },
-	{ "xps", cmd_xps, xps_opts },
-	{ "rfs", cmd_rfs, rfs_opts },
-	{ "coalesce", cmd_coalesce, no_opts },
-	{ "pause", cmd_pause, no_opts },
-	{ "features", cmd_features, no_opts },
-	{ "channels", cmd_channels, no_opts },
-	{ "watch", cmd_watch, watch_opts },
-	{ "isolate", cmd_isolate, isolate_opts },
-	{ "undo", cmd_undo, no_opts },
-	{ "check", cmd_check, check_opts },
+	{ "show", cmd_show, no_opts },	       { "irq", cmd_irq, irq_opts },
+	{ "rss", cmd_rss, rss_opts },	       { "flow", cmd_flow, no_opts },
+	{ "xps", cmd_xps, xps_opts },	       { "rfs", cmd_rfs, rfs_opts },
+	{ "coalesce", cmd_coalesce, no_opts }, { "pause", cmd_pause, no_opts },
+	{ "features", cmd_features, no_opts }, { "channels", cmd_channels, no_opts },
+	{ "watch", cmd_watch, watch_opts },    { "isolate", cmd_isolate, isolate_opts },
+	{ "undo", cmd_undo, no_opts },	       { "check", cmd_check, check_opts },
 };
 
 int main(int argc, char **argv)
@@ -208,8 +205,14 @@ int main(int argc, char **argv)
 			       .help_tables = all_tables,
 			       .argc = argc,
 			       .argv = argv };
-	struct tool t = { .equal = -1, .isolate_q = -1, .entries = -1, .queue = -1, .cpu = -1,
-			  .count = -1, .interval_ns = 1000000000ull, .goal = RXQ_NIC_GOAL_LATENCY };
+	struct tool t = { .equal = -1,
+			  .isolate_q = -1,
+			  .entries = -1,
+			  .queue = -1,
+			  .cpu = -1,
+			  .count = -1,
+			  .interval_ns = 1000000000ull,
+			  .goal = RXQ_NIC_GOAL_LATENCY };
 	struct rxq_nic_opts nopts = { .sz = sizeof(nopts) };
 	const struct command *cmd = NULL;
 	unsigned i;
@@ -237,9 +240,9 @@ int main(int argc, char **argv)
 	t.command = argv[cli.optind];
 	if (!cmd)
 		return rxq_cli__error(
-		    "unknown command '%s' (expected show, irq, rss, flow, xps, rfs, coalesce, "
-		    "pause, features, channels, watch, isolate, undo or check)",
-		    t.command);
+			"unknown command '%s' (expected show, irq, rss, flow, xps, rfs, coalesce, "
+			"pause, features, channels, watch, isolate, undo or check)",
+			t.command);
 	if (cli.optind + 1 >= argc)
 		return rxq_cli__error("%s: missing the interface (rxq-nic %s IF ...)", t.command,
 				      t.command);

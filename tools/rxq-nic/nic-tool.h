@@ -8,7 +8,7 @@
 #include "rxq/nic.h"
 #include "rxq/output.h"
 
-#define PROG "rxq-nic"
+#define PROG	  "rxq-nic"
 #define MAX_FLOWS 64
 
 struct tool {

@@ -22,8 +22,9 @@ static void out_unsupported(struct tool *t, const char *type, const char *why)
 static void out_knobs(struct tool *t, enum rxq_nic_group g, const struct rxq_nic_knobs *ks,
 		      bool only_interesting)
 {
-	static const char *const interesting[] = { "rx-gro",	     "rx-lro",	   "rx-gro-hw",
-						   "rx-ntuple-filter", "rx-hashing", "rx-checksum" };
+	static const char *const interesting[] = {
+		"rx-gro", "rx-lro", "rx-gro-hw", "rx-ntuple-filter", "rx-hashing", "rx-checksum"
+	};
 	unsigned i, j;
 
 	rxq_out__begin(t->out, rxq_nic_group__name(g));
@@ -41,9 +42,9 @@ static void out_knobs(struct tool *t, enum rxq_nic_group g, const struct rxq_nic
 		if (g == RXQ_NIC_FEATURES || g == RXQ_NIC_PAUSE ||
 		    !strncmp(k->name, "adaptive-", 9) || !strncmp(k->name, "cqe-mode", 8))
 			rxq_out__str(t->out, k->name,
-				     g == RXQ_NIC_FEATURES && k->fixed
-					     ? (k->value ? "on-fixed" : "off-fixed")
-					     : (k->value ? "on" : "off"));
+				     g == RXQ_NIC_FEATURES && k->fixed ?
+					     (k->value ? "on-fixed" : "off-fixed") :
+					     (k->value ? "on" : "off"));
 		else
 			rxq_out__u64(t->out, k->name, k->value);
 	}
@@ -61,11 +62,11 @@ int cmd_group_show(struct tool *t, enum rxq_nic_group g)
 	if (err == -EOPNOTSUPP) {
 		rxq_err("%s does not support %s settings (ETHTOOL_MSG_%s_GET: EOPNOTSUPP)",
 			rxq_nic__driver(t->nic), rxq_nic_group__name(g),
-			g == RXQ_NIC_CHANNELS   ? "CHANNELS"
-			: g == RXQ_NIC_COALESCE ? "COALESCE"
-			: g == RXQ_NIC_PAUSE	? "PAUSE"
-			: g == RXQ_NIC_RINGS	? "RINGS"
-						: "FEATURES");
+			g == RXQ_NIC_CHANNELS ? "CHANNELS" :
+			g == RXQ_NIC_COALESCE ? "COALESCE" :
+			g == RXQ_NIC_PAUSE    ? "PAUSE" :
+			g == RXQ_NIC_RINGS    ? "RINGS" :
+						"FEATURES");
 	} else if (err) {
 		rxq_err("%s: cannot read %s settings: %s", rxq_nic__name(t->nic),
 			rxq_nic_group__name(g), strerror(-err));
@@ -295,9 +296,9 @@ int cmd_check(struct tool *t)
 		return err;
 	for (i = 0; i < n; i++) {
 		const struct rxq_nic_finding *f = &findings[i];
-		const char *v = f->verdict == RXQ_NIC_OK     ? "ok"
-				: f->verdict == RXQ_NIC_WARN ? "warn"
-							     : "unknown";
+		const char *v = f->verdict == RXQ_NIC_OK   ? "ok" :
+				f->verdict == RXQ_NIC_WARN ? "warn" :
+							     "unknown";
 
 		if (f->verdict == RXQ_NIC_WARN)
 			warn++;

@@ -66,8 +66,7 @@ static const struct rxq_softnet_cpu *find_cpu(const struct rxq_softnet *sn, int 
 	return NULL;
 }
 
-static uint64_t irq_count_on(const struct rxq_interrupts *in, const struct rxq_irq_line *l,
-			     int cpu)
+static uint64_t irq_count_on(const struct rxq_interrupts *in, const struct rxq_irq_line *l, int cpu)
 {
 	unsigned c;
 

@@ -41,7 +41,7 @@ struct args {
 	uint32_t busy_poll, frames, limit_entries;
 	unsigned batch;
 	bool force, json, rule_stats;
-	int reinject;	   /* 1 tap, 0 none */
+	int reinject; /* 1 tap, 0 none */
 	int csum_complete; /* -1 auto, 0 off, 1 on */
 	uint16_t vlans[RXQ_VLAN_MAX];
 	unsigned nvlans;
@@ -98,12 +98,14 @@ static int parse_vlans(const struct rxq_cli_opt *o, const char *v, void *dst)
 
 		if (dash)
 			*dash = '\0';
-		if (rxq_parse_u64(tok, 1, 4094, &lo) || rxq_parse_u64(dash ? dash + 1 : tok, lo, 4094, &hi))
+		if (rxq_parse_u64(tok, 1, 4094, &lo) ||
+		    rxq_parse_u64(dash ? dash + 1 : tok, lo, 4094, &hi))
 			goto bad;
 		for (; lo <= hi; lo++) {
 			for (unsigned i = 0; i < a->nvlans; i++)
 				if (a->vlans[i] == lo) {
-					rxq_cli__error("--vlan=%s: VID %u given twice", v, (unsigned)lo);
+					rxq_cli__error("--vlan=%s: VID %u given twice", v,
+						       (unsigned)lo);
 					return -EINVAL;
 				}
 			if (a->nvlans == RXQ_VLAN_MAX) {
@@ -144,95 +146,97 @@ bad:
 				  "IPv4 1-32 and IPv6 1-128, such as 24,64");
 }
 
-static const char *const reinject_names[] = {"tap", "none", NULL};
-static const int reinject_values[] = {1, 0};
-static const char *const csum_names[] = {"auto", "on", "off", NULL};
-static const int csum_values[] = {-1, 1, 0};
+static const char *const reinject_names[] = { "tap", "none", NULL };
+static const int reinject_values[] = { 1, 0 };
+static const char *const csum_names[] = { "auto", "on", "off", NULL };
+static const int csum_values[] = { -1, 1, 0 };
 
 static const struct rxq_cli_opt opts[] = {
-    {"flow", 'f', "SPEC",
-     "steer this flow out of the kernel (repeatable, up to 16), e.g. "
-     "'udp4 dst-port 53'",
-     .type = RXQ_OPT_CUSTOM, .parse = parse_flow},
-    {"rules", 'r', "FILE", "rules file (required); SIGHUP reloads it",
-     RXQ_OPT_STRING_AT(struct args, rules)},
-    {"mode", 'm', "MODE", "AF_XDP mode: auto (default), copy or zero-copy",
-     RXQ_OPT_CUSTOM_AT(struct args, mode, rxq_cli__xsk_mode)},
-    {"xdp-mode", 0, "MODE", "XDP attach mode: auto (default), native or generic",
-     RXQ_OPT_CUSTOM_AT(struct args, xdp_mode, rxq_cli__xdp_mode)},
-    {"cpu", 'c', "LIST", "pin the queue threads to these CPUs, one per queue, e.g. 2,3",
-     RXQ_OPT_CPULIST_AT(struct args, cpus)},
-    {"busy-poll", 0, "USEC", "busy-poll the sockets (SO_PREFER_BUSY_POLL, budget = batch)",
-     RXQ_OPT_UINT_AT(struct args, busy_poll, 1, 1000000), .flags = RXQ_OPT_SI},
-    {"batch", 'b', "N", "frames per receive batch (default 64, at most 1024)",
-     RXQ_OPT_UINT_AT(struct args, batch, 1, OFFLOAD_BATCH_MAX), .flags = RXQ_OPT_SI},
-    {"frames", 0, "N", "UMEM frames per socket, a power of two (default 8192)",
-     RXQ_OPT_UINT_AT(struct args, frames, 256, 1u << 20), .flags = RXQ_OPT_SI | RXQ_OPT_POW2},
-    {"reinject", 0, "tap|none", "hand passed packets back through a TAP (default) or not",
-     RXQ_OPT_ENUM_AT(struct args, reinject, reinject_names, reinject_values)},
-    {"tap", 0, "NAME", "name of the TAP (default rxq<ifindex>q<first queue>)",
-     RXQ_OPT_STRING_AT(struct args, tap_name)},
-    {"vlan", 0, "VID[,VID...]",
-     "also steer frames tagged with these 802.1Q VIDs (IF needs a VLAN interface for each); "
-     "without it only untagged frames leave the kernel",
-     .type = RXQ_OPT_CUSTOM, .parse = parse_vlans},
-    {"kernel-tier", 0, "on|off",
-     "decide the leading rules XDP can decide in XDP (default on); off: every selected frame "
-     "to user space",
-     RXQ_OPT_BOOL_AT(struct args, kernel_tier)},
-    {"learn", 0, "RATE",
-     "drop in XDP the sources that draw more than RATE drop verdicts a second in user space "
-     "(and no pass)",
-     RXQ_OPT_UINT_AT(struct args, learn_rate, 1, 1000000000), .flags = RXQ_OPT_SI,
-     .hint = "drop verdicts a second, e.g. 100 or 10k"},
-    {"learn-prefix", 0, "V4,V6", "learn sources as prefixes of these lengths (default 32,128)",
-     .type = RXQ_OPT_CUSTOM, .parse = parse_learn_prefix},
-    {"learn-ttl", 0, "TIME", "how long a learned source stays dropped (default 60s)",
-     RXQ_OPT_DURATION_AT(struct args, learn_ttl_ns, 1, 0)},
-    {"frag-mem", 0, "MIB",
-     "memory of each queue's fragment reassembly table (default 32, at most 1024)",
-     RXQ_OPT_UINT_AT(struct args, frag_mib, 1, RXQ_FRAG_MEM_MAX >> 20), .flags = RXQ_OPT_SI},
-    {"frag-timeout", 0, "TIME", "drop a datagram whose fragments do not complete in TIME "
-     "(default 30s, the kernel's ipfrag_time)",
-     RXQ_OPT_DURATION_AT(struct args, frag_timeout_ns, 1, 0)},
-    {"csum-complete", 0, "auto|on|off",
-     "complete UDP/TCP checksums a local sender left partial before reinjecting (default "
-     "auto: on for software devices such as veth and TAP, off for NICs)",
-     RXQ_OPT_ENUM_AT(struct args, csum_complete, csum_names, csum_values)},
-    {"force", 0, NULL, "detach another XDP program attached to the interface",
-     RXQ_OPT_FLAG_AT(struct args, force)},
-    {"json", 'j', NULL, "one JSON object per line instead of text",
-     RXQ_OPT_FLAG_AT(struct args, json)},
-    {"rule-stats", 0, NULL, "print hits per rule in the summary and the --prom file",
-     RXQ_OPT_FLAG_AT(struct args, rule_stats)},
-    {"prom", 0, "FILE", "write a Prometheus textfile every second (atomically)",
-     RXQ_OPT_STRING_AT(struct args, prom)},
-    {"out-pass", 0, "pcap:FILE", "pcap: input only: write the passed frames here",
-     RXQ_OPT_STRING_AT(struct args, out_pass)},
-    {"out-drop", 0, "pcap:FILE", "pcap: input only: write the other frames here",
-     RXQ_OPT_STRING_AT(struct args, out_drop)},
-    {"duration", 'd', "TIME", "stop after TIME (e.g. 10s, 500ms); default: until signalled",
-     RXQ_OPT_DURATION_AT(struct args, duration_ns, 1, 0)},
-    {"limit-entries", 0, "N", "buckets per limit rule and thread (default 65536)",
-     RXQ_OPT_UINT_AT(struct args, limit_entries, 8, 1u << 24), .flags = RXQ_OPT_SI},
-    {"verbose", 'v', NULL, "more messages on stderr", RXQ_OPT_COUNT_AT(struct args, verbose)},
-    {NULL},
+	{ "flow", 'f', "SPEC",
+	  "steer this flow out of the kernel (repeatable, up to 16), e.g. "
+	  "'udp4 dst-port 53'",
+	  .type = RXQ_OPT_CUSTOM, .parse = parse_flow },
+	{ "rules", 'r', "FILE", "rules file (required); SIGHUP reloads it",
+	  RXQ_OPT_STRING_AT(struct args, rules) },
+	{ "mode", 'm', "MODE", "AF_XDP mode: auto (default), copy or zero-copy",
+	  RXQ_OPT_CUSTOM_AT(struct args, mode, rxq_cli__xsk_mode) },
+	{ "xdp-mode", 0, "MODE", "XDP attach mode: auto (default), native or generic",
+	  RXQ_OPT_CUSTOM_AT(struct args, xdp_mode, rxq_cli__xdp_mode) },
+	{ "cpu", 'c', "LIST", "pin the queue threads to these CPUs, one per queue, e.g. 2,3",
+	  RXQ_OPT_CPULIST_AT(struct args, cpus) },
+	{ "busy-poll", 0, "USEC", "busy-poll the sockets (SO_PREFER_BUSY_POLL, budget = batch)",
+	  RXQ_OPT_UINT_AT(struct args, busy_poll, 1, 1000000), .flags = RXQ_OPT_SI },
+	{ "batch", 'b', "N", "frames per receive batch (default 64, at most 1024)",
+	  RXQ_OPT_UINT_AT(struct args, batch, 1, OFFLOAD_BATCH_MAX), .flags = RXQ_OPT_SI },
+	{ "frames", 0, "N", "UMEM frames per socket, a power of two (default 8192)",
+	  RXQ_OPT_UINT_AT(struct args, frames, 256, 1u << 20), .flags = RXQ_OPT_SI | RXQ_OPT_POW2 },
+	{ "reinject", 0, "tap|none", "hand passed packets back through a TAP (default) or not",
+	  RXQ_OPT_ENUM_AT(struct args, reinject, reinject_names, reinject_values) },
+	{ "tap", 0, "NAME", "name of the TAP (default rxq<ifindex>q<first queue>)",
+	  RXQ_OPT_STRING_AT(struct args, tap_name) },
+	{ "vlan", 0, "VID[,VID...]",
+	  "also steer frames tagged with these 802.1Q VIDs (IF needs a VLAN interface for each); "
+	  "without it only untagged frames leave the kernel",
+	  .type = RXQ_OPT_CUSTOM, .parse = parse_vlans },
+	{ "kernel-tier", 0, "on|off",
+	  "decide the leading rules XDP can decide in XDP (default on); off: every selected frame "
+	  "to user space",
+	  RXQ_OPT_BOOL_AT(struct args, kernel_tier) },
+	{ "learn", 0, "RATE",
+	  "drop in XDP the sources that draw more than RATE drop verdicts a second in user space "
+	  "(and no pass)",
+	  RXQ_OPT_UINT_AT(struct args, learn_rate, 1, 1000000000), .flags = RXQ_OPT_SI,
+	  .hint = "drop verdicts a second, e.g. 100 or 10k" },
+	{ "learn-prefix", 0, "V4,V6", "learn sources as prefixes of these lengths (default 32,128)",
+	  .type = RXQ_OPT_CUSTOM, .parse = parse_learn_prefix },
+	{ "learn-ttl", 0, "TIME", "how long a learned source stays dropped (default 60s)",
+	  RXQ_OPT_DURATION_AT(struct args, learn_ttl_ns, 1, 0) },
+	{ "frag-mem", 0, "MIB",
+	  "memory of each queue's fragment reassembly table (default 32, at most 1024)",
+	  RXQ_OPT_UINT_AT(struct args, frag_mib, 1, RXQ_FRAG_MEM_MAX >> 20), .flags = RXQ_OPT_SI },
+	{ "frag-timeout", 0, "TIME",
+	  "drop a datagram whose fragments do not complete in TIME "
+	  "(default 30s, the kernel's ipfrag_time)",
+	  RXQ_OPT_DURATION_AT(struct args, frag_timeout_ns, 1, 0) },
+	{ "csum-complete", 0, "auto|on|off",
+	  "complete UDP/TCP checksums a local sender left partial before reinjecting (default "
+	  "auto: on for software devices such as veth and TAP, off for NICs)",
+	  RXQ_OPT_ENUM_AT(struct args, csum_complete, csum_names, csum_values) },
+	{ "force", 0, NULL, "detach another XDP program attached to the interface",
+	  RXQ_OPT_FLAG_AT(struct args, force) },
+	{ "json", 'j', NULL, "one JSON object per line instead of text",
+	  RXQ_OPT_FLAG_AT(struct args, json) },
+	{ "rule-stats", 0, NULL, "print hits per rule in the summary and the --prom file",
+	  RXQ_OPT_FLAG_AT(struct args, rule_stats) },
+	{ "prom", 0, "FILE", "write a Prometheus textfile every second (atomically)",
+	  RXQ_OPT_STRING_AT(struct args, prom) },
+	{ "out-pass", 0, "pcap:FILE", "pcap: input only: write the passed frames here",
+	  RXQ_OPT_STRING_AT(struct args, out_pass) },
+	{ "out-drop", 0, "pcap:FILE", "pcap: input only: write the other frames here",
+	  RXQ_OPT_STRING_AT(struct args, out_drop) },
+	{ "duration", 'd', "TIME", "stop after TIME (e.g. 10s, 500ms); default: until signalled",
+	  RXQ_OPT_DURATION_AT(struct args, duration_ns, 1, 0) },
+	{ "limit-entries", 0, "N", "buckets per limit rule and thread (default 65536)",
+	  RXQ_OPT_UINT_AT(struct args, limit_entries, 8, 1u << 24), .flags = RXQ_OPT_SI },
+	{ "verbose", 'v', NULL, "more messages on stderr", RXQ_OPT_COUNT_AT(struct args, verbose) },
+	{ NULL },
 };
 
 /* 0, RXQ_CLI_EXIT (--help, --version), or -EINVAL after saying what is wrong. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	struct rxq_cli cli = {
-	    .prog = PROG,
-	    .usage = "PORT --flow SPEC [--flow SPEC...] --rules FILE [options]",
-	    .summary = "Takes the flows selected by --flow on the RX queues of PORT out of the "
-		       "kernel (XDP + AF_XDP),\nclassifies them against the rules file, drops "
-		       "the flood and hands the rest back to the\nkernel through a TAP. PORT is "
-		       "xdp:IF~Q, xdp:IF~Q1,Q2, xdp:IF (every queue) or pcap:FILE\n(classify a "
-		       "capture offline).",
-	    .tables = (const struct rxq_cli_opt *const[]){opts, NULL},
-	    .argc = argc,
-	    .argv = argv,
+		.prog = PROG,
+		.usage = "PORT --flow SPEC [--flow SPEC...] --rules FILE [options]",
+		.summary =
+			"Takes the flows selected by --flow on the RX queues of PORT out of the "
+			"kernel (XDP + AF_XDP),\nclassifies them against the rules file, drops "
+			"the flood and hands the rest back to the\nkernel through a TAP. PORT is "
+			"xdp:IF~Q, xdp:IF~Q1,Q2, xdp:IF (every queue) or pcap:FILE\n(classify a "
+			"capture offline).",
+		.tables = (const struct rxq_cli_opt *const[]){ opts, NULL },
+		.argc = argc,
+		.argv = argv,
 	};
 	int ret;
 
@@ -258,13 +262,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return -EINVAL;
 	}
 	if (cli.optind + 1 < argc) {
-		rxq_cli__error("unexpected argument '%s' (one port only; several queues: xdp:IF~Q1,Q2)",
-			       argv[cli.optind + 1]);
+		rxq_cli__error(
+			"unexpected argument '%s' (one port only; several queues: xdp:IF~Q1,Q2)",
+			argv[cli.optind + 1]);
 		return -EINVAL;
 	}
 	a->port = argv[cli.optind];
 	if (!a->rules) {
-		rxq_cli__error("no rules file given: --rules FILE (see rxq-offload(8) for the format)");
+		rxq_cli__error(
+			"no rules file given: --rules FILE (see rxq-offload(8) for the format)");
 		return -EINVAL;
 	}
 	return 0;
@@ -305,10 +311,10 @@ static int load_rules(struct offload *o, const struct args *a, const struct rxq_
 		      struct rxq_rules **out)
 {
 	struct rxq_rules_opts ro = {
-	    .sz = sizeof(ro),
-	    .nthreads = o->nworkers,
-	    .limit_entries = a->limit_entries,
-	    .prev = prev,
+		.sz = sizeof(ro),
+		.nthreads = o->nworkers,
+		.limit_entries = a->limit_entries,
+		.prev = prev,
 	};
 	struct rxq_parse_error pe;
 	char msg[1024];
@@ -324,7 +330,7 @@ static int load_rules(struct offload *o, const struct args *a, const struct rxq_
 /* The kernel tier of @rules, as --kernel-tier says; --verbose tells where each rule runs. */
 static int ktier_for(struct offload *o, struct rxq_rules *rules, struct rxq_ktier **out)
 {
-	struct rxq_ktier_opts ko = {.sz = sizeof(ko), .disabled = !o->kernel_tier};
+	struct rxq_ktier_opts ko = { .sz = sizeof(ko), .disabled = !o->kernel_tier };
 	unsigned n, total = rxq_rules__count(rules);
 	int err;
 
@@ -337,9 +343,10 @@ static int ktier_for(struct offload *o, struct rxq_rules *rules, struct rxq_ktie
 	if (!o->kernel_tier)
 		rxq_debug("the kernel tier is off: every selected frame goes to user space");
 	else if (n == total)
-		rxq_debug("all %u rules run in XDP; user space judges fragments and frames XDP would "
-			  "not parse as it does",
-			  total);
+		rxq_debug(
+			"all %u rules run in XDP; user space judges fragments and frames XDP would "
+			"not parse as it does",
+			total);
 	else if (!n)
 		rxq_debug("every rule runs in user space: rule 1 (line %u): %s",
 			  rxq_rules__line(rules, 0), rxq_ktier__why(*out));
@@ -421,8 +428,8 @@ static int check_privileges(void)
 	 * CAP_PERFMON: without it the verifier treats the program as unprivileged code in its
 	 * pointer checks and refuses the steering program (EACCES), even with CAP_BPF.
 	 */
-	static const int caps[] = {RXQ_CAP_NET_ADMIN, RXQ_CAP_NET_RAW, RXQ_CAP_BPF,
-				   RXQ_CAP_PERFMON};
+	static const int caps[] = { RXQ_CAP_NET_ADMIN, RXQ_CAP_NET_RAW, RXQ_CAP_BPF,
+				    RXQ_CAP_PERFMON };
 	int missing = rxq_cap__first_missing(caps, 4);
 
 	if (missing < 0)
@@ -430,10 +437,10 @@ static int check_privileges(void)
 	rxq_err("missing %s: it is needed to %s; run as root (or grant CAP_NET_ADMIN, "
 		"CAP_NET_RAW, CAP_BPF, CAP_PERFMON)",
 		rxq_cap__name(missing),
-		missing == RXQ_CAP_NET_ADMIN  ? "attach XDP programs and create the TAP"
-		: missing == RXQ_CAP_NET_RAW  ? "open AF_XDP sockets"
-		: missing == RXQ_CAP_BPF      ? "load the XDP steering program"
-					      : "have the verifier accept the XDP steering program");
+		missing == RXQ_CAP_NET_ADMIN ? "attach XDP programs and create the TAP" :
+		missing == RXQ_CAP_NET_RAW   ? "open AF_XDP sockets" :
+		missing == RXQ_CAP_BPF	     ? "load the XDP steering program" :
+					       "have the verifier accept the XDP steering program");
 	return -EPERM;
 }
 
@@ -521,26 +528,26 @@ static int open_rpchecks(struct offload *o, struct offload_worker *w, const stru
 
 static int setup_live(struct offload *o, const struct args *a, struct rxq_flowspec *flows)
 {
-	struct rxq_steer_opts so = {.sz = sizeof(so),
-				    .xdp_mode = a->xdp_mode,
-				    .force = a->force,
-				    .vlans = a->vlans,
-				    .nvlans = a->nvlans};
+	struct rxq_steer_opts so = { .sz = sizeof(so),
+				     .xdp_mode = a->xdp_mode,
+				     .force = a->force,
+				     .vlans = a->vlans,
+				     .nvlans = a->nvlans };
 	struct rxq_xsk_opts xo = {
-	    .mode = a->mode,
-	    .rx = true,
-	    .nframes = a->frames,
-	    .ring_size = a->frames / 2,
-	    .busy_poll_usec = a->busy_poll,
-	    .busy_poll_budget = a->batch,
+		.mode = a->mode,
+		.rx = true,
+		.nframes = a->frames,
+		.ring_size = a->frames / 2,
+		.busy_poll_usec = a->busy_poll,
+		.busy_poll_budget = a->batch,
 	};
 	struct rxq_tap_opts to = {
-	    .sz = sizeof(to),
-	    .name = a->tap_name,
-	    .first_queue = o->port.queues[0],
-	    .nqueues = o->nworkers,
-	    .vlans = a->vlans,
-	    .nvlans = a->nvlans,
+		.sz = sizeof(to),
+		.name = a->tap_name,
+		.first_queue = o->port.queues[0],
+		.nqueues = o->nworkers,
+		.vlans = a->vlans,
+		.nvlans = a->nvlans,
 	};
 	struct rxq_ktier *kt;
 	struct rxq_netdev dev;
@@ -637,9 +644,10 @@ static int start_workers(struct offload *o)
 	for (i = 0; i < o->nworkers; i++) {
 		struct offload_worker *w = &o->workers[i];
 
-		err = pthread_create(
-		    &w->thread, NULL,
-		    o->port.type == RXQ_PORT_PCAP ? offload_pcap_worker : offload_live_worker, w);
+		err = pthread_create(&w->thread, NULL,
+				     o->port.type == RXQ_PORT_PCAP ? offload_pcap_worker :
+								     offload_live_worker,
+				     w);
 		if (err) {
 			rxq_err("cannot start a thread: %s", strerror(err));
 			atomic_fetch_sub(&o->running, o->nworkers - i);
@@ -847,8 +855,8 @@ int main(int argc, char **argv)
 			return rxq_cli__error("--out-pass and --out-drop are for pcap: input only");
 		if (!a.nflows)
 			return rxq_cli__error(
-			    "no --flow given: say which flows leave the kernel, e.g. --flow "
-			    "'udp4 dst-port 53'");
+				"no --flow given: say which flows leave the kernel, e.g. --flow "
+				"'udp4 dst-port 53'");
 	}
 
 	/* Everything that can be checked without touching the system comes first. */
@@ -858,8 +866,8 @@ int main(int argc, char **argv)
 		err = rxq_netdev__get(o.port.ifname, &dev);
 		if (err)
 			return rxq_cli__error(
-			    "no interface '%s' in this network namespace (see ip link)",
-			    o.port.ifname);
+				"no interface '%s' in this network namespace (see ip link)",
+				o.port.ifname);
 		memset(&pe, 0, sizeof(pe));
 		if (rxq_port_spec__resolve(&o.port, &dev, &pe))
 			return rxq_cli__error("%s", pe.msg);
@@ -871,7 +879,9 @@ int main(int argc, char **argv)
 	 * against the flows' ports with it.
 	 */
 	if (a.nflows) {
-		struct rxq_steer_opts so = {.sz = sizeof(so), .vlans = a.vlans, .nvlans = a.nvlans};
+		struct rxq_steer_opts so = { .sz = sizeof(so),
+					     .vlans = a.vlans,
+					     .nvlans = a.nvlans };
 
 		if (rxq_steer_sel__new(&o.sel, flows, a.nflows, &so)) {
 			rxq_err("--flow: cannot compile the flow specs");
@@ -895,9 +905,9 @@ int main(int argc, char **argv)
 		goto out;
 	for (i = 0; i < o.nworkers; i++) {
 		struct rxq_frag_opts fo = {
-		    .sz = sizeof(fo),
-		    .mem_max = (size_t)a.frag_mib << 20,
-		    .timeout_ns = a.frag_timeout_ns,
+			.sz = sizeof(fo),
+			.mem_max = (size_t)a.frag_mib << 20,
+			.timeout_ns = a.frag_timeout_ns,
 		};
 
 		if (o.learn_rate && o.port.type == RXQ_PORT_XDP) {
@@ -910,7 +920,8 @@ int main(int argc, char **argv)
 		err = rxq_frag__new(&o.workers[i].frag, &fo);
 		if (err) {
 			rxq_err("cannot allocate %u MiB for fragment reassembly: %s",
-				a.frag_mib ? a.frag_mib : RXQ_FRAG_MEM_DEFAULT >> 20, strerror(-err));
+				a.frag_mib ? a.frag_mib : RXQ_FRAG_MEM_DEFAULT >> 20,
+				strerror(-err));
 			status = RXQ_EXIT_FAIL;
 			goto out;
 		}

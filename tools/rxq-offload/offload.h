@@ -20,7 +20,7 @@
 #include "rxq/xsk.h"
 
 #define OFFLOAD_BATCH_MAX 1024
-#define RXQ_VLAN_MAX	  64  /* --vlan VIDs */
+#define RXQ_VLAN_MAX	  64 /* --vlan VIDs */
 #define RXQ_VLAN_TEXT	  512 /* their list as text */
 
 /* Per-worker counters (one rxq_counters row each). rx = dropped + passed + limited + errors. */
@@ -29,16 +29,16 @@ enum offload_counter {
 	C_DROPPED,
 	C_PASSED,
 	C_LIMITED,
-	C_ERRORS,     /* frames rxq_pkt__parse() could not parse: dropped, not classified */
+	C_ERRORS, /* frames rxq_pkt__parse() could not parse: dropped, not classified */
 	C_REINJECTED, /* passed frames the TAP took */
 	C_REINJECT_ERRORS,
 	C_RX_BYTES,
 	C_CLASSIFY_NS, /* pcap: time spent classifying (parse + rules), for the benchmark */
 	C_CSUM_COMPLETED, /* passed frames whose partial UDP/TCP checksum was completed */
-	C_RP_REFUSED,	  /* passed frames IF's reverse-path filter refuses: not reinjected */
-	C_NOT_STEERED,	  /* pcap: frames the steering program would leave to the kernel */
-	C_FRAG_HELD,	  /* fragments in the reassembly table now (a gauge) */
-	C_FRAG_TIMEOUTS,  /* fragments of datagrams that did not complete in time */
+	C_RP_REFUSED, /* passed frames IF's reverse-path filter refuses: not reinjected */
+	C_NOT_STEERED, /* pcap: frames the steering program would leave to the kernel */
+	C_FRAG_HELD, /* fragments in the reassembly table now (a gauge) */
+	C_FRAG_TIMEOUTS, /* fragments of datagrams that did not complete in time */
 	C_FRAG_EVICTIONS, /* fragments let go to make room (or still incomplete at exit) */
 	C_FRAG_DATAGRAMS, /* datagrams reassembled and classified */
 	C__COUNT,
@@ -59,7 +59,7 @@ struct offload_worker {
 	struct offload *o;
 	unsigned index; /* thread index: row of the counters, context of the rules */
 	uint32_t queue; /* xdp: RX queue */
-	int cpu;	/* -1: not pinned */
+	int cpu; /* -1: not pinned */
 	struct rxq_xsk *xsk;
 	struct rxq_rpcheck *rp; /* NULL: IF has no IPv4 reverse-path filter */
 	struct rxq_rpcheck *rp_vlan[RXQ_VLAN_MAX]; /* the same for IF.VID of vlans[i] */
@@ -71,9 +71,9 @@ struct offload_worker {
 	pthread_t thread;
 	bool started;
 	bool fault_injected; /* tests: stop with an error at the first batch */
-	int err;	     /* why the worker stopped early (0: it did not) */
-	atomic_bool failed;  /* set after err, once its socket is out of the XSKMAP */
-	bool reported;	     /* control thread: the failure was reported */
+	int err; /* why the worker stopped early (0: it did not) */
+	atomic_bool failed; /* set after err, once its socket is out of the XSKMAP */
+	bool reported; /* control thread: the failure was reported */
 };
 
 struct offload {
@@ -84,14 +84,14 @@ struct offload {
 	bool busy_poll; /* never sleep: every empty receive drives the busy poll again */
 	bool reinject;
 	bool csum_complete; /* complete partial checksums of passed frames (--csum-complete) */
-	bool kernel_tier;   /* decide what XDP can in XDP (--kernel-tier) */
+	bool kernel_tier; /* decide what XDP can in XDP (--kernel-tier) */
 	/* --learn: sources with more drop verdicts a second than this (and no pass) are dropped in
 	 * XDP for learn_ttl_ns; 0: no learning */
 	uint64_t learn_rate, learn_ttl_ns;
 	uint8_t learn_plen4, learn_plen6;
 	atomic_uint_fast64_t learned_total; /* sources learned (workers add) */
-	uint64_t learn_cleared;		    /* forgotten by SIGHUP */
-	int rp_filter;	    /* IF's IPv4 rp_filter in effect: 0 off, 1 strict, 2 loose */
+	uint64_t learn_cleared; /* forgotten by SIGHUP */
+	int rp_filter; /* IF's IPv4 rp_filter in effect: 0 off, 1 strict, 2 loose */
 	uint32_t frame_size; /* of the UMEM frames, for IF's MTU */
 	const uint16_t *vlans; /* --vlan */
 	unsigned nvlans;
@@ -130,14 +130,14 @@ void *offload_pcap_worker(void *arg);
 struct offload_snapshot {
 	uint64_t t_ns;
 	uint64_t total[C__COUNT];
-	uint64_t ring_drops;	/* AF_XDP rx_dropped + rx_ring_full, all sockets */
-	uint64_t fill_empty;	/* AF_XDP rx_fill_ring_empty_descs */
-	uint64_t steered;	/* XDP program: redirected to a socket */
+	uint64_t ring_drops; /* AF_XDP rx_dropped + rx_ring_full, all sockets */
+	uint64_t fill_empty; /* AF_XDP rx_fill_ring_empty_descs */
+	uint64_t steered; /* XDP program: redirected to a socket */
 	uint64_t kernel_passed; /* XDP program: left to the kernel */
 	uint64_t steered_frags; /* XDP program: fragments steered */
-	uint64_t vlan_kernel;	/* XDP program: tagged frames left to the kernel */
-	uint64_t vlan_unseen;	/* XDP program: the driver could not say whether it stripped a tag */
-	uint64_t user_rx;	/* frames the sockets delivered (total[C_RX] adds the kernel tier's) */
+	uint64_t vlan_kernel; /* XDP program: tagged frames left to the kernel */
+	uint64_t vlan_unseen; /* XDP program: the driver could not say whether it stripped a tag */
+	uint64_t user_rx; /* frames the sockets delivered (total[C_RX] adds the kernel tier's) */
 	struct rxq_steer_kt_stats xdp; /* the kernel tier's verdicts */
 	unsigned learned_active; /* learned sources not expired */
 	unsigned nq;

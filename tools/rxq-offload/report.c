@@ -77,9 +77,9 @@ void offload_report_start(struct offload *o)
 		rxq_out__str(o->out, "tap", o->tap ? rxq_tap__name(o->tap) : "none");
 		rxq_out__str(o->out, "csum_complete", o->csum_complete ? "on" : "off");
 		rxq_out__str(o->out, "rp_filter",
-			     o->rp_filter == 1   ? "strict"
-			     : o->rp_filter == 2 ? "loose"
-						 : "off");
+			     o->rp_filter == 1 ? "strict" :
+			     o->rp_filter == 2 ? "loose" :
+						 "off");
 		rxq_out__u64(o->out, "frame_size", o->frame_size);
 	}
 	if (o->nvlans) {
@@ -142,7 +142,7 @@ void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
 		rxq_out__u64(o->out, "xdp_decided",
 			     (uint64_t)((double)(now->total[C_RX] - now->user_rx -
 						 (prev->total[C_RX] - prev->user_rx)) /
-					    secs +
+						secs +
 					0.5));
 		if (o->learn_rate)
 			rxq_out__u64(o->out, "learned", now->learned_active);
@@ -150,17 +150,17 @@ void offload_report_tick(struct offload *o, const struct offload_snapshot *prev,
 	if (now->nq > 1) {
 		for (i = 0; i < now->nq; i++) {
 			for (f = 0; f < C__COUNT; f++)
-				d[f] =
-				    (uint64_t)((double)(now->q[i].c[f] - prev->q[i].c[f]) / secs +
-					       0.5);
+				d[f] = (uint64_t)((double)(now->q[i].c[f] - prev->q[i].c[f]) /
+							  secs +
+						  0.5);
 			snprintf(key, sizeof(key), "q%u", o->workers[i].queue);
 			rxq_out__obj_begin(o->out, key);
 			counter_fields(
-			    o->out, d,
-			    (uint64_t)((double)(now->q[i].ring_drops - prev->q[i].ring_drops) /
-					   secs +
-				       0.5),
-			    true);
+				o->out, d,
+				(uint64_t)((double)(now->q[i].ring_drops - prev->q[i].ring_drops) /
+						   secs +
+					   0.5),
+				true);
 			rxq_out__obj_end(o->out);
 		}
 	}
@@ -171,7 +171,7 @@ static void rule_stats(struct offload *o)
 {
 	struct rxq_rules *rules = rxq_rules_ref__current(o->rules);
 	unsigned i, n = rxq_rules__count(rules);
-	static const char *const action[] = {"pass", "drop", "limit"};
+	static const char *const action[] = { "pass", "drop", "limit" };
 
 	for (i = 0; i < n; i++) {
 		uint64_t hits = rxq_rules__hits_total(rules, i), kh = 0, kl = 0, kn = 0;
@@ -201,7 +201,8 @@ void offload_report_summary(struct offload *o, const struct offload_snapshot *en
 	const uint64_t *t = end->total;
 	double secs = (double)(end->t_ns - o->start_ns) / 1e9;
 	bool reconciled = t[C_RX] == t[C_DROPPED] + t[C_PASSED] + t[C_LIMITED] + t[C_ERRORS] +
-					 t[C_FRAG_TIMEOUTS] + t[C_FRAG_EVICTIONS] + t[C_FRAG_HELD];
+					     t[C_FRAG_TIMEOUTS] + t[C_FRAG_EVICTIONS] +
+					     t[C_FRAG_HELD];
 	unsigned i;
 	char key[16];
 
@@ -224,7 +225,7 @@ void offload_report_summary(struct offload *o, const struct offload_snapshot *en
 			rxq_out__u64(o->out, "learned_active", end->learned_active);
 			rxq_out__u64(o->out, "learned_expired",
 				     atomic_load(&o->learned_total) - end->learned_active -
-					 o->learn_cleared);
+					     o->learn_cleared);
 		}
 		rxq_out__u64(o->out, "fill_ring_empty", end->fill_empty);
 		rxq_out__u64(o->out, "steered_frags", end->steered_frags);
@@ -236,8 +237,8 @@ void offload_report_summary(struct offload *o, const struct offload_snapshot *en
 	rxq_out__double(o->out, "rx_mpps", secs > 0 ? (double)t[C_RX] / secs / 1e6 : 0, 3);
 	if (o->port.type == RXQ_PORT_PCAP)
 		rxq_out__double(
-		    o->out, "classify_mpps",
-		    t[C_CLASSIFY_NS] ? (double)t[C_RX] * 1e3 / (double)t[C_CLASSIFY_NS] : 0, 3);
+			o->out, "classify_mpps",
+			t[C_CLASSIFY_NS] ? (double)t[C_RX] * 1e3 / (double)t[C_CLASSIFY_NS] : 0, 3);
 	rxq_out__u64(o->out, "reloads", o->reloads);
 	rxq_out__u64(o->out, "reload_failures", o->reload_failures);
 	rxq_out__bool(o->out, "reconciled", reconciled);
@@ -333,28 +334,31 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 		const char *name, *help;
 		int field; /* -1: ring drops */
 	} metrics[] = {
-	    {"rx_packets_total",
-	     "Frames judged: per queue in user space (AF_XDP or the capture); queue=\"xdp\": by the "
-	     "kernel tier in XDP.",
-	     C_RX},
-	    {"dropped_packets_total", "Frames dropped by a drop rule.", C_DROPPED},
-	    {"passed_packets_total", "Frames given verdict pass.", C_PASSED},
-	    {"limited_packets_total", "Frames dropped by a limit rule's empty bucket.", C_LIMITED},
-	    {"error_packets_total", "Frames that could not be parsed (dropped).", C_ERRORS},
-	    {"reinjected_packets_total", "Passed frames handed back to the kernel.", C_REINJECTED},
-	    {"reinject_errors_total", "Passed frames the TAP did not take.", C_REINJECT_ERRORS},
-	    {"csum_completed_total", "Passed frames whose partial UDP/TCP checksum was completed.",
-	     C_CSUM_COMPLETED},
-	    {"rp_refused_total", "Passed frames the interface's reverse-path filter refuses.",
-	     C_RP_REFUSED},
-	    {"frag_timeout_packets_total", "Fragments of datagrams that did not complete in time.",
-	     C_FRAG_TIMEOUTS},
-	    {"frag_eviction_packets_total", "Fragments let go to make room in the reassembly table.",
-	     C_FRAG_EVICTIONS},
-	    {"frag_datagrams_total", "Datagrams reassembled from fragments and classified.",
-	     C_FRAG_DATAGRAMS},
-	    {"rx_bytes_total", "Bytes of the frames received.", C_RX_BYTES},
-	    {"ring_drops_total", "Frames the kernel dropped at the AF_XDP rings.", -1},
+		{ "rx_packets_total",
+		  "Frames judged: per queue in user space (AF_XDP or the capture); queue=\"xdp\": by the "
+		  "kernel tier in XDP.",
+		  C_RX },
+		{ "dropped_packets_total", "Frames dropped by a drop rule.", C_DROPPED },
+		{ "passed_packets_total", "Frames given verdict pass.", C_PASSED },
+		{ "limited_packets_total", "Frames dropped by a limit rule's empty bucket.",
+		  C_LIMITED },
+		{ "error_packets_total", "Frames that could not be parsed (dropped).", C_ERRORS },
+		{ "reinjected_packets_total", "Passed frames handed back to the kernel.",
+		  C_REINJECTED },
+		{ "reinject_errors_total", "Passed frames the TAP did not take.",
+		  C_REINJECT_ERRORS },
+		{ "csum_completed_total",
+		  "Passed frames whose partial UDP/TCP checksum was completed.", C_CSUM_COMPLETED },
+		{ "rp_refused_total", "Passed frames the interface's reverse-path filter refuses.",
+		  C_RP_REFUSED },
+		{ "frag_timeout_packets_total",
+		  "Fragments of datagrams that did not complete in time.", C_FRAG_TIMEOUTS },
+		{ "frag_eviction_packets_total",
+		  "Fragments let go to make room in the reassembly table.", C_FRAG_EVICTIONS },
+		{ "frag_datagrams_total", "Datagrams reassembled from fragments and classified.",
+		  C_FRAG_DATAGRAMS },
+		{ "rx_bytes_total", "Bytes of the frames received.", C_RX_BYTES },
+		{ "ring_drops_total", "Frames the kernel dropped at the AF_XDP rings.", -1 },
 	};
 	static int last_err;
 	const struct offload_snapshot *snap = now;
@@ -389,8 +393,8 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 	for (m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
 		prom_counter(f, metrics[m].name, metrics[m].help);
 		for (i = 0; i < snap->nq; i++) {
-			uint64_t v = metrics[m].field < 0 ? snap->q[i].ring_drops
-							  : snap->q[i].c[metrics[m].field];
+			uint64_t v = metrics[m].field < 0 ? snap->q[i].ring_drops :
+							    snap->q[i].c[metrics[m].field];
 
 			fputs("rxq_offload_", f);
 			fputs(metrics[m].name, f);
@@ -430,9 +434,10 @@ int offload_prom_write(struct offload *o, const struct offload_snapshot *now)
 		prom_counter(f, "rule_hits_total",
 			     "Frames decided by each rule of the current set.");
 		for (i = 0; i < n; i++)
-			fprintf(
-			    f, "rxq_offload_rule_hits_total{rule=\"%u\",line=\"%u\"} %" PRIu64 "\n",
-			    i, rxq_rules__line(rules, i), rxq_rules__hits_total(rules, i));
+			fprintf(f,
+				"rxq_offload_rule_hits_total{rule=\"%u\",line=\"%u\"} %" PRIu64
+				"\n",
+				i, rxq_rules__line(rules, i), rxq_rules__hits_total(rules, i));
 	}
 	if (ferror(f))
 		err = -EIO;

@@ -177,8 +177,8 @@ static enum fate reassemble(struct offload_worker *w, struct rxq_rules_ctx *ctx,
 		if (!reinject_ok(w, &out.pkt, now, bc)) {
 			bc->rp_refused += out.nfrags - 1;
 		} else {
-			unsigned ok = rxq_tap__write_batch(o->tap, w->index, out.frags, out.nfrags,
-							   NULL);
+			unsigned ok =
+				rxq_tap__write_batch(o->tap, w->index, out.frags, out.nfrags, NULL);
 
 			bc->reinjected += ok;
 			bc->reinject_errors += out.nfrags - ok;
@@ -236,7 +236,7 @@ static void frag_counts(struct offload_worker *w)
 	rxq_counter_add(w->row, C_FRAG_TIMEOUTS, st.timeout_frames - w->frag_seen.timeout_frames);
 	rxq_counter_add(w->row, C_FRAG_EVICTIONS,
 			st.evicted_frames + st.flushed_frames - w->frag_seen.evicted_frames -
-			    w->frag_seen.flushed_frames);
+				w->frag_seen.flushed_frames);
 	/* a gauge: the difference may be negative; the row's sum stays right modulo 2^64 */
 	rxq_counter_add(w->row, C_FRAG_HELD, st.held_frames - w->frag_seen.held_frames);
 	rxq_counter_add(w->row, C_FRAG_DATAGRAMS,
@@ -430,7 +430,8 @@ void *offload_pcap_worker(void *arg)
 		t1 = rxq_now_ns();
 		rxq_counter_add(w->row, C_CLASSIFY_NS, t1 - t0);
 		for (i = 0; i < n && (o->out_pass || o->out_drop); i++) {
-			struct rxq_pcap_writer *wr = fate[i] == FATE_PASS ? o->out_pass : o->out_drop;
+			struct rxq_pcap_writer *wr = fate[i] == FATE_PASS ? o->out_pass :
+									    o->out_drop;
 			int err;
 
 			if (!wr || fate[i] == FATE_HELD)

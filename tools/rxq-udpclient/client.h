@@ -16,19 +16,19 @@
 struct config {
 	bool polling;
 	int busy_poll_usec; /* 0: off */
-	int src_port;	    /* first source port; -1: the default 65500 + i */
-	bool timestamp;	    /* --timestamp: SO_TIMESTAMPNS */
-	bool hwtstamp;	    /* --hwtstamp: SO_TIMESTAMPING */
+	int src_port; /* first source port; -1: the default 65500 + i */
+	bool timestamp; /* --timestamp: SO_TIMESTAMPNS */
+	bool hwtstamp; /* --hwtstamp: SO_TIMESTAMPING */
 	bool incoming_cpu;
-	cpu_set_t cpus;	    /* target i's thread on the i-th of them; empty: not pinned */
-	unsigned size;	      /* UDP payload bytes */
-	uint64_t count;	      /* probes per target; 0: unlimited */
+	cpu_set_t cpus; /* target i's thread on the i-th of them; empty: not pinned */
+	unsigned size; /* UDP payload bytes */
+	uint64_t count; /* probes per target; 0: unlimited */
 	uint64_t duration_ns; /* measured time after warm-up; 0: unlimited */
 	uint64_t warmup_ns;
 	uint64_t interval_ns; /* report period */
-	uint64_t timeout_ns;  /* a probe without reply for this long is lost */
-	uint64_t rate;	      /* probes per second per target (open loop); 0: closed loop */
-	bool sockperf;	      /* sockperf's ping-pong framing */
+	uint64_t timeout_ns; /* a probe without reply for this long is lost */
+	uint64_t rate; /* probes per second per target (open loop); 0: closed loop */
+	bool sockperf; /* sockperf's ping-pong framing */
 	bool json;
 	const char *hist_path;
 	int verbose;
@@ -36,15 +36,15 @@ struct config {
 
 /* What happened to one target in one period (or over the whole run). */
 struct period {
-	struct rxq_hist *rtt;	  /* round-trip times, ns */
-	struct rxq_hist *packet;  /* --timestamp: kernel receive stamp to user space, ns */
+	struct rxq_hist *rtt; /* round-trip times, ns */
+	struct rxq_hist *packet; /* --timestamp: kernel receive stamp to user space, ns */
 	struct rxq_hist *tx_path; /* --hwtstamp: send() to the transmit stamp */
-	struct rxq_hist *wire;	  /* --hwtstamp: transmit stamp to receive stamp */
+	struct rxq_hist *wire; /* --hwtstamp: transmit stamp to receive stamp */
 	struct rxq_hist *rx_path; /* --hwtstamp: receive stamp to user space */
 	uint64_t sent, lost, dup, reordered, late, stray, refused, errors;
 	int last_error;
 	int incoming_cpu; /* SO_INCOMING_CPU of a reply in this period, -1: none */
-	int client_cpu;	  /* the CPU the thread ran on at that moment */
+	int client_cpu; /* the CPU the thread ran on at that moment */
 };
 
 int period__new(struct period **out, bool timestamps, bool split);
@@ -59,10 +59,10 @@ void period__merge(struct period *dst, const struct period *src);
 struct target {
 	unsigned idx;
 	const char *arg; /* as given on the command line */
-	char name[80];	 /* "198.18.0.2:4321" */
+	char name[80]; /* "198.18.0.2:4321" */
 	struct rxq_hostport hp;
 	int fd;
-	int cpu;       /* pinned CPU, -1: not pinned */
+	int cpu; /* pinned CPU, -1: not pinned */
 	uint32_t flow; /* probe header flow id */
 	uint16_t src_port;
 	struct rxq_seqwin *win;
@@ -75,8 +75,8 @@ struct target {
 	pthread_t tid;
 	bool started;
 	struct rxq_ticker *ticker; /* poked when the worker finishes */
-	const volatile int *stop;  /* 1: stop sending and drain; 2: stop now */
-	int fatal;		   /* -errno when the worker gave up */
+	const volatile int *stop; /* 1: stop sending and drain; 2: stop now */
+	int fatal; /* -errno when the worker gave up */
 	volatile bool done;
 
 	/* The worker records into cur (under lock, swapped by the reporter) and, after warm-up,

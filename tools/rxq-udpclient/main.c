@@ -28,64 +28,66 @@
 #define MAX_TARGETS 256
 
 static const struct rxq_cli_opt options[] = {
-    {"polling", 'p', NULL, "never sleep: spin on recv(MSG_DONTWAIT) (costs a CPU per target)",
-     RXQ_OPT_FLAG_AT(struct config, polling)},
-    {"busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
-     RXQ_OPT_UINT_AT(struct config, busy_poll_usec, 0, 1000000)},
-    {"src-port", 's', "N", "source port of the first target (default 65500; target i: N+i)",
-     RXQ_OPT_UINT_AT(struct config, src_port, 1, 65535)},
-    {"timestamp", 'T', NULL,
-     "kernel receive timestamps: add (packet=AVG/DEV), the time from the kernel to us",
-     RXQ_OPT_FLAG_AT(struct config, timestamp)},
-    {"cpu", 'c', "LIST", "pin target i's thread to the i-th CPU of LIST (e.g. 1 or 2-3)",
-     RXQ_OPT_CPULIST_AT(struct config, cpus)},
-    {"size", 'S', "BYTES", "UDP payload size (default 32; at least 24, at most the path MTU)",
-     RXQ_OPT_UINT_AT(struct config, size, 0, 65535)},
-    {"count", 'n', "N", "send N probes per target (warm-up included), then stop",
-     RXQ_OPT_UINT_AT(struct config, count, 1, UINT64_MAX / 2), .flags = RXQ_OPT_SI,
-     .hint = "e.g. 1000 or 10k"},
-    {"duration", 'd', "S", "measure for S after the warm-up, then stop (10, 1.5s, 2m)",
-     RXQ_OPT_DURATION_AT(struct config, duration_ns, 1000000, 0)},
-    {"warmup", 'w', "S", "probe for S first without counting it in the summary (default 0)",
-     RXQ_OPT_DURATION_AT(struct config, warmup_ns, 0, 0)},
-    {"interval", 'i', "S", "report period (default 1 s)",
-     RXQ_OPT_DURATION_AT(struct config, interval_ns, 1000000, 0)},
-    {"rate", 'r', "PPS",
-     "open loop: probes leave on a fixed schedule of PPS per target (10k, 1M); latency from "
-     "the scheduled time",
-     RXQ_OPT_UINT_AT(struct config, rate, 1, 100000000), .flags = RXQ_OPT_SI,
-     .hint = "e.g. 1000, 10k or 1M"},
-    {"timeout", 't', "S", "a probe without an echo after S is lost (default 1 s)",
-     RXQ_OPT_DURATION_AT(struct config, timeout_ns, 1000, 0)},
-    {"incoming-cpu", 0, NULL,
-     "show the CPU the kernel handled the echo on (SO_INCOMING_CPU); warn if it is ours",
-     RXQ_OPT_FLAG_AT(struct config, incoming_cpu)},
-    {"hwtstamp", 0, NULL,
-     "SO_TIMESTAMPING (hardware if enabled on the NIC, else software): split the round trip "
-     "into send path, wire+peer, receive path",
-     RXQ_OPT_FLAG_AT(struct config, hwtstamp)},
-    {"sockperf", 0, NULL,
-     "frame probes as sockperf ping-pong messages, so a sockperf server answers (size >= 30)",
-     RXQ_OPT_FLAG_AT(struct config, sockperf)},
-    {"json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json)},
-    {"hist", 0, "FILE", "write the run's distribution to FILE in HdrHistogram's text format",
-     RXQ_OPT_STRING_AT(struct config, hist_path)},
-    {"verbose", 'v', NULL, "say more on stderr", RXQ_OPT_COUNT_AT(struct config, verbose)},
-    {NULL},
+	{ "polling", 'p', NULL, "never sleep: spin on recv(MSG_DONTWAIT) (costs a CPU per target)",
+	  RXQ_OPT_FLAG_AT(struct config, polling) },
+	{ "busy-poll", 'b', "USEC",
+	  "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
+	  RXQ_OPT_UINT_AT(struct config, busy_poll_usec, 0, 1000000) },
+	{ "src-port", 's', "N", "source port of the first target (default 65500; target i: N+i)",
+	  RXQ_OPT_UINT_AT(struct config, src_port, 1, 65535) },
+	{ "timestamp", 'T', NULL,
+	  "kernel receive timestamps: add (packet=AVG/DEV), the time from the kernel to us",
+	  RXQ_OPT_FLAG_AT(struct config, timestamp) },
+	{ "cpu", 'c', "LIST", "pin target i's thread to the i-th CPU of LIST (e.g. 1 or 2-3)",
+	  RXQ_OPT_CPULIST_AT(struct config, cpus) },
+	{ "size", 'S', "BYTES", "UDP payload size (default 32; at least 24, at most the path MTU)",
+	  RXQ_OPT_UINT_AT(struct config, size, 0, 65535) },
+	{ "count", 'n', "N", "send N probes per target (warm-up included), then stop",
+	  RXQ_OPT_UINT_AT(struct config, count, 1, UINT64_MAX / 2), .flags = RXQ_OPT_SI,
+	  .hint = "e.g. 1000 or 10k" },
+	{ "duration", 'd', "S", "measure for S after the warm-up, then stop (10, 1.5s, 2m)",
+	  RXQ_OPT_DURATION_AT(struct config, duration_ns, 1000000, 0) },
+	{ "warmup", 'w', "S", "probe for S first without counting it in the summary (default 0)",
+	  RXQ_OPT_DURATION_AT(struct config, warmup_ns, 0, 0) },
+	{ "interval", 'i', "S", "report period (default 1 s)",
+	  RXQ_OPT_DURATION_AT(struct config, interval_ns, 1000000, 0) },
+	{ "rate", 'r', "PPS",
+	  "open loop: probes leave on a fixed schedule of PPS per target (10k, 1M); latency from "
+	  "the scheduled time",
+	  RXQ_OPT_UINT_AT(struct config, rate, 1, 100000000), .flags = RXQ_OPT_SI,
+	  .hint = "e.g. 1000, 10k or 1M" },
+	{ "timeout", 't', "S", "a probe without an echo after S is lost (default 1 s)",
+	  RXQ_OPT_DURATION_AT(struct config, timeout_ns, 1000, 0) },
+	{ "incoming-cpu", 0, NULL,
+	  "show the CPU the kernel handled the echo on (SO_INCOMING_CPU); warn if it is ours",
+	  RXQ_OPT_FLAG_AT(struct config, incoming_cpu) },
+	{ "hwtstamp", 0, NULL,
+	  "SO_TIMESTAMPING (hardware if enabled on the NIC, else software): split the round trip "
+	  "into send path, wire+peer, receive path",
+	  RXQ_OPT_FLAG_AT(struct config, hwtstamp) },
+	{ "sockperf", 0, NULL,
+	  "frame probes as sockperf ping-pong messages, so a sockperf server answers (size >= 30)",
+	  RXQ_OPT_FLAG_AT(struct config, sockperf) },
+	{ "json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json) },
+	{ "hist", 0, "FILE", "write the run's distribution to FILE in HdrHistogram's text format",
+	  RXQ_OPT_STRING_AT(struct config, hist_path) },
+	{ "verbose", 'v', NULL, "say more on stderr", RXQ_OPT_COUNT_AT(struct config, verbose) },
+	{ NULL },
 };
 
 static int parse_args(int argc, char **argv, struct config *cfg, int *first_target)
 {
 	struct rxq_cli cli = {
-	    .prog = PROG,
-	    .usage = "[options] HOST:PORT [HOST:PORT...]",
-	    .summary = "Measures UDP round trips to echo servers (rxq-udpserver): one thread and "
-		       "one connected socket per target, probes carrying a sequence number, a "
-		       "report per target once per interval and a summary at the end. IPv6 "
-		       "targets are written [fd00::2]:4321.",
-	    .tables = (const struct rxq_cli_opt *const[]){options, NULL},
-	    .argc = argc,
-	    .argv = argv,
+		.prog = PROG,
+		.usage = "[options] HOST:PORT [HOST:PORT...]",
+		.summary =
+			"Measures UDP round trips to echo servers (rxq-udpserver): one thread and "
+			"one connected socket per target, probes carrying a sequence number, a "
+			"report per target once per interval and a summary at the end. IPv6 "
+			"targets are written [fd00::2]:4321.",
+		.tables = (const struct rxq_cli_opt *const[]){ options, NULL },
+		.argc = argc,
+		.argv = argv,
 	};
 	int ret;
 
@@ -98,9 +100,9 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 				      cfg->size, RXQ_PROBE_LEN);
 	if (cfg->sockperf && cfg->size < RXQ_PROBE_SOCKPERF_LEN)
 		return rxq_cli__error(
-		    "--size=%u is too small for a sockperf-framed probe (at least %d "
-		    "bytes)",
-		    cfg->size, RXQ_PROBE_SOCKPERF_LEN);
+			"--size=%u is too small for a sockperf-framed probe (at least %d "
+			"bytes)",
+			cfg->size, RXQ_PROBE_SOCKPERF_LEN);
 	if (cli.optind >= argc)
 		return rxq_cli__error("no target given (usage: %s [options] HOST:PORT ..., e.g. "
 				      "198.18.0.2:4321 or [fd00::2]:4321)",
@@ -159,9 +161,9 @@ static void watch(struct target *t, const struct period *p)
 
 	if (p->refused && !t->refusing) {
 		rxq_warn(
-		    "%s refuses the probes (ECONNREFUSED: nothing listens on that port; is the "
-		    "server running?); counting them lost and retrying",
-		    t->name);
+			"%s refuses the probes (ECONNREFUSED: nothing listens on that port; is the "
+			"server running?); counting them lost and retrying",
+			t->name);
 		t->refusing = true;
 	} else if (replies && !p->refused && t->refusing) {
 		rxq_info("%s answers again", t->name);
@@ -169,10 +171,10 @@ static void watch(struct target *t, const struct period *p)
 	}
 	if (p->incoming_cpu >= 0 && p->incoming_cpu == p->client_cpu && !t->warned_cpu) {
 		rxq_warn(
-		    "%s: the kernel handles the echoes on CPU %d, the CPU this client's thread "
-		    "runs on: the two compete for it (pin the client elsewhere with --cpu, or "
-		    "move the interface's interrupts/RPS)",
-		    t->name, p->incoming_cpu);
+			"%s: the kernel handles the echoes on CPU %d, the CPU this client's thread "
+			"runs on: the two compete for it (pin the client elsewhere with --cpu, or "
+			"move the interface's interrupts/RPS)",
+			t->name, p->incoming_cpu);
 		t->warned_cpu = true;
 	}
 }
@@ -198,7 +200,8 @@ static void report_period(struct rxq_out *out, struct target *t, uint64_t now, b
 	if (t->done && t->total_end_ns > t->period_start_ns && t->total_end_ns < now)
 		end = t->total_end_ns;
 	watch(t, p);
-	fill_report(&r, t, p, end > t->period_start_ns ? (double)(end - t->period_start_ns) / 1e9 : 0,
+	fill_report(&r, t, p,
+		    end > t->period_start_ns ? (double)(end - t->period_start_ns) / 1e9 : 0,
 		    ntargets);
 	t->period_start_ns = now;
 	r.type = warmup ? "warmup" : "report";
@@ -210,9 +213,9 @@ static void report_period(struct rxq_out *out, struct target *t, uint64_t now, b
 static void report_summary(struct rxq_out *out, struct target *t, unsigned ntargets)
 {
 	struct rxq_latrep r;
-	double seconds = t->total_end_ns > t->total_start_ns
-			     ? (double)(t->total_end_ns - t->total_start_ns) / 1e9
-			     : 0;
+	double seconds = t->total_end_ns > t->total_start_ns ?
+				 (double)(t->total_end_ns - t->total_start_ns) / 1e9 :
+				 0;
 
 	fill_report(&r, t, t->total, seconds, ntargets);
 	r.type = "summary";
@@ -234,14 +237,14 @@ static int setup_targets(struct target *targets, unsigned n, char **args, const 
 	/* Open loop keeps up to rate x timeout probes in flight; closed loop one at a time, but
 	 * late echoes are still recognised for a while. */
 	window = cfg->rate ? (uint64_t)((double)cfg->rate * (double)cfg->timeout_ns / 1e9 * 1.25) +
-				 2 * 16 + 64
-			   : 4096;
+				     2 * 16 + 64 :
+			     4096;
 	if (window > (1ull << 26))
 		return rxq_cli__error(
-		    "--rate=%llu with --timeout=%.3fs keeps %llu probes in flight; at "
-		    "most %llu (lower --timeout or --rate)",
-		    (unsigned long long)cfg->rate, (double)cfg->timeout_ns / 1e9,
-		    (unsigned long long)window, 1ull << 26);
+			"--rate=%llu with --timeout=%.3fs keeps %llu probes in flight; at "
+			"most %llu (lower --timeout or --rate)",
+			(unsigned long long)cfg->rate, (double)cfg->timeout_ns / 1e9,
+			(unsigned long long)window, 1ull << 26);
 
 	for (i = 0; i < n; i++) {
 		struct target *t = &targets[i];
@@ -321,10 +324,10 @@ static int write_hist(const char *path, FILE *f, struct target *targets, unsigne
 int main(int argc, char **argv)
 {
 	struct config cfg = {
-	    .src_port = -1,
-	    .size = 32,
-	    .interval_ns = 1000000000ull,
-	    .timeout_ns = 1000000000ull,
+		.src_port = -1,
+		.size = 32,
+		.interval_ns = 1000000000ull,
+		.timeout_ns = 1000000000ull,
 	};
 	struct target *targets = NULL;
 	struct rxq_ticker *ticker = NULL;

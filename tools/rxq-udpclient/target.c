@@ -233,10 +233,9 @@ int target__open(struct target *t, const struct config *cfg)
 		       sizeof(cfg->busy_poll_usec))) {
 		ret = -errno;
 		if (ret == -EPERM) {
-			rxq_err(
-			    "--busy-poll=%d is above net.core.busy_read (%d), and raising it needs "
-			    "CAP_NET_ADMIN: run as root, or sysctl -w net.core.busy_read=%d",
-			    cfg->busy_poll_usec, busy_poll_limit(), cfg->busy_poll_usec);
+			rxq_err("--busy-poll=%d is above net.core.busy_read (%d), and raising it needs "
+				"CAP_NET_ADMIN: run as root, or sysctl -w net.core.busy_read=%d",
+				cfg->busy_poll_usec, busy_poll_limit(), cfg->busy_poll_usec);
 			return -EINVAL;
 		}
 		rxq_err("%s: SO_BUSY_POLL=%d: %s", t->name, cfg->busy_poll_usec, strerror(-ret));
@@ -245,8 +244,8 @@ int target__open(struct target *t, const struct config *cfg)
 
 	if (!cfg->polling) {
 		uint64_t wait = cfg->timeout_ns < MAX_WAIT_NS ? cfg->timeout_ns : MAX_WAIT_NS;
-		struct timeval tv = {.tv_sec = (time_t)(wait / 1000000000ull),
-				     .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000)};
+		struct timeval tv = { .tv_sec = (time_t)(wait / 1000000000ull),
+				      .tv_usec = (suseconds_t)(wait % 1000000000ull / 1000) };
 
 		if (!tv.tv_sec && !tv.tv_usec)
 			tv.tv_usec = 1;
@@ -439,12 +438,12 @@ static bool handle_datagram(struct worker *w, const uint8_t *buf, size_t len,
 {
 	struct target *t = w->t;
 	struct rxq_probe p;
-	struct sample s = {0};
+	struct sample s = { 0 };
 	enum rxq_reply verdict;
 	uint64_t sent_ns = 0;
 
-	if ((w->cfg->sockperf ? rxq_probe__parse_sockperf(buf, len, &p)
-			      : rxq_probe__parse(buf, len, &p)) ||
+	if ((w->cfg->sockperf ? rxq_probe__parse_sockperf(buf, len, &p) :
+				rxq_probe__parse(buf, len, &p)) ||
 	    p.flow != t->flow || len != w->cfg->size) {
 		count(w, EV_STRAY, 1, now, 0);
 		return false;
@@ -501,8 +500,8 @@ static bool stop_sending(struct worker *w, uint64_t now)
 
 static void pause_ns(uint64_t ns)
 {
-	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
-			      .tv_nsec = (long)(ns % 1000000000ull)};
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
@@ -510,7 +509,7 @@ static void pause_ns(uint64_t ns)
 
 static void prepare_tx(struct worker *w, unsigned i, uint64_t seq, uint64_t tx_ns)
 {
-	struct rxq_probe p = {.flow = w->t->flow, .seq = seq, .tx_ns = tx_ns};
+	struct rxq_probe p = { .flow = w->t->flow, .seq = seq, .tx_ns = tx_ns };
 	uint8_t *buf = w->tx_bufs + (size_t)i * w->cfg->size;
 
 	if (w->cfg->sockperf)
@@ -723,7 +722,7 @@ static void run_open(struct worker *w)
 	struct target *t = w->t;
 	const struct config *cfg = w->cfg;
 	uint64_t start = rxq_now_ns(), drain_until = 0;
-	struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
 
 	for (;;) {
 		uint64_t now = rxq_now_ns(), next = UINT64_MAX, deadline;
@@ -733,7 +732,7 @@ static void run_open(struct worker *w)
 		if (!drain_until) {
 			while (n < BATCH && !stop_sending(w, now)) {
 				uint64_t seq,
-				    when = schedule(start, rxq_seqwin__next(t->win), cfg->rate);
+					when = schedule(start, rxq_seqwin__next(t->win), cfg->rate);
 
 				if (when > now) {
 					next = when;
@@ -768,8 +767,8 @@ static void run_open(struct worker *w)
 		if (next > now + MAX_WAIT_NS)
 			next = now + MAX_WAIT_NS;
 		if (next > now) {
-			struct timespec ts = {.tv_sec = (time_t)((next - now) / 1000000000ull),
-					      .tv_nsec = (long)((next - now) % 1000000000ull)};
+			struct timespec ts = { .tv_sec = (time_t)((next - now) / 1000000000ull),
+					       .tv_nsec = (long)((next - now) % 1000000000ull) };
 
 			ppoll(&pfd, 1, &ts, NULL);
 		}
@@ -781,7 +780,7 @@ static void drain_closed(struct worker *w)
 {
 	struct target *t = w->t;
 	uint64_t until = rxq_now_ns() + w->cfg->timeout_ns;
-	struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
 
 	while (rxq_seqwin__outstanding(t->win) && *t->stop < 2) {
 		uint64_t now = rxq_now_ns();

@@ -99,10 +99,10 @@ static void describe_caps(unsigned caps, char *buf, size_t len)
 		unsigned flag;
 		const char *name;
 	} names[] = {
-	    {SOF_TIMESTAMPING_TX_SOFTWARE, "software transmit"},
-	    {SOF_TIMESTAMPING_RX_SOFTWARE, "software receive"},
-	    {SOF_TIMESTAMPING_TX_HARDWARE, "hardware transmit"},
-	    {SOF_TIMESTAMPING_RX_HARDWARE, "hardware receive"},
+		{ SOF_TIMESTAMPING_TX_SOFTWARE, "software transmit" },
+		{ SOF_TIMESTAMPING_RX_SOFTWARE, "software receive" },
+		{ SOF_TIMESTAMPING_TX_HARDWARE, "hardware transmit" },
+		{ SOF_TIMESTAMPING_RX_HARDWARE, "hardware receive" },
 	};
 	size_t i, used = 0;
 
@@ -153,7 +153,7 @@ int tstamp__setup(struct tstamp *ts, int fd, bool rx_ns, bool split, char *why, 
 	caps = info.so_timestamping;
 	describe_caps(caps, have, sizeof(have));
 	if ((caps & (SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE)) ==
-		(SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE) &&
+		    (SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE) &&
 	    hw_enabled(fd, ts->ifname)) {
 		ts->hardware = true;
 		flags = SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE |
@@ -180,10 +180,10 @@ int tstamp__setup(struct tstamp *ts, int fd, bool rx_ns, bool split, char *why, 
 	ts->split = true;
 	if (!ts->hardware && (caps & SOF_TIMESTAMPING_TX_HARDWARE))
 		snprintf(
-		    why, len,
-		    "%s has hardware timestamps but they are not enabled (hwstamp_ctl -i %s -t 1 "
-		    "-r 1); using software ones",
-		    ts->ifname, ts->ifname);
+			why, len,
+			"%s has hardware timestamps but they are not enabled (hwstamp_ctl -i %s -t 1 "
+			"-r 1); using software ones",
+			ts->ifname, ts->ifname);
 	return 0;
 }
 

@@ -22,17 +22,17 @@
 struct tstamp_slot {
 	uint64_t seq;
 	uint64_t user_ns; /* CLOCK_REALTIME just before send() */
-	uint64_t tx_ns;	  /* transmit stamp, 0 until it arrives */
-	uint32_t key;	  /* the kernel's OPT_ID for this send */
+	uint64_t tx_ns; /* transmit stamp, 0 until it arrives */
+	uint32_t key; /* the kernel's OPT_ID for this send */
 	bool used;
 };
 
 struct tstamp {
-	bool rx_ns;		  /* SO_TIMESTAMPNS on */
-	bool split;		  /* SO_TIMESTAMPING on */
-	bool hardware;		  /* ... with the NIC's stamps */
+	bool rx_ns; /* SO_TIMESTAMPNS on */
+	bool split; /* SO_TIMESTAMPING on */
+	bool hardware; /* ... with the NIC's stamps */
 	char ifname[IF_NAMESIZE]; /* the interface the probes leave by */
-	uint32_t next_key;	  /* successful sends so far: the next OPT_ID */
+	uint32_t next_key; /* successful sends so far: the next OPT_ID */
 	struct tstamp_slot by_seq[TSTAMP_RING];
 	uint64_t seq_of_key[TSTAMP_RING];
 	uint64_t tx_missing; /* replies whose transmit stamp never came */

@@ -15,7 +15,7 @@
 
 #define ECHO_BUF_SIZE 65536
 /* Room for IP_PKTINFO and IPV6_PKTINFO: a dual-stack socket may deliver both for IPv4. */
-#define ECHO_RX_CMSG                                                                               \
+#define ECHO_RX_CMSG \
 	(CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct in6_pktinfo)))
 #define ECHO_TX_CMSG CMSG_SPACE(sizeof(struct in6_pktinfo))
 
@@ -61,10 +61,9 @@ int echo_sock__open(const struct sockaddr *sa, socklen_t salen, const struct ech
 						sizeof(o->busy_poll_usec))) {
 		ret = -errno;
 		if (ret == -EPERM)
-			rxq_err(
-			    "--busy-poll=%d is above net.core.busy_read (%d) and raising it needs "
-			    "CAP_NET_ADMIN: run as root, or sysctl -w net.core.busy_read=%d",
-			    o->busy_poll_usec, busy_poll_limit(), o->busy_poll_usec);
+			rxq_err("--busy-poll=%d is above net.core.busy_read (%d) and raising it needs "
+				"CAP_NET_ADMIN: run as root, or sysctl -w net.core.busy_read=%d",
+				o->busy_poll_usec, busy_poll_limit(), o->busy_poll_usec);
 		else
 			rxq_err("cannot set SO_BUSY_POLL=%d: %s", o->busy_poll_usec,
 				strerror(-ret));
@@ -75,8 +74,8 @@ int echo_sock__open(const struct sockaddr *sa, socklen_t salen, const struct ech
 		ret = -errno;
 		if (ret == -EADDRINUSE)
 			rxq_err("cannot listen on %s: the port is in use%s", name,
-				o->reuseport ? " by a socket without SO_REUSEPORT"
-					     : " (another server?)");
+				o->reuseport ? " by a socket without SO_REUSEPORT" :
+					       " (another server?)");
 		else if (ret == -EADDRNOTAVAIL)
 			rxq_err("cannot listen on %s: no interface has that address", name);
 		else
@@ -189,13 +188,13 @@ static bool build_reply(struct echo_loop *l, unsigned i)
 	tx->msg_iovlen = 1;
 	memset(ctl, 0, ECHO_TX_CMSG);
 	if (pi4) {
-		struct in_pktinfo out = {0};
+		struct in_pktinfo out = { 0 };
 		uint32_t dst = ntohl(pi4->ipi_addr.s_addr);
 
 		/* Multicast and broadcast cannot be a source: use the interface's address then. */
-		out.ipi_spec_dst = (IN_MULTICAST(dst) || dst == INADDR_BROADCAST)
-				       ? pi4->ipi_spec_dst
-				       : pi4->ipi_addr;
+		out.ipi_spec_dst = (IN_MULTICAST(dst) || dst == INADDR_BROADCAST) ?
+					   pi4->ipi_spec_dst :
+					   pi4->ipi_addr;
 		tx->msg_control = ctl;
 		tx->msg_controllen = CMSG_SPACE(sizeof(out));
 		c = CMSG_FIRSTHDR(tx);
@@ -206,7 +205,7 @@ static bool build_reply(struct echo_loop *l, unsigned i)
 		return true;
 	}
 	if (pi6) {
-		struct in6_pktinfo out = {0};
+		struct in6_pktinfo out = { 0 };
 
 		if (!IN6_IS_ADDR_MULTICAST(&pi6->ipi6_addr))
 			out.ipi6_addr = pi6->ipi6_addr;

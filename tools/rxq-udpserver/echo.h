@@ -11,15 +11,15 @@ enum echo_counter {
 	EC_RX, /* datagrams received */
 	EC_TX, /* datagrams echoed */
 	EC_RX_BYTES,
-	EC_TX_ERRORS,  /* echoes the kernel refused (counted, not retried) */
-	EC_RX_ERRORS,  /* receive calls that failed with something other than EAGAIN/EINTR */
+	EC_TX_ERRORS, /* echoes the kernel refused (counted, not retried) */
+	EC_RX_ERRORS, /* receive calls that failed with something other than EAGAIN/EINTR */
 	EC_NO_PKTINFO, /* datagrams without a destination address: echoed from the default one */
 	EC_NFIELDS,
 };
 
 struct echo_sock_opts {
 	bool reuseport;
-	bool v6only;	    /* false: an IPv6 wildcard socket also takes IPv4 */
+	bool v6only; /* false: an IPv6 wildcard socket also takes IPv4 */
 	int busy_poll_usec; /* 0: off */
 };
 

@@ -47,34 +47,36 @@ struct config {
 };
 
 static const struct rxq_cli_opt options[] = {
-    {"listen", 'l', "ADDR:PORT",
-     "where to echo (default [::]:4321, which takes IPv6 and IPv4; [fd00::2]:4321, :4321)",
-     RXQ_OPT_STRING_AT(struct config, listen)},
-    {"threads", 't', "N", "echo threads (default 1); they share one socket unless --reuseport",
-     RXQ_OPT_UINT_AT(struct config, threads, 1, MAX_THREADS)},
-    {"reuseport", 'r', NULL, "one SO_REUSEPORT socket per thread (the kernel spreads flows)",
-     RXQ_OPT_FLAG_AT(struct config, reuseport)},
-    {"polling", 'p', NULL, "never sleep: spin on recvmmsg(MSG_DONTWAIT) (one CPU per thread)",
-     RXQ_OPT_FLAG_AT(struct config, polling)},
-    {"busy-poll", 'b', "USEC", "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
-     RXQ_OPT_UINT_AT(struct config, busy_poll_usec, 0, 1000000)},
-    {"cpu", 'c', "LIST", "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3)",
-     RXQ_OPT_CPULIST_AT(struct config, cpus)},
-    {"interval", 'i', "S", "report period (default 1 s; 500ms, 2s ...)",
-     RXQ_OPT_DURATION_AT(struct config, interval_ns, 1000000, 0)},
-    {"duration", 'd', "S", "stop after S (default: until SIGINT or SIGTERM)",
-     RXQ_OPT_DURATION_AT(struct config, duration_ns, 1, 0)},
-    {"json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json)},
-    {"xdp", 'x', "IF~Q",
-     "answer from an AF_XDP socket on queue Q of IF, busy-polling; the rest of IF's traffic "
-     "stays with the kernel",
-     RXQ_OPT_STRING_AT(struct config, xdp)},
-    {"xdp-mode", 0, "MODE", "with --xdp: attach the XDP program in auto, native or generic mode",
-     RXQ_OPT_CUSTOM_AT(struct config, xdp_mode, rxq_cli__xdp_mode)},
-    {"force", 0, NULL, "with --xdp: detach another XDP program already attached to IF",
-     RXQ_OPT_FLAG_AT(struct config, force)},
-    {"verbose", 'v', NULL, "say more on stderr", RXQ_OPT_COUNT_AT(struct config, verbose)},
-    {NULL},
+	{ "listen", 'l', "ADDR:PORT",
+	  "where to echo (default [::]:4321, which takes IPv6 and IPv4; [fd00::2]:4321, :4321)",
+	  RXQ_OPT_STRING_AT(struct config, listen) },
+	{ "threads", 't', "N", "echo threads (default 1); they share one socket unless --reuseport",
+	  RXQ_OPT_UINT_AT(struct config, threads, 1, MAX_THREADS) },
+	{ "reuseport", 'r', NULL, "one SO_REUSEPORT socket per thread (the kernel spreads flows)",
+	  RXQ_OPT_FLAG_AT(struct config, reuseport) },
+	{ "polling", 'p', NULL, "never sleep: spin on recvmmsg(MSG_DONTWAIT) (one CPU per thread)",
+	  RXQ_OPT_FLAG_AT(struct config, polling) },
+	{ "busy-poll", 'b', "USEC",
+	  "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
+	  RXQ_OPT_UINT_AT(struct config, busy_poll_usec, 0, 1000000) },
+	{ "cpu", 'c', "LIST", "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3)",
+	  RXQ_OPT_CPULIST_AT(struct config, cpus) },
+	{ "interval", 'i', "S", "report period (default 1 s; 500ms, 2s ...)",
+	  RXQ_OPT_DURATION_AT(struct config, interval_ns, 1000000, 0) },
+	{ "duration", 'd', "S", "stop after S (default: until SIGINT or SIGTERM)",
+	  RXQ_OPT_DURATION_AT(struct config, duration_ns, 1, 0) },
+	{ "json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json) },
+	{ "xdp", 'x', "IF~Q",
+	  "answer from an AF_XDP socket on queue Q of IF, busy-polling; the rest of IF's traffic "
+	  "stays with the kernel",
+	  RXQ_OPT_STRING_AT(struct config, xdp) },
+	{ "xdp-mode", 0, "MODE",
+	  "with --xdp: attach the XDP program in auto, native or generic mode",
+	  RXQ_OPT_CUSTOM_AT(struct config, xdp_mode, rxq_cli__xdp_mode) },
+	{ "force", 0, NULL, "with --xdp: detach another XDP program already attached to IF",
+	  RXQ_OPT_FLAG_AT(struct config, force) },
+	{ "verbose", 'v', NULL, "say more on stderr", RXQ_OPT_COUNT_AT(struct config, verbose) },
+	{ NULL },
 };
 
 struct worker {
@@ -95,14 +97,15 @@ static volatile bool stop_flag;
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	struct rxq_cli cli = {
-	    .prog = PROG,
-	    .usage = "[options]",
-	    .summary = "Echoes UDP datagrams to their sender, from the address they were sent to, "
-		       "for round-trip measurements with rxq-udpclient (IPv4 and IPv6). Prints "
-		       "the echoed packets per second of every thread once per interval.",
-	    .tables = (const struct rxq_cli_opt *const[]){options, NULL},
-	    .argc = argc,
-	    .argv = argv,
+		.prog = PROG,
+		.usage = "[options]",
+		.summary =
+			"Echoes UDP datagrams to their sender, from the address they were sent to, "
+			"for round-trip measurements with rxq-udpclient (IPv4 and IPv6). Prints "
+			"the echoed packets per second of every thread once per interval.",
+		.tables = (const struct rxq_cli_opt *const[]){ options, NULL },
+		.argc = argc,
+		.argv = argv,
 	};
 	int ret;
 
@@ -199,8 +202,8 @@ static int open_sockets(const struct config *cfg, struct worker *workers, char *
 	struct rxq_hostport hp;
 	struct rxq_parse_error perr;
 	struct echo_sock_opts so = {
-	    .reuseport = cfg->reuseport,
-	    .busy_poll_usec = cfg->busy_poll_usec,
+		.reuseport = cfg->reuseport,
+		.busy_poll_usec = cfg->busy_poll_usec,
 	};
 	unsigned nsock = cfg->reuseport ? cfg->threads : 1, i;
 	int ret, fd;
@@ -368,9 +371,9 @@ out_free:
 int main(int argc, char **argv)
 {
 	struct config cfg = {
-	    .listen = ":4321",
-	    .threads = 1,
-	    .interval_ns = 1000000000ull,
+		.listen = ":4321",
+		.threads = 1,
+		.interval_ns = 1000000000ull,
 	};
 	struct rxq_out *out;
 	int status;
@@ -390,17 +393,17 @@ int main(int argc, char **argv)
 	}
 	if (cfg.xdp)
 		status = xdp_echo__run(
-		    &(struct xdp_echo_config){
-			.spec = cfg.xdp,
-			.mode = cfg.xdp_mode,
-			.force = cfg.force,
-			.listen = cfg.listen,
-			.busy_poll_usec = cfg.busy_poll_usec,
-			.interval_ns = cfg.interval_ns,
-			.duration_ns = cfg.duration_ns,
-			.cpu = rxq_cpus_nth(&cfg.cpus, 0),
-		    },
-		    out);
+			&(struct xdp_echo_config){
+				.spec = cfg.xdp,
+				.mode = cfg.xdp_mode,
+				.force = cfg.force,
+				.listen = cfg.listen,
+				.busy_poll_usec = cfg.busy_poll_usec,
+				.interval_ns = cfg.interval_ns,
+				.duration_ns = cfg.duration_ns,
+				.cpu = rxq_cpus_nth(&cfg.cpus, 0),
+			},
+			out);
 	else
 		status = run_kernel(&cfg, out);
 	rxq_out__free(out);

@@ -200,11 +200,11 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	struct rxq_hostport hp;
 	struct rxq_parse_error perr;
 	struct rxq_flowspec flows[2];
-	struct rxq_steer_opts sopts = {.sz = sizeof(sopts)};
-	struct rxq_xsk_opts xopts = {.rx = true, .tx = true};
+	struct rxq_steer_opts sopts = { .sz = sizeof(sopts) };
+	struct rxq_xsk_opts xopts = { .rx = true, .tx = true };
 	struct rxq_steer *steer = NULL;
 	struct rxq_counters *ctrs = NULL;
-	struct xdp_echo e = {.cpu = cfg->cpu};
+	struct xdp_echo e = { .cpu = cfg->cpu };
 	pthread_t tid;
 	pthread_attr_t attr;
 	uint64_t start, prev, now, last = 0;
@@ -233,8 +233,8 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	ret = rxq_steer__attach(steer);
 	if (ret)
 		goto out; /* rxq_steer__attach said why */
-	xopts.busy_poll_usec =
-	    cfg->busy_poll_usec > 0 ? (uint32_t)cfg->busy_poll_usec : XDP_BUSY_POLL_DEF;
+	xopts.busy_poll_usec = cfg->busy_poll_usec > 0 ? (uint32_t)cfg->busy_poll_usec :
+							 XDP_BUSY_POLL_DEF;
 	ret = rxq_xsk__open(&e.xsk, dev.name, spec.queues[0], &xopts);
 	if (ret == -EPERM && !cfg->busy_poll_usec) {
 		/* Busy polling needs CAP_NET_ADMIN; without it, sleep in poll() instead. */

@@ -9,14 +9,14 @@
 #include "rxq/steer.h"
 
 struct xdp_echo_config {
-	const char *spec;   /* "IF~Q" */
+	const char *spec; /* "IF~Q" */
 	enum rxq_xdp_mode mode; /* XDP attach mode */
-	bool force;		/* detach another XDP program attached to IF */
+	bool force; /* detach another XDP program attached to IF */
 	const char *listen; /* ADDR:PORT: the port (and address, if given) to answer */
 	int busy_poll_usec; /* 0: the default */
 	uint64_t interval_ns;
 	uint64_t duration_ns; /* 0: until a signal */
-	int cpu;	      /* pin the echo thread; -1: no */
+	int cpu; /* pin the echo thread; -1: no */
 };
 
 /**
