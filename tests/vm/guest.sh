@@ -16,6 +16,9 @@ ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 mount -t devpts devpts /dev/pts
+# The host's root stays reachable under /media: the tree, the build or the lane's cache may live
+# under /tmp or /var/tmp, which get a tmpfs of the guest's own below.
+mount --bind / /media
 for d in /tmp /run /var/tmp /dev/shm; do
 	mount -t tmpfs -o mode=1777 tmpfs "$d"
 done
@@ -38,6 +41,15 @@ finish() {
 
 # shellcheck source=/dev/null
 source /mnt/cmd || finish 1
+
+# Paths of the host under a tmpfs of the guest: bind them back from /media.
+for p in "$RXQ_TREE" "$RXQ_BUILD" "$RXQ_VM_KERNEL"; do
+	case $p in
+	/tmp/* | /run/* | /var/tmp/* | /dev/shm/*)
+		mountpoint -q "$p" && continue
+		mkdir -p "$p" && mount --bind "/media$p" "$p" ;;
+	esac
+done
 
 # The guest kernel's modules live in the lane's cache, not under /lib/modules of the read-only
 # root: a modprobe that looks there comes first in PATH and is the kernel's own helper too.

@@ -33,9 +33,10 @@ for cpu in 1 0; do
 	read -r c0 c1 <<<"$(paste -d' ' <(echo "$before") <(rx_irq_counts) | awk '{ print $3 - $1, $4 - $2 }')"
 	on_cpu=$([ "$cpu" = 0 ] && echo "$c0" || echo "$c1")
 	off_cpu=$([ "$cpu" = 0 ] && echo "$c1" || echo "$c0")
-	[ "$on_cpu" -gt 0 ] && [ "$off_cpu" = 0 ] ||
+	# An interrupt already in flight when the vector moved can still land on the old CPU.
+	[ "$on_cpu" -gt 0 ] && [ "$off_cpu" -le 2 ] ||
 		tb_fail "the receive interrupts did not follow the pin to CPU $cpu: $c0 on CPU 0, $c1 on CPU 1"
-	tb_pass "/proc/interrupts: rxqigb0's receive interrupts ran on CPU $cpu only ($on_cpu)"
+	tb_pass "/proc/interrupts: rxqigb0's receive interrupts ran on CPU $cpu ($on_cpu, $off_cpu elsewhere)"
 	sum=$(jq -c 'select(.type == "summary")' "$TB_TMP/client.$cpu.json" | tail -n1)
 	[ -n "$sum" ] || tb_fail "rxq-udpclient printed no summary: $(cat "$TB_TMP/client.$cpu.json")"
 	[ "$(jq -r .replies <<<"$sum")" -ge 190 ] ||
