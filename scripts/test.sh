@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, then builds rxq twice (plain, and with ASan+UBSan) and runs every test
 # under both, then runs each fuzz target for a bounded time. Ends with "N passed, N failed, N skipped".
-#   RXQ_FUZZ_SECONDS   time per fuzz target (default 12; 0 skips fuzzing)
+#   RXQ_FUZZ_SECONDS   time per fuzz target (default 15, two targets at a time; 0 skips fuzzing)
 #   RXQ_SKIP_DEPS=1    do not run apt-get (the packages are known to be there)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,7 +60,7 @@ run_suite build plain ""
 run_suite build-asan asan "--no-suite vm --no-suite pkg --no-suite timing" \
 	-Db_sanitize=address,undefined -Db_lundef=false
 
-fuzz_seconds=${RXQ_FUZZ_SECONDS:-12}
+fuzz_seconds=${RXQ_FUZZ_SECONDS:-15}
 if [ "$fuzz_seconds" != 0 ]; then
 	echo "=== fuzz: build (build-fuzz, clang + libFuzzer)"
 	if [ ! -f build-fuzz/build.ninja ]; then
@@ -68,23 +68,41 @@ if [ "$fuzz_seconds" != 0 ]; then
 			meson setup build-fuzz -Dfuzz=true -Dtests=false -Db_lundef=false >/dev/null
 	fi
 	if ninja -C build-fuzz; then
-		for target in build-fuzz/fuzz/fuzz_*; do
-			[ -f "$target" ] && [ -x "$target" ] || continue
+		# Two targets at a time, one per CPU; each keeps its own corpus copy and log.
+		fuzz_one() {
+			local target=$1 name corpus
 			name=$(basename "$target")
 			corpus=$(mktemp -d)
 			[ -d "fuzz/corpus/${name#fuzz_}" ] && cp -r "fuzz/corpus/${name#fuzz_}/." "$corpus/"
-			echo "=== fuzz: $name for ${fuzz_seconds}s"
-			if "$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
-				-print_final_stats=1 "$corpus" >"$corpus.log" 2>&1; then
+			"$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+				-print_final_stats=1 "$corpus" >"$fuzz_dir/$name.log" 2>&1
+			echo $? >"$fuzz_dir/$name.rc"
+			rm -rf "$corpus"
+		}
+		fuzz_dir=$(mktemp -d)
+		targets=()
+		for target in build-fuzz/fuzz/fuzz_*; do
+			[ -f "$target" ] && [ -x "$target" ] && targets+=("$target")
+		done
+		for ((i = 0; i < ${#targets[@]}; i += 2)); do
+			echo "=== fuzz: $(basename "${targets[i]}") ${targets[i + 1]:+and $(basename "${targets[i + 1]}") }for ${fuzz_seconds}s"
+			fuzz_one "${targets[i]}" &
+			[ -n "${targets[i + 1]:-}" ] && fuzz_one "${targets[i + 1]}" &
+			wait
+		done
+		for target in "${targets[@]}"; do
+			name=$(basename "$target")
+			if [ "$(cat "$fuzz_dir/$name.rc" 2>/dev/null)" = 0 ]; then
 				passed=$((passed + 1))
-				grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units)' "$corpus.log" | tail -1
+				printf '%s: ' "$name"
+				grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units)' "$fuzz_dir/$name.log" | tail -1
 			else
 				failed=$((failed + 1))
 				failures+=("fuzz: $name found a crash")
-				tail -40 "$corpus.log"
+				tail -40 "$fuzz_dir/$name.log"
 			fi
-			rm -rf "$corpus" "$corpus.log"
 		done
+		rm -rf "$fuzz_dir"
 	else
 		failed=$((failed + 1))
 		failures+=("fuzz: build failed")
