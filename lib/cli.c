@@ -319,22 +319,8 @@ static int parse_int(const struct rxq_cli_opt *o, const char *arg, void *dst)
 		return rxq_cli__bad_value(o, arg, "a number", expected);
 	if (errno == ERANGE || v < o->imin || v > o->imax)
 		return out_of_range(o, arg, expected);
-	switch (o->size) {
-	case 1:
-		*(int8_t *)dst = (int8_t)v;
-		return 0;
-	case 2:
-		*(int16_t *)dst = (int16_t)v;
-		return 0;
-	case 4:
-		*(int32_t *)dst = (int32_t)v;
-		return 0;
-	case 8:
-		*(int64_t *)dst = v;
-		return 0;
-	}
-	rxq_err("internal error: --%s has no integer size", o->name);
-	return -EINVAL;
+	/* In range for its size, a two's complement value keeps its bits when stored unsigned. */
+	return store_uint(o, dst, (uint64_t)v);
 }
 
 static int parse_double(const struct rxq_cli_opt *o, const char *arg, void *dst)

@@ -453,10 +453,30 @@ int rxq_sys__write_str(struct rxq_sys *sys, const char *abs, const char *s)
 	return rxq_sys__write(sys, abs, s, strlen(s));
 }
 
+/* Reads into buf until it holds len bytes or the file ends: the count, or -errno. */
+static ssize_t read_upto(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int rxq_sys__read(struct rxq_sys *sys, const char *abs, char *buf, size_t len)
 {
 	char path[2 * PATH_MAX];
-	size_t got = 0;
+	ssize_t got;
 	int fd, err;
 
 	if (!len)
@@ -467,22 +487,10 @@ int rxq_sys__read(struct rxq_sys *sys, const char *abs, char *buf, size_t len)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	while (got + 1 < len) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		got += (size_t)n;
-	}
+	got = read_upto(fd, buf, len - 1);
 	close(fd);
-	buf[got] = '\0';
-	return err ? err : (int)got;
+	buf[got < 0 ? 0 : got] = '\0';
+	return (int)got;
 }
 
 int rxq_sys__read_fd(int fd, size_t max, char **out, size_t *len)
@@ -515,11 +523,9 @@ int rxq_sys__read_fd(int fd, size_t max, char **out, size_t *len)
 			buf = grown;
 			cap = ncap;
 		}
-		n = read(fd, buf + got, cap - 1 - got);
+		n = read_upto(fd, buf + got, cap - 1 - got);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
+			err = (int)n;
 			break;
 		}
 		if (!n)
