@@ -58,6 +58,7 @@ TB_SEED=${RXQ_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' \n')}
 case $TB_SEED in
 '' | *[!0-9]*)
 	printf 'FAIL: RXQ_TEST_SEED=%s is not a non-negative integer\n' "$TB_SEED" >&2
+	rmdir "$TB_TMP" # the EXIT trap that would is not set yet
 	exit 1 ;;
 esac
 TB_SEED_SHOWN=0
