@@ -5,16 +5,20 @@
 #include <linux/ethtool.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "sys.h"
 #include "rxq/netdev.h"
+#include "rxq/packet.h"
 
 /* Reads one sysfs attribute of @ifname into @buf (trailing newline stripped). */
 static int sysfs_read(struct rxq_sys *sys, const char *ifname, const char *attr, char *buf,
@@ -288,6 +292,71 @@ int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac
 	if (via)
 		*via = *target;
 	return rxq_netdev__neigh(ifindex, target, mac);
+}
+
+/* One ICMP echo request to @dst out of @ifindex: the kernel resolves the next hop to send it. */
+static int ping_once(int ifindex, const struct rxq_addr *dst)
+{
+	bool v4 = dst->family == AF_INET;
+	uint8_t msg[8] = { v4 ? 8 : 128, 0, 0, 0, 0x72, 0x71, 0, 1 }; /* type, code, csum, id, seq */
+	struct sockaddr_storage ss = { 0 };
+	char ifname[IF_NAMESIZE];
+	socklen_t len;
+	int fd, ret = 0;
+
+	if (!if_indextoname((unsigned)ifindex, ifname))
+		return -errno;
+	fd = socket(dst->family, SOCK_RAW | SOCK_CLOEXEC, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname))) {
+		ret = -errno;
+		goto out;
+	}
+	if (v4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		uint16_t csum = rxq_csum_fold(rxq_csum_add(0, msg, sizeof(msg)));
+
+		memcpy(msg + 2, &csum, sizeof(csum));
+		sin->sin_family = AF_INET;
+		sin->sin_addr = dst->v4;
+		len = sizeof(*sin);
+	} else {
+		/* the kernel computes the ICMPv6 checksum of raw ICMPv6 sockets */
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = dst->v6;
+		sin6->sin6_scope_id = (uint32_t)ifindex;
+		len = sizeof(*sin6);
+	}
+	if (sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&ss, len) < 0)
+		ret = -errno;
+out:
+	close(fd);
+	return ret;
+}
+
+int rxq_netdev__resolve_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac[6],
+			    struct rxq_addr *via, int timeout_ms)
+{
+	const struct timespec step = { .tv_nsec = 5000000 };
+	int err, waited;
+
+	err = rxq_netdev__nexthop_mac(ifindex, dst, mac, via);
+	if (err != -ENOENT && err != -EHOSTUNREACH)
+		return err;
+	/* An unreachable ICMP answer or none at all is fine: the request is what resolves. */
+	err = ping_once(ifindex, dst);
+	if (err == -EPERM || err == -EACCES)
+		return -EPERM;
+	for (waited = 0; waited < timeout_ms; waited += 5) {
+		nanosleep(&step, NULL);
+		err = rxq_netdev__nexthop_mac(ifindex, dst, mac, via);
+		if (err != -ENOENT && err != -EHOSTUNREACH)
+			return err;
+	}
+	return err;
 }
 
 bool rxq_cap__has(int cap)

@@ -42,6 +42,7 @@ struct rxq_xsk {
 	struct xsk_ring_cons comp;
 	uint64_t *pool; /* free frames (UMEM addresses of frame starts), used as a stack */
 	uint32_t npool;
+	uint32_t tx_reserve; /* frames refill() leaves in the pool */
 	uint32_t in_flight; /* queued on TX, not yet completed */
 	uint64_t frame_mask;
 	uint8_t *area;
@@ -296,6 +297,14 @@ int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 	if (!nframes)
 		nframes = (x->rx_on && x->tx_on) ? 2 * ring : ring + ring / 2;
 	x->nframes = nframes;
+	if (o->tx_reserve && (!x->rx_on || o->tx_reserve >= nframes)) {
+		rxq_err("AF_XDP TX reserve of %u frames needs a receiving socket with more than "
+			"that many frames (%u)",
+			o->tx_reserve, nframes);
+		err = -EINVAL;
+		goto free_x;
+	}
+	x->tx_reserve = o->tx_reserve;
 	x->fill_size = pow2_at_least(nframes);
 
 	x->pool = calloc(nframes, sizeof(*x->pool));
@@ -459,9 +468,11 @@ static void refill(struct rxq_xsk *x)
 {
 	uint32_t n, idx;
 
-	n = xsk_prod_nb_free(&x->fill, x->npool);
-	if (n > x->npool)
-		n = x->npool;
+	if (x->npool <= x->tx_reserve)
+		return;
+	n = xsk_prod_nb_free(&x->fill, x->npool - x->tx_reserve);
+	if (n > x->npool - x->tx_reserve)
+		n = x->npool - x->tx_reserve;
 	if (!n || xsk_ring_prod__reserve(&x->fill, n, &idx) != n)
 		return;
 	for (uint32_t i = 0; i < n; i++)

@@ -77,6 +77,16 @@ int rxq_netdev__neigh(int ifindex, const struct rxq_addr *addr, uint8_t mac[6]);
 int rxq_netdev__nexthop_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac[6],
 			    struct rxq_addr *via);
 
+/**
+ * @brief As rxq_netdev__nexthop_mac(), but when the entry is missing or unresolved the kernel is
+ * made to resolve it, as it would for its own traffic: one ICMP echo request to @p dst leaves
+ * @p ifindex through a raw socket (CAP_NET_RAW), then the entry is looked up again every 5 ms for
+ * up to @p timeout_ms. ARP and neighbour discovery stay the kernel's.
+ * @return as rxq_netdev__nexthop_mac(); -EPERM when the raw socket is not permitted.
+ */
+int rxq_netdev__resolve_mac(int ifindex, const struct rxq_addr *dst, uint8_t mac[6],
+			    struct rxq_addr *via, int timeout_ms);
+
 /*
  * Privileges. Capability numbers as in <linux/capability.h>; the helpers read the calling thread's
  * effective set (capget), so they also answer correctly for root without some capabilities.

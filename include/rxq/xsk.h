@@ -47,6 +47,9 @@ struct rxq_xsk_opts {
 	uint32_t busy_poll_usec; /* > 0: SO_PREFER_BUSY_POLL + SO_BUSY_POLL; recv() then drives
 				    * the poll with a system call per batch */
 	uint32_t busy_poll_budget; /* SO_BUSY_POLL_BUDGET (default 64) */
+	uint32_t tx_reserve; /* rx and tx: frames the fill ring never takes, so that
+				    * rxq_xsk__alloc() finds some (a sender that also receives);
+				    * 0: the fill ring may take every free frame (a forwarder) */
 	uint32_t tx_budget; /* copy mode: frames the kernel sends per wakeup
 				    * (XDP_MAX_TX_SKB_BUDGET where the kernel has it; 0: kernel default) */
 };

@@ -12,6 +12,7 @@
 #include "rxq/udplat.h"
 
 #include "tstamp.h"
+#include "xdp.h"
 
 struct config {
 	bool polling;
@@ -29,6 +30,10 @@ struct config {
 	uint64_t timeout_ns; /* a probe without reply for this long is lost */
 	uint64_t rate; /* probes per second per target (open loop); 0: closed loop */
 	bool sockperf; /* sockperf's ping-pong framing */
+	uint64_t inflight; /* closed loop: probes outstanding at once (0: 1) */
+	const char *xdp; /* --xdp IF~Q: probes through an AF_XDP socket */
+	enum rxq_xdp_mode xdp_mode;
+	bool force; /* --force: replace another XDP program on IF */
 	bool json;
 	const char *hist_path;
 	int verbose;
@@ -62,6 +67,7 @@ struct target {
 	char name[80]; /* "198.18.0.2:4321" */
 	struct rxq_hostport hp;
 	int fd;
+	struct xdp_path *xdp; /* --xdp: the probes' path; NULL: the socket */
 	int cpu; /* pinned CPU, -1: not pinned */
 	uint32_t flow; /* probe header flow id */
 	uint16_t src_port;

@@ -68,6 +68,19 @@ static const struct rxq_cli_opt options[] = {
 	{ "sockperf", 0, NULL,
 	  "frame probes as sockperf ping-pong messages, so a sockperf server answers (size >= 30)",
 	  RXQ_OPT_FLAG_AT(struct config, sockperf) },
+	{ "inflight", 'I', "N",
+	  "closed loop with N probes outstanding at once per target (default 1; sockperf's "
+	  "under-load)",
+	  RXQ_OPT_UINT_AT(struct config, inflight, 1, 1u << 20) },
+	{ "xdp", 'x', "IF~Q",
+	  "send and receive the probes through an AF_XDP socket on queue Q of IF, busy-polling "
+	  "(one target); ARP/ND and other traffic stay with the kernel",
+	  RXQ_OPT_STRING_AT(struct config, xdp) },
+	{ "xdp-mode", 0, "MODE",
+	  "with --xdp: attach the XDP program in auto, native or generic mode",
+	  RXQ_OPT_CUSTOM_AT(struct config, xdp_mode, rxq_cli__xdp_mode) },
+	{ "force", 0, NULL, "with --xdp: detach another XDP program already attached to IF",
+	  RXQ_OPT_FLAG_AT(struct config, force) },
 	{ "json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json) },
 	{ "hist", 0, "FILE", "write the run's distribution to FILE in HdrHistogram's text format",
 	  RXQ_OPT_STRING_AT(struct config, hist_path) },
@@ -103,6 +116,21 @@ static int parse_args(int argc, char **argv, struct config *cfg, int *first_targ
 			"--size=%u is too small for a sockperf-framed probe (at least %d "
 			"bytes)",
 			cfg->size, RXQ_PROBE_SOCKPERF_LEN);
+	if (cfg->inflight && cfg->rate)
+		return rxq_cli__error("--inflight keeps N probes outstanding (closed loop); --rate "
+				      "sends on a schedule (open loop): choose one");
+	if (rxq_cli__given(&cli, "xdp-mode") && !cfg->xdp)
+		return rxq_cli__error("--xdp-mode needs --xdp");
+	if (cfg->force && !cfg->xdp)
+		return rxq_cli__error("--force needs --xdp (it replaces another XDP program on "
+				      "the interface)");
+	if (cfg->xdp && (cfg->timestamp || cfg->hwtstamp || cfg->incoming_cpu))
+		return rxq_cli__error("--xdp: the probes never enter the kernel's socket, so "
+				      "--timestamp, --hwtstamp and --incoming-cpu do not apply");
+	if (cfg->xdp && argc - cli.optind > 1)
+		return rxq_cli__error("--xdp probes one target (one AF_XDP socket on one queue); "
+				      "got %d",
+				      argc - cli.optind);
 	if (cli.optind >= argc)
 		return rxq_cli__error("no target given (usage: %s [options] HOST:PORT ..., e.g. "
 				      "198.18.0.2:4321 or [fd00::2]:4321)",
@@ -222,6 +250,26 @@ static void report_summary(struct rxq_out *out, struct target *t, unsigned ntarg
 	r.label = "summary:";
 	r.target = t->name;
 	rxq_latrep__print(out, &r);
+	if (t->xdp) {
+		struct xdp_path_stats st;
+
+		xdp_path__stats(t->xdp, &st);
+		rxq_out__begin(out, "xdp");
+		rxq_out__text(out, "xdp: ");
+		rxq_out__str(out, "target", t->name);
+		rxq_out__u64(out, "steered", st.steered);
+		rxq_out__u64(out, "ring_drops", st.ring_drops);
+		rxq_out__u64(out, "tx_errors", st.tx_errors);
+		rxq_out__u64(out, "stray", t->total->stray);
+		rxq_out__u64(out, "kernel_echoes", st.kernel_echoes);
+		rxq_out__end(out);
+		if (st.kernel_echoes)
+			rxq_warn(
+				"%s: %llu echoes reached the kernel's socket instead of the AF_XDP "
+				"queue: they arrive on another RX queue of the interface (steer them "
+				"to the queue with rxq-nic flow/rss, or give that queue to --xdp)",
+				t->name, (unsigned long long)st.kernel_echoes);
+	}
 }
 
 /* ---- main ----------------------------------------------------------------------------------- */
@@ -238,7 +286,7 @@ static int setup_targets(struct target *targets, unsigned n, char **args, const 
 	 * late echoes are still recognised for a while. */
 	window = cfg->rate ? (uint64_t)((double)cfg->rate * (double)cfg->timeout_ns / 1e9 * 1.25) +
 				     2 * 16 + 64 :
-			     4096;
+			     4096 + 4 * cfg->inflight;
 	if (window > (1ull << 26))
 		return rxq_cli__error(
 			"--rate=%llu with --timeout=%.3fs keeps %llu probes in flight; at "

@@ -209,8 +209,29 @@ int target__open(struct target *t, const struct config *cfg)
 				strerror(-ret));
 		return -EINVAL;
 	}
+	if (cfg->xdp) {
+		/* The kernel picks the source address for a route through the AF_XDP interface. */
+		size_t iflen = strcspn(cfg->xdp, "~");
+
+		if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->xdp, (socklen_t)iflen)) {
+			ret = -errno;
+			if (ret == -ENODEV) {
+				rxq_err("--xdp=%s: there is no interface %.*s", cfg->xdp,
+					(int)iflen, cfg->xdp);
+				return -EINVAL;
+			}
+			rxq_err("--xdp=%s: cannot bind the socket to %.*s: %s", cfg->xdp,
+				(int)iflen, cfg->xdp, strerror(-ret));
+			return ret;
+		}
+	}
 	if (connect(fd, (struct sockaddr *)&t->hp.sa, t->hp.salen)) {
 		ret = -errno;
+		if (cfg->xdp && ret == -ENETUNREACH) {
+			rxq_err("%s: no route to it through %.*s (--xdp sends only there)", t->name,
+				(int)strcspn(cfg->xdp, "~"), cfg->xdp);
+			return -EINVAL;
+		}
 		rxq_err("%s: cannot connect: %s%s", t->name, strerror(-ret),
 			ret == -ENETUNREACH ? " (no route to that network)" : "");
 		return ret;
@@ -271,6 +292,21 @@ int target__open(struct target *t, const struct config *cfg)
 		rxq_info("%s: %s timestamps from %s", t->name, tstamp__source(&t->ts),
 			 t->ts.ifname);
 
+	if (cfg->xdp) {
+		struct xdp_path_opts xo = { .spec = cfg->xdp,
+					    .mode = cfg->xdp_mode,
+					    .force = cfg->force,
+					    .busy_poll_usec = cfg->busy_poll_usec };
+		char what[128];
+
+		ret = xdp_path__open(&t->xdp, &xo, fd, cfg->size);
+		if (ret)
+			return ret;
+		xdp_path__describe(t->xdp, what, sizeof(what));
+		rxq_info("%s: probing through AF_XDP on %s; ARP/ND and other traffic stay with the "
+			 "kernel",
+			 t->name, what);
+	}
 	if (cfg->incoming_cpu) {
 		int cpu;
 		socklen_t len = sizeof(cpu);
@@ -287,6 +323,8 @@ int target__open(struct target *t, const struct config *cfg)
 
 void target__close(struct target *t)
 {
+	xdp_path__close(t->xdp);
+	t->xdp = NULL;
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
@@ -549,107 +587,34 @@ static void expire(struct worker *w, uint64_t now)
 	count(w, EV_LOST, rxq_seqwin__expire(w->t->win, now, w->cfg->timeout_ns), now, 0);
 }
 
-/* The server said no (ICMP port unreachable): everything in flight is gone. */
-static void refused(struct worker *w, uint64_t now)
-{
-	count(w, EV_REFUSED, 1, now, 0);
-	count(w, EV_LOST,
-	      rxq_seqwin__expire(w->t->win, now + w->cfg->timeout_ns, w->cfg->timeout_ns), now, 0);
-}
-
-/*
- * Closed loop, as the classic tool: send one probe, wait for its echo (or its timeout), repeat.
- * The round trip is timed from just before send() to just after the echo is read.
- */
-static void run_closed(struct worker *w)
-{
-	struct target *t = w->t;
-	const struct config *cfg = w->cfg;
-	int flags = cfg->polling ? MSG_DONTWAIT : 0;
-
-	arm_rx(w, 1);
-	for (;;) {
-		uint64_t seq, t0 = rxq_now_ns(), user_rt = 0;
-		ssize_t r;
-
-		if (stop_sending(w, t0))
-			return;
-		count(w, EV_LOST, rxq_seqwin__send(t->win, t0, &seq), t0, 0);
-		/* Sent means attempted: a probe the kernel refused to send is lost like any other.
-		 */
-		count(w, EV_SENT, 1, t0, 0);
-		prepare_tx(w, 0, seq, t0);
-		if (t->ts.split)
-			user_rt = tstamp__realtime_ns();
-		r = send(t->fd, w->tx_iov[0].iov_base, cfg->size, 0);
-		if (r < 0) {
-			int err = errno;
-			uint64_t now = rxq_now_ns();
-
-			if (err == ECONNREFUSED) {
-				refused(w, now);
-			} else {
-				count(w, EV_ERROR, 1, now, err);
-				count(w, EV_LOST,
-				      rxq_seqwin__expire(t->win, now + cfg->timeout_ns,
-							 cfg->timeout_ns),
-				      now, 0);
-			}
-			pause_ns(REFUSED_PAUSE_NS);
-			continue;
-		}
-		if (t->ts.split)
-			tstamp__sent(&t->ts, seq, user_rt);
-
-		while (rxq_seqwin__outstanding(t->win) && *t->stop < 2) {
-			struct msghdr *h = &w->rx[0].msg_hdr;
-			uint64_t now, now_rt = 0;
-
-			h->msg_controllen = w->timestamps ? sizeof(w->rx_cmsg[0]) : 0;
-			r = recvmsg(t->fd, h, flags);
-			now = rxq_now_ns();
-			if (w->timestamps)
-				now_rt = tstamp__realtime_ns();
-			if (r < 0) {
-				int err = errno;
-
-				if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
-					expire(w, now);
-					continue;
-				}
-				if (err == ECONNREFUSED)
-					refused(w, now);
-				else {
-					count(w, EV_ERROR, 1, now, err);
-					count(w, EV_LOST,
-					      rxq_seqwin__expire(t->win, now + cfg->timeout_ns,
-								 cfg->timeout_ns),
-					      now, 0);
-				}
-				pause_ns(REFUSED_PAUSE_NS);
-				break;
-			}
-			if (handle_datagram(w, w->rx_bufs, (size_t)r, h, now, now_rt, seq))
-				break;
-			expire(w, now);
-		}
-		if (*t->stop >= 2)
-			return;
-	}
-}
-
 /* Scheduled send time of probe @p seq: exact, so the schedule never drifts. */
 static uint64_t schedule(uint64_t start, uint64_t seq, uint64_t rate)
 {
 	return start + (uint64_t)((unsigned __int128)seq * 1000000000u / rate);
 }
 
-static void send_batch(struct worker *w, unsigned n, uint64_t now)
+/*
+ * Sends the @p n prepared probes. A probe that did not leave is counted (refused or error) and
+ * times out like a lost one. @return 0, or the -errno of the first failure.
+ */
+static int send_batch(struct worker *w, unsigned n, uint64_t now)
 {
 	struct target *t = w->t;
-	unsigned done = 0;
+	unsigned done = 0, tries = 0;
 	uint64_t user_rt = t->ts.split ? tstamp__realtime_ns() : 0;
+	int first_err = 0;
 
+	if (t->xdp) {
+		/* Frames or TX ring slots run short only for a moment: completions free them. */
+		while (done < n && tries++ < 10000)
+			done += xdp_path__send(t->xdp, w->tx_bufs + (size_t)done * w->cfg->size,
+					       w->cfg->size, n - done);
+		if (done < n) {
+			count(w, EV_ERROR, n - done, now, ENOBUFS);
+			return -ENOBUFS;
+		}
+		return 0;
+	}
 	while (done < n) {
 		int r = sendmmsg(t->fd, w->tx + done, n - done, 0);
 
@@ -658,6 +623,8 @@ static void send_batch(struct worker *w, unsigned n, uint64_t now)
 
 			if (err == EINTR)
 				continue;
+			if (!first_err)
+				first_err = -err;
 			/* This probe did not leave; it will time out and count as lost. */
 			if (err == ECONNREFUSED)
 				count(w, EV_REFUSED, 1, now, 0);
@@ -677,20 +644,38 @@ static void send_batch(struct worker *w, unsigned n, uint64_t now)
 		 * the failure was not final. */
 		if (done < n) {
 			count(w, EV_ERROR, 1, now, 0);
+			if (!first_err)
+				first_err = -EIO;
 			done++;
 		}
 	}
+	return first_err;
 }
 
-/* Reads what is waiting (never blocks). Returns the number of datagrams. */
-static int receive_batch(struct worker *w)
+/*
+ * Reads up to @p max datagrams: what is waiting, or with @p wait the first one as soon as it
+ * comes (a socket's SO_RCVTIMEO bounds the wait). @return the number read, 0 when none, or the
+ * -errno of a failed receive (ECONNREFUSED: the server is not there), not counted.
+ */
+static int receive_batch(struct worker *w, unsigned max, bool wait)
 {
 	struct target *t = w->t;
 	uint64_t now, now_rt = 0;
 	int n, i;
 
-	arm_rx(w, BATCH);
-	n = recvmmsg(t->fd, w->rx, BATCH, MSG_DONTWAIT, NULL);
+	if (t->xdp) {
+		struct xdp_datagram d[BATCH];
+		uint64_t strays = 0;
+		unsigned got = xdp_path__recv(t->xdp, d, max, &strays), k;
+
+		now = rxq_now_ns();
+		count(w, EV_STRAY, strays, now, 0);
+		for (k = 0; k < got; k++)
+			handle_datagram(w, d[k].data, d[k].len, NULL, now, 0, UINT64_MAX);
+		return (int)got;
+	}
+	arm_rx(w, max);
+	n = recvmmsg(t->fd, w->rx, max, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
 	now = rxq_now_ns();
 	if (w->timestamps)
 		now_rt = tstamp__realtime_ns();
@@ -699,17 +684,94 @@ static int receive_batch(struct worker *w)
 
 		if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
 			return 0;
-		/* Open loop: a refusal says nothing about which probe; timeouts count them. */
-		if (err == ECONNREFUSED)
-			count(w, EV_REFUSED, 1, now, 0);
-		else
-			count(w, EV_ERROR, 1, now, err);
-		return 0;
+		return -err;
 	}
 	for (i = 0; i < n; i++)
 		handle_datagram(w, w->rx_iov[i].iov_base, w->rx[i].msg_len, &w->rx[i].msg_hdr, now,
 				now_rt, UINT64_MAX);
 	return n;
+}
+
+/* Open loop: a refusal or error says nothing about which probe; timeouts count them. */
+static int receive_open(struct worker *w)
+{
+	int n = receive_batch(w, BATCH, false);
+
+	if (n < 0) {
+		uint64_t now = rxq_now_ns();
+
+		if (n == -ECONNREFUSED)
+			count(w, EV_REFUSED, 1, now, 0);
+		else
+			count(w, EV_ERROR, 1, now, -n);
+		return 0;
+	}
+	return n;
+}
+
+/* After a failed send or receive in the closed loop (counted): everything in flight is gone. */
+static void give_up_in_flight(struct worker *w, uint64_t now)
+{
+	count(w, EV_LOST,
+	      rxq_seqwin__expire(w->t->win, now + w->cfg->timeout_ns, w->cfg->timeout_ns), now, 0);
+	pause_ns(REFUSED_PAUSE_NS);
+}
+
+/*
+ * Closed loop, as the classic tool: keep --inflight probes outstanding (one by default), send the
+ * next when an echo comes back or a probe times out. The round trip is timed from just before the
+ * send to just after the echo is read.
+ */
+static void run_closed(struct worker *w)
+{
+	struct target *t = w->t;
+	const struct config *cfg = w->cfg;
+	uint64_t inflight = cfg->inflight ? cfg->inflight : 1;
+	/* A socket sleeps in the kernel until the echo (or SO_RCVTIMEO); AF_XDP always polls. */
+	bool wait = !cfg->polling && !t->xdp;
+
+	for (;;) {
+		uint64_t now = rxq_now_ns(), outstanding = rxq_seqwin__outstanding(t->win);
+		unsigned n = 0;
+		int err;
+
+		while (outstanding + n < inflight && n < BATCH && !stop_sending(w, now)) {
+			uint64_t seq;
+
+			count(w, EV_LOST, rxq_seqwin__send(t->win, now, &seq), now, 0);
+			/* Sent means attempted: a probe the kernel refused to send is lost like
+			 * any other. */
+			count(w, EV_SENT, 1, now, 0);
+			prepare_tx(w, n++, seq, now);
+		}
+		if (n) {
+			if (send_batch(w, n, now)) {
+				give_up_in_flight(w, rxq_now_ns());
+				continue;
+			}
+			outstanding += n;
+		}
+		if (!outstanding) {
+			if (stop_sending(w, now))
+				return;
+			continue;
+		}
+		if (*t->stop >= 2)
+			return;
+		err = receive_batch(w, outstanding < BATCH ? (unsigned)outstanding : BATCH, wait);
+		now = rxq_now_ns();
+		if (err < 0) {
+			if (err == -ECONNREFUSED)
+				count(w, EV_REFUSED, 1, now, 0);
+			else
+				count(w, EV_ERROR, 1, now, -err);
+			give_up_in_flight(w, now);
+			continue;
+		}
+		expire(w, now);
+		if (stop_sending(w, now) && rxq_seqwin__outstanding(t->win))
+			return; /* drain_closed() waits for the rest */
+	}
 }
 
 /*
@@ -750,14 +812,14 @@ static void run_open(struct worker *w)
 			else if (n == BATCH)
 				next = now; /* more are due: send before sleeping */
 		}
-		got = receive_batch(w);
+		got = receive_open(w);
 		now = rxq_now_ns();
 		expire(w, now);
 		if (drain_until && (!rxq_seqwin__outstanding(t->win) || now >= drain_until))
 			return;
 		if (*t->stop >= 2)
 			return;
-		if (cfg->polling || got)
+		if (cfg->polling || got || t->xdp)
 			continue;
 		deadline = rxq_seqwin__deadline(t->win, cfg->timeout_ns);
 		if (deadline < next)
@@ -787,7 +849,7 @@ static void drain_closed(struct worker *w)
 
 		if (now >= until)
 			break;
-		if (!receive_batch(w))
+		if (!receive_open(w) && !t->xdp)
 			poll(&pfd, 1, 10);
 		expire(w, rxq_now_ns());
 	}
