@@ -412,8 +412,8 @@ enum rxq_nic_verdict {
 struct rxq_nic_finding {
 	const char *check; /* short id: "irqbalance", "coalesce", ... */
 	enum rxq_nic_verdict verdict;
-	char detail[256];
-	char fix[256]; /* a command that fixes it, empty when none is needed */
+	char detail[320];
+	char fix[512]; /* a command that fixes it, empty when none is needed */
 };
 
 /** @brief Whether a process named irqbalance runs (under the root's /proc). */
@@ -425,5 +425,24 @@ bool rxq_nic__irqbalance_running(struct rxq_nic *nic);
  */
 int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 		   struct rxq_nic_finding *out, unsigned max, unsigned *n);
+
+struct rxq_nic_check_opts {
+	size_t sz; /* sizeof(struct rxq_nic_check_opts) */
+	int app_cpu; /* the CPU the application runs on; -1: none given */
+	int port; /* the measured UDP port (conntrack check); 0: none given */
+};
+
+/**
+ * @brief rxq_nic__check() with options (NULL: no CPU, no port). For the latency goal it also
+ * checks the host: net.core.busy_read/busy_poll ("busy-poll"), idle states deeper than C1 on
+ * the application's CPU ("cpuidle"; every online CPU without one), isolcpus, nohz_full and
+ * rcu_nocbs on the kernel command line ("isolation"), queue IRQs on an SMT sibling of the
+ * application's CPU ("smt"), and connection tracking of the port ("conntrack": whether
+ * nf_conntrack is loaded; with a port, whether /proc/net/nf_conntrack holds entries for it — the
+ * ruleset itself is not read). All of it under the root directory.
+ */
+int rxq_nic__check_opts(struct rxq_nic *nic, enum rxq_nic_goal goal,
+			const struct rxq_nic_check_opts *opts, struct rxq_nic_finding *out,
+			unsigned max, unsigned *n);
 
 #endif

@@ -995,6 +995,161 @@ static void test_check(void **state)
 	env_close(e);
 }
 
+static bool has(const struct rxq_nic_finding *f, unsigned n, const char *check)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(f[i].check, check))
+			return true;
+	return false;
+}
+
+static void write_root(struct env *e, const char *abs, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", e->root, abs);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void remove_root(struct env *e, const char *abs)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s%s", e->root, abs);
+	assert_int_equal(remove(path), 0);
+}
+
+static const struct rxq_nic_finding *check_latency(struct env *e, int cpu, int port,
+						   struct rxq_nic_finding *f, unsigned *n,
+						   const char *check)
+{
+	struct rxq_nic_check_opts o = { .sz = sizeof(o), .app_cpu = cpu, .port = port };
+
+	assert_int_equal(rxq_nic__check_opts(e->nic, RXQ_NIC_GOAL_LATENCY, &o, f, 32, n), 0);
+	return find(f, *n, check);
+}
+
+/* The host checks on a two-socket SMT machine (CPU k and k+4 share a core). */
+static void test_check_host(void **state)
+{
+	struct env *e = env_open("nic-latency", "eth3", false);
+	const struct rxq_nic_finding *r;
+	struct rxq_nic_finding f[32];
+	char path[512];
+	cpu_set_t set;
+	unsigned n;
+
+	(void)state;
+	check_latency(e, 1, 4321, f, &n, "busy-poll");
+	assert_int_equal(find(f, n, "irqbalance")->verdict, RXQ_NIC_OK);
+	/* The queue IRQs are off CPU 1 itself ... */
+	assert_int_equal(find(f, n, "app-cpu")->verdict, RXQ_NIC_OK);
+
+	r = find(f, n, "busy-poll");
+	assert_int_equal(r->verdict, RXQ_NIC_WARN);
+	assert_non_null(strstr(r->detail, "net.core.busy_read 0, net.core.busy_poll 0"));
+	assert_string_equal(r->fix, "sysctl -w net.core.busy_read=50 net.core.busy_poll=50");
+
+	r = find(f, n, "cpuidle");
+	assert_int_equal(r->verdict, RXQ_NIC_WARN);
+	assert_non_null(strstr(r->detail, "C1E (10 us), C6 (133 us)"));
+	assert_string_equal(r->fix, "for c in 1; do for s in 2 3; do echo 1 > "
+				    "/sys/devices/system/cpu/cpu$c/cpuidle/state$s/disable; "
+				    "done; done");
+
+	/* isolcpus keeps its flags; nohz_full covers CPU 1; rcu_nocbs after "--" is init's. */
+	r = find(f, n, "isolation");
+	assert_int_equal(r->verdict, RXQ_NIC_WARN);
+	assert_non_null(strstr(r->detail, "not in isolcpus, rcu_nocbs "));
+	assert_non_null(strstr(r->fix, ": isolcpus=domain,managed_irq,1-3 rcu_nocbs=1"));
+
+	/* ... but queue 4's IRQ 49 is on CPU 5, CPU 1's sibling. */
+	r = find(f, n, "smt");
+	assert_int_equal(r->verdict, RXQ_NIC_WARN);
+	assert_non_null(strstr(r->detail, "CPU 5, the SMT sibling of the application's CPU 1, "
+					  "takes IRQ 49 (queue 4)"));
+	assert_string_equal(r->fix, "rxq-nic irq eth3 --spread --cpus 0,2-4,6-7");
+
+	/* One UDP entry with port 4321 (the TCP one with sport 5000 and the DNS one do not count). */
+	r = find(f, n, "conntrack");
+	assert_int_equal(r->verdict, RXQ_NIC_WARN);
+	assert_non_null(strstr(r->detail, "1 entry for UDP port 4321"));
+	assert_non_null(strstr(r->fix, "nft add rule inet raw prerouting udp dport 4321 notrack"));
+	assert_non_null(strstr(r->fix, "nft add rule inet raw output udp sport 4321 notrack"));
+	assert_int_equal(check_latency(e, 1, 5000, f, &n, "conntrack")->verdict, RXQ_NIC_OK);
+	assert_int_equal(check_latency(e, 1, 53, f, &n, "conntrack")->verdict, RXQ_NIC_WARN);
+	r = check_latency(e, 1, 0, f, &n, "conntrack");
+	assert_int_equal(r->verdict, RXQ_NIC_WARN);
+	assert_non_null(strstr(r->detail, "nf_conntrack is loaded (3 entries here)"));
+	assert_non_null(strstr(r->fix, "udp dport PORT notrack"));
+
+	/* Without --cpu the CPU checks say what they lack; cpuidle looks at every online CPU. */
+	assert_int_equal(check_latency(e, -1, 0, f, &n, "smt")->verdict, RXQ_NIC_UNKNOWN);
+	assert_int_equal(find(f, n, "isolation")->verdict, RXQ_NIC_UNKNOWN);
+	assert_false(has(f, n, "app-cpu"));
+	r = find(f, n, "cpuidle");
+	assert_int_equal(r->verdict, RXQ_NIC_WARN);
+	assert_non_null(strstr(r->detail, "CPU 1 may sleep"));
+
+	/* Apply each fix to the tree; every check then passes. */
+	write_root(e, "/proc/sys/net/core/busy_read", "50\n");
+	write_root(e, "/proc/sys/net/core/busy_poll", "50\n");
+	write_root(e, "/sys/devices/system/cpu/cpu1/cpuidle/state2/disable", "1\n");
+	write_root(e, "/sys/devices/system/cpu/cpu1/cpuidle/state3/disable", "1\n");
+	write_root(e, "/proc/cmdline",
+		   "BOOT_IMAGE=/vmlinuz ro isolcpus=domain,managed_irq,1-3 nohz_full=1-3 "
+		   "rcu_nocbs=all quiet\n");
+	r = check_latency(e, 1, 4321, f, &n, "smt");
+	assert_int_equal(rxq_cpulist__parse(strstr(r->fix, "--cpus ") + 7, &set), 0);
+	assert_int_equal(rxq_nic__plan_irq_spread(e->nic, e->plan, &set), 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, 0), 0);
+	write_root(e, "/proc/net/nf_conntrack",
+		   "ipv4     2 udp      17 28 src=198.18.0.1 dst=198.18.0.2 sport=40001 "
+		   "dport=4322 [UNREPLIED] src=198.18.0.2 dst=198.18.0.1 sport=4322 "
+		   "dport=40001 mark=0 zone=0 use=2\n");
+
+	check_latency(e, 1, 4321, f, &n, "smt");
+	assert_int_equal(find(f, n, "busy-poll")->verdict, RXQ_NIC_OK);
+	assert_int_equal(find(f, n, "cpuidle")->verdict, RXQ_NIC_OK);
+	assert_int_equal(find(f, n, "isolation")->verdict, RXQ_NIC_OK);
+	assert_int_equal(find(f, n, "smt")->verdict, RXQ_NIC_OK);
+	assert_int_equal(find(f, n, "app-cpu")->verdict, RXQ_NIC_OK);
+	assert_int_equal(find(f, n, "conntrack")->verdict, RXQ_NIC_OK);
+	assert_string_equal(find(f, n, "busy-poll")->fix, "");
+	assert_string_equal(find(f, n, "smt")->fix, "");
+
+	/* A CPU without SMT sibling; a machine without cpuidle, sysctls, conntrack. */
+	write_root(e, "/sys/devices/system/cpu/cpu1/topology/thread_siblings_list", "1\n");
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu1/cpuidle", e->root);
+	fixture_remove(path);
+	remove_root(e, "/proc/sys/net/core/busy_read");
+	remove_root(e, "/proc/net/nf_conntrack");
+	remove_root(e, "/proc/sys/net/netfilter/nf_conntrack_count");
+	r = check_latency(e, 1, 4321, f, &n, "smt");
+	assert_int_equal(r->verdict, RXQ_NIC_OK);
+	assert_non_null(strstr(r->detail, "CPU 1 has no SMT sibling"));
+	r = find(f, n, "cpuidle");
+	assert_int_equal(r->verdict, RXQ_NIC_UNKNOWN);
+	assert_non_null(strstr(r->detail, "no cpuidle states"));
+	r = find(f, n, "busy-poll");
+	assert_int_equal(r->verdict, RXQ_NIC_UNKNOWN);
+	assert_non_null(strstr(r->detail, "not visible here"));
+	r = find(f, n, "conntrack");
+	assert_int_equal(r->verdict, RXQ_NIC_OK);
+	assert_non_null(strstr(r->detail, "not loaded"));
+	/* The bypass goal leaves the host alone. */
+	assert_int_equal(rxq_nic__check(e->nic, RXQ_NIC_GOAL_BYPASS, 1, f, 32, &n), 0);
+	assert_false(has(f, n, "cpuidle"));
+	assert_false(has(f, n, "conntrack"));
+	env_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1017,6 +1172,7 @@ int main(void)
 		cmocka_unit_test(test_no_state_dir),
 		cmocka_unit_test(test_journal_parse),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,6 +112,8 @@ static const struct rxq_cli_opt check_opts[] = {
 	{ "for", 0, "GOAL", "check: latency (default) or bypass",
 	  RXQ_OPT_ENUM_AT(struct tool, goal, goal_names, goal_values) },
 	CPU_OPT,
+	{ "port", 0, "P", "check: the measured UDP port (is it connection-tracked?)",
+	  RXQ_OPT_UINT_AT(struct tool, port, 1, 65535) },
 	{ NULL },
 };
 
@@ -145,7 +147,7 @@ static const char summary[] =
 	"  watch IF [--interval S] [--count N]        softnet, queue IRQ and NIC counter deltas\n"
 	"  isolate IF --queue Q --flow SPEC [--flow SPEC ...] [--cpu C]\n"
 	"  undo IF                                    restore what changes saved, drop the save\n"
-	"  check IF [--for latency|bypass] [--cpu C]  read-only preflight with fixes\n"
+	"  check IF [--for latency|bypass] [--cpu C] [--port P]  read-only preflight with fixes\n"
 	"\n"
 	"Every change saves what it replaces under the state directory; 'undo IF' puts it back.\n"
 	"Exit status: 0 ok, 1 failure (rolled back) or check findings, 2 bad input or unsupported.";

@@ -24,6 +24,7 @@ struct tool {
 	const char *flows[MAX_FLOWS];
 	unsigned nflows;
 	int goal; /* enum rxq_nic_goal */
+	long port; /* check --port: the measured UDP port; 0 none */
 	/* positionals after COMMAND IF */
 	char **args;
 	int nargs;

@@ -278,6 +278,7 @@ int cmd_show(struct tool *t)
 
 int cmd_check(struct tool *t)
 {
+	struct rxq_nic_check_opts opts = { .sz = sizeof(opts) };
 	struct rxq_nic_finding findings[32];
 	enum rxq_nic_goal goal = (enum rxq_nic_goal)t->goal;
 	unsigned n, i, warn = 0;
@@ -291,7 +292,9 @@ int cmd_check(struct tool *t)
 		rxq_err("CPU %ld does not exist or is offline", t->cpu);
 		return -ENODEV;
 	}
-	err = rxq_nic__check(t->nic, goal, (int)t->cpu, findings, 32, &n);
+	opts.app_cpu = (int)t->cpu;
+	opts.port = (int)t->port;
+	err = rxq_nic__check_opts(t->nic, goal, &opts, findings, 32, &n);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
