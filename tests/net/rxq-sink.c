@@ -32,6 +32,7 @@
 #include "rxq/output.h"
 #include "rxq/parse.h"
 #include "rxq/stats.h"
+#include "rxq/ticker.h"
 #include "sink.h"
 #include "sink.skel.h"
 

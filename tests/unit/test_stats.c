@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "rxq/stats.h"
+#include "rxq/ticker.h"
 
 #define NTHREADS 4
 #define NFIELDS	 3

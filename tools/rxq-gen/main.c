@@ -21,7 +21,9 @@
 #include "rxq/output.h"
 #include "rxq/parse.h"
 #include "rxq/port.h"
+#include "rxq/tx.h"
 #include "rxq/stats.h"
+#include "rxq/ticker.h"
 #include "rxq/traffic.h"
 
 #define PROG	    "rxq-gen"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "rxq/log.h"
-#include "rxq/stats.h"
+#include "rxq/ticker.h"
 
 #include "nic-tool.h"
 

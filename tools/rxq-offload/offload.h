@@ -15,6 +15,7 @@
 #include "rxq/rpcheck.h"
 #include "rxq/rules.h"
 #include "rxq/stats.h"
+#include "rxq/ticker.h"
 #include "rxq/steer.h"
 #include "rxq/tap.h"
 #include "rxq/xsk.h"

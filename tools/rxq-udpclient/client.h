@@ -9,6 +9,7 @@
 #include "rxq/histogram.h"
 #include "rxq/hostport.h"
 #include "rxq/stats.h"
+#include "rxq/ticker.h"
 #include "rxq/udplat.h"
 
 #include "tstamp.h"

@@ -150,7 +150,8 @@ static int build_template(struct xdp_path *x, const uint8_t dst_mac[6], unsigned
 int xdp_path__open(struct xdp_path **out, const struct xdp_path_opts *opts, int fd,
 		   unsigned payload)
 {
-	struct rxq_steer_opts sopts = { .sz = sizeof(sopts), .xdp_mode = opts->mode,
+	struct rxq_steer_opts sopts = { .sz = sizeof(sopts),
+					.xdp_mode = opts->mode,
 					.force = opts->force };
 	/* a small ring: the closed loop has few probes in flight, and the open loop a batch */
 	struct rxq_xsk_opts xopts = { .rx = true, .tx = true, .ring_size = 512, .tx_reserve = 256 };
@@ -261,7 +262,8 @@ void xdp_path__describe(const struct xdp_path *x, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s queue %u (%s mode, XDP %s%s)", x->dev.name, x->queue,
 		 rxq_xsk_mode__str(rxq_xsk__mode(x->xsk)),
-		 rxq_xdp_mode__str(rxq_steer__mode(x->steer)), x->busy_poll ? ", busy-polling" : "");
+		 rxq_xdp_mode__str(rxq_steer__mode(x->steer)),
+		 x->busy_poll ? ", busy-polling" : "");
 }
 
 unsigned xdp_path__send(struct xdp_path *x, const uint8_t *payloads, unsigned size, unsigned n)

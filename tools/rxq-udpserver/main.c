@@ -20,6 +20,7 @@
 #include "rxq/output.h"
 #include "rxq/parse.h"
 #include "rxq/stats.h"
+#include "rxq/ticker.h"
 #include "rxq/steer.h"
 
 #include "echo.h"

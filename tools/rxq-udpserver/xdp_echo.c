@@ -19,6 +19,7 @@
 #include "rxq/netdev.h"
 #include "rxq/port.h"
 #include "rxq/stats.h"
+#include "rxq/ticker.h"
 #include "rxq/steer.h"
 #include "rxq/udplat.h"
 #include "rxq/xsk.h"
