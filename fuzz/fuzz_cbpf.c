@@ -40,7 +40,7 @@ static void check(int ok)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rxq_cbpf_opts opts = { .sz = sizeof(opts) };
+	RXQ_OPTS(rxq_cbpf_opts, opts);
 	struct bpf_insn *insns, *again;
 	unsigned int len, cnt, cnt2, i, maps = 0, calls = 0;
 	struct sock_filter *f;

@@ -45,8 +45,8 @@ static void check(int ok)
 
 static void setup(void)
 {
-	struct rxq_steer_opts so = { .sz = sizeof(so), .vlans = vlans, .nvlans = 1 };
-	struct rxq_rules_opts ro = { .sz = sizeof(ro), .limit_entries = 64, .hash_seed = 1 };
+	RXQ_OPTS(rxq_steer_opts, so, .vlans = vlans, .nvlans = 1);
+	RXQ_OPTS(rxq_rules_opts, ro, .limit_entries = 64, .hash_seed = 1);
 	struct rxq_flowspec flows[3];
 	struct rxq_parse_error pe;
 	unsigned i;
@@ -107,10 +107,8 @@ static void one_frame(struct rxq_frag_table *ft, struct rxq_rules_ctx *ctx, uint
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rxq_frag_opts fo = { .sz = sizeof(fo),
-				    .mem_max = RXQ_FRAG_MEM_MIN,
-				    .timeout_ns = 50000000,
-				    .hash_seed = 1 };
+	RXQ_OPTS(rxq_frag_opts, fo, .mem_max = RXQ_FRAG_MEM_MIN, .timeout_ns = 50000000,
+		 .hash_seed = 1);
 	struct rxq_frag_table *ft;
 	struct rxq_frag_stats st;
 	struct books b;

@@ -291,7 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t frame[RXQ_FRAG_FRAME_MAX + 1024];
 	struct input in = { data, size, 0 };
-	struct rxq_frag_opts opts = { .sz = sizeof(opts), .hash_seed = 1 };
+	RXQ_OPTS(rxq_frag_opts, opts, .hash_seed = 1);
 	struct tpl tpl[4];
 	struct run r = { 0 };
 	unsigned ops = 0;

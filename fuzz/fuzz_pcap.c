@@ -42,7 +42,7 @@ static void check(int ok)
 
 static int open_reader(struct rxq_pcap_reader **r, const char *path, enum rxq_pcap_read_mode mode)
 {
-	struct rxq_pcap_reader_opts opts = { .sz = sizeof(opts), .mode = mode };
+	RXQ_OPTS(rxq_pcap_reader_opts, opts, .mode = mode);
 
 	return rxq_pcap_reader__open_opts(r, path, &opts);
 }

@@ -183,9 +183,7 @@ static unsigned count_lines(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
-	struct rxq_rules_opts opts = {
-		.sz = sizeof(opts), .nthreads = 1, .limit_entries = 8, .hash_seed = 1
-	};
+	RXQ_OPTS(rxq_rules_opts, opts, .nthreads = 1, .limit_entries = 8, .hash_seed = 1);
 	struct rxq_parse_error err;
 	struct rxq_rules *rs = NULL, *next = NULL;
 	unsigned i, n, nlimits = 0;

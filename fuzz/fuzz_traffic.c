@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t frame[RXQ_FRAME_MAX + 16];
 	struct rxq_parse_error err = { 0 };
-	struct rxq_gen_mix_opts opts = { 0 };
+	RXQ_OPTS(rxq_gen_mix_opts, opts);
 	struct rxq_gen_thread th;
 	struct rxq_gen_mix *mix;
 	struct rxq_gen_flow f;

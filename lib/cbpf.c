@@ -691,10 +691,10 @@ static int resolve_jumps(struct xlat *x)
 
 static int opts_copy(struct rxq_cbpf_opts *dst, const struct rxq_cbpf_opts *opts)
 {
-	memset(dst, 0, sizeof(*dst));
-	if (opts)
-		memcpy(dst, opts, opts->sz && opts->sz < sizeof(*dst) ? opts->sz : sizeof(*dst));
-	dst->sz = sizeof(*dst);
+	int err = RXQ_OPTS_LOAD(*dst, opts, rxq_cbpf_opts);
+
+	if (err)
+		return err;
 	switch (dst->epilogue) {
 	case RXQ_CBPF_RETURN:
 		return 0;

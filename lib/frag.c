@@ -790,8 +790,8 @@ int rxq_frag__new(struct rxq_frag_table **out, const struct rxq_frag_opts *opts)
 	uint32_t nbuckets = 16, max_dgrams;
 
 	*out = NULL;
-	if (opts)
-		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (RXQ_OPTS_LOAD(o, opts, rxq_frag_opts))
+		return -EINVAL;
 	if (!o.mem_max)
 		o.mem_max = RXQ_FRAG_MEM_DEFAULT;
 	if (!o.timeout_ns)

@@ -14,7 +14,19 @@
 
 #define RXQ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "rxq/opts.h"
+
+/**
+ * @brief The library's side of RXQ_OPTS(): copies the caller's @p opts (NULL: all defaults) into
+ * @p dst of @p dst_sz bytes, zero-filling what an older caller's struct lacks, and sets dst's sz.
+ * @p type names the struct in the message of a refusal. @return 0, or -EINVAL (logged) for an sz
+ * below sizeof(size_t) or non-zero bytes past the ones this library knows.
+ */
+int rxq_opts__load(void *dst, size_t dst_sz, const void *opts, const char *type);
+#define RXQ_OPTS_LOAD(dst, opts, type) rxq_opts__load(&(dst), sizeof(dst), (opts), #type)
 
 /** @brief A random seed for a keyed hash table (getrandom, or the clock early in boot). */
 uint64_t rxq_seed_new(void);

@@ -264,7 +264,7 @@ static void native_step(struct rxq_kt_step *s, const struct rxq_rule_view *v)
 /* Can the translation run this filter? (Its program is built again by lib/steer.c.) */
 static bool pcap_translates(const struct rxq_rule_view *v)
 {
-	struct rxq_cbpf_opts o = { .sz = sizeof(o), .epilogue = RXQ_CBPF_RETURN };
+	RXQ_OPTS(rxq_cbpf_opts, o, .epilogue = RXQ_CBPF_RETURN);
 	struct bpf_insn *insns = NULL;
 	unsigned cnt = 0;
 	int err;
@@ -278,11 +278,14 @@ int rxq_ktier__compile(struct rxq_ktier **out, const struct rxq_rules *rules,
 		       const struct rxq_ktier_opts *opts)
 {
 	unsigned i, n = rxq_rules__count(rules);
+	struct rxq_ktier_opts o;
 	bool in_group = false;
 	struct rxq_ktier *kt;
 	int err = 0;
 
 	*out = NULL;
+	if (RXQ_OPTS_LOAD(o, opts, rxq_ktier_opts))
+		return -EINVAL;
 	kt = calloc(1, sizeof(*kt));
 	if (!kt)
 		return -ENOMEM;
@@ -292,8 +295,7 @@ int rxq_ktier__compile(struct rxq_ktier **out, const struct rxq_rules *rules,
 		return -ENOMEM;
 	}
 	kt->nrules = n;
-	if (opts && opts->sz >= offsetof(struct rxq_ktier_opts, disabled) + sizeof(bool) &&
-	    opts->disabled) {
+	if (o.disabled) {
 		kt->nrules = 0;
 		snprintf(kt->why, sizeof(kt->why), "the kernel tier is off");
 		*out = kt;

@@ -519,8 +519,8 @@ int rxq_pcap_reader__open_opts(struct rxq_pcap_reader **out, const char *path,
 	int err;
 
 	*out = NULL;
-	if (opts)
-		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (RXQ_OPTS_LOAD(o, opts, rxq_pcap_reader_opts))
+		return -EINVAL;
 	if (o.mode == RXQ_PCAP_READ_AUTO)
 		o.mode = mode_from_env();
 	if (o.mode > RXQ_PCAP_READ_LIBPCAP)

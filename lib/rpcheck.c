@@ -87,8 +87,8 @@ int rxq_rpcheck__new(struct rxq_rpcheck **out, int ifindex, const struct rxq_rpc
 	int err;
 
 	*out = NULL;
-	if (opts)
-		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (RXQ_OPTS_LOAD(o, opts, rxq_rpcheck_opts))
+		return -EINVAL;
 	if (!o.entries)
 		o.entries = RPCHECK_DEFAULT_ENTRIES;
 	if (o.entries > 1u << 24)

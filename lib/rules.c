@@ -1127,6 +1127,7 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 {
 	const struct rxq_rules *prev = NULL;
 	struct rxq_parse_error scratch;
+	struct rxq_rules_opts o;
 	struct loader ld = { 0 };
 	struct rxq_rules *rs;
 	unsigned i;
@@ -1135,25 +1136,19 @@ int rxq_rules__load_buf(struct rxq_rules **out, const char *text, size_t len,
 	if (!err)
 		err = &scratch;
 	memset(err, 0, sizeof(*err));
+	if (RXQ_OPTS_LOAD(o, opts, rxq_rules_opts))
+		return -EINVAL;
 	rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
 	rs->nthreads = 1;
 	rs->limit_entries = LIMIT_ENTRIES_DEFAULT;
-	if (opts &&
-	    opts->sz >= offsetof(struct rxq_rules_opts, nthreads) + sizeof(opts->nthreads) &&
-	    opts->nthreads)
-		rs->nthreads = opts->nthreads;
-	if (opts &&
-	    opts->sz >=
-		    offsetof(struct rxq_rules_opts, limit_entries) + sizeof(opts->limit_entries) &&
-	    opts->limit_entries)
-		rs->limit_entries = opts->limit_entries;
-	if (opts &&
-	    opts->sz >= offsetof(struct rxq_rules_opts, hash_seed) + sizeof(opts->hash_seed))
-		rs->seed = opts->hash_seed;
-	if (opts && opts->sz >= offsetof(struct rxq_rules_opts, prev) + sizeof(opts->prev))
-		prev = opts->prev;
+	if (o.nthreads)
+		rs->nthreads = o.nthreads;
+	if (o.limit_entries)
+		rs->limit_entries = o.limit_entries;
+	rs->seed = o.hash_seed;
+	prev = o.prev;
 	/* prev's buckets are keyed by prev's seed: keep it, unless another is asked for. */
 	if (!rs->seed && prev)
 		rs->seed = prev->seed;

@@ -179,7 +179,7 @@ RXQ_STATIC int steer_config_build(const struct rxq_flowspec *flows, unsigned nfl
 		return -EINVAL;
 	if (nflows > RXQ_STEER_MAX_FLOWS)
 		return -E2BIG;
-	if (opts && opts->sz >= offsetof(struct rxq_steer_opts, nvlans) + sizeof(opts->nvlans)) {
+	if (opts) {
 		vlans = opts->vlans;
 		nvlans = opts->nvlans;
 	}
@@ -330,14 +330,11 @@ static int kt_fill(struct rxq_steer *s, struct steer *skel, const struct rxq_kti
 		return err;
 	}
 	for (i = 1; i <= rxq_ktier__npcap(kt); i++) {
-		struct rxq_cbpf_opts o = {
-			.sz = sizeof(o),
-			.epilogue = RXQ_CBPF_TAIL_CALL,
-			.meta_off = 2, /* struct kt_meta.verdict */
-			.prog_array_fd = bpf_map__fd(skel->maps.kt_progs),
-			.prog_index = 0,
-			.fallback_action = XDP_DROP, /* the way back is gone: never hand it over */
-		};
+		RXQ_OPTS(rxq_cbpf_opts, o, .epilogue = RXQ_CBPF_TAIL_CALL,
+			 .meta_off = 2, /* struct kt_meta.verdict */
+			 .prog_array_fd = bpf_map__fd(skel->maps.kt_progs), .prog_index = 0,
+			 .fallback_action = XDP_DROP,
+			 /* the way back is gone: never hand it over */);
 		const void *f = rxq_ktier__pcap(kt, i, &n);
 
 		pcap_fd[i] = rxq_cbpf__load(f, n, &o);
@@ -487,26 +484,26 @@ static int steer_load(struct rxq_steer *s, const struct rxq_ktier *kt, struct st
 int rxq_steer__open(struct rxq_steer **out, int ifindex, const struct rxq_flowspec *flows,
 		    unsigned nflows, const struct rxq_steer_opts *opts)
 {
+	struct rxq_steer_opts o;
 	struct rxq_steer *s;
 	unsigned i;
 	int err, n;
 
 	*out = NULL;
+	if (RXQ_OPTS_LOAD(o, opts, rxq_steer_opts))
+		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	for (i = 0; i <= RXQ_KT_PCAP_MAX; i++)
 		s->pcap_fd[i] = -1;
-	err = steer_config_build(flows, nflows, opts, &s->cfg);
+	err = steer_config_build(flows, nflows, &o, &s->cfg);
 	if (err)
 		goto err_free;
 	s->link_fd = -1;
 	s->ifindex = ifindex;
 	s->nflows = nflows;
-	if (opts)
-		memcpy(&s->opts, opts,
-		       opts->sz && opts->sz < sizeof(s->opts) ? opts->sz : sizeof(s->opts));
-	s->opts.sz = sizeof(s->opts);
+	s->opts = o;
 	if (s->opts.test_any_queue)
 		s->cfg.flags |= RXQ_STEER_CFG_ANY_QUEUE;
 	if (!if_indextoname((unsigned)ifindex, s->ifname)) {

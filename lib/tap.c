@@ -594,8 +594,8 @@ int rxq_tap__open(struct rxq_tap **out, int ifindex, const struct rxq_tap_opts *
 	short flags;
 
 	*out = NULL;
-	if (opts)
-		memcpy(&o, opts, opts->sz && opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (RXQ_OPTS_LOAD(o, opts, rxq_tap_opts))
+		return -EINVAL;
 	if (!o.nqueues)
 		o.nqueues = 1;
 	if (o.nqueues > TAP_MAX_QUEUES)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "rxq/dns.h"
 #include "rxq/log.h"
 #include "rxq/traffic.h"
@@ -873,14 +874,18 @@ static void free_tmpls(struct rxq_gen_mix *m)
 }
 
 int rxq_gen_mix__new(struct rxq_gen_mix **out, const struct rxq_gen_flow *flows, unsigned nflows,
-		     const struct rxq_gen_mix_opts *opts)
+		     const struct rxq_gen_mix_opts *optsp)
 {
+	struct rxq_gen_mix_opts loaded;
+	const struct rxq_gen_mix_opts *opts = &loaded;
 	struct rxq_gen_mix *m;
 	int64_t *cur;
 	uint64_t wsum = 0;
 	int err;
 
 	*out = NULL;
+	if (RXQ_OPTS_LOAD(loaded, optsp, rxq_gen_mix_opts))
+		return -EINVAL;
 	if (!nflows || nflows > RXQ_GEN_MAX_FLOWS)
 		return -EINVAL;
 	for (unsigned i = 0; i < nflows; i++)

@@ -199,14 +199,17 @@ static int array_setup(struct tx_array *a, uint32_t n, uint32_t cap, bool msgs)
 int rxq_tx__open(struct rxq_tx **out, const struct rxq_port_spec *spec, unsigned index,
 		 const struct rxq_tx_opts *opts)
 {
-	static const struct rxq_tx_opts defaults;
-	const struct rxq_tx_opts *o = opts ? opts : &defaults;
-	uint32_t batch = o->batch ? o->batch : 64;
+	struct rxq_tx_opts loaded;
+	const struct rxq_tx_opts *o = &loaded;
+	uint32_t batch;
 	struct rxq_netdev dev;
 	struct rxq_tx *t;
 	int err;
 
 	*out = NULL;
+	if (RXQ_OPTS_LOAD(loaded, opts, rxq_tx_opts))
+		return -EINVAL;
+	batch = o->batch ? o->batch : 64;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;

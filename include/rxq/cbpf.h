@@ -7,6 +7,8 @@
 
 #include <linux/filter.h> /* struct sock_filter: one classic BPF instruction */
 
+#include "rxq/opts.h"
+
 /*
  * pcap filters in XDP: classic BPF (cBPF, what pcap_compile() produces) translated at run time into
  * an eBPF XDP program that decides exactly as libpcap's bpf_filter() does on the same frame.

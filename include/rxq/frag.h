@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "rxq/opts.h"
 #include "rxq/packet.h"
 
 /*

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <linux/ethtool.h>
 
+#include "rxq/opts.h"
 #include "rxq/flowspec.h"
 #include "rxq/sys.h"
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "rxq/opts.h"
+
 /*
  * pcap files (Ethernet link type). The reader maps a classic pcap file and hands its frames out in
  * place; other captures (pcapng, a pipe, another link type) go through libpcap. The writer is

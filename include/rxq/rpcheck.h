@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rxq/opts.h"
+
 /*
  * Would the kernel accept this IPv4 packet had it arrived on interface IF? Frames that rxq-offload
  * hands back through its TAP must not escape IF's reverse-path filter (rp_filter), which the TAP

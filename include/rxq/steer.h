@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rxq/opts.h"
 #include "rxq/flowspec.h"
 
 /*

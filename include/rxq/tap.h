@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "rxq/opts.h"
+
 /*
  * A TAP interface that hands frames taken out of the kernel by AF_XDP back to it, so that the
  * stack delivers them as if they had arrived on the original interface IF:

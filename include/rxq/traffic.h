@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rxq/opts.h"
 #include "rxq/packet.h"
 #include "rxq/parse.h"
 
@@ -120,6 +121,7 @@ double rxq_gen_flow__avg_len(const struct rxq_gen_flow *f);
 struct rxq_gen_mix;
 
 struct rxq_gen_mix_opts {
+	size_t sz; /* sizeof(struct rxq_gen_mix_opts): declare it with RXQ_OPTS (rxq/opts.h) */
 	uint8_t src_mac[6];
 	uint8_t dst_mac[6]; /* used for every flow without its own in dst_macs */
 	const uint8_t (*dst_macs)[6]; /* per flow, or NULL */

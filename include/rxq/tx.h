@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rxq/opts.h"
 #include "rxq/port.h"
 #include "rxq/xsk.h"
 
@@ -22,6 +23,7 @@
  */
 
 struct rxq_tx_opts {
+	size_t sz; /* sizeof(struct rxq_tx_opts): declare it with RXQ_OPTS (rxq/opts.h) */
 	uint32_t batch; /* frames per submit the caller intends (default 64); sizes rings */
 	uint32_t frame_max; /* largest frame the caller will write (default 2048 - headers) */
 	bool qdisc; /* packet: go through the qdisc instead of bypassing it */

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rxq/opts.h"
+
 /*
  * One AF_XDP socket bound to one queue of one interface, with its own UMEM (libxdp's <xdp/xsk.h>
  * underneath). The socket never loads an XDP program: the caller owns the steering program and puts

@@ -573,7 +573,7 @@ static void check_conntrack(struct rxq_nic *nic, int port, struct rxq_nic_findin
 int rxq_nic__check(struct rxq_nic *nic, enum rxq_nic_goal goal, int app_cpu,
 		   struct rxq_nic_finding *out, unsigned max, unsigned *n)
 {
-	struct rxq_nic_check_opts opts = { .sz = sizeof(opts), .app_cpu = app_cpu };
+	RXQ_OPTS(rxq_nic_check_opts, opts, .app_cpu = app_cpu);
 
 	return rxq_nic__check_opts(nic, goal, &opts, out, max, n);
 }
@@ -582,14 +582,19 @@ int rxq_nic__check_opts(struct rxq_nic *nic, enum rxq_nic_goal goal,
 			const struct rxq_nic_check_opts *opts, struct rxq_nic_finding *out,
 			unsigned max, unsigned *n)
 {
-	int app_cpu = opts ? opts->app_cpu : -1, port = opts ? opts->port : 0;
+	struct rxq_nic_check_opts o;
 	struct rxq_nic_knobs *ks;
 	struct rxq_nic_finding *f;
 	const struct rxq_nic_knob *k, *k2;
+	int app_cpu, port;
 	unsigned i;
 	int err;
 
 	*n = 0;
+	if (RXQ_OPTS_LOAD(o, opts, rxq_nic_check_opts))
+		return -EINVAL;
+	app_cpu = opts ? o.app_cpu : -1; /* here 0 is a CPU, not the default */
+	port = o.port;
 	ks = malloc(sizeof(*ks));
 	if (!ks)
 		return -ENOMEM;

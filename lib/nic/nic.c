@@ -75,12 +75,16 @@ static void read_driver(struct rxq_nic *nic)
 
 int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic_opts *opts)
 {
-	const char *root = opts && opts->root ? opts->root : "";
-	const char *state = opts && opts->state_dir ? opts->state_dir : "/run/rxq";
+	struct rxq_nic_opts o;
+	const char *root, *state;
 	struct rxq_nic *nic;
 	char path[PATH_MAX + 64], buf[64];
 
 	*out = NULL;
+	if (RXQ_OPTS_LOAD(o, opts, rxq_nic_opts))
+		return -EINVAL;
+	root = o.root ? o.root : "";
+	state = o.state_dir ? o.state_dir : "/run/rxq";
 	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') ||
 	    !strcmp(ifname, ".") || !strcmp(ifname, "..")) {
 		rxq_err("'%s' is not an interface name", ifname ? ifname : "");
@@ -94,7 +98,7 @@ int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic
 	nic_strlcpy(nic->name, ifname, sizeof(nic->name));
 	nic_strlcpy(nic->state_dir, state, sizeof(nic->state_dir));
 	snprintf(nic->journal, sizeof(nic->journal), "%s/%s.journal", nic->state_dir, nic->name);
-	rxq_sys__init(&nic->sys, root, opts ? opts->sys : NULL);
+	rxq_sys__init(&nic->sys, root, o.sys);
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s", ifname);
 	if (!nic_exists(nic, path)) {

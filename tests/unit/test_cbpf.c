@@ -432,7 +432,7 @@ static int run(int prog_fd, const uint8_t *frame, uint32_t len, uint32_t *retval
 
 static int load(const struct sock_filter *f, unsigned int len)
 {
-	struct rxq_cbpf_opts opts = { .sz = sizeof(opts), .epilogue = RXQ_CBPF_RETURN };
+	RXQ_OPTS(rxq_cbpf_opts, opts, .epilogue = RXQ_CBPF_RETURN);
 
 	return rxq_cbpf__load(f, len, &opts);
 }
@@ -627,12 +627,8 @@ static void test_compile_expr(void **state)
 /* Every expression translates, with both epilogues, into structurally sound code. */
 static void test_structure(void **state)
 {
-	struct rxq_cbpf_opts tail = { .sz = sizeof(tail),
-				      .epilogue = RXQ_CBPF_TAIL_CALL,
-				      .meta_off = 3,
-				      .prog_array_fd = 100,
-				      .prog_index = 1,
-				      .fallback_action = XDP_PASS };
+	RXQ_OPTS(rxq_cbpf_opts, tail, .epilogue = RXQ_CBPF_TAIL_CALL, .meta_off = 3,
+		 .prog_array_fd = 100, .prog_index = 1, .fallback_action = XDP_PASS);
 	struct sock_filter *f;
 	unsigned int i, len;
 
@@ -1283,11 +1279,8 @@ static int run_with_meta(int prog_fd, const uint8_t *frame, uint32_t len, uint32
 
 static void test_tail_call(void **state)
 {
-	struct rxq_cbpf_opts o = { .sz = sizeof(o),
-				   .epilogue = RXQ_CBPF_TAIL_CALL,
-				   .meta_off = META_OFF,
-				   .prog_index = 1,
-				   .fallback_action = XDP_PASS };
+	RXQ_OPTS(rxq_cbpf_opts, o, .epilogue = RXQ_CBPF_TAIL_CALL, .meta_off = META_OFF,
+		 .prog_index = 1, .fallback_action = XDP_PASS);
 	struct sock_filter *f;
 	int map_fd, next_fd, filter_fd, main_fd, verdict;
 	unsigned int i, len, slot;
@@ -1357,7 +1350,7 @@ static void test_tail_call(void **state)
 
 static void dev_bound_child(void)
 {
-	struct rxq_cbpf_opts o = { .sz = sizeof(o), .epilogue = RXQ_CBPF_RETURN };
+	RXQ_OPTS(rxq_cbpf_opts, o, .epilogue = RXQ_CBPF_RETURN);
 	struct sock_filter *f;
 	int map_fd, bound_fd, plain_fd, main_fd;
 	unsigned int len, slot = 0, ifindex;
@@ -1417,9 +1410,7 @@ static void test_dev_bound(void **state)
 /* A refused program comes back as a clean -errno, with the verifier's reason in the debug log. */
 static void test_verifier_log(void **state)
 {
-	struct rxq_cbpf_opts o = { .sz = sizeof(o),
-				   .epilogue = RXQ_CBPF_TAIL_CALL,
-				   .prog_index = 0 };
+	RXQ_OPTS(rxq_cbpf_opts, o, .epilogue = RXQ_CBPF_TAIL_CALL, .prog_index = 0);
 	struct sock_filter f[] = { BPF_STMT(BPF_RET | BPF_K, 1) };
 	int map_fd, fd;
 

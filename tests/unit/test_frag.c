@@ -223,12 +223,8 @@ static int add(struct rxq_frag_table *t, const struct frame *f, uint64_t now,
 
 static struct rxq_frag_table *table(size_t mem_max, uint64_t timeout_ns, unsigned max_frags)
 {
-	struct rxq_frag_opts opts = {
-		.sz = sizeof(opts),
-		.mem_max = mem_max,
-		.timeout_ns = timeout_ns,
-		.max_frags = max_frags,
-	};
+	RXQ_OPTS(rxq_frag_opts, opts, .mem_max = mem_max, .timeout_ns = timeout_ns,
+		 .max_frags = max_frags);
 	struct rxq_frag_table *t = NULL;
 
 	assert_int_equal(rxq_frag__new(&t, &opts), 0);
@@ -866,7 +862,7 @@ static void test_refused(void **state)
 
 static void test_opts(void **state)
 {
-	struct rxq_frag_opts opts = { .sz = sizeof(opts) };
+	RXQ_OPTS(rxq_frag_opts, opts);
 	struct rxq_frag_table *t = NULL;
 
 	(void)state;

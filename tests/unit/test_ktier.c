@@ -186,7 +186,7 @@ static void test_facts_equal_parser(void **state)
 
 static struct rxq_rules *load(const char *text)
 {
-	struct rxq_rules_opts o = { .sz = sizeof(o), .hash_seed = 7 };
+	RXQ_OPTS(rxq_rules_opts, o, .hash_seed = 7);
 	struct rxq_parse_error pe = { 0 };
 	struct rxq_rules *rs = NULL;
 
@@ -295,9 +295,8 @@ static void test_tier_equals_user_space(void **state)
 	print_message("seed %#llx\n", (unsigned long long)seed);
 	rng = seed;
 	for (set = 0; set < nsets; set++) {
-		struct rxq_steer_opts so = {
-			.sz = sizeof(so), .nqueues = 1, .test_any_queue = true, .test_run = true
-		};
+		RXQ_OPTS(rxq_steer_opts, so, .nqueues = 1, .test_any_queue = true,
+			 .test_run = true);
 		struct rxq_rules *alone, *mixed;
 		struct rxq_steer_kt_stats before, after;
 		struct rxq_ktier *kt;

@@ -33,7 +33,7 @@ struct env {
 static struct env *env_open(const char *fixture, const char *ifname, bool veth)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct rxq_nic_opts opts = { .sz = sizeof(opts) };
+	RXQ_OPTS(rxq_nic_opts, opts);
 
 	assert_non_null(e);
 	e->fixture = fixture;
@@ -119,7 +119,7 @@ static char *expect_text(const char *fmt, ...)
 
 static void test_open_errors(void **state)
 {
-	struct rxq_nic_opts opts = { .sz = sizeof(opts) };
+	RXQ_OPTS(rxq_nic_opts, opts);
 	struct rxq_nic *nic;
 	char root[1024];
 	struct fake f;
@@ -151,7 +151,7 @@ static void test_open_errors(void **state)
 static void discover(const char *fixture, const char *ifname, struct fake *f,
 		     struct rxq_nic_queue_irq *irqs, enum rxq_nic_irq_source *src, unsigned *nrx)
 {
-	struct rxq_nic_opts opts = { .sz = sizeof(opts) };
+	RXQ_OPTS(rxq_nic_opts, opts);
 	struct rxq_sys_ops sys = fake_sys(f);
 	struct rxq_nic *nic;
 	char root[1024];
@@ -855,7 +855,7 @@ static void test_isolate_rollback_late(void **state)
 /* Nowhere to save the old values (no privilege, or a broken state dir): nothing changes. */
 static void test_no_state_dir(void **state)
 {
-	struct rxq_nic_opts opts = { .sz = sizeof(opts) };
+	RXQ_OPTS(rxq_nic_opts, opts);
 	struct env *e = env_open("nic-ixgbe", "eth3", false);
 	struct rxq_nic *nic;
 	char statefile[300];
@@ -1029,7 +1029,7 @@ static const struct rxq_nic_finding *check_latency(struct env *e, int cpu, int p
 						   struct rxq_nic_finding *f, unsigned *n,
 						   const char *check)
 {
-	struct rxq_nic_check_opts o = { .sz = sizeof(o), .app_cpu = cpu, .port = port };
+	RXQ_OPTS(rxq_nic_check_opts, o, .app_cpu = cpu, .port = port);
 
 	assert_int_equal(rxq_nic__check_opts(e->nic, RXQ_NIC_GOAL_LATENCY, &o, f, 32, n), 0);
 	return find(f, *n, check);

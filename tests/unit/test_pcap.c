@@ -103,7 +103,7 @@ static const enum rxq_pcap_read_mode modes[] = { RXQ_PCAP_READ_MAP, RXQ_PCAP_REA
 
 static void open_mode(struct rxq_pcap_reader **r, const char *path, enum rxq_pcap_read_mode mode)
 {
-	struct rxq_pcap_reader_opts opts = { .sz = sizeof(opts), .mode = mode };
+	RXQ_OPTS(rxq_pcap_reader_opts, opts, .mode = mode);
 
 	assert_int_equal(rxq_pcap_reader__open_opts(r, path, &opts), 0);
 	assert_non_null(*r);
@@ -476,7 +476,7 @@ static void test_damaged(void **state)
 /* Headers the mapped reader does not take: refused when it must map, libpcap's otherwise. */
 static void test_headers(void **state)
 {
-	struct rxq_pcap_reader_opts map = { .sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP };
+	RXQ_OPTS(rxq_pcap_reader_opts, map, .mode = RXQ_PCAP_READ_MAP);
 	struct rxq_pcap_reader *r = NULL;
 	struct capture c;
 	const uint8_t *frame;
@@ -559,7 +559,7 @@ static void put_le32(struct capture *c, uint32_t v)
 /* pcapng stays on libpcap's path, as before the mapped reader. */
 static void test_pcapng(void **state)
 {
-	struct rxq_pcap_reader_opts map = { .sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP };
+	RXQ_OPTS(rxq_pcap_reader_opts, map, .mode = RXQ_PCAP_READ_MAP);
 	struct rxq_pcap_frame batch[2];
 	struct rxq_pcap_reader *r = NULL;
 	struct capture c = { 0 };
@@ -680,7 +680,7 @@ static void test_libpcap_batches(void **state)
 /* RXQ_PCAP_READER chooses the reader for the default mode only. */
 static void test_reader_env(void **state)
 {
-	struct rxq_pcap_reader_opts map = { .sz = sizeof(map), .mode = RXQ_PCAP_READ_MAP };
+	RXQ_OPTS(rxq_pcap_reader_opts, map, .mode = RXQ_PCAP_READ_MAP);
 	struct rxq_pcap_reader *r;
 	struct capture c;
 	char path[128];

@@ -38,7 +38,7 @@ static void test_cache(void **state)
 {
 	static const uint8_t good[4] = { 198, 18, 0, 1 }, bad[4] = { 198, 19, 0, 1 },
 			     dst[4] = { 198, 18, 0, 2 };
-	struct rxq_rpcheck_opts o = { .sz = sizeof(o), .entries = 64, .ttl_ns = 1000 };
+	RXQ_OPTS(rxq_rpcheck_opts, o, .entries = 64, .ttl_ns = 1000);
 	struct rxq_rpcheck_stats st;
 	struct rxq_rpcheck *c;
 
@@ -76,7 +76,7 @@ static void test_cache(void **state)
 static void test_flood_of_sources(void **state)
 {
 	static const uint8_t dst[4] = { 198, 18, 0, 2 };
-	struct rxq_rpcheck_opts o = { .sz = sizeof(o), .entries = 16 };
+	RXQ_OPTS(rxq_rpcheck_opts, o, .entries = 16);
 	struct rxq_rpcheck *c;
 	unsigned i;
 

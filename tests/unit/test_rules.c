@@ -1331,7 +1331,7 @@ static void test_limit_rule(void **state)
 
 static void test_limit_table_bounded(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .limit_entries = 64, .hash_seed = 99 };
+	RXQ_OPTS(rxq_rules_opts, opts, .limit_entries = 64, .hash_seed = 99);
 	struct rxq_rules *rs = load_opts("limit 1/s per src new 1G/s udp\ndefault drop\n", &opts);
 	struct rxq_rules_ctx *ctx = rxq_rules__ctx(rs, 0);
 	struct frame f, f2, g;
@@ -1590,7 +1590,7 @@ static void test_counter_reconciliation(void **state)
 
 static void test_bad_options(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 5000 };
+	RXQ_OPTS(rxq_rules_opts, opts, .nthreads = 5000);
 	struct rxq_parse_error err = { 0 };
 	struct rxq_rules *rs = NULL;
 
@@ -1612,7 +1612,7 @@ static void test_bad_options(void **state)
 
 static void test_threads_contexts(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 3 };
+	RXQ_OPTS(rxq_rules_opts, opts, .nthreads = 3);
 	struct rxq_rules *rs = load_opts("limit 1/s per src udp\ndefault drop\n", &opts);
 	struct rxq_rules_ctx *c0 = rxq_rules__ctx(rs, 0), *c2 = rxq_rules__ctx(rs, 2);
 	struct frame f;
@@ -1646,7 +1646,7 @@ static void test_threads_contexts(void **state)
 static struct rxq_rules *load_prev(const char *text, unsigned nthreads,
 				   const struct rxq_rules *prev)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = nthreads, .prev = prev };
+	RXQ_OPTS(rxq_rules_opts, opts, .nthreads = nthreads, .prev = prev);
 
 	return load_opts(text, &opts);
 }
@@ -1736,7 +1736,7 @@ static void test_reload_keeps_buckets(void **state)
 static void test_reload_fresh(void **state)
 {
 	static const char text[] = "limit 10/s per src udp\ndefault pass\n";
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .hash_seed = 5 };
+	RXQ_OPTS(rxq_rules_opts, opts, .hash_seed = 5);
 	struct rxq_rules *old, *cur, *next;
 	struct frame a;
 
@@ -1794,7 +1794,7 @@ static void test_reload_fresh(void **state)
 
 static void test_ref_sequence(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 2 };
+	RXQ_OPTS(rxq_rules_opts, opts, .nthreads = 2);
 	struct rxq_rules *a = load_opts("default pass\n", &opts);
 	struct rxq_rules *b = load_opts("default drop\n", &opts);
 	struct rxq_rules *c = load_opts("drop udp\ndefault drop\n", &opts);
@@ -1865,7 +1865,7 @@ static void *worker(void *p)
 /* Workers classify while the control thread swaps sets: under ASan a set freed too early shows. */
 static void test_ref_threads(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 2 };
+	RXQ_OPTS(rxq_rules_opts, opts, .nthreads = 2);
 	struct worker_arg args[2];
 	pthread_t tids[2];
 	volatile bool stop = false;
@@ -1908,7 +1908,7 @@ static void test_ref_threads(void **state)
 /* The same with limit rules whose tables pass from set to set while workers use them. */
 static void test_ref_threads_limits(void **state)
 {
-	struct rxq_rules_opts opts = { .sz = sizeof(opts), .nthreads = 2 };
+	RXQ_OPTS(rxq_rules_opts, opts, .nthreads = 2);
 	struct worker_arg args[2];
 	pthread_t tids[2];
 	volatile bool stop = false;

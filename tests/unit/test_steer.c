@@ -306,7 +306,7 @@ static int setup_prog(void **state)
 {
 	struct run_ctx *rc = calloc(1, sizeof(*rc));
 	struct rxq_flowspec flows[5];
-	struct rxq_steer_opts opts = { .sz = sizeof(opts), .nqueues = 4, .test_run = true };
+	RXQ_OPTS(rxq_steer_opts, opts, .nqueues = 4, .test_run = true);
 
 	if (!rc)
 		return -1;
@@ -610,9 +610,7 @@ static void test_prog_equals_user_space(void **state)
 {
 	static const uint16_t vlans[] = { 5, 100 };
 	struct run_ctx *rc = *state;
-	struct rxq_steer_opts opts = {
-		.sz = sizeof(opts), .nqueues = 4, .vlans = vlans, .nvlans = 2, .test_run = true
-	};
+	RXQ_OPTS(rxq_steer_opts, opts, .nqueues = 4, .vlans = vlans, .nvlans = 2, .test_run = true);
 	struct rxq_flowspec flows[6];
 	struct rxq_steer_sel *sel;
 	struct rxq_steer *s;
@@ -671,9 +669,7 @@ static void test_prog_vlans(void **state)
 {
 	static const uint16_t vlans[] = { 100 };
 	struct run_ctx *rc = *state;
-	struct rxq_steer_opts opts = {
-		.sz = sizeof(opts), .nqueues = 4, .vlans = vlans, .nvlans = 1, .test_run = true
-	};
+	RXQ_OPTS(rxq_steer_opts, opts, .nqueues = 4, .vlans = vlans, .nvlans = 1, .test_run = true);
 	struct rxq_flowspec fs = udp4_dport(53);
 	struct frame_spec f = { .proto = IPPROTO_UDP,
 				.src = "198.18.0.1",

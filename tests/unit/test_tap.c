@@ -188,7 +188,7 @@ static int fake_setiff(int fd, struct ifreq *ifr)
 /* The TAP is created, never attached to: the first queue asks IFF_TUN_EXCL; the others attach. */
 static void test_tun_excl(void **state)
 {
-	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-fake", .nqueues = 2 };
+	RXQ_OPTS(rxq_tap_opts, opts, .name = "rxq-fake", .nqueues = 2);
 	struct rxq_tap *tap = NULL;
 	int fd;
 
@@ -414,7 +414,7 @@ static int received(int fd)
 
 static void test_tap_delivers(void **state)
 {
-	struct rxq_tap_opts opts = { .sz = sizeof(opts), .first_queue = 3, .nqueues = 2 };
+	RXQ_OPTS(rxq_tap_opts, opts, .first_queue = 3, .nqueues = 2);
 	struct rxq_tap *tap = NULL;
 	struct iovec iov[3];
 	uint8_t f4[128], f6[128], other[128];
@@ -478,7 +478,7 @@ static void test_tap_delivers(void **state)
 
 static void test_tap_errors(void **state)
 {
-	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-dup" };
+	RXQ_OPTS(rxq_tap_opts, opts, .name = "rxq-dup");
 	struct rxq_tap *a = NULL, *b = NULL;
 
 	(void)state;
@@ -526,7 +526,7 @@ static int sysctl_of(const char *family, const char *dev, const char *key)
 /* An existing interface of the name, a persistent TAP in particular, is never taken over. */
 static void test_tap_excl_real(void **state)
 {
-	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-pers" };
+	RXQ_OPTS(rxq_tap_opts, opts, .name = "rxq-pers");
 	struct rxq_tap *tap = NULL;
 	uint8_t mac[6], mac_after[6];
 	short flags, flags_after;
@@ -561,7 +561,7 @@ static void test_tap_excl_real(void **state)
 /* IF with a dot in its name: the TAP copies IF's own values, read from conf/d0.7/. */
 static void test_tap_on_dotted_if(void **state)
 {
-	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-d" };
+	RXQ_OPTS(rxq_tap_opts, opts, .name = "rxq-d");
 	struct rxq_tap *tap = NULL;
 	uint8_t mac[6], vmac[6];
 	short flags;
@@ -662,9 +662,7 @@ static int received_on(int fd, int *ifindex)
 static void test_tap_vlans(void **state)
 {
 	static const uint16_t vids[] = { 5 };
-	struct rxq_tap_opts opts = {
-		.sz = sizeof(opts), .name = "rxq-v", .vlans = vids, .nvlans = 1
-	};
+	RXQ_OPTS(rxq_tap_opts, opts, .name = "rxq-v", .vlans = vids, .nvlans = 1);
 	const char *vmac = "\x02\x00\x00\x00\x05\x02";
 	uint8_t f4[160], f6[160], fu[160], f9[160], mac[6], lmac[6];
 	struct rxq_tap *tap = NULL;
@@ -745,9 +743,7 @@ static void test_tap_vlans(void **state)
 static void test_tap_vlans_gone_on_kill(void **state)
 {
 	static const uint16_t vids[] = { 5 };
-	struct rxq_tap_opts opts = {
-		.sz = sizeof(opts), .name = "rxq-k", .nqueues = 2, .vlans = vids, .nvlans = 1
-	};
+	RXQ_OPTS(rxq_tap_opts, opts, .name = "rxq-k", .nqueues = 2, .vlans = vids, .nvlans = 1);
 	int ready[2], status, i;
 	pid_t pid;
 	char c;
@@ -782,7 +778,7 @@ static void test_tap_vlan_errors(void **state)
 {
 	static const uint16_t missing[] = { 5, 9 }, qinq[] = { 10 }, zero[] = { 0 },
 			      twice[] = { 5, 5 }, five[] = { 5 };
-	struct rxq_tap_opts opts = { .sz = sizeof(opts), .name = "rxq-e" };
+	RXQ_OPTS(rxq_tap_opts, opts, .name = "rxq-e");
 	int d0 = (int)if_nametoindex("d0");
 	struct rxq_tap *tap = NULL;
 	char name[IF_NAMESIZE];

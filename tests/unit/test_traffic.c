@@ -331,7 +331,7 @@ static void test_engine_frames(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		struct rxq_gen_mix_opts o = { 0 };
+		RXQ_OPTS(rxq_gen_mix_opts, o);
 		struct rxq_gen_mix *m;
 		struct rxq_gen_thread t;
 		struct rxq_gen_flow f;
@@ -357,7 +357,7 @@ static void test_engine_frames(void **state)
 /* Sequential fields walk their range in order; threads interleave. */
 static void test_engine_sequential(void **state)
 {
-	struct rxq_gen_mix_opts o = { 0 };
+	RXQ_OPTS(rxq_gen_mix_opts, o);
 	struct rxq_gen_thread t0, t1;
 	struct rxq_gen_mix *m;
 	struct rxq_gen_flow f;
@@ -410,7 +410,7 @@ static void test_engine_sequential(void **state)
 static void test_mix_weights(void **state)
 {
 	struct rxq_gen_flow f[3];
-	struct rxq_gen_mix_opts o = { 0 };
+	RXQ_OPTS(rxq_gen_mix_opts, o);
 	struct rxq_gen_mix *m;
 	struct rxq_gen_thread t;
 	uint8_t buf[2048];
@@ -447,7 +447,7 @@ static void test_mix_weights(void **state)
 
 static void test_random_spread(void **state)
 {
-	struct rxq_gen_mix_opts o = { 0 };
+	RXQ_OPTS(rxq_gen_mix_opts, o);
 	struct rxq_gen_mix *m;
 	struct rxq_gen_thread t;
 	struct rxq_gen_flow f;

@@ -23,7 +23,7 @@ static struct rxq_tx *open_pcap(const char *path, uint32_t frame_max)
 {
 	struct rxq_port_spec spec;
 	struct rxq_parse_error perr;
-	struct rxq_tx_opts opts = { .batch = 8, .frame_max = frame_max };
+	RXQ_OPTS(rxq_tx_opts, opts, .batch = 8, .frame_max = frame_max);
 	struct rxq_tx *tx = NULL;
 	char text[300];
 

@@ -577,10 +577,10 @@ static int run(struct config *cfg)
 	static uint8_t dst_macs[RXQ_GEN_MAX_FLOWS][6];
 	struct rxq_netdev dev, *devp = NULL;
 	struct rxq_parse_error perr = { 0 };
-	struct rxq_gen_mix_opts mopts = { 0 };
+	RXQ_OPTS(rxq_gen_mix_opts, mopts);
 	struct shared sh = { .cfg = cfg };
 	struct worker *workers = NULL;
-	struct rxq_tx_opts topts = { 0 };
+	RXQ_OPTS(rxq_tx_opts, topts);
 	struct rxq_out *out = NULL;
 	uint64_t *tot = NULL, *prev = NULL, last_ns, stop_ns = 0;
 	unsigned nfields, done = 0, ncpus = 0, started = 0;

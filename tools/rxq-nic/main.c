@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 			  .count = -1,
 			  .interval_ns = 1000000000ull,
 			  .goal = RXQ_NIC_GOAL_LATENCY };
-	struct rxq_nic_opts nopts = { .sz = sizeof(nopts) };
+	RXQ_OPTS(rxq_nic_opts, nopts);
 	const struct command *cmd = NULL;
 	unsigned i;
 	int err, rc, first;

@@ -278,7 +278,7 @@ int cmd_show(struct tool *t)
 
 int cmd_check(struct tool *t)
 {
-	struct rxq_nic_check_opts opts = { .sz = sizeof(opts) };
+	RXQ_OPTS(rxq_nic_check_opts, opts);
 	struct rxq_nic_finding findings[32];
 	enum rxq_nic_goal goal = (enum rxq_nic_goal)t->goal;
 	unsigned n, i, warn = 0;

@@ -310,12 +310,8 @@ static int assign_cpus(struct offload *o, const cpu_set_t *set)
 static int load_rules(struct offload *o, const struct args *a, const struct rxq_rules *prev,
 		      struct rxq_rules **out)
 {
-	struct rxq_rules_opts ro = {
-		.sz = sizeof(ro),
-		.nthreads = o->nworkers,
-		.limit_entries = a->limit_entries,
-		.prev = prev,
-	};
+	RXQ_OPTS(rxq_rules_opts, ro, .nthreads = o->nworkers, .limit_entries = a->limit_entries,
+		 .prev = prev);
 	struct rxq_parse_error pe;
 	char msg[1024];
 	int err;
@@ -330,7 +326,7 @@ static int load_rules(struct offload *o, const struct args *a, const struct rxq_
 /* The kernel tier of @rules, as --kernel-tier says; --verbose tells where each rule runs. */
 static int ktier_for(struct offload *o, struct rxq_rules *rules, struct rxq_ktier **out)
 {
-	struct rxq_ktier_opts ko = { .sz = sizeof(ko), .disabled = !o->kernel_tier };
+	RXQ_OPTS(rxq_ktier_opts, ko, .disabled = !o->kernel_tier);
 	unsigned n, total = rxq_rules__count(rules);
 	int err;
 
@@ -528,11 +524,8 @@ static int open_rpchecks(struct offload *o, struct offload_worker *w, const stru
 
 static int setup_live(struct offload *o, const struct args *a, struct rxq_flowspec *flows)
 {
-	struct rxq_steer_opts so = { .sz = sizeof(so),
-				     .xdp_mode = a->xdp_mode,
-				     .force = a->force,
-				     .vlans = a->vlans,
-				     .nvlans = a->nvlans };
+	RXQ_OPTS(rxq_steer_opts, so, .xdp_mode = a->xdp_mode, .force = a->force, .vlans = a->vlans,
+		 .nvlans = a->nvlans);
 	struct rxq_xsk_opts xo = {
 		.mode = a->mode,
 		.rx = true,
@@ -541,14 +534,8 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 		.busy_poll_usec = a->busy_poll,
 		.busy_poll_budget = a->batch,
 	};
-	struct rxq_tap_opts to = {
-		.sz = sizeof(to),
-		.name = a->tap_name,
-		.first_queue = o->port.queues[0],
-		.nqueues = o->nworkers,
-		.vlans = a->vlans,
-		.nvlans = a->nvlans,
-	};
+	RXQ_OPTS(rxq_tap_opts, to, .name = a->tap_name, .first_queue = o->port.queues[0],
+		 .nqueues = o->nworkers, .vlans = a->vlans, .nvlans = a->nvlans);
 	struct rxq_ktier *kt;
 	struct rxq_netdev dev;
 	unsigned i;
@@ -879,9 +866,7 @@ int main(int argc, char **argv)
 	 * against the flows' ports with it.
 	 */
 	if (a.nflows) {
-		struct rxq_steer_opts so = { .sz = sizeof(so),
-					     .vlans = a.vlans,
-					     .nvlans = a.nvlans };
+		RXQ_OPTS(rxq_steer_opts, so, .vlans = a.vlans, .nvlans = a.nvlans);
 
 		if (rxq_steer_sel__new(&o.sel, flows, a.nflows, &so)) {
 			rxq_err("--flow: cannot compile the flow specs");
@@ -904,11 +889,8 @@ int main(int argc, char **argv)
 	if (assign_cpus(&o, &a.cpus))
 		goto out;
 	for (i = 0; i < o.nworkers; i++) {
-		struct rxq_frag_opts fo = {
-			.sz = sizeof(fo),
-			.mem_max = (size_t)a.frag_mib << 20,
-			.timeout_ns = a.frag_timeout_ns,
-		};
+		RXQ_OPTS(rxq_frag_opts, fo, .mem_max = (size_t)a.frag_mib << 20,
+			 .timeout_ns = a.frag_timeout_ns);
 
 		if (o.learn_rate && o.port.type == RXQ_PORT_XDP) {
 			o.workers[i].learn = calloc(LEARN_SLOTS, sizeof(*o.workers[i].learn));

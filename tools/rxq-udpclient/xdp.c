@@ -150,9 +150,7 @@ static int build_template(struct xdp_path *x, const uint8_t dst_mac[6], unsigned
 int xdp_path__open(struct xdp_path **out, const struct xdp_path_opts *opts, int fd,
 		   unsigned payload)
 {
-	struct rxq_steer_opts sopts = { .sz = sizeof(sopts),
-					.xdp_mode = opts->mode,
-					.force = opts->force };
+	RXQ_OPTS(rxq_steer_opts, sopts, .xdp_mode = opts->mode, .force = opts->force);
 	/* a small ring: the closed loop has few probes in flight, and the open loop a batch */
 	struct rxq_xsk_opts xopts = { .rx = true, .tx = true, .ring_size = 512, .tx_reserve = 256 };
 	struct rxq_port_spec spec;

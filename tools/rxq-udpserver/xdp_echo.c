@@ -201,7 +201,7 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	struct rxq_hostport hp;
 	struct rxq_parse_error perr;
 	struct rxq_flowspec flows[2];
-	struct rxq_steer_opts sopts = { .sz = sizeof(sopts) };
+	RXQ_OPTS(rxq_steer_opts, sopts);
 	struct rxq_xsk_opts xopts = { .rx = true, .tx = true };
 	struct rxq_steer *steer = NULL;
 	struct rxq_counters *ctrs = NULL;
