@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "rxq/cli.h"
+#include "rxq/cpulat.h"
 #include "rxq/hostport.h"
 #include "rxq/log.h"
 #include "rxq/output.h"
@@ -43,6 +44,7 @@ struct config {
 	const char *xdp;
 	enum rxq_xdp_mode xdp_mode;
 	bool force;
+	int32_t cpu_dma_latency; /* -1: not asked for */
 	int verbose;
 };
 
@@ -75,6 +77,10 @@ static const struct rxq_cli_opt options[] = {
 	  RXQ_OPT_CUSTOM_AT(struct config, xdp_mode, rxq_cli__xdp_mode) },
 	{ "force", 0, NULL, "with --xdp: detach another XDP program already attached to IF",
 	  RXQ_OPT_FLAG_AT(struct config, force) },
+	{ "cpu-dma-latency", 0, "USEC",
+	  "hold the CPUs' wake-up latency at most USEC (0: never sleep deeply) through "
+	  "/dev/cpu_dma_latency for the run (needs root)",
+	  RXQ_OPT_INT_AT(struct config, cpu_dma_latency, 0, RXQ_CPULAT_MAX_USEC) },
 	{ "verbose", 'v', NULL, "say more on stderr", RXQ_OPT_COUNT_AT(struct config, verbose) },
 	{ NULL },
 };
@@ -179,7 +185,8 @@ static void report(struct rxq_out *out, struct rxq_counters *ctrs, uint64_t *las
 	}
 }
 
-static void summary(struct rxq_out *out, struct rxq_counters *ctrs, double seconds)
+static void summary(struct rxq_out *out, struct rxq_counters *ctrs, double seconds,
+		    int32_t cpu_dma_latency_us)
 {
 	uint64_t sum[EC_NFIELDS];
 
@@ -193,6 +200,8 @@ static void summary(struct rxq_out *out, struct rxq_counters *ctrs, double secon
 	rxq_out__u64(out, "tx_errors", sum[EC_TX_ERRORS]);
 	rxq_out__u64(out, "rx_errors", sum[EC_RX_ERRORS]);
 	rxq_out__u64(out, "no_pktinfo", sum[EC_NO_PKTINFO]);
+	if (cpu_dma_latency_us >= 0)
+		rxq_out__i64(out, "cpu_dma_latency_us", cpu_dma_latency_us);
 	rxq_out__end(out);
 }
 
@@ -245,7 +254,7 @@ static void close_sockets(const struct config *cfg, struct worker *workers)
 			close(workers[i].fd);
 }
 
-static int run_kernel(const struct config *cfg, struct rxq_out *out)
+static int run_kernel(const struct config *cfg, struct rxq_out *out, int32_t cpu_dma_latency_us)
 {
 	struct worker *workers;
 	struct rxq_counters *ctrs = NULL;
@@ -338,7 +347,7 @@ static int run_kernel(const struct config *cfg, struct rxq_out *out)
 		}
 		break;
 	}
-	summary(out, ctrs, (double)(rxq_now_ns() - start) / 1e9);
+	summary(out, ctrs, (double)(rxq_now_ns() - start) / 1e9, cpu_dma_latency_us);
 
 out_threads:
 	stop_flag = true;
@@ -374,9 +383,12 @@ int main(int argc, char **argv)
 		.listen = ":4321",
 		.threads = 1,
 		.interval_ns = 1000000000ull,
+		.cpu_dma_latency = -1,
 	};
+	struct rxq_cpulat *cpulat = NULL;
+	int32_t cpulat_effective = -1;
 	struct rxq_out *out;
-	int status;
+	int status, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rxq_log__stderr(PROG, 0);
@@ -391,6 +403,16 @@ int main(int argc, char **argv)
 		rxq_err("out of memory");
 		return 1;
 	}
+	if (cfg.cpu_dma_latency >= 0) {
+		ret = rxq_cpulat__hold(&cpulat, NULL, cfg.cpu_dma_latency, &cpulat_effective);
+		if (ret) {
+			/* rxq_cpulat__hold said why */
+			rxq_out__free(out);
+			return rxq_cli__exit_status(ret);
+		}
+		rxq_info("holding the CPU wake-up latency at %d us (effective: %d us) for the run",
+			 cfg.cpu_dma_latency, cpulat_effective);
+	}
 	if (cfg.xdp)
 		status = xdp_echo__run(
 			&(struct xdp_echo_config){
@@ -402,10 +424,12 @@ int main(int argc, char **argv)
 				.interval_ns = cfg.interval_ns,
 				.duration_ns = cfg.duration_ns,
 				.cpu = rxq_cpus_nth(&cfg.cpus, 0),
+				.cpu_dma_latency_us = cpulat_effective,
 			},
 			out);
 	else
-		status = run_kernel(&cfg, out);
+		status = run_kernel(&cfg, out, cpulat_effective);
+	rxq_cpulat__release(cpulat);
 	rxq_out__free(out);
 	return status;
 }

@@ -87,7 +87,7 @@ static void *echo_thread(void *arg)
 }
 
 static void report(struct rxq_out *out, struct rxq_counters *ctrs, struct rxq_steer *steer,
-		   uint64_t *last, double seconds, const char *type)
+		   uint64_t *last, double seconds, const char *type, int32_t cpu_dma_latency_us)
 {
 	uint64_t row[XC_NFIELDS];
 	struct rxq_steer_stats st;
@@ -113,6 +113,8 @@ static void report(struct rxq_out *out, struct rxq_counters *ctrs, struct rxq_st
 		rxq_out__u64(out, "steered", st.steered);
 		rxq_out__u64(out, "passed", st.passed);
 	}
+	if (cpu_dma_latency_us >= 0 && !strcmp(type, "summary"))
+		rxq_out__i64(out, "cpu_dma_latency_us", cpu_dma_latency_us);
 	rxq_out__end(out);
 }
 
@@ -296,7 +298,7 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 		ev = rxq_ticker__wait(e.ticker);
 		now = rxq_now_ns();
 		if (ev == RXQ_TICK_TIMER) {
-			report(out, ctrs, steer, &last, (double)(now - prev) / 1e9, "report");
+			report(out, ctrs, steer, &last, (double)(now - prev) / 1e9, "report", -1);
 			prev = now;
 			if (cfg->duration_ns && now - start >= cfg->duration_ns)
 				break;
@@ -313,7 +315,8 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	e.stop = true;
 	pthread_join(tid, NULL);
 	started = false;
-	report(out, ctrs, steer, &last, (double)(rxq_now_ns() - start) / 1e9, "summary");
+	report(out, ctrs, steer, &last, (double)(rxq_now_ns() - start) / 1e9, "summary",
+	       cfg->cpu_dma_latency_us);
 
 out:
 	if (started) {

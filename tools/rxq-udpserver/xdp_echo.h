@@ -17,6 +17,7 @@ struct xdp_echo_config {
 	uint64_t interval_ns;
 	uint64_t duration_ns; /* 0: until a signal */
 	int cpu; /* pin the echo thread; -1: no */
+	int32_t cpu_dma_latency_us; /* effective PM QoS target held for the run; -1: none */
 };
 
 /**
