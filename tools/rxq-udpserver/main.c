@@ -2,7 +2,7 @@
 /*
  * rxq-udpserver: UDP echo for round-trip measurements. Every datagram goes back to its sender from
  * the address it was sent to, in batches (recvmmsg/sendmmsg), on one or more threads; or, with
- * --xdp, straight from an AF_XDP socket on one queue of an interface.
+ * --xdp, straight from an AF_XDP socket on each queue of an interface given.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -61,7 +61,8 @@ static const struct rxq_cli_opt options[] = {
 	{ "busy-poll", 'b', "USEC",
 	  "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
 	  RXQ_OPT_UINT_AT(struct config, busy_poll_usec, 0, 1000000) },
-	{ "cpu", 'c', "LIST", "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3)",
+	{ "cpu", 'c', "LIST",
+	  "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3); with --xdp, one CPU per queue",
 	  RXQ_OPT_CPULIST_AT(struct config, cpus) },
 	{ "interval", 'i', "S", "report period (default 1 s; 500ms, 2s ...)",
 	  RXQ_OPT_DURATION_AT(struct config, interval_ns, 1000000, 0) },
@@ -70,7 +71,8 @@ static const struct rxq_cli_opt options[] = {
 	{ "json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json) },
 	{ "xdp", 'x', "IF~Q",
 	  "answer from an AF_XDP socket on queue Q of IF, busy-polling; the rest of IF's traffic "
-	  "stays with the kernel",
+	  "stays with the kernel. IF~0,1 or IF~0-3: one socket and thread per queue; IF: every "
+	  "queue",
 	  RXQ_OPT_STRING_AT(struct config, xdp) },
 	{ "xdp-mode", 0, "MODE",
 	  "with --xdp: attach the XDP program in auto, native or generic mode",
@@ -127,8 +129,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		return rxq_cli__error("--force needs --xdp (it replaces another XDP program on "
 				      "the interface)");
 	if (cfg->xdp && (cfg->threads > 1 || cfg->reuseport || cfg->polling))
-		return rxq_cli__error("--xdp answers from one AF_XDP socket on one queue, always "
-				      "polling: --threads, --reuseport and --polling do not apply");
+		return rxq_cli__error("--xdp answers with one AF_XDP socket and thread per queue, "
+				      "always polling: --threads, --reuseport and --polling do not "
+				      "apply");
 	return 0;
 }
 
@@ -423,7 +426,7 @@ int main(int argc, char **argv)
 				.busy_poll_usec = cfg.busy_poll_usec,
 				.interval_ns = cfg.interval_ns,
 				.duration_ns = cfg.duration_ns,
-				.cpu = rxq_cpus_nth(&cfg.cpus, 0),
+				.cpus = &cfg.cpus,
 				.cpu_dma_latency_us = cpulat_effective,
 			},
 			out);
