@@ -45,6 +45,7 @@ struct config {
 	enum rxq_xdp_mode xdp_mode;
 	bool force;
 	int32_t cpu_dma_latency; /* -1: not asked for */
+	bool sockperf;
 	int verbose;
 };
 
@@ -79,6 +80,10 @@ static const struct rxq_cli_opt options[] = {
 	  RXQ_OPT_CUSTOM_AT(struct config, xdp_mode, rxq_cli__xdp_mode) },
 	{ "force", 0, NULL, "with --xdp: detach another XDP program already attached to IF",
 	  RXQ_OPT_FLAG_AT(struct config, force) },
+	{ "sockperf", 0, NULL,
+	  "take every datagram for a sockperf message (without it: those whose length field is "
+	  "theirs and that carry the client flag); answer only pong requests, as sockperf does",
+	  RXQ_OPT_FLAG_AT(struct config, sockperf) },
 	{ "cpu-dma-latency", 0, "USEC",
 	  "hold the CPUs' wake-up latency at most USEC (0: never sleep deeply) through "
 	  "/dev/cpu_dma_latency for the run (needs root)",
@@ -109,7 +114,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		.usage = "[options]",
 		.summary =
 			"Echoes UDP datagrams to their sender, from the address they were sent to, "
-			"for round-trip measurements with rxq-udpclient (IPv4 and IPv6). Prints "
+			"for round-trip measurements with rxq-udpclient or sockperf (IPv4 and IPv6). "
+			"Prints "
 			"the echoed packets per second of every thread once per interval.",
 		.tables = (const struct rxq_cli_opt *const[]){ options, NULL },
 		.argc = argc,
@@ -176,6 +182,7 @@ static void report(struct rxq_out *out, struct rxq_counters *ctrs, uint64_t *las
 			rxq_out__u64(out, "tx_errors", row[EC_TX_ERRORS]);
 		if (row[EC_RX_ERRORS] || rxq_out__is_json(out))
 			rxq_out__u64(out, "rx_errors", row[EC_RX_ERRORS]);
+		echo_put_sockperf(out, row);
 		rxq_out__end(out);
 	}
 	if (n > 1) {
@@ -203,6 +210,7 @@ static void summary(struct rxq_out *out, struct rxq_counters *ctrs, double secon
 	rxq_out__u64(out, "tx_errors", sum[EC_TX_ERRORS]);
 	rxq_out__u64(out, "rx_errors", sum[EC_RX_ERRORS]);
 	rxq_out__u64(out, "no_pktinfo", sum[EC_NO_PKTINFO]);
+	echo_put_sockperf(out, sum);
 	if (cpu_dma_latency_us >= 0)
 		rxq_out__i64(out, "cpu_dma_latency_us", cpu_dma_latency_us);
 	rxq_out__end(out);
@@ -297,7 +305,7 @@ static int run_kernel(const struct config *cfg, struct rxq_out *out, int32_t cpu
 		w->row = rxq_counters__row(ctrs, i);
 		w->ticker = ticker;
 		w->stop = &stop_flag;
-		w->loop = echo_loop__new(w->fd, ECHO_BATCH);
+		w->loop = echo_loop__new(w->fd, ECHO_BATCH, cfg->sockperf);
 		if (!w->loop) {
 			rxq_err("out of memory for thread %u's buffers", i);
 			goto out_threads;
@@ -427,6 +435,7 @@ int main(int argc, char **argv)
 				.interval_ns = cfg.interval_ns,
 				.duration_ns = cfg.duration_ns,
 				.cpus = &cfg.cpus,
+				.sockperf = cfg.sockperf,
 				.cpu_dma_latency_us = cpulat_effective,
 			},
 			out);

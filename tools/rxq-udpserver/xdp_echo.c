@@ -36,6 +36,7 @@ enum { EC_NOT_ECHO = EC_NFIELDS, XC_NFIELDS };
 /* What every queue's thread shares. */
 struct xdp_echo {
 	uint16_t port;
+	bool sockperf;
 	struct rxq_addr dst; /* family 0: any */
 	volatile bool stop;
 };
@@ -57,11 +58,14 @@ static void *echo_thread(void *arg)
 {
 	struct xdp_queue *q = arg;
 	struct xdp_echo *e = q->e;
-	struct rxq_xsk_buf bufs[XDP_BATCH], out[XDP_BATCH], bad[XDP_BATCH];
+	struct rxq_xsk_buf bufs[XDP_BATCH], out[XDP_BATCH], bad[XDP_BATCH], quiet[XDP_BATCH];
 
 	while (!e->stop) {
 		unsigned n = rxq_xsk__recv(q->xsk, bufs, XDP_BATCH), i, nout = 0, nbad = 0, sent;
+		unsigned nquiet = 0, sockperf = 0;
 		uint64_t bytes = 0;
+		uint8_t *payload;
+		uint32_t plen;
 
 		if (!n) {
 			rxq_xsk__complete(q->xsk);
@@ -72,15 +76,35 @@ static void *echo_thread(void *arg)
 		}
 		for (i = 0; i < n; i++) {
 			bytes += bufs[i].len;
-			if (rxq_udp__reflect(bufs[i].data, bufs[i].len, e->port, &e->dst))
-				out[nout++] = bufs[i];
-			else
+			if (!rxq_udp__payload(bufs[i].data, bufs[i].len, e->port, &e->dst, &payload,
+					      &plen)) {
 				bad[nbad++] = bufs[i];
+				continue;
+			}
+			/* Before the reflection, which computes the UDP checksum over the edit. */
+			switch (rxq_sockperf__echo(payload, plen, e->sockperf)) {
+			case RXQ_ECHO_SOCKPERF_NO_REPLY:
+				quiet[nquiet++] = bufs[i];
+				continue;
+			case RXQ_ECHO_SOCKPERF:
+				sockperf++;
+				break;
+			case RXQ_ECHO_AS_IS:
+				break;
+			}
+			rxq_udp__reflect(bufs[i].data, bufs[i].len, e->port, &e->dst);
+			out[nout++] = bufs[i];
 		}
 		if (nbad) {
 			rxq_xsk__release(q->xsk, bad, nbad);
 			rxq_counter_add(q->row, EC_NOT_ECHO, nbad);
 		}
+		if (nquiet) {
+			rxq_xsk__release(q->xsk, quiet, nquiet);
+			rxq_counter_add(q->row, EC_SOCKPERF_NO_REPLY, nquiet);
+		}
+		if (sockperf)
+			rxq_counter_add(q->row, EC_SOCKPERF, sockperf);
 		sent = nout ? rxq_xsk__send(q->xsk, out, nout) : 0;
 		if (sent < nout) {
 			/* TX ring full: drop the rest rather than stall the receive side. */
@@ -103,6 +127,7 @@ static void put_counts(struct rxq_out *out, const uint64_t *row)
 		rxq_out__u64(out, "tx_errors", row[EC_TX_ERRORS]);
 	if (row[EC_NOT_ECHO] || rxq_out__is_json(out))
 		rxq_out__u64(out, "not_echo", row[EC_NOT_ECHO]);
+	echo_put_sockperf(out, row);
 }
 
 static void put_steer(struct rxq_out *out, struct rxq_steer *steer)
@@ -374,6 +399,7 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	if (nflows < 0)
 		return 1;
 	e.port = hp.port;
+	e.sockperf = cfg->sockperf;
 
 	queues = calloc(nq, sizeof(*queues));
 	last = calloc(nq, sizeof(*last));

@@ -18,6 +18,7 @@ struct xdp_echo_config {
 	uint64_t interval_ns;
 	uint64_t duration_ns; /* 0: until a signal */
 	const cpu_set_t *cpus; /* the i-th CPU for the i-th queue's thread; NULL or empty: unpinned */
+	bool sockperf; /* every datagram is a sockperf message (rxq_sockperf__echo()) */
 	int32_t cpu_dma_latency_us; /* effective PM QoS target held for the run; -1: none */
 };
 
