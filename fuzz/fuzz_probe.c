@@ -5,7 +5,8 @@
  * bytes; whatever the replies, the window's counts stay consistent (answered + lost + outstanding =
  * sent) and a probe is never answered twice. The same bytes as an Ethernet frame go through the
  * AF_XDP echo (rxq_udp__reflect): a frame it turns around still parses, with valid checksums and
- * the ports swapped; a frame it refuses is left untouched.
+ * the ports swapped; a frame it refuses is left untouched. The sockperf rule of the echo
+ * (rxq_sockperf__echo) changes at most the client bit of byte 9, and only when it answers.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,8 +38,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	if (size <= 2048) {
-		uint8_t frame[2048];
+		uint8_t frame[2048], *payload;
 		struct rxq_pkt in, out;
+		uint32_t plen;
+		unsigned force;
+
+		for (force = 0; force < 2; force++) {
+			memcpy(frame, data, size);
+			if (rxq_sockperf__echo(frame, size, force) == RXQ_ECHO_SOCKPERF) {
+				check(size >= RXQ_SOCKPERF_HDR_LEN && (data[9] & 1) &&
+				      !(frame[9] & 1));
+				frame[9] |= 1;
+			}
+			check(!memcmp(frame, data, size));
+		}
+		memcpy(frame, data, size);
+		if (rxq_udp__payload(frame, (uint32_t)size, 4321, NULL, &payload, &plen)) {
+			check(payload >= frame && payload + plen <= frame + size);
+			rxq_sockperf__echo(payload, plen, false);
+			check(rxq_udp__reflect(frame, (uint32_t)size, 4321, NULL));
+			check(rxq_pkt__parse(&out, frame, (uint32_t)size) == RXQ_PKT_OK);
+			check(rxq_pkt__csum_ok(frame, &out));
+		}
 
 		memcpy(frame, data, size);
 		if (rxq_pkt__parse(&in, data, (uint32_t)size) == RXQ_PKT_OK && in.l4_off &&

@@ -97,6 +97,27 @@ int rxq_probe__parse_sockperf(const void *buf, size_t len, struct rxq_probe *p)
 	return 0;
 }
 
+/* ---- echo of sockperf messages ------------------------------------------------------------- */
+
+enum rxq_sockperf_echo rxq_sockperf__echo(uint8_t *msg, size_t len, bool force)
+{
+	uint16_t flags;
+
+	if (len >= 4 && get32(msg) == RXQ_PROBE_MAGIC)
+		return RXQ_ECHO_AS_IS;
+	if (len < RXQ_SOCKPERF_HDR_LEN)
+		return force ? RXQ_ECHO_SOCKPERF_NO_REPLY : RXQ_ECHO_AS_IS;
+	flags = (uint16_t)(msg[8] << 8 | msg[9]);
+	if (!force && (get32(msg + 10) != len || !(flags & RXQ_SOCKPERF_CLIENT)))
+		return RXQ_ECHO_AS_IS;
+	/* An answer (client flag clear) is never answered: two servers would ping-pong forever. */
+	if (!(flags & RXQ_SOCKPERF_CLIENT) || !(flags & RXQ_SOCKPERF_PONG) ||
+	    (flags & RXQ_SOCKPERF_WARMUP))
+		return RXQ_ECHO_SOCKPERF_NO_REPLY;
+	msg[9] = (uint8_t)(msg[9] & ~RXQ_SOCKPERF_CLIENT);
+	return RXQ_ECHO_SOCKPERF;
+}
+
 /* ---- echo of a whole frame ------------------------------------------------------------------ */
 
 static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
@@ -110,22 +131,46 @@ static void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 	}
 }
 
+/* A frame the echo turns around: unfragmented UDP to @p port (and @p dst), no IP options. */
+static bool echo_request(const uint8_t *frame, uint32_t len, uint16_t port,
+			 const struct rxq_addr *dst, struct rxq_pkt *pkt)
+{
+	if (rxq_pkt__parse(pkt, frame, len) != RXQ_PKT_OK)
+		return false;
+	if ((pkt->l3 != RXQ_L3_IPV4 && pkt->l3 != RXQ_L3_IPV6) || pkt->ip_proto != IPPROTO_UDP ||
+	    pkt->is_fragment || !pkt->l4_off || pkt->dst_port != port)
+		return false;
+	if (dst && dst->family &&
+	    (dst->family != pkt->dst.family ||
+	     memcmp(dst->b, pkt->dst.b, dst->family == AF_INET ? 4 : 16)))
+		return false;
+	/* Options or extension headers would need rewriting (source routes, ...): not ours. */
+	if ((pkt->l3 == RXQ_L3_IPV4 && pkt->ip_hlen != 20) ||
+	    (pkt->l3 == RXQ_L3_IPV6 && pkt->nip6ext))
+		return false;
+	return true;
+}
+
+bool rxq_udp__payload(uint8_t *frame, uint32_t len, uint16_t port, const struct rxq_addr *dst,
+		      uint8_t **payload, uint32_t *payload_len)
+{
+	struct rxq_pkt pkt;
+
+	if (!echo_request(frame, len, port, dst, &pkt) || pkt.payload_off > len)
+		return false;
+	*payload = frame + pkt.payload_off;
+	*payload_len = pkt.payload_len;
+	if (*payload_len > len - pkt.payload_off)
+		*payload_len = len - pkt.payload_off;
+	return true;
+}
+
 bool rxq_udp__reflect(uint8_t *frame, uint32_t len, uint16_t port, const struct rxq_addr *dst)
 {
 	struct rxq_pkt pkt;
 	uint8_t *ip;
 
-	if (rxq_pkt__parse(&pkt, frame, len) != RXQ_PKT_OK)
-		return false;
-	if ((pkt.l3 != RXQ_L3_IPV4 && pkt.l3 != RXQ_L3_IPV6) || pkt.ip_proto != IPPROTO_UDP ||
-	    pkt.is_fragment || !pkt.l4_off || pkt.dst_port != port)
-		return false;
-	if (dst && dst->family &&
-	    (dst->family != pkt.dst.family ||
-	     memcmp(dst->b, pkt.dst.b, dst->family == AF_INET ? 4 : 16)))
-		return false;
-	/* Options or extension headers would need rewriting (source routes, ...): not ours. */
-	if ((pkt.l3 == RXQ_L3_IPV4 && pkt.ip_hlen != 20) || (pkt.l3 == RXQ_L3_IPV6 && pkt.nip6ext))
+	if (!echo_request(frame, len, port, dst, &pkt))
 		return false;
 
 	swap_bytes(frame, frame + RXQ_ETH_ALEN, RXQ_ETH_ALEN);

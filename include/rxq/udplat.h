@@ -66,6 +66,42 @@ int rxq_probe__write_sockperf(void *buf, size_t len, const struct rxq_probe *p);
  */
 int rxq_probe__parse_sockperf(const void *buf, size_t len, struct rxq_probe *p);
 
+/* ---- echo of sockperf messages ------------------------------------------------------------- */
+
+/*
+ * What a sockperf client sends starts with sockperf's header, network byte order:
+ *
+ *   0  seq    u64
+ *   8  flags  u16: client (1), pong request (2), warm-up message (4)
+ *  10  len    u32, the message's length (one message per UDP datagram)
+ *
+ * A sockperf server answers only client messages with the pong-request flag, warm-up messages
+ * not at all, and sends the answer back with the client flag cleared: a sockperf client ignores
+ * anything that still carries it (ping-pong asks every message to be answered; under-load only
+ * every --reply-every'th).
+ */
+#define RXQ_SOCKPERF_HDR_LEN 14
+#define RXQ_SOCKPERF_CLIENT  0x1
+#define RXQ_SOCKPERF_PONG    0x2
+#define RXQ_SOCKPERF_WARMUP  0x4
+
+enum rxq_sockperf_echo {
+	RXQ_ECHO_AS_IS, /* not a sockperf message (or one of rxq's own probes): echo it unchanged */
+	RXQ_ECHO_SOCKPERF, /* a request: the client flag is now cleared; echo it */
+	RXQ_ECHO_SOCKPERF_NO_REPLY, /* a sockperf message that wants no answer: drop it */
+};
+
+/**
+ * @brief Decides how an echo server answers the UDP payload @p msg of @p len bytes, editing it in
+ * place for a sockperf request.
+ *
+ * A payload starting with RXQ_PROBE_MAGIC is rxq's own probe: always as is. Otherwise it is taken
+ * for a sockperf message when @p force, or when it is long enough, its length field equals @p len
+ * and the client flag is set (rxq-udpclient --sockperf probes are such messages).
+ * @return what to do with it; only RXQ_ECHO_SOCKPERF changes @p msg (one bit of byte 9).
+ */
+enum rxq_sockperf_echo rxq_sockperf__echo(uint8_t *msg, size_t len, bool force);
+
 /* ---- echo of a whole frame (AF_XDP) ------------------------------------------------------------
  */
 
@@ -82,6 +118,15 @@ struct rxq_addr;
  * address) and was turned around; false (frame untouched) otherwise.
  */
 bool rxq_udp__reflect(uint8_t *frame, uint32_t len, uint16_t port, const struct rxq_addr *dst);
+
+/**
+ * @brief The UDP payload of a frame rxq_udp__reflect() would turn around (same @p port and
+ * @p dst), so that it can be looked at or edited first: reflect computes the UDP checksum anew.
+ * @return true with *@p payload and *@p payload_len (per the UDP length, not any Ethernet
+ * padding) set; false when reflect would refuse the frame.
+ */
+bool rxq_udp__payload(uint8_t *frame, uint32_t len, uint16_t port, const struct rxq_addr *dst,
+		      uint8_t **payload, uint32_t *payload_len);
 
 /* ---- sequence window ------------------------------------------------------------------------ */
 

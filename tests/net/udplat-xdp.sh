@@ -19,7 +19,7 @@ port_up() { tb_dut ss -Hlun "sport = :$1" | grep -q .; }
 s() { tb_dut "$SERVER" --duration=1 "$@"; }
 tb_expect_exit 2 "dut0 has 1 .*queue 5 does not exist" s --xdp=dut0~5
 tb_expect_exit 2 "there is no interface nosuch0" s --xdp=nosuch0~0
-tb_expect_exit 2 "expected IF~Q" s --xdp=dut0
+tb_expect_exit 2 "missing queue after" s --xdp=dut0~
 tb_expect_exit 2 "--threads, --reuseport and --polling do not apply" s --xdp=dut0~0 --threads=2
 tb_expect_exit 2 "--xdp-mode: 'turbo' is not a known value \(expected auto, native or generic\)" \
 	s --xdp=dut0~0 --xdp-mode=turbo

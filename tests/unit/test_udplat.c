@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
+#include <endian.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -391,6 +392,129 @@ static void test_reflect(void **state)
 	}
 }
 
+/* A sockperf message as its client writes it: seq, flags, length, then payload bytes. */
+static void sockperf_msg(uint8_t *buf, size_t len, uint64_t seq, uint16_t flags, uint32_t lenfield)
+{
+	uint64_t s = htobe64(seq);
+	uint16_t f = htobe16(flags);
+	uint32_t l = htobe32(lenfield);
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(0xa0 + i);
+	memcpy(buf, &s, 8);
+	memcpy(buf + 8, &f, 2);
+	memcpy(buf + 10, &l, 4);
+}
+
+static uint16_t flags_of(const uint8_t *buf)
+{
+	return (uint16_t)(buf[8] << 8 | buf[9]);
+}
+
+static void test_sockperf_echo(void **state)
+{
+	uint8_t msg[64], orig[64];
+	struct rxq_probe p = { .flow = 7, .seq = 99, .tx_ns = 1 };
+	unsigned force;
+
+	(void)state;
+	for (force = 0; force < 2; force++) {
+		/* ping-pong request (client | pong): answered, only the client bit cleared */
+		sockperf_msg(msg, sizeof(msg), 12345, 3, sizeof(msg));
+		memcpy(orig, msg, sizeof(msg));
+		assert_int_equal(rxq_sockperf__echo(msg, sizeof(msg), force), RXQ_ECHO_SOCKPERF);
+		assert_int_equal(flags_of(msg), RXQ_SOCKPERF_PONG);
+		assert_memory_equal(msg, orig, 9);
+		assert_memory_equal(msg + 10, orig + 10, sizeof(msg) - 10);
+
+		/* under-load message without the pong request: not answered, untouched */
+		sockperf_msg(msg, sizeof(msg), 1, RXQ_SOCKPERF_CLIENT, sizeof(msg));
+		memcpy(orig, msg, sizeof(msg));
+		assert_int_equal(rxq_sockperf__echo(msg, sizeof(msg), force),
+				 RXQ_ECHO_SOCKPERF_NO_REPLY);
+		assert_memory_equal(msg, orig, sizeof(msg));
+
+		/* warm-up messages are never answered, pong request or not */
+		sockperf_msg(msg, sizeof(msg), 1, 7, sizeof(msg));
+		assert_int_equal(rxq_sockperf__echo(msg, sizeof(msg), force),
+				 RXQ_ECHO_SOCKPERF_NO_REPLY);
+		assert_int_equal(flags_of(msg), 7);
+
+		/* rxq's own probe: as is, even when sockperf is forced */
+		assert_int_equal(rxq_probe__write(msg, sizeof(msg), &p), 0);
+		memcpy(orig, msg, sizeof(msg));
+		assert_int_equal(rxq_sockperf__echo(msg, sizeof(msg), force), RXQ_ECHO_AS_IS);
+		assert_memory_equal(msg, orig, sizeof(msg));
+
+		/* rxq-udpclient --sockperf: a sockperf request like any other */
+		assert_int_equal(rxq_probe__write_sockperf(msg, 40, &p), 0);
+		assert_int_equal(rxq_sockperf__echo(msg, 40, force), RXQ_ECHO_SOCKPERF);
+		assert_int_equal(rxq_probe__parse_sockperf(msg, 40, &p), 0);
+		assert_int_equal(p.seq, 99);
+		assert_int_equal(flags_of(msg), RXQ_SOCKPERF_PONG);
+	}
+
+	/* An answer (client flag clear) is a sockperf message only when forced; never answered. */
+	sockperf_msg(msg, sizeof(msg), 1, RXQ_SOCKPERF_PONG, sizeof(msg));
+	assert_int_equal(rxq_sockperf__echo(msg, sizeof(msg), false), RXQ_ECHO_AS_IS);
+	assert_int_equal(rxq_sockperf__echo(msg, sizeof(msg), true), RXQ_ECHO_SOCKPERF_NO_REPLY);
+	assert_int_equal(flags_of(msg), RXQ_SOCKPERF_PONG);
+
+	/* Length field not the datagram's: not recognised, unless forced. */
+	sockperf_msg(msg, sizeof(msg), 1, 3, sizeof(msg) - 1);
+	assert_int_equal(rxq_sockperf__echo(msg, sizeof(msg), false), RXQ_ECHO_AS_IS);
+	assert_int_equal(flags_of(msg), 3);
+	assert_int_equal(rxq_sockperf__echo(msg, sizeof(msg), true), RXQ_ECHO_SOCKPERF);
+
+	/* The header alone is a message; shorter is not one. */
+	sockperf_msg(msg, RXQ_SOCKPERF_HDR_LEN, 1, 3, RXQ_SOCKPERF_HDR_LEN);
+	assert_int_equal(rxq_sockperf__echo(msg, RXQ_SOCKPERF_HDR_LEN, false), RXQ_ECHO_SOCKPERF);
+	memset(msg, 0, sizeof(msg));
+	assert_int_equal(rxq_sockperf__echo(msg, RXQ_SOCKPERF_HDR_LEN - 1, false), RXQ_ECHO_AS_IS);
+	assert_int_equal(rxq_sockperf__echo(msg, RXQ_SOCKPERF_HDR_LEN - 1, true),
+			 RXQ_ECHO_SOCKPERF_NO_REPLY);
+	assert_int_equal(rxq_sockperf__echo(msg, 0, false), RXQ_ECHO_AS_IS);
+}
+
+/* The AF_XDP path: find the payload, let the sockperf rule edit it, then reflect: the checksum
+ * covers the edited flag. */
+static void test_reflect_sockperf(void **state)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	uint8_t frame[256], orig[256], *payload;
+	struct rxq_pkt out;
+	uint32_t plen;
+	unsigned i;
+	int len;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		len = build_probe_frame(frame, sizeof(frame), families[i], 17);
+		assert_true(len > 0);
+		assert_true(rxq_udp__payload(frame, (uint32_t)len, 4321, NULL, &payload, &plen));
+		assert_int_equal(plen, 32);
+		sockperf_msg(payload, plen, 42, 3, plen);
+		memcpy(orig, frame, (size_t)len);
+		/* Ethernet padding after the datagram is not part of the payload. */
+		assert_true(
+			rxq_udp__payload(frame, (uint32_t)len + 6, 4321, NULL, &payload, &plen));
+		assert_int_equal(plen, 32);
+		assert_int_equal(rxq_sockperf__echo(payload, plen, false), RXQ_ECHO_SOCKPERF);
+		assert_true(rxq_udp__reflect(frame, (uint32_t)len, 4321, NULL));
+		assert_int_equal(rxq_pkt__parse(&out, frame, (uint32_t)len), RXQ_PKT_OK);
+		assert_true(rxq_pkt__csum_ok(frame, &out));
+		assert_int_equal(flags_of(frame + out.payload_off), RXQ_SOCKPERF_PONG);
+
+		/* Refused where reflect refuses: another port, a frame cut short. */
+		memcpy(frame, orig, (size_t)len);
+		assert_false(rxq_udp__payload(frame, (uint32_t)len, 4322, NULL, &payload, &plen));
+		assert_false(rxq_udp__payload(frame, (uint32_t)out.l4_off + 4, 4321, NULL, &payload,
+					      &plen));
+		assert_memory_equal(frame, orig, (size_t)len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +528,8 @@ int main(void)
 		cmocka_unit_test(test_stats_deviation_and_first_min),
 		cmocka_unit_test(test_stats_percentiles),
 		cmocka_unit_test(test_reflect),
+		cmocka_unit_test(test_sockperf_echo),
+		cmocka_unit_test(test_reflect_sockperf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

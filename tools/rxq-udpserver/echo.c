@@ -9,7 +9,9 @@
 
 #include "rxq/hostport.h"
 #include "rxq/log.h"
+#include "rxq/output.h"
 #include "rxq/stats.h"
+#include "rxq/udplat.h"
 
 #include "echo.h"
 
@@ -18,6 +20,14 @@
 #define ECHO_RX_CMSG \
 	(CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct in6_pktinfo)))
 #define ECHO_TX_CMSG CMSG_SPACE(sizeof(struct in6_pktinfo))
+
+void echo_put_sockperf(struct rxq_out *out, const uint64_t *row)
+{
+	if (!row[EC_SOCKPERF] && !row[EC_SOCKPERF_NO_REPLY] && !rxq_out__is_json(out))
+		return;
+	rxq_out__u64(out, "sockperf", row[EC_SOCKPERF]);
+	rxq_out__u64(out, "sockperf_no_reply", row[EC_SOCKPERF_NO_REPLY]);
+}
 
 static int busy_poll_limit(void)
 {
@@ -95,6 +105,7 @@ err_opt:
 struct echo_loop {
 	int fd;
 	unsigned batch;
+	bool sockperf;
 	uint8_t *bufs;
 	struct mmsghdr *rx, *tx;
 	struct iovec *rx_iov, *tx_iov;
@@ -102,7 +113,7 @@ struct echo_loop {
 	uint8_t *rx_cmsg, *tx_cmsg;
 };
 
-struct echo_loop *echo_loop__new(int fd, unsigned batch)
+struct echo_loop *echo_loop__new(int fd, unsigned batch, bool sockperf)
 {
 	struct echo_loop *l = calloc(1, sizeof(*l));
 
@@ -110,6 +121,7 @@ struct echo_loop *echo_loop__new(int fd, unsigned batch)
 		return NULL;
 	l->fd = fd;
 	l->batch = batch;
+	l->sockperf = sockperf;
 	l->bufs = malloc((size_t)batch * ECHO_BUF_SIZE);
 	l->rx = calloc(batch, sizeof(*l->rx));
 	l->tx = calloc(batch, sizeof(*l->tx));
@@ -163,12 +175,13 @@ static void arm_rx(struct echo_loop *l)
 /*
  * The reply goes out from the address the request was sent to: on a host with several addresses
  * (or a wildcard socket) the kernel would otherwise pick the route's preferred source, and the
- * client's connected socket would drop the echo. Returns false when no destination was reported.
+ * client's connected socket would drop the echo. Received datagram @p i goes into reply slot @p j
+ * (<= i: the datagrams not answered leave no gap). Returns false when no destination was reported.
  */
-static bool build_reply(struct echo_loop *l, unsigned i)
+static bool build_reply(struct echo_loop *l, unsigned i, unsigned j)
 {
-	struct msghdr *rx = &l->rx[i].msg_hdr, *tx = &l->tx[i].msg_hdr;
-	uint8_t *ctl = l->tx_cmsg + (size_t)i * ECHO_TX_CMSG;
+	struct msghdr *rx = &l->rx[i].msg_hdr, *tx = &l->tx[j].msg_hdr;
+	uint8_t *ctl = l->tx_cmsg + (size_t)j * ECHO_TX_CMSG;
 	const struct in_pktinfo *pi4 = NULL;
 	const struct in6_pktinfo *pi6 = NULL;
 	struct cmsghdr *c;
@@ -179,12 +192,12 @@ static bool build_reply(struct echo_loop *l, unsigned i)
 		else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO)
 			pi6 = (const struct in6_pktinfo *)CMSG_DATA(c);
 	}
-	l->tx_iov[i].iov_base = l->rx_iov[i].iov_base;
-	l->tx_iov[i].iov_len = l->rx[i].msg_len;
+	l->tx_iov[j].iov_base = l->rx_iov[i].iov_base;
+	l->tx_iov[j].iov_len = l->rx[i].msg_len;
 	memset(tx, 0, sizeof(*tx));
 	tx->msg_name = rx->msg_name;
 	tx->msg_namelen = rx->msg_namelen;
-	tx->msg_iov = &l->tx_iov[i];
+	tx->msg_iov = &l->tx_iov[j];
 	tx->msg_iovlen = 1;
 	memset(ctl, 0, ECHO_TX_CMSG);
 	if (pi4) {
@@ -261,8 +274,8 @@ int echo_loop__run(struct echo_loop *l, bool polling, const volatile bool *stop,
 	int flags = polling ? MSG_DONTWAIT : MSG_WAITFORONE;
 
 	while (!*stop) {
-		uint64_t bytes = 0, no_pktinfo = 0;
-		unsigned i;
+		uint64_t bytes = 0, no_pktinfo = 0, sockperf = 0, no_reply = 0;
+		unsigned i, nreply = 0;
 		int n;
 
 		arm_rx(l);
@@ -282,14 +295,31 @@ int echo_loop__run(struct echo_loop *l, bool polling, const volatile bool *stop,
 			break;
 		for (i = 0; i < (unsigned)n; i++) {
 			bytes += l->rx[i].msg_len;
-			if (!build_reply(l, i))
+			switch (rxq_sockperf__echo(l->rx_iov[i].iov_base, l->rx[i].msg_len,
+						   l->sockperf)) {
+			case RXQ_ECHO_SOCKPERF_NO_REPLY:
+				no_reply++;
+				continue;
+			case RXQ_ECHO_SOCKPERF:
+				sockperf++;
+				break;
+			case RXQ_ECHO_AS_IS:
+				break;
+			}
+			if (!build_reply(l, i, nreply))
 				no_pktinfo++;
+			nreply++;
 		}
 		rxq_counter_add(row, EC_RX, (uint64_t)n);
 		rxq_counter_add(row, EC_RX_BYTES, bytes);
 		if (no_pktinfo)
 			rxq_counter_add(row, EC_NO_PKTINFO, no_pktinfo);
-		send_replies(l, (unsigned)n, row);
+		if (sockperf)
+			rxq_counter_add(row, EC_SOCKPERF, sockperf);
+		if (no_reply)
+			rxq_counter_add(row, EC_SOCKPERF_NO_REPLY, no_reply);
+		if (nreply)
+			send_replies(l, nreply, row);
 	}
 	return 0;
 }

@@ -14,8 +14,18 @@ enum echo_counter {
 	EC_TX_ERRORS, /* echoes the kernel refused (counted, not retried) */
 	EC_RX_ERRORS, /* receive calls that failed with something other than EAGAIN/EINTR */
 	EC_NO_PKTINFO, /* datagrams without a destination address: echoed from the default one */
+	EC_SOCKPERF, /* sockperf requests answered (client flag cleared) */
+	EC_SOCKPERF_NO_REPLY, /* sockperf messages that want no answer (under-load, warm-up) */
 	EC_NFIELDS,
 };
+
+struct rxq_out;
+
+/**
+ * @brief The sockperf counters of a row (or a sum of rows): in text only when some sockperf
+ * message came, in JSON always.
+ */
+void echo_put_sockperf(struct rxq_out *out, const uint64_t *row);
 
 struct echo_sock_opts {
 	bool reuseport;
@@ -34,14 +44,15 @@ struct echo_loop;
 
 /**
  * @brief State for one thread echoing on @p fd: batches of @p batch datagrams of up to
- * 65535 bytes. NULL on allocation failure.
+ * 65535 bytes. @p sockperf: take every datagram for a sockperf message (rxq_sockperf__echo()).
+ * NULL on allocation failure.
  */
-struct echo_loop *echo_loop__new(int fd, unsigned batch);
+struct echo_loop *echo_loop__new(int fd, unsigned batch, bool sockperf);
 void echo_loop__free(struct echo_loop *l);
 
 /**
  * @brief Echoes until *@p stop becomes true: every datagram back to its sender, from the address
- * it was sent to. @p polling: never sleep in the kernel (MSG_DONTWAIT loop). Counts into @p row.
+ * it was sent to; sockperf messages as a sockperf server answers them. @p polling: never sleep in the kernel (MSG_DONTWAIT loop). Counts into @p row.
  * @return 0, or -errno when the socket became unusable.
  */
 int echo_loop__run(struct echo_loop *l, bool polling, const volatile bool *stop, uint64_t *row);

@@ -2,7 +2,7 @@
 /*
  * rxq-udpserver: UDP echo for round-trip measurements. Every datagram goes back to its sender from
  * the address it was sent to, in batches (recvmmsg/sendmmsg), on one or more threads; or, with
- * --xdp, straight from an AF_XDP socket on one queue of an interface.
+ * --xdp, straight from an AF_XDP socket on each queue of an interface given.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "rxq/cli.h"
+#include "rxq/cpulat.h"
 #include "rxq/hostport.h"
 #include "rxq/log.h"
 #include "rxq/output.h"
@@ -44,6 +45,8 @@ struct config {
 	const char *xdp;
 	enum rxq_xdp_mode xdp_mode;
 	bool force;
+	int32_t cpu_dma_latency; /* -1: not asked for */
+	bool sockperf;
 	int verbose;
 };
 
@@ -60,7 +63,8 @@ static const struct rxq_cli_opt options[] = {
 	{ "busy-poll", 'b', "USEC",
 	  "SO_BUSY_POLL: poll the device queue up to USEC before sleeping",
 	  RXQ_OPT_UINT_AT(struct config, busy_poll_usec, 0, 1000000) },
-	{ "cpu", 'c', "LIST", "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3)",
+	{ "cpu", 'c', "LIST",
+	  "pin thread i to the i-th CPU of LIST (e.g. 2,3 or 0-3); with --xdp, one CPU per queue",
 	  RXQ_OPT_CPULIST_AT(struct config, cpus) },
 	{ "interval", 'i', "S", "report period (default 1 s; 500ms, 2s ...)",
 	  RXQ_OPT_DURATION_AT(struct config, interval_ns, 1000000, 0) },
@@ -69,13 +73,22 @@ static const struct rxq_cli_opt options[] = {
 	{ "json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json) },
 	{ "xdp", 'x', "IF~Q",
 	  "answer from an AF_XDP socket on queue Q of IF, busy-polling; the rest of IF's traffic "
-	  "stays with the kernel",
+	  "stays with the kernel. IF~0,1 or IF~0-3: one socket and thread per queue; IF: every "
+	  "queue",
 	  RXQ_OPT_STRING_AT(struct config, xdp) },
 	{ "xdp-mode", 0, "MODE",
 	  "with --xdp: attach the XDP program in auto, native or generic mode",
 	  RXQ_OPT_CUSTOM_AT(struct config, xdp_mode, rxq_cli__xdp_mode) },
 	{ "force", 0, NULL, "with --xdp: detach another XDP program already attached to IF",
 	  RXQ_OPT_FLAG_AT(struct config, force) },
+	{ "sockperf", 0, NULL,
+	  "take every datagram for a sockperf message (without it: those whose length field is "
+	  "theirs and that carry the client flag); answer only pong requests, as sockperf does",
+	  RXQ_OPT_FLAG_AT(struct config, sockperf) },
+	{ "cpu-dma-latency", 0, "USEC",
+	  "hold the CPUs' wake-up latency at most USEC (0: never sleep deeply) through "
+	  "/dev/cpu_dma_latency for the run (needs root)",
+	  RXQ_OPT_INT_AT(struct config, cpu_dma_latency, 0, RXQ_CPULAT_MAX_USEC) },
 	{ "verbose", 'v', NULL, "say more on stderr", RXQ_OPT_COUNT_AT(struct config, verbose) },
 	{ NULL },
 };
@@ -102,7 +115,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		.usage = "[options]",
 		.summary =
 			"Echoes UDP datagrams to their sender, from the address they were sent to, "
-			"for round-trip measurements with rxq-udpclient (IPv4 and IPv6). Prints "
+			"for round-trip measurements with rxq-udpclient or sockperf (IPv4 and IPv6). "
+			"Prints "
 			"the echoed packets per second of every thread once per interval.",
 		.tables = (const struct rxq_cli_opt *const[]){ options, NULL },
 		.argc = argc,
@@ -122,8 +136,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		return rxq_cli__error("--force needs --xdp (it replaces another XDP program on "
 				      "the interface)");
 	if (cfg->xdp && (cfg->threads > 1 || cfg->reuseport || cfg->polling))
-		return rxq_cli__error("--xdp answers from one AF_XDP socket on one queue, always "
-				      "polling: --threads, --reuseport and --polling do not apply");
+		return rxq_cli__error("--xdp answers with one AF_XDP socket and thread per queue, "
+				      "always polling: --threads, --reuseport and --polling do not "
+				      "apply");
 	return 0;
 }
 
@@ -168,6 +183,7 @@ static void report(struct rxq_out *out, struct rxq_counters *ctrs, uint64_t *las
 			rxq_out__u64(out, "tx_errors", row[EC_TX_ERRORS]);
 		if (row[EC_RX_ERRORS] || rxq_out__is_json(out))
 			rxq_out__u64(out, "rx_errors", row[EC_RX_ERRORS]);
+		echo_put_sockperf(out, row);
 		rxq_out__end(out);
 	}
 	if (n > 1) {
@@ -180,7 +196,8 @@ static void report(struct rxq_out *out, struct rxq_counters *ctrs, uint64_t *las
 	}
 }
 
-static void summary(struct rxq_out *out, struct rxq_counters *ctrs, double seconds)
+static void summary(struct rxq_out *out, struct rxq_counters *ctrs, double seconds,
+		    int32_t cpu_dma_latency_us)
 {
 	uint64_t sum[EC_NFIELDS];
 
@@ -194,6 +211,9 @@ static void summary(struct rxq_out *out, struct rxq_counters *ctrs, double secon
 	rxq_out__u64(out, "tx_errors", sum[EC_TX_ERRORS]);
 	rxq_out__u64(out, "rx_errors", sum[EC_RX_ERRORS]);
 	rxq_out__u64(out, "no_pktinfo", sum[EC_NO_PKTINFO]);
+	echo_put_sockperf(out, sum);
+	if (cpu_dma_latency_us >= 0)
+		rxq_out__i64(out, "cpu_dma_latency_us", cpu_dma_latency_us);
 	rxq_out__end(out);
 }
 
@@ -246,7 +266,7 @@ static void close_sockets(const struct config *cfg, struct worker *workers)
 			close(workers[i].fd);
 }
 
-static int run_kernel(const struct config *cfg, struct rxq_out *out)
+static int run_kernel(const struct config *cfg, struct rxq_out *out, int32_t cpu_dma_latency_us)
 {
 	struct worker *workers;
 	struct rxq_counters *ctrs = NULL;
@@ -286,7 +306,7 @@ static int run_kernel(const struct config *cfg, struct rxq_out *out)
 		w->row = rxq_counters__row(ctrs, i);
 		w->ticker = ticker;
 		w->stop = &stop_flag;
-		w->loop = echo_loop__new(w->fd, ECHO_BATCH);
+		w->loop = echo_loop__new(w->fd, ECHO_BATCH, cfg->sockperf);
 		if (!w->loop) {
 			rxq_err("out of memory for thread %u's buffers", i);
 			goto out_threads;
@@ -339,7 +359,7 @@ static int run_kernel(const struct config *cfg, struct rxq_out *out)
 		}
 		break;
 	}
-	summary(out, ctrs, (double)(rxq_now_ns() - start) / 1e9);
+	summary(out, ctrs, (double)(rxq_now_ns() - start) / 1e9, cpu_dma_latency_us);
 
 out_threads:
 	stop_flag = true;
@@ -375,9 +395,12 @@ int main(int argc, char **argv)
 		.listen = ":4321",
 		.threads = 1,
 		.interval_ns = 1000000000ull,
+		.cpu_dma_latency = -1,
 	};
+	struct rxq_cpulat *cpulat = NULL;
+	int32_t cpulat_effective = -1;
 	struct rxq_out *out;
-	int status;
+	int status, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rxq_log__stderr(PROG, 0);
@@ -392,6 +415,16 @@ int main(int argc, char **argv)
 		rxq_err("out of memory");
 		return 1;
 	}
+	if (cfg.cpu_dma_latency >= 0) {
+		ret = rxq_cpulat__hold(&cpulat, NULL, cfg.cpu_dma_latency, &cpulat_effective);
+		if (ret) {
+			/* rxq_cpulat__hold said why */
+			rxq_out__free(out);
+			return rxq_cli__exit_status(ret);
+		}
+		rxq_info("holding the CPU wake-up latency at %d us (effective: %d us) for the run",
+			 cfg.cpu_dma_latency, cpulat_effective);
+	}
 	if (cfg.xdp)
 		status = xdp_echo__run(
 			&(struct xdp_echo_config){
@@ -402,11 +435,14 @@ int main(int argc, char **argv)
 				.busy_poll_usec = cfg.busy_poll_usec,
 				.interval_ns = cfg.interval_ns,
 				.duration_ns = cfg.duration_ns,
-				.cpu = rxq_cpus_nth(&cfg.cpus, 0),
+				.cpus = &cfg.cpus,
+				.sockperf = cfg.sockperf,
+				.cpu_dma_latency_us = cpulat_effective,
 			},
 			out);
 	else
-		status = run_kernel(&cfg, out);
+		status = run_kernel(&cfg, out, cpulat_effective);
+	rxq_cpulat__release(cpulat);
 	rxq_out__free(out);
 	return status;
 }
