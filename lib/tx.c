@@ -240,6 +240,8 @@ int rxq_tx__open(struct rxq_tx **out, const struct rxq_port_spec *spec, unsigned
 		struct rxq_xsk_opts xo = o->xsk;
 		uint32_t q;
 
+		xo.sz = sizeof(xo); /* nested in rxq_tx_opts, whose sz covers it */
+
 		if (!spec->nqueues) {
 			rxq_err("xdp:%s: no queue to send on", spec->ifname);
 			err = -EINVAL;

@@ -424,6 +424,8 @@ int rxq_latrep__format(const struct rxq_latrep *r, char *buf, size_t len)
 			  r->split_source ? r->split_source : "software");
 	if (r->incoming_cpu >= 0)
 		sb_printf(&sb, " cpu=%d", r->incoming_cpu);
+	if (r->has_cpu_dma_latency)
+		sb_printf(&sb, " cpu_dma_latency=%dus", (int)r->cpu_dma_latency_us);
 	return (int)sb.used;
 }
 
@@ -478,5 +480,7 @@ void rxq_latrep__print(struct rxq_out *o, const struct rxq_latrep *r)
 	}
 	if (r->incoming_cpu >= 0)
 		rxq_out__i64(o, "incoming_cpu", r->incoming_cpu);
+	if (r->has_cpu_dma_latency)
+		rxq_out__i64(o, "cpu_dma_latency_us", r->cpu_dma_latency_us);
 	rxq_out__end(o);
 }

@@ -260,16 +260,18 @@ static void refill(struct rxq_xsk *x);
 int rxq_xsk__open(struct rxq_xsk **out, const char *ifname, uint32_t queue,
 		  const struct rxq_xsk_opts *opts)
 {
-	static const struct rxq_xsk_opts defaults = { .tx = true };
 	struct xsk_umem_config ucfg = { 0 };
 	struct xsk_socket_config scfg = { 0 };
-	const struct rxq_xsk_opts *o = opts ? opts : &defaults;
+	struct rxq_xsk_opts loaded;
+	const struct rxq_xsk_opts *o = &loaded; /* no rx and no tx: transmit only */
 	uint32_t ring, nframes;
 	unsigned tries;
 	struct rxq_xsk *x;
 	int err, ifindex;
 
 	*out = NULL;
+	if (RXQ_OPTS_LOAD(loaded, opts, rxq_xsk_opts))
+		return -EINVAL;
 	ring = o->ring_size ? o->ring_size : 2048;
 	if (!is_pow2(ring) || ring < 64 || ring > 65536) {
 		rxq_err("AF_XDP ring size %u is not a power of two between 64 and 65536", ring);

@@ -18,11 +18,11 @@
  * why through the log) an sz smaller than sizeof(size_t), and a struct larger than the one it
  * knows whose extra bytes are not all zero: an option it does not have was asked for.
  */
-#define RXQ_OPTS(TYPE, NAME, ...)                                          \
-	struct TYPE NAME = ({                                              \
+#define RXQ_OPTS(TYPE, NAME, ...)                                             \
+	struct TYPE NAME = ({                                                 \
 		/* the padding too: a library may read it as a newer field */ \
-		memset(&NAME, 0, sizeof(struct TYPE));                     \
-		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };   \
+		memset(&NAME, 0, sizeof(struct TYPE));                        \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };      \
 	})
 
 #endif

@@ -195,6 +195,8 @@ struct rxq_latrep {
 	uint64_t errors; /* sends or receives that failed otherwise */
 	int last_error; /* errno of the last of those (0: none) */
 	int incoming_cpu; /* SO_INCOMING_CPU of the last reply; -1: not asked */
+	bool has_cpu_dma_latency; /* a CPU wake-up latency was held for the run: */
+	int32_t cpu_dma_latency_us; /* its effective value */
 };
 
 struct rxq_hist;

@@ -39,6 +39,7 @@ int rxq_xsk_mode__parse(const char *s, enum rxq_xsk_mode *out);
 
 /* Zero-initialise and set what matters: every zero field means its default. */
 struct rxq_xsk_opts {
+	size_t sz; /* sizeof(struct rxq_xsk_opts): declare it with RXQ_OPTS (rxq/opts.h) */
 	enum rxq_xsk_mode mode;
 	bool rx; /* create the RX ring and fill the fill ring (receive) */
 	bool tx; /* create the TX ring (transmit or forward) */

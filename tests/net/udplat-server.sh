@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
-# rxq-udpserver --cpu-dma-latency: while the server runs, the kernel's effective PM QoS CPU latency
+# rxq-udpserver and rxq-udpclient --cpu-dma-latency: while the tool runs, the kernel's effective PM QoS CPU latency
 # (what /dev/cpu_dma_latency reads back) is the one asked for, in the socket and the --xdp echo;
 # the summary says so; after the server exits, the previous value is back. The setting is global to
 # the machine, not to the test's namespaces: it is held only while the server runs.
@@ -63,3 +63,21 @@ tb_dut "$SERVER" --json --duration=1 >"$TB_TMP/plain.json" 2>"$TB_TMP/plain.err"
 jq -e 'select(.type == "summary") | has("cpu_dma_latency_us") | not' "$TB_TMP/plain.json" >/dev/null ||
 	tb_fail "summary without --cpu-dma-latency: $(summary "$TB_TMP/plain.json")"
 tb_pass "without --cpu-dma-latency the summary has no cpu_dma_latency_us"
+
+# ---- the client holds it too ------------------------------------------------------------------------
+tb_spawn dut "$TB_TMP/srv.json" "$TB_TMP/srv.err" "$SERVER" --json --listen=:4321
+srv_pid=$TB_LAST_PID
+tb_wait_until 10 'grep -q echoing "$TB_TMP/srv.err"' || tb_fail "server did not start: $(cat "$TB_TMP/srv.err")"
+tb_spawn gen "$TB_TMP/cl.json" "$TB_TMP/cl.err" "$CLIENT" --json --duration=3 --cpu-dma-latency=0 \
+	198.18.0.2:4321
+cl_pid=$TB_LAST_PID
+tb_wait_for 10 held "$TB_TMP/cl.err" "for the run" || tb_fail "client did not hold: $(cat "$TB_TMP/cl.err")"
+tb_assert_eq "$(cpu_latency)" 0 "client: effective CPU latency while the client runs"
+wait "$cl_pid" || tb_fail "client failed: $(cat "$TB_TMP/cl.err")"
+jq -e 'select(.type == "summary") | .cpu_dma_latency_us == 0 and .replies > 0' "$TB_TMP/cl.json" \
+	>/dev/null || tb_fail "client summary: $(summary "$TB_TMP/cl.json")"
+tb_pass "client: summary reports cpu_dma_latency_us=0"
+tb_assert_eq "$(cpu_latency)" "$before" "client: CPU latency after the client exited"
+kill -TERM "$srv_pid"
+wait "$srv_pid" 2>/dev/null || true
+tb_expect_exit 2 "--cpu-dma-latency: '-5' is out of range" tb_gen "$CLIENT" --cpu-dma-latency=-5 198.18.0.2:4321

@@ -87,7 +87,7 @@ static void test_mode_names(void **state)
 
 static void test_open_errors(void **state)
 {
-	struct rxq_xsk_opts o = { .mode = RXQ_XSK_MODE_COPY, .tx = true };
+	RXQ_OPTS(rxq_xsk_opts, o, .mode = RXQ_XSK_MODE_COPY, .tx = true);
 	struct rxq_xsk *x = NULL;
 
 	(void)state;
@@ -140,8 +140,8 @@ static void fill_frame(uint8_t *p, unsigned i, uint32_t len)
 
 static void test_send_and_receive(void **state)
 {
-	struct rxq_xsk_opts tx_opts = { .mode = RXQ_XSK_MODE_COPY, .tx = true, .ring_size = 256 };
-	struct rxq_xsk_opts rx_opts = { .mode = RXQ_XSK_MODE_COPY, .rx = true, .ring_size = 256 };
+	RXQ_OPTS(rxq_xsk_opts, tx_opts, .mode = RXQ_XSK_MODE_COPY, .tx = true, .ring_size = 256);
+	RXQ_OPTS(rxq_xsk_opts, rx_opts, .mode = RXQ_XSK_MODE_COPY, .rx = true, .ring_size = 256);
 	static struct rxq_xsk_buf bufs[NFRAMES], got[64];
 	struct rxq_xsk *tx = NULL, *rx = NULL;
 	struct rxq_xsk_stats st;

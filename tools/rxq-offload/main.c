@@ -526,14 +526,9 @@ static int setup_live(struct offload *o, const struct args *a, struct rxq_flowsp
 {
 	RXQ_OPTS(rxq_steer_opts, so, .xdp_mode = a->xdp_mode, .force = a->force, .vlans = a->vlans,
 		 .nvlans = a->nvlans);
-	struct rxq_xsk_opts xo = {
-		.mode = a->mode,
-		.rx = true,
-		.nframes = a->frames,
-		.ring_size = a->frames / 2,
-		.busy_poll_usec = a->busy_poll,
-		.busy_poll_budget = a->batch,
-	};
+	RXQ_OPTS(rxq_xsk_opts, xo, .mode = a->mode, .rx = true, .nframes = a->frames,
+		 .ring_size = a->frames / 2, .busy_poll_usec = a->busy_poll,
+		 .busy_poll_budget = a->batch);
 	RXQ_OPTS(rxq_tap_opts, to, .name = a->tap_name, .first_queue = o->port.queues[0],
 		 .nqueues = o->nworkers, .vlans = a->vlans, .nvlans = a->nvlans);
 	struct rxq_ktier *kt;

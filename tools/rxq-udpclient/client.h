@@ -35,6 +35,8 @@ struct config {
 	const char *xdp; /* --xdp IF~Q: probes through an AF_XDP socket */
 	enum rxq_xdp_mode xdp_mode;
 	bool force; /* --force: replace another XDP program on IF */
+	int32_t cpu_dma_latency; /* -1: not asked for */
+	int32_t cpu_dma_latency_held; /* the effective value while held; -1: not held */
 	bool json;
 	const char *hist_path;
 	int verbose;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "rxq/cli.h"
+#include "rxq/cpulat.h"
 #include "rxq/log.h"
 #include "rxq/output.h"
 #include "rxq/parse.h"
@@ -81,6 +82,10 @@ static const struct rxq_cli_opt options[] = {
 	  RXQ_OPT_CUSTOM_AT(struct config, xdp_mode, rxq_cli__xdp_mode) },
 	{ "force", 0, NULL, "with --xdp: detach another XDP program already attached to IF",
 	  RXQ_OPT_FLAG_AT(struct config, force) },
+	{ "cpu-dma-latency", 0, "USEC",
+	  "hold the CPUs' wake-up latency at most USEC (0: never sleep deeply) through "
+	  "/dev/cpu_dma_latency for the run (needs root)",
+	  RXQ_OPT_INT_AT(struct config, cpu_dma_latency, 0, RXQ_CPULAT_MAX_USEC) },
 	{ "json", 'j', NULL, "one JSON object per report", RXQ_OPT_FLAG_AT(struct config, json) },
 	{ "hist", 0, "FILE", "write the run's distribution to FILE in HdrHistogram's text format",
 	  RXQ_OPT_STRING_AT(struct config, hist_path) },
@@ -249,6 +254,8 @@ static void report_summary(struct rxq_out *out, struct target *t, unsigned ntarg
 	r.type = "summary";
 	r.label = "summary:";
 	r.target = t->name;
+	r.has_cpu_dma_latency = t->cfg->cpu_dma_latency_held >= 0;
+	r.cpu_dma_latency_us = t->cfg->cpu_dma_latency_held;
 	rxq_latrep__print(out, &r);
 	if (t->xdp) {
 		struct xdp_path_stats st;
@@ -376,7 +383,10 @@ int main(int argc, char **argv)
 		.size = 32,
 		.interval_ns = 1000000000ull,
 		.timeout_ns = 1000000000ull,
+		.cpu_dma_latency = -1,
+		.cpu_dma_latency_held = -1,
 	};
+	struct rxq_cpulat *cpulat = NULL;
 	struct target *targets = NULL;
 	struct rxq_ticker *ticker = NULL;
 	struct rxq_out *out = NULL;
@@ -407,6 +417,16 @@ int main(int argc, char **argv)
 						cfg.hist_path, strerror(errno));
 			goto out;
 		}
+	}
+	if (cfg.cpu_dma_latency >= 0) {
+		ret = rxq_cpulat__hold(&cpulat, NULL, cfg.cpu_dma_latency,
+				       &cfg.cpu_dma_latency_held);
+		if (ret) {
+			status = rxq_cli__exit_status(ret); /* rxq_cpulat__hold said why */
+			goto out;
+		}
+		rxq_info("holding the CPU wake-up latency at %d us (effective: %d us) for the run",
+			 cfg.cpu_dma_latency, cfg.cpu_dma_latency_held);
 	}
 	status = setup_targets(targets, n, argv + first, &cfg);
 	if (status)
@@ -518,6 +538,7 @@ out:
 		status = 1;
 	}
 	rxq_ticker__close(ticker);
+	rxq_cpulat__release(cpulat);
 	if (targets)
 		free_targets(targets, n);
 	free(targets);

@@ -152,7 +152,7 @@ int xdp_path__open(struct xdp_path **out, const struct xdp_path_opts *opts, int 
 {
 	RXQ_OPTS(rxq_steer_opts, sopts, .xdp_mode = opts->mode, .force = opts->force);
 	/* a small ring: the closed loop has few probes in flight, and the open loop a batch */
-	struct rxq_xsk_opts xopts = { .rx = true, .tx = true, .ring_size = 512, .tx_reserve = 256 };
+	RXQ_OPTS(rxq_xsk_opts, xopts, .rx = true, .tx = true, .ring_size = 512, .tx_reserve = 256);
 	struct rxq_port_spec spec;
 	struct rxq_parse_error perr;
 	struct rxq_flowspec flow;

@@ -290,7 +290,7 @@ static int make_flows(const struct rxq_hostport *hp, struct rxq_flowspec *flows,
 static int open_sockets(const struct xdp_echo_config *cfg, struct rxq_steer *steer,
 			const struct rxq_netdev *dev, struct xdp_queue *queues, unsigned nq)
 {
-	struct rxq_xsk_opts xopts = { .rx = true, .tx = true };
+	RXQ_OPTS(rxq_xsk_opts, xopts, .rx = true, .tx = true);
 	unsigned i;
 	int ret;
 
