@@ -296,3 +296,35 @@ int rxq_port_spec__resolve(struct rxq_port_spec *spec, const struct rxq_netdev *
 	}
 	return 0;
 }
+
+int rxq_port_spec__from_xdp_arg(struct rxq_port_spec *spec, struct rxq_netdev *dev, const char *opt,
+				const char *arg)
+{
+	struct rxq_parse_error perr;
+	char text[IF_NAMESIZE + 1024];
+	int ret;
+
+	if (strlen(arg) >= sizeof(text) - 4) {
+		rxq_err("%s=%.32s...: too long (expected IF, IF~Q or IF~Q1,Q2,...)", opt, arg);
+		return -EINVAL;
+	}
+	snprintf(text, sizeof(text), "xdp:%s", arg);
+	if (rxq_port_spec__parse(spec, text, RXQ_PORT_XDP, &perr)) {
+		rxq_err("%s=%s: %s", opt, arg, perr.msg);
+		return -EINVAL;
+	}
+	ret = rxq_netdev__get(spec->ifname, dev);
+	if (ret == -ENODEV || ret == -EINVAL) {
+		rxq_err("%s=%s: there is no interface %s", opt, arg, spec->ifname);
+		return -EINVAL;
+	}
+	if (ret) {
+		rxq_err("%s=%s: cannot read %s: %s", opt, arg, spec->ifname, strerror(-ret));
+		return ret;
+	}
+	if (rxq_port_spec__resolve(spec, dev, &perr)) {
+		rxq_err("%s=%s: %s", opt, arg, perr.msg);
+		return -EINVAL;
+	}
+	return 0;
+}

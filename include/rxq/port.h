@@ -66,4 +66,13 @@ int rxq_port_spec__format(const struct rxq_port_spec *spec, char *buf, size_t le
 int rxq_port_spec__resolve(struct rxq_port_spec *spec, const struct rxq_netdev *dev,
 			   struct rxq_parse_error *err);
 
+/**
+ * @brief An option's AF_XDP port, given without the "xdp:" prefix (IF, IF~Q, IF~Q1,Q2, IF~0-3):
+ * parses it, reads IF into @p dev and checks that its queues exist. What is wrong is logged as
+ * "@p opt=@p arg: ..." ("there is no interface nosuch0", "dut0 has 1 queue; queue 5 does not exist
+ * (use 0)"). @return 0, -EINVAL for bad input, another -errno when IF cannot be read.
+ */
+int rxq_port_spec__from_xdp_arg(struct rxq_port_spec *spec, struct rxq_netdev *dev, const char *opt,
+				const char *arg);
+
 #endif

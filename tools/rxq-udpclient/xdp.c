@@ -81,8 +81,6 @@ static int socket_ends(struct xdp_path *x)
 
 static int parse_spec(const char *arg, struct rxq_port_spec *spec, struct rxq_netdev *dev)
 {
-	struct rxq_parse_error perr;
-	char text[IF_NAMESIZE + 64];
 	int ret;
 
 	if (!strchr(arg, '~')) {
@@ -91,29 +89,12 @@ static int parse_spec(const char *arg, struct rxq_port_spec *spec, struct rxq_ne
 			arg);
 		return -EINVAL;
 	}
-	snprintf(text, sizeof(text), "xdp:%s", arg);
-	if (rxq_port_spec__parse(spec, text, RXQ_PORT_XDP, &perr)) {
-		rxq_err("--xdp=%s: %s", arg, perr.msg);
-		return -EINVAL;
-	}
-	if (spec->nqueues != 1) {
+	ret = rxq_port_spec__from_xdp_arg(spec, dev, "--xdp", arg);
+	if (!ret && spec->nqueues != 1) {
 		rxq_err("--xdp=%s: one queue only (the echoes must come back on it)", arg);
 		return -EINVAL;
 	}
-	ret = rxq_netdev__get(spec->ifname, dev);
-	if (ret == -ENODEV) {
-		rxq_err("--xdp=%s: there is no interface %s", arg, spec->ifname);
-		return -EINVAL;
-	}
-	if (ret) {
-		rxq_err("--xdp=%s: cannot read %s: %s", arg, spec->ifname, strerror(-ret));
-		return ret;
-	}
-	if (rxq_port_spec__resolve(spec, dev, &perr)) {
-		rxq_err("--xdp=%s: %s", arg, perr.msg);
-		return -EINVAL;
-	}
-	return 0;
+	return ret;
 }
 
 static int build_template(struct xdp_path *x, const uint8_t dst_mac[6], unsigned payload)

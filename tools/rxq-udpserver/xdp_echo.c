@@ -198,41 +198,6 @@ static void summary(struct rxq_out *out, struct rxq_counters *ctrs, struct rxq_s
 	rxq_out__end(out);
 }
 
-/* IF~Q, IF~Q1,Q2, IF~0-3 or IF (every queue) through the shared port-spec parser; each must exist.
- */
-static int parse_spec(const char *arg, struct rxq_port_spec *spec, struct rxq_netdev *dev)
-{
-	struct rxq_parse_error perr;
-	char text[IF_NAMESIZE + 1024];
-	int ret;
-
-	if (strlen(arg) >= sizeof(text) - 4) {
-		rxq_err("--xdp=%.32s...: too long (expected IF, IF~Q or IF~Q1,Q2,...)", arg);
-		return -EINVAL;
-	}
-	snprintf(text, sizeof(text), "xdp:%s", arg);
-	ret = rxq_port_spec__parse(spec, text, RXQ_PORT_XDP, &perr);
-	if (ret) {
-		rxq_err("--xdp=%s: %s", arg, perr.msg);
-		return -EINVAL;
-	}
-	ret = rxq_netdev__get(spec->ifname, dev);
-	if (ret == -ENODEV) {
-		rxq_err("--xdp=%s: there is no interface %s", arg, spec->ifname);
-		return -EINVAL;
-	}
-	if (ret) {
-		rxq_err("--xdp=%s: cannot read %s: %s", arg, spec->ifname, strerror(-ret));
-		return ret;
-	}
-	ret = rxq_port_spec__resolve(spec, dev, &perr);
-	if (ret) {
-		rxq_err("--xdp=%s: %s", arg, perr.msg);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* "0", or "0,1,2" for the start-up line. */
 static void queue_list(const struct rxq_port_spec *spec, char *buf, size_t len)
 {
@@ -380,7 +345,7 @@ int xdp_echo__run(const struct xdp_echo_config *cfg, struct rxq_out *out)
 	unsigned i, nq, ncpus;
 	int ret, status = 1, nflows, ev;
 
-	if (parse_spec(cfg->spec, &spec, &dev))
+	if (rxq_port_spec__from_xdp_arg(&spec, &dev, "--xdp", cfg->spec))
 		return RXQ_EXIT_USAGE;
 	nq = spec.nqueues;
 	ncpus = cfg->cpus ? (unsigned)CPU_COUNT(cfg->cpus) : 0;
