@@ -159,7 +159,9 @@ void nic_plan_drop_last(struct rxq_nic_plan *plan);
 /* The indirection table the kernel's weighting would give. */
 int nic_indir_from_weights(uint32_t *indir, unsigned size, const uint32_t *weights, unsigned n);
 
-/* check.c: the preflight checks (top layer) */
+/* check.c: the preflight checks */
+
+/* config.c: the declarative settings (top layer) */
 
 /* util */
 static inline void nic_strlcpy(char *dst, const char *src, size_t len)
