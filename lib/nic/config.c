@@ -664,8 +664,8 @@ const char *rxq_nic_config__interface(const struct rxq_nic_config *cfg)
 static int failed_at(const struct rxq_nic_config *cfg, unsigned line, const char *what,
 		     struct rxq_nic *nic, int err)
 {
-	rxq_err("%s:%u: %s cannot be applied to %s (%s); nothing was changed", cfg->name, line,
-		what, nic->name, nic_errname(err));
+	rxq_err("%s:%u: %s cannot be applied to %s (%s)", cfg->name, line, what, nic->name,
+		nic_errname(err));
 	return err;
 }
 
@@ -778,10 +778,23 @@ static int plan_channels(struct rxq_nic *nic, struct rxq_nic_plan *plan,
 static int plan_xps(struct rxq_nic *nic, struct rxq_nic_plan *plan,
 		    const struct rxq_nic_config *cfg)
 {
+	unsigned i, c;
 	int err;
 
 	if (!cfg->xps_line)
 		return 0;
+	for (i = 0; !cfg->xps_local && i < cfg->xps_n; i++) {
+		cpu_set_t off;
+
+		CPU_XOR(&off, &cfg->xps_sets[i], &nic->online);
+		CPU_AND(&off, &off, &cfg->xps_sets[i]);
+		for (c = 0; CPU_COUNT(&off) && !CPU_ISSET(c, &off); c++)
+			;
+		if (CPU_COUNT(&off)) {
+			rxq_err("CPU %u (for TX queue %u) does not exist or is offline", c, i);
+			return failed_at(cfg, cfg->xps_line, "xps", nic, -ENODEV);
+		}
+	}
 	err = rxq_nic__plan_xps(nic, plan, cfg->xps_local ? NULL : cfg->xps_sets,
 				cfg->xps_local ? 0 : cfg->xps_n);
 	return err ? failed_at(cfg, cfg->xps_line, "xps", nic, err) : 0;

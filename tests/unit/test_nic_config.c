@@ -164,6 +164,22 @@ static void test_parse(void **state)
 	rxq_nic_config__free(cfg);
 }
 
+/* The example the packages install (dist/nic/example.conf) parses. */
+static void test_parse_example(void **state)
+{
+	struct rxq_nic_config *cfg;
+	char path[4096];
+	char *text;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/../../../dist/nic/example.conf", getenv("RXQ_FIXTURES"));
+	text = read_text(path);
+	assert_non_null(text);
+	cfg = parse_ok(text);
+	assert_string_equal(rxq_nic_config__interface(cfg), "eth3");
+	rxq_nic_config__free(cfg);
+}
+
 static void test_parse_errors(void **state)
 {
 	static const struct {
@@ -515,6 +531,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_example),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_apply_twice_and_undo),
 		cmocka_unit_test(test_apply_dry_run),

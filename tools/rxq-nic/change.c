@@ -763,8 +763,10 @@ int cmd_apply(struct tool *t)
 	struct rxq_nic_plan *plan;
 	int err;
 
-	if ((err = no_args(t)))
-		return err;
+	if (t->nargs) {
+		rxq_err("apply: unexpected '%s' after the file (rxq-nic apply FILE)", t->args[0]);
+		return -EINVAL;
+	}
 	if ((err = new_plan(&plan)))
 		return err;
 	err = rxq_nic__apply_config(t->nic, t->config, plan, RXQ_NIC_APPLY_JOURNAL, t->dry_run);
