@@ -914,7 +914,8 @@ int rxq_nic__apply_config(struct rxq_nic *nic, const struct rxq_nic_config *cfg,
 		err = rxq_nic__apply(nic, part[i], flags);
 		if (err)
 			break;
-		done = i + 1;
+		if (part[i]->n)
+			done = i + 1;
 		if (i == 0 && part[0]->n)
 			rxq_nic__refresh(nic);
 	}
