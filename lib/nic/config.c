@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nic_internal.h"
 #include "rxq/flowspec.h"
@@ -880,6 +881,34 @@ static int move_steps(struct rxq_nic_plan *to, struct rxq_nic_plan *from)
 	return 0;
 }
 
+static bool carrier_up(struct rxq_nic *nic)
+{
+	char path[PATH_MAX], buf[8];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", nic->name);
+	return nic_read(nic, path, buf, sizeof(buf)) > 0 && buf[0] == '1';
+}
+
+/*
+ * A driver may reset the device for a channels change (igb does), and the link then comes up
+ * again a while later. Settings made meanwhile can be lost: igb resolves flow control anew when
+ * the link comes up, and 'pause off' set before that reads back as rx on. So the settings after
+ * the channels wait for the carrier the interface had (at most 10 s; then they go ahead, with a
+ * warning).
+ */
+static void wait_carrier(struct rxq_nic *nic)
+{
+	struct timespec tick = { 0, 100 * 1000 * 1000 };
+	unsigned i;
+
+	for (i = 0; i < 100; i++) {
+		if (carrier_up(nic))
+			return;
+		nanosleep(&tick, NULL);
+	}
+	rxq_warn("%s has had no carrier for 10 s since the channels change; going on", nic->name);
+}
+
 /*
  * Three parts, each planned against the device as the part before it left it: the channels
  * (the queues everything else is for), then most settings, then XPS. A failure reverts the
@@ -892,6 +921,7 @@ int rxq_nic__apply_config(struct rxq_nic *nic, const struct rxq_nic_config *cfg,
 				    const struct rxq_nic_config *) = { plan_channels, plan_rest,
 								       plan_xps };
 	struct rxq_nic_plan *part[RXQ_ARRAY_SIZE(parts)] = { NULL };
+	bool carrier = carrier_up(nic);
 	unsigned i, done = 0;
 	int err = 0, merr = 0;
 
@@ -916,8 +946,11 @@ int rxq_nic__apply_config(struct rxq_nic *nic, const struct rxq_nic_config *cfg,
 			break;
 		if (part[i]->n)
 			done = i + 1;
-		if (i == 0 && part[0]->n)
+		if (i == 0 && part[0]->n) {
 			rxq_nic__refresh(nic);
+			if (carrier)
+				wait_carrier(nic);
+		}
 	}
 	if (err && done) {
 		unsigned d = done;
