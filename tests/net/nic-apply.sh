@@ -9,7 +9,7 @@
 # and line named, and the channels change before it rolled back; so does a malformed file.
 
 source "$(dirname "$0")/lib.sh"
-tb_require jq ethtool cmp
+tb_require jq ethtool cmp setpriv
 tb_up 4
 
 NIC=$(tb_bin rxq-nic)
@@ -109,6 +109,17 @@ out=$(nic --json apply "$TB_TMP/pristine.conf") || tb_fail "applying the pristin
 tb_assert_eq "$(jq -r 'select(.type=="result") | .changed' <<<"$out")" 0 "pristine round trip: no change"
 [ -e "$journal" ] && tb_fail "an apply that changed nothing saved a journal"
 tb_pass "an apply that changes nothing saves nothing"
+
+# ---- with only the capability rxq-nic@.service keeps (CAP_NET_ADMIN), as root ----
+capsonly() { tb_dut setpriv --bounding-set=-all,+net_admin --inh-caps=-all -- "$NIC" --state-dir "$STATE" "$@"; }
+capsonly apply "$conf" >/dev/null 2>"$TB_TMP/caps.err" ||
+	tb_fail "apply with CAP_NET_ADMIN only failed: $(cat "$TB_TMP/caps.err")"
+tb_assert_eq "$(rx_queues)/$(gro)/$(qfile rx-0/rps_flow_cnt)" "2/$GRO_NEW/2048" \
+	"apply with CAP_NET_ADMIN only: channels, gro and RFS set"
+capsonly undo dut0 >/dev/null 2>"$TB_TMP/caps.err" ||
+	tb_fail "undo with CAP_NET_ADMIN only failed: $(cat "$TB_TMP/caps.err")"
+tb_assert_eq "$(rx_queues)/$(gro)/$(qfile rx-0/rps_flow_cnt)" "4/$GRO0/$FLOW0" \
+	"undo with CAP_NET_ADMIN only: all back"
 
 # ---- what veth lacks: exit 2, file and line named, the channels change rolled back ----
 unsupported() {

@@ -758,6 +758,16 @@ int apply_load(struct tool *t, const char *path)
 	return err;
 }
 
+static bool moves_irqs(const struct rxq_nic_plan *plan)
+{
+	unsigned i;
+
+	for (i = 0; i < rxq_nic_plan__len(plan); i++)
+		if (!strncmp(rxq_nic_plan__step(plan, i)->path, "/proc/irq/", 10))
+			return true;
+	return false;
+}
+
 int cmd_apply(struct tool *t)
 {
 	struct rxq_nic_plan *plan;
@@ -770,6 +780,8 @@ int cmd_apply(struct tool *t)
 	if ((err = new_plan(&plan)))
 		return err;
 	err = rxq_nic__apply_config(t->nic, t->config, plan, RXQ_NIC_APPLY_JOURNAL, t->dry_run);
+	if (moves_irqs(plan))
+		warn_irqbalance(t);
 	if (!err && !rxq_nic_plan__len(plan))
 		nothing_to_change(t);
 	else if (!err && t->dry_run)
