@@ -405,6 +405,33 @@ static void test_apply_rollback(void **state)
 	env_close(e);
 }
 
+/* A failed apply leaves the journal of earlier changes exactly as it was. */
+static void test_apply_rollback_keeps_journal(void **state)
+{
+	struct env *e = env_open("nic-ixgbe", "eth3", false);
+	char before[65536];
+
+	(void)state;
+	assert_int_equal(rxq_nic__plan_irq_spread(e->nic, e->plan, NULL), 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
+	snprintf(before, sizeof(before), "%s", read_text(rxq_nic__journal_path(e->nic)));
+	assert_non_null(strstr(before, "file /proc/irq/45/smp_affinity_list "));
+
+	fake_expect(&e->fake, "ETHTOOL_MSG_CHANNELS_SET dev=eth3 combined=4", 0);
+	fake_expect(&e->fake, expect_indir(4), 0);
+	fake_expect(&e->fake, "ETHTOOL_MSG_COALESCE_SET dev=eth3 rx-usecs=0", -EBUSY);
+	fake_expect(&e->fake, expect_indir(8), 0);
+	fake_expect(&e->fake, "ETHTOOL_MSG_CHANNELS_SET dev=eth3 combined=8", 0);
+	assert_int_equal(apply_text(e,
+				    "interface eth3\nchannels 4\nrss equal 4\n"
+				    "coalesce rx-usecs 0\n",
+				    false),
+			 -EBUSY);
+	assert_string_equal(read_text(rxq_nic__journal_path(e->nic)), before);
+	assert_int_equal(e->fake.ch[7], 8);
+	env_close(e);
+}
+
 /* A setting the device cannot take: nothing changes, the message names file and line. */
 static void test_apply_unsupported(void **state)
 {
@@ -536,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_apply_twice_and_undo),
 		cmocka_unit_test(test_apply_dry_run),
 		cmocka_unit_test(test_apply_rollback),
+		cmocka_unit_test(test_apply_rollback_keeps_journal),
 		cmocka_unit_test(test_apply_unsupported),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_round_trip_veth),
