@@ -318,6 +318,14 @@ void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
 /** @brief One queue IRQ per CPU of @p cpus (NULL: every online CPU), in queue order. */
 int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, const cpu_set_t *cpus);
 
+/**
+ * @brief Queue i's IRQ (and its transmit vector, where it has one of its own) on the CPUs of
+ * @p per_queue[i], for @p n queues (n <= RX queues); an empty set leaves queue i as it is.
+ * CPUs must be online. A queue without an IRQ given a set is an error (-EOPNOTSUPP, logged).
+ */
+int rxq_nic__plan_irq_affinity(struct rxq_nic *nic, struct rxq_nic_plan *plan,
+			       const cpu_set_t *per_queue, unsigned n);
+
 enum rxq_nic_rss_mode {
 	RXQ_NIC_RSS_WEIGHTS, /* arg: weights[n] per queue */
 	RXQ_NIC_RSS_EQUAL, /* arg: n, spread over queues 0..n-1 */
@@ -385,6 +393,20 @@ enum rxq_nic_apply_flags {
  */
 int rxq_nic__apply(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned flags);
 
+/**
+ * @brief Reverts a plan that rxq_nic__apply() carried out: its done steps, newest first. With
+ * RXQ_NIC_APPLY_JOURNAL their records, the last ones of the journal, are dropped again (and the
+ * journal removed when nothing else is left in it). For changes applied in several plans.
+ * @return 0, or the first failure's -errno (logged).
+ */
+int rxq_nic__revert(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned flags);
+
+/**
+ * @brief Reads the queue counts and CPUs again (after a channels change: later plans see the
+ * queues as they are now).
+ */
+void rxq_nic__refresh(struct rxq_nic *nic);
+
 /** @brief Path of the journal of this interface (under the state directory). */
 const char *rxq_nic__journal_path(struct rxq_nic *nic);
 
@@ -396,6 +418,53 @@ const char *rxq_nic__journal_path(struct rxq_nic *nic);
  */
 int rxq_nic_journal__parse(struct rxq_nic_plan *plan, const char *text, size_t len, char *ifname,
 			   size_t ifname_len, int *ifindex, struct rxq_parse_error *err);
+
+/* ---- declarative configuration (rxq-nic apply, show --as-config) ---- */
+
+/*
+ * A file of the settings an interface should have, one per line, each line an rxq-nic command
+ * without the interface and with its options' dashes dropped:
+ *
+ *   interface eth3                    (first; the interface the file is for)
+ *   channels N | channels combined N | channels rx N tx N
+ *   irq spread [cpus LIST] | irq cpus-per-queue LIST|- ...
+ *   rss equal N | rss weights W0 W1 ...
+ *   features NAME on|off ...          coalesce NAME VALUE ...
+ *   pause on|off | pause [autoneg on|off] [rx on|off] [tx on|off]
+ *   xps local | xps cpus-per-queue LIST|none ...
+ *   rfs entries N
+ *   flow SPEC action Q|drop [loc N]   (repeatable; the rule must exist, others stay)
+ *
+ * '#' starts a comment; blank lines are ignored. features and coalesce may take several lines.
+ */
+struct rxq_nic_config;
+
+/**
+ * @brief Parses a configuration. @p name (the file's name) goes into later messages.
+ * @return 0, -EINVAL with @p err (line, col, msg) filled, -ENOMEM.
+ */
+int rxq_nic_config__parse(struct rxq_nic_config **out, const char *name, const char *text,
+			  size_t len, struct rxq_parse_error *err);
+void rxq_nic_config__free(struct rxq_nic_config *cfg);
+/** @brief The interface the configuration is for. */
+const char *rxq_nic_config__interface(const struct rxq_nic_config *cfg);
+
+/**
+ * @brief Applies @p cfg as one transaction: the channels first, then (planned against the
+ * queues as they are after it) everything else; a failure anywhere reverts everything done.
+ * The steps of both parts end up in @p plan, with their results, for the report. With
+ * @p dry_run nothing is changed (the second part is planned against the queues of now).
+ * @return 0, or -errno (logged, with the file and line of the setting that failed to plan).
+ */
+int rxq_nic__apply_config(struct rxq_nic *nic, const struct rxq_nic_config *cfg,
+			  struct rxq_nic_plan *plan, unsigned flags, bool dry_run);
+
+/**
+ * @brief The current settings of @p nic as a configuration (malloc'ed text, free() it) that
+ * rxq_nic__apply_config() takes back without a change. What cannot be said in the format
+ * (an RSS table that is neither equal nor weights, rules without a flow spec) is a comment.
+ */
+int rxq_nic__config_format(struct rxq_nic *nic, char **out);
 
 /* ---- preflight ---- */
 

@@ -123,6 +123,17 @@ int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic
 	return 0;
 }
 
+void rxq_nic__refresh(struct rxq_nic *nic)
+{
+	nic->nrx = count_queues(nic, true);
+	nic->ntx = count_queues(nic, false);
+	if (nic->nrx > RXQ_NIC_QUEUES_MAX)
+		nic->nrx = RXQ_NIC_QUEUES_MAX;
+	if (nic->ntx > RXQ_NIC_QUEUES_MAX)
+		nic->ntx = RXQ_NIC_QUEUES_MAX;
+	read_cpus(nic);
+}
+
 void rxq_nic__close(struct rxq_nic *nic)
 {
 	if (!nic)

@@ -159,13 +159,15 @@ void nic_plan_drop_last(struct rxq_nic_plan *plan);
 /* The indirection table the kernel's weighting would give. */
 int nic_indir_from_weights(uint32_t *indir, unsigned size, const uint32_t *weights, unsigned n);
 
-/* check.c: the preflight checks (top layer) */
+/* check.c: the preflight checks */
 #ifdef RXQ_TESTING
 /* The value of the last "param=" of a kernel command line (fuzzed). */
 bool nic_cmdline_param(const char *line, const char *param, char *val, size_t len);
 /* Lines of /proc/net/nf_conntrack text that are UDP with @port on either side (fuzzed). */
 unsigned nic_conntrack_entries(const char *text, int port);
 #endif
+
+/* config.c: the declarative settings (top layer) */
 
 /* util */
 static inline void nic_strlcpy(char *dst, const char *src, size_t len)

@@ -598,6 +598,67 @@ unlock:
 	return err;
 }
 
+/* The text of @p text without its last @p k lines. */
+static void drop_last_lines(char *text, unsigned k)
+{
+	size_t n = strlen(text);
+
+	while (k-- > 0 && n > 0) {
+		n--; /* the newline that ends the last line */
+		while (n > 0 && text[n - 1] != '\n')
+			n--;
+	}
+	text[n] = '\0';
+}
+
+int rxq_nic__revert(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned flags)
+{
+	unsigned i, done = 0, kept = 0, lines = 0;
+	char *prev = NULL;
+	int err = 0, lock = -1;
+	const char *p;
+
+	for (i = 0; i < plan->n; i++)
+		done += plan->steps[i].result == 0;
+	if (!done)
+		return 0;
+	if (flags & RXQ_NIC_APPLY_JOURNAL) {
+		err = lock_interface(nic, &lock);
+		if (!err)
+			err = journal_probe(nic, &prev);
+		if (err)
+			goto out;
+	}
+	rollback(nic, plan, plan->n);
+	for (i = 0; i < plan->n; i++)
+		kept += plan->steps[i].result == 0;
+	if (kept) {
+		rxq_err("%s: %u step%s could not be reverted", nic->name, kept,
+			kept == 1 ? "" : "s");
+		err = -EIO;
+	}
+	if (!(flags & RXQ_NIC_APPLY_JOURNAL) || !prev)
+		goto out;
+	/* The plan's records are the journal's last lines: the rest is what was there before. */
+	drop_last_lines(prev, done);
+	for (p = prev; *p; p++)
+		lines += *p == '\n';
+	if (lines <= 2 && !kept) {
+		if (unlink(nic->journal) < 0 && errno != ENOENT)
+			rxq_err("cannot remove %s: %s", nic->journal, strerror(errno));
+	} else {
+		int werr = journal_write(nic, prev, plan);
+
+		if (!err)
+			err = werr;
+	}
+out:
+	if (lock >= 0)
+		close(lock);
+	free(prev);
+	return err;
+}
+
 /* ---- reading the journal back ---- */
 
 static int hex_get(const char *s, void *out, size_t max, size_t *len)

@@ -103,6 +103,49 @@ int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, con
 	return 0;
 }
 
+int rxq_nic__plan_irq_affinity(struct rxq_nic *nic, struct rxq_nic_plan *plan,
+			       const cpu_set_t *per_queue, unsigned n)
+{
+	struct rxq_nic_queue_irq irqs[RXQ_NIC_QUEUES_MAX];
+	unsigned found, i;
+	cpu_set_t off;
+	int err;
+
+	if (n > nic->nrx) {
+		rxq_err("%s has %u RX queues; %u CPU lists given", nic->name, nic->nrx, n);
+		return -ERANGE;
+	}
+	for (i = 0; i < n; i++) {
+		CPU_XOR(&off, &per_queue[i], &nic->online);
+		CPU_AND(&off, &off, &per_queue[i]);
+		if (CPU_COUNT(&off)) {
+			rxq_err("CPU %d (for queue %u) does not exist or is offline",
+				cpu_nth(&off, 0), i);
+			return -ENODEV;
+		}
+	}
+	err = nic_read_irqs(nic, irqs, &found);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (!CPU_COUNT(&per_queue[i]))
+			continue;
+		if (irqs[i].irq < 0) {
+			rxq_err("%s queue %u has no IRQ of its own (driver %s): its CPU list must be "
+				"'-'",
+				nic->name, i, nic->driver);
+			return -EOPNOTSUPP;
+		}
+		/* As with spread: a managed IRQ refuses (EIO), reported, the rest still move. */
+		err = add_irq_step(nic, plan, irqs[i].irq, &per_queue[i], true);
+		if (!err && irqs[i].tx_irq >= 0)
+			err = add_irq_step(nic, plan, irqs[i].tx_irq, &per_queue[i], true);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* ---- RSS ---- */
 
 int nic_indir_from_weights(uint32_t *indir, unsigned size, const uint32_t *weights, unsigned n)
@@ -599,6 +642,21 @@ int rxq_nic__plan_xps(struct rxq_nic *nic, struct rxq_nic_plan *plan, const cpu_
 	return 0;
 }
 
+/*
+ * The kernel rounds rps_flow_cnt up to a power of two and shows the rounded count: asking for
+ * 3000 again when it shows 4096 changes nothing, so it is no change to plan.
+ */
+static bool flow_cnt_is(unsigned long shown, uint32_t want)
+{
+	unsigned long pow = 1;
+
+	if (shown == want || !want)
+		return shown == want;
+	while (pow < want)
+		pow <<= 1;
+	return shown == pow;
+}
+
 int rxq_nic__plan_rfs(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t entries,
 		      bool *global_missing)
 {
@@ -635,7 +693,7 @@ int rxq_nic__plan_rfs(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t e
 		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_flow_cnt",
 			 nic->name, i);
 		if (nic_read(nic, path, cur, sizeof(cur)) >= 0 &&
-		    strtoul(cur, NULL, 10) == per_queue)
+		    flow_cnt_is(strtoul(cur, NULL, 10), per_queue))
 			continue;
 		err = add_file_step(nic, plan, path, value, false, " (RFS needs CONFIG_RPS)");
 		if (err)

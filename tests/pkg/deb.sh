@@ -62,6 +62,7 @@ dpkg-deb -c "$deb" | awk '{print $6}' | sed 's/^\.//' | grep -v '/$' | sort >"$t
 for f in /usr/sbin/rxq-offload /usr/sbin/rxq-nic /usr/bin/rxq-gen /usr/bin/rxq-udpserver \
 	/usr/bin/rxq-udpclient /usr/libexec/rxq/rxq-offload-service \
 	/lib/systemd/system/rxq-offload@.service /usr/share/rxq/examples/offload.conf \
+	/lib/systemd/system/rxq-nic@.service /usr/share/rxq/examples/nic.conf \
 	/usr/share/rxq/examples/basic.rules /usr/share/doc/rxq/copyright; do
 	grep -qx "$f" "$tmp/files" || tb_fail "the package lacks $f"
 done
@@ -114,6 +115,10 @@ if command -v systemd-analyze >/dev/null; then
 		tb_fail "systemd-analyze verify rejects the installed unit: $(cat "$tmp/verify.log")"
 	[ ! -s "$tmp/verify.log" ] || tb_fail "systemd-analyze verify complains: $(cat "$tmp/verify.log")"
 	tb_pass "systemd-analyze verify accepts the installed rxq-offload@test.service"
+	systemd-analyze verify rxq-nic@test.service >"$tmp/verify.log" 2>&1 ||
+		tb_fail "systemd-analyze verify rejects the installed rxq-nic@.service: $(cat "$tmp/verify.log")"
+	[ ! -s "$tmp/verify.log" ] || tb_fail "systemd-analyze verify complains: $(cat "$tmp/verify.log")"
+	tb_pass "systemd-analyze verify accepts the installed rxq-nic@test.service"
 fi
 
 dpkg --purge rxq >"$tmp/purge.log" 2>&1 || tb_fail "dpkg --purge failed: $(cat "$tmp/purge.log")"

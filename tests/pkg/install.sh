@@ -43,6 +43,7 @@ else
 fi
 expect() {
 	cat <<-LIST
+	$unitdir/rxq-nic@.service
 	$unitdir/rxq-offload@.service
 	/usr/bin/rxq-gen
 	/usr/bin/rxq-udpclient
@@ -59,6 +60,7 @@ expect() {
 	/usr/share/rxq/examples/basic.rules
 	/usr/share/rxq/examples/blocklist.rules
 	/usr/share/rxq/examples/dns-server.rules
+	/usr/share/rxq/examples/nic.conf
 	/usr/share/rxq/examples/offload.conf
 	/usr/share/rxq/examples/reflection.rules
 	LIST
@@ -67,7 +69,8 @@ got=$(cd "$tmp/dest" && find . ! -type d | sed 's/^\.//' | sort)
 diff -u <(expect | sort) <(echo "$got") >&2 || tb_fail "the installed files differ from the list (- expected, + got)"
 tb_pass "the installed file list is exactly the expected one ($(echo "$got" | wc -l) files)"
 [ -d "$tmp/dest/etc/rxq/offload" ] || tb_fail "/etc/rxq/offload was not created"
-tb_pass "/etc/rxq/offload is created for the settings files"
+[ -d "$tmp/dest/etc/rxq/nic" ] || tb_fail "/etc/rxq/nic was not created"
+tb_pass "/etc/rxq/offload and /etc/rxq/nic are created for the settings files"
 
 for f in /usr/bin/rxq-gen /usr/bin/rxq-udpclient /usr/bin/rxq-udpserver /usr/sbin/rxq-nic \
 	/usr/sbin/rxq-offload /usr/libexec/rxq/rxq-offload-service; do
@@ -88,6 +91,27 @@ grep -q '^exec "/usr/sbin/rxq-offload"' "$tmp/dest/usr/libexec/rxq/rxq-offload-s
 	tb_fail "the wrapper does not exec the installed /usr/sbin/rxq-offload"
 tb_pass "unit and wrapper point at the installed paths (prefix /usr, sysconfdir /etc)"
 
+nicunit=$tmp/dest$unitdir/rxq-nic@.service
+grep -qx 'ExecStart=/usr/sbin/rxq-nic apply /etc/rxq/nic/%i.conf' "$nicunit" ||
+	tb_fail "rxq-nic@.service does not apply /etc/rxq/nic/NAME.conf: $(grep ExecStart= "$nicunit")"
+grep -qx 'BindsTo=sys-subsystem-net-devices-%i.device' "$nicunit" &&
+	grep -qx 'After=sys-subsystem-net-devices-%i.device' "$nicunit" ||
+	tb_fail "rxq-nic@.service does not wait for its interface"
+grep -q '@[a-z]*@' "$nicunit" && tb_fail "a @placeholder@ was left in rxq-nic@.service"
+tb_pass "rxq-nic@.service applies /etc/rxq/nic/NAME.conf once the interface is there"
+# systemd-analyze checks the unit as systemd would load it; the command must exist, so the copy
+# runs the rxq-nic of the destination directory (the man page is not installed: not checked).
+if command -v systemd-analyze >/dev/null; then
+	mkdir "$tmp/units"
+	sed "s|/usr/sbin/rxq-nic|$tmp/dest/usr/sbin/rxq-nic|" "$nicunit" >"$tmp/units/rxq-nic@test0.service"
+	systemd-analyze verify --man=no "$tmp/units/rxq-nic@test0.service" >"$tmp/verify.log" 2>&1 ||
+		tb_fail "systemd-analyze verify rejects rxq-nic@.service: $(cat "$tmp/verify.log")"
+	[ ! -s "$tmp/verify.log" ] || tb_fail "systemd-analyze verify complains: $(cat "$tmp/verify.log")"
+	tb_pass "systemd-analyze verify accepts rxq-nic@test0.service"
+else
+	printf '# systemd-analyze is not installed: the unit is not verified\n' >&2
+fi
+
 # -Dsystemd=false: no unit; a custom unit directory is honoured.
 as_nobody meson configure "$tmp/b" -Dsystemd=false >/dev/null 2>&1 || tb_fail "meson configure failed"
 as_nobody meson install -C "$tmp/b" --destdir "$tmp/dest2" >"$tmp/inst2.log" 2>&1 ||
@@ -99,5 +123,6 @@ as_nobody meson configure "$tmp/b" -Dsystemd=true -Dsystemdsystemunitdir=/srv/un
 	tb_fail "meson configure failed"
 as_nobody meson install -C "$tmp/b" --destdir "$tmp/dest3" >"$tmp/inst3.log" 2>&1 ||
 	tb_fail "meson install with a unit directory failed: $(tail -5 "$tmp/inst3.log")"
-[ -f "$tmp/dest3/srv/units/rxq-offload@.service" ] || tb_fail "-Dsystemdsystemunitdir=/srv/units was ignored"
+[ -f "$tmp/dest3/srv/units/rxq-offload@.service" ] && [ -f "$tmp/dest3/srv/units/rxq-nic@.service" ] ||
+	tb_fail "-Dsystemdsystemunitdir=/srv/units was ignored"
 tb_pass "-Dsystemdsystemunitdir is honoured"

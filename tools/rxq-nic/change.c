@@ -61,27 +61,11 @@ static void print_plan(struct tool *t, struct rxq_nic_plan *plan)
 	free(txt);
 }
 
-/* Prints and applies (or only prints, with --dry-run) a plan built by a command. */
-static int run_plan(struct tool *t, struct rxq_nic_plan *plan, int build_err, unsigned flags)
+/* Prints the steps of an applied plan with their results, and the outcome. */
+static void report(struct tool *t, struct rxq_nic_plan *plan, int err, unsigned flags)
 {
 	unsigned n = rxq_nic_plan__len(plan), i, refused = 0, done = 0;
-	int err = build_err;
 
-	if (err)
-		goto out;
-	if (!n && !(flags & RXQ_NIC_APPLY_UNDO)) {
-		rxq_out__begin(t->out, "result");
-		rxq_out__text(t->out, "%s: nothing to change ", rxq_nic__name(t->nic));
-		rxq_out__u64(t->out, "changed", 0);
-		rxq_out__end(t->out);
-		goto out;
-	}
-	if (t->dry_run) {
-		print_plan(t, plan);
-		goto out;
-	}
-	err = rxq_nic__apply(t->nic, plan,
-			     flags | RXQ_NIC_APPLY_JOURNAL * !(flags & RXQ_NIC_APPLY_UNDO));
 	print_plan(t, plan);
 	for (i = 0; i < n; i++) {
 		const struct rxq_nic_step *s = rxq_nic_plan__step(plan, i);
@@ -103,6 +87,35 @@ static int run_plan(struct tool *t, struct rxq_nic_plan *plan, int build_err, un
 	else
 		rxq_out__str(t->out, "saved", rxq_nic__journal_path(t->nic));
 	rxq_out__end(t->out);
+}
+
+static void nothing_to_change(struct tool *t)
+{
+	rxq_out__begin(t->out, "result");
+	rxq_out__text(t->out, "%s: nothing to change ", rxq_nic__name(t->nic));
+	rxq_out__u64(t->out, "changed", 0);
+	rxq_out__end(t->out);
+}
+
+/* Prints and applies (or only prints, with --dry-run) a plan built by a command. */
+static int run_plan(struct tool *t, struct rxq_nic_plan *plan, int build_err, unsigned flags)
+{
+	unsigned n = rxq_nic_plan__len(plan);
+	int err = build_err;
+
+	if (err)
+		goto out;
+	if (!n && !(flags & RXQ_NIC_APPLY_UNDO)) {
+		nothing_to_change(t);
+		goto out;
+	}
+	if (t->dry_run) {
+		print_plan(t, plan);
+		goto out;
+	}
+	err = rxq_nic__apply(t->nic, plan,
+			     flags | RXQ_NIC_APPLY_JOURNAL * !(flags & RXQ_NIC_APPLY_UNDO));
+	report(t, plan, err, flags);
 out:
 	rxq_nic_plan__free(plan);
 	return err;
@@ -701,4 +714,80 @@ int cmd_undo(struct tool *t)
 		return err;
 	err = rxq_nic__plan_undo(t->nic, plan);
 	return run_plan(t, plan, err, RXQ_NIC_APPLY_UNDO);
+}
+
+/* A settings file larger than this is not one: every setting of a NIC is a few KiB. */
+#define CONFIG_MAX (1u << 20)
+
+int apply_load(struct tool *t, const char *path)
+{
+	struct rxq_parse_error perr;
+	char *text;
+	size_t len;
+	FILE *f;
+	int err;
+
+	f = fopen(path, "re");
+	if (!f) {
+		err = -errno;
+		rxq_err("cannot read %s: %s", path, strerror(-err));
+		return err;
+	}
+	text = malloc(CONFIG_MAX + 1);
+	if (!text) {
+		fclose(f);
+		rxq_err("out of memory");
+		return -ENOMEM;
+	}
+	len = fread(text, 1, CONFIG_MAX + 1, f);
+	err = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (err) {
+		rxq_err("cannot read %s: %s", path, strerror(-err));
+	} else if (len > CONFIG_MAX) {
+		rxq_err("%s is larger than %u KiB: not a settings file", path, CONFIG_MAX >> 10);
+		err = -E2BIG;
+	} else {
+		err = rxq_nic_config__parse(&t->config, path, text, len, &perr);
+		if (err == -EINVAL)
+			rxq_err("%s:%u:%u: %s", path, perr.line, perr.col, perr.msg);
+		else if (err)
+			rxq_err("%s: %s", path, strerror(-err));
+	}
+	free(text);
+	return err;
+}
+
+static bool moves_irqs(const struct rxq_nic_plan *plan)
+{
+	unsigned i;
+
+	for (i = 0; i < rxq_nic_plan__len(plan); i++)
+		if (!strncmp(rxq_nic_plan__step(plan, i)->path, "/proc/irq/", 10))
+			return true;
+	return false;
+}
+
+int cmd_apply(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	int err;
+
+	if (t->nargs) {
+		rxq_err("apply: unexpected '%s' after the file (rxq-nic apply FILE)", t->args[0]);
+		return -EINVAL;
+	}
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__apply_config(t->nic, t->config, plan, RXQ_NIC_APPLY_JOURNAL, t->dry_run);
+	if (moves_irqs(plan))
+		warn_irqbalance(t);
+	if (!err && !rxq_nic_plan__len(plan))
+		nothing_to_change(t);
+	else if (!err && t->dry_run)
+		print_plan(t, plan);
+	else if (rxq_nic_plan__len(plan) && !t->dry_run)
+		report(t, plan, err, 0);
+	rxq_nic_plan__free(plan);
+	return err;
 }

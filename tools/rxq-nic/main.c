@@ -117,23 +117,30 @@ static const struct rxq_cli_opt check_opts[] = {
 	{ NULL },
 };
 
+static const struct rxq_cli_opt show_opts[] = {
+	{ "as-config", 0, NULL, "show: the settings as a file for 'rxq-nic apply'",
+	  RXQ_OPT_FLAG_AT(struct tool, as_config) },
+	{ NULL },
+};
+
 static const struct rxq_cli_opt no_opts[] = { { NULL } };
 
 /* Every command's table, for refusing and for --help (in the order --help lists them). */
 static const struct rxq_cli_opt *const command_tables[] = {
-	irq_opts, rss_opts, xps_opts, rfs_opts, watch_opts, isolate_opts, check_opts, NULL,
+	irq_opts,     rss_opts,	  xps_opts,  rfs_opts, watch_opts,
+	isolate_opts, check_opts, show_opts, NULL,
 };
 
 static const struct rxq_cli_opt *const all_tables[] = {
-	out_opts,   irq_opts,	  rss_opts,   xps_opts, rfs_opts,
-	watch_opts, isolate_opts, check_opts, env_opts, NULL,
+	out_opts,     irq_opts,	  rss_opts,  xps_opts, rfs_opts, watch_opts,
+	isolate_opts, check_opts, show_opts, env_opts, NULL,
 };
 
 static const char summary[] =
 	"Set up a multiqueue NIC for kernel bypass and low latency, watch it, undo it.\n"
 	"\n"
 	"Commands (IF is the interface):\n"
-	"  show IF                                    driver, queues, IRQs, RSS, rules, settings\n"
+	"  show IF [--as-config]                      driver, queues, IRQs, RSS, rules, settings\n"
 	"  irq IF [--spread [--cpus LIST]]            queue IRQs; --spread: one per CPU\n"
 	"  rss IF [--weights W0 W1 ...|--equal N|--isolate Q]   RSS indirection\n"
 	"  flow IF add SPEC action Q|drop [loc N]     ntuple rule (SPEC: udp4 dst-port 53 ...)\n"
@@ -146,6 +153,7 @@ static const char summary[] =
 	"  channels IF [N]\n"
 	"  watch IF [--interval S] [--count N]        softnet, queue IRQ and NIC counter deltas\n"
 	"  isolate IF --queue Q --flow SPEC [--flow SPEC ...] [--cpu C]\n"
+	"  apply FILE                                 the settings of a file (see --as-config)\n"
 	"  undo IF                                    restore what changes saved, drop the save\n"
 	"  check IF [--for latency|bypass] [--cpu C] [--port P]  read-only preflight with fixes\n"
 	"\n"
@@ -188,13 +196,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "show", cmd_show, no_opts },	       { "irq", cmd_irq, irq_opts },
+	{ "show", cmd_show, show_opts },       { "irq", cmd_irq, irq_opts },
 	{ "rss", cmd_rss, rss_opts },	       { "flow", cmd_flow, no_opts },
 	{ "xps", cmd_xps, xps_opts },	       { "rfs", cmd_rfs, rfs_opts },
 	{ "coalesce", cmd_coalesce, no_opts }, { "pause", cmd_pause, no_opts },
 	{ "features", cmd_features, no_opts }, { "channels", cmd_channels, no_opts },
 	{ "watch", cmd_watch, watch_opts },    { "isolate", cmd_isolate, isolate_opts },
 	{ "undo", cmd_undo, no_opts },	       { "check", cmd_check, check_opts },
+	{ "apply", cmd_apply, no_opts },
 };
 
 int main(int argc, char **argv)
@@ -217,6 +226,7 @@ int main(int argc, char **argv)
 			  .goal = RXQ_NIC_GOAL_LATENCY };
 	RXQ_OPTS(rxq_nic_opts, nopts);
 	const struct command *cmd = NULL;
+	const char *ifname;
 	unsigned i;
 	int err, rc, first;
 
@@ -243,8 +253,10 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return rxq_cli__error(
 			"unknown command '%s' (expected show, irq, rss, flow, xps, rfs, coalesce, "
-			"pause, features, channels, watch, isolate, undo or check)",
+			"pause, features, channels, watch, isolate, undo, check or apply)",
 			t.command);
+	if (cli.optind + 1 >= argc && cmd->fn == cmd_apply)
+		return rxq_cli__error("apply: missing the settings file (rxq-nic apply FILE)");
 	if (cli.optind + 1 >= argc)
 		return rxq_cli__error("%s: missing the interface (rxq-nic %s IF ...)", t.command,
 				      t.command);
@@ -257,14 +269,24 @@ int main(int argc, char **argv)
 	}
 	nopts.root = t.root;
 	nopts.state_dir = t.state_dir;
-	err = rxq_nic__open(&t.nic, argv[cli.optind + 1], &nopts);
+	/* apply FILE: the interface is the one the file names. */
+	ifname = argv[cli.optind + 1];
+	if (cmd->fn == cmd_apply) {
+		err = apply_load(&t, argv[cli.optind + 1]);
+		if (!err)
+			ifname = rxq_nic_config__interface(t.config);
+	}
+	if (!err)
+		err = rxq_nic__open(&t.nic, ifname, &nopts);
 	if (err) {
+		rxq_nic_config__free(t.config);
 		rxq_out__free(t.out);
 		return rxq_cli__exit_status(err);
 	}
 	err = cmd->fn(&t);
 	rc = err > 0 ? err : rxq_cli__exit_status(err);
 	rxq_nic__close(t.nic);
+	rxq_nic_config__free(t.config);
 	rxq_out__free(t.out);
 	return rc;
 }

@@ -17,7 +17,7 @@ struct tool {
 	int verbose;
 	const char *root, *state_dir;
 	/* command options (each command's table in main.c says which apply) */
-	bool spread, weights, cpus_per_queue, local;
+	bool spread, weights, cpus_per_queue, local, as_config;
 	const char *cpus;
 	long equal, isolate_q, entries, queue, cpu, count;
 	uint64_t interval_ns;
@@ -31,6 +31,7 @@ struct tool {
 	const char *command;
 	struct rxq_out *out;
 	struct rxq_nic *nic;
+	struct rxq_nic_config *config; /* apply: the parsed file */
 };
 
 /* main.c */
@@ -58,6 +59,9 @@ int cmd_features(struct tool *t);
 int cmd_channels(struct tool *t);
 int cmd_isolate(struct tool *t);
 int cmd_undo(struct tool *t);
+/* Reads and parses apply's FILE into t->config (errors as FILE:LINE:COL). */
+int apply_load(struct tool *t, const char *path);
+int cmd_apply(struct tool *t);
 
 /* watch.c */
 int cmd_watch(struct tool *t);

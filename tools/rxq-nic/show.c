@@ -226,6 +226,26 @@ int cmd_irq_show(struct tool *t)
 	return 0;
 }
 
+/* The settings in the format apply reads: applying them back changes nothing. */
+static int show_as_config(struct tool *t)
+{
+	char *text;
+	int err;
+
+	if (rxq_out__is_json(t->out)) {
+		rxq_err("show --as-config writes the settings file format, not JSON (drop --json)");
+		return -EINVAL;
+	}
+	err = rxq_nic__config_format(t->nic, &text);
+	if (err) {
+		rxq_err("%s: cannot write the settings: %s", rxq_nic__name(t->nic), strerror(-err));
+		return err;
+	}
+	fputs(text, stdout);
+	free(text);
+	return 0;
+}
+
 int cmd_show(struct tool *t)
 {
 	static const enum rxq_nic_group groups[] = { RXQ_NIC_CHANNELS, RXQ_NIC_RINGS,
@@ -236,6 +256,8 @@ int cmd_show(struct tool *t)
 	unsigned i;
 	int err;
 
+	if (t->as_config)
+		return show_as_config(t);
 	rxq_out__begin(t->out, "nic");
 	rxq_out__text(t->out, "nic: ");
 	rxq_out__str(t->out, "ifname", rxq_nic__name(t->nic));
