@@ -35,7 +35,7 @@ struct env {
 static struct env *env_open(const char *fixture, const char *ifname, bool veth)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct rxq_nic_opts opts = { .sz = sizeof(opts) };
+	RXQ_OPTS(rxq_nic_opts, opts);
 
 	assert_non_null(e);
 	e->fixture = fixture;
