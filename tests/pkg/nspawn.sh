@@ -7,7 +7,8 @@
 # settings file, and checks from inside: the service is active with exactly the unit's
 # capabilities, it drops the frames rxq-gen sends from the gen namespace, the .prom file in the
 # node exporter's directory counts them, 'systemctl reload' reloads the rules, and stopping it
-# detaches XDP. The container's root is an ephemeral copy: the kept tree is never changed.
+# detaches XDP; then rxq-nic@dut0 applies a settings file and undoes it when stopped. The
+# container's root is an ephemeral copy: the kept tree is never changed.
 
 source "$(dirname "$0")/../net/lib.sh"
 tb_require systemd-nspawn jq timeout
@@ -108,6 +109,23 @@ must_break() {
 must_break ProtectKernelTunables=yes
 # The seccomp filter is in force: without bpf(2) in it the program cannot load.
 must_break SystemCallFilter=~bpf
+# rxq-nic@dut0: the settings file applied by the unit, undone when it stops. A container has no
+# udev, so the device unit the instance is bound to never appears: a copy of the unit without
+# that binding (in /run, ahead of the installed one) runs everything else as installed.
+sed -e '/^BindsTo=/d' -e '/^After=sys-subsystem/d' /lib/systemd/system/rxq-nic@.service \
+	>/run/systemd/system/rxq-nic@.service
+systemctl daemon-reload
+gro_of() { rxq-nic show dut0 | sed -n 's/^features: .*rx-gro=\([a-z]*\).*/\1/p'; }
+gro0=$(gro_of)
+[ "$gro0" = off ] || fail "dut0 starts with rx-gro '$gro0', expected off"
+printf 'interface dut0\nfeatures rx-gro on\n' >/etc/rxq/nic/dut0.conf
+systemctl start rxq-nic@dut0 || { journalctl -u rxq-nic@dut0 --no-pager | tail -5; fail "systemctl start rxq-nic@dut0"; }
+[ "$(systemctl is-active rxq-nic@dut0)" = active ] || fail "rxq-nic@dut0 not active"
+[ "$(gro_of)" = on ] || fail "rxq-nic@dut0 did not apply the file: rx-gro $(gro_of)"
+echo "ok rxq-nic@dut0 applied the file: rx-gro $(gro_of)"
+systemctl stop rxq-nic@dut0 || fail "systemctl stop rxq-nic@dut0"
+[ "$(gro_of)" = off ] || fail "stopping rxq-nic@dut0 did not undo: rx-gro $(gro_of)"
+echo "ok rxq-nic@dut0 stopped: the interface's own settings are back (rx-gro off)"
 echo DONE
 systemctl poweroff
 CHECK
@@ -167,6 +185,10 @@ tb_pass "ProtectKernelTunables=yes would break it (the unit leaves it off)"
 printf '%s\n' "$log" | grep -q '^ok SystemCallFilter=~bpf breaks it' ||
 	tb_fail "the SystemCallFilter check did not run"
 tb_pass "the unit's system call filter is in force (without bpf it fails)"
+printf '%s\n' "$log" | grep -q '^ok rxq-nic@dut0 applied the file' &&
+	printf '%s\n' "$log" | grep -q '^ok rxq-nic@dut0 stopped' ||
+	tb_fail "the rxq-nic@dut0 check did not run"
+tb_pass "rxq-nic@dut0 under systemd: the file applied at start, undone at stop"
 cp "$TB_TMP/results/status.txt" "$TB_TMP/results/metrics.prom" "$TB_TMP/results/security.txt" \
 	"$RXQ_BUILD/tests/pkg/" 2>/dev/null || true
 tb_log "systemd-analyze security: $(tail -1 "$TB_TMP/results/security.txt" 2>/dev/null)"
