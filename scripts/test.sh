@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, then builds rxq twice (plain, and with ASan+UBSan) and runs every test
 # under both, then runs each fuzz target for a bounded time. Ends with "N passed, N failed, N skipped".
-#   RXQ_FUZZ_SECONDS   time per fuzz target (default 15, two targets at a time; 0 skips fuzzing)
+#   RXQ_FUZZ_SECONDS   time per fuzz target (default 10, two targets at a time; 0 skips fuzzing)
 #   RXQ_SKIP_DEPS=1    do not run apt-get (the packages are known to be there)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +40,7 @@ run_suite() {
 	# shellcheck disable=SC2086 # the test arguments are words
 	meson test -C "$dir" --print-errorlogs --num-processes 2 $test_args
 	count_meson "$dir" "$label"
+	echo "=== $label: done at ${SECONDS}s"
 }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
@@ -60,7 +61,7 @@ run_suite build plain ""
 run_suite build-asan asan "--no-suite vm --no-suite pkg --no-suite timing" \
 	-Db_sanitize=address,undefined -Db_lundef=false
 
-fuzz_seconds=${RXQ_FUZZ_SECONDS:-15}
+fuzz_seconds=${RXQ_FUZZ_SECONDS:-10}
 if [ "$fuzz_seconds" != 0 ]; then
 	echo "=== fuzz: build (build-fuzz, clang + libFuzzer)"
 	if [ ! -f build-fuzz/build.ninja ]; then
@@ -125,5 +126,5 @@ echo
 for f in "${failures[@]}"; do
 	echo "FAILED: $f"
 done
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$passed passed, $failed failed, $skipped skipped (${SECONDS}s)"
 [ "$failed" = 0 ]
