@@ -118,6 +118,35 @@ int rxq_nic__rss(struct rxq_nic *nic, struct rxq_nic_rss *out);
 /** @brief "toeplitz", "xor", "crc32" or "unknown". */
 const char *rxq_nic_hfunc__name(uint32_t hfunc);
 
+/* ---- RSS hash fields (which header fields a flow type's RSS hash covers) ---- */
+
+/**
+ * @brief The flow type named @p name: tcp4 udp4 sctp4 ah4 esp4 ip4 and their IPv6 twins
+ * (TCP_V4_FLOW ...), as ethtool's rx-flow-hash names them. -EINVAL for an unknown name.
+ */
+int rxq_nic_flow_type__parse(const char *name, uint32_t *flow_type);
+/** @brief "udp4" ..., NULL for a flow type without a name. */
+const char *rxq_nic_flow_type__name(uint32_t flow_type);
+/** @brief The i-th flow type with a name (tcp4 first), -1 past the last one. */
+int rxq_nic_flow_type__nth(unsigned i);
+
+/**
+ * @brief Hash fields as ethtool's letters: m (L2 destination), v (VLAN), t (L3 protocol),
+ * s (IP source), d (IP destination), f (L4 bytes 0-1, the source port), n (L4 bytes 2-3, the
+ * destination port), r (discard). "sdfn" -> RXH_IP_SRC|RXH_IP_DST|RXH_L4_B_0_1|RXH_L4_B_2_3.
+ * -EINVAL (with the bad letter's offset in *bad, if given) on any other letter, a repeated one,
+ * or an empty string.
+ */
+int rxq_nic_hash_fields__parse(const char *s, uint64_t *fields, unsigned *bad);
+/** @brief "sdfn" (letters in the order mvtsdfnr; bits without a letter as "+0x..."); "none". */
+int rxq_nic_hash_fields__format(uint64_t fields, char *buf, size_t len);
+
+/**
+ * @brief The hash fields of @p flow_type (ETHTOOL_GRXFH). -EOPNOTSUPP when the driver has no
+ * RSS hash settings, -EINVAL when it has none for this flow type (neither logged).
+ */
+int rxq_nic__hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t *fields);
+
 /* ---- ntuple rules ---- */
 
 struct rxq_nic_rule {
@@ -266,6 +295,7 @@ enum rxq_nic_step_kind {
 	RXQ_NIC_STEP_INDIR, /* RSS indirection table (netlink RSS_SET, else ETHTOOL_SRXFHINDIR) */
 	RXQ_NIC_STEP_RULE_ADD, /* ETHTOOL_SRXCLSRLINS */
 	RXQ_NIC_STEP_RULE_DEL, /* ETHTOOL_SRXCLSRLDEL */
+	RXQ_NIC_STEP_HASH, /* RSS hash fields of a flow type: ETHTOOL_SRXFH */
 };
 
 #define RXQ_NIC_STEP_KNOBS_MAX 16
@@ -288,6 +318,9 @@ struct rxq_nic_step {
 	uint32_t *indir, *old_indir;
 	/* RULE_ADD / RULE_DEL */
 	struct rxq_nic_rule rule;
+	/* HASH: flow type (TCP_V4_FLOW ...), new and old RXH_* fields */
+	uint32_t flow_type;
+	uint64_t hash, old_hash;
 	/* after rxq_nic__apply(): 0 done, -errno failed (or refused, if best_effort),
 	 * 1 not attempted, 2 done and then rolled back */
 	int result;
@@ -331,6 +364,14 @@ int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,
 			   const struct rxq_flowspec *spec, bool drop, uint32_t queue,
 			   uint32_t loc);
 int rxq_nic__plan_rule_del(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t loc);
+
+/**
+ * @brief RSS hash fields @p fields (RXH_*) for @p flow_type. -EOPNOTSUPP (logged, naming the
+ * driver) when the driver has no RSS hash settings, -EINVAL (logged) when it has none for this
+ * flow type.
+ */
+int rxq_nic__plan_hash_fields(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t flow_type,
+			      uint64_t fields);
 
 /**
  * @brief Sets named knobs of one group ("rx-usecs" 0 ...). Feature names may be the user-facing

@@ -89,6 +89,22 @@ int nic_describe_ioctl(const void *cmdp, char *buf, size_t len)
 		append(buf, len, &used, " loc=%u", r->fs.location);
 		break;
 	}
+	case ETHTOOL_GRXFH:
+	case ETHTOOL_SRXFH: {
+		const struct ethtool_rxnfc *r = cmdp;
+		const char *type = rxq_nic_flow_type__name(r->flow_type);
+		char fields[48];
+
+		if (type)
+			append(buf, len, &used, " %s", type);
+		else
+			append(buf, len, &used, " flow_type=%u", r->flow_type);
+		if (cmd == ETHTOOL_SRXFH) {
+			rxq_nic_hash_fields__format(r->data, fields, sizeof(fields));
+			append(buf, len, &used, " %s", fields);
+		}
+		break;
+	}
 	case ETHTOOL_GRXCLSRLALL: {
 		const struct ethtool_rxnfc *r = cmdp;
 

@@ -431,6 +431,25 @@ int nic_set_indir(struct rxq_nic *nic, const uint32_t *indir, unsigned size)
 	return err;
 }
 
+/* ---- RSS hash fields ---- */
+
+int rxq_nic__hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t *fields)
+{
+	struct ethtool_rxnfc nfc = { .cmd = ETHTOOL_GRXFH, .flow_type = flow_type };
+	int err = nic_ioctl(nic, &nfc);
+
+	if (!err)
+		*fields = nfc.data;
+	return err;
+}
+
+int nic_set_hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t fields)
+{
+	struct ethtool_rxnfc nfc = { .cmd = ETHTOOL_SRXFH, .flow_type = flow_type, .data = fields };
+
+	return nic_ioctl(nic, &nfc);
+}
+
 int nic_rx_rings(struct rxq_nic *nic, uint32_t *n)
 {
 	struct ethtool_rxnfc nfc = { .cmd = ETHTOOL_GRXRINGS };

@@ -134,6 +134,7 @@ int nic_rule_table(struct rxq_nic *nic, uint32_t *size, bool *any_loc, uint32_t 
 		   unsigned *n);
 int nic_rx_rings(struct rxq_nic *nic, uint32_t *n);
 int nic_rss_read(struct rxq_nic *nic, struct rxq_nic_rss *out, const char **op);
+int nic_set_hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t fields);
 
 /* irq.c: queue IRQs, affinities, queue settings, /proc/interrupts and softnet_stat */
 int nic_irq_affinity(struct rxq_nic *nic, int irq, char *buf, size_t len);

@@ -5,6 +5,7 @@
  * the interface's journal (STATE_DIR/IF.journal, root only), one line per step, which undo reads
  * back and applies in reverse.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -207,6 +208,18 @@ void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
 		snprintf(t->value, sizeof(t->value), "loc %u", s->rule.fs.location);
 		rxq_nic_rule__format(&s->rule, t->old, sizeof(t->old));
 		break;
+	case RXQ_NIC_STEP_HASH: {
+		const char *type = rxq_nic_flow_type__name(s->flow_type);
+		char fields[48];
+
+		snprintf(t->op, sizeof(t->op), "ETHTOOL_SRXFH");
+		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
+		rxq_nic_hash_fields__format(s->hash, fields, sizeof(fields));
+		snprintf(t->value, sizeof(t->value), "%s %s", type ? type : "?", fields);
+		rxq_nic_hash_fields__format(s->old_hash, fields, sizeof(fields));
+		snprintf(t->old, sizeof(t->old), "%s %s", type ? type : "?", fields);
+		break;
+	}
 	}
 }
 
@@ -242,6 +255,8 @@ static int step_do(struct rxq_nic *nic, struct rxq_nic_step *s, bool forward)
 		if (forward)
 			return nic_rule_delete(nic, s->rule.fs.location);
 		return nic_rule_insert(nic, &s->rule.fs);
+	case RXQ_NIC_STEP_HASH:
+		return nic_set_hash_fields(nic, s->flow_type, forward ? s->hash : s->old_hash);
 	}
 	return -EINVAL;
 }
@@ -294,6 +309,11 @@ static void journal_record(FILE *f, const struct rxq_nic_step *s)
 		fprintf(f, "rule-add ");
 		hex_put(f, &s->rule.fs, sizeof(s->rule.fs));
 		fputc('\n', f);
+		break;
+	case RXQ_NIC_STEP_HASH:
+		/* The name for people reading it, the number for the exact bits. */
+		fprintf(f, "hash %s %llu\n", rxq_nic_flow_type__name(s->flow_type),
+			(unsigned long long)s->old_hash);
 		break;
 	}
 }
@@ -746,6 +766,27 @@ static int parse_record(struct rxq_nic_plan *plan, char *line, unsigned lineno,
 		if (hex_get(hex, &s->rule.fs, sizeof(s->rule.fs), &len) ||
 		    len != sizeof(s->rule.fs))
 			return jerr(err, lineno, "rule-add: bad rule");
+		return 0;
+	}
+	if (!strcmp(kind, "hash")) {
+		char *type = strtok_r(NULL, " ", &save), *val = strtok_r(NULL, " ", &save);
+		unsigned long long v;
+		uint32_t ft;
+		char *end;
+
+		if (!type || !val || strtok_r(NULL, " ", &save))
+			return jerr(err, lineno, "hash: expected FLOW-TYPE FIELDS");
+		if (rxq_nic_flow_type__parse(type, &ft))
+			return jerr(err, lineno, "hash: unknown flow type '%.32s'", type);
+		errno = 0;
+		v = strtoull(val, &end, 10);
+		if (!isdigit((unsigned char)val[0]) || errno || *end)
+			return jerr(err, lineno, "hash: bad fields '%.32s'", val);
+		s = nic_plan_add(plan, RXQ_NIC_STEP_HASH);
+		if (!s)
+			return -ENOMEM;
+		s->flow_type = ft;
+		s->hash = (uint64_t)v;
 		return 0;
 	}
 	return jerr(err, lineno, "unknown record '%.32s'", kind);

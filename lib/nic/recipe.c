@@ -228,6 +228,61 @@ out:
 	return err;
 }
 
+/* ---- RSS hash fields ---- */
+
+/* Logs why the hash fields of @p flow_type cannot be read. */
+static int hash_read_err(struct rxq_nic *nic, uint32_t flow_type, int err)
+{
+	const char *type = rxq_nic_flow_type__name(flow_type);
+
+	if (err == -EOPNOTSUPP)
+		rxq_err("%s does not support RSS hash fields (ETHTOOL_GRXFH: EOPNOTSUPP)",
+			nic->driver);
+	else if (err == -EINVAL)
+		rxq_err("%s has no RSS hash setting for %s (ETHTOOL_GRXFH %s: EINVAL); "
+			"'rxq-nic rss %s' lists the flow types it has",
+			nic->driver, type ? type : "?", type ? type : "?", nic->name);
+	else
+		rxq_err("%s: cannot read the RSS hash fields of %s (ETHTOOL_GRXFH: %s)", nic->name,
+			type ? type : "?", nic_errname(err));
+	return err;
+}
+
+int rxq_nic__plan_hash_fields(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t flow_type,
+			      uint64_t fields)
+{
+	struct rxq_nic_step *s;
+	uint64_t now;
+	unsigned i;
+	int err;
+
+	if (!rxq_nic_flow_type__name(flow_type)) {
+		rxq_err("flow type %u has no RSS hash setting here", flow_type);
+		return -EINVAL;
+	}
+	/* An earlier step of the same plan already sets this flow type: follow on from it. */
+	for (i = plan->n; i-- > 0;)
+		if (plan->steps[i].kind == RXQ_NIC_STEP_HASH &&
+		    plan->steps[i].flow_type == flow_type)
+			break;
+	if (i < plan->n) {
+		now = plan->steps[i].hash;
+	} else {
+		err = rxq_nic__hash_fields(nic, flow_type, &now);
+		if (err)
+			return hash_read_err(nic, flow_type, err);
+	}
+	if (now == fields)
+		return 0;
+	s = nic_plan_add(plan, RXQ_NIC_STEP_HASH);
+	if (!s)
+		return -ENOMEM;
+	s->flow_type = flow_type;
+	s->hash = fields;
+	s->old_hash = now;
+	return 0;
+}
+
 /* ---- ntuple rules ---- */
 
 static bool loc_planned(const struct rxq_nic_plan *plan, uint32_t loc)
@@ -765,6 +820,16 @@ static bool last_knob(const struct rxq_nic_plan *out, enum rxq_nic_group g, cons
 	return false;
 }
 
+static const struct rxq_nic_step *last_hash(const struct rxq_nic_plan *out, uint32_t flow_type)
+{
+	unsigned i = out->n;
+
+	while (i-- > 0)
+		if (out->steps[i].kind == RXQ_NIC_STEP_HASH && out->steps[i].flow_type == flow_type)
+			return &out->steps[i];
+	return NULL;
+}
+
 static const struct rxq_nic_step *last_indir(const struct rxq_nic_plan *out)
 {
 	unsigned i = out->n;
@@ -1023,6 +1088,27 @@ static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct
 			return -ENOMEM;
 		s->rule.fs = j->rule.fs;
 		return 0;
+	case RXQ_NIC_STEP_HASH: {
+		uint64_t now;
+
+		prev = last_hash(out, j->flow_type);
+		if (prev) {
+			now = prev->hash;
+		} else {
+			err = rxq_nic__hash_fields(nic, j->flow_type, &now);
+			if (err)
+				return hash_read_err(nic, j->flow_type, err);
+		}
+		if (now == j->hash)
+			return 0;
+		s = nic_plan_add(out, RXQ_NIC_STEP_HASH);
+		if (!s)
+			return -ENOMEM;
+		s->flow_type = j->flow_type;
+		s->hash = j->hash;
+		s->old_hash = now;
+		return 0;
+	}
 	}
 	return -EINVAL;
 }

@@ -32,6 +32,8 @@ tb_assert_eq "$(jq -r 'select(.type=="nic") | .driver' <<<"$out")" veth "show: d
 tb_assert_eq "$(jq -r 'select(.type=="nic") | .rx_queues' <<<"$out")" 4 "show: rx_queues"
 tb_assert_eq "$(jq -r 'select(.type=="channels") | .rx' <<<"$out")" 4 "show: channels rx"
 tb_assert_eq "$(jq -r 'select(.type=="rss") | .supported' <<<"$out")" false "show: no RSS on veth"
+tb_assert_eq "$(jq -r 'select(.type=="rss_hash") | .why' <<<"$out")" "veth: ETHTOOL_GRXFH: EOPNOTSUPP" \
+	"show: no RSS hash fields on veth, and why"
 tb_assert_eq "$(jq -s '[.[] | select(.type=="queue")] | length' <<<"$out")" 4 "show: 4 queue records"
 
 # ---- --dry-run prints the plan and changes nothing ----

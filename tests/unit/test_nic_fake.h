@@ -3,8 +3,8 @@
  * A scripted kernel for the rxq_nic tests, behind struct rxq_sys_ops.
  *
  * Reads (ethtool GETs, netdev dumps, GDRVINFO, rule and stats queries) are answered from a small
- * model of the NIC. Every changing request (netlink *_SET, SRXCLSRLINS/DEL, SRXFHINDIR) must be
- * the next line of the script, described in one line exactly as the library's request
+ * model of the NIC. Every changing request (netlink *_SET, SRXCLSRLINS/DEL, SRXFHINDIR, SRXFH)
+ * must be the next line of the script, described in one line exactly as the library's request
  * describer prints it; the scripted errno is returned, or on success the model changes. Any
  * request that is not expected fails the test, as does a script not played to its end.
  * File writes go to the fixture copy, except paths matching fail_path, which fail with fail_err.
@@ -56,6 +56,9 @@ struct fake {
 	bool has_rss, rss_get_netlink, rss_set_netlink;
 	uint32_t indir[128];
 	unsigned indir_size;
+	bool has_rxfh; /* RSS hash fields (ETHTOOL_GRXFH/SRXFH) */
+	bool rxfh_type[32]; /* the flow types it has a setting for (others: EINVAL) */
+	uint64_t rxfh[32];
 	bool has_ntuple, any_loc;
 	uint32_t rule_size;
 	bool rule_used[64];
@@ -128,6 +131,14 @@ static inline void fake_ixgbe(struct fake *f)
 	f->indir_size = 128;
 	for (i = 0; i < 128; i++)
 		f->indir[i] = i % 8;
+	f->has_rxfh = true;
+	f->rxfh_type[TCP_V4_FLOW] = f->rxfh_type[TCP_V6_FLOW] = true;
+	f->rxfh_type[UDP_V4_FLOW] = f->rxfh_type[UDP_V6_FLOW] = true;
+	f->rxfh_type[IPV4_FLOW] = f->rxfh_type[IPV6_FLOW] = true;
+	f->rxfh[TCP_V4_FLOW] = f->rxfh[TCP_V6_FLOW] = RXH_IP_SRC | RXH_IP_DST | RXH_L4_B_0_1 |
+						      RXH_L4_B_2_3;
+	f->rxfh[UDP_V4_FLOW] = f->rxfh[UDP_V6_FLOW] = RXH_IP_SRC | RXH_IP_DST;
+	f->rxfh[IPV4_FLOW] = f->rxfh[IPV6_FLOW] = RXH_IP_SRC | RXH_IP_DST;
 	f->has_ntuple = true;
 	f->rule_size = 64;
 	f->has_stats = true;
@@ -252,6 +263,24 @@ static int fake_ioctl(void *ctx, const char *ifname, void *cmdp)
 			return err;
 		assert_int_equal(r->size, f->indir_size);
 		memcpy(f->indir, r->ring_index, f->indir_size * 4);
+		return 0;
+	}
+	case ETHTOOL_GRXFH:
+	case ETHTOOL_SRXFH: {
+		struct ethtool_rxnfc *r = cmdp;
+
+		if (!f->has_rxfh)
+			return -EOPNOTSUPP;
+		if (r->flow_type >= 32 || !f->rxfh_type[r->flow_type])
+			return -EINVAL;
+		if (cmd == ETHTOOL_GRXFH) {
+			r->data = f->rxfh[r->flow_type];
+			return 0;
+		}
+		err = fake_scripted(f, desc);
+		if (err)
+			return err;
+		f->rxfh[r->flow_type] = r->data;
 		return 0;
 	}
 	case ETHTOOL_GRXCLSRLCNT: {

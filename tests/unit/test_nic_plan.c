@@ -407,6 +407,141 @@ static void test_rss_unsupported(void **state)
 	env_close(e);
 }
 
+/* ---- RSS hash fields ---- */
+
+#define SD   (RXH_IP_SRC | RXH_IP_DST)
+#define SDFN (SD | RXH_L4_B_0_1 | RXH_L4_B_2_3)
+
+static void test_hash_letters(void **state)
+{
+	char buf[48];
+	uint64_t v;
+	uint32_t ft;
+	unsigned bad;
+
+	(void)state;
+	assert_int_equal(rxq_nic_hash_fields__parse("sdfn", &v, &bad), 0);
+	assert_int_equal(v, SDFN);
+	assert_int_equal(rxq_nic_hash_fields__parse("nfds", &v, NULL), 0);
+	assert_int_equal(v, SDFN);
+	assert_int_equal(rxq_nic_hash_fields__parse("mvtr", &v, NULL), 0);
+	assert_int_equal(v, RXH_L2DA | RXH_VLAN | RXH_L3_PROTO | RXH_DISCARD);
+	assert_int_equal(rxq_nic_hash_fields__parse("sdx", &v, &bad), -EINVAL);
+	assert_int_equal(bad, 2);
+	assert_int_equal(rxq_nic_hash_fields__parse("sds", &v, &bad), -EINVAL);
+	assert_int_equal(bad, 2);
+	assert_int_equal(rxq_nic_hash_fields__parse("", &v, &bad), -EINVAL);
+	assert_int_equal(rxq_nic_hash_fields__format(SDFN, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "sdfn");
+	assert_int_equal(rxq_nic_hash_fields__format(RXH_L4_B_2_3 | RXH_L2DA, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "mn");
+	assert_int_equal(rxq_nic_hash_fields__format(0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "none");
+	assert_int_equal(rxq_nic_hash_fields__format(SD | (1u << 9), buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "sd+0x200");
+	assert_int_equal(rxq_nic_hash_fields__format(SDFN, buf, 4), -ENOSPC);
+	assert_int_equal(rxq_nic_flow_type__parse("udp4", &ft), 0);
+	assert_int_equal(ft, UDP_V4_FLOW);
+	assert_int_equal(rxq_nic_flow_type__parse("esp6", &ft), 0);
+	assert_int_equal(ft, ESP_V6_FLOW);
+	assert_int_equal(rxq_nic_flow_type__parse("udp", &ft), -EINVAL);
+	assert_string_equal(rxq_nic_flow_type__name(TCP_V6_FLOW), "tcp6");
+	assert_null(rxq_nic_flow_type__name(ETHER_FLOW));
+}
+
+/* Plan, apply (journaled), a no-op plan, undo back to the driver's fields. */
+static void test_hash_apply_undo(void **state)
+{
+	struct env *e = env_open("nic-ixgbe", "eth3", false);
+	struct rxq_nic_step_text t;
+	const struct rxq_nic_step *s;
+	char *journal;
+
+	(void)state;
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V4_FLOW, SDFN), 0);
+	/* The same flow type twice in one plan: the second follows on from the first. */
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V6_FLOW, SDFN), 0);
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V6_FLOW, SDFN), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 2);
+	s = rxq_nic_plan__step(e->plan, 0);
+	assert_int_equal(s->kind, RXQ_NIC_STEP_HASH);
+	assert_int_equal(s->old_hash, SD);
+	rxq_nic_step__describe(e->nic, s, &t);
+	assert_string_equal(t.op, "ETHTOOL_SRXFH");
+	assert_string_equal(t.where, "dev eth3");
+	assert_string_equal(t.value, "udp4 sdfn");
+	assert_string_equal(t.old, "udp4 sd");
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp4 sdfn", 0);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp6 sdfn", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
+	assert_int_equal(e->fake.rxfh[UDP_V4_FLOW], SDFN);
+	assert_int_equal(e->fake.rxfh[UDP_V6_FLOW], SDFN);
+	journal = read_text(rxq_nic__journal_path(e->nic));
+	assert_non_null(journal);
+	assert_non_null(strstr(journal, "\nhash udp4 48\n"));
+	assert_non_null(strstr(journal, "\nhash udp6 48\n"));
+
+	/* What is set already plans nothing. */
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V4_FLOW, SDFN), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+
+	/* Changed again by someone else since: undo still puts back the saved fields. */
+	e->fake.rxfh[UDP_V6_FLOW] = SD | RXH_L4_B_2_3;
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_undo(e->nic, e->plan), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 2);
+	rxq_nic_step__describe(e->nic, rxq_nic_plan__step(e->plan, 0), &t);
+	assert_string_equal(t.value, "udp6 sd");
+	assert_string_equal(t.old, "udp6 sdn");
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp6 sd", 0);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp4 sd", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_UNDO), 0);
+	assert_int_equal(e->fake.rxfh[UDP_V4_FLOW], SD);
+	assert_int_equal(e->fake.rxfh[UDP_V6_FLOW], SD);
+	assert_int_equal(e->fake.rxfh[TCP_V4_FLOW], SDFN);
+	assert_false(journal_exists(e));
+	env_close(e);
+}
+
+/* The driver refuses the second flow type's fields: the first goes back, nothing is saved. */
+static void test_hash_refused(void **state)
+{
+	struct env *e = env_open("nic-ixgbe", "eth3", false);
+
+	(void)state;
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V4_FLOW, SDFN), 0);
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, TCP_V4_FLOW, SD), 0);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp4 sdfn", 0);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH tcp4 sd", -EINVAL);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp4 sd", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), -EINVAL);
+	assert_logged("step 2 of 2 failed: ETHTOOL_SRXFH dev eth3 tcp4 sd: EINVAL");
+	assert_int_equal(rxq_nic_plan__step(e->plan, 0)->result, 2);
+	assert_int_equal(e->fake.rxfh[UDP_V4_FLOW], SD);
+	assert_int_equal(e->fake.rxfh[TCP_V4_FLOW], SDFN);
+	assert_false(journal_exists(e));
+
+	/* A flow type the driver has no setting for: said before anything is tried. */
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, SCTP_V4_FLOW, SDFN), -EINVAL);
+	assert_logged("ixgbe has no RSS hash setting for sctp4 (ETHTOOL_GRXFH sctp4: EINVAL)");
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+	env_close(e);
+}
+
+static void test_hash_unsupported(void **state)
+{
+	struct env *e = env_open("nic-virtio", "eth0", true);
+
+	(void)state;
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V4_FLOW, SDFN),
+			 -EOPNOTSUPP);
+	assert_logged("veth does not support RSS hash fields (ETHTOOL_GRXFH: EOPNOTSUPP)");
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+	env_close(e);
+}
+
 /* ---- ntuple rules ---- */
 
 static void test_flow(void **state)
@@ -904,7 +1039,13 @@ static void test_journal_parse(void **state)
 		"rxq-nic journal 1\ninterface eth3 4\nrule-add 00\n",
 		"rxq-nic journal 1\ninterface eth3 4\nrule-del\n",
 		"rxq-nic journal 1\ninterface eth3 4\nreboot now\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp 48\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp4 sdfn\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp4 -1\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp4 99999999999999999999\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp4\n",
 	};
+	static const char hash[] = "rxq-nic journal 1\ninterface eth3 4\nhash udp6 48\n";
 	struct rxq_nic_plan *plan;
 	struct rxq_parse_error err;
 	char ifname[16];
@@ -923,6 +1064,15 @@ static void test_journal_parse(void **state)
 	assert_int_equal(rxq_nic_plan__step(plan, 1)->knobs[0].value, 8);
 	assert_int_equal(rxq_nic_plan__step(plan, 2)->indir[3], 3);
 	assert_int_equal(rxq_nic_plan__step(plan, 3)->rule.fs.location, 63);
+	rxq_nic_plan__free(plan);
+	assert_int_equal(rxq_nic_plan__new(&plan), 0);
+	assert_int_equal(rxq_nic_journal__parse(plan, hash, sizeof(hash) - 1, ifname,
+						sizeof(ifname), &ifindex, &err),
+			 0);
+	assert_int_equal(rxq_nic_plan__len(plan), 1);
+	assert_int_equal(rxq_nic_plan__step(plan, 0)->kind, RXQ_NIC_STEP_HASH);
+	assert_int_equal(rxq_nic_plan__step(plan, 0)->flow_type, UDP_V6_FLOW);
+	assert_int_equal(rxq_nic_plan__step(plan, 0)->hash, 48);
 	rxq_nic_plan__free(plan);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(rxq_nic_plan__new(&plan), 0);
@@ -1160,6 +1310,10 @@ int main(void)
 		cmocka_unit_test(test_rss),
 		cmocka_unit_test(test_rss_netlink),
 		cmocka_unit_test(test_rss_unsupported),
+		cmocka_unit_test(test_hash_letters),
+		cmocka_unit_test(test_hash_apply_undo),
+		cmocka_unit_test(test_hash_refused),
+		cmocka_unit_test(test_hash_unsupported),
 		cmocka_unit_test(test_flow),
 		cmocka_unit_test(test_flow_unsupported),
 		cmocka_unit_test(test_knobs),

@@ -7,11 +7,12 @@
 #   show      per-queue IRQs: the rxqigb0-rx-N vector of each RX queue, rxqigb0-tx-N of each TX queue
 #   channels  4 queue pairs, then the RSS table and vectors follow
 #   irq       --spread: every queue's vectors on one CPU, rx-N and tx-N together, both CPUs used
-#   rss       --equal/--weights/--isolate, and UDP from the peer then lands only on the queues
-#             with weight (with the UDP hash over ports, as RSS on igb needs)
+#   rss       --hash udp4 sdfn (ethtool -n shows the ports hashed; tcp4 sd is refused with the
+#             reason), --equal/--weights/--isolate, and UDP from the peer then lands only on the
+#             queues with weight (with the UDP hash over ports, as RSS on igb needs)
 #   coalesce, pause, features, rings: the driver reports the new values
-#   undo      everything back byte for byte (channels, RSS, IRQ affinities, coalescing, pause,
-#             features, rings)
+#   undo      everything back byte for byte (channels, RSS table and hash fields, IRQ affinities,
+#             coalescing, pause, features, rings)
 #   isolate / flow on a driver without ntuple: refused with the reason, nothing changed
 source "$RXQ_TREE/tests/vm/guestlib.sh"
 NIC=$(tb_bin rxq-nic)
@@ -98,7 +99,18 @@ tb_assert_eq "$(printf '%s\n' "${CPU_OF[@]}" | sort -u | tr '\n' ' ')" "0 1 " "i
 
 # --- rss --------------------------------------------------------------------------------------------
 # igb hashes UDP over addresses only until told otherwise: one peer would land on one queue.
-ethtool -N "$IF" rx-flow-hash udp4 sdfn || tb_fail "ethtool -N rx-flow-hash udp4 sdfn"
+udp4_hash() { ethtool -n "$IF" rx-flow-hash udp4 | grep -c -e 'IP SA' -e 'IP DA' -e 'L4 bytes'; }
+tb_assert_eq "$(udp4_hash)" 2 "igb hashes udp4 over the addresses only at first"
+"$NIC" --json rss "$IF" >"$TB_TMP/rss.json" 2>"$TB_TMP/err" || tb_fail "rss (show): $(cat "$TB_TMP/err")"
+tb_assert_eq "$(jq -r 'select(.type == "rss_hash") | .udp4 + " " + .tcp4' "$TB_TMP/rss.json")" "sd sdfn" \
+	"rss: shows the hash fields igb reports (udp4 sd, tcp4 sdfn)"
+"$NIC" rss "$IF" --hash udp4 sdfn >/dev/null 2>"$TB_TMP/err" || tb_fail "rss --hash udp4 sdfn: $(cat "$TB_TMP/err")"
+tb_assert_eq "$(udp4_hash)" 4 "rss --hash udp4 sdfn: ethtool -n shows IP SA, IP DA and both L4 byte pairs"
+rc=0
+"$NIC" rss "$IF" --hash tcp4 sd >"$TB_TMP/hash.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] || tb_fail "rss --hash tcp4 sd: igb hashes TCP over ports always, yet it succeeded"
+grep -q 'refused these fields' "$TB_TMP/hash.out" || tb_fail "rss --hash tcp4 sd: no reason given: $(cat "$TB_TMP/hash.out")"
+tb_assert_eq "$(ethtool -n "$IF" rx-flow-hash tcp4 | grep -c 'L4 bytes')" 2 "rss --hash tcp4 sd: refused, tcp4 unchanged"
 "$NIC" rss "$IF" --equal 2 >/dev/null 2>"$TB_TMP/err" || tb_fail "rss --equal 2: $(cat "$TB_TMP/err")"
 tb_assert_eq "$(ethtool -x "$IF" | awk '/^ *[0-9]+:/ { for (i = 2; i <= NF; i++) print $i }' | sort -u | tr '\n' ' ')" "0 1 " \
 	"rss --equal 2: the table holds queues 0 and 1 only"
@@ -126,7 +138,7 @@ tb_assert_eq "$(ethtool -k "$IF" | awk '$1 == "generic-receive-offload:" { print
 
 # --- undo: everything back ------------------------------------------------------------------------------
 "$NIC" undo "$IF" >"$TB_TMP/undo.out" 2>&1 || tb_fail "undo: $(cat "$TB_TMP/undo.out")"
-ethtool -N "$IF" rx-flow-hash udp4 sd || tb_fail "ethtool -N rx-flow-hash udp4 sd"
+tb_assert_eq "$(udp4_hash)" 2 "undo: igb hashes udp4 over the addresses only again"
 state >"$TB_TMP/state.1"
 diff -u "$TB_TMP/state.0" "$TB_TMP/state.1" >"$TB_TMP/diff" ||
 	tb_fail "undo left the NIC different: $(cat "$TB_TMP/diff") -- undo said: $(cat "$TB_TMP/undo.out")"

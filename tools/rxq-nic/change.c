@@ -164,17 +164,66 @@ int cmd_irq(struct tool *t)
 	return run_plan(t, plan, err, 0);
 }
 
+/* rss --hash TYPE FIELDS ...: every pair in one plan. */
+static int rss_hash(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	bool built;
+	int err = 0, i;
+
+	if (!t->nargs || t->nargs % 2) {
+		rxq_err("rss --hash: give pairs of a flow type and its fields (rxq-nic rss %s --hash "
+			"udp4 sdfn)",
+			rxq_nic__name(t->nic));
+		return -EINVAL;
+	}
+	if ((err = new_plan(&plan)))
+		return err;
+	for (i = 0; i < t->nargs && !err; i += 2) {
+		uint32_t type;
+		uint64_t fields;
+		unsigned bad;
+
+		if (rxq_nic_flow_type__parse(t->args[i], &type)) {
+			rxq_err("rss --hash: unknown flow type '%s' (expected tcp4, udp4, sctp4, ah4, "
+				"esp4, ip4, tcp6, udp6, sctp6, ah6, esp6 or ip6)",
+				t->args[i]);
+			err = -EINVAL;
+		} else if (rxq_nic_hash_fields__parse(t->args[i + 1], &fields, &bad)) {
+			if (t->args[i + 1][0])
+				rxq_err("rss --hash %s: '%c' in '%s' is not a field, or twice (use "
+					"letters of mvtsdfnr: s d IP source and destination, f n "
+					"L4 bytes 0-1 and 2-3, the ports)",
+					t->args[i], t->args[i + 1][bad], t->args[i + 1]);
+			else
+				rxq_err("rss --hash %s: no fields given (e.g. sdfn)", t->args[i]);
+			err = -EINVAL;
+		} else {
+			err = rxq_nic__plan_hash_fields(t->nic, plan, type, fields);
+		}
+	}
+	built = !err;
+	err = run_plan(t, plan, err, 0);
+	if (built && err == -EINVAL)
+		rxq_err("the driver refused these fields; 'rxq-nic rss %s' shows what each flow type "
+			"hashes now",
+			rxq_nic__name(t->nic));
+	return err;
+}
+
 int cmd_rss(struct tool *t)
 {
 	uint32_t weights[RXQ_NIC_QUEUES_MAX];
 	struct rxq_nic_plan *plan;
-	unsigned modes = !!t->weights + (t->equal >= 0) + (t->isolate_q >= 0);
+	unsigned modes = !!t->weights + (t->equal >= 0) + (t->isolate_q >= 0) + !!t->hash;
 	int err, i;
 
 	if (modes > 1) {
-		rxq_err("rss: give one of --weights, --equal, --isolate");
+		rxq_err("rss: give one of --weights, --equal, --isolate, --hash");
 		return -EINVAL;
 	}
+	if (t->hash)
+		return rss_hash(t);
 	if (!t->weights && (err = no_args(t)))
 		return err;
 	if (!modes)

@@ -49,6 +49,10 @@ static const struct rxq_cli_opt rss_opts[] = {
 	  RXQ_OPT_UINT_AT(struct tool, equal, 0, 4096) },
 	{ "isolate", 0, "Q", "rss: weight 0 for queue Q, the other entries unchanged",
 	  RXQ_OPT_UINT_AT(struct tool, isolate_q, 0, 4095) },
+	{ "hash", 0, NULL,
+	  "rss: the words after IF are TYPE FIELDS pairs: the header fields the RSS hash of a flow "
+	  "type covers (udp4 sdfn)",
+	  RXQ_OPT_FLAG_AT(struct tool, hash) },
 	{ NULL },
 };
 
@@ -136,6 +140,7 @@ static const char summary[] =
 	"  show IF                                    driver, queues, IRQs, RSS, rules, settings\n"
 	"  irq IF [--spread [--cpus LIST]]            queue IRQs; --spread: one per CPU\n"
 	"  rss IF [--weights W0 W1 ...|--equal N|--isolate Q]   RSS indirection\n"
+	"  rss IF --hash TYPE FIELDS [TYPE FIELDS ...] RSS hash fields (udp4 sdfn)\n"
 	"  flow IF add SPEC action Q|drop [loc N]     ntuple rule (SPEC: udp4 dst-port 53 ...)\n"
 	"  flow IF del LOC | flow IF list\n"
 	"  xps IF --cpus-per-queue LIST ... | --local\n"

@@ -18,6 +18,7 @@ struct tool {
 	const char *root, *state_dir;
 	/* command options (each command's table in main.c says which apply) */
 	bool spread, weights, cpus_per_queue, local;
+	bool hash; /* rss --hash: the words after IF are TYPE FIELDS pairs */
 	const char *cpus;
 	long equal, isolate_q, entries, queue, cpu, count;
 	uint64_t interval_ns;

@@ -122,9 +122,46 @@ static int show_rss(struct tool *t, bool quiet)
 	return err;
 }
 
+/* The RSS hash fields of every flow type the driver answers for (ethtool -n IF rx-flow-hash). */
+static void show_hash(struct tool *t)
+{
+	char fields[48], why[160];
+	unsigned i, shown = 0;
+	int type, err = 0, first_err = 0;
+	uint64_t v;
+
+	for (i = 0; (type = rxq_nic_flow_type__nth(i)) >= 0; i++) {
+		err = rxq_nic__hash_fields(t->nic, (uint32_t)type, &v);
+		if (err) {
+			if (!first_err)
+				first_err = err;
+			/* A driver without the operation has it for no flow type. */
+			if (err == -EOPNOTSUPP)
+				break;
+			continue;
+		}
+		if (!shown++) {
+			rxq_out__begin(t->out, "rss_hash");
+			rxq_out__text(t->out, "rss-hash: ");
+		}
+		rxq_nic_hash_fields__format(v, fields, sizeof(fields));
+		rxq_out__str(t->out, rxq_nic_flow_type__name((uint32_t)type), fields);
+	}
+	if (shown) {
+		rxq_out__end(t->out);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s: ETHTOOL_GRXFH: %s", rxq_nic__driver(t->nic),
+		 first_err == -EOPNOTSUPP ? "EOPNOTSUPP" : strerror(-first_err));
+	out_unsupported(t, "rss_hash", why);
+}
+
 int cmd_rss_show(struct tool *t)
 {
-	return show_rss(t, false);
+	int err = show_rss(t, false);
+
+	show_hash(t);
+	return err;
 }
 
 static int show_rules(struct tool *t, bool quiet)
@@ -265,6 +302,7 @@ int cmd_show(struct tool *t)
 	free(ks);
 	out_queues(t, true);
 	show_rss(t, true);
+	show_hash(t);
 	show_rules(t, true);
 	rxq_out__begin(t->out, "rfs");
 	rxq_out__text(t->out, "rfs: ");
