@@ -3,7 +3,8 @@
  * The rxq-nic journal parser (the saved state undo reads back) on arbitrary bytes. Properties:
  * an error names a line and says what is wrong; what it accepts only restores /proc or /sys
  * files, with values shorter than the step's buffer, and tables within their limits; hash records
- * name a flow type. The same bytes as rss --hash letters format back to the same letters.
+ * name a flow type, tstamp records known modes. The same bytes as rss --hash letters format back
+ * to the same letters.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -72,6 +73,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				check(s->nknobs > 0 && s->nknobs <= RXQ_NIC_STEP_KNOBS_MAX);
 			if (s->kind == RXQ_NIC_STEP_HASH)
 				check(rxq_nic_flow_type__name(s->flow_type) != NULL);
+			if (s->kind == RXQ_NIC_STEP_TSTAMP)
+				check(rxq_nic_tstamp_tx__name(s->ts_tx) &&
+				      rxq_nic_tstamp_rx__name(s->ts_rx));
 		}
 	}
 	rxq_nic_plan__free(plan);

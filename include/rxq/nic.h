@@ -147,6 +147,36 @@ int rxq_nic_hash_fields__format(uint64_t fields, char *buf, size_t len);
  */
 int rxq_nic__hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t *fields);
 
+/* ---- hardware timestamps ---- */
+
+/** What the device can stamp (ETHTOOL_GET_TS_INFO, as ethtool -T shows it). */
+struct rxq_nic_tstamp_info {
+	uint32_t so_timestamping; /* SOF_TIMESTAMPING_* the device offers */
+	int phc_index; /* its PTP hardware clock, /dev/ptpN; -1: none */
+	uint32_t tx_types; /* bit 1 << HWTSTAMP_TX_* per transmit mode it offers */
+	uint32_t rx_filters; /* bit 1 << HWTSTAMP_FILTER_* per receive filter it offers */
+};
+
+/** @brief Reads the timestamping capabilities. -EOPNOTSUPP (not logged) when none are reported. */
+int rxq_nic__tstamp_info(struct rxq_nic *nic, struct rxq_nic_tstamp_info *out);
+
+/**
+ * @brief Reads the hardware stamping now in force (SIOCGHWTSTAMP): HWTSTAMP_TX_* and
+ * HWTSTAMP_FILTER_*. -EOPNOTSUPP (not logged) when the driver has no hardware stamping.
+ */
+int rxq_nic__tstamp_config(struct rxq_nic *nic, uint32_t *tx_type, uint32_t *rx_filter);
+
+/** @brief "off", "on", "onestep-sync", "onestep-p2p"; NULL when unknown. */
+const char *rxq_nic_tstamp_tx__name(uint32_t tx_type);
+/** @brief HWTSTAMP_TX_* of a name above. -EINVAL. */
+int rxq_nic_tstamp_tx__parse(const char *name, uint32_t *tx_type);
+/** @brief "none", "all", "some", "ptpv1-l4-event" ... as ethtool -T; NULL when unknown. */
+const char *rxq_nic_tstamp_rx__name(uint32_t rx_filter);
+/** @brief HWTSTAMP_FILTER_* of a name above; "ptp" is ptpv2-event. -EINVAL. */
+int rxq_nic_tstamp_rx__parse(const char *name, uint32_t *rx_filter);
+/** @brief "hardware-transmit" ... for SOF_TIMESTAMPING_* bit number @p bit; NULL when unknown. */
+const char *rxq_nic_timestamping__name(unsigned bit);
+
 /* ---- ntuple rules ---- */
 
 struct rxq_nic_rule {
@@ -296,6 +326,7 @@ enum rxq_nic_step_kind {
 	RXQ_NIC_STEP_RULE_ADD, /* ETHTOOL_SRXCLSRLINS */
 	RXQ_NIC_STEP_RULE_DEL, /* ETHTOOL_SRXCLSRLDEL */
 	RXQ_NIC_STEP_HASH, /* RSS hash fields of a flow type: ETHTOOL_SRXFH */
+	RXQ_NIC_STEP_TSTAMP, /* hardware timestamping: SIOCSHWTSTAMP */
 };
 
 #define RXQ_NIC_STEP_KNOBS_MAX 16
@@ -321,6 +352,8 @@ struct rxq_nic_step {
 	/* HASH: flow type (TCP_V4_FLOW ...), new and old RXH_* fields */
 	uint32_t flow_type;
 	uint64_t hash, old_hash;
+	/* TSTAMP: HWTSTAMP_TX_* and HWTSTAMP_FILTER_*, new and old */
+	uint32_t ts_tx, ts_rx, old_ts_tx, old_ts_rx;
 	/* after rxq_nic__apply(): 0 done, -errno failed (or refused, if best_effort),
 	 * 1 not attempted, 2 done and then rolled back */
 	int result;
@@ -372,6 +405,16 @@ int rxq_nic__plan_rule_del(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint3
  */
 int rxq_nic__plan_hash_fields(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t flow_type,
 			      uint64_t fields);
+
+/**
+ * @brief Hardware timestamping: transmit mode @p tx_type and receive filter @p rx_filter (-1:
+ * keep the one in force). -EOPNOTSUPP (logged, naming the driver) when the device does not offer
+ * the mode or the filter (ETHTOOL_GET_TS_INFO) or has no hardware stamping at all. Applied, a
+ * driver may stamp more than asked (ptpv2-l4-sync as ptpv2-event): the step then holds what it
+ * chose.
+ */
+int rxq_nic__plan_tstamp(struct rxq_nic *nic, struct rxq_nic_plan *plan, int64_t tx_type,
+			 int64_t rx_filter);
 
 /**
  * @brief Sets named knobs of one group ("rx-usecs" 0 ...). Feature names may be the user-facing

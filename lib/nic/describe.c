@@ -10,6 +10,7 @@
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
 #include <linux/genetlink.h>
+#include <linux/net_tstamp.h>
 #include <libmnl/libmnl.h>
 
 #include "nic_internal.h"
@@ -300,5 +301,26 @@ int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf,
 		}
 	}
 	mnl_attr_parse(nlh, sizeof(*g), describe_attr_cb, &d);
+	return 0;
+}
+
+int nic_describe_hwtstamp(bool set, const void *cfgp, char *buf, size_t len)
+{
+	const struct hwtstamp_config *cfg = cfgp;
+	const char *tx = rxq_nic_tstamp_tx__name((uint32_t)cfg->tx_type);
+	const char *rx = rxq_nic_tstamp_rx__name((uint32_t)cfg->rx_filter);
+	size_t used = 0;
+
+	append(buf, len, &used, "%s", set ? "SIOCSHWTSTAMP" : "SIOCGHWTSTAMP");
+	if (!set)
+		return 0;
+	if (tx)
+		append(buf, len, &used, " tx=%s", tx);
+	else
+		append(buf, len, &used, " tx=%d", cfg->tx_type);
+	if (rx)
+		append(buf, len, &used, " rx=%s", rx);
+	else
+		append(buf, len, &used, " rx=%d", cfg->rx_filter);
 	return 0;
 }

@@ -106,9 +106,13 @@ int nic_rule_from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *spec, 
 /* describe.c: what a request asks, in one line, for debug logs and the tests' fake */
 int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf, size_t len);
 int nic_describe_ioctl(const void *cmd, char *buf, size_t len);
+/* SIOCGHWTSTAMP, or SIOCSHWTSTAMP with its struct hwtstamp_config @p cfg. */
+int nic_describe_hwtstamp(bool set, const void *cfg, char *buf, size_t len);
 
 /* sys.c: the transport, every request logged, over the kernel boundary (lib/sys.c) */
 int nic_ioctl(struct rxq_nic *nic, void *cmd);
+/* SIOCGHWTSTAMP or SIOCSHWTSTAMP (@p set) with struct hwtstamp_config @p cfg. */
+int nic_hwtstamp(struct rxq_nic *nic, bool set, void *cfg);
 int nic_genl(struct rxq_nic *nic, const char *family, struct nlmsghdr *req, rxq_sys_msg_fn cb,
 	     void *arg);
 int nic_write(struct rxq_nic *nic, const char *abs, const char *buf, size_t len);
@@ -135,6 +139,8 @@ int nic_rule_table(struct rxq_nic *nic, uint32_t *size, bool *any_loc, uint32_t 
 int nic_rx_rings(struct rxq_nic *nic, uint32_t *n);
 int nic_rss_read(struct rxq_nic *nic, struct rxq_nic_rss *out, const char **op);
 int nic_set_hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t fields);
+/* Sets hardware stamping; *rx_filter becomes what the driver chose. */
+int nic_set_tstamp(struct rxq_nic *nic, uint32_t tx_type, uint32_t *rx_filter);
 
 /* irq.c: queue IRQs, affinities, queue settings, /proc/interrupts and softnet_stat */
 int nic_irq_affinity(struct rxq_nic *nic, int irq, char *buf, size_t len);

@@ -220,6 +220,18 @@ void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
 		snprintf(t->old, sizeof(t->old), "%s %s", type ? type : "?", fields);
 		break;
 	}
+	case RXQ_NIC_STEP_TSTAMP: {
+		const char *tx = rxq_nic_tstamp_tx__name(s->ts_tx);
+		const char *rx = rxq_nic_tstamp_rx__name(s->ts_rx);
+		const char *otx = rxq_nic_tstamp_tx__name(s->old_ts_tx);
+		const char *orx = rxq_nic_tstamp_rx__name(s->old_ts_rx);
+
+		snprintf(t->op, sizeof(t->op), "SIOCSHWTSTAMP");
+		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
+		snprintf(t->value, sizeof(t->value), "tx %s rx %s", tx ? tx : "?", rx ? rx : "?");
+		snprintf(t->old, sizeof(t->old), "tx %s rx %s", otx ? otx : "?", orx ? orx : "?");
+		break;
+	}
 	}
 }
 
@@ -257,6 +269,20 @@ static int step_do(struct rxq_nic *nic, struct rxq_nic_step *s, bool forward)
 		return nic_rule_insert(nic, &s->rule.fs);
 	case RXQ_NIC_STEP_HASH:
 		return nic_set_hash_fields(nic, s->flow_type, forward ? s->hash : s->old_hash);
+	case RXQ_NIC_STEP_TSTAMP: {
+		uint32_t asked = forward ? s->ts_rx : s->old_ts_rx, rx = asked;
+		int err = nic_set_tstamp(nic, forward ? s->ts_tx : s->old_ts_tx, &rx);
+
+		/* A driver may stamp more than asked: the step says what it chose. */
+		if (!err && forward && rx != asked) {
+			const char *name = rxq_nic_tstamp_rx__name(rx);
+
+			rxq_info("%s: the driver stamps rx %s for rx %s", nic->name,
+				 name ? name : "?", rxq_nic_tstamp_rx__name(asked));
+			s->ts_rx = rx;
+		}
+		return err;
+	}
 	}
 	return -EINVAL;
 }
@@ -309,6 +335,10 @@ static void journal_record(FILE *f, const struct rxq_nic_step *s)
 		fprintf(f, "rule-add ");
 		hex_put(f, &s->rule.fs, sizeof(s->rule.fs));
 		fputc('\n', f);
+		break;
+	case RXQ_NIC_STEP_TSTAMP:
+		fprintf(f, "tstamp %s %s\n", rxq_nic_tstamp_tx__name(s->old_ts_tx),
+			rxq_nic_tstamp_rx__name(s->old_ts_rx));
 		break;
 	case RXQ_NIC_STEP_HASH:
 		/* The name for people reading it, the number for the exact bits. */
@@ -766,6 +796,22 @@ static int parse_record(struct rxq_nic_plan *plan, char *line, unsigned lineno,
 		if (hex_get(hex, &s->rule.fs, sizeof(s->rule.fs), &len) ||
 		    len != sizeof(s->rule.fs))
 			return jerr(err, lineno, "rule-add: bad rule");
+		return 0;
+	}
+	if (!strcmp(kind, "tstamp")) {
+		char *tx = strtok_r(NULL, " ", &save), *rx = strtok_r(NULL, " ", &save);
+		uint32_t txv, rxv;
+
+		if (!tx || !rx || strtok_r(NULL, " ", &save))
+			return jerr(err, lineno, "tstamp: expected TX RX");
+		if (rxq_nic_tstamp_tx__parse(tx, &txv) || rxq_nic_tstamp_rx__parse(rx, &rxv) ||
+		    !strcmp(rx, "ptp"))
+			return jerr(err, lineno, "tstamp: bad mode '%.32s %.32s'", tx, rx);
+		s = nic_plan_add(plan, RXQ_NIC_STEP_TSTAMP);
+		if (!s)
+			return -ENOMEM;
+		s->ts_tx = txv;
+		s->ts_rx = rxv;
 		return 0;
 	}
 	if (!strcmp(kind, "hash")) {

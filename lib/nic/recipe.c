@@ -283,6 +283,100 @@ int rxq_nic__plan_hash_fields(struct rxq_nic *nic, struct rxq_nic_plan *plan, ui
 	return 0;
 }
 
+/* ---- hardware timestamps ---- */
+
+static int tstamp_read_err(struct rxq_nic *nic, int err)
+{
+	if (err == -EOPNOTSUPP || err == -EINVAL)
+		rxq_err("%s does not support hardware timestamps (SIOCGHWTSTAMP: %s)", nic->driver,
+			nic_errname(err));
+	else
+		rxq_err("%s: cannot read its hardware timestamping (SIOCGHWTSTAMP: %s)", nic->name,
+			nic_errname(err));
+	return err == -EINVAL ? -EOPNOTSUPP : err;
+}
+
+/* The names of the bits of @p mask, or "none". */
+static void tstamp_names(char *buf, size_t len, uint32_t mask, bool rx)
+{
+	size_t used = 0;
+	unsigned b;
+
+	buf[0] = '\0';
+	for (b = 0; b < 32; b++) {
+		const char *n = rx ? rxq_nic_tstamp_rx__name(b) : rxq_nic_tstamp_tx__name(b);
+		int w;
+
+		if (!(mask & (1u << b)) || !n)
+			continue;
+		w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", n);
+		if (w < 0 || (size_t)w >= len - used)
+			return;
+		used += (size_t)w;
+	}
+	if (!used)
+		snprintf(buf, len, "none");
+}
+
+int rxq_nic__plan_tstamp(struct rxq_nic *nic, struct rxq_nic_plan *plan, int64_t tx_type,
+			 int64_t rx_filter)
+{
+	struct rxq_nic_tstamp_info info;
+	struct rxq_nic_step *s;
+	uint32_t tx, rx;
+	char offered[512];
+	int err;
+
+	if ((tx_type >= 0 && !rxq_nic_tstamp_tx__name((uint32_t)tx_type)) ||
+	    (rx_filter >= 0 && !rxq_nic_tstamp_rx__name((uint32_t)rx_filter)) ||
+	    tx_type > UINT32_MAX || rx_filter > UINT32_MAX) {
+		rxq_err("unknown timestamping mode");
+		return -EINVAL;
+	}
+	err = rxq_nic__tstamp_info(nic, &info);
+	if (err && err != -EOPNOTSUPP) {
+		rxq_err("%s: cannot read its timestamping capabilities (ETHTOOL_GET_TS_INFO: %s)",
+			nic->name, nic_errname(err));
+		return err;
+	}
+	if (err)
+		memset(&info, 0, sizeof(info));
+	/* Turning stamping off needs no capability; anything else must be offered. */
+	if (tx_type > 0 && !(info.tx_types & (1u << tx_type))) {
+		tstamp_names(offered, sizeof(offered), info.tx_types, false);
+		rxq_err("%s does not offer hardware transmit timestamps tx %s (ETHTOOL_GET_TS_INFO "
+			"tx types: %s)",
+			nic->driver, rxq_nic_tstamp_tx__name((uint32_t)tx_type), offered);
+		return -EOPNOTSUPP;
+	}
+	if (rx_filter > 0 && !(info.rx_filters & (1u << rx_filter))) {
+		tstamp_names(offered, sizeof(offered), info.rx_filters, true);
+		rxq_err("%s does not offer hardware receive timestamps rx %s (ETHTOOL_GET_TS_INFO "
+			"rx filters: %s)",
+			nic->driver, rxq_nic_tstamp_rx__name((uint32_t)rx_filter), offered);
+		return -EOPNOTSUPP;
+	}
+	err = rxq_nic__tstamp_config(nic, &tx, &rx);
+	if (err)
+		return tstamp_read_err(nic, err);
+	if (!rxq_nic_tstamp_tx__name(tx) || !rxq_nic_tstamp_rx__name(rx)) {
+		rxq_err("%s: hardware timestamping now in force (tx %u rx %u) is unknown here: "
+			"it could not be restored, so nothing was changed",
+			nic->name, tx, rx);
+		return -EOPNOTSUPP;
+	}
+	if ((tx_type < 0 || tx == tx_type) && (rx_filter < 0 || rx == rx_filter))
+		return 0;
+	s = nic_plan_add(plan, RXQ_NIC_STEP_TSTAMP);
+	if (!s)
+		return -ENOMEM;
+	s->ts_tx = tx_type < 0 ? tx : (uint32_t)tx_type;
+	s->ts_rx = rx_filter < 0 ? rx : (uint32_t)rx_filter;
+	s->old_ts_tx = tx;
+	s->old_ts_rx = rx;
+	return 0;
+}
+
 /* ---- ntuple rules ---- */
 
 static bool loc_planned(const struct rxq_nic_plan *plan, uint32_t loc)
@@ -1088,6 +1182,32 @@ static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct
 			return -ENOMEM;
 		s->rule.fs = j->rule.fs;
 		return 0;
+	case RXQ_NIC_STEP_TSTAMP: {
+		uint32_t tx, rx;
+		unsigned i = out->n;
+
+		while (i-- > 0)
+			if (out->steps[i].kind == RXQ_NIC_STEP_TSTAMP)
+				break;
+		if (i < out->n) {
+			tx = out->steps[i].ts_tx;
+			rx = out->steps[i].ts_rx;
+		} else {
+			err = rxq_nic__tstamp_config(nic, &tx, &rx);
+			if (err)
+				return tstamp_read_err(nic, err);
+		}
+		if (tx == j->ts_tx && rx == j->ts_rx)
+			return 0;
+		s = nic_plan_add(out, RXQ_NIC_STEP_TSTAMP);
+		if (!s)
+			return -ENOMEM;
+		s->ts_tx = j->ts_tx;
+		s->ts_rx = j->ts_rx;
+		s->old_ts_tx = tx;
+		s->old_ts_rx = rx;
+		return 0;
+	}
 	case RXQ_NIC_STEP_HASH: {
 		uint64_t now;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
+#include <linux/net_tstamp.h>
 
 #include "nic_internal.h"
 
@@ -398,4 +399,84 @@ int rxq_nic_hash_fields__format(uint64_t fields, char *buf, size_t len)
 			return -ENOSPC;
 	}
 	return 0;
+}
+
+/* ---- hardware timestamps: ethtool -T's names ---- */
+
+static const char *const tstamp_tx_names[] = {
+	[HWTSTAMP_TX_OFF] = "off",
+	[HWTSTAMP_TX_ON] = "on",
+	[HWTSTAMP_TX_ONESTEP_SYNC] = "onestep-sync",
+	[HWTSTAMP_TX_ONESTEP_P2P] = "onestep-p2p",
+};
+
+static const char *const tstamp_rx_names[] = {
+	[HWTSTAMP_FILTER_NONE] = "none",
+	[HWTSTAMP_FILTER_ALL] = "all",
+	[HWTSTAMP_FILTER_SOME] = "some",
+	[HWTSTAMP_FILTER_PTP_V1_L4_EVENT] = "ptpv1-l4-event",
+	[HWTSTAMP_FILTER_PTP_V1_L4_SYNC] = "ptpv1-l4-sync",
+	[HWTSTAMP_FILTER_PTP_V1_L4_DELAY_REQ] = "ptpv1-l4-delay-req",
+	[HWTSTAMP_FILTER_PTP_V2_L4_EVENT] = "ptpv2-l4-event",
+	[HWTSTAMP_FILTER_PTP_V2_L4_SYNC] = "ptpv2-l4-sync",
+	[HWTSTAMP_FILTER_PTP_V2_L4_DELAY_REQ] = "ptpv2-l4-delay-req",
+	[HWTSTAMP_FILTER_PTP_V2_L2_EVENT] = "ptpv2-l2-event",
+	[HWTSTAMP_FILTER_PTP_V2_L2_SYNC] = "ptpv2-l2-sync",
+	[HWTSTAMP_FILTER_PTP_V2_L2_DELAY_REQ] = "ptpv2-l2-delay-req",
+	[HWTSTAMP_FILTER_PTP_V2_EVENT] = "ptpv2-event",
+	[HWTSTAMP_FILTER_PTP_V2_SYNC] = "ptpv2-sync",
+	[HWTSTAMP_FILTER_PTP_V2_DELAY_REQ] = "ptpv2-delay-req",
+	[HWTSTAMP_FILTER_NTP_ALL] = "ntp-all",
+};
+
+static const char *const timestamping_names[] = {
+	"hardware-transmit",	 "software-transmit",	  "hardware-receive",	"software-receive",
+	"software-system-clock", "hardware-legacy-clock", "hardware-raw-clock",
+};
+
+static int name_index(const char *const *names, unsigned n, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}
+
+const char *rxq_nic_tstamp_tx__name(uint32_t tx_type)
+{
+	return tx_type < RXQ_ARRAY_SIZE(tstamp_tx_names) ? tstamp_tx_names[tx_type] : NULL;
+}
+
+int rxq_nic_tstamp_tx__parse(const char *name, uint32_t *tx_type)
+{
+	int i = name_index(tstamp_tx_names, RXQ_ARRAY_SIZE(tstamp_tx_names), name);
+
+	if (i < 0)
+		return -EINVAL;
+	*tx_type = (uint32_t)i;
+	return 0;
+}
+
+const char *rxq_nic_tstamp_rx__name(uint32_t rx_filter)
+{
+	return rx_filter < RXQ_ARRAY_SIZE(tstamp_rx_names) ? tstamp_rx_names[rx_filter] : NULL;
+}
+
+int rxq_nic_tstamp_rx__parse(const char *name, uint32_t *rx_filter)
+{
+	int i = name_index(tstamp_rx_names, RXQ_ARRAY_SIZE(tstamp_rx_names), name);
+
+	if (!strcmp(name, "ptp"))
+		i = HWTSTAMP_FILTER_PTP_V2_EVENT;
+	if (i < 0)
+		return -EINVAL;
+	*rx_filter = (uint32_t)i;
+	return 0;
+}
+
+const char *rxq_nic_timestamping__name(unsigned bit)
+{
+	return bit < RXQ_ARRAY_SIZE(timestamping_names) ? timestamping_names[bit] : NULL;
 }

@@ -3,8 +3,9 @@
 #
 # rxq-nic on the testbed's veth (dut0, inside the test's own namespace): channels, features, xps
 # and rfs really change the kernel state, --dry-run changes nothing, undo really restores it and
-# drops the save; watch reports softnet, NIC counters; every operation veth lacks fails with a
-# clear message and exit 2, as do bad input and a missing privilege, without changing anything.
+# drops the save; watch reports softnet, NIC counters; tstamp shows software stamps only; every
+# operation veth lacks fails with a clear message and exit 2, as do bad input and a missing
+# privilege, without changing anything.
 
 source "$(dirname "$0")/lib.sh"
 tb_require jq ethtool setpriv
@@ -113,6 +114,21 @@ tb_expect_exit 2 "CPU 999 does not exist or is offline" nic irq dut0 --spread --
 tb_expect_exit 2 "flow add, at 'dst-prot'" nic flow dut0 add udp4 dst-prot 53 action 1
 tb_expect_exit 2 "no interface 'dut9'" nic show dut9
 tb_expect_exit 2 "supports at most 4 rx channels" nic channels dut0 5
+# Hardware timestamps: veth stamps in software only, and says so.
+out=$(nic --json tstamp dut0) || tb_fail "tstamp dut0 (show) failed"
+tb_assert_eq "$(jq -r '.phc_index' <<<"$out")" -1 "tstamp: veth has no PTP hardware clock"
+tb_assert_eq "$(jq -r '.tx_types + "/" + .rx_filters' <<<"$out")" none/none "tstamp: no hardware modes"
+tb_assert_eq "$(jq -r '.config' <<<"$out")" "SIOCGHWTSTAMP: EOPNOTSUPP" "tstamp: no hardware config to read"
+jq -e '.capabilities | test("software-receive")' <<<"$out" >/dev/null ||
+	tb_fail "tstamp: capabilities lack software-receive: $out"
+tb_pass "tstamp: software stamps listed ($(jq -r .capabilities <<<"$out"))"
+tb_expect_exit 2 "veth does not offer hardware transmit timestamps tx on \(ETHTOOL_GET_TS_INFO tx types: none\)" \
+	nic tstamp dut0 --rx all --tx on
+tb_expect_exit 2 "veth does not offer hardware receive timestamps rx all" nic --dry-run tstamp dut0 --rx all
+tb_expect_exit 2 "veth does not support hardware timestamps \(SIOCGHWTSTAMP: EOPNOTSUPP\)" \
+	nic tstamp dut0 --rx none --tx off
+tb_expect_exit 2 "tstamp --rx: unknown filter 'everything'" nic tstamp dut0 --rx everything
+tb_expect_exit 2 "tstamp --tx: unknown mode 'yes'" nic tstamp dut0 --tx yes
 # Without privilege: refused before anything changes.
 tb_expect_exit 2 "needs root" tb_dut setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$NIC" --state-dir "$STATE/nobody" channels dut0 1

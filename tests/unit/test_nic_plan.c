@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <linux/net_tstamp.h>
 
 #include "rxq/flowspec.h"
 #include "rxq/log.h"
@@ -542,6 +543,120 @@ static void test_hash_unsupported(void **state)
 	env_close(e);
 }
 
+/* ---- hardware timestamps ---- */
+
+static void test_tstamp_names(void **state)
+{
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(rxq_nic_tstamp_rx__parse("ptp", &v), 0);
+	assert_int_equal(v, HWTSTAMP_FILTER_PTP_V2_EVENT);
+	assert_int_equal(rxq_nic_tstamp_rx__parse("all", &v), 0);
+	assert_int_equal(v, HWTSTAMP_FILTER_ALL);
+	assert_int_equal(rxq_nic_tstamp_rx__parse("ptpv1-l4-delay-req", &v), 0);
+	assert_int_equal(v, HWTSTAMP_FILTER_PTP_V1_L4_DELAY_REQ);
+	assert_int_equal(rxq_nic_tstamp_rx__parse("everything", &v), -EINVAL);
+	assert_int_equal(rxq_nic_tstamp_tx__parse("on", &v), 0);
+	assert_int_equal(v, HWTSTAMP_TX_ON);
+	assert_int_equal(rxq_nic_tstamp_tx__parse("yes", &v), -EINVAL);
+	assert_string_equal(rxq_nic_tstamp_rx__name(HWTSTAMP_FILTER_NTP_ALL), "ntp-all");
+	assert_null(rxq_nic_tstamp_rx__name(99));
+	assert_string_equal(rxq_nic_timestamping__name(2), "hardware-receive");
+	assert_null(rxq_nic_timestamping__name(40));
+}
+
+/* Plan, capabilities read, apply (the driver widens the filter), undo to the old mode. */
+static void test_tstamp_apply_undo(void **state)
+{
+	struct env *e = env_open("nic-ixgbe", "eth3", false);
+	struct rxq_nic_tstamp_info info;
+	struct rxq_nic_step_text t;
+	uint32_t tx, rx;
+	char *journal;
+
+	(void)state;
+	assert_int_equal(rxq_nic__tstamp_info(e->nic, &info), 0);
+	assert_int_equal(info.phc_index, 0);
+	assert_true(info.so_timestamping & SOF_TIMESTAMPING_RX_HARDWARE);
+	assert_int_equal(rxq_nic__tstamp_config(e->nic, &tx, &rx), 0);
+	assert_int_equal(tx, HWTSTAMP_TX_OFF);
+	assert_int_equal(rx, HWTSTAMP_FILTER_NONE);
+
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_ON,
+					      HWTSTAMP_FILTER_PTP_V2_L4_SYNC),
+			 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 1);
+	rxq_nic_step__describe(e->nic, rxq_nic_plan__step(e->plan, 0), &t);
+	assert_string_equal(t.op, "SIOCSHWTSTAMP");
+	assert_string_equal(t.value, "tx on rx ptpv2-l4-sync");
+	assert_string_equal(t.old, "tx off rx none");
+	fake_expect(&e->fake, "SIOCSHWTSTAMP tx=on rx=ptpv2-l4-sync", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
+	assert_int_equal(e->fake.ts_tx, HWTSTAMP_TX_ON);
+	assert_int_equal(e->fake.ts_rx, HWTSTAMP_FILTER_PTP_V2_EVENT);
+	/* The step holds what the driver chose. */
+	rxq_nic_step__describe(e->nic, rxq_nic_plan__step(e->plan, 0), &t);
+	assert_string_equal(t.value, "tx on rx ptpv2-event");
+	journal = read_text(rxq_nic__journal_path(e->nic));
+	assert_non_null(journal);
+	assert_non_null(strstr(journal, "\ntstamp off none\n"));
+
+	/* Only --tx: the filter in force stays. What is in force plans nothing. */
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_ON, -1), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_OFF, -1), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 1);
+	assert_int_equal(rxq_nic_plan__step(e->plan, 0)->ts_rx, HWTSTAMP_FILTER_PTP_V2_EVENT);
+
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_undo(e->nic, e->plan), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 1);
+	fake_expect(&e->fake, "SIOCSHWTSTAMP tx=off rx=none", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_UNDO), 0);
+	assert_int_equal(e->fake.ts_tx, HWTSTAMP_TX_OFF);
+	assert_int_equal(e->fake.ts_rx, HWTSTAMP_FILTER_NONE);
+	assert_false(journal_exists(e));
+
+	/* A filter the device does not offer: refused before anything is tried. */
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, -1, HWTSTAMP_FILTER_NTP_ALL),
+			 -EOPNOTSUPP);
+	assert_logged("ixgbe does not offer hardware receive timestamps rx ntp-all "
+		      "(ETHTOOL_GET_TS_INFO rx filters: none, all, ptpv2-l4-sync, ptpv2-event)");
+	/* The driver refuses when asked: nothing saved, the mode as it was. */
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, -1, HWTSTAMP_FILTER_ALL), 0);
+	fake_expect(&e->fake, "SIOCSHWTSTAMP tx=off rx=all", -ERANGE);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), -ERANGE);
+	assert_logged("step 1 of 1 failed: SIOCSHWTSTAMP dev eth3 tx off rx all: ERANGE");
+	assert_int_equal(e->fake.ts_rx, HWTSTAMP_FILTER_NONE);
+	assert_false(journal_exists(e));
+	env_close(e);
+}
+
+static void test_tstamp_unsupported(void **state)
+{
+	struct env *e = env_open("nic-virtio", "eth0", true);
+	struct rxq_nic_tstamp_info info;
+	uint32_t tx, rx;
+
+	(void)state;
+	assert_int_equal(rxq_nic__tstamp_info(e->nic, &info), 0);
+	assert_int_equal(info.phc_index, -1);
+	assert_int_equal(info.rx_filters, 0);
+	assert_int_equal(rxq_nic__tstamp_config(e->nic, &tx, &rx), -EOPNOTSUPP);
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_ON, HWTSTAMP_FILTER_ALL),
+			 -EOPNOTSUPP);
+	assert_logged("veth does not offer hardware transmit timestamps tx on "
+		      "(ETHTOOL_GET_TS_INFO tx types: none)");
+	/* Off needs no capability, but there is no hardware stamping to turn off either. */
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_OFF, -1), -EOPNOTSUPP);
+	assert_logged("veth does not support hardware timestamps (SIOCGHWTSTAMP: EOPNOTSUPP)");
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+	env_close(e);
+}
+
 /* ---- ntuple rules ---- */
 
 static void test_flow(void **state)
@@ -1044,8 +1159,12 @@ static void test_journal_parse(void **state)
 		"rxq-nic journal 1\ninterface eth3 4\nhash udp4 -1\n",
 		"rxq-nic journal 1\ninterface eth3 4\nhash udp4 99999999999999999999\n",
 		"rxq-nic journal 1\ninterface eth3 4\nhash udp4\n",
+		"rxq-nic journal 1\ninterface eth3 4\ntstamp on\n",
+		"rxq-nic journal 1\ninterface eth3 4\ntstamp yes all\n",
+		"rxq-nic journal 1\ninterface eth3 4\ntstamp on ptp\n",
 	};
-	static const char hash[] = "rxq-nic journal 1\ninterface eth3 4\nhash udp6 48\n";
+	static const char hash[] =
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp6 48\ntstamp on ptpv2-event\n";
 	struct rxq_nic_plan *plan;
 	struct rxq_parse_error err;
 	char ifname[16];
@@ -1069,7 +1188,10 @@ static void test_journal_parse(void **state)
 	assert_int_equal(rxq_nic_journal__parse(plan, hash, sizeof(hash) - 1, ifname,
 						sizeof(ifname), &ifindex, &err),
 			 0);
-	assert_int_equal(rxq_nic_plan__len(plan), 1);
+	assert_int_equal(rxq_nic_plan__len(plan), 2);
+	assert_int_equal(rxq_nic_plan__step(plan, 1)->kind, RXQ_NIC_STEP_TSTAMP);
+	assert_int_equal(rxq_nic_plan__step(plan, 1)->ts_tx, HWTSTAMP_TX_ON);
+	assert_int_equal(rxq_nic_plan__step(plan, 1)->ts_rx, HWTSTAMP_FILTER_PTP_V2_EVENT);
 	assert_int_equal(rxq_nic_plan__step(plan, 0)->kind, RXQ_NIC_STEP_HASH);
 	assert_int_equal(rxq_nic_plan__step(plan, 0)->flow_type, UDP_V6_FLOW);
 	assert_int_equal(rxq_nic_plan__step(plan, 0)->hash, 48);
@@ -1314,6 +1436,9 @@ int main(void)
 		cmocka_unit_test(test_hash_apply_undo),
 		cmocka_unit_test(test_hash_refused),
 		cmocka_unit_test(test_hash_unsupported),
+		cmocka_unit_test(test_tstamp_names),
+		cmocka_unit_test(test_tstamp_apply_undo),
+		cmocka_unit_test(test_tstamp_unsupported),
 		cmocka_unit_test(test_flow),
 		cmocka_unit_test(test_flow_unsupported),
 		cmocka_unit_test(test_knobs),

@@ -11,8 +11,10 @@
 #             reason), --equal/--weights/--isolate, and UDP from the peer then lands only on the
 #             queues with weight (with the UDP hash over ports, as RSS on igb needs)
 #   coalesce, pause, features, rings: the driver reports the new values
+#   tstamp    capabilities as ethtool -T lists them; --rx/--tx set (read back with SIOCGHWTSTAMP);
+#             a filter the 82576 lacks is refused
 #   undo      everything back byte for byte (channels, RSS table and hash fields, IRQ affinities,
-#             coalescing, pause, features, rings)
+#             coalescing, pause, features, rings, hardware timestamping)
 #   isolate / flow on a driver without ntuple: refused with the reason, nothing changed
 source "$RXQ_TREE/tests/vm/guestlib.sh"
 NIC=$(tb_bin rxq-nic)
@@ -26,9 +28,29 @@ vectors() {
 }
 affinity() { cat "/proc/irq/$1/smp_affinity_list"; }
 
+# hwtstamp: "TX RX" numbers of the hardware stamping in force (SIOCGHWTSTAMP, read here without
+# rxq), or "unsupported".
+hwtstamp() {
+	python3 - "$IF" <<'PY'
+import ctypes, fcntl, socket, struct, sys
+cfg = ctypes.create_string_buffer(12)
+ifr = struct.pack("16sP", sys.argv[1].encode(), ctypes.addressof(cfg)).ljust(40, b"\0")
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    fcntl.ioctl(sock.fileno(), 0x89b1, ifr)
+except OSError:
+    print("unsupported")
+    sys.exit(0)
+print(*struct.unpack("iii", cfg.raw)[1:])
+PY
+}
+# ts_section NAME: the lines of ethtool -T's section NAME, space-separated.
+ts_section() { ethtool -T "$IF" | awk -v s="$1" '/^[^\t]/ { on = ($0 == s ":") } $0 == s ": none" { printf "none " } on && /^\t/ { sub(/^\t/, ""); sub(/ .*/, ""); printf "%s ", $0 }' | sed 's/ $//'; }
+
 # state: everything rxq-nic may change, as the kernel and the driver report it.
 state() {
 	local q irq
+	echo "hwtstamp $(hwtstamp)"
 	ethtool -l "$IF" | sed -n '/Current/,$p'
 	ethtool -x "$IF"
 	ethtool -n "$IF" rx-flow-hash udp4
@@ -136,13 +158,38 @@ tb_assert_eq "$(ethtool -a "$IF" | awk '$1 == "Autonegotiate:" || $1 == "RX:" ||
 "$NIC" features "$IF" gro off >/dev/null 2>"$TB_TMP/err" || tb_fail "features gro off: $(cat "$TB_TMP/err")"
 tb_assert_eq "$(ethtool -k "$IF" | awk '$1 == "generic-receive-offload:" { print $2 }')" off "features gro off"
 
+# --- tstamp: what the 82576 emulation offers, as ethtool -T reports it -----------------------------------
+"$NIC" --json tstamp "$IF" >"$TB_TMP/ts.json" 2>"$TB_TMP/err" || tb_fail "tstamp (show): $(cat "$TB_TMP/err")"
+ethtool -T "$IF" >"$TB_TMP/ethtool-T" || tb_fail "ethtool -T failed"
+tb_assert_eq "$(jq -r .phc_index "$TB_TMP/ts.json")" "$(awk -F': ' '/PTP Hardware Clock/ { print ($2 == "none" ? -1 : $2) }' "$TB_TMP/ethtool-T")" \
+	"tstamp: the PTP hardware clock ethtool -T names"
+tb_assert_eq "$(jq -r .capabilities "$TB_TMP/ts.json")" "$(ts_section Capabilities)" "tstamp: the capabilities ethtool -T lists"
+tb_assert_eq "$(jq -r .tx_types "$TB_TMP/ts.json")" "$(ts_section 'Hardware Transmit Timestamp Modes')" "tstamp: the transmit modes ethtool -T lists"
+tb_assert_eq "$(jq -r .rx_filters "$TB_TMP/ts.json")" "$(ts_section 'Hardware Receive Filter Modes')" "tstamp: the receive filters ethtool -T lists"
+tb_pass "tstamp: igb reports $(jq -c . "$TB_TMP/ts.json")"
+# The 82576 cannot stamp every received packet (igb refuses "all" on it): ask for what it offers.
+RXF=all
+[[ " $(jq -r .rx_filters "$TB_TMP/ts.json") " == *" all "* ]] || RXF=ptpv2-event
+"$NIC" --json tstamp "$IF" --rx "$RXF" --tx on >"$TB_TMP/ts-set.json" 2>"$TB_TMP/err" ||
+	tb_fail "tstamp --rx $RXF --tx on: $(cat "$TB_TMP/err")"
+want_rx=$(python3 -c "print({'all': 1, 'ptpv2-event': 12}['$RXF'])")
+tb_assert_eq "$(hwtstamp)" "1 $want_rx" "tstamp --rx $RXF --tx on: SIOCGHWTSTAMP reads tx on, rx $RXF"
+if [ "$RXF" != all ]; then
+	rc=0
+	"$NIC" tstamp "$IF" --rx all >"$TB_TMP/ts-all.out" 2>&1 || rc=$?
+	tb_assert_eq "$rc" 2 "tstamp --rx all on the 82576: refused as not offered (exit 2)"
+	grep -q "does not offer hardware receive timestamps rx all" "$TB_TMP/ts-all.out" ||
+		tb_fail "tstamp --rx all: no reason given: $(cat "$TB_TMP/ts-all.out")"
+	tb_assert_eq "$(hwtstamp)" "1 $want_rx" "tstamp --rx all refused: the stamping unchanged"
+fi
+
 # --- undo: everything back ------------------------------------------------------------------------------
 "$NIC" undo "$IF" >"$TB_TMP/undo.out" 2>&1 || tb_fail "undo: $(cat "$TB_TMP/undo.out")"
 tb_assert_eq "$(udp4_hash)" 2 "undo: igb hashes udp4 over the addresses only again"
 state >"$TB_TMP/state.1"
 diff -u "$TB_TMP/state.0" "$TB_TMP/state.1" >"$TB_TMP/diff" ||
 	tb_fail "undo left the NIC different: $(cat "$TB_TMP/diff") -- undo said: $(cat "$TB_TMP/undo.out")"
-tb_pass "undo: channels, RSS table, IRQ affinities, coalescing, pause, features: all as before"
+tb_pass "undo: channels, RSS table and hash fields, IRQ affinities, coalescing, pause, features, hardware stamping: all as before"
 
 # --- ntuple rules: igb's 82576 has none ----------------------------------------------------------------
 rc=0

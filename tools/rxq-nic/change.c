@@ -751,3 +751,39 @@ int cmd_undo(struct tool *t)
 	err = rxq_nic__plan_undo(t->nic, plan);
 	return run_plan(t, plan, err, RXQ_NIC_APPLY_UNDO);
 }
+
+int cmd_tstamp(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	int64_t tx = -1, rx = -1;
+	uint32_t v;
+	int err;
+
+	if ((err = no_args(t)))
+		return err;
+	if (!t->ts_rx && !t->ts_tx)
+		return cmd_tstamp_show(t);
+	if (t->ts_tx) {
+		if (rxq_nic_tstamp_tx__parse(t->ts_tx, &v)) {
+			rxq_err("tstamp --tx: unknown mode '%s' (expected off, on, onestep-sync or "
+				"onestep-p2p)",
+				t->ts_tx);
+			return -EINVAL;
+		}
+		tx = v;
+	}
+	if (t->ts_rx) {
+		if (rxq_nic_tstamp_rx__parse(t->ts_rx, &v)) {
+			rxq_err("tstamp --rx: unknown filter '%s' (expected none, all, ptp, some, "
+				"ntp-all or a PTP filter as ethtool -T names it: ptpv2-event, "
+				"ptpv2-l4-sync ...)",
+				t->ts_rx);
+			return -EINVAL;
+		}
+		rx = v;
+	}
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__plan_tstamp(t->nic, plan, tx, rx);
+	return run_plan(t, plan, err, 0);
+}

@@ -121,16 +121,27 @@ static const struct rxq_cli_opt check_opts[] = {
 	{ NULL },
 };
 
+static const struct rxq_cli_opt tstamp_opts[] = {
+	{ "rx", 0, "FILTER",
+	  "tstamp: hardware stamps on received packets: none, all, ptp (ptpv2-event), ptpv2-l4-sync "
+	  "... (ethtool -T's names)",
+	  RXQ_OPT_STRING_AT(struct tool, ts_rx) },
+	{ "tx", 0, "MODE", "tstamp: hardware stamps on sent packets: off, on, onestep-sync ...",
+	  RXQ_OPT_STRING_AT(struct tool, ts_tx) },
+	{ NULL },
+};
+
 static const struct rxq_cli_opt no_opts[] = { { NULL } };
 
 /* Every command's table, for refusing and for --help (in the order --help lists them). */
 static const struct rxq_cli_opt *const command_tables[] = {
-	irq_opts, rss_opts, xps_opts, rfs_opts, watch_opts, isolate_opts, check_opts, NULL,
+	irq_opts,     rss_opts,	  xps_opts,    rfs_opts, watch_opts,
+	isolate_opts, check_opts, tstamp_opts, NULL,
 };
 
 static const struct rxq_cli_opt *const all_tables[] = {
-	out_opts,   irq_opts,	  rss_opts,   xps_opts, rfs_opts,
-	watch_opts, isolate_opts, check_opts, env_opts, NULL,
+	out_opts,     irq_opts,	  rss_opts,    xps_opts, rfs_opts, watch_opts,
+	isolate_opts, check_opts, tstamp_opts, env_opts, NULL,
 };
 
 static const char summary[] =
@@ -153,6 +164,7 @@ static const char summary[] =
 	"  isolate IF --queue Q --flow SPEC [--flow SPEC ...] [--cpu C]\n"
 	"  undo IF                                    restore what changes saved, drop the save\n"
 	"  check IF [--for latency|bypass] [--cpu C] [--port P]  read-only preflight with fixes\n"
+	"  tstamp IF [--rx FILTER] [--tx MODE]        hardware timestamps: capabilities, set\n"
 	"\n"
 	"Every change saves what it replaces under the state directory; 'undo IF' puts it back.\n"
 	"Exit status: 0 ok, 1 failure (rolled back) or check findings, 2 bad input or unsupported.";
@@ -200,6 +212,7 @@ static const struct command commands[] = {
 	{ "features", cmd_features, no_opts }, { "channels", cmd_channels, no_opts },
 	{ "watch", cmd_watch, watch_opts },    { "isolate", cmd_isolate, isolate_opts },
 	{ "undo", cmd_undo, no_opts },	       { "check", cmd_check, check_opts },
+	{ "tstamp", cmd_tstamp, tstamp_opts },
 };
 
 int main(int argc, char **argv)
@@ -248,7 +261,7 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return rxq_cli__error(
 			"unknown command '%s' (expected show, irq, rss, flow, xps, rfs, coalesce, "
-			"pause, features, channels, watch, isolate, undo or check)",
+			"pause, features, channels, watch, isolate, undo, check or tstamp)",
 			t.command);
 	if (cli.optind + 1 >= argc)
 		return rxq_cli__error("%s: missing the interface (rxq-nic %s IF ...)", t.command,
