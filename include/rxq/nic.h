@@ -384,6 +384,36 @@ void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
 /** @brief One queue IRQ per CPU of @p cpus (NULL: every online CPU), in queue order. */
 int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, const cpu_set_t *cpus);
 
+/** Why a CPU gets queue IRQs or not (rxq_nic__spread_cpus()). */
+struct rxq_nic_cpu_pick {
+	int cpu;
+	bool used;
+	char why[112];
+};
+
+struct rxq_nic_spread_opts {
+	size_t sz; /* sizeof(struct rxq_nic_spread_opts) */
+	const cpu_set_t *cpus; /* named by the user: used as given; NULL: chosen from the topology */
+	int app_cpu; /* the application's CPU; -1: none. It and its SMT siblings get no queue IRQ */
+	struct rxq_nic_cpu_pick *picks; /* out: one per online CPU, up to max_picks; may be NULL */
+	unsigned max_picks;
+	unsigned npicks; /* out */
+};
+
+/**
+ * @brief The CPUs for queue IRQs. Without a list named by the user: the online CPUs of the NIC's
+ * NUMA node (/sys/class/net/IF/device/numa_node, /sys/devices/system/node/nodeN/cpulist), one
+ * hardware thread per core (topology/thread_siblings_list), none of them the application's CPU
+ * or its SMT siblings, and not CPU 0 or its siblings (CPU 0 takes the host's housekeeping). Where
+ * that leaves no CPU, the other nodes are allowed, then CPU 0's core. All of it under the root directory; what cannot
+ * be read (no NUMA, no topology) constrains nothing. -ENOENT (logged) when no CPU is left.
+ */
+int rxq_nic__spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, cpu_set_t *out);
+
+/** @brief rxq_nic__plan_irq_spread() over the CPUs rxq_nic__spread_cpus() picks. */
+int rxq_nic__plan_irq_spread_opts(struct rxq_nic *nic, struct rxq_nic_plan *plan,
+				  struct rxq_nic_spread_opts *opts);
+
 enum rxq_nic_rss_mode {
 	RXQ_NIC_RSS_WEIGHTS, /* arg: weights[n] per queue */
 	RXQ_NIC_RSS_EQUAL, /* arg: n, spread over queues 0..n-1 */

@@ -5,6 +5,7 @@
  * replaces. Nothing here changes anything; rxq_nic__apply() does.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,194 @@ int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, con
 			return err;
 	}
 	return 0;
+}
+
+/* ---- CPUs for queue IRQs: NUMA node, SMT siblings, CPU 0 ---- */
+
+/* A CPU list file under the root; false when absent or unreadable. */
+static bool read_cpulist(struct rxq_nic *nic, const char *abs, cpu_set_t *set)
+{
+	char buf[RXQ_NIC_VALUE_MAX];
+	size_t n;
+
+	if (nic_read(nic, abs, buf, sizeof(buf)) < 0)
+		return false;
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return n && !rxq_cpulist__parse(buf, set);
+}
+
+static bool cpu_siblings(struct rxq_nic *nic, int cpu, cpu_set_t *set)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list",
+		 cpu);
+	return read_cpulist(nic, path, set);
+}
+
+/* The NIC's NUMA node, -1 when the device does not say (no NUMA, a virtual device). */
+static int nic_numa_node(struct rxq_nic *nic)
+{
+	char path[96], buf[32], *end;
+	long v;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/numa_node", nic->name);
+	if (nic_read(nic, path, buf, sizeof(buf)) < 0)
+		return -1;
+	v = strtol(buf, &end, 10);
+	if (end == buf || v < 0 || v > 4095)
+		return -1;
+	return (int)v;
+}
+
+static void pick_set(struct rxq_nic_spread_opts *o, int cpu, bool used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Records why @p cpu is used or not (the first reason given for it stays). */
+static void pick_set(struct rxq_nic_spread_opts *o, int cpu, bool used, const char *fmt, ...)
+{
+	struct rxq_nic_cpu_pick *p = NULL;
+	va_list ap;
+	unsigned i;
+
+	for (i = 0; i < o->npicks; i++)
+		if (o->picks[i].cpu == cpu)
+			p = &o->picks[i];
+	if (!p) {
+		if (!o->picks || o->npicks == o->max_picks)
+			return;
+		p = &o->picks[o->npicks++];
+		p->cpu = cpu;
+		p->why[0] = '\0';
+	} else if (p->why[0]) {
+		return;
+	}
+	p->used = used;
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+}
+
+int rxq_nic__spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, cpu_set_t *out)
+{
+	cpu_set_t node_cpus, app_sib, cpu0_sib, sib, chosen;
+	int node, c, pass;
+	bool have_node = false, have_app = false;
+	char path[96];
+
+	opts->npicks = 0;
+	if (opts->picks)
+		memset(opts->picks, 0, opts->max_picks * sizeof(*opts->picks));
+	if (opts->cpus) {
+		CPU_AND(out, opts->cpus, &nic->online);
+		for (c = 0; c < RXQ_CPUS_MAX; c++)
+			if (CPU_ISSET(c, out))
+				pick_set(opts, c, true, "named with --cpus");
+		return CPU_COUNT(out) ? 0 : -ENOENT;
+	}
+	node = nic_numa_node(nic);
+	if (node >= 0) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", node);
+		have_node = read_cpulist(nic, path, &node_cpus);
+		if (have_node) {
+			CPU_AND(&node_cpus, &node_cpus, &nic->online);
+			have_node = CPU_COUNT(&node_cpus) > 0;
+		}
+	}
+	CPU_ZERO(&app_sib);
+	if (opts->app_cpu >= 0 && opts->app_cpu < RXQ_CPUS_MAX) {
+		have_app = true;
+		if (!cpu_siblings(nic, opts->app_cpu, &app_sib))
+			CPU_ZERO(&app_sib);
+		CPU_SET(opts->app_cpu, &app_sib);
+	}
+	CPU_ZERO(&cpu0_sib);
+	if (!cpu_siblings(nic, 0, &cpu0_sib))
+		CPU_ZERO(&cpu0_sib);
+	CPU_SET(0, &cpu0_sib);
+	/* Pass 0: every rule; 1: other nodes allowed; 2: CPU 0's core too. */
+	for (pass = 0; pass < 3; pass++) {
+		CPU_ZERO(&chosen);
+		opts->npicks = 0;
+		for (c = 0; c < RXQ_CPUS_MAX; c++) {
+			int first;
+
+			if (!CPU_ISSET(c, &nic->online))
+				continue;
+			if (have_app && c == opts->app_cpu) {
+				pick_set(opts, c, false, "the application's CPU");
+				continue;
+			}
+			if (have_app && CPU_ISSET(c, &app_sib)) {
+				pick_set(opts, c, false, "SMT sibling of the application's CPU %d",
+					 opts->app_cpu);
+				continue;
+			}
+			if (pass < 1 && have_node && !CPU_ISSET(c, &node_cpus)) {
+				pick_set(opts, c, false, "not on the NIC's NUMA node %d", node);
+				continue;
+			}
+			if (pass < 2 && c == 0) {
+				pick_set(opts, c, false,
+					 "CPU 0 takes the host's housekeeping (name it with --cpus "
+					 "to use it)");
+				continue;
+			}
+			if (pass < 2 && CPU_ISSET(c, &cpu0_sib)) {
+				pick_set(
+					opts, c, false,
+					"SMT sibling of CPU 0, which takes the host's housekeeping");
+				continue;
+			}
+			/* One hardware thread per core: the first chosen one. */
+			first = -1;
+			if (cpu_siblings(nic, c, &sib)) {
+				int k;
+
+				for (k = 0; k < c && first < 0; k++)
+					if (CPU_ISSET(k, &sib) && CPU_ISSET(k, &chosen))
+						first = k;
+			}
+			if (first >= 0) {
+				pick_set(opts, c, false, "SMT sibling of CPU %d, which is used",
+					 first);
+				continue;
+			}
+			CPU_SET(c, &chosen);
+			if (have_node && CPU_ISSET(c, &node_cpus))
+				pick_set(opts, c, true, "on the NIC's NUMA node %d", node);
+			else if (have_node)
+				pick_set(opts, c, true,
+					 "not on the NIC's NUMA node %d, which has no CPU left",
+					 node);
+			else
+				pick_set(opts, c, true, "online%s",
+					 pass == 2 ? " (no other core is left)" : "");
+		}
+		if (CPU_COUNT(&chosen))
+			break;
+	}
+	if (!CPU_COUNT(&chosen)) {
+		rxq_err("no CPU is left for the queue IRQs of %s once the application's CPU %d and its "
+			"SMT siblings are left out; name them with --cpus",
+			nic->name, opts->app_cpu);
+		return -ENOENT;
+	}
+	*out = chosen;
+	return 0;
+}
+
+int rxq_nic__plan_irq_spread_opts(struct rxq_nic *nic, struct rxq_nic_plan *plan,
+				  struct rxq_nic_spread_opts *opts)
+{
+	cpu_set_t cpus;
+	int err = rxq_nic__spread_cpus(nic, opts, &cpus);
+
+	if (err)
+		return err;
+	return rxq_nic__plan_irq_spread(nic, plan, &cpus);
 }
 
 /* ---- RSS ---- */

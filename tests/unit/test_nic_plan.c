@@ -293,6 +293,106 @@ static void test_irq_spread_refused_and_undo(void **state)
 	env_close(e);
 }
 
+static const struct rxq_nic_cpu_pick *pick_of(const struct rxq_nic_spread_opts *o, int cpu)
+{
+	unsigned i;
+
+	for (i = 0; i < o->npicks; i++)
+		if (o->picks[i].cpu == cpu)
+			return &o->picks[i];
+	fail_msg("no pick for CPU %d", cpu);
+	return NULL;
+}
+
+#define assert_pick(o, c, use, text)                               \
+	do {                                                       \
+		const struct rxq_nic_cpu_pick *p_ = pick_of(o, c); \
+		assert_int_equal(p_->used, use);                   \
+		assert_string_equal(p_->why, text);                \
+	} while (0)
+
+/*
+ * The two-socket SMT host (nic-latency): CPUs 0-7, siblings 0/4 1/5 2/6 3/7, node 0 has 0-1,4-5,
+ * node 1 has 2-3,6-7, and the NIC sits on node 1.
+ */
+static void test_irq_spread_numa_smt(void **state)
+{
+	struct env *e = env_open("nic-latency", "eth3", false);
+	struct rxq_nic_cpu_pick picks[16];
+	RXQ_OPTS(rxq_nic_spread_opts, o, .app_cpu = -1, .picks = picks, .max_picks = 16);
+	cpu_set_t set, want;
+	char path[512];
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_int_equal(o.npicks, 8);
+	assert_int_equal(rxq_cpulist__parse("2-3", &want), 0);
+	assert_true(CPU_EQUAL(&set, &want));
+	assert_pick(&o, 0, false, "not on the NIC's NUMA node 1");
+	assert_pick(&o, 5, false, "not on the NIC's NUMA node 1");
+	assert_pick(&o, 2, true, "on the NIC's NUMA node 1");
+	assert_pick(&o, 6, false, "SMT sibling of CPU 2, which is used");
+	assert_pick(&o, 7, false, "SMT sibling of CPU 3, which is used");
+	/* The plan puts queue IRQs 45-52 on 2 and 3 in turn. */
+	assert_int_equal(rxq_nic__plan_irq_spread_opts(e->nic, e->plan, &o), 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", 45 + i);
+		assert_string_equal(root_file(e, path), i % 2 ? "3\n" : "2\n");
+	}
+
+	/* The application on CPU 3: it and CPU 7 get no queue IRQ. */
+	o.app_cpu = 3;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_int_equal(CPU_COUNT(&set), 1);
+	assert_true(CPU_ISSET(2, &set));
+	assert_pick(&o, 3, false, "the application's CPU");
+	assert_pick(&o, 7, false, "SMT sibling of the application's CPU 3");
+
+	/* A list named by the user is used as given, CPU 0 included. */
+	assert_int_equal(rxq_cpulist__parse("0,4", &want), 0);
+	o.cpus = &want;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_true(CPU_EQUAL(&set, &want));
+	assert_pick(&o, 4, true, "named with --cpus");
+	o.cpus = NULL;
+
+	/* No NUMA node known: CPU 0's core is left out, one thread per core elsewhere. */
+	snprintf(path, sizeof(path), "%s/sys/class/net/eth3/device/numa_node", e->root);
+	assert_int_equal(unlink(path), 0);
+	o.app_cpu = -1;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_int_equal(rxq_cpulist__parse("1-3", &want), 0);
+	assert_true(CPU_EQUAL(&set, &want));
+	assert_pick(&o, 0, false,
+		    "CPU 0 takes the host's housekeeping (name it with --cpus to use it)");
+	assert_pick(&o, 4, false, "SMT sibling of CPU 0, which takes the host's housekeeping");
+	assert_pick(&o, 1, true, "online");
+
+	/* The NIC's node has only the application's core: the other node's CPUs, said why. */
+	{
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/sys/class/net/eth3/device/numa_node", e->root);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("1\n", f);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/sys/devices/system/node/node1/cpulist", e->root);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("2,6\n", f);
+		fclose(f);
+	}
+	o.app_cpu = 2;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_int_equal(rxq_cpulist__parse("1,3", &want), 0);
+	assert_true(CPU_EQUAL(&set, &want));
+	assert_pick(&o, 1, true, "not on the NIC's NUMA node 1, which has no CPU left");
+	env_close(e);
+}
+
 static void test_irq_spread_virtual(void **state)
 {
 	struct env *e = env_open("nic-virtio", "eth0", true);
@@ -1429,6 +1529,7 @@ int main(void)
 		cmocka_unit_test(test_irq_discovery),
 		cmocka_unit_test(test_irq_spread_refused_and_undo),
 		cmocka_unit_test(test_irq_spread_virtual),
+		cmocka_unit_test(test_irq_spread_numa_smt),
 		cmocka_unit_test(test_rss),
 		cmocka_unit_test(test_rss_netlink),
 		cmocka_unit_test(test_rss_unsupported),

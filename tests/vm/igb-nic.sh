@@ -6,7 +6,8 @@
 # /proc/irq, per-queue driver statistics), not rxq-nic's own output:
 #   show      per-queue IRQs: the rxqigb0-rx-N vector of each RX queue, rxqigb0-tx-N of each TX queue
 #   channels  4 queue pairs, then the RSS table and vectors follow
-#   irq       --spread: every queue's vectors on one CPU, rx-N and tx-N together, both CPUs used
+#   irq       --spread: CPU 0 left out unless named (each CPU's reason in the output); with
+#             --cpus 0-1 every queue's vectors on one CPU, rx-N and tx-N together, both CPUs used
 #   rss       --hash udp4 sdfn (ethtool -n shows the ports hashed; tcp4 sd is refused with the
 #             reason), --equal/--weights/--isolate, and UDP from the peer then lands only on the
 #             queues with weight (with the UDP hash over ports, as RSS on igb needs)
@@ -107,7 +108,16 @@ tb_assert_eq "$(ethtool -l "$IF" | sed -n '/Current/,$p' | awk '/Combined/ { pri
 tb_assert_eq "$(vectors rx | wc -l)/$(vectors tx | wc -l)" 4/4 "channels: 4 RX and 4 TX vectors"
 
 # --- irq --spread -----------------------------------------------------------------------------------
-"$NIC" irq "$IF" --spread >/dev/null 2>"$TB_TMP/err" || tb_fail "irq --spread: $(cat "$TB_TMP/err")"
+# Without --cpus CPU 0 is left to the host's housekeeping: both vCPUs' queues go to CPU 1.
+"$NIC" --json irq "$IF" --spread >"$TB_TMP/spread.json" 2>"$TB_TMP/err" || tb_fail "irq --spread: $(cat "$TB_TMP/err")"
+tb_assert_eq "$(jq -r 'select(.type == "cpu") | "\(.cpu)=\(.irqs)"' "$TB_TMP/spread.json" | tr '\n' ' ')" "0=no 1=yes " \
+	"irq --spread: CPU 0 skipped, CPU 1 chosen"
+jq -r 'select(.type == "cpu" and .cpu == 0) | .why' "$TB_TMP/spread.json" | grep -q housekeeping ||
+	tb_fail "irq --spread: no reason given for skipping CPU 0: $(cat "$TB_TMP/spread.json")"
+tb_assert_eq "$(vectors rx | while read -r q irq; do affinity "$irq"; done | sort -u | tr '\n' ' ')" "1 " \
+	"irq --spread: every receive vector on CPU 1"
+# CPU 0 named explicitly is used.
+"$NIC" irq "$IF" --spread --cpus 0-1 >/dev/null 2>"$TB_TMP/err" || tb_fail "irq --spread --cpus 0-1: $(cat "$TB_TMP/err")"
 declare -A CPU_OF
 while read -r q irq; do
 	a=$(affinity "$irq")

@@ -140,6 +140,30 @@ static void warn_irqbalance(struct tool *t)
 			 "(systemctl stop irqbalance)");
 }
 
+/* irq --spread: which CPUs take queue IRQs and why each does or does not, then the plan. */
+static int spread_plan(struct tool *t, struct rxq_nic_plan *plan, const cpu_set_t *cpus)
+{
+	struct rxq_nic_cpu_pick *picks = calloc(RXQ_CPUS_MAX, sizeof(*picks));
+	RXQ_OPTS(rxq_nic_spread_opts, o, .cpus = cpus, .app_cpu = (int)t->cpu, .picks = picks,
+		 .max_picks = RXQ_CPUS_MAX);
+	unsigned i;
+	int err;
+
+	if (!picks)
+		return -ENOMEM;
+	err = rxq_nic__plan_irq_spread_opts(t->nic, plan, &o);
+	for (i = 0; i < o.npicks; i++) {
+		rxq_out__begin(t->out, "cpu");
+		rxq_out__text(t->out, "cpu: ");
+		rxq_out__u64(t->out, "cpu", (uint64_t)picks[i].cpu);
+		rxq_out__str(t->out, "irqs", picks[i].used ? "yes" : "no");
+		rxq_out__str(t->out, "why", picks[i].why);
+		rxq_out__end(t->out);
+	}
+	free(picks);
+	return err;
+}
+
 int cmd_irq(struct tool *t)
 {
 	struct rxq_nic_plan *plan;
@@ -157,10 +181,14 @@ int cmd_irq(struct tool *t)
 	}
 	if (t->cpus && (err = parse_cpus(t, "cpus", t->cpus, &cpus)))
 		return err;
+	if (t->cpu >= 0 && !CPU_ISSET(t->cpu, rxq_nic__online_cpus(t->nic))) {
+		rxq_err("irq --cpu: CPU %ld does not exist or is offline", t->cpu);
+		return -ENODEV;
+	}
 	warn_irqbalance(t);
 	if ((err = new_plan(&plan)))
 		return err;
-	err = rxq_nic__plan_irq_spread(t->nic, plan, t->cpus ? &cpus : NULL);
+	err = spread_plan(t, plan, t->cpus ? &cpus : NULL);
 	return run_plan(t, plan, err, 0);
 }
 

@@ -37,8 +37,12 @@ static const struct rxq_cli_opt env_opts[] = {
 static const struct rxq_cli_opt irq_opts[] = {
 	{ "spread", 0, NULL, "irq: one queue IRQ per CPU", RXQ_OPT_FLAG_AT(struct tool, spread) },
 	/* a string: the CPUs are checked under --root, which may come later */
-	{ "cpus", 'c', "LIST", "irq --spread: the CPUs to use (default: all online), e.g. 2-7",
+	{ "cpus", 'c', "LIST",
+	  "irq --spread: the CPUs to use, e.g. 2-7 (default: the NIC's NUMA node, one thread per "
+	  "core, not CPU 0)",
 	  RXQ_OPT_STRING_AT(struct tool, cpus) },
+	{ "cpu", 0, "C", "irq --spread: the application's CPU: it and its SMT siblings get no IRQ",
+	  RXQ_OPT_UINT_AT(struct tool, cpu, 0, CPU_SETSIZE - 1) },
 	{ NULL },
 };
 
@@ -149,7 +153,7 @@ static const char summary[] =
 	"\n"
 	"Commands (IF is the interface):\n"
 	"  show IF                                    driver, queues, IRQs, RSS, rules, settings\n"
-	"  irq IF [--spread [--cpus LIST]]            queue IRQs; --spread: one per CPU\n"
+	"  irq IF [--spread [--cpus LIST] [--cpu C]]  queue IRQs; --spread: one per CPU\n"
 	"  rss IF [--weights W0 W1 ...|--equal N|--isolate Q]   RSS indirection\n"
 	"  rss IF --hash TYPE FIELDS [TYPE FIELDS ...] RSS hash fields (udp4 sdfn)\n"
 	"  flow IF add SPEC action Q|drop [loc N]     ntuple rule (SPEC: udp4 dst-port 53 ...)\n"
