@@ -475,7 +475,8 @@ int rxq_nic__plan_rfs(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t e
 /**
  * @brief The isolate recipe: RSS weight 0 on @p queue, ntuple on, each flow to @p queue,
  * gro/lro off, the queue's IRQ on @p cpu (-1: the first CPU it is on now) and every other queue IRQ
- * off that CPU.
+ * off that CPU and its SMT siblings; one left with no CPU goes to the CPUs
+ * rxq_nic__spread_cpus() picks with @p cpu as the application's.
  */
 int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned queue,
 			  const struct rxq_flowspec *flows, unsigned nflows, int cpu);

@@ -172,7 +172,8 @@ static void pick_set(struct rxq_nic_spread_opts *o, int cpu, bool used, const ch
 	va_end(ap);
 }
 
-int rxq_nic__spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, cpu_set_t *out)
+static int spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, cpu_set_t *out,
+		       bool log)
 {
 	cpu_set_t node_cpus, app_sib, cpu0_sib, sib, chosen;
 	int node, c, pass;
@@ -272,6 +273,8 @@ int rxq_nic__spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, 
 			break;
 	}
 	if (!CPU_COUNT(&chosen)) {
+		if (!log)
+			return -ENOENT;
 		rxq_err("no CPU is left for the queue IRQs of %s once the application's CPU %d and its "
 			"SMT siblings are left out; name them with --cpus",
 			nic->name, opts->app_cpu);
@@ -279,6 +282,20 @@ int rxq_nic__spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, 
 	}
 	*out = chosen;
 	return 0;
+}
+
+int rxq_nic__spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, cpu_set_t *out)
+{
+	return spread_cpus(nic, opts, out, true);
+}
+
+/* rxq_nic__spread_cpus() where running out of CPUs is not an error: @p out is then empty. */
+static void quiet_spread(struct rxq_nic *nic, struct rxq_nic_spread_opts *o, cpu_set_t *out)
+{
+	CPU_ZERO(out);
+	if (!spread_cpus(nic, o, out, false))
+		return;
+	CPU_ZERO(out);
 }
 
 int rxq_nic__plan_irq_spread_opts(struct rxq_nic *nic, struct rxq_nic_plan *plan,
@@ -991,8 +1008,8 @@ int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsign
 	const char *ntuple[] = { "ntuple" }, *offloads[] = { "gro", "lro" };
 	uint32_t on[] = { 1 }, off[] = { 0, 0 }, q = queue;
 	unsigned i, found;
-	cpu_set_t cur, one;
-	int err;
+	cpu_set_t cur, one, avoid;
+	int err, k;
 
 	err = check_queue(nic, q);
 	if (err)
@@ -1045,20 +1062,34 @@ int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsign
 		err = add_irq_step(nic, plan, irqs[q].tx_irq, &one, false);
 	if (err)
 		return err;
-	/* Every other vector of the NIC, receive or transmit, off that CPU. */
+	/*
+	 * Every other vector of the NIC, receive or transmit, off that CPU and its SMT siblings
+	 * (they share the core); one left with no CPU goes where irq --spread would put it.
+	 */
+	if (!cpu_siblings(nic, cpu, &avoid))
+		CPU_ZERO(&avoid);
+	CPU_SET(cpu, &avoid);
 	for (i = 0; i < 2 * nic->nrx; i++) {
 		int irq = i < nic->nrx ? irqs[i].irq : irqs[i - nic->nrx].tx_irq;
-		cpu_set_t rest;
+		cpu_set_t rest, both;
 
 		if (i == q || i == q + nic->nrx || irq < 0)
 			continue;
 		nic_affinity_is(nic, irq, NULL, &rest);
-		if (!CPU_ISSET(cpu, &rest))
+		CPU_AND(&both, &rest, &avoid);
+		if (!CPU_COUNT(&both))
 			continue;
-		CPU_CLR(cpu, &rest);
+		for (k = 0; k < RXQ_CPUS_MAX; k++)
+			if (CPU_ISSET(k, &avoid))
+				CPU_CLR(k, &rest);
 		if (!CPU_COUNT(&rest)) {
-			CPU_OR(&rest, &rest, &nic->online);
-			CPU_CLR(cpu, &rest);
+			RXQ_OPTS(rxq_nic_spread_opts, so, .app_cpu = cpu);
+
+			quiet_spread(nic, &so, &rest);
+			if (!CPU_COUNT(&rest)) {
+				CPU_OR(&rest, &rest, &nic->online);
+				CPU_CLR(cpu, &rest);
+			}
 		}
 		err = add_irq_step(nic, plan, irq, &rest, false);
 		if (err)

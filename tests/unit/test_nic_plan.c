@@ -393,6 +393,41 @@ static void test_irq_spread_numa_smt(void **state)
 	env_close(e);
 }
 
+/* The value a plan writes to @p path, NULL when it does not write it. */
+static const char *planned_write(const struct rxq_nic_plan *plan, const char *path)
+{
+	unsigned i;
+
+	for (i = 0; i < rxq_nic_plan__len(plan); i++) {
+		const struct rxq_nic_step *s = rxq_nic_plan__step(plan, i);
+
+		if (s->kind == RXQ_NIC_STEP_FILE && !strcmp(s->path, path))
+			return s->value;
+	}
+	return NULL;
+}
+
+/* isolate on the SMT host: the other vectors leave the queue's core, and go to the NIC's node. */
+static void test_isolate_smt(void **state)
+{
+	struct env *e = env_open("nic-latency", "eth3", false);
+	struct rxq_flowspec fs;
+	struct rxq_parse_error perr;
+
+	(void)state;
+	assert_int_equal(rxq_flowspec__parse(&fs, "udp4 dst-port 53", &perr), 0);
+	/* Queue 2 (IRQ 47) on CPU 2; IRQ 46 is on 2 and IRQ 50 on 6, its sibling. */
+	assert_int_equal(rxq_nic__plan_isolate(e->nic, e->plan, 2, &fs, 1, 2), 0);
+	assert_string_equal(planned_write(e->plan, "/proc/irq/47/smp_affinity_list"), "2\n");
+	/* Both had only that core: they go where irq --spread --cpu 2 would put them. */
+	assert_string_equal(planned_write(e->plan, "/proc/irq/46/smp_affinity_list"), "3\n");
+	assert_string_equal(planned_write(e->plan, "/proc/irq/50/smp_affinity_list"), "3\n");
+	/* Vectors off that core stay. */
+	assert_null(planned_write(e->plan, "/proc/irq/48/smp_affinity_list"));
+	assert_null(planned_write(e->plan, "/proc/irq/45/smp_affinity_list"));
+	env_close(e);
+}
+
 static void test_irq_spread_virtual(void **state)
 {
 	struct env *e = env_open("nic-virtio", "eth0", true);
@@ -1530,6 +1565,7 @@ int main(void)
 		cmocka_unit_test(test_irq_spread_refused_and_undo),
 		cmocka_unit_test(test_irq_spread_virtual),
 		cmocka_unit_test(test_irq_spread_numa_smt),
+		cmocka_unit_test(test_isolate_smt),
 		cmocka_unit_test(test_rss),
 		cmocka_unit_test(test_rss_netlink),
 		cmocka_unit_test(test_rss_unsupported),
