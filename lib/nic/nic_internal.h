@@ -49,7 +49,9 @@ struct rxq_nic {
 	cpu_set_t online;
 	unsigned possible_bits; /* width of the kernel's CPU masks */
 	char state_dir[PATH_MAX];
-	char journal[PATH_MAX + 32];
+	char journal_dir[PATH_MAX + 32]; /* STATE/net-INODE: one per network namespace */
+	char journal[PATH_MAX + 64];
+	char journal_old[PATH_MAX + 32]; /* STATE/IF.journal, as rxq-nic wrote it before */
 	char pathbuf[2 * PATH_MAX];
 	struct rxq_sys sys; /* the kernel, and the root directory of /proc and /sys */
 	int rss_set_netlink; /* 1 yes, 0 not yet known, -1 no (fall back to the ioctl) */

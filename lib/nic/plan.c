@@ -364,6 +364,19 @@ static int ensure_state_dir(struct rxq_nic *nic)
 		rxq_err("%s is not a directory", nic->state_dir);
 		return -ENOTDIR;
 	}
+	if (!strcmp(nic->journal_dir, nic->state_dir))
+		return 0;
+	if (mkdir(nic->journal_dir, 0700) < 0 && errno != EEXIST) {
+		int err = -errno;
+
+		rxq_err("cannot create %s to save the current settings: %s", nic->journal_dir,
+			strerror(-err));
+		return err == -EACCES ? -EPERM : err;
+	}
+	if (stat(nic->journal_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		rxq_err("%s is not a directory", nic->journal_dir);
+		return -ENOTDIR;
+	}
 	return 0;
 }
 

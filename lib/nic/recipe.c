@@ -1464,6 +1464,12 @@ int rxq_nic__plan_undo(struct rxq_nic *nic, struct rxq_nic_plan *plan)
 	FILE *f;
 
 	f = fopen(nic->journal, "re");
+	/* Saved by an rxq-nic that kept one journal per name: undo that one, then drop it. */
+	if (!f && errno == ENOENT && (f = fopen(nic->journal_old, "re"))) {
+		rxq_info("%s: undoing %s, saved before journals were kept per network namespace",
+			 nic->name, nic->journal_old);
+		nic_strlcpy(nic->journal, nic->journal_old, sizeof(nic->journal));
+	}
 	if (!f) {
 		err = -errno;
 		if (err == -ENOENT)

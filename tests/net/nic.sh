@@ -14,6 +14,8 @@ tb_up 4
 NIC=$(tb_bin rxq-nic)
 STATE=$TB_TMP/state
 nic() { tb_dut "$NIC" --state-dir "$STATE" "$@"; }
+# Journals are kept per network namespace, named by its inode.
+JOURNAL=$STATE/net-$(tb_dut stat -Lc %i /proc/self/ns/net)/dut0.journal
 
 rx_queues() { tb_dut ls /sys/class/net/dut0/queues | grep -c '^rx-'; }
 tx_queues() { tb_dut ls /sys/class/net/dut0/queues | grep -c '^tx-'; }
@@ -43,7 +45,7 @@ tb_assert_eq "$(jq -r 'select(.type=="step") | .op' <<<"$out")" ETHTOOL_MSG_CHAN
 	"dry-run: the plan names the request"
 tb_assert_eq "$(jq -r 'select(.type=="step") | .status' <<<"$out")" dry-run "dry-run: status"
 tb_assert_eq "$(rx_queues)" 4 "dry-run: still 4 RX queues"
-[ -e "$STATE/dut0.journal" ] && tb_fail "dry-run saved a journal"
+[ -e "$JOURNAL" ] && tb_fail "dry-run saved a journal"
 tb_pass "dry-run: no journal"
 
 # ---- changes that really reach the kernel ----
@@ -67,7 +69,7 @@ nic rfs dut0 --entries 4096 >/dev/null 2>"$err" || tb_fail "rfs failed: $(cat "$
 grep -q "not visible in this network namespace" "$err" || tb_fail "rfs did not say why only per queue"
 tb_assert_eq "$(qfile rx-0/rps_flow_cnt)" 2048 "rfs: rx-0 rps_flow_cnt"
 tb_assert_eq "$(qfile rx-1/rps_flow_cnt)" 2048 "rfs: rx-1 rps_flow_cnt"
-[ -s "$STATE/dut0.journal" ] || tb_fail "no journal after the changes"
+[ -s "$JOURNAL" ] || tb_fail "no journal after the changes"
 tb_pass "journal saved in the state directory"
 tb_assert_eq "$(stat -c %a "$STATE")" 700 "state directory is root only"
 
@@ -93,7 +95,7 @@ tb_assert_eq "$(gro)" "$GRO0" "undo: gro back to $GRO0"
 tb_assert_eq "$(qfile tx-0/xps_cpus)" "$XPS0_0" "undo: tx-0 xps_cpus back"
 tb_assert_eq "$(qfile tx-1/xps_cpus)" "$XPS0_1" "undo: tx-1 xps_cpus back"
 tb_assert_eq "$(qfile rx-0/rps_flow_cnt)" 0 "undo: rx-0 rps_flow_cnt back"
-[ -e "$STATE/dut0.journal" ] && tb_fail "undo left the journal"
+[ -e "$JOURNAL" ] && tb_fail "undo left the journal"
 tb_pass "undo removed the journal"
 
 # ---- clear errors, exit 2, nothing changed ----
@@ -133,5 +135,5 @@ tb_expect_exit 2 "tstamp --tx: unknown mode 'yes'" nic tstamp dut0 --tx yes
 tb_expect_exit 2 "needs root" tb_dut setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$NIC" --state-dir "$STATE/nobody" channels dut0 1
 tb_assert_eq "$(rx_queues)" 4 "after the refusals: still 4 RX queues"
-[ -e "$STATE/dut0.journal" ] && tb_fail "a refused command saved a journal"
+[ -e "$JOURNAL" ] && tb_fail "a refused command saved a journal"
 tb_pass "no journal after refused commands"
