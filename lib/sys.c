@@ -45,6 +45,23 @@ static void copy_str(char *dst, const char *src, size_t len)
 
 /* ---- the real kernel ---- */
 
+static int real_ioctl_req(struct rxq_sys *sys, const char *ifname, unsigned long req, void *data)
+{
+	struct ifreq ifr;
+
+	if (sys->ioctl_fd < 0) {
+		sys->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (sys->ioctl_fd < 0)
+			return -errno;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	copy_str(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	ifr.ifr_data = data;
+	if (ioctl(sys->ioctl_fd, req, &ifr) < 0)
+		return -errno;
+	return 0;
+}
+
 static int real_ioctl(struct rxq_sys *sys, const char *ifname, void *cmd)
 {
 	struct ifreq ifr;
@@ -381,6 +398,15 @@ int rxq_sys__ethtool(struct rxq_sys *sys, const char *ifname, void *cmd)
 	if (no_kernel(sys))
 		return -ENODEV;
 	return real_ioctl(sys, ifname, cmd);
+}
+
+int rxq_sys__dev_ioctl(struct rxq_sys *sys, const char *ifname, unsigned long req, void *data)
+{
+	if (sys->ops.dev_ioctl)
+		return sys->ops.dev_ioctl(sys->ops.ctx, ifname, req, data);
+	if (no_kernel(sys))
+		return -ENODEV;
+	return real_ioctl_req(sys, ifname, req, data);
 }
 
 int rxq_sys__genl(struct rxq_sys *sys, const char *family, struct nlmsghdr *req, rxq_sys_msg_fn cb,

@@ -53,6 +53,7 @@ void rxq_sys__set_default(const struct rxq_sys_ops *ops, const char *root);
 /* ---- requests ---- */
 
 int rxq_sys__ethtool(struct rxq_sys *sys, const char *ifname, void *cmd);
+int rxq_sys__dev_ioctl(struct rxq_sys *sys, const char *ifname, unsigned long req, void *data);
 /**
  * @brief One netlink transaction: sends @p req (NLM_F_REQUEST added, and NLM_F_ACK unless it is a
  * dump), passes every reply message to @p cb (may be NULL) until the ack or NLMSG_DONE.

@@ -118,6 +118,65 @@ int rxq_nic__rss(struct rxq_nic *nic, struct rxq_nic_rss *out);
 /** @brief "toeplitz", "xor", "crc32" or "unknown". */
 const char *rxq_nic_hfunc__name(uint32_t hfunc);
 
+/* ---- RSS hash fields (which header fields a flow type's RSS hash covers) ---- */
+
+/**
+ * @brief The flow type named @p name: tcp4 udp4 sctp4 ah4 esp4 ip4 and their IPv6 twins
+ * (TCP_V4_FLOW ...), as ethtool's rx-flow-hash names them. -EINVAL for an unknown name.
+ */
+int rxq_nic_flow_type__parse(const char *name, uint32_t *flow_type);
+/** @brief "udp4" ..., NULL for a flow type without a name. */
+const char *rxq_nic_flow_type__name(uint32_t flow_type);
+/** @brief The i-th flow type with a name (tcp4 first), -1 past the last one. */
+int rxq_nic_flow_type__nth(unsigned i);
+
+/**
+ * @brief Hash fields as ethtool's letters: m (L2 destination), v (VLAN), t (L3 protocol),
+ * s (IP source), d (IP destination), f (L4 bytes 0-1, the source port), n (L4 bytes 2-3, the
+ * destination port), r (discard). "sdfn" -> RXH_IP_SRC|RXH_IP_DST|RXH_L4_B_0_1|RXH_L4_B_2_3.
+ * -EINVAL (with the bad letter's offset in *bad, if given) on any other letter, a repeated one,
+ * or an empty string.
+ */
+int rxq_nic_hash_fields__parse(const char *s, uint64_t *fields, unsigned *bad);
+/** @brief "sdfn" (letters in the order mvtsdfnr; bits without a letter as "+0x..."); "none". */
+int rxq_nic_hash_fields__format(uint64_t fields, char *buf, size_t len);
+
+/**
+ * @brief The hash fields of @p flow_type (ETHTOOL_GRXFH). -EOPNOTSUPP when the driver has no
+ * RSS hash settings, -EINVAL when it has none for this flow type (neither logged).
+ */
+int rxq_nic__hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t *fields);
+
+/* ---- hardware timestamps ---- */
+
+/** What the device can stamp (ETHTOOL_GET_TS_INFO, as ethtool -T shows it). */
+struct rxq_nic_tstamp_info {
+	uint32_t so_timestamping; /* SOF_TIMESTAMPING_* the device offers */
+	int phc_index; /* its PTP hardware clock, /dev/ptpN; -1: none */
+	uint32_t tx_types; /* bit 1 << HWTSTAMP_TX_* per transmit mode it offers */
+	uint32_t rx_filters; /* bit 1 << HWTSTAMP_FILTER_* per receive filter it offers */
+};
+
+/** @brief Reads the timestamping capabilities. -EOPNOTSUPP (not logged) when none are reported. */
+int rxq_nic__tstamp_info(struct rxq_nic *nic, struct rxq_nic_tstamp_info *out);
+
+/**
+ * @brief Reads the hardware stamping now in force (SIOCGHWTSTAMP): HWTSTAMP_TX_* and
+ * HWTSTAMP_FILTER_*. -EOPNOTSUPP (not logged) when the driver has no hardware stamping.
+ */
+int rxq_nic__tstamp_config(struct rxq_nic *nic, uint32_t *tx_type, uint32_t *rx_filter);
+
+/** @brief "off", "on", "onestep-sync", "onestep-p2p"; NULL when unknown. */
+const char *rxq_nic_tstamp_tx__name(uint32_t tx_type);
+/** @brief HWTSTAMP_TX_* of a name above. -EINVAL. */
+int rxq_nic_tstamp_tx__parse(const char *name, uint32_t *tx_type);
+/** @brief "none", "all", "some", "ptpv1-l4-event" ... as ethtool -T; NULL when unknown. */
+const char *rxq_nic_tstamp_rx__name(uint32_t rx_filter);
+/** @brief HWTSTAMP_FILTER_* of a name above; "ptp" is ptpv2-event. -EINVAL. */
+int rxq_nic_tstamp_rx__parse(const char *name, uint32_t *rx_filter);
+/** @brief "hardware-transmit" ... for SOF_TIMESTAMPING_* bit number @p bit; NULL when unknown. */
+const char *rxq_nic_timestamping__name(unsigned bit);
+
 /* ---- ntuple rules ---- */
 
 struct rxq_nic_rule {
@@ -266,6 +325,8 @@ enum rxq_nic_step_kind {
 	RXQ_NIC_STEP_INDIR, /* RSS indirection table (netlink RSS_SET, else ETHTOOL_SRXFHINDIR) */
 	RXQ_NIC_STEP_RULE_ADD, /* ETHTOOL_SRXCLSRLINS */
 	RXQ_NIC_STEP_RULE_DEL, /* ETHTOOL_SRXCLSRLDEL */
+	RXQ_NIC_STEP_HASH, /* RSS hash fields of a flow type: ETHTOOL_SRXFH */
+	RXQ_NIC_STEP_TSTAMP, /* hardware timestamping: SIOCSHWTSTAMP */
 };
 
 #define RXQ_NIC_STEP_KNOBS_MAX 16
@@ -288,6 +349,11 @@ struct rxq_nic_step {
 	uint32_t *indir, *old_indir;
 	/* RULE_ADD / RULE_DEL */
 	struct rxq_nic_rule rule;
+	/* HASH: flow type (TCP_V4_FLOW ...), new and old RXH_* fields */
+	uint32_t flow_type;
+	uint64_t hash, old_hash;
+	/* TSTAMP: HWTSTAMP_TX_* and HWTSTAMP_FILTER_*, new and old */
+	uint32_t ts_tx, ts_rx, old_ts_tx, old_ts_rx;
 	/* after rxq_nic__apply(): 0 done, -errno failed (or refused, if best_effort),
 	 * 1 not attempted, 2 done and then rolled back */
 	int result;
@@ -326,6 +392,36 @@ int rxq_nic__plan_irq_spread(struct rxq_nic *nic, struct rxq_nic_plan *plan, con
 int rxq_nic__plan_irq_affinity(struct rxq_nic *nic, struct rxq_nic_plan *plan,
 			       const cpu_set_t *per_queue, unsigned n);
 
+/** Why a CPU gets queue IRQs or not (rxq_nic__spread_cpus()). */
+struct rxq_nic_cpu_pick {
+	int cpu;
+	bool used;
+	char why[112];
+};
+
+struct rxq_nic_spread_opts {
+	size_t sz; /* sizeof(struct rxq_nic_spread_opts) */
+	const cpu_set_t *cpus; /* named by the user: used as given; NULL: chosen from the topology */
+	int app_cpu; /* the application's CPU; -1: none. It and its SMT siblings get no queue IRQ */
+	struct rxq_nic_cpu_pick *picks; /* out: one per online CPU, up to max_picks; may be NULL */
+	unsigned max_picks;
+	unsigned npicks; /* out */
+};
+
+/**
+ * @brief The CPUs for queue IRQs. Without a list named by the user: the online CPUs of the NIC's
+ * NUMA node (/sys/class/net/IF/device/numa_node, /sys/devices/system/node/nodeN/cpulist), one
+ * hardware thread per core (topology/thread_siblings_list), none of them the application's CPU
+ * or its SMT siblings, and not CPU 0 or its siblings (CPU 0 takes the host's housekeeping). Where
+ * that leaves no CPU, the other nodes are allowed, then CPU 0's core. All of it under the root directory; what cannot
+ * be read (no NUMA, no topology) constrains nothing. -ENOENT (logged) when no CPU is left.
+ */
+int rxq_nic__spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, cpu_set_t *out);
+
+/** @brief rxq_nic__plan_irq_spread() over the CPUs rxq_nic__spread_cpus() picks. */
+int rxq_nic__plan_irq_spread_opts(struct rxq_nic *nic, struct rxq_nic_plan *plan,
+				  struct rxq_nic_spread_opts *opts);
+
 enum rxq_nic_rss_mode {
 	RXQ_NIC_RSS_WEIGHTS, /* arg: weights[n] per queue */
 	RXQ_NIC_RSS_EQUAL, /* arg: n, spread over queues 0..n-1 */
@@ -339,6 +435,24 @@ int rxq_nic__plan_rule_add(struct rxq_nic *nic, struct rxq_nic_plan *plan,
 			   const struct rxq_flowspec *spec, bool drop, uint32_t queue,
 			   uint32_t loc);
 int rxq_nic__plan_rule_del(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t loc);
+
+/**
+ * @brief RSS hash fields @p fields (RXH_*) for @p flow_type. -EOPNOTSUPP (logged, naming the
+ * driver) when the driver has no RSS hash settings, -EINVAL (logged) when it has none for this
+ * flow type.
+ */
+int rxq_nic__plan_hash_fields(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t flow_type,
+			      uint64_t fields);
+
+/**
+ * @brief Hardware timestamping: transmit mode @p tx_type and receive filter @p rx_filter (-1:
+ * keep the one in force). -EOPNOTSUPP (logged, naming the driver) when the device does not offer
+ * the mode or the filter (ETHTOOL_GET_TS_INFO) or has no hardware stamping at all. Applied, a
+ * driver may stamp more than asked (ptpv2-l4-sync as ptpv2-event): the step then holds what it
+ * chose.
+ */
+int rxq_nic__plan_tstamp(struct rxq_nic *nic, struct rxq_nic_plan *plan, int64_t tx_type,
+			 int64_t rx_filter);
 
 /**
  * @brief Sets named knobs of one group ("rx-usecs" 0 ...). Feature names may be the user-facing
@@ -369,7 +483,8 @@ int rxq_nic__plan_rfs(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t e
 /**
  * @brief The isolate recipe: RSS weight 0 on @p queue, ntuple on, each flow to @p queue,
  * gro/lro off, the queue's IRQ on @p cpu (-1: the first CPU it is on now) and every other queue IRQ
- * off that CPU.
+ * off that CPU and its SMT siblings; one left with no CPU goes to the CPUs
+ * rxq_nic__spread_cpus() picks with @p cpu as the application's.
  */
 int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsigned queue,
 			  const struct rxq_flowspec *flows, unsigned nflows, int cpu);

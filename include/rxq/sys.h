@@ -40,6 +40,11 @@ struct rxq_sys_ops {
 		    size_t extack_len);
 	/** Writes @p len bytes to @p path (root prefix already applied). Returns 0 or -errno. */
 	int (*write_file)(void *ctx, const char *path, const char *buf, size_t len);
+	/**
+	 * A device ioctl @p req (SIOCGHWTSTAMP, SIOCSHWTSTAMP) on @p ifname whose struct ifreq
+	 * carries @p data in ifr_data, filled in by the kernel. Returns 0 or -errno.
+	 */
+	int (*dev_ioctl)(void *ctx, const char *ifname, unsigned long req, void *data);
 	void *ctx;
 };
 

@@ -10,6 +10,7 @@
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
 #include <linux/genetlink.h>
+#include <linux/net_tstamp.h>
 #include <libmnl/libmnl.h>
 
 #include "nic_internal.h"
@@ -87,6 +88,22 @@ int nic_describe_ioctl(const void *cmdp, char *buf, size_t len)
 		const struct ethtool_rxnfc *r = cmdp;
 
 		append(buf, len, &used, " loc=%u", r->fs.location);
+		break;
+	}
+	case ETHTOOL_GRXFH:
+	case ETHTOOL_SRXFH: {
+		const struct ethtool_rxnfc *r = cmdp;
+		const char *type = rxq_nic_flow_type__name(r->flow_type);
+		char fields[48];
+
+		if (type)
+			append(buf, len, &used, " %s", type);
+		else
+			append(buf, len, &used, " flow_type=%u", r->flow_type);
+		if (cmd == ETHTOOL_SRXFH) {
+			rxq_nic_hash_fields__format(r->data, fields, sizeof(fields));
+			append(buf, len, &used, " %s", fields);
+		}
 		break;
 	}
 	case ETHTOOL_GRXCLSRLALL: {
@@ -284,5 +301,26 @@ int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf,
 		}
 	}
 	mnl_attr_parse(nlh, sizeof(*g), describe_attr_cb, &d);
+	return 0;
+}
+
+int nic_describe_hwtstamp(bool set, const void *cfgp, char *buf, size_t len)
+{
+	const struct hwtstamp_config *cfg = cfgp;
+	const char *tx = rxq_nic_tstamp_tx__name((uint32_t)cfg->tx_type);
+	const char *rx = rxq_nic_tstamp_rx__name((uint32_t)cfg->rx_filter);
+	size_t used = 0;
+
+	append(buf, len, &used, "%s", set ? "SIOCSHWTSTAMP" : "SIOCGHWTSTAMP");
+	if (!set)
+		return 0;
+	if (tx)
+		append(buf, len, &used, " tx=%s", tx);
+	else
+		append(buf, len, &used, " tx=%d", cfg->tx_type);
+	if (rx)
+		append(buf, len, &used, " rx=%s", rx);
+	else
+		append(buf, len, &used, " rx=%d", cfg->rx_filter);
 	return 0;
 }

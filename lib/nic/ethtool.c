@@ -10,6 +10,7 @@
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
 #include <linux/genetlink.h>
+#include <linux/net_tstamp.h>
 #include <libmnl/libmnl.h>
 
 #include "nic_internal.h"
@@ -428,6 +429,63 @@ int nic_set_indir(struct rxq_nic *nic, const uint32_t *indir, unsigned size)
 	memcpy(ind->ring_index, indir, size * 4);
 	err = nic_ioctl(nic, ind);
 	free(ind);
+	return err;
+}
+
+/* ---- RSS hash fields ---- */
+
+int rxq_nic__hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t *fields)
+{
+	struct ethtool_rxnfc nfc = { .cmd = ETHTOOL_GRXFH, .flow_type = flow_type };
+	int err = nic_ioctl(nic, &nfc);
+
+	if (!err)
+		*fields = nfc.data;
+	return err;
+}
+
+int nic_set_hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t fields)
+{
+	struct ethtool_rxnfc nfc = { .cmd = ETHTOOL_SRXFH, .flow_type = flow_type, .data = fields };
+
+	return nic_ioctl(nic, &nfc);
+}
+
+/* ---- hardware timestamps ---- */
+
+int rxq_nic__tstamp_info(struct rxq_nic *nic, struct rxq_nic_tstamp_info *out)
+{
+	struct ethtool_ts_info ts = { .cmd = ETHTOOL_GET_TS_INFO };
+	int err = nic_ioctl(nic, &ts);
+
+	if (err)
+		return err;
+	out->so_timestamping = ts.so_timestamping;
+	out->phc_index = ts.phc_index;
+	out->tx_types = ts.tx_types;
+	out->rx_filters = ts.rx_filters;
+	return 0;
+}
+
+int rxq_nic__tstamp_config(struct rxq_nic *nic, uint32_t *tx_type, uint32_t *rx_filter)
+{
+	struct hwtstamp_config cfg = { 0 };
+	int err = nic_hwtstamp(nic, false, &cfg);
+
+	if (err)
+		return err;
+	*tx_type = (uint32_t)cfg.tx_type;
+	*rx_filter = (uint32_t)cfg.rx_filter;
+	return 0;
+}
+
+int nic_set_tstamp(struct rxq_nic *nic, uint32_t tx_type, uint32_t *rx_filter)
+{
+	struct hwtstamp_config cfg = { .tx_type = (int)tx_type, .rx_filter = (int)*rx_filter };
+	int err = nic_hwtstamp(nic, true, &cfg);
+
+	if (!err)
+		*rx_filter = (uint32_t)cfg.rx_filter;
 	return err;
 }
 

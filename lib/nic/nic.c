@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
 
@@ -79,6 +80,7 @@ int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic
 	const char *root, *state;
 	struct rxq_nic *nic;
 	char path[PATH_MAX + 64], buf[64];
+	struct stat st;
 
 	*out = NULL;
 	if (RXQ_OPTS_LOAD(o, opts, rxq_nic_opts))
@@ -97,7 +99,20 @@ int rxq_nic__open(struct rxq_nic **out, const char *ifname, const struct rxq_nic
 		return -ENOMEM;
 	nic_strlcpy(nic->name, ifname, sizeof(nic->name));
 	nic_strlcpy(nic->state_dir, state, sizeof(nic->state_dir));
-	snprintf(nic->journal, sizeof(nic->journal), "%s/%s.journal", nic->state_dir, nic->name);
+	/*
+	 * Two network namespaces may each have an eth0: the journal is kept per namespace, named
+	 * by its inode (what `ip netns identify` and lsns compare), and the journal says the
+	 * ifindex. The process's own namespace, not the root directory's: that is the one it
+	 * changes.
+	 */
+	if (stat("/proc/self/ns/net", &st) == 0)
+		snprintf(nic->journal_dir, sizeof(nic->journal_dir), "%s/net-%llu", nic->state_dir,
+			 (unsigned long long)st.st_ino);
+	else
+		nic_strlcpy(nic->journal_dir, nic->state_dir, sizeof(nic->journal_dir));
+	snprintf(nic->journal, sizeof(nic->journal), "%s/%s.journal", nic->journal_dir, nic->name);
+	snprintf(nic->journal_old, sizeof(nic->journal_old), "%s/%s.journal", nic->state_dir,
+		 nic->name);
 	rxq_sys__init(&nic->sys, root, o.sys);
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s", ifname);

@@ -49,7 +49,9 @@ struct rxq_nic {
 	cpu_set_t online;
 	unsigned possible_bits; /* width of the kernel's CPU masks */
 	char state_dir[PATH_MAX];
-	char journal[PATH_MAX + 32];
+	char journal_dir[PATH_MAX + 32]; /* STATE/net-INODE: one per network namespace */
+	char journal[PATH_MAX + 64];
+	char journal_old[PATH_MAX + 32]; /* STATE/IF.journal, as rxq-nic wrote it before */
 	char pathbuf[2 * PATH_MAX];
 	struct rxq_sys sys; /* the kernel, and the root directory of /proc and /sys */
 	int rss_set_netlink; /* 1 yes, 0 not yet known, -1 no (fall back to the ioctl) */
@@ -106,9 +108,13 @@ int nic_rule_from_spec(struct rxq_nic_rule *r, const struct rxq_flowspec *spec, 
 /* describe.c: what a request asks, in one line, for debug logs and the tests' fake */
 int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf, size_t len);
 int nic_describe_ioctl(const void *cmd, char *buf, size_t len);
+/* SIOCGHWTSTAMP, or SIOCSHWTSTAMP with its struct hwtstamp_config @p cfg. */
+int nic_describe_hwtstamp(bool set, const void *cfg, char *buf, size_t len);
 
 /* sys.c: the transport, every request logged, over the kernel boundary (lib/sys.c) */
 int nic_ioctl(struct rxq_nic *nic, void *cmd);
+/* SIOCGHWTSTAMP or SIOCSHWTSTAMP (@p set) with struct hwtstamp_config @p cfg. */
+int nic_hwtstamp(struct rxq_nic *nic, bool set, void *cfg);
 int nic_genl(struct rxq_nic *nic, const char *family, struct nlmsghdr *req, rxq_sys_msg_fn cb,
 	     void *arg);
 int nic_write(struct rxq_nic *nic, const char *abs, const char *buf, size_t len);
@@ -134,6 +140,9 @@ int nic_rule_table(struct rxq_nic *nic, uint32_t *size, bool *any_loc, uint32_t 
 		   unsigned *n);
 int nic_rx_rings(struct rxq_nic *nic, uint32_t *n);
 int nic_rss_read(struct rxq_nic *nic, struct rxq_nic_rss *out, const char **op);
+int nic_set_hash_fields(struct rxq_nic *nic, uint32_t flow_type, uint64_t fields);
+/* Sets hardware stamping; *rx_filter becomes what the driver chose. */
+int nic_set_tstamp(struct rxq_nic *nic, uint32_t tx_type, uint32_t *rx_filter);
 
 /* irq.c: queue IRQs, affinities, queue settings, /proc/interrupts and softnet_stat */
 int nic_irq_affinity(struct rxq_nic *nic, int irq, char *buf, size_t len);

@@ -5,6 +5,7 @@
  * the interface's journal (STATE_DIR/IF.journal, root only), one line per step, which undo reads
  * back and applies in reverse.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -207,6 +208,30 @@ void rxq_nic_step__describe(struct rxq_nic *nic, const struct rxq_nic_step *s,
 		snprintf(t->value, sizeof(t->value), "loc %u", s->rule.fs.location);
 		rxq_nic_rule__format(&s->rule, t->old, sizeof(t->old));
 		break;
+	case RXQ_NIC_STEP_HASH: {
+		const char *type = rxq_nic_flow_type__name(s->flow_type);
+		char fields[48];
+
+		snprintf(t->op, sizeof(t->op), "ETHTOOL_SRXFH");
+		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
+		rxq_nic_hash_fields__format(s->hash, fields, sizeof(fields));
+		snprintf(t->value, sizeof(t->value), "%s %s", type ? type : "?", fields);
+		rxq_nic_hash_fields__format(s->old_hash, fields, sizeof(fields));
+		snprintf(t->old, sizeof(t->old), "%s %s", type ? type : "?", fields);
+		break;
+	}
+	case RXQ_NIC_STEP_TSTAMP: {
+		const char *tx = rxq_nic_tstamp_tx__name(s->ts_tx);
+		const char *rx = rxq_nic_tstamp_rx__name(s->ts_rx);
+		const char *otx = rxq_nic_tstamp_tx__name(s->old_ts_tx);
+		const char *orx = rxq_nic_tstamp_rx__name(s->old_ts_rx);
+
+		snprintf(t->op, sizeof(t->op), "SIOCSHWTSTAMP");
+		snprintf(t->where, sizeof(t->where), "dev %s", nic->name);
+		snprintf(t->value, sizeof(t->value), "tx %s rx %s", tx ? tx : "?", rx ? rx : "?");
+		snprintf(t->old, sizeof(t->old), "tx %s rx %s", otx ? otx : "?", orx ? orx : "?");
+		break;
+	}
 	}
 }
 
@@ -242,6 +267,22 @@ static int step_do(struct rxq_nic *nic, struct rxq_nic_step *s, bool forward)
 		if (forward)
 			return nic_rule_delete(nic, s->rule.fs.location);
 		return nic_rule_insert(nic, &s->rule.fs);
+	case RXQ_NIC_STEP_HASH:
+		return nic_set_hash_fields(nic, s->flow_type, forward ? s->hash : s->old_hash);
+	case RXQ_NIC_STEP_TSTAMP: {
+		uint32_t asked = forward ? s->ts_rx : s->old_ts_rx, rx = asked;
+		int err = nic_set_tstamp(nic, forward ? s->ts_tx : s->old_ts_tx, &rx);
+
+		/* A driver may stamp more than asked: the step says what it chose. */
+		if (!err && forward && rx != asked) {
+			const char *name = rxq_nic_tstamp_rx__name(rx);
+
+			rxq_info("%s: the driver stamps rx %s for rx %s", nic->name,
+				 name ? name : "?", rxq_nic_tstamp_rx__name(asked));
+			s->ts_rx = rx;
+		}
+		return err;
+	}
 	}
 	return -EINVAL;
 }
@@ -295,6 +336,15 @@ static void journal_record(FILE *f, const struct rxq_nic_step *s)
 		hex_put(f, &s->rule.fs, sizeof(s->rule.fs));
 		fputc('\n', f);
 		break;
+	case RXQ_NIC_STEP_TSTAMP:
+		fprintf(f, "tstamp %s %s\n", rxq_nic_tstamp_tx__name(s->old_ts_tx),
+			rxq_nic_tstamp_rx__name(s->old_ts_rx));
+		break;
+	case RXQ_NIC_STEP_HASH:
+		/* The name for people reading it, the number for the exact bits. */
+		fprintf(f, "hash %s %llu\n", rxq_nic_flow_type__name(s->flow_type),
+			(unsigned long long)s->old_hash);
+		break;
 	}
 }
 
@@ -312,6 +362,19 @@ static int ensure_state_dir(struct rxq_nic *nic)
 	}
 	if (stat(nic->state_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		rxq_err("%s is not a directory", nic->state_dir);
+		return -ENOTDIR;
+	}
+	if (!strcmp(nic->journal_dir, nic->state_dir))
+		return 0;
+	if (mkdir(nic->journal_dir, 0700) < 0 && errno != EEXIST) {
+		int err = -errno;
+
+		rxq_err("cannot create %s to save the current settings: %s", nic->journal_dir,
+			strerror(-err));
+		return err == -EACCES ? -EPERM : err;
+	}
+	if (stat(nic->journal_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		rxq_err("%s is not a directory", nic->journal_dir);
 		return -ENOTDIR;
 	}
 	return 0;
@@ -807,6 +870,43 @@ static int parse_record(struct rxq_nic_plan *plan, char *line, unsigned lineno,
 		if (hex_get(hex, &s->rule.fs, sizeof(s->rule.fs), &len) ||
 		    len != sizeof(s->rule.fs))
 			return jerr(err, lineno, "rule-add: bad rule");
+		return 0;
+	}
+	if (!strcmp(kind, "tstamp")) {
+		char *tx = strtok_r(NULL, " ", &save), *rx = strtok_r(NULL, " ", &save);
+		uint32_t txv, rxv;
+
+		if (!tx || !rx || strtok_r(NULL, " ", &save))
+			return jerr(err, lineno, "tstamp: expected TX RX");
+		if (rxq_nic_tstamp_tx__parse(tx, &txv) || rxq_nic_tstamp_rx__parse(rx, &rxv) ||
+		    !strcmp(rx, "ptp"))
+			return jerr(err, lineno, "tstamp: bad mode '%.32s %.32s'", tx, rx);
+		s = nic_plan_add(plan, RXQ_NIC_STEP_TSTAMP);
+		if (!s)
+			return -ENOMEM;
+		s->ts_tx = txv;
+		s->ts_rx = rxv;
+		return 0;
+	}
+	if (!strcmp(kind, "hash")) {
+		char *type = strtok_r(NULL, " ", &save), *val = strtok_r(NULL, " ", &save);
+		unsigned long long v;
+		uint32_t ft;
+		char *end;
+
+		if (!type || !val || strtok_r(NULL, " ", &save))
+			return jerr(err, lineno, "hash: expected FLOW-TYPE FIELDS");
+		if (rxq_nic_flow_type__parse(type, &ft))
+			return jerr(err, lineno, "hash: unknown flow type '%.32s'", type);
+		errno = 0;
+		v = strtoull(val, &end, 10);
+		if (!isdigit((unsigned char)val[0]) || errno || *end)
+			return jerr(err, lineno, "hash: bad fields '%.32s'", val);
+		s = nic_plan_add(plan, RXQ_NIC_STEP_HASH);
+		if (!s)
+			return -ENOMEM;
+		s->flow_type = ft;
+		s->hash = (uint64_t)v;
 		return 0;
 	}
 	return jerr(err, lineno, "unknown record '%.32s'", kind);

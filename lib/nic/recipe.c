@@ -5,6 +5,7 @@
  * replaces. Nothing here changes anything; rxq_nic__apply() does.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,211 @@ int rxq_nic__plan_irq_affinity(struct rxq_nic *nic, struct rxq_nic_plan *plan,
 	return 0;
 }
 
+/* ---- CPUs for queue IRQs: NUMA node, SMT siblings, CPU 0 ---- */
+
+/* A CPU list file under the root; false when absent or unreadable. */
+static bool read_cpulist(struct rxq_nic *nic, const char *abs, cpu_set_t *set)
+{
+	char buf[RXQ_NIC_VALUE_MAX];
+	size_t n;
+
+	if (nic_read(nic, abs, buf, sizeof(buf)) < 0)
+		return false;
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return n && !rxq_cpulist__parse(buf, set);
+}
+
+static bool cpu_siblings(struct rxq_nic *nic, int cpu, cpu_set_t *set)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list",
+		 cpu);
+	return read_cpulist(nic, path, set);
+}
+
+/* The NIC's NUMA node, -1 when the device does not say (no NUMA, a virtual device). */
+static int nic_numa_node(struct rxq_nic *nic)
+{
+	char path[96], buf[32], *end;
+	long v;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/numa_node", nic->name);
+	if (nic_read(nic, path, buf, sizeof(buf)) < 0)
+		return -1;
+	v = strtol(buf, &end, 10);
+	if (end == buf || v < 0 || v > 4095)
+		return -1;
+	return (int)v;
+}
+
+static void pick_set(struct rxq_nic_spread_opts *o, int cpu, bool used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Records why @p cpu is used or not (the first reason given for it stays). */
+static void pick_set(struct rxq_nic_spread_opts *o, int cpu, bool used, const char *fmt, ...)
+{
+	struct rxq_nic_cpu_pick *p = NULL;
+	va_list ap;
+	unsigned i;
+
+	for (i = 0; i < o->npicks; i++)
+		if (o->picks[i].cpu == cpu)
+			p = &o->picks[i];
+	if (!p) {
+		if (!o->picks || o->npicks == o->max_picks)
+			return;
+		p = &o->picks[o->npicks++];
+		p->cpu = cpu;
+		p->why[0] = '\0';
+	} else if (p->why[0]) {
+		return;
+	}
+	p->used = used;
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+}
+
+static int spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, cpu_set_t *out,
+		       bool log)
+{
+	cpu_set_t node_cpus, app_sib, cpu0_sib, sib, chosen;
+	int node, c, pass;
+	bool have_node = false, have_app = false;
+	char path[96];
+
+	opts->npicks = 0;
+	if (opts->picks)
+		memset(opts->picks, 0, opts->max_picks * sizeof(*opts->picks));
+	if (opts->cpus) {
+		CPU_AND(out, opts->cpus, &nic->online);
+		for (c = 0; c < RXQ_CPUS_MAX; c++)
+			if (CPU_ISSET(c, out))
+				pick_set(opts, c, true, "named with --cpus");
+		return CPU_COUNT(out) ? 0 : -ENOENT;
+	}
+	node = nic_numa_node(nic);
+	if (node >= 0) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", node);
+		have_node = read_cpulist(nic, path, &node_cpus);
+		if (have_node) {
+			CPU_AND(&node_cpus, &node_cpus, &nic->online);
+			have_node = CPU_COUNT(&node_cpus) > 0;
+		}
+	}
+	CPU_ZERO(&app_sib);
+	if (opts->app_cpu >= 0 && opts->app_cpu < RXQ_CPUS_MAX) {
+		have_app = true;
+		if (!cpu_siblings(nic, opts->app_cpu, &app_sib))
+			CPU_ZERO(&app_sib);
+		CPU_SET(opts->app_cpu, &app_sib);
+	}
+	CPU_ZERO(&cpu0_sib);
+	if (!cpu_siblings(nic, 0, &cpu0_sib))
+		CPU_ZERO(&cpu0_sib);
+	CPU_SET(0, &cpu0_sib);
+	/* Pass 0: every rule; 1: other nodes allowed; 2: CPU 0's core too. */
+	for (pass = 0; pass < 3; pass++) {
+		CPU_ZERO(&chosen);
+		opts->npicks = 0;
+		for (c = 0; c < RXQ_CPUS_MAX; c++) {
+			int first;
+
+			if (!CPU_ISSET(c, &nic->online))
+				continue;
+			if (have_app && c == opts->app_cpu) {
+				pick_set(opts, c, false, "the application's CPU");
+				continue;
+			}
+			if (have_app && CPU_ISSET(c, &app_sib)) {
+				pick_set(opts, c, false, "SMT sibling of the application's CPU %d",
+					 opts->app_cpu);
+				continue;
+			}
+			if (pass < 1 && have_node && !CPU_ISSET(c, &node_cpus)) {
+				pick_set(opts, c, false, "not on the NIC's NUMA node %d", node);
+				continue;
+			}
+			if (pass < 2 && c == 0) {
+				pick_set(opts, c, false,
+					 "CPU 0 takes the host's housekeeping (name it with --cpus "
+					 "to use it)");
+				continue;
+			}
+			if (pass < 2 && CPU_ISSET(c, &cpu0_sib)) {
+				pick_set(
+					opts, c, false,
+					"SMT sibling of CPU 0, which takes the host's housekeeping");
+				continue;
+			}
+			/* One hardware thread per core: the first chosen one. */
+			first = -1;
+			if (cpu_siblings(nic, c, &sib)) {
+				int k;
+
+				for (k = 0; k < c && first < 0; k++)
+					if (CPU_ISSET(k, &sib) && CPU_ISSET(k, &chosen))
+						first = k;
+			}
+			if (first >= 0) {
+				pick_set(opts, c, false, "SMT sibling of CPU %d, which is used",
+					 first);
+				continue;
+			}
+			CPU_SET(c, &chosen);
+			if (have_node && CPU_ISSET(c, &node_cpus))
+				pick_set(opts, c, true, "on the NIC's NUMA node %d", node);
+			else if (have_node)
+				pick_set(opts, c, true,
+					 "not on the NIC's NUMA node %d, which has no CPU left",
+					 node);
+			else
+				pick_set(opts, c, true, "online%s",
+					 pass == 2 ? " (no other core is left)" : "");
+		}
+		if (CPU_COUNT(&chosen))
+			break;
+	}
+	if (!CPU_COUNT(&chosen)) {
+		if (!log)
+			return -ENOENT;
+		rxq_err("no CPU is left for the queue IRQs of %s once the application's CPU %d and its "
+			"SMT siblings are left out; name them with --cpus",
+			nic->name, opts->app_cpu);
+		return -ENOENT;
+	}
+	*out = chosen;
+	return 0;
+}
+
+int rxq_nic__spread_cpus(struct rxq_nic *nic, struct rxq_nic_spread_opts *opts, cpu_set_t *out)
+{
+	return spread_cpus(nic, opts, out, true);
+}
+
+/* rxq_nic__spread_cpus() where running out of CPUs is not an error: @p out is then empty. */
+static void quiet_spread(struct rxq_nic *nic, struct rxq_nic_spread_opts *o, cpu_set_t *out)
+{
+	CPU_ZERO(out);
+	if (!spread_cpus(nic, o, out, false))
+		return;
+	CPU_ZERO(out);
+}
+
+int rxq_nic__plan_irq_spread_opts(struct rxq_nic *nic, struct rxq_nic_plan *plan,
+				  struct rxq_nic_spread_opts *opts)
+{
+	cpu_set_t cpus;
+	int err = rxq_nic__spread_cpus(nic, opts, &cpus);
+
+	if (err)
+		return err;
+	return rxq_nic__plan_irq_spread(nic, plan, &cpus);
+}
+
 /* ---- RSS ---- */
 
 int nic_indir_from_weights(uint32_t *indir, unsigned size, const uint32_t *weights, unsigned n)
@@ -269,6 +475,155 @@ drop:
 out:
 	free(rss);
 	return err;
+}
+
+/* ---- RSS hash fields ---- */
+
+/* Logs why the hash fields of @p flow_type cannot be read. */
+static int hash_read_err(struct rxq_nic *nic, uint32_t flow_type, int err)
+{
+	const char *type = rxq_nic_flow_type__name(flow_type);
+
+	if (err == -EOPNOTSUPP)
+		rxq_err("%s does not support RSS hash fields (ETHTOOL_GRXFH: EOPNOTSUPP)",
+			nic->driver);
+	else if (err == -EINVAL)
+		rxq_err("%s has no RSS hash setting for %s (ETHTOOL_GRXFH %s: EINVAL); "
+			"'rxq-nic rss %s' lists the flow types it has",
+			nic->driver, type ? type : "?", type ? type : "?", nic->name);
+	else
+		rxq_err("%s: cannot read the RSS hash fields of %s (ETHTOOL_GRXFH: %s)", nic->name,
+			type ? type : "?", nic_errname(err));
+	return err;
+}
+
+int rxq_nic__plan_hash_fields(struct rxq_nic *nic, struct rxq_nic_plan *plan, uint32_t flow_type,
+			      uint64_t fields)
+{
+	struct rxq_nic_step *s;
+	uint64_t now;
+	unsigned i;
+	int err;
+
+	if (!rxq_nic_flow_type__name(flow_type)) {
+		rxq_err("flow type %u has no RSS hash setting here", flow_type);
+		return -EINVAL;
+	}
+	/* An earlier step of the same plan already sets this flow type: follow on from it. */
+	for (i = plan->n; i-- > 0;)
+		if (plan->steps[i].kind == RXQ_NIC_STEP_HASH &&
+		    plan->steps[i].flow_type == flow_type)
+			break;
+	if (i < plan->n) {
+		now = plan->steps[i].hash;
+	} else {
+		err = rxq_nic__hash_fields(nic, flow_type, &now);
+		if (err)
+			return hash_read_err(nic, flow_type, err);
+	}
+	if (now == fields)
+		return 0;
+	s = nic_plan_add(plan, RXQ_NIC_STEP_HASH);
+	if (!s)
+		return -ENOMEM;
+	s->flow_type = flow_type;
+	s->hash = fields;
+	s->old_hash = now;
+	return 0;
+}
+
+/* ---- hardware timestamps ---- */
+
+static int tstamp_read_err(struct rxq_nic *nic, int err)
+{
+	if (err == -EOPNOTSUPP || err == -EINVAL)
+		rxq_err("%s does not support hardware timestamps (SIOCGHWTSTAMP: %s)", nic->driver,
+			nic_errname(err));
+	else
+		rxq_err("%s: cannot read its hardware timestamping (SIOCGHWTSTAMP: %s)", nic->name,
+			nic_errname(err));
+	return err == -EINVAL ? -EOPNOTSUPP : err;
+}
+
+/* The names of the bits of @p mask, or "none". */
+static void tstamp_names(char *buf, size_t len, uint32_t mask, bool rx)
+{
+	size_t used = 0;
+	unsigned b;
+
+	buf[0] = '\0';
+	for (b = 0; b < 32; b++) {
+		const char *n = rx ? rxq_nic_tstamp_rx__name(b) : rxq_nic_tstamp_tx__name(b);
+		int w;
+
+		if (!(mask & (1u << b)) || !n)
+			continue;
+		w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", n);
+		if (w < 0 || (size_t)w >= len - used)
+			return;
+		used += (size_t)w;
+	}
+	if (!used)
+		snprintf(buf, len, "none");
+}
+
+int rxq_nic__plan_tstamp(struct rxq_nic *nic, struct rxq_nic_plan *plan, int64_t tx_type,
+			 int64_t rx_filter)
+{
+	struct rxq_nic_tstamp_info info;
+	struct rxq_nic_step *s;
+	uint32_t tx, rx;
+	char offered[512];
+	int err;
+
+	if ((tx_type >= 0 && !rxq_nic_tstamp_tx__name((uint32_t)tx_type)) ||
+	    (rx_filter >= 0 && !rxq_nic_tstamp_rx__name((uint32_t)rx_filter)) ||
+	    tx_type > UINT32_MAX || rx_filter > UINT32_MAX) {
+		rxq_err("unknown timestamping mode");
+		return -EINVAL;
+	}
+	err = rxq_nic__tstamp_info(nic, &info);
+	if (err && err != -EOPNOTSUPP) {
+		rxq_err("%s: cannot read its timestamping capabilities (ETHTOOL_GET_TS_INFO: %s)",
+			nic->name, nic_errname(err));
+		return err;
+	}
+	if (err)
+		memset(&info, 0, sizeof(info));
+	/* Turning stamping off needs no capability; anything else must be offered. */
+	if (tx_type > 0 && !(info.tx_types & (1u << tx_type))) {
+		tstamp_names(offered, sizeof(offered), info.tx_types, false);
+		rxq_err("%s does not offer hardware transmit timestamps tx %s (ETHTOOL_GET_TS_INFO "
+			"tx types: %s)",
+			nic->driver, rxq_nic_tstamp_tx__name((uint32_t)tx_type), offered);
+		return -EOPNOTSUPP;
+	}
+	if (rx_filter > 0 && !(info.rx_filters & (1u << rx_filter))) {
+		tstamp_names(offered, sizeof(offered), info.rx_filters, true);
+		rxq_err("%s does not offer hardware receive timestamps rx %s (ETHTOOL_GET_TS_INFO "
+			"rx filters: %s)",
+			nic->driver, rxq_nic_tstamp_rx__name((uint32_t)rx_filter), offered);
+		return -EOPNOTSUPP;
+	}
+	err = rxq_nic__tstamp_config(nic, &tx, &rx);
+	if (err)
+		return tstamp_read_err(nic, err);
+	if (!rxq_nic_tstamp_tx__name(tx) || !rxq_nic_tstamp_rx__name(rx)) {
+		rxq_err("%s: hardware timestamping now in force (tx %u rx %u) is unknown here: "
+			"it could not be restored, so nothing was changed",
+			nic->name, tx, rx);
+		return -EOPNOTSUPP;
+	}
+	if ((tx_type < 0 || tx == tx_type) && (rx_filter < 0 || rx == rx_filter))
+		return 0;
+	s = nic_plan_add(plan, RXQ_NIC_STEP_TSTAMP);
+	if (!s)
+		return -ENOMEM;
+	s->ts_tx = tx_type < 0 ? tx : (uint32_t)tx_type;
+	s->ts_rx = rx_filter < 0 ? rx : (uint32_t)rx_filter;
+	s->old_ts_tx = tx;
+	s->old_ts_rx = rx;
+	return 0;
 }
 
 /* ---- ntuple rules ---- */
@@ -711,8 +1066,8 @@ int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsign
 	const char *ntuple[] = { "ntuple" }, *offloads[] = { "gro", "lro" };
 	uint32_t on[] = { 1 }, off[] = { 0, 0 }, q = queue;
 	unsigned i, found;
-	cpu_set_t cur, one;
-	int err;
+	cpu_set_t cur, one, avoid;
+	int err, k;
 
 	err = check_queue(nic, q);
 	if (err)
@@ -765,20 +1120,34 @@ int rxq_nic__plan_isolate(struct rxq_nic *nic, struct rxq_nic_plan *plan, unsign
 		err = add_irq_step(nic, plan, irqs[q].tx_irq, &one, false);
 	if (err)
 		return err;
-	/* Every other vector of the NIC, receive or transmit, off that CPU. */
+	/*
+	 * Every other vector of the NIC, receive or transmit, off that CPU and its SMT siblings
+	 * (they share the core); one left with no CPU goes where irq --spread would put it.
+	 */
+	if (!cpu_siblings(nic, cpu, &avoid))
+		CPU_ZERO(&avoid);
+	CPU_SET(cpu, &avoid);
 	for (i = 0; i < 2 * nic->nrx; i++) {
 		int irq = i < nic->nrx ? irqs[i].irq : irqs[i - nic->nrx].tx_irq;
-		cpu_set_t rest;
+		cpu_set_t rest, both;
 
 		if (i == q || i == q + nic->nrx || irq < 0)
 			continue;
 		nic_affinity_is(nic, irq, NULL, &rest);
-		if (!CPU_ISSET(cpu, &rest))
+		CPU_AND(&both, &rest, &avoid);
+		if (!CPU_COUNT(&both))
 			continue;
-		CPU_CLR(cpu, &rest);
+		for (k = 0; k < RXQ_CPUS_MAX; k++)
+			if (CPU_ISSET(k, &avoid))
+				CPU_CLR(k, &rest);
 		if (!CPU_COUNT(&rest)) {
-			CPU_OR(&rest, &rest, &nic->online);
-			CPU_CLR(cpu, &rest);
+			RXQ_OPTS(rxq_nic_spread_opts, so, .app_cpu = cpu);
+
+			quiet_spread(nic, &so, &rest);
+			if (!CPU_COUNT(&rest)) {
+				CPU_OR(&rest, &rest, &nic->online);
+				CPU_CLR(cpu, &rest);
+			}
 		}
 		err = add_irq_step(nic, plan, irq, &rest, false);
 		if (err)
@@ -821,6 +1190,16 @@ static bool last_knob(const struct rxq_nic_plan *out, enum rxq_nic_group g, cons
 			}
 	}
 	return false;
+}
+
+static const struct rxq_nic_step *last_hash(const struct rxq_nic_plan *out, uint32_t flow_type)
+{
+	unsigned i = out->n;
+
+	while (i-- > 0)
+		if (out->steps[i].kind == RXQ_NIC_STEP_HASH && out->steps[i].flow_type == flow_type)
+			return &out->steps[i];
+	return NULL;
 }
 
 static const struct rxq_nic_step *last_indir(const struct rxq_nic_plan *out)
@@ -1081,6 +1460,53 @@ static int undo_step(struct rxq_nic *nic, struct rxq_nic_plan *out, const struct
 			return -ENOMEM;
 		s->rule.fs = j->rule.fs;
 		return 0;
+	case RXQ_NIC_STEP_TSTAMP: {
+		uint32_t tx, rx;
+		unsigned i = out->n;
+
+		while (i-- > 0)
+			if (out->steps[i].kind == RXQ_NIC_STEP_TSTAMP)
+				break;
+		if (i < out->n) {
+			tx = out->steps[i].ts_tx;
+			rx = out->steps[i].ts_rx;
+		} else {
+			err = rxq_nic__tstamp_config(nic, &tx, &rx);
+			if (err)
+				return tstamp_read_err(nic, err);
+		}
+		if (tx == j->ts_tx && rx == j->ts_rx)
+			return 0;
+		s = nic_plan_add(out, RXQ_NIC_STEP_TSTAMP);
+		if (!s)
+			return -ENOMEM;
+		s->ts_tx = j->ts_tx;
+		s->ts_rx = j->ts_rx;
+		s->old_ts_tx = tx;
+		s->old_ts_rx = rx;
+		return 0;
+	}
+	case RXQ_NIC_STEP_HASH: {
+		uint64_t now;
+
+		prev = last_hash(out, j->flow_type);
+		if (prev) {
+			now = prev->hash;
+		} else {
+			err = rxq_nic__hash_fields(nic, j->flow_type, &now);
+			if (err)
+				return hash_read_err(nic, j->flow_type, err);
+		}
+		if (now == j->hash)
+			return 0;
+		s = nic_plan_add(out, RXQ_NIC_STEP_HASH);
+		if (!s)
+			return -ENOMEM;
+		s->flow_type = j->flow_type;
+		s->hash = j->hash;
+		s->old_hash = now;
+		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -1096,6 +1522,12 @@ int rxq_nic__plan_undo(struct rxq_nic *nic, struct rxq_nic_plan *plan)
 	FILE *f;
 
 	f = fopen(nic->journal, "re");
+	/* Saved by an rxq-nic that kept one journal per name: undo that one, then drop it. */
+	if (!f && errno == ENOENT && (f = fopen(nic->journal_old, "re"))) {
+		rxq_info("%s: undoing %s, saved before journals were kept per network namespace",
+			 nic->name, nic->journal_old);
+		nic_strlcpy(nic->journal, nic->journal_old, sizeof(nic->journal));
+	}
 	if (!f) {
 		err = -errno;
 		if (err == -ENOENT)

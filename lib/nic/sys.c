@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 
 #include "nic_internal.h"
 #include "rxq/log.h"
@@ -24,6 +25,17 @@ int nic_ioctl(struct rxq_nic *nic, void *cmd)
 	nic_describe_ioctl(cmd, desc, sizeof(desc));
 	err = rxq_sys__ethtool(&nic->sys, nic->name, cmd);
 	rxq_debug("ioctl SIOCETHTOOL %s %s: %s", nic->name, desc, err ? strerror(-err) : "ok");
+	return err;
+}
+
+int nic_hwtstamp(struct rxq_nic *nic, bool set, void *cfg)
+{
+	char desc[128];
+	int err;
+
+	nic_describe_hwtstamp(set, cfg, desc, sizeof(desc));
+	err = rxq_sys__dev_ioctl(&nic->sys, nic->name, set ? SIOCSHWTSTAMP : SIOCGHWTSTAMP, cfg);
+	rxq_debug("ioctl %s %s: %s", desc, nic->name, err ? strerror(-err) : "ok");
 	return err;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
+#include <linux/net_tstamp.h>
 
 #include "nic_internal.h"
 
@@ -240,6 +241,7 @@ static const struct {
 	{ ETHTOOL_GSTATS, "ETHTOOL_GSTATS" },
 	{ ETHTOOL_GRXRINGS, "ETHTOOL_GRXRINGS" },
 	{ ETHTOOL_GRXFH, "ETHTOOL_GRXFH" },
+	{ ETHTOOL_SRXFH, "ETHTOOL_SRXFH" },
 	{ ETHTOOL_GRXFHINDIR, "ETHTOOL_GRXFHINDIR" },
 	{ ETHTOOL_SRXFHINDIR, "ETHTOOL_SRXFHINDIR" },
 	{ ETHTOOL_GRSSH, "ETHTOOL_GRSSH" },
@@ -296,4 +298,185 @@ const char *nic_genl_cmd_name(const char *family, uint8_t cmd)
 		snprintf(buf, sizeof(buf), "%s/%u", family, cmd);
 	}
 	return buf;
+}
+
+/* ---- RSS hash fields ---- */
+
+/* ethtool's rx-flow-hash names, in the order show lists them. */
+static const struct {
+	uint32_t type;
+	const char *name;
+} flow_types[] = {
+	{ TCP_V4_FLOW, "tcp4" }, { UDP_V4_FLOW, "udp4" }, { SCTP_V4_FLOW, "sctp4" },
+	{ AH_V4_FLOW, "ah4" },	 { ESP_V4_FLOW, "esp4" }, { IPV4_FLOW, "ip4" },
+	{ TCP_V6_FLOW, "tcp6" }, { UDP_V6_FLOW, "udp6" }, { SCTP_V6_FLOW, "sctp6" },
+	{ AH_V6_FLOW, "ah6" },	 { ESP_V6_FLOW, "esp6" }, { IPV6_FLOW, "ip6" },
+};
+
+int rxq_nic_flow_type__parse(const char *name, uint32_t *flow_type)
+{
+	unsigned i;
+
+	for (i = 0; i < RXQ_ARRAY_SIZE(flow_types); i++)
+		if (!strcmp(flow_types[i].name, name)) {
+			*flow_type = flow_types[i].type;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *rxq_nic_flow_type__name(uint32_t flow_type)
+{
+	unsigned i;
+
+	for (i = 0; i < RXQ_ARRAY_SIZE(flow_types); i++)
+		if (flow_types[i].type == flow_type)
+			return flow_types[i].name;
+	return NULL;
+}
+
+int rxq_nic_flow_type__nth(unsigned i)
+{
+	return i < RXQ_ARRAY_SIZE(flow_types) ? (int)flow_types[i].type : -1;
+}
+
+/* ethtool's letters, in the order it prints the fields. */
+static const struct {
+	char letter;
+	uint64_t bit;
+} hash_letters[] = {
+	{ 'm', RXH_L2DA },   { 'v', RXH_VLAN },	    { 't', RXH_L3_PROTO }, { 's', RXH_IP_SRC },
+	{ 'd', RXH_IP_DST }, { 'f', RXH_L4_B_0_1 }, { 'n', RXH_L4_B_2_3 }, { 'r', RXH_DISCARD },
+};
+
+int rxq_nic_hash_fields__parse(const char *s, uint64_t *fields, unsigned *bad)
+{
+	uint64_t v = 0;
+	unsigned i, k;
+
+	if (bad)
+		*bad = 0;
+	if (!s || !*s)
+		return -EINVAL;
+	for (i = 0; s[i]; i++) {
+		for (k = 0; k < RXQ_ARRAY_SIZE(hash_letters); k++)
+			if (hash_letters[k].letter == s[i])
+				break;
+		if (k == RXQ_ARRAY_SIZE(hash_letters) || (v & hash_letters[k].bit)) {
+			if (bad)
+				*bad = i;
+			return -EINVAL;
+		}
+		v |= hash_letters[k].bit;
+	}
+	*fields = v;
+	return 0;
+}
+
+int rxq_nic_hash_fields__format(uint64_t fields, char *buf, size_t len)
+{
+	uint64_t rest = fields;
+	size_t used = 0;
+	unsigned k;
+	int n;
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	if (!fields)
+		return snprintf(buf, len, "none") < (int)len ? 0 : -ENOSPC;
+	for (k = 0; k < RXQ_ARRAY_SIZE(hash_letters); k++)
+		if (fields & hash_letters[k].bit) {
+			if (used + 1 >= len)
+				return -ENOSPC;
+			buf[used++] = hash_letters[k].letter;
+			buf[used] = '\0';
+			rest &= ~hash_letters[k].bit;
+		}
+	if (rest) {
+		n = snprintf(buf + used, len - used, "+0x%llx", (unsigned long long)rest);
+		if (n < 0 || (size_t)n >= len - used)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+/* ---- hardware timestamps: ethtool -T's names ---- */
+
+static const char *const tstamp_tx_names[] = {
+	[HWTSTAMP_TX_OFF] = "off",
+	[HWTSTAMP_TX_ON] = "on",
+	[HWTSTAMP_TX_ONESTEP_SYNC] = "onestep-sync",
+	[HWTSTAMP_TX_ONESTEP_P2P] = "onestep-p2p",
+};
+
+static const char *const tstamp_rx_names[] = {
+	[HWTSTAMP_FILTER_NONE] = "none",
+	[HWTSTAMP_FILTER_ALL] = "all",
+	[HWTSTAMP_FILTER_SOME] = "some",
+	[HWTSTAMP_FILTER_PTP_V1_L4_EVENT] = "ptpv1-l4-event",
+	[HWTSTAMP_FILTER_PTP_V1_L4_SYNC] = "ptpv1-l4-sync",
+	[HWTSTAMP_FILTER_PTP_V1_L4_DELAY_REQ] = "ptpv1-l4-delay-req",
+	[HWTSTAMP_FILTER_PTP_V2_L4_EVENT] = "ptpv2-l4-event",
+	[HWTSTAMP_FILTER_PTP_V2_L4_SYNC] = "ptpv2-l4-sync",
+	[HWTSTAMP_FILTER_PTP_V2_L4_DELAY_REQ] = "ptpv2-l4-delay-req",
+	[HWTSTAMP_FILTER_PTP_V2_L2_EVENT] = "ptpv2-l2-event",
+	[HWTSTAMP_FILTER_PTP_V2_L2_SYNC] = "ptpv2-l2-sync",
+	[HWTSTAMP_FILTER_PTP_V2_L2_DELAY_REQ] = "ptpv2-l2-delay-req",
+	[HWTSTAMP_FILTER_PTP_V2_EVENT] = "ptpv2-event",
+	[HWTSTAMP_FILTER_PTP_V2_SYNC] = "ptpv2-sync",
+	[HWTSTAMP_FILTER_PTP_V2_DELAY_REQ] = "ptpv2-delay-req",
+	[HWTSTAMP_FILTER_NTP_ALL] = "ntp-all",
+};
+
+static const char *const timestamping_names[] = {
+	"hardware-transmit",	 "software-transmit",	  "hardware-receive",	"software-receive",
+	"software-system-clock", "hardware-legacy-clock", "hardware-raw-clock",
+};
+
+static int name_index(const char *const *names, unsigned n, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}
+
+const char *rxq_nic_tstamp_tx__name(uint32_t tx_type)
+{
+	return tx_type < RXQ_ARRAY_SIZE(tstamp_tx_names) ? tstamp_tx_names[tx_type] : NULL;
+}
+
+int rxq_nic_tstamp_tx__parse(const char *name, uint32_t *tx_type)
+{
+	int i = name_index(tstamp_tx_names, RXQ_ARRAY_SIZE(tstamp_tx_names), name);
+
+	if (i < 0)
+		return -EINVAL;
+	*tx_type = (uint32_t)i;
+	return 0;
+}
+
+const char *rxq_nic_tstamp_rx__name(uint32_t rx_filter)
+{
+	return rx_filter < RXQ_ARRAY_SIZE(tstamp_rx_names) ? tstamp_rx_names[rx_filter] : NULL;
+}
+
+int rxq_nic_tstamp_rx__parse(const char *name, uint32_t *rx_filter)
+{
+	int i = name_index(tstamp_rx_names, RXQ_ARRAY_SIZE(tstamp_rx_names), name);
+
+	if (!strcmp(name, "ptp"))
+		i = HWTSTAMP_FILTER_PTP_V2_EVENT;
+	if (i < 0)
+		return -EINVAL;
+	*rx_filter = (uint32_t)i;
+	return 0;
+}
+
+const char *rxq_nic_timestamping__name(unsigned bit)
+{
+	return bit < RXQ_ARRAY_SIZE(timestamping_names) ? timestamping_names[bit] : NULL;
 }

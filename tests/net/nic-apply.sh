@@ -20,7 +20,7 @@ rx_queues() { tb_dut ls /sys/class/net/dut0/queues | grep -c '^rx-'; }
 tx_queues() { tb_dut ls /sys/class/net/dut0/queues | grep -c '^tx-'; }
 gro() { tb_dut ethtool -k dut0 | awk '/^generic-receive-offload:/ { print $2 }'; }
 qfile() { tb_dut cat "/sys/class/net/dut0/queues/$1"; }
-journal=$STATE/dut0.journal
+journal=$STATE/net-$(tb_dut stat -Lc %i /proc/self/ns/net)/dut0.journal
 
 tb_assert_eq "$(rx_queues)" 4 "dut0 starts with 4 RX queues"
 GRO0=$(gro)

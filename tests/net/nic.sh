@@ -3,8 +3,9 @@
 #
 # rxq-nic on the testbed's veth (dut0, inside the test's own namespace): channels, features, xps
 # and rfs really change the kernel state, --dry-run changes nothing, undo really restores it and
-# drops the save; watch reports softnet, NIC counters; every operation veth lacks fails with a
-# clear message and exit 2, as do bad input and a missing privilege, without changing anything.
+# drops the save; watch reports softnet, NIC counters; tstamp shows software stamps only; every
+# operation veth lacks fails with a clear message and exit 2, as do bad input and a missing
+# privilege, without changing anything.
 
 source "$(dirname "$0")/lib.sh"
 tb_require jq ethtool setpriv
@@ -13,6 +14,8 @@ tb_up 4
 NIC=$(tb_bin rxq-nic)
 STATE=$TB_TMP/state
 nic() { tb_dut "$NIC" --state-dir "$STATE" "$@"; }
+# Journals are kept per network namespace, named by its inode.
+JOURNAL=$STATE/net-$(tb_dut stat -Lc %i /proc/self/ns/net)/dut0.journal
 
 rx_queues() { tb_dut ls /sys/class/net/dut0/queues | grep -c '^rx-'; }
 tx_queues() { tb_dut ls /sys/class/net/dut0/queues | grep -c '^tx-'; }
@@ -32,6 +35,8 @@ tb_assert_eq "$(jq -r 'select(.type=="nic") | .driver' <<<"$out")" veth "show: d
 tb_assert_eq "$(jq -r 'select(.type=="nic") | .rx_queues' <<<"$out")" 4 "show: rx_queues"
 tb_assert_eq "$(jq -r 'select(.type=="channels") | .rx' <<<"$out")" 4 "show: channels rx"
 tb_assert_eq "$(jq -r 'select(.type=="rss") | .supported' <<<"$out")" false "show: no RSS on veth"
+tb_assert_eq "$(jq -r 'select(.type=="rss_hash") | .why' <<<"$out")" "veth: ETHTOOL_GRXFH: EOPNOTSUPP" \
+	"show: no RSS hash fields on veth, and why"
 tb_assert_eq "$(jq -s '[.[] | select(.type=="queue")] | length' <<<"$out")" 4 "show: 4 queue records"
 
 # ---- --dry-run prints the plan and changes nothing ----
@@ -40,7 +45,7 @@ tb_assert_eq "$(jq -r 'select(.type=="step") | .op' <<<"$out")" ETHTOOL_MSG_CHAN
 	"dry-run: the plan names the request"
 tb_assert_eq "$(jq -r 'select(.type=="step") | .status' <<<"$out")" dry-run "dry-run: status"
 tb_assert_eq "$(rx_queues)" 4 "dry-run: still 4 RX queues"
-[ -e "$STATE/dut0.journal" ] && tb_fail "dry-run saved a journal"
+[ -e "$JOURNAL" ] && tb_fail "dry-run saved a journal"
 tb_pass "dry-run: no journal"
 
 # ---- changes that really reach the kernel ----
@@ -64,7 +69,7 @@ nic rfs dut0 --entries 4096 >/dev/null 2>"$err" || tb_fail "rfs failed: $(cat "$
 grep -q "not visible in this network namespace" "$err" || tb_fail "rfs did not say why only per queue"
 tb_assert_eq "$(qfile rx-0/rps_flow_cnt)" 2048 "rfs: rx-0 rps_flow_cnt"
 tb_assert_eq "$(qfile rx-1/rps_flow_cnt)" 2048 "rfs: rx-1 rps_flow_cnt"
-[ -s "$STATE/dut0.journal" ] || tb_fail "no journal after the changes"
+[ -s "$JOURNAL" ] || tb_fail "no journal after the changes"
 tb_pass "journal saved in the state directory"
 tb_assert_eq "$(stat -c %a "$STATE")" 700 "state directory is root only"
 
@@ -90,7 +95,7 @@ tb_assert_eq "$(gro)" "$GRO0" "undo: gro back to $GRO0"
 tb_assert_eq "$(qfile tx-0/xps_cpus)" "$XPS0_0" "undo: tx-0 xps_cpus back"
 tb_assert_eq "$(qfile tx-1/xps_cpus)" "$XPS0_1" "undo: tx-1 xps_cpus back"
 tb_assert_eq "$(qfile rx-0/rps_flow_cnt)" 0 "undo: rx-0 rps_flow_cnt back"
-[ -e "$STATE/dut0.journal" ] && tb_fail "undo left the journal"
+[ -e "$JOURNAL" ] && tb_fail "undo left the journal"
 tb_pass "undo removed the journal"
 
 # ---- clear errors, exit 2, nothing changed ----
@@ -111,9 +116,24 @@ tb_expect_exit 2 "CPU 999 does not exist or is offline" nic irq dut0 --spread --
 tb_expect_exit 2 "flow add, at 'dst-prot'" nic flow dut0 add udp4 dst-prot 53 action 1
 tb_expect_exit 2 "no interface 'dut9'" nic show dut9
 tb_expect_exit 2 "supports at most 4 rx channels" nic channels dut0 5
+# Hardware timestamps: veth stamps in software only, and says so.
+out=$(nic --json tstamp dut0) || tb_fail "tstamp dut0 (show) failed"
+tb_assert_eq "$(jq -r '.phc_index' <<<"$out")" -1 "tstamp: veth has no PTP hardware clock"
+tb_assert_eq "$(jq -r '.tx_types + "/" + .rx_filters' <<<"$out")" none/none "tstamp: no hardware modes"
+tb_assert_eq "$(jq -r '.config' <<<"$out")" "SIOCGHWTSTAMP: EOPNOTSUPP" "tstamp: no hardware config to read"
+jq -e '.capabilities | test("software-receive")' <<<"$out" >/dev/null ||
+	tb_fail "tstamp: capabilities lack software-receive: $out"
+tb_pass "tstamp: software stamps listed ($(jq -r .capabilities <<<"$out"))"
+tb_expect_exit 2 "veth does not offer hardware transmit timestamps tx on \(ETHTOOL_GET_TS_INFO tx types: none\)" \
+	nic tstamp dut0 --rx all --tx on
+tb_expect_exit 2 "veth does not offer hardware receive timestamps rx all" nic --dry-run tstamp dut0 --rx all
+tb_expect_exit 2 "veth does not support hardware timestamps \(SIOCGHWTSTAMP: EOPNOTSUPP\)" \
+	nic tstamp dut0 --rx none --tx off
+tb_expect_exit 2 "tstamp --rx: unknown filter 'everything'" nic tstamp dut0 --rx everything
+tb_expect_exit 2 "tstamp --tx: unknown mode 'yes'" nic tstamp dut0 --tx yes
 # Without privilege: refused before anything changes.
 tb_expect_exit 2 "needs root" tb_dut setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$NIC" --state-dir "$STATE/nobody" channels dut0 1
 tb_assert_eq "$(rx_queues)" 4 "after the refusals: still 4 RX queues"
-[ -e "$STATE/dut0.journal" ] && tb_fail "a refused command saved a journal"
+[ -e "$JOURNAL" ] && tb_fail "a refused command saved a journal"
 tb_pass "no journal after refused commands"

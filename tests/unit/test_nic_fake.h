@@ -3,10 +3,11 @@
  * A scripted kernel for the rxq_nic tests, behind struct rxq_sys_ops.
  *
  * Reads (ethtool GETs, netdev dumps, GDRVINFO, rule and stats queries) are answered from a small
- * model of the NIC. Every changing request (netlink *_SET, SRXCLSRLINS/DEL, SRXFHINDIR) must be
- * the next line of the script, described in one line exactly as the library's request
- * describer prints it; the scripted errno is returned, or on success the model changes. Any
- * request that is not expected fails the test, as does a script not played to its end.
+ * model of the NIC. Every changing request (netlink *_SET, SRXCLSRLINS/DEL, SRXFHINDIR, SRXFH,
+ * SIOCSHWTSTAMP) must be the next line of the script, described in one line exactly as the
+ * library's request describer prints it; the scripted errno is returned, or on success the model
+ * changes. Any request that is not expected fails the test, as does a script not played to its
+ * end.
  * File writes go to the fixture copy, except paths matching fail_path, which fail with fail_err.
  */
 #ifndef RXQ_TEST_NIC_FAKE_H
@@ -21,6 +22,8 @@
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
 #include <linux/genetlink.h>
+#include <linux/net_tstamp.h>
+#include <linux/sockios.h>
 #include <libmnl/libmnl.h>
 
 #include "rxq/log.h"
@@ -29,6 +32,7 @@
 /* The library's request describer (lib/nic/describe.c). */
 int nic_describe_genl(const char *family, const struct nlmsghdr *nlh, char *buf, size_t len);
 int nic_describe_ioctl(const void *cmd, char *buf, size_t len);
+int nic_describe_hwtstamp(bool set, const void *cfg, char *buf, size_t len);
 
 #define FAKE_MSG_RSS_GET 38
 #define FAKE_MSG_RSS_SET 48
@@ -56,6 +60,13 @@ struct fake {
 	bool has_rss, rss_get_netlink, rss_set_netlink;
 	uint32_t indir[128];
 	unsigned indir_size;
+	bool has_rxfh; /* RSS hash fields (ETHTOOL_GRXFH/SRXFH) */
+	bool rxfh_type[32]; /* the flow types it has a setting for (others: EINVAL) */
+	uint64_t rxfh[32];
+	bool has_hwtstamp; /* SIOCGHWTSTAMP/SIOCSHWTSTAMP (else EOPNOTSUPP) */
+	struct ethtool_ts_info ts_info; /* what ETHTOOL_GET_TS_INFO reports */
+	int ts_tx, ts_rx; /* in force */
+	int ts_widen_from, ts_widen_to; /* the driver stamps _to when asked _from (0: never) */
 	bool has_ntuple, any_loc;
 	uint32_t rule_size;
 	bool rule_used[64];
@@ -128,6 +139,25 @@ static inline void fake_ixgbe(struct fake *f)
 	f->indir_size = 128;
 	for (i = 0; i < 128; i++)
 		f->indir[i] = i % 8;
+	f->has_rxfh = true;
+	f->rxfh_type[TCP_V4_FLOW] = f->rxfh_type[TCP_V6_FLOW] = true;
+	f->rxfh_type[UDP_V4_FLOW] = f->rxfh_type[UDP_V6_FLOW] = true;
+	f->rxfh_type[IPV4_FLOW] = f->rxfh_type[IPV6_FLOW] = true;
+	f->rxfh[TCP_V4_FLOW] = f->rxfh[TCP_V6_FLOW] = RXH_IP_SRC | RXH_IP_DST | RXH_L4_B_0_1 |
+						      RXH_L4_B_2_3;
+	f->rxfh[UDP_V4_FLOW] = f->rxfh[UDP_V6_FLOW] = RXH_IP_SRC | RXH_IP_DST;
+	f->rxfh[IPV4_FLOW] = f->rxfh[IPV6_FLOW] = RXH_IP_SRC | RXH_IP_DST;
+	f->has_hwtstamp = true;
+	f->ts_info.so_timestamping = SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_TX_SOFTWARE |
+				     SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
+				     SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RAW_HARDWARE;
+	f->ts_info.phc_index = 0;
+	f->ts_info.tx_types = 1u << HWTSTAMP_TX_OFF | 1u << HWTSTAMP_TX_ON;
+	f->ts_info.rx_filters = 1u << HWTSTAMP_FILTER_NONE | 1u << HWTSTAMP_FILTER_ALL |
+				1u << HWTSTAMP_FILTER_PTP_V2_L4_SYNC |
+				1u << HWTSTAMP_FILTER_PTP_V2_EVENT;
+	f->ts_widen_from = HWTSTAMP_FILTER_PTP_V2_L4_SYNC;
+	f->ts_widen_to = HWTSTAMP_FILTER_PTP_V2_EVENT;
 	f->has_ntuple = true;
 	f->rule_size = 64;
 	f->has_stats = true;
@@ -151,6 +181,9 @@ static inline void fake_veth(struct fake *f)
 	f->feat[f->nfeat++] = (struct fake_feature){ "rx-gro", false, false };
 	f->feat[f->nfeat++] = (struct fake_feature){ "rx-lro", false, true };
 	f->feat[f->nfeat++] = (struct fake_feature){ "rx-ntuple-filter", false, true };
+	f->ts_info.so_timestamping = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
+				     SOF_TIMESTAMPING_SOFTWARE;
+	f->ts_info.phc_index = -1;
 	for (i = 0; i < 16; i++)
 		f->napi_irq[i] = -1;
 }
@@ -252,6 +285,31 @@ static int fake_ioctl(void *ctx, const char *ifname, void *cmdp)
 			return err;
 		assert_int_equal(r->size, f->indir_size);
 		memcpy(f->indir, r->ring_index, f->indir_size * 4);
+		return 0;
+	}
+	case ETHTOOL_GET_TS_INFO: {
+		struct ethtool_ts_info *ts = cmdp;
+
+		*ts = f->ts_info;
+		ts->cmd = ETHTOOL_GET_TS_INFO;
+		return 0;
+	}
+	case ETHTOOL_GRXFH:
+	case ETHTOOL_SRXFH: {
+		struct ethtool_rxnfc *r = cmdp;
+
+		if (!f->has_rxfh)
+			return -EOPNOTSUPP;
+		if (r->flow_type >= 32 || !f->rxfh_type[r->flow_type])
+			return -EINVAL;
+		if (cmd == ETHTOOL_GRXFH) {
+			r->data = f->rxfh[r->flow_type];
+			return 0;
+		}
+		err = fake_scripted(f, desc);
+		if (err)
+			return err;
+		f->rxfh[r->flow_type] = r->data;
 		return 0;
 	}
 	case ETHTOOL_GRXCLSRLCNT: {
@@ -547,6 +605,36 @@ static int fake_genl(void *ctx, const char *family, struct nlmsghdr *req, rxq_sy
 	return -EOPNOTSUPP;
 }
 
+/* SIOCGHWTSTAMP answered from the model; SIOCSHWTSTAMP scripted. */
+static int fake_dev_ioctl(void *ctx, const char *ifname, unsigned long req, void *data)
+{
+	struct fake *f = ctx;
+	struct hwtstamp_config *cfg = data;
+	char desc[128];
+	int err;
+
+	(void)ifname;
+	if (req != SIOCGHWTSTAMP && req != SIOCSHWTSTAMP)
+		fail_msg("unexpected device ioctl 0x%lx", req);
+	if (!f->has_hwtstamp)
+		return -EOPNOTSUPP;
+	if (req == SIOCGHWTSTAMP) {
+		cfg->flags = 0;
+		cfg->tx_type = f->ts_tx;
+		cfg->rx_filter = f->ts_rx;
+		return 0;
+	}
+	nic_describe_hwtstamp(true, cfg, desc, sizeof(desc));
+	err = fake_scripted(f, desc);
+	if (err)
+		return err;
+	if (f->ts_widen_from && cfg->rx_filter == f->ts_widen_from)
+		cfg->rx_filter = f->ts_widen_to;
+	f->ts_tx = cfg->tx_type;
+	f->ts_rx = cfg->rx_filter;
+	return 0;
+}
+
 static int fake_write(void *ctx, const char *path, const char *buf, size_t len)
 {
 	struct fake *f = ctx;
@@ -567,7 +655,11 @@ static int fake_write(void *ctx, const char *path, const char *buf, size_t len)
 static inline struct rxq_sys_ops fake_sys(struct fake *f)
 {
 	struct rxq_sys_ops sys = {
-		.ethtool_ioctl = fake_ioctl, .genl = fake_genl, .write_file = fake_write, .ctx = f
+		.ethtool_ioctl = fake_ioctl,
+		.genl = fake_genl,
+		.write_file = fake_write,
+		.dev_ioctl = fake_dev_ioctl,
+		.ctx = f,
 	};
 	return sys;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <linux/net_tstamp.h>
 
 #include "rxq/flowspec.h"
 #include "rxq/log.h"
@@ -292,6 +293,141 @@ static void test_irq_spread_refused_and_undo(void **state)
 	env_close(e);
 }
 
+static const struct rxq_nic_cpu_pick *pick_of(const struct rxq_nic_spread_opts *o, int cpu)
+{
+	unsigned i;
+
+	for (i = 0; i < o->npicks; i++)
+		if (o->picks[i].cpu == cpu)
+			return &o->picks[i];
+	fail_msg("no pick for CPU %d", cpu);
+	return NULL;
+}
+
+#define assert_pick(o, c, use, text)                               \
+	do {                                                       \
+		const struct rxq_nic_cpu_pick *p_ = pick_of(o, c); \
+		assert_int_equal(p_->used, use);                   \
+		assert_string_equal(p_->why, text);                \
+	} while (0)
+
+/*
+ * The two-socket SMT host (nic-latency): CPUs 0-7, siblings 0/4 1/5 2/6 3/7, node 0 has 0-1,4-5,
+ * node 1 has 2-3,6-7, and the NIC sits on node 1.
+ */
+static void test_irq_spread_numa_smt(void **state)
+{
+	struct env *e = env_open("nic-latency", "eth3", false);
+	struct rxq_nic_cpu_pick picks[16];
+	RXQ_OPTS(rxq_nic_spread_opts, o, .app_cpu = -1, .picks = picks, .max_picks = 16);
+	cpu_set_t set, want;
+	char path[512];
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_int_equal(o.npicks, 8);
+	assert_int_equal(rxq_cpulist__parse("2-3", &want), 0);
+	assert_true(CPU_EQUAL(&set, &want));
+	assert_pick(&o, 0, false, "not on the NIC's NUMA node 1");
+	assert_pick(&o, 5, false, "not on the NIC's NUMA node 1");
+	assert_pick(&o, 2, true, "on the NIC's NUMA node 1");
+	assert_pick(&o, 6, false, "SMT sibling of CPU 2, which is used");
+	assert_pick(&o, 7, false, "SMT sibling of CPU 3, which is used");
+	/* The plan puts queue IRQs 45-52 on 2 and 3 in turn. */
+	assert_int_equal(rxq_nic__plan_irq_spread_opts(e->nic, e->plan, &o), 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", 45 + i);
+		assert_string_equal(root_file(e, path), i % 2 ? "3\n" : "2\n");
+	}
+
+	/* The application on CPU 3: it and CPU 7 get no queue IRQ. */
+	o.app_cpu = 3;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_int_equal(CPU_COUNT(&set), 1);
+	assert_true(CPU_ISSET(2, &set));
+	assert_pick(&o, 3, false, "the application's CPU");
+	assert_pick(&o, 7, false, "SMT sibling of the application's CPU 3");
+
+	/* A list named by the user is used as given, CPU 0 included. */
+	assert_int_equal(rxq_cpulist__parse("0,4", &want), 0);
+	o.cpus = &want;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_true(CPU_EQUAL(&set, &want));
+	assert_pick(&o, 4, true, "named with --cpus");
+	o.cpus = NULL;
+
+	/* No NUMA node known: CPU 0's core is left out, one thread per core elsewhere. */
+	snprintf(path, sizeof(path), "%s/sys/class/net/eth3/device/numa_node", e->root);
+	assert_int_equal(unlink(path), 0);
+	o.app_cpu = -1;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_int_equal(rxq_cpulist__parse("1-3", &want), 0);
+	assert_true(CPU_EQUAL(&set, &want));
+	assert_pick(&o, 0, false,
+		    "CPU 0 takes the host's housekeeping (name it with --cpus to use it)");
+	assert_pick(&o, 4, false, "SMT sibling of CPU 0, which takes the host's housekeeping");
+	assert_pick(&o, 1, true, "online");
+
+	/* The NIC's node has only the application's core: the other node's CPUs, said why. */
+	{
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/sys/class/net/eth3/device/numa_node", e->root);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("1\n", f);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/sys/devices/system/node/node1/cpulist", e->root);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("2,6\n", f);
+		fclose(f);
+	}
+	o.app_cpu = 2;
+	assert_int_equal(rxq_nic__spread_cpus(e->nic, &o, &set), 0);
+	assert_int_equal(rxq_cpulist__parse("1,3", &want), 0);
+	assert_true(CPU_EQUAL(&set, &want));
+	assert_pick(&o, 1, true, "not on the NIC's NUMA node 1, which has no CPU left");
+	env_close(e);
+}
+
+/* The value a plan writes to @p path, NULL when it does not write it. */
+static const char *planned_write(const struct rxq_nic_plan *plan, const char *path)
+{
+	unsigned i;
+
+	for (i = 0; i < rxq_nic_plan__len(plan); i++) {
+		const struct rxq_nic_step *s = rxq_nic_plan__step(plan, i);
+
+		if (s->kind == RXQ_NIC_STEP_FILE && !strcmp(s->path, path))
+			return s->value;
+	}
+	return NULL;
+}
+
+/* isolate on the SMT host: the other vectors leave the queue's core, and go to the NIC's node. */
+static void test_isolate_smt(void **state)
+{
+	struct env *e = env_open("nic-latency", "eth3", false);
+	struct rxq_flowspec fs;
+	struct rxq_parse_error perr;
+
+	(void)state;
+	assert_int_equal(rxq_flowspec__parse(&fs, "udp4 dst-port 53", &perr), 0);
+	/* Queue 2 (IRQ 47) on CPU 2; IRQ 46 is on 2 and IRQ 50 on 6, its sibling. */
+	assert_int_equal(rxq_nic__plan_isolate(e->nic, e->plan, 2, &fs, 1, 2), 0);
+	assert_string_equal(planned_write(e->plan, "/proc/irq/47/smp_affinity_list"), "2\n");
+	/* Both had only that core: they go where irq --spread --cpu 2 would put them. */
+	assert_string_equal(planned_write(e->plan, "/proc/irq/46/smp_affinity_list"), "3\n");
+	assert_string_equal(planned_write(e->plan, "/proc/irq/50/smp_affinity_list"), "3\n");
+	/* Vectors off that core stay. */
+	assert_null(planned_write(e->plan, "/proc/irq/48/smp_affinity_list"));
+	assert_null(planned_write(e->plan, "/proc/irq/45/smp_affinity_list"));
+	env_close(e);
+}
+
 static void test_irq_spread_virtual(void **state)
 {
 	struct env *e = env_open("nic-virtio", "eth0", true);
@@ -403,6 +539,255 @@ static void test_rss_unsupported(void **state)
 	assert_int_equal(rxq_nic__plan_rss(e->nic, e->plan, RXQ_NIC_RSS_EQUAL, NULL, 2),
 			 -EOPNOTSUPP);
 	assert_logged("veth does not support RSS indirection (ETHTOOL_GRXFHINDIR: EOPNOTSUPP)");
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+	env_close(e);
+}
+
+/* ---- RSS hash fields ---- */
+
+#define SD   (RXH_IP_SRC | RXH_IP_DST)
+#define SDFN (SD | RXH_L4_B_0_1 | RXH_L4_B_2_3)
+
+static void test_hash_letters(void **state)
+{
+	char buf[48];
+	uint64_t v;
+	uint32_t ft;
+	unsigned bad;
+
+	(void)state;
+	assert_int_equal(rxq_nic_hash_fields__parse("sdfn", &v, &bad), 0);
+	assert_int_equal(v, SDFN);
+	assert_int_equal(rxq_nic_hash_fields__parse("nfds", &v, NULL), 0);
+	assert_int_equal(v, SDFN);
+	assert_int_equal(rxq_nic_hash_fields__parse("mvtr", &v, NULL), 0);
+	assert_int_equal(v, RXH_L2DA | RXH_VLAN | RXH_L3_PROTO | RXH_DISCARD);
+	assert_int_equal(rxq_nic_hash_fields__parse("sdx", &v, &bad), -EINVAL);
+	assert_int_equal(bad, 2);
+	assert_int_equal(rxq_nic_hash_fields__parse("sds", &v, &bad), -EINVAL);
+	assert_int_equal(bad, 2);
+	assert_int_equal(rxq_nic_hash_fields__parse("", &v, &bad), -EINVAL);
+	assert_int_equal(rxq_nic_hash_fields__format(SDFN, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "sdfn");
+	assert_int_equal(rxq_nic_hash_fields__format(RXH_L4_B_2_3 | RXH_L2DA, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "mn");
+	assert_int_equal(rxq_nic_hash_fields__format(0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "none");
+	assert_int_equal(rxq_nic_hash_fields__format(SD | (1u << 9), buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "sd+0x200");
+	assert_int_equal(rxq_nic_hash_fields__format(SDFN, buf, 4), -ENOSPC);
+	assert_int_equal(rxq_nic_flow_type__parse("udp4", &ft), 0);
+	assert_int_equal(ft, UDP_V4_FLOW);
+	assert_int_equal(rxq_nic_flow_type__parse("esp6", &ft), 0);
+	assert_int_equal(ft, ESP_V6_FLOW);
+	assert_int_equal(rxq_nic_flow_type__parse("udp", &ft), -EINVAL);
+	assert_string_equal(rxq_nic_flow_type__name(TCP_V6_FLOW), "tcp6");
+	assert_null(rxq_nic_flow_type__name(ETHER_FLOW));
+}
+
+/* Plan, apply (journaled), a no-op plan, undo back to the driver's fields. */
+static void test_hash_apply_undo(void **state)
+{
+	struct env *e = env_open("nic-ixgbe", "eth3", false);
+	struct rxq_nic_step_text t;
+	const struct rxq_nic_step *s;
+	char *journal;
+
+	(void)state;
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V4_FLOW, SDFN), 0);
+	/* The same flow type twice in one plan: the second follows on from the first. */
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V6_FLOW, SDFN), 0);
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V6_FLOW, SDFN), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 2);
+	s = rxq_nic_plan__step(e->plan, 0);
+	assert_int_equal(s->kind, RXQ_NIC_STEP_HASH);
+	assert_int_equal(s->old_hash, SD);
+	rxq_nic_step__describe(e->nic, s, &t);
+	assert_string_equal(t.op, "ETHTOOL_SRXFH");
+	assert_string_equal(t.where, "dev eth3");
+	assert_string_equal(t.value, "udp4 sdfn");
+	assert_string_equal(t.old, "udp4 sd");
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp4 sdfn", 0);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp6 sdfn", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
+	assert_int_equal(e->fake.rxfh[UDP_V4_FLOW], SDFN);
+	assert_int_equal(e->fake.rxfh[UDP_V6_FLOW], SDFN);
+	journal = read_text(rxq_nic__journal_path(e->nic));
+	assert_non_null(journal);
+	assert_non_null(strstr(journal, "\nhash udp4 48\n"));
+	assert_non_null(strstr(journal, "\nhash udp6 48\n"));
+
+	/* What is set already plans nothing. */
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V4_FLOW, SDFN), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+
+	/* Changed again by someone else since: undo still puts back the saved fields. */
+	e->fake.rxfh[UDP_V6_FLOW] = SD | RXH_L4_B_2_3;
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_undo(e->nic, e->plan), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 2);
+	rxq_nic_step__describe(e->nic, rxq_nic_plan__step(e->plan, 0), &t);
+	assert_string_equal(t.value, "udp6 sd");
+	assert_string_equal(t.old, "udp6 sdn");
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp6 sd", 0);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp4 sd", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_UNDO), 0);
+	assert_int_equal(e->fake.rxfh[UDP_V4_FLOW], SD);
+	assert_int_equal(e->fake.rxfh[UDP_V6_FLOW], SD);
+	assert_int_equal(e->fake.rxfh[TCP_V4_FLOW], SDFN);
+	assert_false(journal_exists(e));
+	env_close(e);
+}
+
+/* The driver refuses the second flow type's fields: the first goes back, nothing is saved. */
+static void test_hash_refused(void **state)
+{
+	struct env *e = env_open("nic-ixgbe", "eth3", false);
+
+	(void)state;
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V4_FLOW, SDFN), 0);
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, TCP_V4_FLOW, SD), 0);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp4 sdfn", 0);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH tcp4 sd", -EINVAL);
+	fake_expect(&e->fake, "ETHTOOL_SRXFH udp4 sd", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), -EINVAL);
+	assert_logged("step 2 of 2 failed: ETHTOOL_SRXFH dev eth3 tcp4 sd: EINVAL");
+	assert_int_equal(rxq_nic_plan__step(e->plan, 0)->result, 2);
+	assert_int_equal(e->fake.rxfh[UDP_V4_FLOW], SD);
+	assert_int_equal(e->fake.rxfh[TCP_V4_FLOW], SDFN);
+	assert_false(journal_exists(e));
+
+	/* A flow type the driver has no setting for: said before anything is tried. */
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, SCTP_V4_FLOW, SDFN), -EINVAL);
+	assert_logged("ixgbe has no RSS hash setting for sctp4 (ETHTOOL_GRXFH sctp4: EINVAL)");
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+	env_close(e);
+}
+
+static void test_hash_unsupported(void **state)
+{
+	struct env *e = env_open("nic-virtio", "eth0", true);
+
+	(void)state;
+	assert_int_equal(rxq_nic__plan_hash_fields(e->nic, e->plan, UDP_V4_FLOW, SDFN),
+			 -EOPNOTSUPP);
+	assert_logged("veth does not support RSS hash fields (ETHTOOL_GRXFH: EOPNOTSUPP)");
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+	env_close(e);
+}
+
+/* ---- hardware timestamps ---- */
+
+static void test_tstamp_names(void **state)
+{
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(rxq_nic_tstamp_rx__parse("ptp", &v), 0);
+	assert_int_equal(v, HWTSTAMP_FILTER_PTP_V2_EVENT);
+	assert_int_equal(rxq_nic_tstamp_rx__parse("all", &v), 0);
+	assert_int_equal(v, HWTSTAMP_FILTER_ALL);
+	assert_int_equal(rxq_nic_tstamp_rx__parse("ptpv1-l4-delay-req", &v), 0);
+	assert_int_equal(v, HWTSTAMP_FILTER_PTP_V1_L4_DELAY_REQ);
+	assert_int_equal(rxq_nic_tstamp_rx__parse("everything", &v), -EINVAL);
+	assert_int_equal(rxq_nic_tstamp_tx__parse("on", &v), 0);
+	assert_int_equal(v, HWTSTAMP_TX_ON);
+	assert_int_equal(rxq_nic_tstamp_tx__parse("yes", &v), -EINVAL);
+	assert_string_equal(rxq_nic_tstamp_rx__name(HWTSTAMP_FILTER_NTP_ALL), "ntp-all");
+	assert_null(rxq_nic_tstamp_rx__name(99));
+	assert_string_equal(rxq_nic_timestamping__name(2), "hardware-receive");
+	assert_null(rxq_nic_timestamping__name(40));
+}
+
+/* Plan, capabilities read, apply (the driver widens the filter), undo to the old mode. */
+static void test_tstamp_apply_undo(void **state)
+{
+	struct env *e = env_open("nic-ixgbe", "eth3", false);
+	struct rxq_nic_tstamp_info info;
+	struct rxq_nic_step_text t;
+	uint32_t tx, rx;
+	char *journal;
+
+	(void)state;
+	assert_int_equal(rxq_nic__tstamp_info(e->nic, &info), 0);
+	assert_int_equal(info.phc_index, 0);
+	assert_true(info.so_timestamping & SOF_TIMESTAMPING_RX_HARDWARE);
+	assert_int_equal(rxq_nic__tstamp_config(e->nic, &tx, &rx), 0);
+	assert_int_equal(tx, HWTSTAMP_TX_OFF);
+	assert_int_equal(rx, HWTSTAMP_FILTER_NONE);
+
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_ON,
+					      HWTSTAMP_FILTER_PTP_V2_L4_SYNC),
+			 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 1);
+	rxq_nic_step__describe(e->nic, rxq_nic_plan__step(e->plan, 0), &t);
+	assert_string_equal(t.op, "SIOCSHWTSTAMP");
+	assert_string_equal(t.value, "tx on rx ptpv2-l4-sync");
+	assert_string_equal(t.old, "tx off rx none");
+	fake_expect(&e->fake, "SIOCSHWTSTAMP tx=on rx=ptpv2-l4-sync", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), 0);
+	assert_int_equal(e->fake.ts_tx, HWTSTAMP_TX_ON);
+	assert_int_equal(e->fake.ts_rx, HWTSTAMP_FILTER_PTP_V2_EVENT);
+	/* The step holds what the driver chose. */
+	rxq_nic_step__describe(e->nic, rxq_nic_plan__step(e->plan, 0), &t);
+	assert_string_equal(t.value, "tx on rx ptpv2-event");
+	journal = read_text(rxq_nic__journal_path(e->nic));
+	assert_non_null(journal);
+	assert_non_null(strstr(journal, "\ntstamp off none\n"));
+
+	/* Only --tx: the filter in force stays. What is in force plans nothing. */
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_ON, -1), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_OFF, -1), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 1);
+	assert_int_equal(rxq_nic_plan__step(e->plan, 0)->ts_rx, HWTSTAMP_FILTER_PTP_V2_EVENT);
+
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_undo(e->nic, e->plan), 0);
+	assert_int_equal(rxq_nic_plan__len(e->plan), 1);
+	fake_expect(&e->fake, "SIOCSHWTSTAMP tx=off rx=none", 0);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_UNDO), 0);
+	assert_int_equal(e->fake.ts_tx, HWTSTAMP_TX_OFF);
+	assert_int_equal(e->fake.ts_rx, HWTSTAMP_FILTER_NONE);
+	assert_false(journal_exists(e));
+
+	/* A filter the device does not offer: refused before anything is tried. */
+	new_plan(e);
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, -1, HWTSTAMP_FILTER_NTP_ALL),
+			 -EOPNOTSUPP);
+	assert_logged("ixgbe does not offer hardware receive timestamps rx ntp-all "
+		      "(ETHTOOL_GET_TS_INFO rx filters: none, all, ptpv2-l4-sync, ptpv2-event)");
+	/* The driver refuses when asked: nothing saved, the mode as it was. */
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, -1, HWTSTAMP_FILTER_ALL), 0);
+	fake_expect(&e->fake, "SIOCSHWTSTAMP tx=off rx=all", -ERANGE);
+	assert_int_equal(rxq_nic__apply(e->nic, e->plan, RXQ_NIC_APPLY_JOURNAL), -ERANGE);
+	assert_logged("step 1 of 1 failed: SIOCSHWTSTAMP dev eth3 tx off rx all: ERANGE");
+	assert_int_equal(e->fake.ts_rx, HWTSTAMP_FILTER_NONE);
+	assert_false(journal_exists(e));
+	env_close(e);
+}
+
+static void test_tstamp_unsupported(void **state)
+{
+	struct env *e = env_open("nic-virtio", "eth0", true);
+	struct rxq_nic_tstamp_info info;
+	uint32_t tx, rx;
+
+	(void)state;
+	assert_int_equal(rxq_nic__tstamp_info(e->nic, &info), 0);
+	assert_int_equal(info.phc_index, -1);
+	assert_int_equal(info.rx_filters, 0);
+	assert_int_equal(rxq_nic__tstamp_config(e->nic, &tx, &rx), -EOPNOTSUPP);
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_ON, HWTSTAMP_FILTER_ALL),
+			 -EOPNOTSUPP);
+	assert_logged("veth does not offer hardware transmit timestamps tx on "
+		      "(ETHTOOL_GET_TS_INFO tx types: none)");
+	/* Off needs no capability, but there is no hardware stamping to turn off either. */
+	assert_int_equal(rxq_nic__plan_tstamp(e->nic, e->plan, HWTSTAMP_TX_OFF, -1), -EOPNOTSUPP);
+	assert_logged("veth does not support hardware timestamps (SIOCGHWTSTAMP: EOPNOTSUPP)");
 	assert_int_equal(rxq_nic_plan__len(e->plan), 0);
 	env_close(e);
 }
@@ -904,7 +1289,17 @@ static void test_journal_parse(void **state)
 		"rxq-nic journal 1\ninterface eth3 4\nrule-add 00\n",
 		"rxq-nic journal 1\ninterface eth3 4\nrule-del\n",
 		"rxq-nic journal 1\ninterface eth3 4\nreboot now\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp 48\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp4 sdfn\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp4 -1\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp4 99999999999999999999\n",
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp4\n",
+		"rxq-nic journal 1\ninterface eth3 4\ntstamp on\n",
+		"rxq-nic journal 1\ninterface eth3 4\ntstamp yes all\n",
+		"rxq-nic journal 1\ninterface eth3 4\ntstamp on ptp\n",
 	};
+	static const char hash[] =
+		"rxq-nic journal 1\ninterface eth3 4\nhash udp6 48\ntstamp on ptpv2-event\n";
 	struct rxq_nic_plan *plan;
 	struct rxq_parse_error err;
 	char ifname[16];
@@ -923,6 +1318,18 @@ static void test_journal_parse(void **state)
 	assert_int_equal(rxq_nic_plan__step(plan, 1)->knobs[0].value, 8);
 	assert_int_equal(rxq_nic_plan__step(plan, 2)->indir[3], 3);
 	assert_int_equal(rxq_nic_plan__step(plan, 3)->rule.fs.location, 63);
+	rxq_nic_plan__free(plan);
+	assert_int_equal(rxq_nic_plan__new(&plan), 0);
+	assert_int_equal(rxq_nic_journal__parse(plan, hash, sizeof(hash) - 1, ifname,
+						sizeof(ifname), &ifindex, &err),
+			 0);
+	assert_int_equal(rxq_nic_plan__len(plan), 2);
+	assert_int_equal(rxq_nic_plan__step(plan, 1)->kind, RXQ_NIC_STEP_TSTAMP);
+	assert_int_equal(rxq_nic_plan__step(plan, 1)->ts_tx, HWTSTAMP_TX_ON);
+	assert_int_equal(rxq_nic_plan__step(plan, 1)->ts_rx, HWTSTAMP_FILTER_PTP_V2_EVENT);
+	assert_int_equal(rxq_nic_plan__step(plan, 0)->kind, RXQ_NIC_STEP_HASH);
+	assert_int_equal(rxq_nic_plan__step(plan, 0)->flow_type, UDP_V6_FLOW);
+	assert_int_equal(rxq_nic_plan__step(plan, 0)->hash, 48);
 	rxq_nic_plan__free(plan);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(rxq_nic_plan__new(&plan), 0);
@@ -1157,9 +1564,18 @@ int main(void)
 		cmocka_unit_test(test_irq_discovery),
 		cmocka_unit_test(test_irq_spread_refused_and_undo),
 		cmocka_unit_test(test_irq_spread_virtual),
+		cmocka_unit_test(test_irq_spread_numa_smt),
+		cmocka_unit_test(test_isolate_smt),
 		cmocka_unit_test(test_rss),
 		cmocka_unit_test(test_rss_netlink),
 		cmocka_unit_test(test_rss_unsupported),
+		cmocka_unit_test(test_hash_letters),
+		cmocka_unit_test(test_hash_apply_undo),
+		cmocka_unit_test(test_hash_refused),
+		cmocka_unit_test(test_hash_unsupported),
+		cmocka_unit_test(test_tstamp_names),
+		cmocka_unit_test(test_tstamp_apply_undo),
+		cmocka_unit_test(test_tstamp_unsupported),
 		cmocka_unit_test(test_flow),
 		cmocka_unit_test(test_flow_unsupported),
 		cmocka_unit_test(test_knobs),

@@ -111,5 +111,5 @@ state >"$TB_TMP/state.4"
 diff -u "$TB_TMP/state.0" "$TB_TMP/state.4" >"$TB_TMP/diff" ||
 	tb_fail "the failed apply left changes: $(cat "$TB_TMP/diff") -- it said: $(cat "$TB_TMP/bad.out")"
 tb_pass "the failed apply: the channels change reverted, the NIC exactly as before"
-[ -e /run/rxq/$IF.journal ] && tb_fail "the failed apply left a journal"
+[ -e "/run/rxq/net-$(stat -Lc %i /proc/self/ns/net)/$IF.journal" ] && tb_fail "the failed apply left a journal"
 tb_pass "the failed apply left no journal"

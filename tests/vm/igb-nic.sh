@@ -6,12 +6,16 @@
 # /proc/irq, per-queue driver statistics), not rxq-nic's own output:
 #   show      per-queue IRQs: the rxqigb0-rx-N vector of each RX queue, rxqigb0-tx-N of each TX queue
 #   channels  4 queue pairs, then the RSS table and vectors follow
-#   irq       --spread: every queue's vectors on one CPU, rx-N and tx-N together, both CPUs used
-#   rss       --equal/--weights/--isolate, and UDP from the peer then lands only on the queues
-#             with weight (with the UDP hash over ports, as RSS on igb needs)
+#   irq       --spread: CPU 0 left out unless named (each CPU's reason in the output); with
+#             --cpus 0-1 every queue's vectors on one CPU, rx-N and tx-N together, both CPUs used
+#   rss       --hash udp4 sdfn (ethtool -n shows the ports hashed; tcp4 sd is refused with the
+#             reason), --equal/--weights/--isolate, and UDP from the peer then lands only on the
+#             queues with weight (with the UDP hash over ports, as RSS on igb needs)
 #   coalesce, pause, features, rings: the driver reports the new values
-#   undo      everything back byte for byte (channels, RSS, IRQ affinities, coalescing, pause,
-#             features, rings)
+#   tstamp    capabilities as ethtool -T lists them; --rx/--tx set (read back with SIOCGHWTSTAMP);
+#             a filter the 82576 lacks is refused
+#   undo      everything back byte for byte (channels, RSS table and hash fields, IRQ affinities,
+#             coalescing, pause, features, rings, hardware timestamping)
 #   isolate / flow on a driver without ntuple: refused with the reason, nothing changed
 source "$RXQ_TREE/tests/vm/guestlib.sh"
 NIC=$(tb_bin rxq-nic)
@@ -25,9 +29,29 @@ vectors() {
 }
 affinity() { cat "/proc/irq/$1/smp_affinity_list"; }
 
+# hwtstamp: "TX RX" numbers of the hardware stamping in force (SIOCGHWTSTAMP, read here without
+# rxq), or "unsupported".
+hwtstamp() {
+	python3 - "$IF" <<'PY'
+import ctypes, fcntl, socket, struct, sys
+cfg = ctypes.create_string_buffer(12)
+ifr = struct.pack("16sP", sys.argv[1].encode(), ctypes.addressof(cfg)).ljust(40, b"\0")
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    fcntl.ioctl(sock.fileno(), 0x89b1, ifr)
+except OSError:
+    print("unsupported")
+    sys.exit(0)
+print(*struct.unpack("iii", cfg.raw)[1:])
+PY
+}
+# ts_section NAME: the lines of ethtool -T's section NAME, space-separated.
+ts_section() { ethtool -T "$IF" | awk -v s="$1" '/^[^\t]/ { on = ($0 == s ":") } $0 == s ": none" { printf "none " } on && /^\t/ { sub(/^\t/, ""); sub(/ .*/, ""); printf "%s ", $0 }' | sed 's/ $//'; }
+
 # state: everything rxq-nic may change, as the kernel and the driver report it.
 state() {
 	local q irq
+	echo "hwtstamp $(hwtstamp)"
 	ethtool -l "$IF" | sed -n '/Current/,$p'
 	ethtool -x "$IF"
 	ethtool -n "$IF" rx-flow-hash udp4
@@ -84,7 +108,16 @@ tb_assert_eq "$(ethtool -l "$IF" | sed -n '/Current/,$p' | awk '/Combined/ { pri
 tb_assert_eq "$(vectors rx | wc -l)/$(vectors tx | wc -l)" 4/4 "channels: 4 RX and 4 TX vectors"
 
 # --- irq --spread -----------------------------------------------------------------------------------
-"$NIC" irq "$IF" --spread >/dev/null 2>"$TB_TMP/err" || tb_fail "irq --spread: $(cat "$TB_TMP/err")"
+# Without --cpus CPU 0 is left to the host's housekeeping: both vCPUs' queues go to CPU 1.
+"$NIC" --json irq "$IF" --spread >"$TB_TMP/spread.json" 2>"$TB_TMP/err" || tb_fail "irq --spread: $(cat "$TB_TMP/err")"
+tb_assert_eq "$(jq -r 'select(.type == "cpu") | "\(.cpu)=\(.irqs)"' "$TB_TMP/spread.json" | tr '\n' ' ')" "0=no 1=yes " \
+	"irq --spread: CPU 0 skipped, CPU 1 chosen"
+jq -r 'select(.type == "cpu" and .cpu == 0) | .why' "$TB_TMP/spread.json" | grep -q housekeeping ||
+	tb_fail "irq --spread: no reason given for skipping CPU 0: $(cat "$TB_TMP/spread.json")"
+tb_assert_eq "$(vectors rx | while read -r q irq; do affinity "$irq"; done | sort -u | tr '\n' ' ')" "1 " \
+	"irq --spread: every receive vector on CPU 1"
+# CPU 0 named explicitly is used.
+"$NIC" irq "$IF" --spread --cpus 0-1 >/dev/null 2>"$TB_TMP/err" || tb_fail "irq --spread --cpus 0-1: $(cat "$TB_TMP/err")"
 declare -A CPU_OF
 while read -r q irq; do
 	a=$(affinity "$irq")
@@ -98,7 +131,18 @@ tb_assert_eq "$(printf '%s\n' "${CPU_OF[@]}" | sort -u | tr '\n' ' ')" "0 1 " "i
 
 # --- rss --------------------------------------------------------------------------------------------
 # igb hashes UDP over addresses only until told otherwise: one peer would land on one queue.
-ethtool -N "$IF" rx-flow-hash udp4 sdfn || tb_fail "ethtool -N rx-flow-hash udp4 sdfn"
+udp4_hash() { ethtool -n "$IF" rx-flow-hash udp4 | grep -c -e 'IP SA' -e 'IP DA' -e 'L4 bytes'; }
+tb_assert_eq "$(udp4_hash)" 2 "igb hashes udp4 over the addresses only at first"
+"$NIC" --json rss "$IF" >"$TB_TMP/rss.json" 2>"$TB_TMP/err" || tb_fail "rss (show): $(cat "$TB_TMP/err")"
+tb_assert_eq "$(jq -r 'select(.type == "rss_hash") | .udp4 + " " + .tcp4' "$TB_TMP/rss.json")" "sd sdfn" \
+	"rss: shows the hash fields igb reports (udp4 sd, tcp4 sdfn)"
+"$NIC" rss "$IF" --hash udp4 sdfn >/dev/null 2>"$TB_TMP/err" || tb_fail "rss --hash udp4 sdfn: $(cat "$TB_TMP/err")"
+tb_assert_eq "$(udp4_hash)" 4 "rss --hash udp4 sdfn: ethtool -n shows IP SA, IP DA and both L4 byte pairs"
+rc=0
+"$NIC" rss "$IF" --hash tcp4 sd >"$TB_TMP/hash.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] || tb_fail "rss --hash tcp4 sd: igb hashes TCP over ports always, yet it succeeded"
+grep -q 'refused these fields' "$TB_TMP/hash.out" || tb_fail "rss --hash tcp4 sd: no reason given: $(cat "$TB_TMP/hash.out")"
+tb_assert_eq "$(ethtool -n "$IF" rx-flow-hash tcp4 | grep -c 'L4 bytes')" 2 "rss --hash tcp4 sd: refused, tcp4 unchanged"
 "$NIC" rss "$IF" --equal 2 >/dev/null 2>"$TB_TMP/err" || tb_fail "rss --equal 2: $(cat "$TB_TMP/err")"
 tb_assert_eq "$(ethtool -x "$IF" | awk '/^ *[0-9]+:/ { for (i = 2; i <= NF; i++) print $i }' | sort -u | tr '\n' ' ')" "0 1 " \
 	"rss --equal 2: the table holds queues 0 and 1 only"
@@ -124,13 +168,38 @@ tb_assert_eq "$(ethtool -a "$IF" | awk '$1 == "Autonegotiate:" || $1 == "RX:" ||
 "$NIC" features "$IF" gro off >/dev/null 2>"$TB_TMP/err" || tb_fail "features gro off: $(cat "$TB_TMP/err")"
 tb_assert_eq "$(ethtool -k "$IF" | awk '$1 == "generic-receive-offload:" { print $2 }')" off "features gro off"
 
+# --- tstamp: what the 82576 emulation offers, as ethtool -T reports it -----------------------------------
+"$NIC" --json tstamp "$IF" >"$TB_TMP/ts.json" 2>"$TB_TMP/err" || tb_fail "tstamp (show): $(cat "$TB_TMP/err")"
+ethtool -T "$IF" >"$TB_TMP/ethtool-T" || tb_fail "ethtool -T failed"
+tb_assert_eq "$(jq -r .phc_index "$TB_TMP/ts.json")" "$(awk -F': ' '/PTP Hardware Clock/ { print ($2 == "none" ? -1 : $2) }' "$TB_TMP/ethtool-T")" \
+	"tstamp: the PTP hardware clock ethtool -T names"
+tb_assert_eq "$(jq -r .capabilities "$TB_TMP/ts.json")" "$(ts_section Capabilities)" "tstamp: the capabilities ethtool -T lists"
+tb_assert_eq "$(jq -r .tx_types "$TB_TMP/ts.json")" "$(ts_section 'Hardware Transmit Timestamp Modes')" "tstamp: the transmit modes ethtool -T lists"
+tb_assert_eq "$(jq -r .rx_filters "$TB_TMP/ts.json")" "$(ts_section 'Hardware Receive Filter Modes')" "tstamp: the receive filters ethtool -T lists"
+tb_pass "tstamp: igb reports $(jq -c . "$TB_TMP/ts.json")"
+# The 82576 cannot stamp every received packet (igb refuses "all" on it): ask for what it offers.
+RXF=all
+[[ " $(jq -r .rx_filters "$TB_TMP/ts.json") " == *" all "* ]] || RXF=ptpv2-event
+"$NIC" --json tstamp "$IF" --rx "$RXF" --tx on >"$TB_TMP/ts-set.json" 2>"$TB_TMP/err" ||
+	tb_fail "tstamp --rx $RXF --tx on: $(cat "$TB_TMP/err")"
+want_rx=$(python3 -c "print({'all': 1, 'ptpv2-event': 12}['$RXF'])")
+tb_assert_eq "$(hwtstamp)" "1 $want_rx" "tstamp --rx $RXF --tx on: SIOCGHWTSTAMP reads tx on, rx $RXF"
+if [ "$RXF" != all ]; then
+	rc=0
+	"$NIC" tstamp "$IF" --rx all >"$TB_TMP/ts-all.out" 2>&1 || rc=$?
+	tb_assert_eq "$rc" 2 "tstamp --rx all on the 82576: refused as not offered (exit 2)"
+	grep -q "does not offer hardware receive timestamps rx all" "$TB_TMP/ts-all.out" ||
+		tb_fail "tstamp --rx all: no reason given: $(cat "$TB_TMP/ts-all.out")"
+	tb_assert_eq "$(hwtstamp)" "1 $want_rx" "tstamp --rx all refused: the stamping unchanged"
+fi
+
 # --- undo: everything back ------------------------------------------------------------------------------
 "$NIC" undo "$IF" >"$TB_TMP/undo.out" 2>&1 || tb_fail "undo: $(cat "$TB_TMP/undo.out")"
-ethtool -N "$IF" rx-flow-hash udp4 sd || tb_fail "ethtool -N rx-flow-hash udp4 sd"
+tb_assert_eq "$(udp4_hash)" 2 "undo: igb hashes udp4 over the addresses only again"
 state >"$TB_TMP/state.1"
 diff -u "$TB_TMP/state.0" "$TB_TMP/state.1" >"$TB_TMP/diff" ||
 	tb_fail "undo left the NIC different: $(cat "$TB_TMP/diff") -- undo said: $(cat "$TB_TMP/undo.out")"
-tb_pass "undo: channels, RSS table, IRQ affinities, coalescing, pause, features: all as before"
+tb_pass "undo: channels, RSS table and hash fields, IRQ affinities, coalescing, pause, features, hardware stamping: all as before"
 
 # --- ntuple rules: igb's 82576 has none ----------------------------------------------------------------
 rc=0

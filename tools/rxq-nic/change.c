@@ -153,6 +153,30 @@ static void warn_irqbalance(struct tool *t)
 			 "(systemctl stop irqbalance)");
 }
 
+/* irq --spread: which CPUs take queue IRQs and why each does or does not, then the plan. */
+static int spread_plan(struct tool *t, struct rxq_nic_plan *plan, const cpu_set_t *cpus)
+{
+	struct rxq_nic_cpu_pick *picks = calloc(RXQ_CPUS_MAX, sizeof(*picks));
+	RXQ_OPTS(rxq_nic_spread_opts, o, .cpus = cpus, .app_cpu = (int)t->cpu, .picks = picks,
+		 .max_picks = RXQ_CPUS_MAX);
+	unsigned i;
+	int err;
+
+	if (!picks)
+		return -ENOMEM;
+	err = rxq_nic__plan_irq_spread_opts(t->nic, plan, &o);
+	for (i = 0; i < o.npicks; i++) {
+		rxq_out__begin(t->out, "cpu");
+		rxq_out__text(t->out, "cpu: ");
+		rxq_out__u64(t->out, "cpu", (uint64_t)picks[i].cpu);
+		rxq_out__str(t->out, "irqs", picks[i].used ? "yes" : "no");
+		rxq_out__str(t->out, "why", picks[i].why);
+		rxq_out__end(t->out);
+	}
+	free(picks);
+	return err;
+}
+
 int cmd_irq(struct tool *t)
 {
 	struct rxq_nic_plan *plan;
@@ -170,24 +194,77 @@ int cmd_irq(struct tool *t)
 	}
 	if (t->cpus && (err = parse_cpus(t, "cpus", t->cpus, &cpus)))
 		return err;
+	if (t->cpu >= 0 && !CPU_ISSET(t->cpu, rxq_nic__online_cpus(t->nic))) {
+		rxq_err("irq --cpu: CPU %ld does not exist or is offline", t->cpu);
+		return -ENODEV;
+	}
 	warn_irqbalance(t);
 	if ((err = new_plan(&plan)))
 		return err;
-	err = rxq_nic__plan_irq_spread(t->nic, plan, t->cpus ? &cpus : NULL);
+	err = spread_plan(t, plan, t->cpus ? &cpus : NULL);
 	return run_plan(t, plan, err, 0);
+}
+
+/* rss --hash TYPE FIELDS ...: every pair in one plan. */
+static int rss_hash(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	bool built;
+	int err = 0, i;
+
+	if (!t->nargs || t->nargs % 2) {
+		rxq_err("rss --hash: give pairs of a flow type and its fields (rxq-nic rss %s --hash "
+			"udp4 sdfn)",
+			rxq_nic__name(t->nic));
+		return -EINVAL;
+	}
+	if ((err = new_plan(&plan)))
+		return err;
+	for (i = 0; i < t->nargs && !err; i += 2) {
+		uint32_t type;
+		uint64_t fields;
+		unsigned bad;
+
+		if (rxq_nic_flow_type__parse(t->args[i], &type)) {
+			rxq_err("rss --hash: unknown flow type '%s' (expected tcp4, udp4, sctp4, ah4, "
+				"esp4, ip4, tcp6, udp6, sctp6, ah6, esp6 or ip6)",
+				t->args[i]);
+			err = -EINVAL;
+		} else if (rxq_nic_hash_fields__parse(t->args[i + 1], &fields, &bad)) {
+			if (t->args[i + 1][0])
+				rxq_err("rss --hash %s: '%c' in '%s' is not a field, or twice (use "
+					"letters of mvtsdfnr: s d IP source and destination, f n "
+					"L4 bytes 0-1 and 2-3, the ports)",
+					t->args[i], t->args[i + 1][bad], t->args[i + 1]);
+			else
+				rxq_err("rss --hash %s: no fields given (e.g. sdfn)", t->args[i]);
+			err = -EINVAL;
+		} else {
+			err = rxq_nic__plan_hash_fields(t->nic, plan, type, fields);
+		}
+	}
+	built = !err;
+	err = run_plan(t, plan, err, 0);
+	if (built && err == -EINVAL)
+		rxq_err("the driver refused these fields; 'rxq-nic rss %s' shows what each flow type "
+			"hashes now",
+			rxq_nic__name(t->nic));
+	return err;
 }
 
 int cmd_rss(struct tool *t)
 {
 	uint32_t weights[RXQ_NIC_QUEUES_MAX];
 	struct rxq_nic_plan *plan;
-	unsigned modes = !!t->weights + (t->equal >= 0) + (t->isolate_q >= 0);
+	unsigned modes = !!t->weights + (t->equal >= 0) + (t->isolate_q >= 0) + !!t->hash;
 	int err, i;
 
 	if (modes > 1) {
-		rxq_err("rss: give one of --weights, --equal, --isolate");
+		rxq_err("rss: give one of --weights, --equal, --isolate, --hash");
 		return -EINVAL;
 	}
+	if (t->hash)
+		return rss_hash(t);
 	if (!t->weights && (err = no_args(t)))
 		return err;
 	if (!modes)
@@ -790,4 +867,40 @@ int cmd_apply(struct tool *t)
 		report(t, plan, err, 0);
 	rxq_nic_plan__free(plan);
 	return err;
+}
+
+int cmd_tstamp(struct tool *t)
+{
+	struct rxq_nic_plan *plan;
+	int64_t tx = -1, rx = -1;
+	uint32_t v;
+	int err;
+
+	if ((err = no_args(t)))
+		return err;
+	if (!t->ts_rx && !t->ts_tx)
+		return cmd_tstamp_show(t);
+	if (t->ts_tx) {
+		if (rxq_nic_tstamp_tx__parse(t->ts_tx, &v)) {
+			rxq_err("tstamp --tx: unknown mode '%s' (expected off, on, onestep-sync or "
+				"onestep-p2p)",
+				t->ts_tx);
+			return -EINVAL;
+		}
+		tx = v;
+	}
+	if (t->ts_rx) {
+		if (rxq_nic_tstamp_rx__parse(t->ts_rx, &v)) {
+			rxq_err("tstamp --rx: unknown filter '%s' (expected none, all, ptp, some, "
+				"ntp-all or a PTP filter as ethtool -T names it: ptpv2-event, "
+				"ptpv2-l4-sync ...)",
+				t->ts_rx);
+			return -EINVAL;
+		}
+		rx = v;
+	}
+	if ((err = new_plan(&plan)))
+		return err;
+	err = rxq_nic__plan_tstamp(t->nic, plan, tx, rx);
+	return run_plan(t, plan, err, 0);
 }

@@ -37,8 +37,12 @@ static const struct rxq_cli_opt env_opts[] = {
 static const struct rxq_cli_opt irq_opts[] = {
 	{ "spread", 0, NULL, "irq: one queue IRQ per CPU", RXQ_OPT_FLAG_AT(struct tool, spread) },
 	/* a string: the CPUs are checked under --root, which may come later */
-	{ "cpus", 'c', "LIST", "irq --spread: the CPUs to use (default: all online), e.g. 2-7",
+	{ "cpus", 'c', "LIST",
+	  "irq --spread: the CPUs to use, e.g. 2-7 (default: the NIC's NUMA node, one thread per "
+	  "core, not CPU 0)",
 	  RXQ_OPT_STRING_AT(struct tool, cpus) },
+	{ "cpu", 0, "C", "irq --spread: the application's CPU: it and its SMT siblings get no IRQ",
+	  RXQ_OPT_UINT_AT(struct tool, cpu, 0, CPU_SETSIZE - 1) },
 	{ NULL },
 };
 
@@ -49,6 +53,10 @@ static const struct rxq_cli_opt rss_opts[] = {
 	  RXQ_OPT_UINT_AT(struct tool, equal, 0, 4096) },
 	{ "isolate", 0, "Q", "rss: weight 0 for queue Q, the other entries unchanged",
 	  RXQ_OPT_UINT_AT(struct tool, isolate_q, 0, 4095) },
+	{ "hash", 0, NULL,
+	  "rss: the words after IF are TYPE FIELDS pairs: the header fields the RSS hash of a flow "
+	  "type covers (udp4 sdfn)",
+	  RXQ_OPT_FLAG_AT(struct tool, hash) },
 	{ NULL },
 };
 
@@ -123,17 +131,27 @@ static const struct rxq_cli_opt show_opts[] = {
 	{ NULL },
 };
 
+static const struct rxq_cli_opt tstamp_opts[] = {
+	{ "rx", 0, "FILTER",
+	  "tstamp: hardware stamps on received packets: none, all, ptp (ptpv2-event), ptpv2-l4-sync "
+	  "... (ethtool -T's names)",
+	  RXQ_OPT_STRING_AT(struct tool, ts_rx) },
+	{ "tx", 0, "MODE", "tstamp: hardware stamps on sent packets: off, on, onestep-sync ...",
+	  RXQ_OPT_STRING_AT(struct tool, ts_tx) },
+	{ NULL },
+};
+
 static const struct rxq_cli_opt no_opts[] = { { NULL } };
 
 /* Every command's table, for refusing and for --help (in the order --help lists them). */
 static const struct rxq_cli_opt *const command_tables[] = {
-	irq_opts,     rss_opts,	  xps_opts,  rfs_opts, watch_opts,
-	isolate_opts, check_opts, show_opts, NULL,
+	irq_opts,     rss_opts,	  xps_opts,  rfs_opts,	  watch_opts,
+	isolate_opts, check_opts, show_opts, tstamp_opts, NULL,
 };
 
 static const struct rxq_cli_opt *const all_tables[] = {
-	out_opts,     irq_opts,	  rss_opts,  xps_opts, rfs_opts, watch_opts,
-	isolate_opts, check_opts, show_opts, env_opts, NULL,
+	out_opts,     irq_opts,	  rss_opts,  xps_opts,	  rfs_opts, watch_opts,
+	isolate_opts, check_opts, show_opts, tstamp_opts, env_opts, NULL,
 };
 
 static const char summary[] =
@@ -141,8 +159,9 @@ static const char summary[] =
 	"\n"
 	"Commands (IF is the interface):\n"
 	"  show IF [--as-config]                      driver, queues, IRQs, RSS, rules, settings\n"
-	"  irq IF [--spread [--cpus LIST]]            queue IRQs; --spread: one per CPU\n"
+	"  irq IF [--spread [--cpus LIST] [--cpu C]]  queue IRQs; --spread: one per CPU\n"
 	"  rss IF [--weights W0 W1 ...|--equal N|--isolate Q]   RSS indirection\n"
+	"  rss IF --hash TYPE FIELDS [TYPE FIELDS ...] RSS hash fields (udp4 sdfn)\n"
 	"  flow IF add SPEC action Q|drop [loc N]     ntuple rule (SPEC: udp4 dst-port 53 ...)\n"
 	"  flow IF del LOC | flow IF list\n"
 	"  xps IF --cpus-per-queue LIST ... | --local\n"
@@ -156,6 +175,7 @@ static const char summary[] =
 	"  apply FILE                                 the settings of a file (see --as-config)\n"
 	"  undo IF                                    restore what changes saved, drop the save\n"
 	"  check IF [--for latency|bypass] [--cpu C] [--port P]  read-only preflight with fixes\n"
+	"  tstamp IF [--rx FILTER] [--tx MODE]        hardware timestamps: capabilities, set\n"
 	"\n"
 	"Every change saves what it replaces under the state directory; 'undo IF' puts it back.\n"
 	"Exit status: 0 ok, 1 failure (rolled back) or check findings, 2 bad input or unsupported.";
@@ -203,7 +223,7 @@ static const struct command commands[] = {
 	{ "features", cmd_features, no_opts }, { "channels", cmd_channels, no_opts },
 	{ "watch", cmd_watch, watch_opts },    { "isolate", cmd_isolate, isolate_opts },
 	{ "undo", cmd_undo, no_opts },	       { "check", cmd_check, check_opts },
-	{ "apply", cmd_apply, no_opts },
+	{ "apply", cmd_apply, no_opts },       { "tstamp", cmd_tstamp, tstamp_opts },
 };
 
 int main(int argc, char **argv)
@@ -253,7 +273,7 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return rxq_cli__error(
 			"unknown command '%s' (expected show, irq, rss, flow, xps, rfs, coalesce, "
-			"pause, features, channels, watch, isolate, undo, check or apply)",
+			"pause, features, channels, watch, isolate, undo, check, apply or tstamp)",
 			t.command);
 	if (cli.optind + 1 >= argc && cmd->fn == cmd_apply)
 		return rxq_cli__error("apply: missing the settings file (rxq-nic apply FILE)");

@@ -18,6 +18,8 @@ struct tool {
 	const char *root, *state_dir;
 	/* command options (each command's table in main.c says which apply) */
 	bool spread, weights, cpus_per_queue, local, as_config;
+	bool hash; /* rss --hash: the words after IF are TYPE FIELDS pairs */
+	const char *ts_rx, *ts_tx; /* tstamp --rx, --tx */
 	const char *cpus;
 	long equal, isolate_q, entries, queue, cpu, count;
 	uint64_t interval_ns;
@@ -46,6 +48,7 @@ int cmd_rss_show(struct tool *t);
 int cmd_flow_list(struct tool *t);
 int cmd_group_show(struct tool *t, enum rxq_nic_group g);
 int cmd_check(struct tool *t);
+int cmd_tstamp_show(struct tool *t);
 
 /* change.c */
 int cmd_irq(struct tool *t);
@@ -62,6 +65,7 @@ int cmd_undo(struct tool *t);
 /* Reads and parses apply's FILE into t->config (errors as FILE:LINE:COL). */
 int apply_load(struct tool *t, const char *path);
 int cmd_apply(struct tool *t);
+int cmd_tstamp(struct tool *t);
 
 /* watch.c */
 int cmd_watch(struct tool *t);

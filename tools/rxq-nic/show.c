@@ -122,9 +122,46 @@ static int show_rss(struct tool *t, bool quiet)
 	return err;
 }
 
+/* The RSS hash fields of every flow type the driver answers for (ethtool -n IF rx-flow-hash). */
+static void show_hash(struct tool *t)
+{
+	char fields[48], why[160];
+	unsigned i, shown = 0;
+	int type, err = 0, first_err = 0;
+	uint64_t v;
+
+	for (i = 0; (type = rxq_nic_flow_type__nth(i)) >= 0; i++) {
+		err = rxq_nic__hash_fields(t->nic, (uint32_t)type, &v);
+		if (err) {
+			if (!first_err)
+				first_err = err;
+			/* A driver without the operation has it for no flow type. */
+			if (err == -EOPNOTSUPP)
+				break;
+			continue;
+		}
+		if (!shown++) {
+			rxq_out__begin(t->out, "rss_hash");
+			rxq_out__text(t->out, "rss-hash: ");
+		}
+		rxq_nic_hash_fields__format(v, fields, sizeof(fields));
+		rxq_out__str(t->out, rxq_nic_flow_type__name((uint32_t)type), fields);
+	}
+	if (shown) {
+		rxq_out__end(t->out);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s: ETHTOOL_GRXFH: %s", rxq_nic__driver(t->nic),
+		 first_err == -EOPNOTSUPP ? "EOPNOTSUPP" : strerror(-first_err));
+	out_unsupported(t, "rss_hash", why);
+}
+
 int cmd_rss_show(struct tool *t)
 {
-	return show_rss(t, false);
+	int err = show_rss(t, false);
+
+	show_hash(t);
+	return err;
 }
 
 static int show_rules(struct tool *t, bool quiet)
@@ -246,6 +283,73 @@ static int show_as_config(struct tool *t)
 	return 0;
 }
 
+/* Appends " word" (or "word" to an empty @p buf) if it fits. */
+static void append_word(char *buf, size_t len, const char *word)
+{
+	size_t used = strlen(buf), n = strlen(word);
+
+	if (used + !!used + n + 1 > len)
+		return;
+	if (used)
+		buf[used++] = ' ';
+	memcpy(buf + used, word, n + 1);
+}
+
+/* ethtool -T and the stamping in force; quiet: a record saying why instead of an error. */
+static int show_tstamp(struct tool *t, bool quiet)
+{
+	struct rxq_nic_tstamp_info info;
+	char caps[256], txs[128], rxs[384];
+	const char *name;
+	uint32_t tx, rx;
+	unsigned b;
+	int err;
+
+	err = rxq_nic__tstamp_info(t->nic, &info);
+	if (err) {
+		snprintf(caps, sizeof(caps), "%s: ETHTOOL_GET_TS_INFO: %s", rxq_nic__driver(t->nic),
+			 err == -EOPNOTSUPP ? "EOPNOTSUPP" : strerror(-err));
+		if (quiet)
+			out_unsupported(t, "tstamp", caps);
+		else
+			rxq_err("%s", caps);
+		return err;
+	}
+	caps[0] = txs[0] = rxs[0] = '\0';
+	for (b = 0; b < 32; b++) {
+		if ((info.so_timestamping & (1u << b)) && (name = rxq_nic_timestamping__name(b)))
+			append_word(caps, sizeof(caps), name);
+		if ((info.tx_types & (1u << b)) && (name = rxq_nic_tstamp_tx__name(b)))
+			append_word(txs, sizeof(txs), name);
+		if ((info.rx_filters & (1u << b)) && (name = rxq_nic_tstamp_rx__name(b)))
+			append_word(rxs, sizeof(rxs), name);
+	}
+	rxq_out__begin(t->out, "tstamp");
+	rxq_out__text(t->out, "tstamp: ");
+	rxq_out__str(t->out, "capabilities", caps[0] ? caps : "none");
+	rxq_out__i64(t->out, "phc_index", info.phc_index);
+	rxq_out__str(t->out, "tx_types", txs[0] ? txs : "none");
+	rxq_out__str(t->out, "rx_filters", rxs[0] ? rxs : "none");
+	err = rxq_nic__tstamp_config(t->nic, &tx, &rx);
+	if (!err) {
+		name = rxq_nic_tstamp_tx__name(tx);
+		rxq_out__str(t->out, "tx", name ? name : "?");
+		name = rxq_nic_tstamp_rx__name(rx);
+		rxq_out__str(t->out, "rx", name ? name : "?");
+	} else {
+		snprintf(caps, sizeof(caps), "SIOCGHWTSTAMP: %s",
+			 err == -EOPNOTSUPP ? "EOPNOTSUPP" : strerror(-err));
+		rxq_out__str(t->out, "config", caps);
+	}
+	rxq_out__end(t->out);
+	return 0;
+}
+
+int cmd_tstamp_show(struct tool *t)
+{
+	return show_tstamp(t, false);
+}
+
 int cmd_show(struct tool *t)
 {
 	static const enum rxq_nic_group groups[] = { RXQ_NIC_CHANNELS, RXQ_NIC_RINGS,
@@ -287,6 +391,8 @@ int cmd_show(struct tool *t)
 	free(ks);
 	out_queues(t, true);
 	show_rss(t, true);
+	show_hash(t);
+	show_tstamp(t, true);
 	show_rules(t, true);
 	rxq_out__begin(t->out, "rfs");
 	rxq_out__text(t->out, "rfs: ");
