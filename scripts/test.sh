@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, then builds rxq twice (plain, and with ASan+UBSan) and runs every test
 # under both, then runs each fuzz target for a bounded time. Ends with "N passed, N failed, N skipped".
-#   RXQ_FUZZ_SECONDS   time per fuzz target (default 10, two targets at a time; 0 skips fuzzing)
+#   RXQ_FUZZ_SECONDS   time per fuzz target (default 6, two targets at a time; 0 skips fuzzing)
 #   RXQ_SKIP_DEPS=1    do not run apt-get (the packages are known to be there)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,7 +61,7 @@ run_suite build plain ""
 run_suite build-asan asan "--no-suite vm --no-suite pkg --no-suite timing" \
 	-Db_sanitize=address,undefined -Db_lundef=false
 
-fuzz_seconds=${RXQ_FUZZ_SECONDS:-10}
+fuzz_seconds=${RXQ_FUZZ_SECONDS:-6}
 if [ "$fuzz_seconds" != 0 ]; then
 	echo "=== fuzz: build (build-fuzz, clang + libFuzzer)"
 	if [ ! -f build-fuzz/build.ninja ]; then

@@ -138,6 +138,8 @@ int rxq_nic_flow_type__nth(unsigned i);
  * or an empty string.
  */
 int rxq_nic_hash_fields__parse(const char *s, uint64_t *fields, unsigned *bad);
+/* RXH_DISCARD ('r'): <linux/ethtool.h> spells it 1 << 31, which overflows an int. */
+#define RXQ_NIC_RXH_DISCARD 0x80000000u
 /** @brief "sdfn" (letters in the order mvtsdfnr; bits without a letter as "+0x..."); "none". */
 int rxq_nic_hash_fields__format(uint64_t fields, char *buf, size_t len);
 

@@ -345,8 +345,10 @@ static const struct {
 	char letter;
 	uint64_t bit;
 } hash_letters[] = {
-	{ 'm', RXH_L2DA },   { 'v', RXH_VLAN },	    { 't', RXH_L3_PROTO }, { 's', RXH_IP_SRC },
-	{ 'd', RXH_IP_DST }, { 'f', RXH_L4_B_0_1 }, { 'n', RXH_L4_B_2_3 }, { 'r', RXH_DISCARD },
+	{ 'm', RXH_L2DA },     { 'v', RXH_VLAN },
+	{ 't', RXH_L3_PROTO }, { 's', RXH_IP_SRC },
+	{ 'd', RXH_IP_DST },   { 'f', RXH_L4_B_0_1 },
+	{ 'n', RXH_L4_B_2_3 }, { 'r', RXQ_NIC_RXH_DISCARD },
 };
 
 int rxq_nic_hash_fields__parse(const char *s, uint64_t *fields, unsigned *bad)

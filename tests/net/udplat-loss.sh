@@ -35,7 +35,8 @@ table inet rxqtest {
 EOF
 for target in 198.18.0.2:4321 '[fd00::2]:4321'; do
 	for mode in closed open; do
-		args=(--count=3000 --timeout=100ms)
+		# every lost echo costs the closed loop a timeout: few probes, a short timeout
+		args=(--count=1000 --timeout=50ms)
 		[ $mode = open ] && args+=(--rate=3000)
 		tb_gen "$CLIENT" --json "${args[@]}" "$target" >"$TB_TMP/c.json" 2>"$TB_TMP/c.err" ||
 			tb_fail "client failed: $(cat "$TB_TMP/c.err")"
@@ -52,7 +53,7 @@ for target in 198.18.0.2:4321 '[fd00::2]:4321'; do
 done
 dropped=$(tb_dut nft -j list table inet rxqtest | jq '[.nftables[] | .rule? // empty |
 	.expr[] | .counter? // empty | .packets] | add')
-[ "$dropped" -gt 1000 ] || tb_fail "the nftables rule dropped only $dropped echoes"
+[ "$dropped" -ge 400 ] || tb_fail "the nftables rule dropped only $dropped echoes (expected 4 x 100)"
 tb_dut nft delete table inet rxqtest
 tb_pass "nftables dropped $dropped echoes in all"
 

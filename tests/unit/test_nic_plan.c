@@ -561,7 +561,7 @@ static void test_hash_letters(void **state)
 	assert_int_equal(rxq_nic_hash_fields__parse("nfds", &v, NULL), 0);
 	assert_int_equal(v, SDFN);
 	assert_int_equal(rxq_nic_hash_fields__parse("mvtr", &v, NULL), 0);
-	assert_int_equal(v, RXH_L2DA | RXH_VLAN | RXH_L3_PROTO | RXH_DISCARD);
+	assert_int_equal(v, RXH_L2DA | RXH_VLAN | RXH_L3_PROTO | RXQ_NIC_RXH_DISCARD);
 	assert_int_equal(rxq_nic_hash_fields__parse("sdx", &v, &bad), -EINVAL);
 	assert_int_equal(bad, 2);
 	assert_int_equal(rxq_nic_hash_fields__parse("sds", &v, &bad), -EINVAL);

@@ -152,6 +152,27 @@ tb_assert_eq "$(awk '$1 < 2 && $2 > 0 { n++ } END { print n + 0 }' <<<"$spread")
 "$NIC" rss "$IF" --weights 0 0 0 1 >/dev/null 2>"$TB_TMP/err" || tb_fail "rss --weights: $(cat "$TB_TMP/err")"
 spread=$(spread_of 1000)
 tb_assert_eq "$(awk '$1 == 3 { print $2 }' <<<"$spread")" 1000 "rss --weights 0 0 0 1: every frame on queue 3"
+# watch: with every frame on queue 3, the queue's interrupts show up on the CPU its IRQ is on,
+# and follow it when it moves.
+# watch_cpu: the CPU watch names busiest for queue 3 while 3000 frames arrive ("none" if no tick
+# counted its interrupts).
+watch_cpu() {
+	local wp
+	"$NIC" --json watch "$IF" --interval 1s --count 3 >"$TB_TMP/watch.json" 2>"$TB_TMP/err" &
+	wp=$!
+	sleep 1.2
+	udp_from_peer 3000
+	wait "$wp" || tb_fail "watch: $(cat "$TB_TMP/err")"
+	jq -s -r '[.[] | select(.type == "queue_irq" and .queue == 3 and .interrupts > 0)] |
+		if length == 0 then "none" else (max_by(.interrupts) | .busiest_cpu | tostring) end' \
+		"$TB_TMP/watch.json"
+}
+q3_irq=$(vectors rx | awk '$1 == 3 { print $2 }')
+for cpu in "${CPU_OF[3]}" "$((1 - CPU_OF[3]))"; do
+	echo "$cpu" >"/proc/irq/$q3_irq/smp_affinity_list" || tb_fail "cannot pin IRQ $q3_irq to CPU $cpu"
+	tb_assert_eq "$(watch_cpu)" "$cpu" "watch: queue 3's interrupts counted on CPU $cpu, where its IRQ is"
+done
+"$NIC" irq "$IF" --spread --cpus 0-1 >/dev/null 2>"$TB_TMP/err" || tb_fail "irq --spread --cpus 0-1: $(cat "$TB_TMP/err")"
 "$NIC" rss "$IF" --equal 4 >/dev/null 2>&1 || tb_fail "rss --equal 4"
 "$NIC" rss "$IF" --isolate 1 >/dev/null 2>"$TB_TMP/err" || tb_fail "rss --isolate 1: $(cat "$TB_TMP/err")"
 spread=$(spread_of 2000)
