@@ -748,4 +748,49 @@ static inline char *read_text(const char *path)
 	return buf;
 }
 
+/* A NIC under test: a copy of a fixture tree, a state directory, the scripted fake behind it. */
+struct env {
+	char root[256];
+	char state[256];
+	const char *fixture;
+	struct fake fake;
+	struct rxq_sys_ops sys;
+	struct rxq_nic *nic;
+	struct rxq_nic_plan *plan;
+};
+
+static inline struct env *env_open(const char *fixture, const char *ifname, bool veth)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	RXQ_OPTS(rxq_nic_opts, opts);
+
+	assert_non_null(e);
+	e->fixture = fixture;
+	fixture_copy(fixture, e->root, sizeof(e->root));
+	snprintf(e->state, sizeof(e->state), "/tmp/rxq-nic-state.XXXXXX");
+	assert_non_null(mkdtemp(e->state));
+	if (veth)
+		fake_veth(&e->fake);
+	else
+		fake_ixgbe(&e->fake);
+	e->sys = fake_sys(&e->fake);
+	opts.root = e->root;
+	opts.state_dir = e->state;
+	opts.sys = &e->sys;
+	fake_log_reset();
+	assert_int_equal(rxq_nic__open(&e->nic, ifname, &opts), 0);
+	assert_int_equal(rxq_nic_plan__new(&e->plan), 0);
+	return e;
+}
+
+static inline void env_close(struct env *e)
+{
+	fake_done(&e->fake);
+	rxq_nic_plan__free(e->plan);
+	rxq_nic__close(e->nic);
+	fixture_remove(e->root);
+	fixture_remove(e->state);
+	free(e);
+}
+
 #endif
