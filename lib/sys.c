@@ -64,19 +64,7 @@ static int real_ioctl_req(struct rxq_sys *sys, const char *ifname, unsigned long
 
 static int real_ioctl(struct rxq_sys *sys, const char *ifname, void *cmd)
 {
-	struct ifreq ifr;
-
-	if (sys->ioctl_fd < 0) {
-		sys->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (sys->ioctl_fd < 0)
-			return -errno;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	copy_str(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
-	ifr.ifr_data = cmd;
-	if (ioctl(sys->ioctl_fd, SIOCETHTOOL, &ifr) < 0)
-		return -errno;
-	return 0;
+	return real_ioctl_req(sys, ifname, SIOCETHTOOL, cmd);
 }
 
 static int run_data_cb(const struct nlmsghdr *nlh, void *data)
